@@ -1,0 +1,1 @@
+"""Consent documents, versions, signatures, withdrawals and authorizations (later issues)."""

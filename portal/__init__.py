@@ -1,0 +1,1 @@
+"""The project package and the platform every feature stands on."""

@@ -1,0 +1,30 @@
+"""Template context every page needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from portal.middleware import idle_seconds_left
+from portal.practice import practice_for
+from portal.roles import ROLE_LABELS, is_staff_member, primary_role
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    role = primary_role(user) if signed_in else None
+    return {
+        "practice": practice_for(request),
+        "user_role": role.value if role else None,
+        "user_role_label": ROLE_LABELS.get(role, "") if role else "",
+        "is_staff_member": signed_in and is_staff_member(user),
+        "show_quick_exit": not (signed_in and is_staff_member(user)),
+        "quick_exit_url": settings.QUICK_EXIT_URL,
+        "idle_timeout_seconds": (
+            practice_for(request).idle_timeout_minutes * 60 if signed_in else None
+        ),
+        "idle_seconds_left": idle_seconds_left(request) if signed_in else None,
+    }

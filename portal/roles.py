@@ -1,0 +1,70 @@
+"""Roles: client, clinician and practice admin, held as Django groups.
+
+The groups and their permissions are created by a migration (``0002_roles``), so every
+database, including each test database, has them. Code asks for a permission
+(``user.has_perm``) when it decides access, and for a role only to choose a home page.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser, Group
+
+from portal.models import User
+
+
+class Role(StrEnum):
+    CLIENT = "client"
+    CLINICIAN = "clinician"
+    PRACTICE_ADMIN = "practice_admin"
+
+
+ROLE_LABELS = {
+    Role.CLIENT: "Client",
+    Role.CLINICIAN: "Clinician",
+    Role.PRACTICE_ADMIN: "Practice admin",
+}
+
+# Permission codenames (app label "portal") each role's group holds.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.CLIENT: ("access_client_pages",),
+    Role.CLINICIAN: ("access_staff_pages",),
+    Role.PRACTICE_ADMIN: (
+        "access_staff_pages",
+        "manage_invitations",
+        "manage_practice_settings",
+    ),
+}
+
+
+def roles_of(user: User | AnonymousUser) -> set[Role]:
+    """The roles a signed-in user holds (empty for anonymous users)."""
+    if not user.is_authenticated:
+        return set()
+    names = {group.name for group in user.groups.all()}
+    return {role for role in Role if role.value in names}
+
+
+def is_staff_member(user: User | AnonymousUser) -> bool:
+    """Clinicians, practice admins and superusers: the people who must use MFA.
+
+    Superusers count as staff even without a group, because they can reach everything.
+    """
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(roles_of(user) & {Role.CLINICIAN, Role.PRACTICE_ADMIN})
+
+
+def grant_role(user: User, role: Role) -> None:
+    """Put ``user`` in the role's group (created by migration; never created here)."""
+    user.groups.add(Group.objects.get(name=role.value))
+
+
+def primary_role(user: User | AnonymousUser) -> Role | None:
+    """The role whose home page the user lands on: admin, then clinician, then client."""
+    held = roles_of(user)
+    for role in (Role.PRACTICE_ADMIN, Role.CLINICIAN, Role.CLIENT):
+        if role in held:
+            return role
+    return None

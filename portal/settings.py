@@ -1,0 +1,347 @@
+"""Settings for the intake portal: one module, every value from the environment.
+
+``PORTAL_ENV`` picks the frame: ``production`` (the default, so a forgotten variable fails
+closed), ``development`` (``make run``) or ``test`` (``make test``). Production refuses to start
+on a missing or placeholder secret and names the variable; see ``docs/deployment.md``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+import xstatic.pkg.bootstrap
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import (
+    envbool,
+    envchoice,
+    envint,
+    envlist,
+    envsecret,
+    envstr,
+    parse_keyring,
+    require_secret,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+PORTAL_ENV = envchoice("PORTAL_ENV", ("production", "development", "test"), "production")
+IS_PRODUCTION = PORTAL_ENV == "production"
+IS_TEST = PORTAL_ENV == "test"
+
+DEBUG = envbool("DEBUG", default=False)
+
+
+def _secret(name: str) -> str:
+    """A secret that production must be given; development and test invent one per process."""
+    value = envsecret(name)
+    if IS_PRODUCTION:
+        return require_secret(name, value)
+    return value or secrets.token_urlsafe(50)
+
+
+SECRET_KEY = _secret("SECRET_KEY")
+
+ALLOWED_HOSTS = envlist(
+    "ALLOWED_HOSTS", [] if IS_PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
+if IS_PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS is not set. List the portal's host names.")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Key material -----------------------------------------------------------------------
+# Separate from SECRET_KEY on purpose: rotating the session secret must never touch the keys
+# that protect clinical content. Field encryption (docs/key-management.md) builds on these.
+_master_keys_raw = envsecret("PORTAL_MASTER_KEYS")
+_blind_index_raw = envsecret("PORTAL_BLIND_INDEX_KEY")
+_audit_raw = envsecret("PORTAL_AUDIT_KEY")
+if IS_PRODUCTION:
+    require_secret("PORTAL_MASTER_KEYS", _master_keys_raw)
+    require_secret("PORTAL_BLIND_INDEX_KEY", _blind_index_raw)
+    require_secret("PORTAL_AUDIT_KEY", _audit_raw)
+
+
+def _ephemeral_key() -> str:
+    return secrets.token_urlsafe(32)
+
+
+PORTAL_MASTER_KEYS = parse_keyring(
+    "PORTAL_MASTER_KEYS", _master_keys_raw or f"test-1:{_ephemeral_key()}"
+)
+PORTAL_ACTIVE_MASTER_KEY_ID = envstr("PORTAL_ACTIVE_MASTER_KEY_ID") or next(
+    iter(PORTAL_MASTER_KEYS)
+)
+if PORTAL_ACTIVE_MASTER_KEY_ID not in PORTAL_MASTER_KEYS:
+    raise ImproperlyConfigured(
+        "PORTAL_ACTIVE_MASTER_KEY_ID names a key id that PORTAL_MASTER_KEYS does not contain."
+    )
+PORTAL_BLIND_INDEX_KEY = parse_keyring(
+    "PORTAL_BLIND_INDEX_KEY", f"bi:{_blind_index_raw or _ephemeral_key()}"
+)["bi"]
+PORTAL_AUDIT_KEY = parse_keyring("PORTAL_AUDIT_KEY", f"audit:{_audit_raw or _ephemeral_key()}")[
+    "audit"
+]
+
+# --- Applications -----------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "crispy_forms",
+    "crispy_bootstrap5",
+    "csp",
+    "portal",
+    "intake",
+    "consents",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.IdleTimeoutMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "portal.middleware.StaffMFARequiredMiddleware",
+    "portal.middleware.PrivacyHeadersMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+AUTH_USER_MODEL = "portal.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database, cache, sessions ----------------------------------------------------------
+_database_url = envstr("DATABASE_URL")
+if IS_PRODUCTION and not _database_url:
+    raise ImproperlyConfigured("DATABASE_URL is not set. Production runs on PostgreSQL.")
+DATABASES = {
+    "default": dj_database_url.parse(
+        _database_url or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0, minimum=0, maximum=3600),
+        conn_health_checks=True,
+    )
+}
+if IS_PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production.")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+_redis_url = envsecret("REDIS_URL")
+if IS_PRODUCTION and not _redis_url:
+    raise ImproperlyConfigured(
+        "REDIS_URL is not set. Production shares rate limits between app servers through Redis."
+    )
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Sessions live in the database: any app server can continue any session, and logout deletes
+# the row. The idle timeout (practice setting) is enforced by IdleTimeoutMiddleware; this is
+# the absolute cap on a session's life.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = envint("SESSION_MAX_AGE_SECONDS", 12 * 3600, minimum=300, maximum=86400)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
+
+# --- Passwords and accounts -------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+
+ACCOUNT_ADAPTER = "portal.adapters.PortalAccountAdapter"
+ACCOUNT_FORMS = {"signup": "portal.forms.PortalSignupForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = envint("REAUTHENTICATION_TIMEOUT_SECONDS", 300, minimum=60)
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
+# Declared as data, as allauth reads them; counted in the shared cache (Redis in production),
+# so every app server sees the same counts.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
+
+MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not IS_PRODUCTION
+MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "Intake portal")
+
+# Staff (clinicians, practice admins, superusers) must enrol MFA and use it in the session.
+PORTAL_STAFF_GROUPS = ("clinician", "practice_admin")
+INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", 7, minimum=1, maximum=30)
+QUICK_EXIT_URL = envstr("QUICK_EXIT_URL", "https://www.weather.gov/")
+
+# --- Email --------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "portal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if IS_PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = envstr("EMAIL_HOST")
+    if not EMAIL_HOST:
+        raise ImproperlyConfigured("EMAIL_HOST is not set. Production sends mail over SMTP.")
+    EMAIL_PORT = envint("EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = envstr("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", default=False)
+    EMAIL_TIMEOUT = 10
+elif IS_TEST:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- Security headers and cookies ---------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Bootstrap draws form controls with data: SVGs; allauth shows the TOTP QR code as one.
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
+if IS_PRODUCTION:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", default=True)
+    if envbool("BEHIND_TLS_PROXY", default=True):
+        # The proxy terminates TLS and must overwrite (never pass through) this header.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+
+CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- Internationalisation -----------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("TIME_ZONE", "America/New_York")
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: never personal data -----------------------------------------------------------
+# Request logs carry method, path and status only; paths never hold personal data (ids and
+# single-use tokens only). Email bodies are never logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
+    "loggers": {
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}
+ADMINS: list[tuple[str, str]] = []

@@ -1,0 +1,37 @@
+"""URL map. Every view requires sign-in unless marked ``@login_not_required``."""
+
+from __future__ import annotations
+
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from portal.views import health, home, invitations, session, settings_views
+
+# The Django admin is for superusers; its sign-in goes through allauth (and so through MFA).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "Portal administration"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("me/", home.client_home, name="client_home"),
+    path("staff/", home.staff_home, name="staff_home"),
+    path("staff/settings/", settings_views.practice_settings, name="practice_settings"),
+    path("staff/invitations/", invitations.invitation_list, name="invitation_list"),
+    path(
+        "staff/invitations/<uuid:invitation_id>/resend/",
+        invitations.invitation_resend_view,
+        name="invitation_resend",
+    ),
+    path(
+        "staff/invitations/<uuid:invitation_id>/revoke/",
+        invitations.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
+    path("session/status/", session.session_status, name="session_status"),
+    path("session/keepalive/", session.session_keepalive, name="session_keepalive"),
+    path("accounts/", include("allauth.urls")),
+    path("django-admin/", admin.site.urls),
+]

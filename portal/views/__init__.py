@@ -1,0 +1,1 @@
+"""Views of the platform, one module per area."""

@@ -1,0 +1,49 @@
+"""Landing page and each role's home."""
+
+from __future__ import annotations
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from portal.access import permission_or_404
+from portal.models import Invitation
+from portal.roles import Role, primary_role
+
+
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Anonymous visitors see the practice's welcome; signed-in people go to their home."""
+    if not request.user.is_authenticated:
+        return render(request, "portal/landing.html", {})
+    role = primary_role(request.user)
+    if role in (Role.PRACTICE_ADMIN, Role.CLINICIAN) or request.user.is_superuser:
+        return redirect("staff_home")
+    if role == Role.CLIENT:
+        return redirect("client_home")
+    # An account without a role (e.g. created in the admin and not yet placed in a group).
+    return render(request, "portal/no_role.html", {}, status=403)
+
+
+@require_GET
+@permission_or_404("access_client_pages")
+def client_home(request: HttpRequest) -> HttpResponse:
+    context = {"mfa_enabled": is_mfa_enabled(request.user)}
+    return render(request, "portal/client_home.html", context)
+
+
+@require_GET
+@permission_or_404("access_staff_pages")
+def staff_home(request: HttpRequest) -> HttpResponse:
+    context: dict[str, object] = {"is_admin": request.user.has_perm("portal.manage_invitations")}
+    if context["is_admin"]:
+        context["pending_invitations"] = Invitation.objects.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).count()
+    return render(request, "portal/staff_home.html", context)
+
+

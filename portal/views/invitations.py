@@ -1,0 +1,103 @@
+"""Invitations: admins send and manage them; clients follow the link to sign up."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.access import get_invitation_for_user, permission_or_404
+from portal.adapters import SESSION_INVITATION_KEY
+from portal.forms import InvitationForm
+from portal.models import Invitation
+from portal.services.invitations import (
+    InvitationProblem,
+    invitation_check,
+    invitation_resend,
+    invitation_revoke,
+    invitation_send,
+)
+
+PROBLEM_STATUS = {
+    InvitationProblem.INVALID: 400,
+    InvitationProblem.EXPIRED: 410,
+    InvitationProblem.USED: 410,
+    InvitationProblem.REVOKED: 410,
+}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("manage_invitations")
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    """All invitations with their status, newest first, and the form to send one."""
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation_send(
+                email=form.cleaned_data["email"], invited_by=request.user, request=request
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, "Invitation sent.")
+            return redirect("invitation_list")
+    page = Paginator(Invitation.objects.select_related("invited_by"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/invitation_list.html", {"form": form, "page": page})
+
+
+@require_POST
+@permission_or_404("manage_invitations")
+def invitation_resend_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    invitation = get_invitation_for_user(request.user, invitation_id)
+    try:
+        invitation_resend(invitation=invitation, request=request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "A new link was sent. Earlier links no longer work.")
+    return redirect("invitation_list")
+
+
+@require_POST
+@permission_or_404("manage_invitations")
+def invitation_revoke_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
+    invitation = get_invitation_for_user(request.user, invitation_id)
+    try:
+        invitation_revoke(invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "Invitation revoked. Its link no longer works.")
+    return redirect("invitation_list")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Check the link; if it is good, remember it in the session and go to sign-up with
+    the address already verified (the link proves it). Bad links get a plain page."""
+    check = invitation_check(token)
+    if not check.ok:
+        assert check.problem is not None  # noqa: S101 - narrowing for the type checker
+        return render(
+            request,
+            "portal/invitation_problem.html",
+            {"problem": check.problem.value},
+            status=PROBLEM_STATUS[check.problem],
+        )
+    if request.user.is_authenticated:
+        return render(request, "portal/invitation_signed_in.html", {}, status=409)
+    assert check.invitation is not None  # noqa: S101
+    request.session[SESSION_INVITATION_KEY] = str(check.invitation.id)
+    # allauth marks this address verified at sign-up instead of mailing a confirmation.
+    get_adapter(request).stash_verified_email(request, check.invitation.email)
+    return redirect("account_signup")

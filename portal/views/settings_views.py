@@ -1,0 +1,26 @@
+"""Practice settings, edited by practice admins."""
+
+from __future__ import annotations
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from portal.access import permission_or_404
+from portal.forms import PracticeSettingsForm
+from portal.models import PracticeSettings
+
+
+@permission_or_404("manage_practice_settings")
+@reauthentication_required
+def practice_settings(request: HttpRequest) -> HttpResponse:
+    """Change the practice's name, contact details, crisis text, self-signup and idle
+    timeout. Re-authentication first: turning self-signup on opens the door to anyone."""
+    practice = PracticeSettings.load()
+    form = PracticeSettingsForm(request.POST or None, instance=practice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Practice settings saved.")
+        return redirect("practice_settings")
+    return render(request, "portal/practice_settings.html", {"form": form})
