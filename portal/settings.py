@@ -296,6 +296,8 @@ if IS_PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe app servers directly over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", default=True)
@@ -305,7 +307,8 @@ if IS_PRODUCTION:
 
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves collectstatic's output; development and tests serve from the finders.
+STATIC_ROOT = BASE_DIR / "staticfiles" if IS_PRODUCTION else None
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", xstatic.pkg.bootstrap.BASE_DIR),

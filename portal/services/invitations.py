@@ -28,7 +28,7 @@ from django.utils import timezone
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
 
-TOKEN_SALT = "portal.invitation.v1"
+TOKEN_SALT = "portal.invitation.v1"  # noqa: S105 - a signing namespace, not a secret
 
 
 class InvitationProblem(StrEnum):

@@ -1,0 +1,31 @@
+# The two commands: `make run` (a working portal on SQLite with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install lint
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/build-constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --build-constraint requirements/build-constraints.txt ".[dev]"
+	@touch $(STAMP)
+
+.env:
+	$(PY) -m portal.devenv .env
+
+run: $(STAMP) .env
+	set -a && . ./.env && set +a && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo && \
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The whole suite on SQLite; with DATABASE_URL=postgres://... the same suite on PostgreSQL.
+test: $(STAMP)
+	PORTAL_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .

@@ -1,0 +1,153 @@
+"""``manage.py seed_demo``: an idempotent demo practice for development.
+
+Creates (or brings back to its demo state) one practice admin, two clinicians and three
+clients in different states, plus one pending invitation. Staff accounts get TOTP and
+recovery codes, as staff must. What a newcomer needs to sign in is printed to the terminal
+only: it is never logged or mailed. Refuses to run in production.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from portal.models import Invitation, PracticeSettings, User
+from portal.roles import Role, grant_role
+
+DEMO_DOMAIN = "demo.example.org"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: Role
+    display_name: str
+    description: str
+    verified: bool = True
+    totp: bool = False
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(f"admin@{DEMO_DOMAIN}", Role.PRACTICE_ADMIN, "Alex Morgan",
+                "practice admin (MFA enrolled)", totp=True),
+    DemoAccount(f"clinician.rivera@{DEMO_DOMAIN}", Role.CLINICIAN, "Dr. Sam Rivera",
+                "clinician (MFA enrolled)", totp=True),
+    DemoAccount(f"clinician.chen@{DEMO_DOMAIN}", Role.CLINICIAN, "Jordan Chen, LCSW",
+                "clinician (MFA enrolled)", totp=True),
+    DemoAccount(f"client.ready@{DEMO_DOMAIN}", Role.CLIENT, "",
+                "client, email verified"),
+    DemoAccount(f"client.mfa@{DEMO_DOMAIN}", Role.CLIENT, "",
+                "client who turned on two-step sign-in", totp=True),
+    DemoAccount(f"client.unverified@{DEMO_DOMAIN}", Role.CLIENT, "",
+                "client who has not verified their email yet", verified=False),
+)
+PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
+# Fixed demo TOTP secrets would be shared by every developer's copy; generate per database.
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo practice and print how to sign in."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.IS_PRODUCTION:
+            raise CommandError("seed_demo refuses to run in production (PORTAL_ENV=production).")
+        password = os.environ.get("DEMO_PASSWORD") or ""
+        generated = not password
+        if generated:
+            password = f"demo-{secrets.token_urlsafe(9)}"
+        with transaction.atomic():
+            practice = PracticeSettings.load()
+            if practice.name == PracticeSettings._meta.get_field("name").default:
+                practice.name = "Willow Street Counseling (demo)"
+                practice.contact_email = f"hello@{DEMO_DOMAIN}"
+                practice.contact_phone = "(555) 010-0199"
+                practice.save()
+            rows = [self._ensure_account(account, password) for account in DEMO_ACCOUNTS]
+            self._ensure_invitation()
+        self._print(rows, password, generated)
+
+    def _ensure_account(self, account: DemoAccount, password: str) -> tuple[DemoAccount, str]:
+        user = User.objects.filter(email=account.email).first()
+        if user is None:
+            user = User.objects.create_user(
+                account.email, password, display_name=account.display_name
+            )
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        grant_role(user, account.role)
+        EmailAddress.objects.update_or_create(
+            user=user,
+            email=account.email,
+            defaults={"primary": True, "verified": account.verified},
+        )
+        secret = ""
+        if account.totp:
+            totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+            if totp is None:
+                secret = generate_totp_secret()
+                TOTP.activate(user, secret)
+            else:
+                secret = totp.wrap().instance.data["secret"]
+            if not Authenticator.objects.filter(
+                user=user, type=Authenticator.Type.RECOVERY_CODES
+            ).exists():
+                RecoveryCodes.activate(user)
+        return account, secret
+
+    def _ensure_invitation(self) -> None:
+        if Invitation.objects.filter(email=PENDING_INVITATION_EMAIL).exists():
+            return
+        admin = User.objects.get(email=DEMO_ACCOUNTS[0].email)
+        now = timezone.now()
+        Invitation.objects.create(
+            email=PENDING_INVITATION_EMAIL,
+            invited_by=admin,
+            send_count=1,
+            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+            # No link exists for this row until an admin presses "Resend" in the portal.
+            nonce_sha256=secrets.token_hex(32),
+        )
+
+    def _print(self, rows: list[tuple[DemoAccount, str]], password: str, generated: bool) -> None:
+        out = self.stdout
+        out.write("")
+        out.write(self.style.SUCCESS("Demo practice ready. Sign in at http://127.0.0.1:8000/"))
+        note = " (generated now; set DEMO_PASSWORD to choose it)" if generated else ""
+        out.write(f"Password for every demo account: {password}{note}")
+        out.write("")
+        for account, secret in rows:
+            out.write(f"  {account.email:<36} {account.description}")
+            if secret:
+                user = User.objects.get(email=account.email)
+                codes = RecoveryCodes(
+                    Authenticator.objects.get(user=user, type=Authenticator.Type.RECOVERY_CODES)
+                ).get_unused_codes()
+                counter = next(iter(yield_hotp_counters_from_time()))
+                current = format_hotp_value(hotp_value(secret, counter))
+                out.write(f"      TOTP secret: {secret}   (code right now: {current})")
+                if codes:
+                    out.write(f"      recovery code: {codes[0]}")
+        out.write("")
+        out.write(f"  Pending invitation for {PENDING_INVITATION_EMAIL}: resend it from "
+                  "Staff > Invitations to get a link in the console.")
+        out.write("  Emails are printed to this terminal (console backend).")
+        out.write("")

@@ -1,0 +1,88 @@
+"""Shared fixtures: the people of the practice, and signing them in for real."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import User
+from portal.roles import Role
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # Rate-limit counters and used TOTP codes live in the cache; tests must not share them.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client_user(db: None) -> User:
+    return UserFactory(role=Role.CLIENT, email="client@example.com")
+
+
+@pytest.fixture
+def other_client_user(db: None) -> User:
+    """Another client, who should never see the first client's things."""
+    return UserFactory(role=Role.CLIENT, email="other.client@example.com")
+
+
+@pytest.fixture
+def clinician_user(db: None) -> User:
+    return UserFactory(
+        role=Role.CLINICIAN, email="clinician@example.com", display_name="Dr. Lee", totp=True
+    )
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return UserFactory(
+        role=Role.PRACTICE_ADMIN, email="admin@example.com", display_name="Pat Admin", totp=True
+    )
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows right now for ``secret``."""
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
+    """Sign in through the real allauth pages: password, then a TOTP code if enrolled."""
+    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    if response.url.startswith(reverse("mfa_authenticate")):
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": current_totp_code(user.totp_secret)}
+        )
+        assert response.status_code == 302, response.content[:500]
+    assert client.session.get("_auth_user_id") == str(user.pk)
+
+
+@pytest.fixture
+def as_client(client: Client, client_user: User) -> Client:
+    sign_in(client, client_user)
+    return client
+
+
+@pytest.fixture
+def as_admin(client: Client, admin_user: User) -> Client:
+    sign_in(client, admin_user)
+    return client
+
+
+@pytest.fixture
+def as_clinician(client: Client, clinician_user: User) -> Client:
+    sign_in(client, clinician_user)
+    return client

@@ -1,0 +1,54 @@
+"""Factories for the people the tests need."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.hashers import make_password
+from factory.django import DjangoModelFactory
+
+from portal.models import User
+from portal.roles import Role, grant_role
+
+PASSWORD = "Calm-harbour-lantern-42"
+
+
+@cache
+def _password_hash() -> str:
+    # Hashed once with the real first hasher (Argon2), then shared: fast and still real.
+    return make_password(PASSWORD)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    password = factory.LazyFunction(_password_hash)
+
+    @factory.post_generation
+    def role(obj: User, create: bool, extracted: Role | None, **kwargs: Any) -> None:
+        if extracted:
+            grant_role(obj, extracted)
+
+    @factory.post_generation
+    def verified(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        EmailAddress.objects.create(
+            user=obj, email=obj.email, primary=True, verified=extracted is not False
+        )
+
+    @factory.post_generation
+    def totp(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        """With ``totp=True`` the user has an authenticator app; its secret is on
+        ``user.totp_secret`` so tests can compute codes like the app would."""
+        obj.totp_secret = ""
+        if extracted:
+            obj.totp_secret = generate_totp_secret()
+            TOTP.activate(obj, obj.totp_secret)
+            RecoveryCodes.activate(obj)

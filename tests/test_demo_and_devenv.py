@@ -1,0 +1,79 @@
+"""`make run`'s building blocks: the local .env and the demo practice."""
+
+from __future__ import annotations
+
+import stat
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from portal.devenv import write_env
+from portal.models import Invitation, User
+from portal.roles import Role, roles_of
+from tests.conftest import current_totp_code
+from tests.subprocesses import production_environ, run_manage
+
+
+def test_dev_env_is_generated_once_with_private_permissions(tmp_path: Path) -> None:
+    target = tmp_path / ".env"
+    assert write_env(target) is True
+    first = target.read_text()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert "SECRET_KEY=" in first and "PORTAL_MASTER_KEYS=dev-1:" in first
+    assert write_env(target) is False
+    assert target.read_text() == first
+    other = tmp_path / "other.env"
+    write_env(other)
+    assert other.read_text() != first  # every developer gets their own keys
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
+    first, second = StringIO(), StringIO()
+    call_command("seed_demo", stdout=first)
+    counts = (User.objects.count(), Invitation.objects.count(), Authenticator.objects.count())
+    call_command("seed_demo", stdout=second)
+    assert (User.objects.count(), Invitation.objects.count(),
+            Authenticator.objects.count()) == counts
+    assert counts[0] == 6
+    output = second.getvalue()
+    assert "Demo-password-for-tests-1" in output
+    assert "TOTP secret" in output and "recovery code" in output
+
+    admin = User.objects.get(email="admin@demo.example.org")
+    assert roles_of(admin) == {Role.PRACTICE_ADMIN}
+    clients = [u for u in User.objects.all() if roles_of(u) == {Role.CLIENT}]
+    assert len(clients) == 3
+    assert not EmailAddress.objects.get(email="client.unverified@demo.example.org").verified
+    clinicians = [u for u in User.objects.all() if roles_of(u) == {Role.CLINICIAN}]
+    assert len(clinicians) == 2
+    for staff in [admin, *clinicians]:
+        assert Authenticator.objects.filter(user=staff, type="totp").exists()
+
+
+@pytest.mark.django_db
+def test_demo_admin_signs_in_with_the_printed_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    index = next(i for i, line in enumerate(lines) if "admin@demo.example.org" in line)
+    secret = lines[index + 1].split("TOTP secret:")[1].split()[0]
+    browser = Client()
+    browser.post(reverse("account_login"),
+                 {"login": "admin@demo.example.org", "password": "Demo-password-for-tests-1"})
+    browser.post(reverse("mfa_authenticate"), {"code": current_totp_code(secret)})
+    assert browser.get(reverse("staff_home")).status_code == 200
+
+
+def test_seed_demo_refuses_to_run_in_production() -> None:
+    result = run_manage(["seed_demo"], production_environ())
+    assert result.returncode != 0
+    assert "refuses to run in production" in result.stderr

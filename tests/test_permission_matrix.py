@@ -1,0 +1,183 @@
+"""Who may open what: every URL of the portal against every kind of visitor.
+
+The table is the specification. A URL that exists but is missing from the table fails
+``test_every_url_is_in_the_matrix``, so a new page cannot ship without deciding who sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portal.models import Invitation, User
+from portal.services.invitations import invitation_send
+from tests.conftest import sign_in
+from tests.factories import UserFactory
+
+VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
+OK, LOGIN, NOT_FOUND, REDIRECT = "ok", "login", "404", "redirect"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    expect: dict[str, str]
+    args: Callable[[dict[str, object]], list[object]] = lambda objects: []
+
+
+def _everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(VISITORS, outcome)
+
+
+STAFF_ONLY = {"anonymous": LOGIN, "client": NOT_FOUND, "other_client": NOT_FOUND,
+              "clinician": OK, "admin": OK}
+ADMIN_ONLY = {**STAFF_ONLY, "clinician": NOT_FOUND}
+ADMIN_ONLY_ACTION = {**ADMIN_ONLY, "admin": REDIRECT}
+CLIENT_ONLY = {"anonymous": LOGIN, "client": OK, "other_client": OK,
+               "clinician": NOT_FOUND, "admin": NOT_FOUND}
+SIGNED_IN = {**_everyone(OK), "anonymous": LOGIN}
+
+MATRIX: dict[str, Row] = {
+    "home": Row("get", {"anonymous": OK, "client": REDIRECT, "other_client": REDIRECT,
+                        "clinician": REDIRECT, "admin": REDIRECT}),
+    "healthz": Row("get", _everyone(OK)),
+    "client_home": Row("get", CLIENT_ONLY),
+    "staff_home": Row("get", STAFF_ONLY),
+    "practice_settings": Row("get", ADMIN_ONLY),
+    "invitation_list": Row("get", ADMIN_ONLY),
+    "invitation_resend": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["invitation"].id]),
+    "invitation_revoke": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["invitation"].id]),
+    # Public by design: the link itself is the credential. Signed-in people are told to
+    # sign out first (409) rather than silently switching accounts.
+    "invitation_accept": Row("get", {**_everyone("409"), "anonymous": REDIRECT},
+                             lambda o: [o["token"]]),
+    "session_status": Row("get", _everyone(OK)),
+    "session_keepalive": Row("post", SIGNED_IN),
+}
+
+# allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
+# sign in. Checked by test_allauth_pages_never_fail_or_leak below.
+ALLAUTH_PREFIXES = ("account_", "mfa_")
+ADMIN_PREFIX = "admin:"
+
+
+def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_url_is_in_the_matrix() -> None:
+    ours = {
+        name for name in _url_names()
+        if not name.startswith(ALLAUTH_PREFIXES) and not name.startswith(ADMIN_PREFIX)
+    }
+    assert ours == set(MATRIX), "Add new URLs to MATRIX with who may open them."
+
+
+@pytest.fixture
+def objects(admin_user: User) -> dict[str, object]:
+    invitation = invitation_send(email="invitee@example.com", invited_by=admin_user)
+    # A real token for the accept URL, made the way the email makes it.
+    from portal.services import invitations as service
+
+    token = service._new_token(invitation)
+    invitation.save(update_fields=["nonce_sha256"])
+    return {"invitation": invitation, "token": token}
+
+
+@pytest.fixture
+def visitors(
+    client_user: User, other_client_user: User, clinician_user: User, admin_user: User
+) -> dict[str, Client]:
+    clients = {"anonymous": Client()}
+    for name, user in (("client", client_user), ("other_client", other_client_user),
+                       ("clinician", clinician_user), ("admin", admin_user)):
+        clients[name] = Client()
+        sign_in(clients[name], user)
+    return clients
+
+
+def _outcome(response: object) -> str:
+    status = response.status_code
+    if status == HTTPStatus.OK:
+        return OK
+    if status == HTTPStatus.NOT_FOUND:
+        return NOT_FOUND
+    if status == HTTPStatus.FOUND:
+        return LOGIN if response.url.startswith(reverse("account_login")) else REDIRECT
+    return str(status)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_permission_matrix(
+    url_name: str, visitors: dict[str, Client], objects: dict[str, object]
+) -> None:
+    row = MATRIX[url_name]
+    url = reverse(url_name, args=row.args(objects))
+    seen = {}
+    for visitor, http in visitors.items():
+        response = getattr(http, row.method)(url)
+        seen[visitor] = _outcome(response)
+    assert seen == row.expect
+
+
+@pytest.mark.django_db
+def test_stranger_cannot_learn_whether_an_invitation_exists(
+    visitors: dict[str, Client], objects: dict[str, object]
+) -> None:
+    real = objects["invitation"].id
+    missing = "00000000-0000-0000-0000-000000000000"
+    for visitor in ("client", "clinician"):
+        for target in (real, missing):
+            response = visitors[visitor].post(reverse("invitation_revoke", args=[target]))
+            assert response.status_code == HTTPStatus.NOT_FOUND
+    assert Invitation.objects.get(pk=real).revoked_at is None
+
+
+@pytest.mark.django_db
+def test_allauth_pages_never_fail_or_leak(visitors: dict[str, Client]) -> None:
+    """Every allauth page without URL arguments: public ones render, private ones ask
+    anonymous visitors to sign in; none answers with a server error for anyone."""
+    public = {"account_login", "account_signup", "account_reset_password",
+              "account_reset_password_done", "account_email_verification_sent",
+              "account_inactive", "account_reset_password_from_key_done"}
+    names = sorted(n for n in _url_names() if n.startswith(ALLAUTH_PREFIXES))
+    checked = 0
+    for name in names:
+        try:
+            url = reverse(name)
+        except Exception:  # noqa: S112 - pages that need arguments (keys, ids) are skipped
+            continue
+        checked += 1
+        anonymous = visitors["anonymous"].get(url)
+        if name in public:
+            assert anonymous.status_code in (HTTPStatus.OK, HTTPStatus.FOUND), name
+        else:
+            assert _outcome(anonymous) in (LOGIN, REDIRECT), name
+        for visitor in ("client", "clinician", "admin"):
+            assert visitors[visitor].get(url).status_code < 500, (name, visitor)
+    assert checked >= 15
+
+
+@pytest.mark.django_db
+def test_django_admin_is_for_superusers_only(visitors: dict[str, Client]) -> None:
+    for visitor in VISITORS:
+        response = visitors[visitor].get("/django-admin/")
+        assert response.status_code == HTTPStatus.FOUND, visitor
+    superuser = UserFactory(email="root@example.com", is_superuser=True, is_staff=True,
+                            totp=True)
+    http = Client()
+    sign_in(http, superuser)
+    assert http.get("/django-admin/").status_code == HTTPStatus.OK

@@ -1,0 +1,81 @@
+"""Practice admins edit the practice's settings in the portal; bad values are refused."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import DEFAULT_CRISIS_TEXT, PracticeSettings
+
+VALID = {
+    "name": "Harbor Counseling",
+    "contact_email": "hello@harbor.example.com",
+    "contact_phone": "555-0100",
+    "address": "1 Harbor Way",
+    "crisis_text": "Call or text 988.",
+    "idle_timeout_minutes": "20",
+}
+
+
+@pytest.mark.django_db
+def test_default_crisis_text_names_988_and_emergency_services() -> None:
+    assert "988" in DEFAULT_CRISIS_TEXT and "911" in DEFAULT_CRISIS_TEXT
+    assert PracticeSettings.load().crisis_text == DEFAULT_CRISIS_TEXT
+    assert PracticeSettings.load().self_signup_enabled is False
+    assert PracticeSettings.load().idle_timeout_minutes == 15
+
+
+@pytest.mark.django_db
+def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
+    response = as_admin.post(
+        reverse("practice_settings"), {**VALID, "self_signup_enabled": "on"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert practice.name == "Harbor Counseling"
+    assert practice.self_signup_enabled is True
+    assert practice.idle_timeout_minutes == 20
+    landing = Client().get(reverse("home"))
+    assert b"Harbor Counseling" in landing.content
+    assert b"Call or text 988." in landing.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("idle_timeout_minutes", "1"),
+        ("idle_timeout_minutes", "121"),
+        ("idle_timeout_minutes", "fifteen"),
+        ("idle_timeout_minutes", "-5"),
+        ("contact_email", "not-an-email"),
+        ("name", ""),
+        ("name", "x" * 500),
+        ("crisis_text", "y" * 5000),
+    ],
+)
+def test_bad_values_are_refused_with_a_message_and_nothing_changes(
+    as_admin: Client, field: str, value: str
+) -> None:
+    before = PracticeSettings.load().name
+    response = as_admin.post(reverse("practice_settings"), {**VALID, field: value})
+    assert response.status_code == HTTPStatus.OK
+    assert b"invalid-feedback" in response.content
+    assert PracticeSettings.load().name == before
+
+
+@pytest.mark.django_db
+def test_settings_ask_for_reauthentication_after_a_while(as_admin: Client) -> None:
+    session = as_admin.session
+    records = session["account_authentication_methods"]
+    for record in records:
+        record["at"] -= 3600
+    session["account_authentication_methods"] = records
+    session.save()
+    response = as_admin.post(reverse("practice_settings"), VALID)
+    assert response.status_code == HTTPStatus.FOUND
+    assert "reauthenticate" in response.url
+    assert PracticeSettings.load().name != "Harbor Counseling"

@@ -1,0 +1,58 @@
+"""allauth's rate limits stop password guessing, sign-up floods and reset spam."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import PracticeSettings, User
+from tests.factories import PASSWORD
+
+
+@pytest.mark.django_db
+def test_failed_logins_for_one_account_are_limited(client: Client, client_user: User) -> None:
+    statuses = [
+        client.post(
+            reverse("account_login"), {"login": client_user.email, "password": f"wrong-{i}"}
+        ).status_code
+        for i in range(7)
+    ]
+    assert statuses[:5] == [HTTPStatus.OK] * 5  # the form again, with an error
+    assert HTTPStatus.TOO_MANY_REQUESTS in statuses[5:]
+    # Even the right password is refused while the limit holds.
+    response = client.post(
+        reverse("account_login"), {"login": client_user.email, "password": PASSWORD}
+    )
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_password_reset_requests_are_limited(client: Client, client_user: User) -> None:
+    statuses = [
+        client.post(reverse("account_reset_password"), {"email": client_user.email}).status_code
+        for _ in range(8)
+    ]
+    assert HTTPStatus.TOO_MANY_REQUESTS in statuses
+    assert len(mail.outbox) <= 5
+
+
+@pytest.mark.django_db
+def test_signups_from_one_address_are_limited(client: Client) -> None:
+    PracticeSettings.load()
+    PracticeSettings.objects.update(self_signup_enabled=True)
+    statuses = []
+    for i in range(22):
+        statuses.append(
+            Client().post(
+                reverse("account_signup"),
+                {"email": f"flood{i}@example.com", "password1": "Pw-flood-123456",
+                 "password2": "Pw-flood-123456"},
+            ).status_code
+        )
+    assert HTTPStatus.TOO_MANY_REQUESTS in statuses
+    assert User.objects.filter(email__startswith="flood").count() <= 20
