@@ -29,9 +29,7 @@ PLACEHOLDER_MARKERS = (
     "example",
     "insecure",
     "secret-key",
-    "your-",
-    "xxxx",
-    "todo",
+    "your-secret",
 )
 
 

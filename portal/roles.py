@@ -47,13 +47,16 @@ def roles_of(user: User | AnonymousUser) -> set[Role]:
 
 
 def is_staff_member(user: User | AnonymousUser) -> bool:
-    """Clinicians, practice admins and superusers: the people who must use MFA.
+    """Clinicians, practice admins, superusers and anyone allowed into the Django admin:
+    the people who must use MFA.
 
-    Superusers count as staff even without a group, because they can reach everything.
+    ``is_staff`` and superusers count even without a group, because the admin reaches data.
     """
     if not user.is_authenticated:
         return False
-    return user.is_superuser or bool(roles_of(user) & {Role.CLINICIAN, Role.PRACTICE_ADMIN})
+    if user.is_superuser or user.is_staff:
+        return True
+    return bool(roles_of(user) & {Role.CLINICIAN, Role.PRACTICE_ADMIN})
 
 
 def grant_role(user: User, role: Role) -> None:

@@ -111,9 +111,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -305,6 +305,12 @@ if IS_PRODUCTION:
         # The proxy terminates TLS and must overwrite (never pass through) this header.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Rate limits count per client IP: behind N proxies, allauth takes the address the N-th
+# proxy saw from X-Forwarded-For. 0 means "use the socket address" (no proxy).
+ALLAUTH_TRUSTED_PROXY_COUNT = envint(
+    "TRUSTED_PROXY_COUNT", 1 if IS_PRODUCTION else 0, minimum=0, maximum=5
+)
+
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "static/"
 # Production serves collectstatic's output; development and tests serve from the finders.
@@ -345,6 +351,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
     "loggers": {
         "django.security.DisallowedHost": {"level": "ERROR"},
+        # 4xx warnings carry the request path (e.g. dead invitation links): not worth keeping.
+        "django.request": {"level": "ERROR"},
     },
 }
 ADMINS: list[tuple[str, str]] = []

@@ -70,6 +70,12 @@ def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
     assert client.session.get("_auth_user_id") == str(user.pk)
 
 
+def reauthenticate(client: Client, password: str = PASSWORD) -> None:
+    """Confirm the password again, as allauth asks before sensitive actions."""
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, response.content[:500]
+
+
 @pytest.fixture
 def as_client(client: Client, client_user: User) -> Client:
     sign_in(client, client_user)

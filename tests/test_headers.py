@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import reauthenticate
 from tests.subprocesses import production_environ, run_python
 
 PUBLIC_PAGES = ("home", "account_login", "account_signup", "account_reset_password")
@@ -57,6 +58,7 @@ def test_pages_have_no_inline_script_or_style_and_no_foreign_assets(
     as_admin: Client,
 ) -> None:
     anonymous = Client()
+    reauthenticate(as_admin)
     pages = [anonymous.get(reverse(name)) for name in PUBLIC_PAGES]
     pages += [as_admin.get(reverse(name)) for name in
               ("staff_home", "invitation_list", "practice_settings", "mfa_index")]

@@ -21,10 +21,23 @@ NEW_PASSWORD = "Quiet-meadow-river-7"
 LINK_PATTERN = re.compile(r"https?://testserver(/invitations/[^/\s]+/)")
 
 
+@pytest.fixture(autouse=True)
+def _run_on_commit(django_capture_on_commit_callbacks: object) -> object:
+    """Mail is sent when the transaction commits; tests run inside one, so run the
+    callbacks as the request's transaction would have committed."""
+    global _capture
+    _capture = django_capture_on_commit_callbacks
+    return _capture
+
+
+_capture = None
+
+
 def _invite(client: Client, email: str = "new.person@example.com") -> str:
     """Send an invitation through the admin's page; return the link's path from the email."""
     mail.outbox.clear()
-    response = client.post(reverse("invitation_list"), {"email": email})
+    with _capture(execute=True):
+        response = client.post(reverse("invitation_list"), {"email": email})
     assert response.status_code == HTTPStatus.FOUND
     assert len(mail.outbox) == 1
     match = LINK_PATTERN.search(mail.outbox[0].body)
@@ -123,7 +136,8 @@ def test_resend_kills_the_earlier_link(as_admin: Client) -> None:
     old_path = _invite(as_admin)
     invitation = Invitation.objects.get()
     mail.outbox.clear()
-    as_admin.post(reverse("invitation_resend", args=[invitation.id]))
+    with _capture(execute=True):
+        as_admin.post(reverse("invitation_resend", args=[invitation.id]))
     new_path = LINK_PATTERN.search(mail.outbox[0].body).group(1)
     assert new_path != old_path
     assert Client().get(old_path).status_code == HTTPStatus.GONE

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from portal.models import User
 from portal.roles import Role
-from tests.conftest import current_totp_code, sign_in
+from tests.conftest import current_totp_code, reauthenticate, sign_in
 from tests.factories import PASSWORD, UserFactory
 
 STAFF_PAGES = ("staff_home", "invitation_list", "practice_settings", "home")
@@ -63,6 +63,10 @@ def test_staff_login_asks_for_the_code_and_a_wrong_code_gets_nowhere(client: Cli
 def test_enrolling_totp_then_using_it_opens_staff_pages(client: Client) -> None:
     admin = UserFactory(role=Role.PRACTICE_ADMIN, email="new.admin@example.com")
     sign_in(client, admin)
+    # allauth asks for the password again before adding a factor.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    reauthenticate(client)
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == HTTPStatus.OK
     # The secret allauth put in the session for the QR code, as the phone app would scan it.
@@ -78,6 +82,7 @@ def test_enrolling_totp_then_using_it_opens_staff_pages(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_staff_with_mfa_session_reaches_staff_pages(as_admin: Client) -> None:
+    reauthenticate(as_admin)
     for name in ("staff_home", "invitation_list", "practice_settings"):
         assert as_admin.get(reverse(name)).status_code == HTTPStatus.OK, name
 

@@ -20,7 +20,7 @@ from tests.conftest import sign_in
 from tests.factories import UserFactory
 
 VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
-OK, LOGIN, NOT_FOUND, REDIRECT = "ok", "login", "404", "redirect"
+OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reauth"
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,8 @@ MATRIX: dict[str, Row] = {
     "healthz": Row("get", _everyone(OK)),
     "client_home": Row("get", CLIENT_ONLY),
     "staff_home": Row("get", STAFF_ONLY),
-    "practice_settings": Row("get", ADMIN_ONLY),
+    # Admins confirm their password first (allauth re-authentication).
+    "practice_settings": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
     "invitation_list": Row("get", ADMIN_ONLY),
     "invitation_resend": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["invitation"].id]),
     "invitation_revoke": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["invitation"].id]),
@@ -115,7 +116,11 @@ def _outcome(response: object) -> str:
     if status == HTTPStatus.NOT_FOUND:
         return NOT_FOUND
     if status == HTTPStatus.FOUND:
-        return LOGIN if response.url.startswith(reverse("account_login")) else REDIRECT
+        if response.url.startswith(reverse("account_login")):
+            return LOGIN
+        if response.url.startswith(reverse("account_reauthenticate")):
+            return REAUTH
+        return REDIRECT
     return str(status)
 
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import DEFAULT_CRISIS_TEXT, PracticeSettings
+from tests.conftest import reauthenticate
 
 VALID = {
     "name": "Harbor Counseling",
@@ -30,6 +31,7 @@ def test_default_crisis_text_names_988_and_emergency_services() -> None:
 
 @pytest.mark.django_db
 def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
+    reauthenticate(as_admin)
     response = as_admin.post(
         reverse("practice_settings"), {**VALID, "self_signup_enabled": "on"}
     )
@@ -60,6 +62,7 @@ def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
 def test_bad_values_are_refused_with_a_message_and_nothing_changes(
     as_admin: Client, field: str, value: str
 ) -> None:
+    reauthenticate(as_admin)
     before = PracticeSettings.load().name
     response = as_admin.post(reverse("practice_settings"), {**VALID, field: value})
     assert response.status_code == HTTPStatus.OK
@@ -69,6 +72,8 @@ def test_bad_values_are_refused_with_a_message_and_nothing_changes(
 
 @pytest.mark.django_db
 def test_settings_ask_for_reauthentication_after_a_while(as_admin: Client) -> None:
+    reauthenticate(as_admin)
+    assert as_admin.get(reverse("practice_settings")).status_code == HTTPStatus.OK
     session = as_admin.session
     records = session["account_authentication_methods"]
     for record in records:
