@@ -1,1 +1,1 @@
-"""The client questionnaire: drafts, submissions, scoring and staff review (built in later issues)."""
+"""The client questionnaire: drafts, submissions, scoring and staff review (later issues)."""
