@@ -96,3 +96,13 @@ def test_session_cookie_is_httponly_and_samesite(client: Client, client_user: ob
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_status_poll_after_timeout_says_signed_out_calmly(as_client: Client) -> None:
+    _age_session(as_client, 15 * 60 + 1)
+    response = as_client.get(reverse("session_status"))
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {"authenticated": False, "seconds_left": 0}
+    login_page = as_client.get(reverse("account_login"))
+    assert b"signed out after a period of inactivity" in login_page.content
