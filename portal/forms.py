@@ -46,6 +46,14 @@ class PracticeSettingsForm(forms.ModelForm):
             "self_signup_enabled",
             "idle_timeout_minutes",
         ]
+        labels = {
+            "name": "Practice name",
+            "contact_email": "Contact email",
+            "contact_phone": "Contact phone",
+            "crisis_text": "Crisis text shown to clients",
+            "self_signup_enabled": "Let people create an account without an invitation",
+            "idle_timeout_minutes": "Sign people out after this many idle minutes",
+        }
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "crisis_text": forms.Textarea(attrs={"rows": 4}),
