@@ -42,8 +42,13 @@ def roles_of(user: User | AnonymousUser) -> set[Role]:
     """The roles a signed-in user holds (empty for anonymous users)."""
     if not user.is_authenticated:
         return set()
-    names = {group.name for group in user.groups.all()}
-    return {role for role in Role if role.value in names}
+    # Asked several times per request (middleware, context, views): one query per user object.
+    cached = getattr(user, "_portal_roles", None)
+    if cached is None:
+        names = {group.name for group in user.groups.all()}
+        cached = frozenset(role for role in Role if role.value in names)
+        user._portal_roles = cached
+    return set(cached)
 
 
 def is_staff_member(user: User | AnonymousUser) -> bool:
@@ -62,6 +67,7 @@ def is_staff_member(user: User | AnonymousUser) -> bool:
 def grant_role(user: User, role: Role) -> None:
     """Put ``user`` in the role's group (created by migration; never created here)."""
     user.groups.add(Group.objects.get(name=role.value))
+    user.__dict__.pop("_portal_roles", None)
 
 
 def primary_role(user: User | AnonymousUser) -> Role | None:
