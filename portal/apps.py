@@ -7,3 +7,6 @@ class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
 
+
+    def ready(self) -> None:
+        from portal import signals  # noqa: F401  (connects receivers)

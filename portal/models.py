@@ -12,6 +12,15 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from portal.crypto.blind_index import BlindIndexField
+from portal.crypto.datakeys import OWNER_CLIENT, OWNER_PRACTICE
+from portal.crypto.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedTextField,
+)
+from portal.crypto.models import EncryptedModel
+
 DEFAULT_CRISIS_TEXT = (
     "If you are in crisis or thinking about ending your life, call or text 988 "
     "(the Suicide & Crisis Lifeline, US) or chat at 988lifeline.org. "
@@ -201,3 +210,81 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
         """Neither accepted nor revoked (it may still have expired and be resent)."""
         return self.accepted_at is None and self.revoked_at is None
+
+
+class DataKeyOwnerKind(models.TextChoices):
+    CLIENT = OWNER_CLIENT, "Client"
+    PRACTICE = OWNER_PRACTICE, "Practice"
+
+
+class DataKey(models.Model):
+    """A random 256-bit key that encrypts one owner's fields, stored only wrapped.
+
+    ``wrapped_key`` is the data key sealed by a master key (whose id ``master_key_id`` repeats
+    for fast rotation queries) with associated data naming this row and its owner, so a
+    wrapped key copied to another owner does not open. Destroying a key (crypto-shredding)
+    empties ``wrapped_key``: every value encrypted under it is then unreadable for good,
+    in backups too once they age out.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner_kind = models.CharField(max_length=16, choices=DataKeyOwnerKind.choices)
+    owner_id = models.UUIDField(help_text="The client's user id, or all zeros for the practice.")
+    wrapped_key = models.BinaryField(null=True, editable=False)
+    master_key_id = models.CharField(max_length=36, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    retired_at = models.DateTimeField(
+        null=True, blank=True, help_text="Replaced by a newer key; still opens old values."
+    )
+    destroyed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_kind", "owner_id"],
+                condition=models.Q(retired_at__isnull=True, destroyed_at__isnull=True),
+                name="portal_datakey_one_active_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(destroyed_at__isnull=True, wrapped_key__isnull=False)
+                | models.Q(destroyed_at__isnull=False, wrapped_key__isnull=True),
+                name="portal_datakey_destroyed_means_no_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["master_key_id"], name="portal_datakey_master_idx")]
+
+    def __str__(self) -> str:
+        return f"data key {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<DataKey {self.id} {self.owner_kind}>"
+
+
+class ClientProfile(EncryptedModel):
+    """Who a client is, in their own words. Everything they tell us here is encrypted under
+    their own data key; the blind indexes let staff search by legal name, date of birth and
+    phone without decrypting every row (see portal.crypto.blind_index)."""
+
+    encryption_owner_field = "user"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="client_profile")
+    legal_name = EncryptedCharField(max_length=200, null=True, blank=True)
+    preferred_name = EncryptedCharField(max_length=100, null=True, blank=True)
+    pronouns = EncryptedCharField(max_length=60, null=True, blank=True)
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    phone = EncryptedCharField(max_length=40, null=True, blank=True)
+    address = EncryptedTextField(max_length=500, null=True, blank=True)
+    emergency_contact_name = EncryptedCharField(max_length=200, null=True, blank=True)
+    emergency_contact_phone = EncryptedCharField(max_length=40, null=True, blank=True)
+    legal_name_bidx = BlindIndexField(source="legal_name", kind="name")
+    date_of_birth_bidx = BlindIndexField(source="date_of_birth", kind="date")
+    phone_bidx = BlindIndexField(source="phone", kind="phone")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"client profile {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<ClientProfile {self.id}>"

@@ -35,11 +35,24 @@ DEBUG = envbool("DEBUG", default=False)
 
 
 def _secret(name: str) -> str:
-    """A secret that production must be given; development and test invent one per process."""
+    """A secret that production must be given (and not a placeholder); development must be
+    given one too (``make run`` writes them to ``.env``); only tests invent one per process."""
     value = envsecret(name)
     if IS_PRODUCTION:
         return require_secret(name, value)
+    if not value and not IS_TEST:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Run `make run` (it writes a local .env with fresh keys) or "
+            f"set {name} / {name}_FILE."
+        )
     return value or secrets.token_urlsafe(50)
+
+
+def _secret_key_material(name: str) -> str:
+    """Base64 key material for one 256-bit key (tests invent one when none is given)."""
+    if IS_TEST and not envsecret(name):
+        return secrets.token_urlsafe(32)
+    return _secret(name)
 
 
 SECRET_KEY = _secret("SECRET_KEY")
@@ -54,22 +67,12 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # --- Key material -----------------------------------------------------------------------
 # Separate from SECRET_KEY on purpose: rotating the session secret must never touch the keys
 # that protect clinical content. Field encryption (docs/key-management.md) builds on these.
-_master_keys_raw = envsecret("PORTAL_MASTER_KEYS")
-_blind_index_raw = envsecret("PORTAL_BLIND_INDEX_KEY")
-_audit_raw = envsecret("PORTAL_AUDIT_KEY")
-if IS_PRODUCTION:
-    require_secret("PORTAL_MASTER_KEYS", _master_keys_raw)
-    require_secret("PORTAL_BLIND_INDEX_KEY", _blind_index_raw)
-    require_secret("PORTAL_AUDIT_KEY", _audit_raw)
-
-
-def _ephemeral_key() -> str:
-    return secrets.token_urlsafe(32)
-
-
-PORTAL_MASTER_KEYS = parse_keyring(
-    "PORTAL_MASTER_KEYS", _master_keys_raw or f"test-1:{_ephemeral_key()}"
-)
+# Missing keys stop start-up (fail closed), naming the variable; only tests invent keys.
+if IS_TEST and not envsecret("PORTAL_MASTER_KEYS"):
+    _master_keys = f"test-1:{secrets.token_urlsafe(32)}"
+else:
+    _master_keys = _secret("PORTAL_MASTER_KEYS")
+PORTAL_MASTER_KEYS = parse_keyring("PORTAL_MASTER_KEYS", _master_keys)
 PORTAL_ACTIVE_MASTER_KEY_ID = envstr("PORTAL_ACTIVE_MASTER_KEY_ID") or next(
     iter(PORTAL_MASTER_KEYS)
 )
@@ -78,11 +81,15 @@ if PORTAL_ACTIVE_MASTER_KEY_ID not in PORTAL_MASTER_KEYS:
         "PORTAL_ACTIVE_MASTER_KEY_ID names a key id that PORTAL_MASTER_KEYS does not contain."
     )
 PORTAL_BLIND_INDEX_KEY = parse_keyring(
-    "PORTAL_BLIND_INDEX_KEY", f"bi:{_blind_index_raw or _ephemeral_key()}"
+    "PORTAL_BLIND_INDEX_KEY", f"bi:{_secret_key_material('PORTAL_BLIND_INDEX_KEY')}"
 )["bi"]
-PORTAL_AUDIT_KEY = parse_keyring("PORTAL_AUDIT_KEY", f"audit:{_audit_raw or _ephemeral_key()}")[
-    "audit"
-]
+PORTAL_AUDIT_KEY = parse_keyring(
+    "PORTAL_AUDIT_KEY", f"audit:{_secret_key_material('PORTAL_AUDIT_KEY')}"
+)["audit"]
+# Where master keys live: the local keyring above, or (later) a cloud KMS provider.
+PORTAL_KEY_PROVIDER = envstr(
+    "PORTAL_KEY_PROVIDER", "portal.crypto.providers.local_provider_from_settings"
+)
 
 # --- Applications -----------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -107,6 +114,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.crypto.datakeys.KeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,7 +243,7 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "portal.crypto.mfa.EncryptingMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not IS_PRODUCTION

@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import (
@@ -106,7 +107,7 @@ class Command(BaseCommand):
                 secret = generate_totp_secret()
                 TOTP.activate(user, secret)
             else:
-                secret = totp.wrap().instance.data["secret"]
+                secret = get_mfa_adapter().decrypt(totp.data["secret"])
             if not Authenticator.objects.filter(
                 user=user, type=Authenticator.Type.RECOVERY_CODES
             ).exists():

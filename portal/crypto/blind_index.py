@@ -1,0 +1,147 @@
+"""Blind indexes: keyed, truncated HMACs that let staff find a client by an encrypted value.
+
+Only for what staff must search (legal name, date of birth, phone), never free text. Each index
+has its own key, derived with HKDF from ``PORTAL_BLIND_INDEX_KEY`` and the index's name, so
+equal values in two indexes do not match. Input is normalised first, so "José  O'Neil" and
+"jose oneil" are not the same but "JOSÉ O'NEIL" and "José O'Neil" are.
+
+Truncation: 16 bits by default. With up to ~100,000 clients a search returns on average
+100,000 / 65,536 ≈ 1.5 unrelated candidates besides the real matches; they are dropped after
+decryption (``confirm``). Someone holding the database learns only which rows share a 16-bit
+bucket, which unrelated rows share too. More bits means fewer false candidates and more
+leakage; see docs/key-management.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import models
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_name(value: str) -> str:
+    """NFKC, case-folded, accents kept, punctuation dropped, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", str(value)).casefold()
+    text = "".join(ch for ch in text if not unicodedata.category(ch).startswith("P"))
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def normalise_date(value: datetime.date | str) -> str:
+    """ISO 8601 (YYYY-MM-DD); strings are parsed strictly."""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value.strip())
+    return value.isoformat()
+
+
+def normalise_phone(value: str) -> str:
+    """Digits only; a North American number's leading country code 1 is dropped."""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", str(value)) if ch.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return digits
+
+
+NORMALISERS: dict[str, Callable[[Any], str]] = {
+    "name": normalise_name,
+    "date": normalise_date,
+    "phone": normalise_phone,
+}
+
+
+@cache
+def _index_key(index_name: str, root: bytes) -> bytes:
+    """The per-index HMAC key: HKDF-SHA256 of the root blind-index key, labelled by index."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None,
+        info=f"portal.blind-index|{index_name}".encode(),
+    ).derive(root)
+
+
+def blind_index(index_name: str, kind: str, value: Any, bits: int = 16) -> str | None:
+    """The truncated HMAC of the normalised value, as hex; None for empty input."""
+    if value is None:
+        return None
+    normalised = NORMALISERS[kind](value)
+    if not normalised:
+        return None
+    key = _index_key(index_name, settings.PORTAL_BLIND_INDEX_KEY)
+    digest = hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).digest()
+    return digest[: bits // 8].hex()
+
+
+class BlindIndexField(models.CharField):
+    """Holds the blind index of another (encrypted) field, computed on save.
+
+    ``source`` names the encrypted field, ``kind`` its normaliser (name, date, phone),
+    ``bits`` the truncation (a multiple of 8).
+    """
+
+    def __init__(
+        self, *args: Any, source: str = "", kind: str = "name", bits: int = 16, **kwargs: Any
+    ) -> None:
+        if kind not in NORMALISERS:
+            raise ValueError(f"Unknown blind index kind {kind!r}.")
+        if bits % 8 or not 8 <= bits <= 256:
+            raise ValueError("Blind index bits must be a multiple of 8 between 8 and 256.")
+        self.source, self.kind, self.bits = source, kind, bits
+        kwargs.setdefault("max_length", bits // 4)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.update(source=self.source, kind=self.kind, bits=self.bits)
+        for default in ("max_length", "editable", "null", "db_index"):
+            kwargs.pop(default, None)
+        return name, path, args, kwargs
+
+    def index_name(self) -> str:
+        return f"{self.model._meta.label_lower}.{self.source}"
+
+    def compute(self, value: Any) -> str | None:
+        return blind_index(self.index_name(), self.kind, value, self.bits)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = self.compute(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def blind_search(queryset: models.QuerySet, source: str, value: Any) -> list[models.Model]:
+    """Rows whose ``source`` field equals ``value`` after normalisation.
+
+    Narrows with the blind index in SQL, then confirms each candidate by decrypting, so the
+    truncation's false candidates never reach the caller.
+    """
+    field = _index_field(queryset.model, source)
+    digest = field.compute(value)
+    if digest is None:
+        return []
+    wanted = NORMALISERS[field.kind](value)
+    candidates: Iterable[models.Model] = queryset.filter(**{field.name: digest})
+    return [
+        row for row in candidates
+        if getattr(row, source) is not None
+        and NORMALISERS[field.kind](getattr(row, source)) == wanted
+    ]
+
+
+def _index_field(model: type[models.Model], source: str) -> BlindIndexField:
+    for field in model._meta.concrete_fields:
+        if isinstance(field, BlindIndexField) and field.source == source:
+            return field
+    raise ValueError(f"{model.__name__}.{source} has no blind index.")

@@ -1,0 +1,204 @@
+"""Data keys: one random key per owner (each client, and the practice), stored wrapped.
+
+Unwrapped keys are cached in a *key scope*: one per request (``KeyScopeMiddleware``) or per
+batch in a command (``with key_scope():``). Within a scope each data key is unwrapped at most
+once; outside a scope nothing is cached, so a destroyed key can never linger in a long-lived
+process after crypto-shredding.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from portal.crypto.errors import KeyDestroyedError, MalformedCiphertextError, UnknownKeyError
+from portal.crypto.providers import get_key_provider
+
+if TYPE_CHECKING:
+    from portal.models import DataKey
+
+Owner = tuple[str, uuid.UUID]
+OWNER_CLIENT, OWNER_PRACTICE = "client", "practice"
+PRACTICE_OWNER_ID = uuid.UUID(int=0)
+PRACTICE_OWNER: Owner = (OWNER_PRACTICE, PRACTICE_OWNER_ID)
+
+
+def client_owner(user_id: uuid.UUID | str) -> Owner:
+    return (OWNER_CLIENT, uuid.UUID(str(user_id)))
+
+
+def _keys() -> type[DataKey]:
+    # Imported late: portal.models itself uses the encrypted fields built on this module.
+    from portal.models import DataKey
+
+    return DataKey
+
+
+@dataclass
+class KeyCache:
+    ciphers: dict[str, AESGCM] = field(default_factory=dict)
+    active: dict[Owner, str] = field(default_factory=dict)
+    unwraps: int = 0
+
+
+_scope: ContextVar[KeyCache | None] = ContextVar("portal_key_scope", default=None)
+
+
+@contextmanager
+def key_scope() -> Iterator[KeyCache]:
+    """Cache unwrapped data keys until the block ends (a request, or a command's batch)."""
+    cache = KeyCache()
+    token = _scope.set(cache)
+    try:
+        yield cache
+    finally:
+        _scope.reset(token)
+
+
+class KeyScopeMiddleware:
+    """One key scope per request: each data key is unwrapped at most once per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with key_scope():
+            return self.get_response(request)
+
+
+def _wrap_aad(key: DataKey) -> bytes:
+    """Associated data for a wrapped key: this key row and its owner, nothing else."""
+    return f"portal.datakey|{key.owner_kind}|{key.owner_id}|{key.id.hex}".encode()
+
+
+def _unwrap(key: DataKey) -> AESGCM:
+    """Unwrap ``key`` with the master key its envelope names (counted, for tests)."""
+    if key.wrapped_key is None:
+        raise KeyDestroyedError(
+            "This person's data was erased (their key was destroyed); it cannot be read."
+        )
+    raw = get_key_provider().unwrap(bytes(key.wrapped_key), _wrap_aad(key))
+    cache = _scope.get()
+    if cache is not None:
+        cache.unwraps += 1
+    return AESGCM(raw)
+
+
+def wrap_new_key(key: DataKey) -> bytes:
+    """Generate a fresh random 256-bit data key for ``key`` and return the raw key.
+
+    Fills ``wrapped_key`` and ``master_key_id``; the raw key leaves this function only to be
+    cached for the current scope.
+    """
+    raw = AESGCM.generate_key(bit_length=256)
+    provider = get_key_provider()
+    key.wrapped_key = provider.wrap(raw, _wrap_aad(key))
+    key.master_key_id = provider.active_key_id
+    return raw
+
+
+def rewrap(key: DataKey) -> bytes:
+    """The key's wrapped bytes re-sealed under the active master key (same data key)."""
+    provider = get_key_provider()
+    raw = provider.unwrap(bytes(key.wrapped_key), _wrap_aad(key))
+    return provider.wrap(raw, _wrap_aad(key))
+
+
+def _remember(key_id: str, cipher: AESGCM) -> AESGCM:
+    cache = _scope.get()
+    if cache is not None:
+        cache.ciphers[key_id] = cipher
+    return cipher
+
+
+def cipher_for(key_id: str) -> AESGCM:
+    """The data key named ``key_id`` (hex UUID from a ciphertext), unwrapped once per scope."""
+    cache = _scope.get()
+    if cache is not None and key_id in cache.ciphers:
+        return cache.ciphers[key_id]
+    try:
+        key = _keys().objects.get(pk=uuid.UUID(hex=key_id))
+    except ValueError:
+        raise MalformedCiphertextError("Encrypted value names an invalid data key.") from None
+    except _keys().DoesNotExist:
+        raise UnknownKeyError("Encrypted value names a data key that does not exist.") from None
+    return _remember(key_id, _unwrap(key))
+
+
+def active_key_for(owner: Owner) -> tuple[str, AESGCM]:
+    """The owner's current data key, created on first use. Refuses an erased owner."""
+    cache = _scope.get()
+    if cache is not None and owner in cache.active:
+        key_id = cache.active[owner]
+        return key_id, cache.ciphers[key_id]
+    kind, owner_id = owner
+    live = _keys().objects.filter(
+        owner_kind=kind, owner_id=owner_id, retired_at__isnull=True, destroyed_at__isnull=True
+    ).first()
+    if live is None:
+        if _keys().objects.filter(owner_kind=kind, owner_id=owner_id,
+                                  destroyed_at__isnull=False).exists():
+            raise KeyDestroyedError("This person's data was erased; nothing new can be stored.")
+        live, cipher = _create_key(owner)
+    else:
+        cipher = _unwrap(live)
+    key_id = live.id.hex
+    _remember(key_id, cipher)
+    if cache is not None:
+        cache.active[owner] = key_id
+    return key_id, cipher
+
+
+def _create_key(owner: Owner) -> tuple[DataKey, AESGCM]:
+    """Create the owner's first data key; if another request just did, use theirs."""
+    kind, owner_id = owner
+    key = _keys()(id=uuid.uuid4(), owner_kind=kind, owner_id=owner_id)
+    raw = wrap_new_key(key)
+    try:
+        with transaction.atomic():
+            key.save(force_insert=True)
+    except IntegrityError:
+        key = _keys().objects.get(
+            owner_kind=kind, owner_id=owner_id, retired_at__isnull=True, destroyed_at__isnull=True
+        )
+        return key, _unwrap(key)
+    return key, AESGCM(raw)
+
+
+def prefetch_keys(key_ids: Iterable[str]) -> None:
+    """Unwrap many data keys with one query (list views, exports, commands)."""
+    cache = _scope.get()
+    if cache is None:
+        return
+    wanted = {key_id for key_id in key_ids if key_id not in cache.ciphers}
+    ids = []
+    for key_id in wanted:
+        try:
+            ids.append(uuid.UUID(hex=key_id))
+        except ValueError:
+            continue
+    for key in _keys().objects.filter(pk__in=ids, destroyed_at__isnull=True):
+        cache.ciphers[key.id.hex] = _unwrap(key)
+
+
+def forget_owner(owner: Owner) -> None:
+    """Drop an owner's keys from the current scope (after erasure or re-encryption)."""
+    cache = _scope.get()
+    if cache is None:
+        return
+    cache.active.pop(owner, None)
+    kind, owner_id = owner
+    for key_id in _keys().objects.filter(owner_kind=kind, owner_id=owner_id).values_list(
+        "id", flat=True
+    ):
+        cache.ciphers.pop(key_id.hex, None)
+
+

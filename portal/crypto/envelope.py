@@ -1,0 +1,94 @@
+"""The ciphertext envelope: ``version | key id length | key id | nonce | ciphertext+tag``.
+
+* version: one byte, ``0x01``. A different first byte is not ours (see ``is_envelope``).
+* key id: 1 to 36 ASCII bytes naming the key that encrypted it (a master key id for wrapped
+  data keys, a data key's UUID for field values). Keys are found by this id, never by
+  trying keys in turn.
+* nonce: 12 random bytes (96 bits) from the OS, fresh for every encryption.
+* ciphertext+tag: AES-256-GCM output; the 16-byte tag authenticates the ciphertext *and* the
+  associated data, which names what the value belongs to (model, field, row).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from portal.crypto.errors import DecryptionError, MalformedCiphertextError
+
+VERSION = 0x01
+NONCE_BYTES = 12
+TAG_BYTES = 16
+MAX_KEY_ID_BYTES = 36
+
+
+@dataclass(frozen=True)
+class Envelope:
+    key_id: str
+    nonce: bytes
+    sealed: bytes  # ciphertext followed by the GCM tag
+
+
+def is_envelope(data: bytes | memoryview | None) -> bool:
+    """True when ``data`` starts like one of our envelopes (used to tell encrypted from
+    plaintext columns during migrations; never used to decide whether to trust data)."""
+    if not data:
+        return False
+    data = bytes(data)
+    return (
+        data[0] == VERSION
+        and len(data) > 2
+        and 0 < data[1] <= MAX_KEY_ID_BYTES
+        and len(data) >= 2 + data[1] + NONCE_BYTES + TAG_BYTES
+    )
+
+
+def parse(data: bytes | memoryview) -> Envelope:
+    """Split an envelope into its parts, refusing anything malformed or truncated."""
+    data = bytes(data)
+    if len(data) < 2 or data[0] != VERSION:
+        raise MalformedCiphertextError("Not an encrypted value in a known format.")
+    id_length = data[1]
+    if not 0 < id_length <= MAX_KEY_ID_BYTES:
+        raise MalformedCiphertextError("Encrypted value has an invalid key id.")
+    nonce_start = 2 + id_length
+    sealed_start = nonce_start + NONCE_BYTES
+    if len(data) < sealed_start + TAG_BYTES:
+        raise MalformedCiphertextError("Encrypted value is truncated.")
+    try:
+        key_id = data[2:nonce_start].decode("ascii")
+    except UnicodeDecodeError:
+        raise MalformedCiphertextError("Encrypted value has an invalid key id.") from None
+    return Envelope(key_id, data[nonce_start:sealed_start], data[sealed_start:])
+
+
+def seal(cipher: AESGCM, key_id: str, plaintext: bytes, associated_data: bytes) -> bytes:
+    """Encrypt ``plaintext`` with ``cipher`` (an AES-256-GCM key) and return the envelope.
+
+    ``associated_data`` is authenticated, not stored: decryption must supply the same bytes,
+    which is how a value is bound to its row and field.
+    """
+    encoded_id = key_id.encode("ascii")
+    if not 0 < len(encoded_id) <= MAX_KEY_ID_BYTES:
+        raise ValueError("Key ids are 1 to 36 ASCII characters.")
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = cipher.encrypt(nonce, plaintext, associated_data)
+    return bytes([VERSION, len(encoded_id)]) + encoded_id + nonce + sealed
+
+
+def open_sealed(cipher: AESGCM, envelope: Envelope, associated_data: bytes) -> bytes:
+    """Decrypt a parsed envelope with ``cipher``; any mismatch is a ``DecryptionError``.
+
+    GCM cannot tell a wrong key from tampering or a value moved to another row: all three
+    fail the tag check, and the message says so without echoing any bytes.
+    """
+    try:
+        return cipher.decrypt(envelope.nonce, envelope.sealed, associated_data)
+    except InvalidTag:
+        raise DecryptionError(
+            "Decryption failed: wrong key, tampered data, or a value moved from another "
+            "row or field."
+        ) from None

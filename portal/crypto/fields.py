@@ -1,0 +1,255 @@
+"""Encrypted model fields that behave like their plain counterparts.
+
+Each field subclasses the plain Django field (so forms, validation and ``max_length`` work on
+the plaintext) but stores a binary envelope column. The value is encrypted in ``pre_save``,
+when the row (its UUID primary key and its key owner) is known, and decrypted lazily by the
+attribute descriptor the first time it is read: a row whose encrypted fields are never
+touched is never decrypted.
+
+Associated data binds every value to ``app_label.model.field`` and the row's primary key, so a
+value copied to another row or another field does not decrypt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import checks
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from portal.crypto import envelope, serialization
+from portal.crypto.datakeys import Owner, active_key_for, cipher_for
+from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
+
+
+class StoredCiphertext(bytes):
+    """An envelope as read from the database, not yet decrypted.
+
+    Remembers the primary key it was loaded for, so a copied instance (new pk) re-encrypts
+    instead of writing a value bound to the old row. Its repr never shows the bytes.
+    """
+
+    bound_pk: Any = None
+
+    def __repr__(self) -> str:
+        return "<encrypted>"
+
+    __str__ = __repr__
+
+
+class EncryptedValue(bytes):
+    """A freshly sealed envelope on its way to the database (the only thing that may be)."""
+
+    def __repr__(self) -> str:
+        return "<encrypted>"
+
+    __str__ = __repr__
+
+
+def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
+    """What a value is bound to: model, field and row. Changing any of them breaks the tag."""
+    return f"{model._meta.label_lower}.{field_name}|{pk}".encode()
+
+
+def owner_of(instance: models.Model) -> Owner:
+    """The key owner the model names (``get_encryption_owner``): a client or the practice."""
+    get_owner = getattr(instance, "get_encryption_owner", None)
+    if get_owner is None:
+        raise EncryptedFieldUsageError(
+            f"{type(instance).__name__} has encrypted fields but no get_encryption_owner()."
+        )
+    return get_owner()
+
+
+def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> EncryptedValue:
+    """Seal ``value`` for ``instance.field`` under the owner's active data key."""
+    if instance.pk is None:
+        raise EncryptedFieldUsageError(
+            "Encrypted values are bound to the row's primary key; assign it before saving."
+        )
+    key_id, cipher = active_key_for(owner_of(instance))
+    plaintext = serialization.dumps(value, field.serial_kind)
+    aad = associated_data(type(instance), field.name, instance.pk)
+    return EncryptedValue(envelope.seal(cipher, key_id, plaintext, aad))
+
+
+def decrypt_for(model: type[models.Model], field_name: str, pk: Any, data: bytes) -> Any:
+    """Open a stored value of ``model.field_name`` in row ``pk`` (or raise, never guess)."""
+    parsed = envelope.parse(data)
+    cipher = cipher_for(parsed.key_id)
+    plaintext = envelope.open_sealed(cipher, parsed, associated_data(model, field_name, pk))
+    return serialization.loads(plaintext)
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """Descriptor: decrypts on first read and keeps the plaintext on the instance.
+
+    A data descriptor (it defines ``__set__``), so reads always pass through ``__get__``
+    even though the value lives in the instance ``__dict__``.
+    """
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        instance.__dict__[self.field.attname] = value
+
+    def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = super().__get__(instance, cls)
+        if isinstance(value, StoredCiphertext):
+            pk = value.bound_pk if value.bound_pk is not None else instance.pk
+            try:
+                value = decrypt_for(type(instance), self.field.name, pk, value)
+            except DecryptionError as error:
+                raise type(error)(
+                    f"{type(instance).__name__}.{self.field.name}: {error}"
+                ) from None
+            instance.__dict__[self.field.attname] = value
+        return value
+
+
+class EncryptedMixin:
+    """Shared behaviour of every encrypted field. ``serial_kind`` picks the serialiser."""
+
+    serial_kind = "str"
+    descriptor_class = EncryptedAttribute
+    _refused_options = ("unique", "db_index", "primary_key")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        for option in self._refused_options:
+            if kwargs.get(option):
+                raise EncryptedFieldUsageError(
+                    f"Encrypted fields cannot be {option}: equal plaintexts have different "
+                    "ciphertexts. Use a blind index for look-ups."
+                )
+        super().__init__(*args, **kwargs)
+
+    # --- storage ---------------------------------------------------------------------
+    def get_internal_type(self) -> str:
+        # The column is binary: no backend converter may treat the envelope as a date etc.
+        return "BinaryField"
+
+    def db_type(self, connection: Any) -> str | None:
+        return connection.data_types["BinaryField"] % {}
+
+    def rel_db_type(self, connection: Any) -> str | None:  # pragma: no cover - never a FK
+        return self.db_type(connection)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
+        return StoredCiphertext(bytes(value))
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, StoredCiphertext | EncryptedValue):
+            return value
+        return super().to_python(value)  # type: ignore[misc]
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        """Encrypt the plaintext now that the row's pk and owner are known.
+
+        An untouched value loaded from this very row is written back as it was (no decrypt,
+        no re-encrypt); one loaded for another pk (a copied instance) is re-encrypted.
+        """
+        value = model_instance.__dict__.get(self.attname)
+        if value is None:
+            return None
+        if isinstance(value, StoredCiphertext):
+            if value.bound_pk in (None, model_instance.pk):
+                return EncryptedValue(value)
+            value = getattr(model_instance, self.attname)
+        return encrypt_for(model_instance, self, value)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        """Only sealed envelopes reach SQL; plaintext here means a bypass of ``pre_save``."""
+        if value is None:
+            return None
+        if isinstance(value, EncryptedValue | StoredCiphertext):
+            return bytes(value)
+        raise EncryptedFieldUsageError(
+            f"{self.model.__name__}.{self.name} is encrypted: plaintext cannot be written "
+            "by QuerySet.update() or bulk_update(); save the instance instead."
+        )
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        return self.get_db_prep_value(value, connection)
+
+    # --- queries -------------------------------------------------------------------------
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)  # type: ignore[misc]
+        raise EncryptedFieldUsageError(
+            f"{self.model.__name__}.{self.name} is encrypted: '{lookup_name}' look-ups are "
+            "impossible (only isnull works). Search through a blind index."
+        )
+
+    def get_transform(self, name: str) -> Any:
+        raise EncryptedFieldUsageError(
+            f"{self.model.__name__}.{self.name} is encrypted: '{name}' cannot be queried."
+        )
+
+    def value_to_string(self, obj: models.Model) -> str:
+        # Serialisers (dumpdata) get ciphertext, never plaintext.
+        raise EncryptedFieldUsageError("Encrypted fields are not serialised by dumpdata.")
+
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
+        errors = super().check(**kwargs)  # type: ignore[misc]
+        meta = self.model._meta
+        ordering = [str(name).lstrip("-") for name in meta.ordering or []]
+        if self.name in ordering or self.attname in ordering:
+            errors.append(checks.Error(
+                f"{meta.label}.{self.name} is encrypted and cannot be in Meta.ordering.",
+                obj=self, id="portal.E001",
+            ))
+        for index in meta.indexes:
+            if self.name in getattr(index, "fields", []):
+                errors.append(checks.Error(
+                    f"{meta.label}.{self.name} is encrypted and cannot be indexed.",
+                    obj=self, id="portal.E002",
+                ))
+        for constraint in meta.constraints:
+            if self.name in getattr(constraint, "fields", ()):
+                errors.append(checks.Error(
+                    f"{meta.label}.{self.name} is encrypted and cannot be in a constraint.",
+                    obj=self, id="portal.E003",
+                ))
+        return errors
+
+
+class EncryptedTextField(EncryptedMixin, models.TextField):
+    serial_kind = "str"
+
+
+class EncryptedCharField(EncryptedMixin, models.CharField):
+    """``max_length`` counts characters of the plaintext (validated before encryption)."""
+
+    serial_kind = "str"
+
+
+class EncryptedDateField(EncryptedMixin, models.DateField):
+    serial_kind = "date"
+
+
+class EncryptedIntegerField(EncryptedMixin, models.IntegerField):
+    serial_kind = "int"
+
+
+class EncryptedBooleanField(EncryptedMixin, models.BooleanField):
+    serial_kind = "bool"
+
+
+class EncryptedDecimalField(EncryptedMixin, models.DecimalField):
+    serial_kind = "decimal"
+
+
+class EncryptedJSONField(EncryptedMixin, models.JSONField):
+    serial_kind = "json"
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return EncryptedMixin.from_db_value(self, value, expression, connection)
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        return EncryptedMixin.get_db_prep_value(self, value, connection, prepared)
+
+    def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        return EncryptedMixin.get_db_prep_value(self, value, connection)

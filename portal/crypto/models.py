@@ -1,0 +1,98 @@
+"""The base class for models with encrypted fields, and its guarded QuerySet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from portal.crypto.datakeys import PRACTICE_OWNER, Owner, client_owner
+from portal.crypto.errors import EncryptedFieldUsageError
+from portal.crypto.fields import EncryptedMixin, StoredCiphertext
+
+
+def _encrypted_path(model: type[models.Model], path: str) -> str | None:
+    """The encrypted field a ``a__b__c`` path reaches, if any (walking relations)."""
+    current = model
+    for part in path.lstrip("-").split("__"):
+        try:
+            field = current._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if isinstance(field, EncryptedMixin):
+            return f"{current.__name__}.{field.name}"
+        if not field.is_relation or field.related_model is None:
+            return None
+        current = field.related_model
+    return None
+
+
+class EncryptedQuerySet(models.QuerySet):
+    """Refuses, loudly, what cannot work on ciphertext: ordering and raw value reads."""
+
+    def _refuse(self, names: tuple[Any, ...], what: str) -> None:
+        for name in names:
+            if isinstance(name, str):
+                hit = _encrypted_path(self.model, name)
+                if hit:
+                    raise EncryptedFieldUsageError(
+                        f"{hit} is encrypted and cannot be used in {what}: the database only "
+                        "holds ciphertext. Sort or read in Python after loading the objects."
+                    )
+
+    def order_by(self, *field_names: Any) -> EncryptedQuerySet:
+        self._refuse(field_names, "order_by()")
+        return super().order_by(*field_names)
+
+    def values(self, *fields: Any, **expressions: Any) -> EncryptedQuerySet:
+        self._refuse(fields or tuple(f.name for f in self.model._meta.concrete_fields), "values()")
+        return super().values(*fields, **expressions)
+
+    def values_list(self, *fields: Any, flat: bool = False, named: bool = False) -> Any:
+        names = fields or tuple(f.name for f in self.model._meta.concrete_fields)
+        self._refuse(names, "values_list()")
+        return super().values_list(*fields, flat=flat, named=named)
+
+    def distinct(self, *field_names: Any) -> EncryptedQuerySet:
+        self._refuse(field_names, "distinct()")
+        return super().distinct(*field_names)
+
+
+class EncryptedModel(models.Model):
+    """A model with encrypted fields. Subclasses name their key owner:
+
+    ``encryption_owner_field = "user"`` (a FK to the client's user: the client's data key), or
+    ``None`` for practice-level data (the practice data key). Primary keys must be UUIDs with a
+    default, so they exist before the first save and can be bound into the ciphertext.
+    """
+
+    encryption_owner_field: str | None = None
+
+    objects = EncryptedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> EncryptedModel:
+        instance = super().from_db(db, field_names, values)
+        for value in instance.__dict__.values():
+            if isinstance(value, StoredCiphertext):
+                value.bound_pk = instance.pk
+        return instance
+
+    def get_encryption_owner(self) -> Owner:
+        """Whose data key protects this row (see the class docstring)."""
+        if self.encryption_owner_field is None:
+            return PRACTICE_OWNER
+        owner_id = getattr(self, f"{self.encryption_owner_field}_id")
+        if owner_id is None:
+            raise EncryptedFieldUsageError(
+                f"{type(self).__name__} needs its {self.encryption_owner_field} before saving."
+            )
+        return client_owner(owner_id)
+
+
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
