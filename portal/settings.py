@@ -111,6 +111,9 @@ INSTALLED_APPS = [
     "intake",
     "consents",
 ]
+if IS_TEST:
+    # One model with every encrypted field type, for the encryption tests (no migrations).
+    INSTALLED_APPS.append("tests.cryptoapp")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

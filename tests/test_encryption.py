@@ -1,0 +1,314 @@
+"""Field encryption: ciphertext at rest, exact round trips, binding, fail-closed errors."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from portal.crypto.datakeys import key_scope
+from portal.crypto.errors import (
+    DecryptionError,
+    EncryptedFieldUsageError,
+    MalformedCiphertextError,
+    UnknownKeyError,
+)
+from portal.crypto.fields import EncryptedTextField
+from portal.models import DataKey, User
+from portal.roles import Role
+from tests.cryptoapp.models import PracticeNote, Specimen
+from tests.factories import UserFactory
+
+CANARY = "canary-7f3a-plaintext-that-must-never-be-stored"
+
+EVERY_FIELD: dict[str, Any] = {
+    "text": CANARY,
+    "char": "short words",
+    "day": datetime.date(1984, 2, 29),
+    "number": 123456789,
+    "flag": True,
+    "amount": Decimal("12.3400"),
+    "data": {"answer": CANARY, "list": [1, 2, {"deep": "value"}]},
+}
+
+
+def _raw(model: type, field: str, pk: Any) -> bytes | None:
+    table = model._meta.db_table
+    column = model._meta.get_field(field).column
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk.hex if
+                       connection.vendor == "sqlite" else pk])  # noqa: S608 - names from _meta
+        row = cursor.fetchone()
+    return None if row[0] is None else bytes(row[0])
+
+
+def _write_raw(model: type, field: str, pk: Any, value: bytes | None) -> None:
+    table = model._meta.db_table
+    column = model._meta.get_field(field).column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608 - names from _meta
+            [value, pk.hex if connection.vendor == "sqlite" else pk],
+        )
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return UserFactory(role=Role.CLIENT)
+
+
+@pytest.mark.django_db
+def test_every_field_type_is_ciphertext_in_the_raw_column(owner: User) -> None:
+    specimen = Specimen.objects.create(owner=owner, **EVERY_FIELD)
+    for field, value in EVERY_FIELD.items():
+        raw = _raw(Specimen, field, specimen.pk)
+        assert raw is not None and raw[0] == 0x01, field
+        assert str(value).encode() not in raw, field
+        assert CANARY.encode() not in raw
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    for field, value in EVERY_FIELD.items():
+        assert getattr(loaded, field) == value
+        assert type(getattr(loaded, field)) is type(value)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("text", ""), ("number", 0), ("flag", False), ("amount", Decimal("0")),
+     ("data", {}), ("data", []), ("data", 0), ("data", ""), ("data", False), ("text", None)],
+)
+def test_falsy_values_round_trip_distinctly(owner: User, field: str, value: Any) -> None:
+    specimen = Specimen.objects.create(owner=owner, **{field: value})
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    assert getattr(loaded, field) == value
+    assert type(getattr(loaded, field)) is type(value)
+    raw = _raw(Specimen, field, specimen.pk)
+    assert (raw is None) == (value is None)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=40,
+)
+unicode_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300
+) | st.sampled_from(["مرحبا بالعالم", "שלום", "👩‍👩‍👧‍👦🏳️‍🌈", "e\u0301\u0302\u0303", "\u200f\u202e"])
+
+
+@pytest.mark.django_db
+@hypothesis_settings(max_examples=60, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=unicode_text, data=json_values, number=st.integers(-(2**62), 2**62))
+def test_round_trip_of_arbitrary_values(owner: User, text: str, data: Any, number: int) -> None:
+    specimen = Specimen.objects.create(owner=owner, text=text, data=data, number=number)
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    assert (loaded.text, loaded.data, loaded.number) == (text, data, number)
+
+
+@pytest.mark.django_db
+def test_large_json_round_trips(owner: User) -> None:
+    big = {f"question_{i}": {"answer": "x" * 200, "scores": list(range(50))} for i in range(200)}
+    specimen = Specimen.objects.create(owner=owner, data=big)
+    assert Specimen.objects.get(pk=specimen.pk).data == big
+
+
+@pytest.mark.django_db
+def test_ciphertext_moved_to_another_row_does_not_decrypt(owner: User) -> None:
+    first = Specimen.objects.create(owner=owner, text="first secret")
+    second = Specimen.objects.create(owner=owner, text="second secret")
+    _write_raw(Specimen, "text", second.pk, _raw(Specimen, "text", first.pk))
+    with pytest.raises(DecryptionError):
+        _ = Specimen.objects.get(pk=second.pk).text
+
+
+@pytest.mark.django_db
+def test_ciphertext_moved_to_another_field_does_not_decrypt(owner: User) -> None:
+    specimen = Specimen.objects.create(owner=owner, text="in text", other_text="in other")
+    _write_raw(Specimen, "other_text", specimen.pk, _raw(Specimen, "text", specimen.pk))
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    assert loaded.text == "in text"
+    with pytest.raises(DecryptionError, match="other_text"):
+        _ = loaded.other_text
+
+
+@pytest.mark.django_db
+def test_tampered_or_truncated_ciphertext_fails_with_a_specific_error(owner: User) -> None:
+    specimen = Specimen.objects.create(owner=owner, text="do not touch")
+    raw = bytearray(_raw(Specimen, "text", specimen.pk))
+    for position in (len(raw) - 1, len(raw) - 20, 40):
+        tampered = bytearray(raw)
+        tampered[position] ^= 0x01
+        _write_raw(Specimen, "text", specimen.pk, bytes(tampered))
+        with pytest.raises(DecryptionError) as caught:
+            _ = Specimen.objects.get(pk=specimen.pk).text
+        assert "do not touch" not in str(caught.value)
+    for truncated in (bytes(raw[:10]), bytes(raw[:1]), b"plain text, not ours"):
+        _write_raw(Specimen, "text", specimen.pk, truncated)
+        with pytest.raises(MalformedCiphertextError):
+            _ = Specimen.objects.get(pk=specimen.pk).text
+
+
+@pytest.mark.django_db
+def test_wrong_master_key_fails_closed(owner: User) -> None:
+    specimen = Specimen.objects.create(owner=owner, text="needs the right key")
+    key_id = settings.PORTAL_ACTIVE_MASTER_KEY_ID
+    with override_settings(PORTAL_MASTER_KEYS={key_id: os.urandom(32)}):
+        with pytest.raises(DecryptionError):
+            _ = Specimen.objects.get(pk=specimen.pk).text
+    with override_settings(PORTAL_MASTER_KEYS={"other": os.urandom(32)},
+                           PORTAL_ACTIVE_MASTER_KEY_ID="other"):
+        with pytest.raises(UnknownKeyError, match=f"'{key_id}'"):
+            _ = Specimen.objects.get(pk=specimen.pk).text
+
+
+@pytest.mark.django_db
+def test_wrapped_data_key_copied_to_another_owner_does_not_open(owner: User) -> None:
+    other = UserFactory(role=Role.CLIENT)
+    Specimen.objects.create(owner=owner, text="mine")
+    theirs = Specimen.objects.create(owner=other, text="theirs")
+    mine_key = DataKey.objects.get(owner_id=owner.pk)
+    DataKey.objects.filter(owner_id=other.pk).update(wrapped_key=mine_key.wrapped_key)
+    with pytest.raises(DecryptionError):
+        _ = Specimen.objects.get(pk=theirs.pk).text
+
+
+@pytest.mark.django_db
+def test_reading_is_lazy_and_keys_are_unwrapped_once_per_scope(owner: User) -> None:
+    for i in range(5):
+        Specimen.objects.create(owner=owner, text=f"row {i}", number=i)
+    with key_scope() as cache:
+        rows = list(Specimen.objects.all())
+        assert cache.unwraps == 0  # nothing touched, nothing decrypted
+        assert sorted(row.number for row in rows) == [0, 1, 2, 3, 4]
+        assert {row.text for row in rows} == {f"row {i}" for i in range(5)}
+        assert cache.unwraps == 1
+
+
+@pytest.mark.django_db
+def test_saving_an_untouched_row_keeps_its_ciphertext(owner: User) -> None:
+    specimen = Specimen.objects.create(owner=owner, text="unchanged", plain="a")
+    before = _raw(Specimen, "text", specimen.pk)
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    loaded.plain = "b"
+    with key_scope() as cache:
+        loaded.save()
+        assert cache.unwraps == 0 or _raw(Specimen, "text", specimen.pk) == before
+    assert _raw(Specimen, "text", specimen.pk) == before
+
+
+@pytest.mark.django_db
+def test_copied_instance_is_re_encrypted_for_its_new_row(owner: User) -> None:
+    original = Specimen.objects.create(owner=owner, text="copy me")
+    copy = Specimen.objects.get(pk=original.pk)
+    copy.id = uuid.uuid4()
+    copy._state.adding = True
+    copy.save()
+    assert Specimen.objects.get(pk=copy.pk).text == "copy me"
+    assert Specimen.objects.get(pk=original.pk).text == "copy me"
+
+
+@pytest.mark.django_db
+def test_practice_data_uses_the_practice_key() -> None:
+    note = PracticeNote.objects.create(body=CANARY)
+    assert PracticeNote.objects.get(pk=note.pk).body == CANARY
+    assert DataKey.objects.filter(owner_kind="practice").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        lambda: Specimen.objects.filter(text="x"),
+        lambda: Specimen.objects.filter(text__icontains="x"),
+        lambda: Specimen.objects.filter(number__gt=1),
+        lambda: Specimen.objects.filter(number__in=[1, 2]),
+        lambda: Specimen.objects.filter(data__answer="x"),
+        lambda: Specimen.objects.exclude(flag=True),
+        lambda: Specimen.objects.order_by("text"),
+        lambda: Specimen.objects.order_by("-day"),
+        lambda: Specimen.objects.values("text"),
+        lambda: Specimen.objects.values(),
+        lambda: Specimen.objects.values_list("number", flat=True),
+        lambda: User.objects.filter(client_profile__legal_name="x"),
+        lambda: Specimen.objects.update(text="plaintext through update"),
+    ],
+)
+def test_impossible_queries_raise_a_clear_error(owner: User, query: Any) -> None:
+    Specimen.objects.create(owner=owner, text="x")
+    with pytest.raises(EncryptedFieldUsageError, match="encrypted"):
+        result = query()
+        if isinstance(result, QuerySet):
+            list(result)
+
+
+@pytest.mark.django_db
+def test_isnull_is_the_one_lookup_that_works(owner: User) -> None:
+    Specimen.objects.create(owner=owner, text="x")
+    Specimen.objects.create(owner=owner, text=None)
+    assert Specimen.objects.filter(text__isnull=True).count() == 1
+
+
+def test_unique_or_indexed_encrypted_fields_are_refused_at_definition() -> None:
+    for option in ("unique", "db_index", "primary_key"):
+        with pytest.raises(EncryptedFieldUsageError, match=option):
+            EncryptedTextField(**{option: True})
+
+
+@pytest.mark.django_db
+def test_values_never_leak_through_repr_or_str(owner: User) -> None:
+    specimen = Specimen.objects.create(owner=owner, text=CANARY)
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    raw_value = loaded.__dict__["text"]
+    assert CANARY not in repr(raw_value) and "\\x" not in repr(raw_value)
+    assert CANARY not in repr(loaded) and CANARY not in str(loaded)
+
+
+@pytest.mark.django_db
+def test_mfa_secrets_are_encrypted_at_rest(db: None) -> None:
+    staff = UserFactory(role=Role.CLINICIAN, totp=True)
+    authenticator = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP)
+    stored = authenticator.data["secret"]
+    assert stored.startswith("enc1:")
+    assert staff.totp_secret not in stored
+    codes = Authenticator.objects.get(user=staff, type=Authenticator.Type.RECOVERY_CODES)
+    assert codes.data["seed"].startswith("enc1:")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_canary_appears_nowhere_in_the_database() -> None:
+    owner = UserFactory(role=Role.CLIENT)
+    Specimen.objects.create(owner=owner, **EVERY_FIELD)
+    from portal.models import ClientProfile
+
+    ClientProfile.objects.create(user=owner, legal_name=CANARY, address=CANARY)
+    needle = CANARY.encode()
+    if connection.vendor == "sqlite":
+        dump = "\n".join(connection.connection.iterdump()).encode()
+        assert needle.hex().encode() not in dump.lower()
+    else:
+        db = connection.settings_dict
+        result = subprocess.run(  # noqa: S603
+            ["pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
+             "-U", db["USER"], "--data-only", db["NAME"]],
+            capture_output=True, check=True, timeout=120,
+        )
+        dump = result.stdout
+        assert b"portal_clientprofile" in dump
+        assert needle.hex().encode() not in dump.lower()
+    assert needle not in dump
+    assert CANARY.encode()[:20] not in dump
