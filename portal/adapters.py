@@ -70,3 +70,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             ) from None
         request.session.pop(SESSION_INVITATION_KEY, None)
         return user
+
+
+def user_display(user: User) -> str:
+    """How allauth names a person in messages and emails: a staff display name, else the
+    login email (only ever shown to that person). Never the internal id."""
+    return user.display_name or user.email

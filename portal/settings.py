@@ -216,6 +216,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
 ACCOUNT_ADAPTER = "portal.adapters.PortalAccountAdapter"
+ACCOUNT_USER_DISPLAY = "portal.adapters.user_display"
 ACCOUNT_FORMS = {"signup": "portal.forms.PortalSignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}

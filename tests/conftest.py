@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -53,7 +54,10 @@ def admin_user(db: None) -> User:
 
 
 def current_totp_code(secret: str) -> str:
-    """The code an authenticator app shows right now for ``secret``."""
+    """The code an authenticator app shows right now for ``secret`` (waiting for the next
+    30-second window when this one is about to end, so the code is still valid on arrival)."""
+    if 30 - time.time() % 30 < 2:
+        time.sleep(30 - time.time() % 30 + 0.05)
     counter = next(iter(yield_hotp_counters_from_time()))
     return format_hotp_value(hotp_value(secret, counter))
 

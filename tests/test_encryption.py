@@ -294,7 +294,9 @@ def test_mfa_secrets_are_encrypted_at_rest(db: None) -> None:
     assert codes.data["seed"].startswith("enc1:")
 
 
-@pytest.mark.django_db(transaction=True)
+# Committed for real (pg_dump reads another connection); serialized rollback restores the
+# role groups that migrations created, for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_canary_appears_nowhere_in_the_database() -> None:
     owner = UserFactory(role=Role.CLIENT)
     Specimen.objects.create(owner=owner, **EVERY_FIELD)
@@ -307,8 +309,9 @@ def test_canary_appears_nowhere_in_the_database() -> None:
         assert needle.hex().encode() not in dump.lower()
     else:
         db = connection.settings_dict
+        pg_dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
         result = subprocess.run(
-            [shutil.which("pg_dump") or "/usr/bin/pg_dump", "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
+            [pg_dump, "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432),
              "-U", db["USER"], "--data-only", db["NAME"]],
             capture_output=True, check=True, timeout=120,
         )
