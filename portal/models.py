@@ -288,3 +288,16 @@ class ClientProfile(EncryptedModel):
 
     def __repr__(self) -> str:
         return f"<ClientProfile {self.id}>"
+
+
+class KeyRotationRun(models.Model):
+    """One ``rotate_keys --reencrypt`` run. An unfinished run is resumed, with its original
+    cut-off, by the next invocation, so owners already re-encrypted are not done twice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    owners_done = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"key rotation {self.started_at:%Y-%m-%d %H:%M}"

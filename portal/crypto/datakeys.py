@@ -189,6 +189,14 @@ def prefetch_keys(key_ids: Iterable[str]) -> None:
         cache.ciphers[key.id.hex] = _unwrap(key)
 
 
+def forget_active(owner: Owner) -> None:
+    """Forget which key is the owner's active one (it was just retired); keep the ciphers,
+    which still open the owner's existing values."""
+    cache = _scope.get()
+    if cache is not None:
+        cache.active.pop(owner, None)
+
+
 def forget_owner(owner: Owner) -> None:
     """Drop an owner's keys from the current scope (after erasure or re-encryption)."""
     cache = _scope.get()

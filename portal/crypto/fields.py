@@ -166,6 +166,9 @@ class EncryptedMixin:
             return None
         if isinstance(value, EncryptedValue | StoredCiphertext):
             return bytes(value)
+        if hasattr(value, "resolve_expression"):
+            # An expression (bulk_update's CASE of sealed values) is compiled on its own.
+            return value
         raise EncryptedFieldUsageError(
             f"{self.model.__name__}.{self.name} is encrypted: plaintext cannot be written "
             "by QuerySet.update() or bulk_update(); save the instance instead."

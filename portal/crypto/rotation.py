@@ -1,0 +1,184 @@
+"""Key rotation and crypto-shredding services (the commands are thin wrappers).
+
+* ``rewrap_data_keys``: re-seal every data key under the active master key. Cost grows with
+  the number of owners, not of encrypted values; field data is not touched.
+* ``reencrypt_owners``: give owners new data keys and re-encrypt their values. One short
+  transaction per owner (online: no long table lock); an owner is either fully done or not
+  started, so an interrupted run is simply run again (idempotent, resumable).
+* ``erase_owner_keys``: destroy an owner's data keys (crypto-shredding).
+
+Writes go through ``bulk_update``/``QuerySet.update``: no model ``save()``, no signals.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from allauth.mfa.models import Authenticator
+from django.apps import apps
+from django.db import models, transaction
+from django.utils import timezone
+
+from portal.crypto import datakeys
+from portal.crypto.datakeys import PRACTICE_OWNER, Owner, key_scope
+from portal.crypto.fields import EncryptedMixin, encrypt_for
+from portal.crypto.mfa import MFA_PURPOSE
+from portal.crypto.models import EncryptedModel, encrypted_fields
+from portal.crypto.providers import get_key_provider
+from portal.crypto.text import decrypt_text, encrypt_text, is_encrypted_text
+from portal.models import DataKey, KeyRotationRun
+
+Progress = Callable[[int, int], None]
+MFA_SECRET_KEYS = ("secret", "seed")
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    done: int
+    total: int
+
+
+def encrypted_models() -> list[type[EncryptedModel]]:
+    """Every installed model with encrypted fields."""
+    return [
+        model for model in apps.get_models()
+        if issubclass(model, EncryptedModel) and encrypted_fields(model)
+    ]
+
+
+def _batches(queryset: models.QuerySet, size: int) -> Iterator[list[models.Model]]:
+    """Keyset pagination by primary key: no OFFSET scans, safe while rows change."""
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
+
+
+def rewrap_data_keys(
+    *, batch_size: int = 1000, dry_run: bool = False, progress: Progress | None = None
+) -> RotationResult:
+    """Re-wrap every live or retired data key that the active master key did not wrap."""
+    active = get_key_provider().active_key_id
+    pending = DataKey.objects.exclude(master_key_id=active).filter(wrapped_key__isnull=False)
+    total = pending.count()
+    if dry_run:
+        return RotationResult(0, total)
+    done = 0
+    for batch in _batches(pending, batch_size):
+        with transaction.atomic():
+            for key in batch:
+                key.wrapped_key = datakeys.rewrap(key)
+                key.master_key_id = active
+            DataKey.objects.bulk_update(batch, ["wrapped_key", "master_key_id"])
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return RotationResult(done, total)
+
+
+def _owners_to_reencrypt(cutoff: datetime.datetime) -> models.QuerySet:
+    return DataKey.objects.filter(
+        retired_at__isnull=True, destroyed_at__isnull=True, created_at__lt=cutoff
+    ).order_by("created_at", "pk")
+
+
+def reencrypt_owners(
+    *, batch_size: int = 500, dry_run: bool = False, progress: Progress | None = None
+) -> RotationResult:
+    """New data keys for every owner, and every value of theirs re-encrypted under them.
+
+    The cut-off is the start of the current run, kept in ``KeyRotationRun``: an interrupted
+    run is resumed by the next call and skips the owners it already did (their new keys are
+    newer than the cut-off)."""
+    run = KeyRotationRun.objects.filter(finished_at__isnull=True).order_by("started_at").first()
+    cutoff = run.started_at if run else timezone.now()
+    pending = _owners_to_reencrypt(cutoff)
+    total = pending.count()
+    if dry_run:
+        return RotationResult(0, total)
+    if run is None:
+        run = KeyRotationRun.objects.create(started_at=cutoff)
+    done = 0
+    for key in list(pending):
+        _reencrypt_owner((key.owner_kind, key.owner_id), batch_size)
+        done += 1
+        KeyRotationRun.objects.filter(pk=run.pk).update(owners_done=models.F("owners_done") + 1)
+        if progress:
+            progress(done, total)
+    KeyRotationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
+    return RotationResult(done, total)
+
+
+def _owner_rows(model: type[EncryptedModel], owner: Owner) -> models.QuerySet:
+    if model.encryption_owner_field is None:
+        return model.objects.all() if owner == PRACTICE_OWNER else model.objects.none()
+    if owner[0] != PRACTICE_OWNER[0]:
+        return model.objects.filter(**{f"{model.encryption_owner_field}_id": owner[1]})
+    return model.objects.none()
+
+
+def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
+    """Retire the owner's key, create a new one and re-encrypt everything of theirs, in one
+    transaction; then delete the retired key, which no value uses any more."""
+    kind, owner_id = owner
+    with transaction.atomic(), key_scope():
+        old_keys = list(
+            DataKey.objects.select_for_update().filter(
+                owner_kind=kind, owner_id=owner_id, destroyed_at__isnull=True
+            )
+        )
+        datakeys.prefetch_keys(key.id.hex for key in old_keys)  # old values still open
+        DataKey.objects.filter(pk__in=[k.pk for k in old_keys]).update(retired_at=timezone.now())
+        datakeys.forget_active(owner)
+        for model in encrypted_models():
+            fields = encrypted_fields(model)
+            for batch in _batches(_owner_rows(model, owner), batch_size):
+                _reseal(batch, fields)
+                model.objects.bulk_update(batch, [f.name for f in fields])
+        if owner == PRACTICE_OWNER:
+            _reseal_mfa_secrets()
+        DataKey.objects.filter(pk__in=[k.pk for k in old_keys]).delete()
+
+
+def _reseal(rows: list[models.Model], fields: list[EncryptedMixin]) -> None:
+    """Decrypt each value with its old key and seal it under the owner's new key."""
+    for row in rows:
+        for field in fields:
+            value = getattr(row, field.attname)
+            row.__dict__[field.attname] = (
+                None if value is None else encrypt_for(row, field, value)
+            )
+
+
+def _reseal_mfa_secrets() -> None:
+    """allauth's MFA secrets live in JSON under the practice key: re-seal them too."""
+    for authenticator in Authenticator.objects.all().iterator():
+        data = dict(authenticator.data)
+        changed = False
+        for name in MFA_SECRET_KEYS:
+            if is_encrypted_text(data.get(name, "")):
+                data[name] = encrypt_text(decrypt_text(data[name], MFA_PURPOSE), MFA_PURPOSE)
+                changed = True
+        if changed:
+            Authenticator.objects.filter(pk=authenticator.pk).update(data=data)
+
+
+@transaction.atomic
+def erase_owner_keys(owner: Owner) -> int:
+    """Destroy every data key of ``owner``: all their encrypted values become unreadable,
+    in this database and in every backup once backups of the old keys age out. Returns the
+    number of keys destroyed. Irreversible."""
+    kind, owner_id = owner
+    destroyed = DataKey.objects.filter(
+        owner_kind=kind, owner_id=owner_id, destroyed_at__isnull=True
+    ).update(wrapped_key=None, destroyed_at=timezone.now())
+    datakeys.forget_owner(owner)
+    return destroyed
