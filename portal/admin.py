@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from portal.models import Invitation, PracticeSettings, User
+from portal.models import DataKey, Invitation, PracticeSettings, User
 
 
 @admin.register(User)
@@ -35,3 +35,24 @@ class InvitationAdmin(admin.ModelAdmin):
 @admin.register(PracticeSettings)
 class PracticeSettingsAdmin(admin.ModelAdmin):
     list_display = ("name", "self_signup_enabled", "idle_timeout_minutes")
+
+
+@admin.register(DataKey)
+class DataKeyAdmin(admin.ModelAdmin):
+    """Which keys exist and their state; never key material. Client profiles and other
+    encrypted models are deliberately not registered: the admin would decrypt them."""
+
+    list_display = ("id", "owner_kind", "master_key_id", "created_at", "retired_at",
+                    "destroyed_at")
+    list_filter = ("owner_kind", "master_key_id")
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

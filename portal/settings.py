@@ -369,3 +369,4 @@ LOGGING = {
     },
 }
 ADMINS: list[tuple[str, str]] = []
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.reporting.PersonalDataExceptionReporterFilter"

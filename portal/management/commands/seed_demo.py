@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -30,7 +30,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from portal.models import Invitation, PracticeSettings, User
+from portal.crypto.datakeys import key_scope
+from portal.models import ClientProfile, Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
 
 DEMO_DOMAIN = "demo.example.org"
@@ -44,6 +45,8 @@ class DemoAccount:
     description: str
     verified: bool = True
     totp: bool = False
+    # Client identity details: stored encrypted under the client's own data key.
+    profile: dict[str, Any] | None = None
 
 
 DEMO_ACCOUNTS = (
@@ -54,11 +57,18 @@ DEMO_ACCOUNTS = (
     DemoAccount(f"clinician.chen@{DEMO_DOMAIN}", Role.CLINICIAN, "Jordan Chen, LCSW",
                 "clinician (MFA enrolled)", totp=True),
     DemoAccount(f"client.ready@{DEMO_DOMAIN}", Role.CLIENT, "",
-                "client, email verified"),
+                "client, email verified",
+                profile={"legal_name": "Maya Okafor", "preferred_name": "Maya",
+                         "pronouns": "she/her", "date_of_birth": date(1991, 4, 12),
+                         "phone": "(555) 010-0142"}),
     DemoAccount(f"client.mfa@{DEMO_DOMAIN}", Role.CLIENT, "",
-                "client who turned on two-step sign-in", totp=True),
+                "client who turned on two-step sign-in", totp=True,
+                profile={"legal_name": "Daniel Reyes", "preferred_name": "Dani",
+                         "pronouns": "they/them", "date_of_birth": date(1987, 11, 3),
+                         "phone": "(555) 010-0177"}),
     DemoAccount(f"client.unverified@{DEMO_DOMAIN}", Role.CLIENT, "",
-                "client who has not verified their email yet", verified=False),
+                "client who has not verified their email yet", verified=False,
+                profile={"legal_name": "Hannah Lindqvist", "date_of_birth": date(2000, 1, 30)}),
 )
 PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
 # Fixed demo TOTP secrets would be shared by every developer's copy; generate per database.
@@ -74,7 +84,7 @@ class Command(BaseCommand):
         generated = not password
         if generated:
             password = f"demo-{secrets.token_urlsafe(9)}"
-        with transaction.atomic():
+        with transaction.atomic(), key_scope():
             practice = PracticeSettings.load()
             if practice.name == PracticeSettings._meta.get_field("name").default:
                 practice.name = "Willow Street Counseling (demo)"
@@ -100,6 +110,8 @@ class Command(BaseCommand):
             email=account.email,
             defaults={"primary": True, "verified": account.verified},
         )
+        if account.profile and not ClientProfile.objects.filter(user=user).exists():
+            ClientProfile.objects.create(user=user, **account.profile)
         secret = ""
         if account.totp:
             totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
