@@ -6,8 +6,8 @@ import pytest
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
 
-from portal.crypto.migration import encrypt_plaintext_mfa_data
 from portal.crypto.mfa import MFA_PURPOSE
+from portal.crypto.migration import encrypt_plaintext_mfa_data
 from portal.roles import Role
 from tests.factories import UserFactory
 
