@@ -10,3 +10,7 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import signals  # noqa: F401  (connects receivers)
+        from portal.crypto.providers import get_key_provider
+
+        # Fail closed at start-up: a keyring or provider that cannot be built stops here.
+        get_key_provider()

@@ -168,3 +168,45 @@ def test_erase_refuses_staff_and_unknown_people(people: dict[str, Any]) -> None:
         call_command("erase_client", "nobody@example.com", "--yes")
     assert User.objects.get(pk=people["staff"].pk).is_active
     assert current_totp_code(people["staff"].totp_secret)
+
+
+@pytest.mark.django_db
+def test_erasure_clears_blind_indexes_and_frees_the_old_master_key(
+    people: dict[str, Any],
+) -> None:
+    import datetime
+
+    from portal.crypto.blind_index import blind_search, rebuild_blind_indexes
+    from portal.models import ClientProfile
+
+    erased = people["clients"][0]
+    ClientProfile.objects.create(user=erased, legal_name="Erin Erased",
+                                 date_of_birth=datetime.date(1970, 1, 1), phone="555-010-0900")
+    call_command("erase_client", str(erased.pk), "--yes", stdout=StringIO())
+    row = ClientProfile.objects.get(user=erased)
+    assert (row.legal_name_bidx, row.date_of_birth_bidx, row.phone_bidx) == (None, None, None)
+    assert blind_search(ClientProfile.objects.all(), "legal_name", "Erin Erased") == []
+    assert rebuild_blind_indexes() == 1  # an erased client does not stop a rebuild
+
+    old_id = settings.PORTAL_ACTIVE_MASTER_KEY_ID
+    keyring = {**settings.PORTAL_MASTER_KEYS, "k2027": os.urandom(32)}
+    with override_settings(PORTAL_MASTER_KEYS=keyring, PORTAL_ACTIVE_MASTER_KEY_ID="k2027"):
+        rewrap_data_keys()
+        assert old_id in encryption_status().retirable_master_keys
+
+
+@pytest.mark.django_db
+def test_dumpdata_never_writes_plaintext(people: dict[str, Any]) -> None:
+    import datetime
+
+    from portal.models import ClientProfile
+
+    ClientProfile.objects.create(user=people["clients"][1], legal_name="Dump Test",
+                                 date_of_birth="1966-06-16")  # a string is coerced
+    out = StringIO()
+    call_command("dumpdata", "portal.clientprofile", "cryptoapp", stdout=out)
+    dumped = out.getvalue()
+    assert "1966-06-16" not in dumped and "Dump Test" not in dumped
+    assert "client 1 row" not in dumped
+    profile = ClientProfile.objects.get(legal_name_bidx__isnull=False)
+    assert profile.date_of_birth == datetime.date(1966, 6, 16)

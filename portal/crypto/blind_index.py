@@ -8,7 +8,7 @@ accents the client used).
 
 Truncation: 16 bits by default. With up to ~100,000 clients a search returns on average
 100,000 / 65,536 ≈ 1.5 unrelated candidates besides the real matches; they are dropped after
-decryption (``confirm``). Someone holding the database learns only which rows share a 16-bit
+decryption (``blind_search``). Someone holding the database learns only which rows share a 16-bit
 bucket, which unrelated rows share too. More bits means fewer false candidates and more
 leakage; see docs/key-management.md.
 """
@@ -159,6 +159,7 @@ def rebuild_blind_indexes(batch_size: int = 500) -> int:
     from django.apps import apps
 
     from portal.crypto.datakeys import key_scope
+    from portal.crypto.errors import KeyDestroyedError
 
     rewritten = 0
     for model in apps.get_models():
@@ -176,7 +177,11 @@ def rebuild_blind_indexes(batch_size: int = 500) -> int:
                     break
                 for row in rows:
                     for field in index_fields:
-                        setattr(row, field.attname, field.compute(getattr(row, field.source)))
+                        try:
+                            digest = field.compute(getattr(row, field.source))
+                        except KeyDestroyedError:
+                            digest = None  # an erased client keeps no index either
+                        setattr(row, field.attname, digest)
                 model._default_manager.bulk_update(rows, [f.name for f in index_fields])
             rewritten += len(rows)
             last = rows[-1].pk

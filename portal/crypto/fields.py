@@ -123,6 +123,14 @@ class EncryptedMixin:
                     "ciphertexts. Use a blind index for look-ups."
                 )
         super().__init__(*args, **kwargs)
+        # dumpdata would write plaintext (dates, numbers pass through unconverted): encrypted
+        # fields are left out of Django serialisation. Backups use pg_dump (ciphertext).
+        self.serialize = False
+
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
+        kwargs.pop("serialize", None)
+        return name, path, args, kwargs
 
     # --- storage ---------------------------------------------------------------------
     def get_internal_type(self) -> str:
@@ -158,6 +166,9 @@ class EncryptedMixin:
             if value.bound_pk in (None, model_instance.pk):
                 return EncryptedValue(value)
             value = getattr(model_instance, self.attname)
+        # Coerce as the plain field would ("1991-04-12" -> date); bad input is a clear
+        # ValidationError here, never a crash in the serialiser.
+        value = self.to_python(value)
         return encrypt_for(model_instance, self, value)
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
@@ -192,7 +203,6 @@ class EncryptedMixin:
         )
 
     def value_to_string(self, obj: models.Model) -> str:
-        # Serialisers (dumpdata) get ciphertext, never plaintext.
         raise EncryptedFieldUsageError("Encrypted fields are not serialised by dumpdata.")
 
     def check(self, **kwargs: Any) -> list[checks.CheckMessage]:

@@ -96,3 +96,13 @@ class EncryptedModel(models.Model):
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedMixin)]
+
+
+def encrypted_models() -> list[type[EncryptedModel]]:
+    """Every installed model with encrypted fields."""
+    from django.apps import apps
+
+    return [
+        model for model in apps.get_models()
+        if issubclass(model, EncryptedModel) and encrypted_fields(model)
+    ]

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
-from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -25,7 +24,7 @@ from portal.crypto import datakeys
 from portal.crypto.datakeys import PRACTICE_OWNER, Owner, key_scope
 from portal.crypto.fields import EncryptedMixin, encrypt_for
 from portal.crypto.mfa import MFA_PURPOSE
-from portal.crypto.models import EncryptedModel, encrypted_fields
+from portal.crypto.models import EncryptedModel, encrypted_fields, encrypted_models
 from portal.crypto.providers import get_key_provider
 from portal.crypto.text import decrypt_text, encrypt_text, is_encrypted_text
 from portal.models import DataKey, KeyRotationRun
@@ -38,14 +37,6 @@ MFA_SECRET_KEYS = ("secret", "seed")
 class RotationResult:
     done: int
     total: int
-
-
-def encrypted_models() -> list[type[EncryptedModel]]:
-    """Every installed model with encrypted fields."""
-    return [
-        model for model in apps.get_models()
-        if issubclass(model, EncryptedModel) and encrypted_fields(model)
-    ]
 
 
 def _batches(queryset: models.QuerySet, size: int) -> Iterator[list[models.Model]]:
@@ -113,8 +104,24 @@ def reencrypt_owners(
         KeyRotationRun.objects.filter(pk=run.pk).update(owners_done=models.F("owners_done") + 1)
         if progress:
             progress(done, total)
+    delete_unused_retired_keys()
     KeyRotationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     return RotationResult(done, total)
+
+
+def delete_unused_retired_keys() -> int:
+    """Delete retired data keys that no stored value names any more.
+
+    A request that was already running when its owner was re-encrypted may still write one
+    value under the retired key; that key then stays (and keeps opening the value) until a
+    later run finds it unused."""
+    from portal.crypto.status import referenced_data_key_ids
+
+    in_use = referenced_data_key_ids()
+    retired = DataKey.objects.filter(retired_at__isnull=False, destroyed_at__isnull=True)
+    unused = [key.pk for key in retired.only("id") if key.id.hex not in in_use]
+    DataKey.objects.filter(pk__in=unused).delete()
+    return len(unused)
 
 
 def _owner_rows(model: type[EncryptedModel], owner: Owner) -> models.QuerySet:
@@ -127,7 +134,7 @@ def _owner_rows(model: type[EncryptedModel], owner: Owner) -> models.QuerySet:
 
 def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
     """Retire the owner's key, create a new one and re-encrypt everything of theirs, in one
-    transaction; then delete the retired key, which no value uses any more."""
+    transaction. The retired key stays (re-wrapped like any other) until nothing uses it."""
     kind, owner_id = owner
     with transaction.atomic(), key_scope():
         old_keys = list(
@@ -140,12 +147,13 @@ def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
         datakeys.forget_active(owner)
         for model in encrypted_models():
             fields = encrypted_fields(model)
-            for batch in _batches(_owner_rows(model, owner), batch_size):
+            # Rows are locked while re-sealed, so a concurrent edit waits instead of being lost.
+            rows = _owner_rows(model, owner).select_for_update()
+            for batch in _batches(rows, batch_size):
                 _reseal(batch, fields)
                 model.objects.bulk_update(batch, [f.name for f in fields])
         if owner == PRACTICE_OWNER:
             _reseal_mfa_secrets()
-        DataKey.objects.filter(pk__in=[k.pk for k in old_keys]).delete()
 
 
 def _reseal(rows: list[models.Model], fields: list[EncryptedMixin]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -9,8 +10,8 @@ from django.db import connection
 from django.db.models import Count
 
 from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
+from portal.crypto.models import encrypted_models
 from portal.crypto.providers import get_key_provider
-from portal.crypto.rotation import encrypted_models
 from portal.models import DataKey
 
 
@@ -48,7 +49,9 @@ def encryption_status() -> EncryptionStatus:
     """Data keys per master key and state, and stored values per data-key state."""
     provider = get_key_provider()
     status = EncryptionStatus(active_master_key=provider.active_key_id)
-    for row in DataKey.objects.values("master_key_id").annotate(n=Count("id")):
+    # Destroyed keys hold no wrapped key, so they tie no master key to the keyring.
+    live_or_retired = DataKey.objects.filter(wrapped_key__isnull=False)
+    for row in live_or_retired.values("master_key_id").annotate(n=Count("id")):
         if row["master_key_id"]:
             status.data_keys_by_master[row["master_key_id"]] += row["n"]
     states = {}
@@ -70,3 +73,28 @@ def encryption_status() -> EncryptionStatus:
         if key_id != provider.active_key_id and not status.data_keys_by_master.get(key_id)
     )
     return status
+
+
+def referenced_data_key_ids() -> set[str]:
+    """Every data key id that some stored value names: encrypted columns (read from the
+    envelope headers in SQL) and allauth's encrypted MFA secrets."""
+    from allauth.mfa.models import Authenticator
+
+    from portal.crypto.envelope import parse
+    from portal.crypto.errors import MalformedCiphertextError
+    from portal.crypto.text import TEXT_PREFIX, is_encrypted_text
+
+    referenced: set[str] = set()
+    for model in encrypted_models():
+        for enc_field in [f for f in model._meta.concrete_fields if hasattr(f, "serial_kind")]:
+            referenced |= set(_value_key_ids(model._meta.db_table, enc_field.column))
+    for data in Authenticator.objects.values_list("data", flat=True):
+        for value in (data or {}).values():
+            if is_encrypted_text(value):
+                try:
+                    sealed = base64.urlsafe_b64decode(value[len(TEXT_PREFIX):])
+                    referenced.add(parse(sealed).key_id)
+                except (ValueError, MalformedCiphertextError):
+                    continue
+    referenced.discard("<not encrypted>")
+    return referenced

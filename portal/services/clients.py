@@ -9,7 +9,9 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from portal.crypto.blind_index import BlindIndexField
 from portal.crypto.datakeys import client_owner
+from portal.crypto.models import encrypted_models
 from portal.crypto.rotation import erase_owner_keys
 from portal.models import User
 from portal.roles import Role, roles_of
@@ -31,6 +33,17 @@ def _end_sessions(user: User) -> int:
     return ended
 
 
+def _clear_blind_indexes(user: User) -> None:
+    """Blind indexes are derived from the erased values: they go too."""
+    for model in encrypted_models():
+        owner_field = model.encryption_owner_field
+        indexes = [f.name for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+        if owner_field and indexes:
+            model.objects.filter(**{f"{owner_field}_id": user.pk}).update(
+                **dict.fromkeys(indexes)
+            )
+
+
 @transaction.atomic
 def client_erase(*, user: User) -> ErasureResult:
     """Crypto-shred a client: destroy their data keys, so every encrypted value of theirs
@@ -45,6 +58,7 @@ def client_erase(*, user: User) -> ErasureResult:
     if roles_of(user) != {Role.CLIENT}:
         raise ValueError("Only client accounts can be erased.")
     destroyed = erase_owner_keys(client_owner(user.pk))
+    _clear_blind_indexes(user)
     User.objects.filter(pk=user.pk).update(is_active=False)
     Authenticator.objects.filter(user=user).delete()
     return ErasureResult(keys_destroyed=destroyed, sessions_ended=_end_sessions(user))
