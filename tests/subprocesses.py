@@ -45,10 +45,9 @@ def production_environ(**overrides: str | None) -> dict[str, str]:
     return environ
 
 
-def run_python(code: str, environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` with this interpreter in the project folder; capture its output."""
+def _run(argv: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *argv],
         cwd=ROOT,
         env=environ,
         capture_output=True,
@@ -56,15 +55,13 @@ def run_python(code: str, environ: dict[str, str]) -> subprocess.CompletedProces
         timeout=120,
         check=False,
     )
+
+
+def run_python(code: str, environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` with this interpreter in the project folder; capture its output."""
+    return _run(["-c", code], environ)
 
 
 def run_manage(args: list[str], environ: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """Run ``manage.py`` with ``args``; capture its output."""
+    return _run(["manage.py", *args], environ)
