@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint
+.PHONY: run test install lint bench
 
 install: $(STAMP)
 
@@ -29,3 +29,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# Encryption benchmarks: one JSON object of results last (SQLite, or DATABASE_URL's server).
+bench: $(STAMP)
+	PORTAL_ENV=test $(PY) -m benchmarks
