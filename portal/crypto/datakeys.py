@@ -32,7 +32,7 @@ PRACTICE_OWNER: Owner = (OWNER_PRACTICE, PRACTICE_OWNER_ID)
 
 
 def client_owner(user_id: uuid.UUID | str) -> Owner:
-    return (OWNER_CLIENT, uuid.UUID(str(user_id)))
+    return (OWNER_CLIENT, user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id)))
 
 
 def _keys() -> type[DataKey]:

@@ -25,7 +25,7 @@ TAG_BYTES = 16
 MAX_KEY_ID_BYTES = 36
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Envelope:
     key_id: str
     nonce: bytes
@@ -48,7 +48,8 @@ def is_envelope(data: bytes | memoryview | None) -> bool:
 
 def parse(data: bytes | memoryview) -> Envelope:
     """Split an envelope into its parts, refusing anything malformed or truncated."""
-    data = bytes(data)
+    if not isinstance(data, bytes):
+        data = bytes(data)
     if len(data) < 2 or data[0] != VERSION:
         raise MalformedCiphertextError("Not an encrypted value in a known format.")
     id_length = data[1]

@@ -22,15 +22,14 @@ from portal.crypto import envelope, serialization
 from portal.crypto.datakeys import Owner, active_key_for, cipher_for
 from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
 
+BOUND_PK_ATTR = "_encryption_bound_pk"
+
 
 class StoredCiphertext(bytes):
-    """An envelope as read from the database, not yet decrypted.
-
-    Remembers the primary key it was loaded for, so a copied instance (new pk) re-encrypts
-    instead of writing a value bound to the old row. Its repr never shows the bytes.
-    """
-
-    bound_pk: Any = None
+    """An envelope as read from the database, not yet decrypted. Its repr never shows the
+    bytes. The row's instance remembers (``BOUND_PK_ATTR``) the primary key it was loaded
+    for, so a copied instance (new pk) re-encrypts instead of writing a value bound to the
+    old row."""
 
     def __repr__(self) -> str:
         return "<encrypted>"
@@ -47,9 +46,13 @@ class EncryptedValue(bytes):
     __str__ = __repr__
 
 
-def associated_data(model: type[models.Model], field_name: str, pk: Any) -> bytes:
-    """What a value is bound to: model, field and row. Changing any of them breaks the tag."""
-    return f"{model._meta.label_lower}.{field_name}|{pk}".encode()
+def associated_data(field: EncryptedMixin, pk: Any) -> bytes:
+    """What a value is bound to: ``app_label.model.field|pk``. Changing any part breaks the
+    GCM tag. The constant prefix is computed once per field."""
+    prefix = field.__dict__.get("_aad_prefix")
+    if prefix is None:
+        prefix = field._aad_prefix = f"{field.model._meta.label_lower}.{field.name}|".encode()
+    return prefix + str(pk).encode()
 
 
 def owner_of(instance: models.Model) -> Owner:
@@ -70,16 +73,15 @@ def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> En
         )
     key_id, cipher = active_key_for(owner_of(instance))
     plaintext = serialization.dumps(value, field.serial_kind)
-    aad = associated_data(type(instance), field.name, instance.pk)
+    aad = associated_data(field, instance.pk)
     return EncryptedValue(envelope.seal(cipher, key_id, plaintext, aad))
 
 
-def decrypt_for(model: type[models.Model], field_name: str, pk: Any, data: bytes) -> Any:
-    """Open a stored value of ``model.field_name`` in row ``pk`` (or raise, never guess)."""
+def decrypt_for(field: EncryptedMixin, pk: Any, data: bytes) -> Any:
+    """Open a stored value of ``field`` in row ``pk`` (or raise, never guess)."""
     parsed = envelope.parse(data)
     cipher = cipher_for(parsed.key_id)
-    plaintext = envelope.open_sealed(cipher, parsed, associated_data(model, field_name, pk))
-    return serialization.loads(plaintext)
+    return serialization.loads(envelope.open_sealed(cipher, parsed, associated_data(field, pk)))
 
 
 class EncryptedAttribute(DeferredAttribute):
@@ -97,9 +99,9 @@ class EncryptedAttribute(DeferredAttribute):
             return self
         value = super().__get__(instance, cls)
         if isinstance(value, StoredCiphertext):
-            pk = value.bound_pk if value.bound_pk is not None else instance.pk
+            pk = instance.__dict__.get(BOUND_PK_ATTR) or instance.pk
             try:
-                value = decrypt_for(type(instance), self.field.name, pk, value)
+                value = decrypt_for(self.field, pk, value)
             except DecryptionError as error:
                 raise type(error)(
                     f"{type(instance).__name__}.{self.field.name}: {error}"
@@ -146,7 +148,7 @@ class EncryptedMixin:
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
-        return StoredCiphertext(bytes(value))
+        return StoredCiphertext(value)
 
     def to_python(self, value: Any) -> Any:
         if isinstance(value, StoredCiphertext | EncryptedValue):
@@ -163,7 +165,7 @@ class EncryptedMixin:
         if value is None:
             return None
         if isinstance(value, StoredCiphertext):
-            if value.bound_pk in (None, model_instance.pk):
+            if model_instance.__dict__.get(BOUND_PK_ATTR) in (None, model_instance.pk):
                 return EncryptedValue(value)
             value = getattr(model_instance, self.attname)
         # Coerce as the plain field would ("1991-04-12" -> date); bad input is a clear

@@ -9,7 +9,7 @@ from django.db import models
 
 from portal.crypto.datakeys import PRACTICE_OWNER, Owner, client_owner
 from portal.crypto.errors import EncryptedFieldUsageError
-from portal.crypto.fields import EncryptedMixin, StoredCiphertext
+from portal.crypto.fields import BOUND_PK_ATTR, EncryptedMixin
 
 
 def _encrypted_path(model: type[models.Model], path: str) -> str | None:
@@ -77,9 +77,7 @@ class EncryptedModel(models.Model):
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> EncryptedModel:
         instance = super().from_db(db, field_names, values)
-        for value in instance.__dict__.values():
-            if isinstance(value, StoredCiphertext):
-                value.bound_pk = instance.pk
+        instance.__dict__[BOUND_PK_ATTR] = instance.pk
         return instance
 
     def get_encryption_owner(self) -> Owner:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from portal.crypto import datakeys
@@ -151,9 +151,30 @@ def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
             rows = _owner_rows(model, owner).select_for_update()
             for batch in _batches(rows, batch_size):
                 _reseal(batch, fields)
-                model.objects.bulk_update(batch, [f.name for f in fields])
+                _write_sealed(model, batch, fields)
         if owner == PRACTICE_OWNER:
             _reseal_mfa_secrets()
+
+
+def _write_sealed(
+    model: type[models.Model], rows: list[models.Model], fields: list[EncryptedMixin]
+) -> None:
+    """One parameterised ``UPDATE … WHERE pk = %s`` per row, sent with ``executemany``:
+    several times faster than ``bulk_update``'s CASE expressions, and like it, no signals.
+    Values still pass through the fields' ``get_db_prep_save``, so only sealed envelopes can
+    be written."""
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    table = quote(model._meta.db_table)
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    params = [
+        [field.get_db_prep_save(row.__dict__[field.attname], connection) for field in fields]
+        + [pk.get_db_prep_value(row.pk, connection)]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _reseal(rows: list[models.Model], fields: list[EncryptedMixin]) -> None:
