@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.views.defaults import server_error
 
 from portal.models import DEFAULT_CRISIS_TEXT
+from tests.conftest import current_totp_code
 
 
 @pytest.mark.django_db
@@ -65,3 +66,19 @@ def test_every_allauth_page_uses_the_portal_layout(client: Client) -> None:
         body = client.get(reverse(name)).content
         assert b'href="#main"' in body, name  # skip link from base.html
         assert b"portal.css" in body, name
+
+
+@pytest.mark.django_db
+def test_second_step_and_reauthentication_speak_plainly(
+    client: Client, clinician_user: object
+) -> None:
+    from tests.factories import PASSWORD
+
+    client.post(reverse("account_login"), {"login": clinician_user.email, "password": PASSWORD})
+    page = client.get(reverse("mfa_authenticate"))
+    assert b"One more step" in page.content and b"recovery codes" in page.content
+    assert b'id="logout-from-stage"' in page.content
+    client.post(reverse("mfa_authenticate"),
+                {"code": current_totp_code(clinician_user.totp_secret)})
+    page = client.get(reverse("account_reauthenticate"))
+    assert b"Confirm it&#x27;s you" in page.content or b"Confirm it's you" in page.content
