@@ -320,3 +320,20 @@ def test_canary_appears_nowhere_in_the_database() -> None:
         assert needle.hex().encode() not in dump.lower()
     assert needle not in dump
     assert CANARY.encode()[:20] not in dump
+
+
+@pytest.mark.django_db
+def test_list_fetches_every_data_key_in_one_query() -> None:
+    from django.db import connection as db_connection
+    from django.test.utils import CaptureQueriesContext
+
+    owners = [UserFactory(role=Role.CLIENT) for _ in range(5)]
+    for owner in owners:
+        Specimen.objects.create(owner=owner, text=f"for {owner.pk}")
+    with key_scope() as cache, CaptureQueriesContext(db_connection) as queries:
+        rows = list(Specimen.objects.with_data_keys())
+        texts = {row.text for row in rows}
+    assert texts == {f"for {owner.pk}" for owner in owners}
+    key_queries = [q for q in queries.captured_queries if "portal_datakey" in q["sql"]]
+    assert len(key_queries) == 1  # not one per owner
+    assert cache.unwraps == 5  # each key unwrapped once

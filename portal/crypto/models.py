@@ -7,9 +7,10 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from portal.crypto.datakeys import PRACTICE_OWNER, Owner, client_owner
+from portal.crypto.datakeys import PRACTICE_OWNER, Owner, client_owner, prefetch_keys
+from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
 from portal.crypto.errors import EncryptedFieldUsageError
-from portal.crypto.fields import BOUND_PK_ATTR, EncryptedMixin
+from portal.crypto.fields import BOUND_PK_ATTR, EncryptedMixin, StoredCiphertext
 
 
 def _encrypted_path(model: type[models.Model], path: str) -> str | None:
@@ -29,7 +30,29 @@ def _encrypted_path(model: type[models.Model], path: str) -> str | None:
 
 
 class EncryptedQuerySet(models.QuerySet):
-    """Refuses, loudly, what cannot work on ciphertext: ordering and raw value reads."""
+    """Refuses, loudly, what cannot work on ciphertext: ordering and raw value reads.
+
+    ``with_data_keys()`` makes a list fetch every data key its rows need in one query (and
+    unwrap each once) instead of one query per owner as fields are first read.
+    """
+
+    _prefetch_data_keys = False
+
+    def with_data_keys(self) -> EncryptedQuerySet:
+        clone = self._chain()
+        clone._prefetch_data_keys = True
+        return clone
+
+    def _clone(self) -> EncryptedQuerySet:
+        clone = super()._clone()
+        clone._prefetch_data_keys = self._prefetch_data_keys
+        return clone
+
+    def _fetch_all(self) -> None:
+        already = self._result_cache is not None
+        super()._fetch_all()
+        if self._prefetch_data_keys and not already:
+            prefetch_keys(_data_key_ids(self._result_cache))
 
     def _refuse(self, names: tuple[Any, ...], what: str) -> None:
         for name in names:
@@ -57,6 +80,19 @@ class EncryptedQuerySet(models.QuerySet):
     def distinct(self, *field_names: Any) -> EncryptedQuerySet:
         self._refuse(field_names, "distinct()")
         return super().distinct(*field_names)
+
+
+def _data_key_ids(rows: list[Any]) -> set[str]:
+    """The data key ids named in the headers of the rows' still-encrypted values (no
+    decryption: the key id is plaintext by design)."""
+    ids: set[str] = set()
+    for row in rows:
+        for value in getattr(row, "__dict__", {}).values():
+            if isinstance(value, StoredCiphertext) and len(value) > 2 and value[0] == VERSION:
+                length = value[1]
+                if 0 < length <= MAX_KEY_ID_BYTES:
+                    ids.add(value[2:2 + length].decode("ascii", "replace"))
+    return ids
 
 
 class EncryptedModel(models.Model):
