@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,6 +37,12 @@ def idle_seconds_left(request: HttpRequest, now: float | None = None) -> int:
     return max(0, int(timeout - (now - last)))
 
 
+@cache
+def _passive_paths() -> frozenset[str]:
+    """The paths of ``PASSIVE_URL_NAMES``, resolved once per process (URLs are static)."""
+    return frozenset(reverse(name) for name in PASSIVE_URL_NAMES)
+
+
 class IdleTimeoutMiddleware:
     """Sign a person out, server-side, after the practice's idle timeout.
 
@@ -65,10 +72,7 @@ class IdleTimeoutMiddleware:
 
     @staticmethod
     def _is_passive(request: HttpRequest) -> bool:
-        try:
-            return request.path in {reverse(name) for name in PASSIVE_URL_NAMES}
-        except Exception:  # pragma: no cover - url config broken means nothing is passive
-            return False
+        return request.path in _passive_paths()
 
 
 # URL names a staff member may use before finishing MFA: enrolment and authentication

@@ -160,21 +160,15 @@ def rebuild_blind_indexes(batch_size: int = 500) -> int:
 
     from portal.crypto.datakeys import key_scope
     from portal.crypto.errors import KeyDestroyedError
+    from portal.crypto.models import batches_by_pk
 
     rewritten = 0
     for model in apps.get_models():
         index_fields = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
         if not index_fields:
             continue
-        last = None
-        while True:
-            page = model._default_manager.order_by("pk")
-            if last is not None:
-                page = page.filter(pk__gt=last)
+        for rows in batches_by_pk(model._default_manager.all(), batch_size):
             with key_scope():
-                rows = list(page[:batch_size])
-                if not rows:
-                    break
                 for row in rows:
                     for field in index_fields:
                         try:
@@ -184,5 +178,4 @@ def rebuild_blind_indexes(batch_size: int = 500) -> int:
                         setattr(row, field.attname, digest)
                 model._default_manager.bulk_update(rows, [f.name for f in index_fields])
             rewritten += len(rows)
-            last = rows[-1].pk
     return rewritten

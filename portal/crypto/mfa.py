@@ -8,6 +8,8 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from portal.crypto.text import decrypt_text, encrypt_text
 
 MFA_PURPOSE = "allauth.mfa.authenticator"
+# The keys of allauth's Authenticator.data that hold secrets (TOTP secret, recovery seed).
+MFA_SECRET_KEYS = ("secret", "seed")
 
 
 class EncryptingMFAAdapter(DefaultMFAAdapter):

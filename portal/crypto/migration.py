@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from portal.crypto.datakeys import key_scope
+from portal.crypto.mfa import MFA_SECRET_KEYS
 from portal.crypto.text import encrypt_text, is_encrypted_text
-
-MFA_SECRET_KEYS = ("secret", "seed")
 
 
 def encrypt_plaintext_mfa_data(authenticators: Iterable[Any], purpose: str) -> int:

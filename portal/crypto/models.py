@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
@@ -126,6 +127,20 @@ class EncryptedModel(models.Model):
                 f"{type(self).__name__} needs its {self.encryption_owner_field} before saving."
             )
         return client_owner(owner_id)
+
+
+def batches_by_pk(queryset: models.QuerySet, size: int) -> Iterator[list[Any]]:
+    """Keyset pagination by primary key: no OFFSET scans, safe while rows change."""
+    last = None
+    while True:
+        page = queryset.order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        rows = list(page[:size])
+        if not rows:
+            return
+        yield rows
+        last = rows[-1].pk
 
 
 def encrypted_fields(model: type[models.Model]) -> list[EncryptedMixin]:

@@ -13,7 +13,7 @@ Writes go through ``bulk_update``/``QuerySet.update``: no model ``save()``, no s
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
@@ -23,34 +23,24 @@ from django.utils import timezone
 from portal.crypto import datakeys
 from portal.crypto.datakeys import PRACTICE_OWNER, Owner, key_scope
 from portal.crypto.fields import EncryptedMixin, encrypt_for
-from portal.crypto.mfa import MFA_PURPOSE
-from portal.crypto.models import EncryptedModel, encrypted_fields, encrypted_models
+from portal.crypto.mfa import MFA_PURPOSE, MFA_SECRET_KEYS
+from portal.crypto.models import (
+    EncryptedModel,
+    batches_by_pk,
+    encrypted_fields,
+    encrypted_models,
+)
 from portal.crypto.providers import get_key_provider
 from portal.crypto.text import decrypt_text, encrypt_text, is_encrypted_text
 from portal.models import DataKey, KeyRotationRun
 
 Progress = Callable[[int, int], None]
-MFA_SECRET_KEYS = ("secret", "seed")
 
 
 @dataclass(frozen=True)
 class RotationResult:
     done: int
     total: int
-
-
-def _batches(queryset: models.QuerySet, size: int) -> Iterator[list[models.Model]]:
-    """Keyset pagination by primary key: no OFFSET scans, safe while rows change."""
-    last = None
-    while True:
-        page = queryset.order_by("pk")
-        if last is not None:
-            page = page.filter(pk__gt=last)
-        rows = list(page[:size])
-        if not rows:
-            return
-        yield rows
-        last = rows[-1].pk
 
 
 def rewrap_data_keys(
@@ -63,7 +53,7 @@ def rewrap_data_keys(
     if dry_run:
         return RotationResult(0, total)
     done = 0
-    for batch in _batches(pending, batch_size):
+    for batch in batches_by_pk(pending, batch_size):
         with transaction.atomic():
             for key in batch:
                 key.wrapped_key = datakeys.rewrap(key)
@@ -149,7 +139,7 @@ def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
             fields = encrypted_fields(model)
             # Rows are locked while re-sealed, so a concurrent edit waits instead of being lost.
             rows = _owner_rows(model, owner).select_for_update()
-            for batch in _batches(rows, batch_size):
+            for batch in batches_by_pk(rows, batch_size):
                 _reseal(batch, fields)
                 _write_sealed(model, batch, fields)
         if owner == PRACTICE_OWNER:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count
 
-from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
-from portal.crypto.models import encrypted_models
+from portal.crypto.envelope import VERSION
+from portal.crypto.models import encrypted_fields, encrypted_models
 from portal.crypto.providers import get_key_provider
 from portal.models import DataKey
 
@@ -59,9 +59,8 @@ def encryption_status() -> EncryptionStatus:
         state = "destroyed" if key.destroyed_at else "retired" if key.retired_at else "live"
         states[key.id.hex] = state
         status.data_keys_by_state[state] += 1
-    assert MAX_KEY_ID_BYTES >= 32  # noqa: S101 - data key ids are 32 hex characters
     for model in encrypted_models():
-        for enc_field in [f for f in model._meta.concrete_fields if hasattr(f, "serial_kind")]:
+        for enc_field in encrypted_fields(model):
             counts = _value_key_ids(model._meta.db_table, enc_field.column)
             for key_id, count in counts.items():
                 if key_id == "<not encrypted>":
@@ -86,7 +85,7 @@ def referenced_data_key_ids() -> set[str]:
 
     referenced: set[str] = set()
     for model in encrypted_models():
-        for enc_field in [f for f in model._meta.concrete_fields if hasattr(f, "serial_kind")]:
+        for enc_field in encrypted_fields(model):
             referenced |= set(_value_key_ids(model._meta.db_table, enc_field.column))
     for data in Authenticator.objects.values_list("data", flat=True):
         for value in (data or {}).values():
