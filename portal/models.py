@@ -88,6 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("access_staff_pages", "Can use the staff workspace"),
             ("manage_invitations", "Can invite clients and manage invitations"),
             ("manage_practice_settings", "Can change the practice's settings"),
+            ("view_audit_log", "Can search and export the whole audit trail"),
         ]
 
     def __str__(self) -> str:
@@ -301,3 +302,25 @@ class KeyRotationRun(models.Model):
 
     def __str__(self) -> str:
         return f"key rotation {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CareAssignment(models.Model):
+    """A clinician on a client's care team. Being assigned is what lets a clinician open
+    the client's record (and see its audit events); practice admins see every client."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="care_team_links")
+    clinician = models.ForeignKey(User, on_delete=models.CASCADE, related_name="caseload_links")
+    assigned_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "clinician"], name="care_assignment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"care assignment {self.id.hex[:8]}"
+
+
+# The audit trail's tables belong to this app; their code lives in portal.audit.
+from portal.audit.models import AuditChainHead, AuditEvent  # noqa: E402, F401

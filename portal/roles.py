@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "access_staff_pages",
         "manage_invitations",
         "manage_practice_settings",
+        "view_audit_log",
     ),
 }
 

@@ -117,6 +117,7 @@ if IS_TEST:
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.audit.context.AuditContextMiddleware",
     "portal.crypto.datakeys.KeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -1,0 +1,115 @@
+"""The fixed vocabulary of audit actions.
+
+Every action declares which detail keys it may carry. ``record_event`` refuses any other key,
+so a payload cannot quietly grow a name, an email or an answer: the detail is for counts,
+key ids, field names and reasons, never for what a person told us.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_MFA_ENABLED = "auth.mfa_enabled"
+    AUTH_MFA_REMOVED = "auth.mfa_removed"
+    AUTH_MFA_RESET = "auth.mfa_reset"
+    AUTH_MFA_FAILED = "auth.mfa_failed"
+    AUTH_PASSWORD_CHANGED = "auth.password_changed"  # noqa: S105 - an action name
+    AUTH_PASSWORD_RESET = "auth.password_reset"  # noqa: S105 - an action name
+    AUTH_EMAIL_VERIFIED = "auth.email_verified"
+    CLIENT_PROFILE_VIEWED = "client.profile_viewed"
+    CLIENT_ASSIGNED = "client.assigned"
+    CLIENT_UNASSIGNED = "client.unassigned"
+    CLIENT_ERASED = "client.erased"
+    INTAKE_VIEWED = "intake.viewed"
+    INTAKE_EXPORTED = "intake.exported"
+    CONSENT_VIEWED = "consent.viewed"
+    CONSENT_EXPORTED = "consent.exported"
+    CONSENT_SIGNED = "consent.signed"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    DOCUMENT_PUBLISHED = "document.published"
+    INVITATION_SENT = "invitation.sent"
+    INVITATION_RESENT = "invitation.resent"
+    INVITATION_REVOKED = "invitation.revoked"
+    INVITATION_ACCEPTED = "invitation.accepted"
+    PRACTICE_SETTINGS_CHANGED = "practice.settings_changed"
+    KEYS_ROTATED = "keys.rotated"
+    KEYS_REENCRYPTED = "keys.reencrypted"
+    AUDIT_EXPORTED = "audit.exported"
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What an action means, in staff words and (for record access) in the client's words."""
+
+    label: str
+    detail_keys: frozenset[str] = frozenset()
+    # Shown on the client's "Who has opened my record" page when a staff member did it:
+    # completes the sentence "<name> (<role>) ..." and so must read naturally after a name.
+    client_sentence: str = ""
+    # Security events keep the IP address and user agent even when a client is the actor.
+    security: bool = False
+
+
+def _spec(label: str, *keys: str, client_sentence: str = "", security: bool = False) -> ActionSpec:
+    return ActionSpec(label, frozenset(keys), client_sentence, security)
+
+
+ACTIONS: dict[Action, ActionSpec] = {
+    Action.AUTH_LOGIN: _spec("Signed in", "method", security=True),
+    Action.AUTH_LOGOUT: _spec("Signed out", security=True),
+    Action.AUTH_LOGIN_FAILED: _spec("Sign-in failed", "account_exists", security=True),
+    Action.AUTH_MFA_ENABLED: _spec("Two-factor method added", "kind", security=True),
+    Action.AUTH_MFA_REMOVED: _spec("Two-factor method removed", "kind", security=True),
+    Action.AUTH_MFA_RESET: _spec("Recovery codes regenerated", "kind", security=True),
+    Action.AUTH_MFA_FAILED: _spec("Two-factor code refused", "kind", "reauthentication",
+                                  security=True),
+    Action.AUTH_PASSWORD_CHANGED: _spec("Password changed", "first_password", security=True),
+    Action.AUTH_PASSWORD_RESET: _spec("Password reset by email link", security=True),
+    Action.AUTH_EMAIL_VERIFIED: _spec("Email address verified", security=True),
+    Action.CLIENT_PROFILE_VIEWED: _spec(
+        "Client profile opened", client_sentence="opened your contact details"
+    ),
+    Action.CLIENT_ASSIGNED: _spec("Clinician assigned to client"),
+    Action.CLIENT_UNASSIGNED: _spec("Clinician unassigned from client"),
+    Action.CLIENT_ERASED: _spec("Client erased (data keys destroyed)", "keys_destroyed"),
+    Action.INTAKE_VIEWED: _spec("Intake opened", client_sentence="opened your intake"),
+    Action.INTAKE_EXPORTED: _spec(
+        "Intake exported", "format", client_sentence="downloaded a copy of your intake"
+    ),
+    Action.CONSENT_VIEWED: _spec("Consent record opened",
+                                 client_sentence="opened your consent records"),
+    Action.CONSENT_EXPORTED: _spec(
+        "Consent evidence exported", "format",
+        client_sentence="downloaded a copy of your consent records",
+    ),
+    Action.CONSENT_SIGNED: _spec("Consent signed", "version"),
+    Action.CONSENT_WITHDRAWN: _spec("Consent withdrawn", "version"),
+    Action.DOCUMENT_PUBLISHED: _spec("Consent document published", "version"),
+    Action.INVITATION_SENT: _spec("Invitation sent"),
+    Action.INVITATION_RESENT: _spec("Invitation re-sent"),
+    Action.INVITATION_REVOKED: _spec("Invitation withdrawn"),
+    Action.INVITATION_ACCEPTED: _spec("Invitation accepted"),
+    Action.PRACTICE_SETTINGS_CHANGED: _spec("Practice settings changed", "fields"),
+    Action.KEYS_ROTATED: _spec("Data keys re-wrapped", "master_key_id", "rewrapped",
+                               "dry_run"),
+    Action.KEYS_REENCRYPTED: _spec("Client data re-encrypted", "owners", "rows"),
+    Action.AUDIT_EXPORTED: _spec("Audit trail exported", "rows", "filtered"),
+}
+
+# Staff opening or exporting what a client told us: the client's "Who has opened my record".
+RECORD_ACCESS_ACTIONS = frozenset(action for action, spec in ACTIONS.items()
+                                  if spec.client_sentence)
+
+
+def spec_for(action: str) -> ActionSpec:
+    """The action's spec; an unknown action is a programming error, never recorded."""
+    try:
+        return ACTIONS[Action(action)]
+    except ValueError:
+        raise ValueError(f"Unknown audit action {action!r}") from None

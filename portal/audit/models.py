@@ -1,0 +1,99 @@
+"""Audit storage: the append-only event table and the one-row head of the chain.
+
+These live in the ``portal`` app (imported by ``portal.models``) so migrations stay with the
+platform. Events carry ids, never names: the actor and the subject client are UUIDs without
+foreign keys, so erasing or deleting an account never rewrites history.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import models
+from django.utils import timezone
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Reads only: bulk updates and deletes are refused before they reach the database
+    (on PostgreSQL a trigger refuses them too, for anyone bypassing the ORM)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    update.queryset_only = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, chained to the event before it by ``mac``.
+
+    Write only through ``portal.audit.service.record_event``.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor_id = models.UUIDField(null=True, blank=True)
+    actor_role = models.CharField(max_length=32)
+    action = models.CharField(max_length=64)
+    subject_id = models.UUIDField(null=True, blank=True)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=32, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_mac = models.BinaryField(max_length=32)
+    mac = models.BinaryField(max_length=32)
+
+    objects: ClassVar[models.Manager[AuditEvent]] = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        app_label = "portal"
+        ordering = ("seq",)
+        indexes = [
+            models.Index(fields=["subject_id", "seq"], name="audit_subject_seq"),
+            models.Index(fields=["actor_id", "seq"], name="audit_actor_seq"),
+            models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            models.Index(fields=["occurred_at"], name="audit_occurred_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit event #{self.seq} {self.action}"
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent #{self.seq} {self.action}>"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """The chain's tip: the last sequence number handed out and its MAC.
+
+    Appending locks this one row (``UPDATE ... SET last_seq = last_seq + 1``), so concurrent
+    writers queue up and no two events share a number or a predecessor. It also lets
+    ``verify_audit_log`` notice events cut from the end of the table.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_mac = models.BinaryField(max_length=32)
+
+    class Meta:
+        app_label = "portal"
+
+    def __str__(self) -> str:
+        return f"audit chain head at #{self.last_seq}"
