@@ -3,10 +3,12 @@
 An event's MAC is HMAC-SHA256, under the audit key (``PORTAL_AUDIT_KEY``, used for nothing
 else), of a domain tag, the previous event's MAC and the event's canonical content. The
 canonical content is a JSON array of every stored column except the MACs, in a fixed order,
-with sorted keys and no whitespace, so the same event always yields the same bytes on SQLite
-and PostgreSQL. Because the sequence number is inside the MAC and each MAC covers its
-predecessor's, editing, deleting, inserting or re-ordering any event breaks the chain at that
-event; only someone holding the audit key could forge a replacement.
+each in its text form as the database gives it back (time as UTC ``YYYY-MM-DD
+HH:MM:SS.ffffff``, UUIDs as 32 hex digits, the detail as canonical JSON text), so the same
+event yields the same bytes on SQLite and PostgreSQL and verification needs no parsing.
+Because the sequence number is inside the MAC and each MAC covers its predecessor's,
+editing, deleting, inserting or re-ordering any event breaks the chain at that event; only
+someone holding the audit key could forge a replacement.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hmac
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,43 +39,50 @@ CANONICAL_COLUMNS = (
     "request_id",
     "ip_address",
     "user_agent",
-    "detail",
+    "detail_json",
 )
 
-_encode = json.JSONEncoder(
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode_detail = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
 ).encode
 
 
-def format_time(moment: datetime) -> str:
-    """UTC, microseconds, always the same width: the canonical form of ``occurred_at``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def time_text(moment: datetime) -> str:
+    """The canonical text of ``occurred_at``: UTC with microseconds, as SQLite stores it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _uuid_text(value: uuid.UUID | str | None) -> str | None:
-    return None if value is None else str(value)
+def uuid_text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
 
 
-def canonical_content(row: tuple[Any, ...]) -> bytes:
-    """The canonical bytes of one event given its columns in ``CANONICAL_COLUMNS`` order."""
-    (seq, occurred_at, actor_id, actor_role, action, subject_id, object_type, object_id,
-     request_id, ip_address, user_agent, detail) = row
-    return _encode(
-        [
-            seq,
-            format_time(occurred_at),
-            _uuid_text(actor_id),
-            actor_role,
-            action,
-            _uuid_text(subject_id),
-            object_type,
-            object_id,
-            request_id,
-            ip_address,
-            user_agent,
-            detail,
-        ]
-    ).encode()
+def detail_text(detail: Mapping[str, Any]) -> str:
+    """Canonical JSON for the detail payload: sorted keys, no spaces."""
+    return _encode_detail(dict(detail))
+
+
+def canonical_content(texts: tuple[Any, ...]) -> bytes:
+    """The canonical bytes of one event from its ``CANONICAL_COLUMNS`` in text form."""
+    return _encode(texts).encode()
+
+
+def event_texts(event: Any) -> tuple[Any, ...]:
+    """An unsaved event's columns in the text form the database will give back."""
+    return (
+        event.seq,
+        time_text(event.occurred_at),
+        uuid_text(event.actor_id),
+        event.actor_role,
+        event.action,
+        uuid_text(event.subject_id),
+        event.object_type,
+        event.object_id,
+        event.request_id,
+        event.ip_address,
+        event.user_agent,
+        event.detail_json,
+    )
 
 
 def audit_key() -> bytes:

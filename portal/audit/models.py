@@ -7,6 +7,7 @@ foreign keys, so erasing or deleting an account never rewrites history.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from django.db import models
@@ -46,9 +47,12 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Text, not inet/jsonb: the chain's MAC covers these exact strings on every database
+    # (the address is normalised by ``ipaddress`` and the detail is canonical JSON when
+    # recorded), so verification reads them back without parsing.
+    ip_address = models.CharField(max_length=45, blank=True)
     user_agent = models.CharField(max_length=256, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    detail_json = models.TextField(default="{}")
     prev_mac = models.BinaryField(max_length=32)
     mac = models.BinaryField(max_length=32)
 
@@ -78,6 +82,11 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("Audit events cannot be deleted.")
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        """The detail payload (counts, flags, key ids, field names: never personal data)."""
+        return json.loads(self.detail_json)
 
 
 class AuditChainHead(models.Model):

@@ -20,11 +20,12 @@ from django.utils import timezone
 
 from portal.audit.actions import Action, spec_for
 from portal.audit.chain import (
-    CANONICAL_COLUMNS,
     GENESIS_MAC,
     audit_key,
     canonical_content,
+    detail_text,
     event_mac,
+    event_texts,
 )
 from portal.audit.context import RequestOrigin, current_origin
 from portal.audit.models import AuditChainHead, AuditEvent
@@ -153,13 +154,12 @@ def record_event(
             object_type=object_type,
             object_id=object_id,
             request_id=origin.request_id,
-            ip_address=origin.ip_address if keep_origin else None,
+            ip_address=(origin.ip_address or "") if keep_origin else "",
             user_agent=_CONTROL_CHARS.sub("", origin.user_agent) if keep_origin else "",
-            detail=clean_detail,
+            detail_json=detail_text(clean_detail),
             prev_mac=previous_mac,
         )
-        content = canonical_content(tuple(getattr(event, name) for name in CANONICAL_COLUMNS))
-        event.mac = event_mac(audit_key(), previous_mac, content)
+        event.mac = event_mac(audit_key(), previous_mac, canonical_content(event_texts(event)))
         event.save()
         AuditChainHead.objects.filter(pk=HEAD_ID).update(last_mac=event.mac)
     return event

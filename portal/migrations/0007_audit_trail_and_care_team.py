@@ -31,12 +31,12 @@ DROP FUNCTION IF EXISTS portal_audit_event_refuse_change();
 
 def add_append_only_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(APPEND_ONLY_SQL)
+        schema_editor.execute(APPEND_ONLY_SQL, params=None)
 
 
 def remove_append_only_trigger(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_APPEND_ONLY_SQL)
+        schema_editor.execute(DROP_APPEND_ONLY_SQL, params=None)
 
 
 def grant_audit_permission(apps, schema_editor):
@@ -86,9 +86,9 @@ class Migration(migrations.Migration):
                 ('object_type', models.CharField(blank=True, max_length=64)),
                 ('object_id', models.CharField(blank=True, max_length=64)),
                 ('request_id', models.CharField(blank=True, max_length=32)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
+                ('ip_address', models.CharField(blank=True, max_length=45)),
                 ('user_agent', models.CharField(blank=True, max_length=256)),
-                ('detail', models.JSONField(blank=True, default=dict)),
+                ('detail_json', models.TextField(default='{}')),
                 ('prev_mac', models.BinaryField(max_length=32)),
                 ('mac', models.BinaryField(max_length=32)),
             ],
