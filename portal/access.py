@@ -11,9 +11,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from portal.models import Invitation, User
+from portal.models import CareAssignment, Invitation, User
+from portal.roles import Role
 
 
 def permission_or_404(codename: str) -> Callable[[Callable[..., HttpResponse]], Any]:
@@ -41,4 +44,42 @@ def get_invitation_for_user(user: User, invitation_id: uuid.UUID | str) -> Invit
     try:
         return Invitation.objects.get(pk=invitation_id)
     except (Invitation.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def clients_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
+    """The client accounts whose records ``user`` may open: this decides who sees whom.
+
+    Practice admins (``portal.manage_invitations``) and superusers see every account in the
+    client group, active or not (an erased client's account stays, deactivated, so its
+    history can still be looked up). A clinician sees only the clients on whose care team
+    they are (a ``CareAssignment`` naming them). Everyone else, clients included, sees none.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return User.objects.none()
+    clients = User.objects.filter(groups__name=Role.CLIENT.value)
+    if user.is_superuser or user.has_perm("portal.manage_invitations"):
+        return clients
+    if user.has_perm("portal.access_staff_pages"):
+        # Exists() rather than a join: one row per client whatever the care team holds.
+        return clients.filter(
+            Exists(CareAssignment.objects.filter(client=OuterRef("pk"), clinician=user))
+        )
+    return User.objects.none()
+
+
+def get_client_for_staff(user: User | AnonymousUser, client_id: uuid.UUID | str) -> User:
+    """The client account ``client_id`` names, if ``user`` may open its record (see
+    ``clients_visible_to``); 404 otherwise.
+
+    Malformed ids, staff accounts, clients on someone else's caseload and ids that do not
+    exist all get the same 404, so a stranger cannot learn whether a client exists.
+    """
+    try:
+        client_uuid = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)
+    except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+    try:
+        return clients_visible_to(user).get(pk=client_uuid)
+    except User.DoesNotExist:
         raise Http404 from None

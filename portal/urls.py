@@ -6,7 +6,15 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from portal.views import health, home, invitations, session, settings_views
+from portal.views import (
+    audit_views,
+    clients,
+    health,
+    home,
+    invitations,
+    session,
+    settings_views,
+)
 
 # The Django admin is for superusers; its sign-in goes through allauth (and so through MFA).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -16,7 +24,12 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("me/", home.client_home, name="client_home"),
+    path("me/record-access/", clients.record_access, name="record_access"),
     path("staff/", home.staff_home, name="staff_home"),
+    path("staff/clients/", clients.client_list, name="client_list"),
+    path("staff/clients/<uuid:client_id>/", clients.client_profile, name="client_profile"),
+    path("staff/audit/", audit_views.audit_log, name="audit_log"),
+    path("staff/audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("staff/settings/", settings_views.practice_settings, name="practice_settings"),
     path("staff/invitations/", invitations.invitation_list, name="invitation_list"),
     path(

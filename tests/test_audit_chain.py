@@ -27,7 +27,6 @@ pytestmark = pytest.mark.django_db
 on_postgresql = pytest.mark.skipif(
     "connection.vendor != 'postgresql'", reason="PostgreSQL only (trigger, row locks)"
 )
-TABLE = "portal_auditevent"
 
 
 def _record_some(count: int) -> None:
@@ -42,10 +41,10 @@ def _as_database_administrator() -> Iterator[object]:
     (on PostgreSQL, first switching the append-only trigger off, as a table owner can)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE portal_auditevent DISABLE TRIGGER USER")
         yield cursor
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE portal_auditevent ENABLE TRIGGER USER")
 
 
 def _broken_at() -> int | None:
@@ -72,7 +71,7 @@ def test_verify_command_passes_and_prints_an_anchor(capsys: pytest.CaptureFixtur
 def test_editing_an_events_detail_is_detected_at_that_event() -> None:
     _record_some(6)
     with _as_database_administrator() as cursor:
-        cursor.execute(f"UPDATE {TABLE} SET detail_json = %s WHERE seq = 4",
+        cursor.execute("UPDATE portal_auditevent SET detail_json = %s WHERE seq = 4",
                        ['{"master_key_id":"k1","rewrapped":0}'])
     with pytest.raises(CommandError, match=r"broken at event #4: event #4 was altered"):
         call_command("verify_audit_log")
@@ -82,18 +81,18 @@ def test_editing_an_events_time_is_detected_at_that_event() -> None:
     _record_some(6)
     with _as_database_administrator() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"UPDATE {TABLE} SET occurred_at = occurred_at - interval '1 hour' "
-                           "WHERE seq = 2")
+            cursor.execute("UPDATE portal_auditevent "
+                           "SET occurred_at = occurred_at - interval '1 hour' WHERE seq = 2")
         else:
-            cursor.execute(f"UPDATE {TABLE} SET occurred_at = '2020-01-01 00:00:00.000000' "
-                           "WHERE seq = 2")
+            cursor.execute("UPDATE portal_auditevent "
+                           "SET occurred_at = '2020-01-01 00:00:00.000000' WHERE seq = 2")
     assert _broken_at() == 2
 
 
 def test_deleting_a_middle_event_is_detected_where_it_was() -> None:
     _record_some(6)
     with _as_database_administrator() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE seq = 3")
+        cursor.execute("DELETE FROM portal_auditevent WHERE seq = 3")
     report = verify_chain()
     assert report.broken_at == 3
     assert "event #3 is missing" in report.reason
@@ -103,9 +102,9 @@ def test_swapping_two_events_is_detected_at_the_first_of_them() -> None:
     _record_some(6)
     with _as_database_administrator() as cursor:
         # Re-order history: events 2 and 5 trade places (their numbers are exchanged).
-        cursor.execute(f"UPDATE {TABLE} SET seq = -2 WHERE seq = 2")
-        cursor.execute(f"UPDATE {TABLE} SET seq = 2 WHERE seq = 5")
-        cursor.execute(f"UPDATE {TABLE} SET seq = 5 WHERE seq = -2")
+        cursor.execute("UPDATE portal_auditevent SET seq = -2 WHERE seq = 2")
+        cursor.execute("UPDATE portal_auditevent SET seq = 2 WHERE seq = 5")
+        cursor.execute("UPDATE portal_auditevent SET seq = 5 WHERE seq = -2")
     assert _broken_at() == 2
 
 
@@ -118,7 +117,7 @@ def test_an_event_forged_without_the_key_is_detected() -> None:
     forged_mac = event_mac(wrong_key, bytes(head.mac), canonical_content(texts))
     with _as_database_administrator() as cursor:
         cursor.execute(
-            f"INSERT INTO {TABLE} (seq, occurred_at, actor_role, action, object_type, "
+            "INSERT INTO portal_auditevent (seq, occurred_at, actor_role, action, object_type, "
             "object_id, request_id, ip_address, user_agent, detail_json, prev_mac, mac) "
             "VALUES (5, %s, 'system', 'keys.rotated', '', '', '', '', '', '{}', %s, %s)",
             ["2026-11-25 10:00:00.000000" + ("+00" if connection.vendor == "postgresql" else ""),
@@ -135,12 +134,12 @@ def test_an_event_slipped_into_the_middle_is_detected_where_it_was_inserted() ->
     _record_some(4)
     with _as_database_administrator() as cursor:
         for seq in (4, 3):  # make room after event 2, highest first
-            cursor.execute(f"UPDATE {TABLE} SET seq = seq + 1 WHERE seq = %s", [seq])
+            cursor.execute("UPDATE portal_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
         cursor.execute(
-            f"INSERT INTO {TABLE} (seq, occurred_at, actor_role, action, object_type, "
+            "INSERT INTO portal_auditevent (seq, occurred_at, actor_role, action, object_type, "
             "object_id, request_id, ip_address, user_agent, detail_json, prev_mac, mac) "
-            f"SELECT 3, occurred_at, actor_role, action, object_type, object_id, request_id, "
-            f"ip_address, user_agent, detail_json, mac, mac FROM {TABLE} WHERE seq = 2"
+            "SELECT 3, occurred_at, actor_role, action, object_type, object_id, request_id, "
+            "ip_address, user_agent, detail_json, mac, mac FROM portal_auditevent WHERE seq = 2"
         )
     assert _broken_at() == 3
 
@@ -148,7 +147,7 @@ def test_an_event_slipped_into_the_middle_is_detected_where_it_was_inserted() ->
 def test_events_cut_from_the_end_are_detected_by_the_chain_head() -> None:
     _record_some(5)
     with _as_database_administrator() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE seq >= 4")
+        cursor.execute("DELETE FROM portal_auditevent WHERE seq >= 4")
     report = verify_chain()
     assert report.broken_at == 4
     assert "later events are missing" in report.reason
@@ -160,7 +159,7 @@ def test_a_kept_anchor_catches_a_truncation_that_rewound_the_head_too() -> None:
     anchor = f"5:{bytes(fifth.mac).hex()}"
     third = AuditEvent.objects.get(seq=3)
     with _as_database_administrator() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE} WHERE seq >= 4")
+        cursor.execute("DELETE FROM portal_auditevent WHERE seq >= 4")
         cursor.execute("UPDATE portal_auditchainhead SET last_seq = 3, last_mac = %s",
                        [bytes(third.mac)])
     assert verify_chain().intact  # without the anchor the shorter chain looks whole
@@ -190,13 +189,19 @@ def test_the_application_never_changes_or_deletes_events() -> None:
 @on_postgresql
 @pytest.mark.parametrize(
     "statement",
-    [f"UPDATE {TABLE} SET action = 'auth.logout' WHERE seq = 1", f"DELETE FROM {TABLE}"],
+    [
+        "UPDATE portal_auditevent SET action = 'auth.logout' WHERE seq = 1",
+        "DELETE FROM portal_auditevent",
+    ],
 )
 def test_postgresql_trigger_refuses_update_and_delete(statement: str) -> None:
     _record_some(2)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
     assert AuditEvent.objects.count() == 2
     assert verify_chain().intact
 
@@ -273,7 +278,7 @@ def test_concurrent_appends_keep_one_unbroken_chain() -> None:
                 with transaction.atomic():
                     record_event(Action.KEYS_REENCRYPTED, actor=None,
                                  detail={"owners": number, "rows": index})
-        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+        except BaseException as error:  # reported by the main thread
             errors.append(error)
         finally:
             connection.close()

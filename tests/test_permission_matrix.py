@@ -14,7 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portal.models import Invitation, User
+from portal.models import CareAssignment, Invitation, User
 from portal.services.invitations import invitation_send
 from tests.conftest import sign_in
 from tests.factories import UserFactory
@@ -47,7 +47,14 @@ MATRIX: dict[str, Row] = {
                         "clinician": REDIRECT, "admin": REDIRECT}),
     "healthz": Row("get", _everyone(OK)),
     "client_home": Row("get", CLIENT_ONLY),
+    "record_access": Row("get", CLIENT_ONLY),
     "staff_home": Row("get", STAFF_ONLY),
+    # Admins see every client; the clinician sees "client", who is on their caseload.
+    "client_list": Row("get", STAFF_ONLY),
+    "client_profile": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
+    # Clinicians get the audit trail of their own clients only (tests/test_audit_views.py).
+    "audit_log": Row("get", STAFF_ONLY),
+    "audit_export": Row("get", STAFF_ONLY),
     # Admins confirm their password first (allauth re-authentication).
     "practice_settings": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
     "invitation_list": Row("get", ADMIN_ONLY),
@@ -87,14 +94,15 @@ def test_every_url_is_in_the_matrix() -> None:
 
 
 @pytest.fixture
-def objects(admin_user: User) -> dict[str, object]:
+def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[str, object]:
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
     invitation = invitation_send(email="invitee@example.com", invited_by=admin_user)
     # A real token for the accept URL, made the way the email makes it.
     from portal.services import invitations as service
 
     token = service._new_token(invitation)
     invitation.save(update_fields=["nonce_sha256"])
-    return {"invitation": invitation, "token": token}
+    return {"invitation": invitation, "token": token, "assigned_client": client_user}
 
 
 @pytest.fixture
@@ -149,6 +157,25 @@ def test_stranger_cannot_learn_whether_an_invitation_exists(
             response = visitors[visitor].post(reverse("invitation_revoke", args=[target]))
             assert response.status_code == HTTPStatus.NOT_FOUND
     assert Invitation.objects.get(pk=real).revoked_at is None
+
+
+@pytest.mark.django_db
+def test_stranger_cannot_learn_whether_a_client_exists(
+    visitors: dict[str, Client], objects: dict[str, object], other_client_user: User,
+    clinician_user: User,
+) -> None:
+    """A client off the clinician's caseload, a staff account and a made-up id all look the
+    same to the clinician: not found. The admin, who sees every client, opens the first."""
+    for target in (other_client_user.id, clinician_user.id,
+                   "00000000-0000-0000-0000-000000000000"):
+        response = visitors["clinician"].get(reverse("client_profile", args=[target]))
+        assert response.status_code == HTTPStatus.NOT_FOUND, target
+    assert visitors["client"].get(
+        reverse("client_profile", args=[other_client_user.id])
+    ).status_code == HTTPStatus.NOT_FOUND
+    assert visitors["admin"].get(
+        reverse("client_profile", args=[other_client_user.id])
+    ).status_code == HTTPStatus.OK
 
 
 @pytest.mark.django_db

@@ -41,6 +41,7 @@ Progress = Callable[[int, int], None]
 class RotationResult:
     done: int
     total: int
+    rows: int = 0  # values re-sealed (re-encryption only)
 
 
 def rewrap_data_keys(
@@ -87,16 +88,16 @@ def reencrypt_owners(
         return RotationResult(0, total)
     if run is None:
         run = KeyRotationRun.objects.create(started_at=cutoff)
-    done = 0
+    done = rows = 0
     for key in list(pending):
-        _reencrypt_owner((key.owner_kind, key.owner_id), batch_size)
+        rows += _reencrypt_owner((key.owner_kind, key.owner_id), batch_size)
         done += 1
         KeyRotationRun.objects.filter(pk=run.pk).update(owners_done=models.F("owners_done") + 1)
         if progress:
             progress(done, total)
     delete_unused_retired_keys()
     KeyRotationRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
-    return RotationResult(done, total)
+    return RotationResult(done, total, rows)
 
 
 def delete_unused_retired_keys() -> int:
@@ -122,9 +123,10 @@ def _owner_rows(model: type[EncryptedModel], owner: Owner) -> models.QuerySet:
     return model.objects.none()
 
 
-def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
+def _reencrypt_owner(owner: Owner, batch_size: int) -> int:
     """Retire the owner's key, create a new one and re-encrypt everything of theirs, in one
-    transaction. The retired key stays (re-wrapped like any other) until nothing uses it."""
+    transaction; return the number of rows re-sealed. The retired key stays (re-wrapped like
+    any other) until nothing uses it."""
     kind, owner_id = owner
     with transaction.atomic(), key_scope():
         old_keys = list(
@@ -135,6 +137,7 @@ def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
         datakeys.prefetch_keys(key.id.hex for key in old_keys)  # old values still open
         DataKey.objects.filter(pk__in=[k.pk for k in old_keys]).update(retired_at=timezone.now())
         datakeys.forget_active(owner)
+        resealed = 0
         for model in encrypted_models():
             fields = encrypted_fields(model)
             # Rows are locked while re-sealed, so a concurrent edit waits instead of being lost.
@@ -142,8 +145,10 @@ def _reencrypt_owner(owner: Owner, batch_size: int) -> None:
             for batch in batches_by_pk(rows, batch_size):
                 _reseal(batch, fields)
                 _write_sealed(model, batch, fields)
+                resealed += len(batch)
         if owner == PRACTICE_OWNER:
             _reseal_mfa_secrets()
+    return resealed
 
 
 def _write_sealed(

@@ -5,6 +5,10 @@ A link is ``/invitations/<token>/`` where the token is ``django.core.signing`` o
 own salt) stops tampering; the stored SHA-256 of the nonce makes a resend or revoke kill every
 earlier link; ``accepted_at`` makes the link single-use; ``expires_at`` (checked against the
 database, not the token) bounds its life. Nothing personal is in the token.
+
+Each service records its audit event (``invitation.sent``, ``resent``, ``revoked``,
+``accepted``) last, inside its own transaction: the invitation is the event's target, by id;
+the address it was sent to is never part of the event.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.audit.actions import Action
+from portal.audit.service import record_event
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
 
@@ -87,6 +93,9 @@ def invitation_send(
 
     Refuses an address that already has an account (the person should sign in or reset
     their password instead), so an invitation can never take over an existing account.
+    ``invited_by`` is the staff member acting: the event's actor (``invitation.sent``, or
+    ``invitation.resent`` when an open invitation is sent again). The caller checks that they
+    may manage invitations.
     """
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -97,7 +106,7 @@ def invitation_send(
         .first()
     )
     if existing is not None:
-        return invitation_resend(invitation=existing, request=request)
+        return invitation_resend(invitation=existing, actor=invited_by, request=request)
     now = timezone.now()
     invitation = Invitation(
         email=email,
@@ -111,12 +120,18 @@ def invitation_send(
     invitation.full_clean()
     invitation.save()
     _send(request, invitation, token)
+    record_event(Action.INVITATION_SENT, actor=invited_by, target=invitation)
     return invitation
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, request: HttpRequest | None = None) -> Invitation:
-    """Send a fresh link with a fresh expiry; every earlier link for it stops working."""
+def invitation_resend(
+    *, invitation: Invitation, actor: User, request: HttpRequest | None = None
+) -> Invitation:
+    """Send a fresh link with a fresh expiry; every earlier link for it stops working.
+
+    Records ``invitation.resent`` by ``actor`` (the staff member acting; the caller checks
+    that they may manage invitations)."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError("This invitation was already accepted or revoked.")
@@ -127,18 +142,24 @@ def invitation_resend(*, invitation: Invitation, request: HttpRequest | None = N
     invitation.expires_at = now + timedelta(days=settings.INVITATION_VALID_DAYS)
     invitation.save(update_fields=["nonce_sha256", "last_sent_at", "send_count", "expires_at"])
     _send(request, invitation, token)
+    record_event(Action.INVITATION_RESENT, actor=actor, target=invitation)
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
-    """Revoke an open invitation: its link shows 'this invitation was withdrawn'."""
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    """Revoke an open invitation: its link shows 'this invitation was withdrawn'.
+
+    Records ``invitation.revoked`` by ``actor`` (the caller checks that they may manage
+    invitations); revoking an already revoked invitation changes nothing and records nothing.
+    """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
         raise ValidationError("This invitation was already accepted; it cannot be revoked.")
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
+        record_event(Action.INVITATION_REVOKED, actor=actor, target=invitation)
     return invitation
 
 
@@ -186,6 +207,8 @@ def invitation_accept(*, invitation_id: str, user: User) -> None:
 
     Locks the row so two sign-ups racing on one link cannot both accept it: the loser gets
     a ``ValidationError`` and its transaction (including the new account) rolls back.
+    The new client is both the actor and the subject of ``invitation.accepted``, recorded
+    after the client role is granted so the event names the role they act in.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
     if not invitation.is_open or invitation.expires_at <= timezone.now():
@@ -196,3 +219,4 @@ def invitation_accept(*, invitation_id: str, user: User) -> None:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     grant_role(user, Role.CLIENT)
+    record_event(Action.INVITATION_ACCEPTED, actor=user, subject=user, target=invitation)

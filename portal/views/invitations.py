@@ -58,7 +58,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 def invitation_resend_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
     invitation = get_invitation_for_user(request.user, invitation_id)
     try:
-        invitation_resend(invitation=invitation, request=request)
+        invitation_resend(invitation=invitation, actor=request.user, request=request)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
@@ -71,7 +71,7 @@ def invitation_resend_view(request: HttpRequest, invitation_id: str) -> HttpResp
 def invitation_revoke_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
     invitation = get_invitation_for_user(request.user, invitation_id)
     try:
-        invitation_revoke(invitation=invitation)
+        invitation_revoke(invitation=invitation, actor=request.user)
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:

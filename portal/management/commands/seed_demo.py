@@ -1,7 +1,9 @@
 """``manage.py seed_demo``: an idempotent demo practice for development.
 
 Creates (or brings back to its demo state) one practice admin, two clinicians and three
-clients in different states, plus one pending invitation. Staff accounts get TOTP and
+clients in different states, plus one pending invitation. Two of the clients are on
+Dr. Rivera's care team (assigned through ``client_assign``, so the audit trail shows the
+system assigning them the first time). Staff accounts get TOTP and
 recovery codes, as staff must. What a newcomer needs to sign in is printed to the terminal
 only: it is never logged or mailed. Refuses to run in production.
 """
@@ -33,6 +35,7 @@ from django.utils import timezone
 from portal.crypto.datakeys import key_scope
 from portal.models import ClientProfile, Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
+from portal.services.clients import client_assign
 
 DEMO_DOMAIN = "demo.example.org"
 
@@ -71,6 +74,11 @@ DEMO_ACCOUNTS = (
                 profile={"legal_name": "Hannah Lindqvist", "date_of_birth": date(2000, 1, 30)}),
 )
 PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
+# (clinician, client) pairs on the demo care teams.
+DEMO_CARE_TEAMS = (
+    (f"clinician.rivera@{DEMO_DOMAIN}", f"client.ready@{DEMO_DOMAIN}"),
+    (f"clinician.rivera@{DEMO_DOMAIN}", f"client.mfa@{DEMO_DOMAIN}"),
+)
 # Fixed demo TOTP secrets would be shared by every developer's copy; generate per database.
 
 
@@ -92,6 +100,7 @@ class Command(BaseCommand):
                 practice.contact_phone = "(555) 010-0199"
                 practice.save()
             rows = [self._ensure_account(account, password) for account in DEMO_ACCOUNTS]
+            self._ensure_care_teams()
             self._ensure_invitation()
         self._print(rows, password, generated)
 
@@ -125,6 +134,15 @@ class Command(BaseCommand):
             ).exists():
                 RecoveryCodes.activate(user)
         return account, secret
+
+    def _ensure_care_teams(self) -> None:
+        """Assign the demo clients to their clinician (idempotent: no repeat, no new event)."""
+        for clinician_email, client_email in DEMO_CARE_TEAMS:
+            client_assign(
+                client=User.objects.get(email=client_email),
+                clinician=User.objects.get(email=clinician_email),
+                actor=None,
+            )
 
     def _ensure_invitation(self) -> None:
         if Invitation.objects.filter(email=PENDING_INVITATION_EMAIL).exists():

@@ -1,0 +1,103 @@
+"""The staff audit trail's filter form (GET).
+
+Every choice is an id, an action code or a date, so a filtered page's URL never carries a
+name or an email. The client choices are the clients the viewer may see, so choosing any
+other client is refused as an invalid choice rather than quietly answered.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
+
+from portal.access import clients_visible_to
+from portal.audit.actions import ACTIONS
+from portal.models import User
+from portal.roles import Role
+
+NOT_IN_LIST = "Choose from the list."
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+def _staff_choices() -> list[tuple[str, str]]:
+    """Clinicians, practice admins and superusers, active or not (history outlives jobs)."""
+    staff = (
+        User.objects.filter(
+            Q(is_superuser=True)
+            | Q(groups__name__in=[Role.CLINICIAN.value, Role.PRACTICE_ADMIN.value])
+        )
+        .distinct()
+        .order_by("display_name", "email")
+        .values_list("pk", "display_name", "email")
+    )
+    return [(str(pk), name or email) for pk, name, email in staff]
+
+
+def _client_choices(viewer: User | AnonymousUser) -> list[tuple[str, str]]:
+    clients = clients_visible_to(viewer).order_by("email")
+    accounts = clients.values_list("pk", "display_name", "email")
+    return [(str(pk), name or email) for pk, name, email in accounts]
+
+
+class AuditFilterForm(forms.Form):
+    """Narrow the audit trail by client, actor, action and a range of practice-local days."""
+
+    client = forms.ChoiceField(
+        label="Client", required=False, error_messages={"invalid_choice": NOT_IN_LIST}
+    )
+    actor = forms.ChoiceField(
+        label="Done by", required=False, error_messages={"invalid_choice": NOT_IN_LIST}
+    )
+    action = forms.ChoiceField(
+        label="Action", required=False, error_messages={"invalid_choice": NOT_IN_LIST}
+    )
+    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_to = forms.DateField(
+        label="To", required=False, widget=DateInput, help_text="Includes this whole day."
+    )
+
+    def __init__(self, *args: Any, viewer: User | AnonymousUser, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client"].choices = [("", "Any client"), *_client_choices(viewer)]
+        self.fields["actor"].choices = [("", "Anyone"), *_staff_choices()]
+        self.fields["action"].choices = [
+            ("", "Any action"),
+            *((action.value, spec.label) for action, spec in ACTIONS.items()),
+        ]
+
+    def _clean_uuid(self, name: str) -> uuid.UUID | None:
+        value = self.cleaned_data.get(name)
+        return uuid.UUID(value) if value else None
+
+    def clean_client(self) -> uuid.UUID | None:
+        return self._clean_uuid("client")
+
+    def clean_actor(self) -> uuid.UUID | None:
+        return self._clean_uuid("actor")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError(
+                "The 'from' date must be on or before the 'to' date.", code="date_range"
+            )
+        return cleaned
+
+    def query(self) -> dict[str, str]:
+        """The valid filters as URL parameters (ids, action codes, ISO dates), for page
+        links and the export link. Empty when the form is not valid."""
+        if not self.is_valid():
+            return {}
+        params = {}
+        for name, value in self.cleaned_data.items():
+            if value:
+                params[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        return params
