@@ -25,7 +25,7 @@ from portal.crypto.datakeys import client_owner
 from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, ClientProfile, User
 from portal.roles import Role
-from tests.conftest import sign_in
+from tests.conftest import reauthenticate, sign_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +52,10 @@ def second_clinician() -> User:
 
 
 def _signed_in(user: User) -> Client:
+    """Signed in for real, and the password confirmed again (the export asks for it)."""
     http = Client()
     sign_in(http, user)
+    reauthenticate(http)
     return http
 
 
@@ -547,3 +549,26 @@ def test_staff_home_links_to_clients_and_the_audit_trail(clinician_user: User) -
     assert f'href="{reverse("client_list")}"' in page
     assert f'href="{AUDIT_URL}"' in page
 
+
+
+def test_export_asks_for_the_password_again_and_records_nothing_until_then(
+    admin_user: User,
+) -> None:
+    http = Client()
+    sign_in(http, admin_user)
+    response = http.get(EXPORT_URL)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert not AuditEvent.objects.filter(action=Action.AUDIT_EXPORTED).exists()
+
+
+def test_clinician_does_not_see_their_clients_sign_ins(
+    clinician_user: User, client_user: User
+) -> None:
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
+    sign_in(Client(), client_user)  # records auth.login with the client's IP address
+    assert AuditEvent.objects.filter(action=Action.AUTH_LOGIN, subject_id=client_user.pk)
+    page = _signed_in(clinician_user).get(AUDIT_URL, {"client": client_user.pk})
+    assert page.status_code == HTTPStatus.OK
+    assert [row.event.action for row in page.context["rows"]] == []
+    assert "127.0.0.1" not in page.content.decode()

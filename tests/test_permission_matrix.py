@@ -54,7 +54,8 @@ MATRIX: dict[str, Row] = {
     "client_profile": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
     # Clinicians get the audit trail of their own clients only (tests/test_audit_views.py).
     "audit_log": Row("get", STAFF_ONLY),
-    "audit_export": Row("get", STAFF_ONLY),
+    # A file leaves the portal: the password is asked for again first.
+    "audit_export": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH}),
     # Admins confirm their password first (allauth re-authentication).
     "practice_settings": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
     "invitation_list": Row("get", ADMIN_ONLY),

@@ -96,8 +96,7 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.INVITATION_REVOKED: _spec("Invitation withdrawn"),
     Action.INVITATION_ACCEPTED: _spec("Invitation accepted"),
     Action.PRACTICE_SETTINGS_CHANGED: _spec("Practice settings changed", "fields"),
-    Action.KEYS_ROTATED: _spec("Data keys re-wrapped", "master_key_id", "rewrapped",
-                               "dry_run"),
+    Action.KEYS_ROTATED: _spec("Data keys re-wrapped", "master_key_id", "rewrapped"),
     Action.KEYS_REENCRYPTED: _spec("Client data re-encrypted", "owners", "rows"),
     Action.AUDIT_EXPORTED: _spec("Audit trail exported", "rows", "filtered"),
 }
@@ -105,6 +104,11 @@ ACTIONS: dict[Action, ActionSpec] = {
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".
 RECORD_ACCESS_ACTIONS = frozenset(action for action, spec in ACTIONS.items()
                                   if spec.client_sentence)
+
+
+# Sign-ins, failures and second-factor changes: for practice admins, not for a client's
+# clinician (who needs to know who opened the record, not where the client signs in from).
+SECURITY_ACTIONS = frozenset(action for action, spec in ACTIONS.items() if spec.security)
 
 
 def spec_for(action: str) -> ActionSpec:

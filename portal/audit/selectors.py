@@ -18,7 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from portal.audit.actions import RECORD_ACCESS_ACTIONS, Action, spec_for
+from portal.audit.actions import RECORD_ACCESS_ACTIONS, SECURITY_ACTIONS, Action, spec_for
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, User
 from portal.roles import ROLE_LABELS, Role
@@ -51,8 +51,11 @@ def events_visible_to(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
 
     ``portal.view_audit_log`` (practice admins, superusers) reads every event. Other staff
     (``portal.access_staff_pages``, i.e. clinicians) read only events about clients on their
-    care team: the ``subject_id`` must be one of their assigned clients, so sign-ins, key
-    rotations and other clients' events stay out of sight. Everyone else reads nothing.
+    care team: the ``subject_id`` must be one of their assigned clients, so key rotations and
+    other clients' events stay out of sight, and not their clients' security events
+    (sign-ins with IP address and user agent, second-factor changes): a clinician needs to
+    know who opened the record, not where the client signs in from. Everyone else reads
+    nothing.
     """
     if not user.is_authenticated:
         return AuditEvent.objects.none()
@@ -60,7 +63,9 @@ def events_visible_to(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.all()
     if user.has_perm("portal.access_staff_pages"):
         caseload = CareAssignment.objects.filter(clinician=user).values("client_id")
-        return AuditEvent.objects.filter(subject_id__in=caseload)
+        return AuditEvent.objects.filter(subject_id__in=caseload).exclude(
+            action__in=sorted(SECURITY_ACTIONS)
+        )
     return AuditEvent.objects.none()
 
 

@@ -13,6 +13,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlencode
 
+from allauth.account.decorators import reauthentication_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -163,10 +164,13 @@ def _csv_rows(events: QuerySet[AuditEvent], last_seq: int | None) -> Iterator[li
 
 @require_GET
 @permission_or_404("access_staff_pages")
+@reauthentication_required
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The events the page would list (same permission, same filters) as CSV.
 
-    The export is itself recorded, once, before the first byte goes out, with the number of
+    A file of who did what leaves the portal here, so the password (or a second-factor code)
+    is asked for again first, as before other sensitive actions. The export is itself
+    recorded, once, before the first byte goes out, with the number of
     rows and whether it was filtered. The rows are fixed at that moment (up to the last
     sequence number counted), so the count recorded is the count delivered, and events
     appended while the file streams (this export's own included) are left out. Invalid
