@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import pickle
 import shutil
 import subprocess
 import uuid
@@ -16,11 +17,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 from django.test import override_settings
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from portal.crypto.datakeys import key_scope
+from portal.crypto.datakeys import client_owner, forget_active, key_scope
+from portal.crypto.envelope import parse
 from portal.crypto.errors import (
     DecryptionError,
     EncryptedFieldUsageError,
@@ -225,6 +228,59 @@ def test_copied_instance_is_re_encrypted_for_its_new_row(owner: User) -> None:
     copy.save()
     assert Specimen.objects.get(pk=copy.pk).text == "copy me"
     assert Specimen.objects.get(pk=original.pk).text == "copy me"
+
+
+def _key_id_of(model: type, field: str, pk: Any) -> str:
+    return parse(_raw(model, field, pk)).key_id
+
+
+@pytest.mark.django_db
+def test_a_copy_read_then_saved_under_a_new_pk_is_bound_to_the_new_row(owner: User) -> None:
+    with key_scope():
+        copy = Specimen.objects.get(pk=Specimen.objects.create(owner=owner, text="x").pk)
+        assert copy.text == "x"  # read (and the old pk remembered) before the copy
+        copy.id = uuid.uuid4()
+        copy._state.adding = True
+        copy.text = "y"
+        copy.save()
+    assert Specimen.objects.get(pk=copy.pk).text == "y"
+
+
+@pytest.mark.django_db
+def test_a_row_given_to_another_owner_is_sealed_under_that_owners_key(owner: User) -> None:
+    other = UserFactory(role=Role.CLIENT)
+    with key_scope():
+        specimen = Specimen.objects.create(owner=owner, text="first")
+        first_key = _key_id_of(Specimen, "text", specimen.pk)
+        specimen.owner = other
+        specimen.text = "second"
+        specimen.save()
+    second_key = _key_id_of(Specimen, "text", specimen.pk)
+    assert second_key != first_key
+    assert DataKey.objects.get(pk=uuid.UUID(hex=second_key)).owner_id == other.pk
+
+
+@pytest.mark.django_db
+def test_a_key_retired_within_a_scope_is_not_used_for_the_next_save(owner: User) -> None:
+    with key_scope():
+        specimen = Specimen.objects.create(owner=owner, text="before")
+        old_key = _key_id_of(Specimen, "text", specimen.pk)
+        DataKey.objects.filter(pk=uuid.UUID(hex=old_key)).update(retired_at=timezone.now())
+        forget_active(client_owner(owner.pk))
+        specimen.text = "after"
+        specimen.save()
+    assert _key_id_of(Specimen, "text", specimen.pk) != old_key
+    assert Specimen.objects.get(pk=specimen.pk).text == "after"
+
+
+@pytest.mark.django_db
+def test_a_pickled_row_carries_no_data_key(owner: User) -> None:
+    with key_scope():
+        specimen = Specimen.objects.create(owner=owner, text=CANARY)
+        assert specimen.text == CANARY
+        state = pickle.dumps(specimen)
+    assert b"AESGCM" not in state
+    assert pickle.loads(state).text == CANARY  # noqa: S301 - our own bytes, just made
 
 
 @pytest.mark.django_db

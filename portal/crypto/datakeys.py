@@ -47,9 +47,17 @@ class KeyCache:
     ciphers: dict[str, AESGCM] = field(default_factory=dict)
     active: dict[Owner, str] = field(default_factory=dict)
     unwraps: int = 0
+    # Bumped whenever an owner's keys are forgotten: lookups remembered elsewhere against
+    # this scope (an instance's sealing key) are then stale.
+    generation: int = 0
 
 
 _scope: ContextVar[KeyCache | None] = ContextVar("portal_key_scope", default=None)
+
+
+def current_scope() -> KeyCache | None:
+    """The active key scope, if any (callers may remember per-scope lookups against it)."""
+    return _scope.get()
 
 
 @contextmanager
@@ -195,6 +203,7 @@ def forget_active(owner: Owner) -> None:
     cache = _scope.get()
     if cache is not None:
         cache.active.pop(owner, None)
+        cache.generation += 1
 
 
 def forget_owner(owner: Owner) -> None:
@@ -203,6 +212,7 @@ def forget_owner(owner: Owner) -> None:
     if cache is None:
         return
     cache.active.pop(owner, None)
+    cache.generation += 1
     kind, owner_id = owner
     for key_id in _keys().objects.filter(owner_kind=kind, owner_id=owner_id).values_list(
         "id", flat=True

@@ -46,8 +46,9 @@ def is_envelope(data: bytes | memoryview | None) -> bool:
     )
 
 
-def parse(data: bytes | memoryview) -> Envelope:
-    """Split an envelope into its parts, refusing anything malformed or truncated."""
+def split(data: bytes | memoryview) -> tuple[bytes, bytes, bytes]:
+    """An envelope's raw key id, nonce and ciphertext+tag, refusing anything malformed or
+    truncated. The key id stays undecoded (the hot read path looks keys up by it)."""
     if not isinstance(data, bytes):
         data = bytes(data)
     if len(data) < 2 or data[0] != VERSION:
@@ -59,11 +60,28 @@ def parse(data: bytes | memoryview) -> Envelope:
     sealed_start = nonce_start + NONCE_BYTES
     if len(data) < sealed_start + TAG_BYTES:
         raise MalformedCiphertextError("Encrypted value is truncated.")
+    return data[2:nonce_start], data[nonce_start:sealed_start], data[sealed_start:]
+
+
+def key_id_text(raw_key_id: bytes) -> str:
     try:
-        key_id = data[2:nonce_start].decode("ascii")
+        return raw_key_id.decode("ascii")
     except UnicodeDecodeError:
         raise MalformedCiphertextError("Encrypted value has an invalid key id.") from None
-    return Envelope(key_id, data[nonce_start:sealed_start], data[sealed_start:])
+
+
+def parse(data: bytes | memoryview) -> Envelope:
+    """Split an envelope into its parts, refusing anything malformed or truncated."""
+    raw_key_id, nonce, sealed = split(data)
+    return Envelope(key_id_text(raw_key_id), nonce, sealed)
+
+
+def header(key_id: str) -> bytes:
+    """``version | key id length | key id``: the same for every value under one key."""
+    encoded_id = key_id.encode("ascii")
+    if not 0 < len(encoded_id) <= MAX_KEY_ID_BYTES:
+        raise ValueError("Key ids are 1 to 36 ASCII characters.")
+    return bytes([VERSION, len(encoded_id)]) + encoded_id
 
 
 def seal(cipher: AESGCM, key_id: str, plaintext: bytes, associated_data: bytes) -> bytes:
@@ -72,24 +90,32 @@ def seal(cipher: AESGCM, key_id: str, plaintext: bytes, associated_data: bytes) 
     ``associated_data`` is authenticated, not stored: decryption must supply the same bytes,
     which is how a value is bound to its row and field.
     """
-    encoded_id = key_id.encode("ascii")
-    if not 0 < len(encoded_id) <= MAX_KEY_ID_BYTES:
-        raise ValueError("Key ids are 1 to 36 ASCII characters.")
+    return seal_under(cipher, header(key_id), plaintext, associated_data)
+
+
+def seal_under(cipher: AESGCM, key_header: bytes, plaintext: bytes, associated_data: bytes
+               ) -> bytes:
+    """``seal`` with the key's ``header`` already built (once per key, not per value).
+    A fresh random 96-bit nonce every time: never reused under one key."""
     nonce = os.urandom(NONCE_BYTES)
-    sealed = cipher.encrypt(nonce, plaintext, associated_data)
-    return bytes([VERSION, len(encoded_id)]) + encoded_id + nonce + sealed
+    return key_header + nonce + cipher.encrypt(nonce, plaintext, associated_data)
 
 
-def open_sealed(cipher: AESGCM, envelope: Envelope, associated_data: bytes) -> bytes:
-    """Decrypt a parsed envelope with ``cipher``; any mismatch is a ``DecryptionError``.
+def open_raw(cipher: AESGCM, nonce: bytes, sealed: bytes, associated_data: bytes) -> bytes:
+    """Decrypt split envelope parts with ``cipher``; any mismatch is a ``DecryptionError``.
 
     GCM cannot tell a wrong key from tampering or a value moved to another row: all three
     fail the tag check, and the message says so without echoing any bytes.
     """
     try:
-        return cipher.decrypt(envelope.nonce, envelope.sealed, associated_data)
+        return cipher.decrypt(nonce, sealed, associated_data)
     except InvalidTag:
         raise DecryptionError(
             "Decryption failed: wrong key, tampered data, or a value moved from another "
             "row or field."
         ) from None
+
+
+def open_sealed(cipher: AESGCM, envelope: Envelope, associated_data: bytes) -> bytes:
+    """Decrypt a parsed envelope with ``cipher`` (see ``open_raw``)."""
+    return open_raw(cipher, envelope.nonce, envelope.sealed, associated_data)

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import checks
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
 from portal.crypto import envelope, serialization
-from portal.crypto.datakeys import Owner, active_key_for, cipher_for
+from portal.crypto.datakeys import Owner, active_key_for, cipher_for, current_scope
 from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
 
 BOUND_PK_ATTR = "_encryption_bound_pk"
+_PK_BYTES_ATTR = "_encryption_pk_bytes"
+_SEALING_KEY_ATTR = "_encryption_sealing_key"
+# Per-instance lookups that must never leave the process (a pickle, a cache).
+TRANSIENT_ATTRS = (_PK_BYTES_ATTR, _SEALING_KEY_ATTR)
 
 
 class StoredCiphertext(bytes):
@@ -46,13 +51,30 @@ class EncryptedValue(bytes):
     __str__ = __repr__
 
 
-def associated_data(field: EncryptedMixin, pk: Any) -> bytes:
-    """What a value is bound to: ``app_label.model.field|pk``. Changing any part breaks the
-    GCM tag. The constant prefix is computed once per field."""
+def _aad_prefix(field: EncryptedMixin) -> bytes:
+    """``app_label.model.field|``, computed once per field."""
     prefix = field.__dict__.get("_aad_prefix")
     if prefix is None:
         prefix = field._aad_prefix = f"{field.model._meta.label_lower}.{field.name}|".encode()
-    return prefix + str(pk).encode()
+    return prefix
+
+
+def associated_data(field: EncryptedMixin, pk: Any) -> bytes:
+    """What a value is bound to: ``app_label.model.field|pk``. Changing any part breaks the
+    GCM tag."""
+    return _aad_prefix(field) + str(pk).encode()
+
+
+def _pk_bytes(instance: models.Model, pk: Any) -> bytes:
+    """``str(pk)`` as bytes, remembered on the instance while its pk stays the same (a
+    row's ten fields share it). Any other pk, e.g. a copied instance's new one, is computed
+    afresh."""
+    cached = instance.__dict__.get(_PK_BYTES_ATTR)
+    if cached is not None and (cached[0] is pk or cached[0] == pk):
+        return cached[1]
+    data = str(pk).encode()
+    instance.__dict__[_PK_BYTES_ATTR] = (pk, data)
+    return data
 
 
 def owner_of(instance: models.Model) -> Owner:
@@ -65,23 +87,55 @@ def owner_of(instance: models.Model) -> Owner:
     return get_owner()
 
 
+def _sealing_key(instance: models.Model) -> tuple[bytes, AESGCM]:
+    """The owner's active data key as (envelope header, cipher).
+
+    Inside a key scope the answer is remembered on the instance together with that scope
+    and that owner, so saving a row of ten fields looks the key up once. A new scope (the
+    key may have been rotated since), keys forgotten in this scope (retired, erased) or a
+    changed owner look it up again; outside a scope nothing is remembered. Pickled copies
+    leave it behind (``EncryptedModel.__getstate__``).
+    """
+    owner = owner_of(instance)
+    scope = current_scope()
+    cached = instance.__dict__.get(_SEALING_KEY_ATTR)
+    if (
+        cached is not None
+        and scope is not None
+        and cached[0] is scope
+        and cached[1] == scope.generation
+        and cached[2] == owner
+    ):
+        return cached[3], cached[4]
+    key_id, cipher = active_key_for(owner)
+    key_header = envelope.header(key_id)
+    if scope is not None:
+        instance.__dict__[_SEALING_KEY_ATTR] = (scope, scope.generation, owner, key_header,
+                                                cipher)
+    return key_header, cipher
+
+
 def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> EncryptedValue:
     """Seal ``value`` for ``instance.field`` under the owner's active data key."""
-    if instance.pk is None:
+    pk = instance.pk
+    if pk is None:
         raise EncryptedFieldUsageError(
             "Encrypted values are bound to the row's primary key; assign it before saving."
         )
-    key_id, cipher = active_key_for(owner_of(instance))
+    key_header, cipher = _sealing_key(instance)
     plaintext = serialization.dumps(value, field.serial_kind)
-    aad = associated_data(field, instance.pk)
-    return EncryptedValue(envelope.seal(cipher, key_id, plaintext, aad))
+    aad = _aad_prefix(field) + _pk_bytes(instance, pk)
+    return EncryptedValue(envelope.seal_under(cipher, key_header, plaintext, aad))
 
 
-def decrypt_for(field: EncryptedMixin, pk: Any, data: bytes) -> Any:
-    """Open a stored value of ``field`` in row ``pk`` (or raise, never guess)."""
-    parsed = envelope.parse(data)
-    cipher = cipher_for(parsed.key_id)
-    return serialization.loads(envelope.open_sealed(cipher, parsed, associated_data(field, pk)))
+def decrypt_for(field: EncryptedMixin, pk_bytes: bytes, data: bytes) -> Any:
+    """Open a stored value of ``field`` in the row whose pk is ``pk_bytes`` (or raise, never
+    guess). The key is found by the id in the envelope, never by trying keys."""
+    raw_key_id, nonce, sealed = envelope.split(data)
+    cipher = cipher_for(envelope.key_id_text(raw_key_id))
+    return serialization.loads(
+        envelope.open_raw(cipher, nonce, sealed, _aad_prefix(field) + pk_bytes)
+    )
 
 
 class EncryptedAttribute(DeferredAttribute):
@@ -101,7 +155,7 @@ class EncryptedAttribute(DeferredAttribute):
         if isinstance(value, StoredCiphertext):
             pk = instance.__dict__.get(BOUND_PK_ATTR) or instance.pk
             try:
-                value = decrypt_for(self.field, pk, value)
+                value = decrypt_for(self.field, _pk_bytes(instance, pk), value)
             except DecryptionError as error:
                 raise type(error)(
                     f"{type(instance).__name__}.{self.field.name}: {error}"

@@ -11,7 +11,12 @@ from django.db import models
 from portal.crypto.datakeys import PRACTICE_OWNER, Owner, client_owner, prefetch_keys
 from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
 from portal.crypto.errors import EncryptedFieldUsageError
-from portal.crypto.fields import BOUND_PK_ATTR, EncryptedMixin, StoredCiphertext
+from portal.crypto.fields import (
+    BOUND_PK_ATTR,
+    TRANSIENT_ATTRS,
+    EncryptedMixin,
+    StoredCiphertext,
+)
 
 
 def _encrypted_path(model: type[models.Model], path: str) -> str | None:
@@ -110,6 +115,13 @@ class EncryptedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles never carry a data key (or per-row lookups) along with the row."""
+        state = super().__getstate__()
+        for name in TRANSIENT_ATTRS:
+            state.pop(name, None)
+        return state
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> EncryptedModel:
