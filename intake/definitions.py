@@ -1,0 +1,55 @@
+"""Questionnaire definitions the project ships, stored as immutable versions.
+
+The file is the source; the database keeps each version exactly as it was used, so an
+intake always reads back against the questions its client saw. Changing a shipped file
+without a new version number is refused rather than silently rewriting history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from intake.models import QuestionnaireVersion
+from intake.schema import DefinitionError, parse_definition
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "questionnaires"
+DEFAULT_FILE = SHIPPED_DIR / "default.json"
+
+
+def canonical_sha256(definition: Any) -> str:
+    """SHA-256 of the definition as canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_definition(path: Path = DEFAULT_FILE) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DefinitionError(f"{path.name}: cannot be read as JSON ({error})") from None
+    parse_definition(data)  # refuses a malformed file before anything is stored
+    return data
+
+
+@transaction.atomic
+def install_definition(path: Path = DEFAULT_FILE) -> QuestionnaireVersion:
+    """The stored version for the file at ``path``, created the first time. A file whose
+    slug and version are already stored with other content is refused."""
+    data = read_definition(path)
+    digest = canonical_sha256(data)
+    version, created = QuestionnaireVersion.objects.get_or_create(
+        slug=data["slug"],
+        version=data["version"],
+        defaults={"title": data["title"], "definition": data, "sha256": digest},
+    )
+    if not created and version.sha256 != digest:
+        raise DefinitionError(
+            f"{path.name}: {data['slug']} version {data['version']} is already in use with "
+            "different questions. Give the changed file a new version number."
+        )
+    return version

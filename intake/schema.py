@@ -1,0 +1,438 @@
+"""The questionnaire definition: one source of truth for forms, validation, review, scoring,
+summaries and exports.
+
+A definition is data (``intake/questionnaires/*.json``), read by ``parse_definition`` into the
+frozen classes below, which refuse anything malformed with the path of the problem. The
+format, in short::
+
+    {"slug": "default-intake", "version": "1", "title": "...", "intro": "...",
+     "sections": [
+       {"id": "about_you", "title": "...", "intro": "...", "content_note": "",
+        "condition": null,
+        "questions": [
+          {"id": "legal_name", "type": "short_text", "label": "...", "help": "",
+           "why": "why we ask this", "required": true, "sensitive": false,
+           "max_length": 200, "condition": null},
+          {"id": "relationships", "type": "group", "label": "...", "max_items": 8,
+           "questions": [ ...questions of the simple types... ]}]}],
+     "instruments": [
+       {"id": "phq9", "title": "...", "attribution": "...", "items": ["phq9_1", ...],
+        "bands": [{"min": 0, "max": 4, "label": "Minimal"}, ...]}],
+     "safety": [{"question": "phq9_9", "in": [1, 2, 3]},
+                {"question": "thoughts_of_ending_life_now", "equals": "yes"}]}
+
+Question types: ``short_text``, ``long_text`` (``max_length``), ``single_choice``,
+``multiple_choice`` (``options``: ``[{"value", "label"}]``), ``frequency`` (the 0-3 scale of
+PHQ-9 and GAD-7: ``options`` with values 0 to 3), ``yes_no``, ``date`` (``not_future``),
+``number`` (``min_value``, ``max_value``) and ``group`` (a repeating group of simple questions,
+``max_items``). A condition (``{"question": id, "equals": v}``, ``{"question": id, "in": [..]}``
+or ``{"question": id, "answered": true}``) shows a question or section only when an earlier
+top-level answer matches. A ``sensitive`` question is optional and also accepts
+``IN_PERSON``: "I'd rather talk about this in person".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+QUESTION_TYPES = frozenset({
+    "short_text", "long_text", "single_choice", "multiple_choice", "frequency", "yes_no",
+    "date", "number", "group",
+})
+CHOICE_TYPES = frozenset({"single_choice", "multiple_choice", "frequency"})
+TEXT_TYPES = frozenset({"short_text", "long_text"})
+DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 4000}
+IN_PERSON = "in_person"
+IN_PERSON_LABEL = "I'd rather talk about this in person"
+YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
+_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class DefinitionError(ValueError):
+    """The questionnaire file is malformed; the message names where."""
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str | int
+    label: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Show something only when an earlier answer matches."""
+
+    question: str
+    equals: Any = None
+    one_of: tuple[Any, ...] = ()
+    answered: bool = False
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        value = answers.get(self.question)
+        if self.answered:
+            return value not in (None, "", [])
+        if self.one_of:
+            if isinstance(value, list):
+                return any(item in self.one_of for item in value)
+            return value in self.one_of
+        if isinstance(value, list):
+            return self.equals in value
+        return value == self.equals
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    label: str
+    help: str = ""
+    why: str = ""
+    required: bool = False
+    sensitive: bool = False
+    options: tuple[Option, ...] = ()
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+    not_future: bool = False
+    max_items: int | None = None
+    condition: Condition | None = None
+    questions: tuple[Question, ...] = ()
+
+    def option_values(self) -> tuple[str | int, ...]:
+        return tuple(option.value for option in self.options)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+    intro: str = ""
+    content_note: str = ""
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class Band:
+    minimum: int
+    maximum: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A scored scale (PHQ-9, GAD-7): the sum of its frequency items, and its bands."""
+
+    id: str
+    title: str
+    attribution: str
+    items: tuple[str, ...]
+    bands: tuple[Band, ...]
+
+    @property
+    def max_total(self) -> int:
+        return 3 * len(self.items)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    slug: str
+    version: str
+    title: str
+    sections: tuple[Section, ...]
+    intro: str = ""
+    instruments: tuple[Instrument, ...] = ()
+    safety: tuple[Condition, ...] = ()
+    _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    def question(self, question_id: str) -> Question:
+        return self._questions[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._questions
+
+    def section(self, section_id: str) -> Section:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+
+# --- Parsing ----------------------------------------------------------------------------
+
+
+def _require(condition: bool, where: str, message: str) -> None:
+    if not condition:
+        raise DefinitionError(f"{where}: {message}")
+
+
+def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    value = data.get(key, "")
+    _require(isinstance(value, str), where, f"'{key}' must be text")
+    _require(bool(value.strip()) or not required, where, f"'{key}' is required")
+    return value
+
+
+def _known_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = set(data) - allowed
+    _require(not unknown, where, f"unknown keys {sorted(unknown)}")
+
+
+def _condition(data: Any, where: str, earlier: Mapping[str, Question]) -> Condition | None:
+    """A condition on an earlier top-level question; its values must be answers that
+    question can have (a typo would otherwise silently never match, e.g. turn off a risk
+    flag)."""
+    if data is None:
+        return None
+    _require(isinstance(data, dict), where, "a condition is an object")
+    _known_keys(data, {"question", "equals", "in", "answered"}, where)
+    target = data.get("question")
+    _require(isinstance(target, str) and target in earlier, where,
+             f"condition refers to {target!r}, which is not an earlier top-level question")
+    kinds = [key for key in ("equals", "in", "answered") if key in data]
+    _require(len(kinds) == 1, where, "a condition has exactly one of equals, in, answered")
+    if "answered" in data:
+        _require(data["answered"] is True, where, "'answered' can only be true")
+        return Condition(target, answered=True)
+    values = data["in"] if "in" in data else [data["equals"]]
+    _require(isinstance(values, list) and bool(values), where, "'in' is a non-empty list")
+    question = earlier[target]
+    if question.options:
+        possible = [*question.option_values(), *([IN_PERSON] if question.sensitive else [])]
+        for value in values:
+            _require(any(value == p and type(value) is type(p) for p in possible), where,
+                     f"{value!r} is not an answer {target!r} can have")
+    if "in" in data:
+        return Condition(target, one_of=tuple(values))
+    return Condition(target, equals=values[0])
+
+
+def _options(data: Mapping[str, Any], kind: str, where: str) -> tuple[Option, ...]:
+    if kind == "yes_no":
+        _require("options" not in data, where, "yes_no questions have fixed options")
+        return tuple(Option(value, label) for value, label in YES_NO_OPTIONS)
+    if kind not in CHOICE_TYPES:
+        _require("options" not in data, where, f"{kind} questions take no options")
+        return ()
+    raw = data.get("options")
+    _require(isinstance(raw, list) and len(raw) >= 2, where, "needs at least two options")
+    options = []
+    for number, item in enumerate(raw):
+        spot = f"{where}.options[{number}]"
+        _require(isinstance(item, dict), spot, "an option is an object")
+        _known_keys(item, {"value", "label"}, spot)
+        value = item.get("value")
+        if kind == "frequency":
+            _require(type(value) is int and value == number, spot,
+                     "frequency options are the values 0, 1, 2, 3 in order")
+        else:
+            _require(isinstance(value, str) and bool(_ID.match(value)) and value != IN_PERSON,
+                     spot, "option values are short lower-case identifiers")
+        options.append(Option(value, _text(item, "label", spot, required=True)))
+    if kind == "frequency":
+        _require(len(options) == 4, where, "frequency questions have exactly four options")
+    values = [option.value for option in options]
+    _require(len(values) == len(set(values)), where, "option values must be unique")
+    return tuple(options)
+
+
+_QUESTION_KEYS = {
+    "id", "type", "label", "help", "why", "required", "sensitive", "options", "max_length",
+    "min_value", "max_value", "not_future", "max_items", "condition", "questions",
+}
+
+
+def _question(
+    data: Any, where: str, earlier: Mapping[str, Question], *, in_group: bool = False
+) -> Question:
+    _require(isinstance(data, dict), where, "a question is an object")
+    question_id = data.get("id")
+    _require(isinstance(question_id, str) and bool(_ID.match(question_id)), where,
+             "'id' is a lower-case identifier")
+    where = f"{where} ({question_id})"
+    _known_keys(data, _QUESTION_KEYS, where)
+    kind = data.get("type")
+    _require(kind in QUESTION_TYPES, where, f"unknown type {kind!r}")
+    _require(not (in_group and kind == "group"), where, "groups cannot contain groups")
+    _require(not (in_group and data.get("condition") is not None), where,
+             "questions inside a group cannot have conditions")
+    required = data.get("required", False)
+    sensitive = data.get("sensitive", False)
+    _require(isinstance(required, bool) and isinstance(sensitive, bool), where,
+             "'required' and 'sensitive' are true or false")
+    _require(not (required and sensitive), where, "sensitive questions are always optional")
+    max_length = data.get("max_length")
+    if kind in TEXT_TYPES:
+        max_length = DEFAULT_MAX_LENGTH[kind] if max_length is None else max_length
+        _require(isinstance(max_length, int) and 1 <= max_length <= 20000, where,
+                 "'max_length' is 1 to 20000")
+    else:
+        _require(max_length is None, where, "only text questions have 'max_length'")
+    min_value, max_value = data.get("min_value"), data.get("max_value")
+    if kind == "number":
+        _require(isinstance(min_value, int) and isinstance(max_value, int)
+                 and min_value <= max_value, where, "numbers need min_value <= max_value")
+    else:
+        _require(min_value is None and max_value is None, where,
+                 "only number questions have a range")
+    not_future = data.get("not_future", False)
+    _require(not not_future or kind == "date", where, "only dates can be 'not_future'")
+    children: tuple[Question, ...] = ()
+    max_items = data.get("max_items")
+    if kind == "group":
+        raw_children = data.get("questions")
+        _require(isinstance(raw_children, list) and raw_children, where,
+                 "a group lists its questions")
+        children = tuple(
+            _question(child, f"{where}.questions[{number}]", {}, in_group=True)
+            for number, child in enumerate(raw_children)
+        )
+        ids = [child.id for child in children]
+        _require(len(ids) == len(set(ids)), where, "question ids in a group must be unique")
+        _require(isinstance(max_items, int) and 1 <= max_items <= 50, where,
+                 "a group needs 'max_items' from 1 to 50")
+    else:
+        _require("questions" not in data and max_items is None, where,
+                 "only groups have 'questions' and 'max_items'")
+    return Question(
+        id=question_id,
+        type=kind,
+        label=_text(data, "label", where, required=True),
+        help=_text(data, "help", where),
+        why=_text(data, "why", where),
+        required=required,
+        sensitive=sensitive,
+        options=_options(data, kind, where),
+        max_length=max_length,
+        min_value=min_value,
+        max_value=max_value,
+        not_future=bool(not_future),
+        max_items=max_items,
+        condition=None if in_group else _condition(data.get("condition"), where, earlier),
+        questions=children,
+    )
+
+
+def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Instrument:
+    """A scored scale: each item a required, non-sensitive, top-level frequency question,
+    listed once; bands that cover every possible total exactly once."""
+    _require(isinstance(data, dict), where, "an instrument is an object")
+    _known_keys(data, {"id", "title", "attribution", "items", "bands"}, where)
+    instrument_id = data.get("id")
+    _require(isinstance(instrument_id, str) and bool(_ID.match(instrument_id)), where,
+             "'id' is a lower-case identifier")
+    items = data.get("items")
+    _require(isinstance(items, list) and bool(items), where, "'items' lists question ids")
+    _require(len(items) == len(set(map(str, items))), where, "an item is listed twice")
+    for item in items:
+        question = top_level.get(item) if isinstance(item, str) else None
+        _require(question is not None and question.type == "frequency", where,
+                 f"item {item!r} is not a top-level frequency question")
+        _require(question.required and not question.sensitive, where,  # type: ignore[union-attr]
+                 f"item {item!r} must be required and not sensitive (the total needs it)")
+    bands = []
+    expected_min = 0
+    raw_bands = data.get("bands")
+    _require(isinstance(raw_bands, list), where, "'bands' is a list")
+    for number, band in enumerate(raw_bands):
+        spot = f"{where}.bands[{number}]"
+        _require(isinstance(band, dict), spot, "a band is an object")
+        _known_keys(band, {"min", "max", "label"}, spot)
+        low, high = band.get("min"), band.get("max")
+        _require(type(low) is int and low == expected_min and type(high) is int
+                 and high >= low, spot, f"bands must run on from {expected_min}")
+        bands.append(Band(low, high, _text(band, "label", spot, required=True)))
+        expected_min = high + 1
+    _require(expected_min == 3 * len(items) + 1, where,
+             f"bands must cover 0 to {3 * len(items)} exactly")
+    return Instrument(
+        id=instrument_id,
+        title=_text(data, "title", where, required=True),
+        attribution=_text(data, "attribution", where, required=True),
+        items=tuple(items),
+        bands=tuple(bands),
+    )
+
+
+def parse_definition(data: Any) -> Questionnaire:
+    """Read a questionnaire definition, refusing anything malformed (``DefinitionError``).
+
+    Ids are unique across the whole questionnaire; conditions refer only to earlier
+    top-level questions; instruments sum frequency questions and their bands cover every
+    possible total; safety rules are conditions like any other.
+    """
+    _require(isinstance(data, dict), "questionnaire", "the file holds one object")
+    _known_keys(data, {"slug", "version", "title", "intro", "sections", "instruments",
+                       "safety"}, "questionnaire")
+    slug = _text(data, "slug", "questionnaire", required=True)
+    version = _text(data, "version", "questionnaire", required=True)
+    questions: dict[str, Question] = {}  # every id, group children included
+    top_level: dict[str, Question] = {}  # what conditions, instruments and safety may use
+    sections = []
+    section_ids: set[str] = set()
+    raw_sections = data.get("sections")
+    _require(isinstance(raw_sections, list) and raw_sections, "questionnaire",
+             "'sections' is a non-empty list")
+    for number, raw in enumerate(raw_sections):
+        where = f"sections[{number}]"
+        _require(isinstance(raw, dict), where, "a section is an object")
+        _known_keys(raw, {"id", "title", "intro", "content_note", "condition", "questions"},
+                    where)
+        section_id = raw.get("id")
+        _require(isinstance(section_id, str) and bool(_ID.match(section_id))
+                 and section_id not in section_ids, where, "'id' is a new lower-case identifier")
+        section_ids.add(section_id)
+        condition = _condition(raw.get("condition"), where, top_level)
+        section_questions = []
+        raw_questions = raw.get("questions")
+        _require(isinstance(raw_questions, list) and raw_questions, where,
+                 "a section lists its questions")
+        for index, raw_question in enumerate(raw_questions):
+            question = _question(raw_question, f"{where}.questions[{index}]", top_level)
+            every_id = [question.id, *(child.id for child in question.questions)]
+            for question_id in every_id:
+                _require(question_id not in questions, where,
+                         f"question id {question_id!r} is used twice")
+            questions[question.id] = top_level[question.id] = question
+            for child in question.questions:
+                questions[child.id] = child
+            section_questions.append(question)
+        sections.append(Section(
+            id=section_id,
+            title=_text(raw, "title", where, required=True),
+            intro=_text(raw, "intro", where),
+            content_note=_text(raw, "content_note", where),
+            condition=condition,
+            questions=tuple(section_questions),
+        ))
+    raw_instruments = data.get("instruments", [])
+    raw_safety = data.get("safety", [])
+    _require(isinstance(raw_instruments, list) and isinstance(raw_safety, list),
+             "questionnaire", "'instruments' and 'safety' are lists")
+    instruments = tuple(
+        _instrument(raw, f"instruments[{number}]", top_level)
+        for number, raw in enumerate(raw_instruments)
+    )
+    ids = [instrument.id for instrument in instruments]
+    _require(len(ids) == len(set(ids)), "instruments", "instrument ids must be unique")
+    safety = []
+    for number, raw in enumerate(raw_safety):
+        _require(raw is not None, f"safety[{number}]", "a safety rule is a condition")
+        safety.append(_condition(raw, f"safety[{number}]", top_level))
+    return Questionnaire(
+        slug=slug,
+        version=version,
+        title=_text(data, "title", "questionnaire", required=True),
+        intro=_text(data, "intro", "questionnaire"),
+        sections=tuple(sections),
+        instruments=instruments,
+        safety=tuple(rule for rule in safety if rule is not None),
+        _questions=questions,
+    )
+
+
+def top_level_questions(questionnaire: Questionnaire) -> Sequence[Question]:
+    return [question for section in questionnaire.sections for question in section.questions]

@@ -1,0 +1,44 @@
+"""PHQ-9 and GAD-7 totals and bands, and the safety rule that flags an intake for prompt
+review. Scores describe symptoms for the clinician; they are not a diagnosis.
+
+Bands come from the questionnaire definition (Kroenke, Spitzer and Williams 2001 for the
+PHQ-9; Spitzer, Kroenke, Williams and Löwe 2006 for the GAD-7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from intake.schema import Instrument, Questionnaire
+
+
+@dataclass(frozen=True)
+class Score:
+    instrument: str
+    title: str
+    total: int
+    max_total: int
+    band: str
+
+
+def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score | None:
+    """The instrument's total and band, or None until every item is answered (a partial
+    sum would understate the score)."""
+    values = [answers.get(item) for item in instrument.items]
+    if any(not isinstance(value, int) or isinstance(value, bool) for value in values):
+        return None
+    total = sum(values)  # type: ignore[arg-type]
+    band = next(b.label for b in instrument.bands if b.minimum <= total <= b.maximum)
+    return Score(instrument.id, instrument.title, total, instrument.max_total, band)
+
+
+def scores(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Score]:
+    return [s for s in (score(i, answers) for i in questionnaire.instruments) if s is not None]
+
+
+def needs_prompt_review(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> bool:
+    """True when any safety rule matches (e.g. PHQ-9 item 9 above "Not at all", or a yes to
+    current thoughts of ending one's life): show the crisis text now and flag for staff."""
+    return any(rule.holds(answers) for rule in questionnaire.safety)
