@@ -220,3 +220,16 @@ def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) ->
             ):
                 missing.append(question.id)
     return missing
+
+
+def prune_hidden(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without those to sections or questions a later change of answer hid
+    (in questionnaire order, so a condition sees the already-pruned earlier answers)."""
+    kept: dict[str, Any] = {}
+    for section in questionnaire.sections:
+        if not visible(section, kept):
+            continue
+        for question in section.questions:
+            if question.id in answers and visible(question, kept):
+                kept[question.id] = answers[question.id]
+    return kept

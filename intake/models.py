@@ -1,5 +1,5 @@
 """Intake storage. Questionnaire versions are practice data (no personal data), immutable
-once stored; client answers (drafts and submissions) come with the intake pages."""
+once stored; a client's intake holds their answers, encrypted under their data key."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import uuid
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
 from intake.schema import Questionnaire, parse_definition
+from portal.crypto.fields import EncryptedJSONField
+from portal.crypto.models import EncryptedModel
 
 
 class ImmutableVersionError(Exception):
@@ -44,3 +47,61 @@ class QuestionnaireVersion(models.Model):
     @cached_property
     def questionnaire(self) -> Questionnaire:
         return parse_definition(self.definition)
+
+
+class IntakeState(models.TextChoices):
+    DRAFT = "draft", "In progress"
+    SUBMITTED = "submitted", "Submitted"
+
+
+class Intake(EncryptedModel):
+    """One client's intake: a draft they fill in page by page, then a read-only submission.
+
+    Everything the client told us (``answers``) and everything derived from it (``scores``)
+    is encrypted under the client's data key. Plaintext by design, for the workflow: the
+    state, the revision counter, the page reached, timestamps and the "needs prompt review"
+    flag (which only says that a safety answer needs a clinician's attention).
+    """
+
+    encryption_owner_field = "client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intakes"
+    )
+    questionnaire = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT)
+    state = models.CharField(max_length=16, choices=IntakeState.choices,
+                             default=IntakeState.DRAFT)
+    # Bumped by every save: a save based on an older revision (another tab, another device)
+    # is refused instead of overwriting newer answers.
+    revision = models.PositiveIntegerField(default=0)
+    answers = EncryptedJSONField(default=dict, blank=True)
+    scores = EncryptedJSONField(null=True, blank=True)
+    last_section = models.CharField(max_length=64, blank=True)
+    needs_prompt_review = models.BooleanField(default=False)
+    prompt_review_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    prompt_review_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"], condition=models.Q(state="draft"),
+                name="intake_one_draft_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"intake {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<Intake {self.id} {self.state}>"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.state == IntakeState.SUBMITTED

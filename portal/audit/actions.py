@@ -28,6 +28,8 @@ class Action(StrEnum):
     CLIENT_ERASED = "client.erased"
     INTAKE_VIEWED = "intake.viewed"
     INTAKE_EXPORTED = "intake.exported"
+    INTAKE_SUBMITTED = "intake.submitted"
+    INTAKE_REVIEW_ACKNOWLEDGED = "intake.review_acknowledged"
     CONSENT_VIEWED = "consent.viewed"
     CONSENT_EXPORTED = "consent.exported"
     CONSENT_SIGNED = "consent.signed"
@@ -82,6 +84,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.INTAKE_EXPORTED: _spec(
         "Intake exported", "format", client_sentence="downloaded a copy of your intake"
     ),
+    # No flag or score here: the trail outlives erasure, health details must not.
+    Action.INTAKE_SUBMITTED: _spec("Intake submitted"),
+    Action.INTAKE_REVIEW_ACKNOWLEDGED: _spec("Safety alert acknowledged"),
     Action.CONSENT_VIEWED: _spec("Consent record opened",
                                  client_sentence="opened your consent records"),
     Action.CONSENT_EXPORTED: _spec(

@@ -1,0 +1,196 @@
+"""Drafts that never lose an answer, stale saves refused, idempotent submission, the safety
+flag, encryption at rest, and intakes only for their client and care team."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.http import Http404
+
+from intake.access import get_intake_for_staff, get_own_intake
+from intake.models import Intake
+from intake.services import (
+    AlreadySubmitted,
+    IncompleteIntake,
+    StaleRevision,
+    intake_acknowledge_review,
+    intake_save_section,
+    intake_start,
+    intake_submit,
+)
+from portal.audit.actions import Action
+from portal.audit.models import AuditEvent
+from portal.audit.verify import verify_chain
+from portal.models import CareAssignment, User
+from portal.roles import Role
+from tests.factories import UserFactory
+from tests.intake_data import CANARY, answers_by_section
+
+pytestmark = pytest.mark.django_db
+
+
+def _save(intake: Intake, section: str, posted: dict, client: User) -> Intake:
+    outcome = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
+                                  posted=posted, revision=intake.revision)
+    assert outcome.errors == {}, outcome.errors
+    return outcome.intake
+
+
+def _fill(client: User, **scores: int) -> Intake:
+    intake = intake_start(client=client)
+    for section, posted in answers_by_section(**scores).items():
+        intake = _save(intake, section, posted, client)
+    return intake
+
+
+def test_a_client_has_one_draft_however_often_they_start(client_user: User) -> None:
+    first = intake_start(client=client_user)
+    assert intake_start(client=client_user).pk == first.pk
+    assert Intake.objects.filter(client=client_user).count() == 1
+    assert first.questionnaire.slug == "default-intake"
+
+
+def test_answers_are_stored_encrypted(client_user: User) -> None:
+    intake = _fill(client_user)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT answers FROM intake_intake")
+        (raw,) = cursor.fetchone()
+    assert CANARY.encode() not in bytes(raw)
+    assert CANARY in Intake.objects.get(pk=intake.pk).answers["in_your_own_words"]
+
+
+def test_a_refused_answer_keeps_the_saved_one_and_saves_the_rest(client_user: User) -> None:
+    intake = _save(intake_start(client=client_user), "about_you",
+                   {"legal_name": "Robin Example"}, client_user)
+    outcome = intake_save_section(
+        intake_id=intake.pk, client=client_user, section_id="about_you",
+        posted={"legal_name": "x" * 5000, "date_of_birth": "1990-04-21"},
+        revision=intake.revision,
+    )
+    assert "legal_name" in outcome.errors
+    stored = Intake.objects.get(pk=intake.pk).answers
+    assert stored["legal_name"] == "Robin Example"
+    assert stored["date_of_birth"] == "1990-04-21"
+
+
+def test_a_save_from_an_older_page_is_refused_and_shows_the_newer_answers(
+    client_user: User,
+) -> None:
+    intake = intake_start(client=client_user)
+    old_revision = intake.revision
+    _save(intake, "about_you", {"legal_name": "From the phone"}, client_user)
+    with pytest.raises(StaleRevision) as refused:
+        intake_save_section(intake_id=intake.pk, client=client_user, section_id="about_you",
+                            posted={"legal_name": "From the laptop"}, revision=old_revision)
+    assert refused.value.intake.answers["legal_name"] == "From the phone"
+    assert Intake.objects.get(pk=intake.pk).answers["legal_name"] == "From the phone"
+
+
+def test_submitting_twice_submits_once(
+    client_user: User, admin_user: User, django_capture_on_commit_callbacks: object
+) -> None:
+    intake = _fill(client_user)
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        first = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+        again = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+    assert first.is_submitted and again.submitted_at == first.submitted_at
+    assert AuditEvent.objects.filter(action=Action.INTAKE_SUBMITTED).count() == 1
+    assert sorted(message.to[0] for message in mail.outbox) == [admin_user.email,
+                                                                client_user.email]
+    for message in mail.outbox:
+        assert CANARY not in message.body and "Robin" not in message.body
+    assert verify_chain().intact
+
+
+def test_a_submitted_intake_is_read_only(client_user: User) -> None:
+    intake = _fill(client_user)
+    intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+    with pytest.raises(AlreadySubmitted):
+        intake_save_section(intake_id=intake.pk, client=client_user, section_id="about_you",
+                            posted={"legal_name": "Changed"}, revision=intake.revision)
+    assert Intake.objects.get(pk=intake.pk).answers["legal_name"] == "Robin Example"
+
+
+def test_submission_needs_every_required_answer(client_user: User) -> None:
+    intake = _save(intake_start(client=client_user), "about_you",
+                   {"legal_name": "Robin Example"}, client_user)
+    with pytest.raises(IncompleteIntake) as refused:
+        intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+    assert refused.value.missing[:2] == ["date_of_birth", "in_your_own_words"]
+    assert not Intake.objects.get(pk=intake.pk).is_submitted
+
+
+def test_scores_are_computed_at_submission_and_stored_encrypted(client_user: User) -> None:
+    intake = _fill(client_user, phq9=2, gad7=3)  # PHQ-9: 8 x 2 + 0 = 16; GAD-7: 21
+    intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+    stored = {s["instrument"]: (s["total"], s["band"])
+              for s in Intake.objects.get(pk=intake.pk).scores}
+    assert stored == {"phq9": (16, "Moderately severe"), "gad7": (21, "Severe")}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT scores FROM intake_intake")
+        (raw,) = cursor.fetchone()
+    assert b"Moderately severe" not in bytes(raw)
+
+
+def test_a_safety_answer_flags_the_draft_at_once_and_the_flag_stays(client_user: User) -> None:
+    intake = intake_start(client=client_user)
+    feelings = answers_by_section(item_9=1)["feelings"]
+    outcome = intake_save_section(intake_id=intake.pk, client=client_user,
+                                  section_id="feelings", posted=feelings,
+                                  revision=intake.revision)
+    assert outcome.safety_now and outcome.intake.needs_prompt_review
+    feelings["phq9_9"] = "0"
+    calmer = intake_save_section(intake_id=intake.pk, client=client_user,
+                                 section_id="feelings", posted=feelings,
+                                 revision=outcome.intake.revision)
+    assert not calmer.safety_now
+    assert Intake.objects.get(pk=intake.pk).needs_prompt_review
+
+
+def test_answers_hidden_by_a_later_change_are_not_submitted(client_user: User) -> None:
+    intake = _fill(client_user)
+    intake = _save(intake, "relationships",
+                   {"earlier_therapy": "yes", "earlier_therapy_helped": "Talking"}, client_user)
+    intake = _save(intake, "relationships", {"earlier_therapy": "no"}, client_user)
+    intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+    assert "earlier_therapy_helped" not in Intake.objects.get(pk=intake.pk).answers
+
+
+def test_acknowledging_a_safety_alert_is_audited_once(
+    client_user: User, clinician_user: User
+) -> None:
+    intake = _fill(client_user, item_9=2)
+    assert intake.needs_prompt_review
+    intake_acknowledge_review(intake=intake, clinician=clinician_user)
+    again = intake_acknowledge_review(intake=intake, clinician=clinician_user)
+    assert again.prompt_review_acknowledged_by_id == clinician_user.pk
+    events = AuditEvent.objects.filter(action=Action.INTAKE_REVIEW_ACKNOWLEDGED)
+    assert [(e.actor_id, e.subject_id) for e in events] == [(clinician_user.pk, client_user.pk)]
+
+
+def test_a_client_cannot_open_another_clients_intake(
+    client_user: User, other_client_user: User
+) -> None:
+    intake = intake_start(client=client_user)
+    assert get_own_intake(client_user, intake.pk).pk == intake.pk
+    with pytest.raises(Http404):
+        get_own_intake(other_client_user, intake.pk)
+    with pytest.raises(Http404):
+        get_own_intake(client_user, "not-a-uuid")
+
+
+def test_only_the_care_team_and_admins_open_an_intake(
+    client_user: User, clinician_user: User, admin_user: User
+) -> None:
+    intake = intake_start(client=client_user)
+    stranger = UserFactory(role=Role.CLINICIAN)
+    with pytest.raises(Http404):
+        get_intake_for_staff(clinician_user, intake.pk)
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
+    assert get_intake_for_staff(clinician_user, intake.pk).pk == intake.pk
+    assert get_intake_for_staff(admin_user, intake.pk).pk == intake.pk
+    with pytest.raises(Http404):
+        get_intake_for_staff(stranger, intake.pk)
+    with pytest.raises(Http404):
+        get_intake_for_staff(client_user, intake.pk)
