@@ -45,6 +45,9 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_accept, name="invitation_accept"),
     path("session/status/", session.session_status, name="session_status"),
     path("session/keepalive/", session.session_keepalive, name="session_keepalive"),
+    path("intake/", include("intake.urls_client")),
+    path("staff/intakes/", include("intake.urls_staff")),
+    path("", include("intake.urls_exports")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
 ]

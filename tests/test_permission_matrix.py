@@ -14,10 +14,13 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from intake.models import Intake
+from intake.services import intake_save_section, intake_start, intake_submit
 from portal.models import CareAssignment, Invitation, User
 from portal.services.invitations import invitation_send
 from tests.conftest import sign_in
 from tests.factories import UserFactory
+from tests.intake_data import answers_by_section
 
 VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
 OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reauth"
@@ -67,6 +70,9 @@ MATRIX: dict[str, Row] = {
                              lambda o: [o["token"]]),
     "session_status": Row("get", _everyone(OK)),
     "session_keepalive": Row("post", SIGNED_IN),
+    # --- Intake (issue 5): objects["draft_intake"] is the client's draft,
+    # objects["submitted_intake"] their earlier, submitted intake (client assigned to the
+    # clinician). Each page adds its rows here. ---
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
@@ -103,7 +109,17 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
 
     token = service._new_token(invitation)
     invitation.save(update_fields=["nonce_sha256"])
-    return {"invitation": invitation, "token": token, "assigned_client": client_user}
+    submitted = _submitted_intake(client_user)
+    return {"invitation": invitation, "token": token, "assigned_client": client_user,
+            "submitted_intake": submitted, "draft_intake": intake_start(client=client_user)}
+
+
+def _submitted_intake(client: User) -> Intake:
+    intake = intake_start(client=client)
+    for section, posted in answers_by_section().items():
+        intake = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
+                                     posted=posted, revision=intake.revision).intake
+    return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Intake views: the client's pages, staff review and exports."""
