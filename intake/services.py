@@ -171,8 +171,9 @@ def intake_acknowledge_review(*, intake: Intake, clinician: User) -> Intake:
         return intake
     intake.prompt_review_acknowledged_at = timezone.now()
     intake.prompt_review_acknowledged_by = clinician
+    # Not ``updated_at``: that is when the client last saved answers.
     intake.save(update_fields=["prompt_review_acknowledged_at",
-                               "prompt_review_acknowledged_by", "updated_at"])
+                               "prompt_review_acknowledged_by"])
     record_event(Action.INTAKE_REVIEW_ACKNOWLEDGED, actor=clinician, subject=intake.client_id,
                  target=intake)
     return intake

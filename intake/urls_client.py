@@ -1,7 +1,18 @@
-"""URLs of the intake (filled in by the intake pages)."""
+"""URLs of the client's intake pages (included at ``/intake/``). Only ids in paths: never
+anything the client typed."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from intake.views import client
+
+urlpatterns: list[URLPattern] = [
+    path("", client.intake_home, name="intake_home"),
+    path("<uuid:intake_id>/", client.intake_submitted, name="intake_submitted"),
+    path("<uuid:intake_id>/section/<slug:section_id>/", client.intake_section,
+         name="intake_section"),
+    path("<uuid:intake_id>/autosave/", client.intake_autosave, name="intake_autosave"),
+    path("<uuid:intake_id>/review/", client.intake_review, name="intake_review"),
+    path("<uuid:intake_id>/submit/", client.intake_submit, name="intake_submit"),
+]

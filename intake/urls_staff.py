@@ -1,7 +1,14 @@
-"""URLs of the intake (filled in by the intake pages)."""
+"""Staff review of intakes, under ``/staff/intakes/``."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from intake.views import staff
+
+urlpatterns: list[URLPattern] = [
+    path("", staff.staff_intake_list, name="staff_intake_list"),
+    path("<uuid:intake_id>/", staff.staff_intake_detail, name="staff_intake_detail"),
+    path("<uuid:intake_id>/acknowledge/", staff.staff_intake_acknowledge,
+         name="staff_intake_acknowledge"),
+]

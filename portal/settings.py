@@ -367,6 +367,10 @@ LOGGING = {
         "django.security.DisallowedHost": {"level": "ERROR"},
         # 4xx warnings carry the request path (e.g. dead invitation links): not worth keeping.
         "django.request": {"level": "ERROR"},
+        # At INFO, fontTools names the glyphs a PDF subset keeps: which characters a client
+        # typed. PDF libraries log warnings at most.
+        "fontTools": {"level": "WARNING"},
+        "fpdf": {"level": "ERROR"},
     },
 }
 ADMINS: list[tuple[str, str]] = []

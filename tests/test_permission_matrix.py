@@ -73,6 +73,32 @@ MATRIX: dict[str, Row] = {
     # --- Intake (issue 5): objects["draft_intake"] is the client's draft,
     # objects["submitted_intake"] their earlier, submitted intake (client assigned to the
     # clinician). Each page adds its rows here. ---
+    # Downloads (each one audited): the client's own copy; the care team's PDF and FHIR.
+    "intake_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                      lambda o: [o["submitted_intake"].id]),
+    "staff_intake_pdf": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
+    "staff_intake_fhir": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
+    # The client's own intake pages: the owner only; other clients and staff get a 404.
+    "intake_home": Row("get", CLIENT_ONLY),
+    "intake_section": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                          lambda o: [o["draft_intake"].id, "about_you"]),
+    # Posted without a section: the owner is told 400 and nothing is saved.
+    "intake_autosave": Row("post", {**CLIENT_ONLY, "client": "400", "other_client": NOT_FOUND},
+                           lambda o: [o["draft_intake"].id]),
+    "intake_review": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                         lambda o: [o["draft_intake"].id]),
+    # Posted without a revision: refused as stale, back to the review page.
+    "intake_submit": Row("post", {**CLIENT_ONLY, "client": REDIRECT, "other_client": NOT_FOUND},
+                         lambda o: [o["draft_intake"].id]),
+    "intake_submitted": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                            lambda o: [o["submitted_intake"].id]),
+    # Staff review: the clinician opens "client"'s intakes; other_client is no staff member.
+    "staff_intake_list": Row("get", STAFF_ONLY),
+    "staff_intake_detail": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
+    # Without a safety alert there is nothing to acknowledge: staff are sent back to the page.
+    "staff_intake_acknowledge": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                             "admin": REDIRECT},
+                                    lambda o: [o["submitted_intake"].id]),
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to

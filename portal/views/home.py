@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from intake.views.staff import unacknowledged_alerts
 from portal.access import permission_or_404
 from portal.models import Invitation
 from portal.roles import Role, primary_role
@@ -39,7 +40,12 @@ def client_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_or_404("access_staff_pages")
 def staff_home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"is_admin": request.user.has_perm("portal.manage_invitations")}
+    """The staff member's starting points, with the number of unacknowledged safety alerts
+    among the intakes they may open (a plaintext flag: nothing is decrypted)."""
+    context: dict[str, object] = {
+        "is_admin": request.user.has_perm("portal.manage_invitations"),
+        "intake_alerts": unacknowledged_alerts(request.user).count(),
+    }
     if context["is_admin"]:
         context["pending_invitations"] = Invitation.objects.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()

@@ -1,0 +1,428 @@
+"""The client's intake pages: an overview, one page per section, autosave, review, submit
+and the read-only copy of what was sent.
+
+Every view is for clients only (``access_client_pages``; everyone else gets a 404) and
+fetches the intake through ``get_own_intake``, so another client's intake is a 404 too.
+Nothing a client typed goes into a URL, a log line or a flash message (messages can travel
+in a cookie): messages here are fixed sentences. POST data is hidden from error reports.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from intake.access import get_own_intake
+from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
+from intake.definitions import read_definition
+from intake.forms import LISTED_FIELD, SectionForm, posted_answers
+from intake.models import Intake, IntakeState
+from intake.presenters import answer_sections, answer_text
+from intake.schema import IN_PERSON, Question, Questionnaire, Section, parse_definition
+from intake.services import (
+    AlreadySubmitted,
+    IncompleteIntake,
+    StaleRevision,
+    intake_save_section,
+    intake_start,
+)
+from intake.services import intake_submit as submit_intake
+from portal.access import permission_or_404
+
+# Session flag: a safety answer was just saved, so the next intake page opens with the
+# crisis support text. Kept server-side (sessions live in the database), never in a
+# cookie message, because even "this person gave a safety answer" is sensitive.
+SAFETY_SESSION_KEY = "intake_show_crisis_support"
+
+STALE_MESSAGE = (
+    "You changed these answers in another window or device. Here is what is saved now; "
+    "your answers from this page are shown below so you can copy anything you need."
+)
+STALE_AUTOSAVE_MESSAGE = (
+    "You changed these answers in another window or device, so this page was not saved. "
+    "Copy anything you need, then reload the page to see what is saved now."
+)
+SUBMITTED_AUTOSAVE_MESSAGE = "You have already sent these answers, so they can't be changed."
+SAVED_FOR_LATER = "Your answers are saved. You can come back and carry on at any time."
+NOT_ALL_SAVED = (
+    "Some answers need a small change before they can be saved. Everything else on this "
+    "page is saved."
+)
+INCOMPLETE_MESSAGE = "A few questions still need an answer before you can send this."
+STALE_SUBMIT_MESSAGE = (
+    "Your answers changed in another window or device. Please check them below, then send "
+    "them again."
+)
+ACTIONS = ("next", "back", "later")
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _questionnaire(intake: Intake) -> Questionnaire:
+    return intake.questionnaire.questionnaire
+
+
+def _section_or_404(questionnaire: Questionnaire, section_id: str) -> Section:
+    try:
+        return questionnaire.section(section_id)
+    except KeyError:
+        raise Http404 from None
+
+
+def _visible_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[Section]:
+    return [section for section in questionnaire.sections if visible(section, answers)]
+
+
+def _next_visible(
+    questionnaire: Questionnaire, answers: dict[str, Any], section_id: str, step: int
+) -> Section | None:
+    """The next (``step`` 1) or previous (``step`` -1) shown section, skipping any that a
+    condition hides."""
+    ids = [section.id for section in questionnaire.sections]
+    index = ids.index(section_id) + step
+    while 0 <= index < len(ids):
+        candidate = questionnaire.sections[index]
+        if visible(candidate, answers):
+            return candidate
+        index += step
+    return None
+
+
+def _section_url(intake: Intake, section: Section) -> str:
+    return reverse("intake_section", args=[intake.id, section.id])
+
+
+def _resume_url(intake: Intake) -> str:
+    """Where "Continue" goes: the page saved last, or the first shown page."""
+    questionnaire = _questionnaire(intake)
+    shown = _visible_sections(questionnaire, intake.answers)
+    for section in shown:
+        if section.id == intake.last_section:
+            return _section_url(intake, section)
+    if shown:
+        return _section_url(intake, shown[0])
+    return reverse("intake_review", args=[intake.id])
+
+
+def _revision(request: HttpRequest) -> int:
+    """The revision the page was built from; a missing or malformed one can never match,
+    so the save is refused as stale rather than guessed."""
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return -1
+
+
+def _pdf_url(intake: Intake) -> str | None:
+    # The PDF copy is another module's page; link it once it exists.
+    try:
+        return reverse("intake_pdf", args=[intake.id])
+    except NoReverseMatch:
+        return None
+
+
+def _is_safety_section(questionnaire: Questionnaire, section: Section) -> bool:
+    """A page holding a question that a safety rule looks at (the PHQ-9's item 9, the
+    question about thoughts of ending one's life)."""
+    watched = {rule.question for rule in questionnaire.safety}
+    return any(question.id in watched for question in section.questions)
+
+
+def _take_safety_flag(request: HttpRequest) -> bool:
+    """Whether a safety answer was saved just before this page (shown once, then gone)."""
+    return bool(request.session.pop(SAFETY_SESSION_KEY, False))
+
+
+def _posted_in_words(section: Section, posted: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a refused post said, for the person to copy from: labels and their answers in
+    words (typed text as typed, choices by their labels)."""
+    rows: list[tuple[str, str]] = []
+
+    def add(question: Question, label: str, value: Any) -> None:
+        if value is None or value == "" or value == []:
+            return
+        if value == IN_PERSON and question.sensitive:
+            rows.append((label, answer_text(question, IN_PERSON)))
+            return
+        if question.type == "frequency":
+            labels = {str(option.value): option.label for option in question.options}
+            rows.append((label, labels.get(str(value), str(value))))
+            return
+        rows.append((label, answer_text(question, value)))
+
+    for question in section.questions:
+        value = posted.get(question.id)
+        if question.type == "group":
+            for number, entry in enumerate(value or [], start=1):
+                for child in question.questions:
+                    add(child, f"{question.label}, entry {number}: {child.label}",
+                        entry.get(child.id))
+        else:
+            add(question, question.label, value)
+    return rows
+
+
+def _render_section(
+    request: HttpRequest,
+    intake: Intake,
+    section: Section,
+    form: SectionForm,
+    *,
+    revision: int,
+    status: int = 200,
+    stale_rows: list[tuple[str, str]] | None = None,
+    safety_now: bool = False,
+) -> HttpResponse:
+    questionnaire = _questionnaire(intake)
+    answers = intake.answers
+    shown = _visible_sections(questionnaire, answers)
+    step = next((n for n, s in enumerate(shown, start=1) if s.id == section.id), len(shown))
+    show_crisis = (
+        _take_safety_flag(request)
+        or safety_now
+        or (intake.needs_prompt_review and _is_safety_section(questionnaire, section))
+    )
+    items = form.items()
+    errors = form.answer_errors
+    summary = [
+        (item.anchor, item.question.label, errors[item.name])
+        for item in items if item.name in errors
+    ]
+    context = {
+        "intake": intake,
+        "questionnaire": questionnaire,
+        "section": section,
+        "form": form,
+        "items": items,
+        "listed_field": LISTED_FIELD,
+        "revision": revision,
+        "step": step,
+        "step_count": len(shown),
+        "previous": _next_visible(questionnaire, answers, section.id, -1),
+        "error_summary": summary,
+        "unknown_error": errors.get(UNKNOWN_QUESTION, ""),
+        "stale_message": STALE_MESSAGE if stale_rows is not None else "",
+        "stale_rows": stale_rows or [],
+        "show_crisis": show_crisis,
+        "crisis_hidden": not show_crisis,
+        "next_section": _next_visible(questionnaire, answers, section.id, 1),
+    }
+    return render(request, "intake/client/section.html", context, status=status)
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("access_client_pages")
+def intake_home(request: HttpRequest) -> HttpResponse:
+    """The client's own intake overview. GET shows it; POST starts (or finds) their draft
+    and goes to where they left off. Only the signed-in client's intakes are looked at."""
+    own = Intake.objects.filter(client=request.user).select_related("questionnaire")
+    draft = own.filter(state=IntakeState.DRAFT).first()
+    submitted = own.filter(state=IntakeState.SUBMITTED).order_by("-submitted_at").first()
+    if request.method == "POST":
+        if draft is None and submitted is not None:
+            return redirect("intake_submitted", submitted.id)
+        draft = intake_start(client=request.user)
+        return HttpResponseRedirect(_resume_url(draft))
+    if draft is not None:
+        questionnaire = _questionnaire(draft)
+    elif submitted is not None:
+        questionnaire = _questionnaire(submitted)
+    else:
+        questionnaire = parse_definition(read_definition())
+    context = {
+        "questionnaire": questionnaire,
+        "page_count": len(_visible_sections(questionnaire, draft.answers if draft else {})),
+        "draft": draft,
+        "started": draft is not None and (draft.revision > 0 or bool(draft.last_section)),
+        "submitted": submitted,
+        "pdf_url": _pdf_url(submitted) if submitted else None,
+        "show_crisis": _take_safety_flag(request),
+    }
+    return render(request, "intake/client/home.html", context)
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+@permission_or_404("access_client_pages")
+def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> HttpResponse:
+    """One page of the client's own draft (404 for anyone else's, or an unknown page).
+
+    POST saves the page (``intake_save_section``, checked against the page's revision) and
+    moves on. A save from an older page is never applied: the page comes back (409) with
+    what is saved now in the fields and what this page sent listed beneath.
+    """
+    intake = get_own_intake(request.user, intake_id)
+    questionnaire = _questionnaire(intake)
+    section = _section_or_404(questionnaire, section_id)
+    if intake.is_submitted:
+        return redirect("intake_submitted", intake.id)
+    if request.method == "GET":
+        if not visible(section, intake.answers):
+            later = _next_visible(questionnaire, intake.answers, section.id, 1)
+            if later is None:
+                return redirect("intake_review", intake.id)
+            return HttpResponseRedirect(_section_url(intake, later))
+        form = SectionForm(questionnaire, section, answers=intake.answers)
+        return _render_section(request, intake, section, form, revision=intake.revision)
+
+    posted = posted_answers(section, request.POST)
+    action = request.POST.get("action", "next")
+    if action not in ACTIONS:
+        action = "next"
+    try:
+        outcome = intake_save_section(intake_id=intake.pk, client=request.user,
+                                      section_id=section.id, posted=posted,
+                                      revision=_revision(request))
+    except AlreadySubmitted:
+        return redirect("intake_submitted", intake.id)
+    except StaleRevision as stale:
+        newer = stale.intake
+        form = SectionForm(questionnaire, section, answers=newer.answers)
+        return _render_section(request, newer, section, form, revision=newer.revision,
+                               status=409, stale_rows=_posted_in_words(section, posted))
+    intake = outcome.intake
+    if outcome.errors:
+        form = SectionForm(questionnaire, section, answers=intake.answers, data=request.POST,
+                           errors=outcome.errors)
+        return _render_section(request, intake, section, form, revision=intake.revision,
+                               safety_now=outcome.safety_now)
+    if outcome.safety_now:
+        request.session[SAFETY_SESSION_KEY] = True
+    if action == "later":
+        messages.success(request, SAVED_FOR_LATER)
+        return redirect("intake_home")
+    step = -1 if action == "back" else 1
+    target = _next_visible(questionnaire, intake.answers, section.id, step)
+    if target is not None:
+        return HttpResponseRedirect(_section_url(intake, target))
+    if action == "back":
+        return redirect("intake_home")
+    return redirect("intake_review", intake.id)
+
+
+@sensitive_post_parameters()
+@require_POST
+@permission_or_404("access_client_pages")
+def intake_autosave(request: HttpRequest, intake_id: str) -> JsonResponse:
+    """Save the fields of one page of the client's own draft in the background.
+
+    Answers JSON: the new revision, per-question messages, whether to show the crisis
+    text, and the time. It never sends an answer back. A stale revision is refused (409)
+    and not overwritten; the page's own form shows the newer answers when sent.
+    """
+    intake = get_own_intake(request.user, intake_id)
+    questionnaire = _questionnaire(intake)
+    try:
+        section = questionnaire.section(request.POST.get("section", ""))
+    except KeyError:
+        return JsonResponse({"message": "This page could not be saved."}, status=400)
+    try:
+        outcome = intake_save_section(intake_id=intake.pk, client=request.user,
+                                      section_id=section.id,
+                                      posted=posted_answers(section, request.POST),
+                                      revision=_revision(request))
+    except StaleRevision:
+        return JsonResponse({"message": STALE_AUTOSAVE_MESSAGE, "stale": True}, status=409)
+    except AlreadySubmitted:
+        return JsonResponse({"message": SUBMITTED_AUTOSAVE_MESSAGE, "submitted": True},
+                            status=409)
+    saved_at = timezone.localtime(outcome.intake.updated_at)
+    return JsonResponse({
+        "revision": outcome.intake.revision,
+        "errors": outcome.errors,
+        "safety": outcome.safety_now,
+        "saved_at": saved_at.strftime("%H:%M"),
+    })
+
+
+def _missing_rows(intake: Intake) -> list[tuple[str, str]]:
+    """Required questions still unanswered: (link to the question, its label)."""
+    questionnaire = _questionnaire(intake)
+    missing = missing_answers(questionnaire, prune_hidden(questionnaire, intake.answers))
+    section_of = {q.id: s for s in questionnaire.sections for q in s.questions}
+    anchors: dict[str, str] = {}
+    rows = []
+    for question_id in missing:
+        section = section_of[question_id]
+        if question_id not in anchors:
+            form = SectionForm(questionnaire, section, answers=intake.answers)
+            anchors.update((item.name, item.anchor) for item in form.items())
+        anchor = anchors.get(question_id, f"q-{question_id}")
+        rows.append((f"{_section_url(intake, section)}#{anchor}",
+                     questionnaire.question(question_id).label))
+    return rows
+
+
+@require_http_methods(["GET"])
+@permission_or_404("access_client_pages")
+def intake_review(request: HttpRequest, intake_id: str) -> HttpResponse:
+    """Every shown answer of the client's own draft, with links to change them, the
+    required answers still missing, and the form that sends it all."""
+    intake = get_own_intake(request.user, intake_id)
+    if intake.is_submitted:
+        return redirect("intake_submitted", intake.id)
+    questionnaire = _questionnaire(intake)
+    context = {
+        "intake": intake,
+        "questionnaire": questionnaire,
+        "sections": answer_sections(questionnaire, intake.answers),
+        "missing": _missing_rows(intake),
+        "show_crisis": _take_safety_flag(request),
+        "last_section": next(iter(reversed(
+            _visible_sections(questionnaire, intake.answers))), None),
+    }
+    return render(request, "intake/client/review.html", context)
+
+
+@sensitive_post_parameters()
+@require_POST
+@permission_or_404("access_client_pages")
+def intake_submit(request: HttpRequest, intake_id: str) -> HttpResponse:
+    """Send the client's own draft. Missing answers or a stale page go back to the review
+    with a plain message; sending twice (a double tap) just shows the sent copy."""
+    intake = get_own_intake(request.user, intake_id)
+    try:
+        submit_intake(intake_id=intake.pk, client=request.user, revision=_revision(request))
+    except IncompleteIntake:
+        messages.error(request, INCOMPLETE_MESSAGE)
+        return redirect("intake_review", intake.id)
+    except StaleRevision:
+        messages.warning(request, STALE_SUBMIT_MESSAGE)
+        return redirect("intake_review", intake.id)
+    return redirect("intake_submitted", intake.id)
+
+
+@require_http_methods(["GET"])
+@permission_or_404("access_client_pages")
+def intake_submitted(request: HttpRequest, intake_id: str) -> HttpResponse:
+    """The client's own read-only copy of exactly what they sent; a draft goes back to its
+    page instead."""
+    intake = get_own_intake(request.user, intake_id)
+    if not intake.is_submitted:
+        return HttpResponseRedirect(_resume_url(intake))
+    questionnaire = _questionnaire(intake)
+    context = {
+        "intake": intake,
+        "questionnaire": questionnaire,
+        "sections": answer_sections(questionnaire, intake.answers),
+        "pdf_url": _pdf_url(intake),
+    }
+    return render(request, "intake/client/submitted.html", context)
+

@@ -1,0 +1,81 @@
+"""Downloads of a submitted intake: the client's own PDF copy, and the care team's PDF and
+FHIR ``QuestionnaireResponse``.
+
+Each download decrypts what the client told us, so each is recorded (``intake.exported``
+with its format) once the file is built and before it is returned: a download that fails
+to build records nothing, a download that is served is always on the trail. Drafts have no
+copy (404, like strangers). File names carry only the intake's short reference, never a
+name; responses are never cached.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from intake.access import get_intake_for_staff, get_own_intake
+from intake.exports.fhir import FHIR_JSON, questionnaire_response
+from intake.exports.pdf import intake_pdf, short_reference
+from intake.models import Intake
+from portal.access import permission_or_404
+from portal.audit.actions import Action
+from portal.audit.service import record_event
+
+PDF = "application/pdf"
+
+
+def _submitted(intake: Intake) -> Intake:
+    """Only a submitted intake can be exported; a draft looks like nothing at all."""
+    if not intake.is_submitted:
+        raise Http404
+    return intake
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _pdf_response(request: HttpRequest, intake: Intake) -> HttpResponse:
+    content = intake_pdf(intake)
+    record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
+                 target=intake, detail={"format": "pdf"})
+    return _download(content, PDF, f"intake-{short_reference(intake)}.pdf")
+
+
+@require_GET
+@permission_or_404("access_client_pages")
+def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+    """The signed-in client's PDF copy of their own submitted intake; 404 for anyone
+    else's intake and for a draft. Recorded as an export by the client."""
+    intake = _submitted(get_own_intake(request.user, intake_id))
+    return _pdf_response(request, intake)
+
+
+@require_GET
+@permission_or_404("access_staff_pages")
+def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+    """The PDF copy for the client's care team (or a practice admin); 404 for anyone else
+    and for drafts. Recorded, so the client sees who downloaded it."""
+    intake = _submitted(get_intake_for_staff(request.user, intake_id))
+    return _pdf_response(request, intake)
+
+
+@require_GET
+@permission_or_404("access_staff_pages")
+def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+    """The FHIR R4 ``QuestionnaireResponse`` for the client's care team (or a practice
+    admin); 404 for anyone else and for drafts. Recorded as an export in FHIR format."""
+    intake = _submitted(get_intake_for_staff(request.user, intake_id))
+    content = json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2)
+    record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
+                 target=intake, detail={"format": "fhir"})
+    return _download(
+        content.encode(), f"{FHIR_JSON}; charset=utf-8",
+        f"intake-{short_reference(intake)}-questionnaire-response.json",
+    )
