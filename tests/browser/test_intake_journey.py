@@ -4,12 +4,16 @@ still there, answer every page, check the answers and send them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from intake.models import Intake
-from portal.models import User
+from portal.audit.actions import Action
+from portal.audit.models import AuditEvent
+from portal.audit.verify import verify_chain
+from portal.models import CareAssignment, User
 from tests.browser.conftest import ServerActivity, sign_in
 
 pytestmark = pytest.mark.browser
@@ -88,3 +92,63 @@ def test_a_client_fills_in_the_intake_on_a_phone_and_nothing_typed_is_lost(
     intake = Intake.objects.get(client=client_user)
     assert intake.is_submitted
     assert intake.answers["legal_name"] == "Robin <Example>"
+
+
+def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
+    open_page: Callable[..., Page], client_user: User, clinician_user: User,
+    server_activity: ServerActivity,
+) -> None:
+    """The issue's "done when": a client on a phone answers, meets the crisis text after a
+    safety answer, sends, downloads the PDF; their clinician sees the alert first, the
+    scores, and acknowledges."""
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
+    phone = open_page("phone")
+    sign_in(phone, client_user)
+    phone.get_by_role("link", name="Your intake").click()
+    phone.get_by_role("button", name="Start").click()
+    _on_page(phone, "about_you")
+    phone.get_by_role("textbox", name=re.compile(r"^Your full legal name")).fill("Sam Rivers")
+    phone.get_by_label(re.compile(r"^Your date of birth")).fill("1988-09-02")
+    _next(phone)
+    _on_page(phone, "what_brings_you")
+    phone.get_by_role("textbox", name=re.compile(r"^In your own words")).fill("Hard months.")
+    _next(phone)
+    _on_page(phone, "feelings")
+    for item in FEELINGS_ITEMS:
+        answer = "Several days" if item == "phq9_9" else "More than half the days"
+        phone.locator(f"#q-{item}").get_by_label(answer, exact=True).check()
+    _next(phone)
+    _on_page(phone, "safety")
+    expect(phone.get_by_role("heading", name="Thank you for telling us")).to_be_visible()
+    for _ in ("safety", "relationships", "health"):
+        _next(phone)
+    _on_page(phone, "practicalities")
+    phone.locator("#q-leave_messages").get_by_label("No", exact=True).check()
+    _next(phone)
+    phone.get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_role("heading", name="What you sent")).to_be_visible()
+    with phone.expect_download() as download:
+        phone.get_by_role("link", name="Download a copy (PDF)").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    assert "Sam" not in download.value.suggested_filename
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+    desk = open_page("desktop")
+    sign_in(desk, clinician_user)
+    desk.get_by_role("link", name="Go to intakes").click()
+    first_row = desk.get_by_role("row").nth(1)
+    expect(first_row).to_contain_text("Needs prompt review")
+    first_row.get_by_role("link").first.click()
+    expect(desk.get_by_role("heading", name="Needs prompt review")).to_be_visible()
+    # PHQ-9: eight items at 2 and item 9 at 1 = 17; GAD-7: seven at 2 = 14.
+    expect(desk.get_by_text("Moderately severe")).to_be_visible()
+    expect(desk.get_by_role("cell", name="17 out of 27")).to_be_visible()
+    desk.get_by_role("button", name="I have seen this and will follow up").click()
+    expect(desk.get_by_role("heading", name="Safety alert reviewed")).to_be_visible()
+
+    assert server_activity.wait_until_quiet()
+    intake = Intake.objects.get(client=client_user)
+    assert intake.prompt_review_acknowledged_by_id == clinician_user.pk
+    assert AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED, subject_id=client_user.pk)
+    assert verify_chain().intact
