@@ -15,8 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
@@ -25,54 +23,19 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from intake.access import get_intake_for_staff
-from intake.models import Intake, IntakeState, QuestionnaireVersion
+from intake.models import Intake, QuestionnaireVersion
 from intake.presenters import NOT_ANSWERED, SectionRows, answer_sections, answer_text
 from intake.schema import Questionnaire
 from intake.scoring import scores as compute_scores
+from intake.selectors import unacknowledged_alerts, visible_intakes
 from intake.services import intake_acknowledge_review
-from portal.access import clients_visible_to, permission_or_404
+from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.crypto.errors import KeyDestroyedError
 from portal.models import User
 
 INTAKES_PER_PAGE = 50
-
-# The order of the list: what needs a clinician now, then what is ready to read, then what
-# is still being filled in.
-_NEEDS_REVIEW, _SUBMITTED, _DRAFT = 0, 1, 2
-
-
-def unacknowledged_alerts(user: User) -> QuerySet[Intake]:
-    """Intakes of the clients ``user`` may open whose safety alert no one has acknowledged
-    yet, drafts included. Plaintext columns only: nothing is decrypted."""
-    return Intake.objects.filter(
-        client__in=clients_visible_to(user),
-        needs_prompt_review=True,
-        prompt_review_acknowledged_at__isnull=True,
-    )
-
-
-def _visible_intakes(user: User) -> QuerySet[Intake]:
-    """Every intake of the clients ``user`` may open, flagged ones first (a client who told
-    us about current risk in a draft must be seen even if they never submit), then submitted
-    newest first, then drafts by latest activity. The encrypted columns are not even loaded.
-    """
-    group = Case(
-        When(needs_prompt_review=True, prompt_review_acknowledged_at__isnull=True,
-             then=Value(_NEEDS_REVIEW)),
-        When(state=IntakeState.SUBMITTED, then=Value(_SUBMITTED)),
-        default=Value(_DRAFT),
-        output_field=IntegerField(),
-    )
-    return (
-        Intake.objects.filter(client__in=clients_visible_to(user))
-        .defer("answers", "scores")
-        .select_related("client", "prompt_review_acknowledged_by")
-        .annotate(review_group=group, last_activity=Coalesce("submitted_at", "updated_at"))
-        .order_by("review_group", "-last_activity", "-created_at", "id")
-    )
-
 
 @dataclass(frozen=True)
 class IntakeListRow:
@@ -126,7 +89,7 @@ def staff_intake_list(request: HttpRequest) -> HttpResponse:
     Only plaintext workflow columns are shown; answers and scores are neither loaded nor
     decrypted, so listing records no audit event and needs no client's data key.
     """
-    intakes = _visible_intakes(request.user).select_related("questionnaire")
+    intakes = visible_intakes(request.user).select_related("questionnaire")
     page = Paginator(intakes, INTAKES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,

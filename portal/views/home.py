@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from intake.views.staff import unacknowledged_alerts
+from intake.selectors import unacknowledged_alerts
 from portal.access import permission_or_404
 from portal.models import Invitation
 from portal.roles import Role, primary_role

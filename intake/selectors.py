@@ -1,0 +1,46 @@
+"""Intake reads for staff: which intakes a staff member may list, in what order, and how
+many safety alerts are open. Plaintext columns only: nothing here decrypts."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from intake.models import Intake, IntakeState
+from portal.access import clients_visible_to
+from portal.models import User
+
+# The order of the list: what needs a clinician now, then what is ready to read, then what
+# is still being filled in.
+_NEEDS_REVIEW, _SUBMITTED, _DRAFT = 0, 1, 2
+
+
+def unacknowledged_alerts(user: User) -> QuerySet[Intake]:
+    """Intakes of the clients ``user`` may open whose safety alert no one has acknowledged
+    yet, drafts included. Plaintext columns only: nothing is decrypted."""
+    return Intake.objects.filter(
+        client__in=clients_visible_to(user),
+        needs_prompt_review=True,
+        prompt_review_acknowledged_at__isnull=True,
+    )
+
+
+def visible_intakes(user: User) -> QuerySet[Intake]:
+    """Every intake of the clients ``user`` may open, flagged ones first (a client who told
+    us about current risk in a draft must be seen even if they never submit), then submitted
+    newest first, then drafts by latest activity. The encrypted columns are not even loaded.
+    """
+    group = Case(
+        When(needs_prompt_review=True, prompt_review_acknowledged_at__isnull=True,
+             then=Value(_NEEDS_REVIEW)),
+        When(state=IntakeState.SUBMITTED, then=Value(_SUBMITTED)),
+        default=Value(_DRAFT),
+        output_field=IntegerField(),
+    )
+    return (
+        Intake.objects.filter(client__in=clients_visible_to(user))
+        .defer("answers", "scores")
+        .select_related("client", "prompt_review_acknowledged_by")
+        .annotate(review_group=group, last_activity=Coalesce("submitted_at", "updated_at"))
+        .order_by("review_group", "-last_activity", "-created_at", "id")
+    )
