@@ -25,23 +25,9 @@ from portal.audit.verify import verify_chain
 from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.intake_data import CANARY, answers_by_section
+from tests.intake_data import CANARY, answers_by_section, filled_draft, save_page
 
 pytestmark = pytest.mark.django_db
-
-
-def _save(intake: Intake, section: str, posted: dict, client: User) -> Intake:
-    outcome = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
-                                  posted=posted, revision=intake.revision)
-    assert outcome.errors == {}, outcome.errors
-    return outcome.intake
-
-
-def _fill(client: User, **scores: int) -> Intake:
-    intake = intake_start(client=client)
-    for section, posted in answers_by_section(**scores).items():
-        intake = _save(intake, section, posted, client)
-    return intake
 
 
 def test_a_client_has_one_draft_however_often_they_start(client_user: User) -> None:
@@ -52,7 +38,7 @@ def test_a_client_has_one_draft_however_often_they_start(client_user: User) -> N
 
 
 def test_answers_are_stored_encrypted(client_user: User) -> None:
-    intake = _fill(client_user)
+    intake = filled_draft(client_user)
     with connection.cursor() as cursor:
         cursor.execute("SELECT answers FROM intake_intake")
         (raw,) = cursor.fetchone()
@@ -61,7 +47,7 @@ def test_answers_are_stored_encrypted(client_user: User) -> None:
 
 
 def test_a_refused_answer_keeps_the_saved_one_and_saves_the_rest(client_user: User) -> None:
-    intake = _save(intake_start(client=client_user), "about_you",
+    intake = save_page(intake_start(client=client_user), "about_you",
                    {"legal_name": "Robin Example"}, client_user)
     outcome = intake_save_section(
         intake_id=intake.pk, client=client_user, section_id="about_you",
@@ -79,7 +65,7 @@ def test_a_save_from_an_older_page_is_refused_and_shows_the_newer_answers(
 ) -> None:
     intake = intake_start(client=client_user)
     old_revision = intake.revision
-    _save(intake, "about_you", {"legal_name": "From the phone"}, client_user)
+    save_page(intake, "about_you", {"legal_name": "From the phone"}, client_user)
     with pytest.raises(StaleRevision) as refused:
         intake_save_section(intake_id=intake.pk, client=client_user, section_id="about_you",
                             posted={"legal_name": "From the laptop"}, revision=old_revision)
@@ -90,7 +76,7 @@ def test_a_save_from_an_older_page_is_refused_and_shows_the_newer_answers(
 def test_submitting_twice_submits_once(
     client_user: User, admin_user: User, django_capture_on_commit_callbacks: object
 ) -> None:
-    intake = _fill(client_user)
+    intake = filled_draft(client_user)
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         first = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
         again = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
@@ -104,7 +90,7 @@ def test_submitting_twice_submits_once(
 
 
 def test_a_submitted_intake_is_read_only(client_user: User) -> None:
-    intake = _fill(client_user)
+    intake = filled_draft(client_user)
     intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
     with pytest.raises(AlreadySubmitted):
         intake_save_section(intake_id=intake.pk, client=client_user, section_id="about_you",
@@ -113,7 +99,7 @@ def test_a_submitted_intake_is_read_only(client_user: User) -> None:
 
 
 def test_submission_needs_every_required_answer(client_user: User) -> None:
-    intake = _save(intake_start(client=client_user), "about_you",
+    intake = save_page(intake_start(client=client_user), "about_you",
                    {"legal_name": "Robin Example"}, client_user)
     with pytest.raises(IncompleteIntake) as refused:
         intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
@@ -122,7 +108,7 @@ def test_submission_needs_every_required_answer(client_user: User) -> None:
 
 
 def test_scores_are_computed_at_submission_and_stored_encrypted(client_user: User) -> None:
-    intake = _fill(client_user, phq9=2, gad7=3)  # PHQ-9: 8 x 2 + 0 = 16; GAD-7: 21
+    intake = filled_draft(client_user, phq9=2, gad7=3)  # PHQ-9: 8 x 2 + 0 = 16; GAD-7: 21
     intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
     stored = {s["instrument"]: (s["total"], s["band"])
               for s in Intake.objects.get(pk=intake.pk).scores}
@@ -149,10 +135,10 @@ def test_a_safety_answer_flags_the_draft_at_once_and_the_flag_stays(client_user:
 
 
 def test_answers_hidden_by_a_later_change_are_not_submitted(client_user: User) -> None:
-    intake = _fill(client_user)
-    intake = _save(intake, "relationships",
+    intake = filled_draft(client_user)
+    intake = save_page(intake, "relationships",
                    {"earlier_therapy": "yes", "earlier_therapy_helped": "Talking"}, client_user)
-    intake = _save(intake, "relationships", {"earlier_therapy": "no"}, client_user)
+    intake = save_page(intake, "relationships", {"earlier_therapy": "no"}, client_user)
     intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
     assert "earlier_therapy_helped" not in Intake.objects.get(pk=intake.pk).answers
 
@@ -160,7 +146,7 @@ def test_answers_hidden_by_a_later_change_are_not_submitted(client_user: User) -
 def test_acknowledging_a_safety_alert_is_audited_once(
     client_user: User, clinician_user: User
 ) -> None:
-    intake = _fill(client_user, item_9=2)
+    intake = filled_draft(client_user, item_9=2)
     assert intake.needs_prompt_review
     intake_acknowledge_review(intake=intake, clinician=clinician_user)
     again = intake_acknowledge_review(intake=intake, clinician=clinician_user)

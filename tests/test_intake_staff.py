@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Intake
-from intake.services import intake_save_section, intake_start, intake_submit
+from intake.services import intake_start, intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.crypto.datakeys import client_owner
@@ -23,7 +23,7 @@ from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.conftest import sign_in
 from tests.factories import UserFactory
-from tests.intake_data import CANARY, answers_by_section
+from tests.intake_data import CANARY, filled_draft, save_page
 
 pytestmark = pytest.mark.django_db
 
@@ -48,23 +48,8 @@ def _assigned_client(email: str, clinician: User) -> User:
     return client
 
 
-def _save(intake: Intake, section: str, posted: dict, client: User) -> Intake:
-    outcome = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
-                                  posted=posted, revision=intake.revision)
-    assert outcome.errors == {}, outcome.errors
-    return outcome.intake
-
-
-def _fill(client: User, **scores: int) -> Intake:
-    """A draft with every page answered (not submitted)."""
-    intake = intake_start(client=client)
-    for section, posted in answers_by_section(**scores).items():
-        intake = _save(intake, section, posted, client)
-    return intake
-
-
 def _submitted(client: User, *, at: datetime.datetime | None = None, **scores: int) -> Intake:
-    intake = _fill(client, **scores)
+    intake = filled_draft(client, **scores)
     intake = intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
     if at is not None:
         Intake.objects.filter(pk=intake.pk).update(submitted_at=at)
@@ -106,11 +91,11 @@ def test_the_assigned_clinician_sees_flagged_intakes_first(clinician_user: User)
     newer = _submitted(_assigned_client("newer@example.com", clinician_user),
                        at=now - datetime.timedelta(days=1))
     drafting = _assigned_client("plain@example.com", clinician_user)
-    plain_draft = _save(intake_start(client=drafting), "about_you", {"legal_name": "Sam"},
+    plain_draft = save_page(intake_start(client=drafting), "about_you", {"legal_name": "Sam"},
                         drafting)
     # A client who disclosed current risk in a draft they may never submit.
     at_risk = _assigned_client("at.risk@example.com", clinician_user)
-    flagged_draft = _save(intake_start(client=at_risk), "safety",
+    flagged_draft = save_page(intake_start(client=at_risk), "safety",
                           {"thoughts_of_ending_life_now": "yes"}, at_risk)
     flagged_submitted = _submitted(_assigned_client("flagged@example.com", clinician_user),
                                    at=now - datetime.timedelta(days=5), item_9=2)
@@ -307,7 +292,7 @@ def test_the_acknowledgement_is_a_post(caseload: User, clinician_user: User) -> 
 def test_a_flagged_draft_is_shown_as_in_progress_and_still_audited(
     caseload: User, clinician_user: User
 ) -> None:
-    draft = _save(intake_start(client=caseload), "safety",
+    draft = save_page(intake_start(client=caseload), "safety",
                   {"thoughts_of_ending_life_now": "yes"}, caseload)
     response = _signed_in(clinician_user).get(_detail_url(draft))
 
@@ -323,9 +308,9 @@ def test_a_flagged_draft_is_shown_as_in_progress_and_still_audited(
 def test_an_alert_whose_answer_was_changed_in_the_draft_still_shows(
     caseload: User, clinician_user: User
 ) -> None:
-    draft = _save(intake_start(client=caseload), "safety",
+    draft = save_page(intake_start(client=caseload), "safety",
                   {"thoughts_of_ending_life_now": "yes"}, caseload)
-    _save(draft, "safety", {"thoughts_of_ending_life_now": "no"}, caseload)
+    save_page(draft, "safety", {"thoughts_of_ending_life_now": "no"}, caseload)
     html = _signed_in(clinician_user).get(_detail_url(draft)).content.decode()
     assert "Needs prompt review" in html
     assert "changed it afterwards" in html
@@ -333,7 +318,7 @@ def test_an_alert_whose_answer_was_changed_in_the_draft_still_shows(
 
 def test_html_in_answers_is_escaped(caseload: User, clinician_user: User) -> None:
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    draft = _save(intake_start(client=caseload), "what_brings_you",
+    draft = save_page(intake_start(client=caseload), "what_brings_you",
                   {"in_your_own_words": hostile}, caseload)
     html = _signed_in(clinician_user).get(_detail_url(draft)).content.decode()
     assert "<script>alert" not in html

@@ -14,13 +14,12 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from intake.models import Intake
-from intake.services import intake_save_section, intake_start, intake_submit
+from intake.services import intake_start
 from portal.models import CareAssignment, Invitation, User
 from portal.services.invitations import invitation_send
 from tests.conftest import sign_in
 from tests.factories import UserFactory
-from tests.intake_data import answers_by_section
+from tests.intake_data import submitted_intake
 
 VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
 OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reauth"
@@ -135,17 +134,9 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
 
     token = service._new_token(invitation)
     invitation.save(update_fields=["nonce_sha256"])
-    submitted = _submitted_intake(client_user)
+    submitted = submitted_intake(client_user)
     return {"invitation": invitation, "token": token, "assigned_client": client_user,
             "submitted_intake": submitted, "draft_intake": intake_start(client=client_user)}
-
-
-def _submitted_intake(client: User) -> Intake:
-    intake = intake_start(client=client)
-    for section, posted in answers_by_section().items():
-        intake = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
-                                     posted=posted, revision=intake.revision).intake
-    return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
 
 
 @pytest.fixture
