@@ -1,0 +1,159 @@
+"""Consent documents, their versions, and clients' signatures.
+
+A published version never changes (the model refuses, and on PostgreSQL a trigger refuses
+too) and carries the SHA-256 of its canonical text, so a signature can always show exactly
+what was agreed to. What identifies the signer beyond their account (the typed name, a
+representative's name and authority, IP address, user agent, a withdrawal reason) is
+encrypted under the client's data key; the version, its hash, the statement agreed to and
+the times stay plaintext as evidence.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from portal.crypto.fields import EncryptedCharField, EncryptedTextField
+from portal.crypto.models import EncryptedModel
+
+
+class DocumentKind(models.TextChoices):
+    ELECTRONIC_SIGNATURES = "electronic_signatures", "Electronic records and signatures"
+    TREATMENT = "treatment", "Informed consent to treatment"
+    PRIVACY_NOTICE = "privacy_notice", "Notice of privacy practices"
+    TELEHEALTH = "telehealth", "Telehealth"
+    COMMUNICATION = "communication", "Communication"
+    FEES = "fees", "Fees and cancellation"
+    RELEASE_AUTHORIZATION = "release_authorization", "Authorization to release information"
+
+
+class Requirement(models.TextChoices):
+    BEFORE_INTAKE = "before_intake", "Required before the intake"
+    BEFORE_FIRST_SESSION = "before_first_session", "Required before the first session"
+    OPTIONAL = "optional", "Optional"
+
+
+class ConsentDocument(models.Model):
+    """One kind of document the practice asks clients to agree to, and when it is needed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices, unique=True)
+    title = models.CharField(max_length=200)
+    requirement = models.CharField(max_length=32, choices=Requirement.choices,
+                                   default=Requirement.OPTIONAL)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ("position", "title")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class PublishedVersionError(Exception):
+    """A published consent version was about to change."""
+
+
+class ConsentVersion(models.Model):
+    """One wording of a document. Editable while a draft; frozen, numbered and hashed when
+    published (``consents.services.version_publish``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT,
+                                 related_name="versions")
+    number = models.PositiveIntegerField(null=True, blank=True)
+    summary = models.TextField(max_length=2000)
+    body = models.TextField(max_length=100_000, help_text="Markdown.")
+    effective_date = models.DateField(default=timezone.localdate)
+    change_note = models.TextField(max_length=2000, blank=True)
+    material_change = models.BooleanField(
+        default=False, help_text="Clients who signed an earlier version must sign again."
+    )
+    status = models.CharField(max_length=16, choices=VersionStatus.choices,
+                              default=VersionStatus.DRAFT)
+    sha256 = models.CharField(max_length=64, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["document", "number"],
+                                    name="consent_version_number_once"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | (models.Q(number__isnull=False, published_at__isnull=False)
+                   & ~models.Q(sha256="")),
+                name="consent_version_published_is_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document.title} v{self.number or 'draft'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Refuse any change to a version that is published in the database (publishing
+        itself writes a draft row, so it passes)."""
+        if not self._state.adding and ConsentVersion.objects.filter(
+            pk=self.pk, status=VersionStatus.PUBLISHED
+        ).exists():
+            raise PublishedVersionError("A published consent version never changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        if self.status == VersionStatus.PUBLISHED:
+            raise PublishedVersionError("A published consent version is never deleted.")
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == VersionStatus.PUBLISHED
+
+
+def _verification_reference() -> str:
+    return secrets.token_hex(8).upper()
+
+
+class ConsentSignature(EncryptedModel):
+    """A client's agreement to one published version, and its withdrawal if any."""
+
+    encryption_owner_field = "client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="consent_signatures")
+    version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT,
+                                related_name="signatures")
+    sha256 = models.CharField(max_length=64, help_text="The version's hash when signed.")
+    statement = models.TextField(help_text="The statement the client ticked, word for word.")
+    signed_at = models.DateTimeField(default=timezone.now)
+    reference = models.CharField(max_length=16, unique=True, default=_verification_reference)
+    typed_name = EncryptedCharField(max_length=200)
+    representative_name = EncryptedCharField(max_length=200, null=True, blank=True)
+    representative_authority = EncryptedCharField(max_length=200, null=True, blank=True)
+    ip_address = EncryptedCharField(max_length=45, null=True, blank=True)
+    user_agent = EncryptedTextField(max_length=256, null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = EncryptedTextField(max_length=1000, null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"signature {self.reference}"
+
+    def __repr__(self) -> str:
+        return f"<ConsentSignature {self.id}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None

@@ -1,0 +1,240 @@
+"""Consent writes: publish a version, sign it, withdraw a signature; and each client's
+consent status. Every write is audited in its own transaction.
+
+The hash a signature carries is the SHA-256 of the version's canonical text (below), so
+anyone holding the text can recompute it and show it is the text that was signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from consents.models import (
+    ConsentDocument,
+    ConsentSignature,
+    ConsentVersion,
+    Requirement,
+    VersionStatus,
+)
+from portal.audit.actions import Action
+from portal.audit.context import current_origin
+from portal.audit.service import record_event
+from portal.crypto.blind_index import normalise_name
+from portal.models import ClientProfile, User
+
+AGREEMENT_STATEMENT = (
+    "I have read this document, I understand it, and I agree to it. I am signing "
+    "electronically by typing my name."
+)
+
+
+class SigningError(ValueError):
+    """The signature cannot be taken; the message says what to do, in plain words."""
+
+
+class VersionChanged(SigningError):
+    """The document changed while the client was reading it."""
+
+
+def _normalise_text(text: str) -> str:
+    """NFC, LF line endings, no trailing spaces, exactly one final newline."""
+    lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in lines.split("\n")).strip("\n") + "\n"
+
+
+def canonical_text(version: ConsentVersion) -> str:
+    """What a version's hash covers: kind, title, number, effective date, summary and full
+    text, normalised, as compact JSON with sorted keys."""
+    return json.dumps(
+        {
+            "kind": version.document.kind,
+            "title": version.document.title,
+            "version": version.number,
+            "effective_date": version.effective_date.isoformat(),
+            "summary": _normalise_text(version.summary),
+            "body": _normalise_text(version.body),
+        },
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+
+
+def version_hash(version: ConsentVersion) -> str:
+    return hashlib.sha256(canonical_text(version).encode()).hexdigest()
+
+
+def current_version(document: ConsentDocument) -> ConsentVersion | None:
+    return (document.versions.filter(status=VersionStatus.PUBLISHED)
+            .order_by("-number").first())
+
+
+@transaction.atomic
+def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVersion:
+    """Publish a draft: it gets the next number for its document, its hash and the time,
+    and never changes again. Audited as ``document.published``."""
+    version = ConsentVersion.objects.select_for_update().select_related("document").get(
+        pk=version.pk
+    )
+    if version.is_published:
+        return version
+    ConsentDocument.objects.select_for_update().filter(pk=version.document_id).get()
+    latest = version.document.versions.aggregate(latest=Max("number"))["latest"] or 0
+    version.number = latest + 1
+    version.sha256 = version_hash(version)
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = actor
+    version.save()
+    record_event(Action.DOCUMENT_PUBLISHED, actor=actor, target=version,
+                 detail={"version": str(version.number)})
+    return version
+
+
+def _name_on_record(client: User) -> str | None:
+    """The client's legal name from their (encrypted) record, if they gave one."""
+    profile = ClientProfile.objects.filter(user=client).first()
+    return profile.legal_name if profile is not None and profile.legal_name else None
+
+
+def _check_name(client: User, typed_name: str) -> str:
+    typed = " ".join(typed_name.split())
+    if len(typed) < 2 or len(typed) > 200:
+        raise SigningError("Please type your full name to sign.")
+    on_record = _name_on_record(client)
+    if on_record is not None and normalise_name(typed) != normalise_name(on_record):
+        raise SigningError(
+            "The name you typed does not match the legal name in your record. Please type "
+            "your full legal name (capital letters and spaces do not matter). If your name "
+            "has changed, tell the practice."
+        )
+    return typed
+
+
+@transaction.atomic
+def consent_sign(
+    *,
+    client: User,
+    version_id: Any,
+    expected_sha256: str,
+    typed_name: str,
+    agreed: bool,
+    representative_name: str = "",
+    representative_authority: str = "",
+) -> ConsentSignature:
+    """Record the client's agreement to a published version, as the document stood when
+    they read it (``expected_sha256``). Refuses, in plain words: a version that changed or
+    was superseded meanwhile, a missing tick, a name that does not match their record, a
+    representative without their authority. Signing the same version again returns the
+    active signature. The typed name, representative details, IP address and user agent are
+    stored encrypted; the statement, hash and time in plaintext as evidence."""
+    version = ConsentVersion.objects.select_related("document").get(pk=version_id)
+    current = current_version(version.document)
+    if current is None or current.pk != version.pk or version.sha256 != expected_sha256:
+        raise VersionChanged(
+            "This document was updated while you were reading it. Please read the new "
+            "version before signing."
+        )
+    if not agreed:
+        raise SigningError("Please tick the box to show that you agree.")
+    name = _check_name(client, typed_name)
+    representative_name = " ".join(representative_name.split())
+    representative_authority = " ".join(representative_authority.split())
+    if representative_name and not representative_authority:
+        raise SigningError(
+            "Please say what gives you the authority to sign for this person (for example, "
+            "parent or legal guardian)."
+        )
+    existing = ConsentSignature.objects.filter(
+        client=client, version=version, withdrawn_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    origin = current_origin()
+    signature = ConsentSignature.objects.create(
+        client=client,
+        version=version,
+        sha256=version.sha256,
+        statement=AGREEMENT_STATEMENT,
+        typed_name=name,
+        representative_name=representative_name or None,
+        representative_authority=representative_authority or None,
+        ip_address=origin.ip_address,
+        user_agent=origin.user_agent or None,
+    )
+    record_event(Action.CONSENT_SIGNED, actor=client, subject=client, target=signature,
+                 detail={"version": str(version.number)})
+    return signature
+
+
+@transaction.atomic
+def consent_withdraw(*, client: User, signature_id: Any, reason: str = "") -> ConsentSignature:
+    """Withdraw one of the client's own active signatures, effective now. Withdrawing again
+    changes nothing. Another client's signature is not found (``DoesNotExist``)."""
+    signature = ConsentSignature.objects.select_for_update().select_related(
+        "version__document"
+    ).get(pk=signature_id, client=client)
+    if signature.withdrawn_at is not None:
+        return signature
+    reason = reason.strip()
+    if len(reason) > 1000:
+        raise SigningError("Please keep the reason to 1,000 characters.")
+    signature.withdrawn_at = timezone.now()
+    signature.withdrawal_reason = reason or None
+    signature.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    record_event(Action.CONSENT_WITHDRAWN, actor=client, subject=client, target=signature,
+                 detail={"version": str(signature.version.number)})
+    return signature
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    document: ConsentDocument
+    current: ConsentVersion | None
+    signature: ConsentSignature | None  # the client's latest active signature, if any
+    state: str  # signed | updated | resign | outstanding | withdrawn | unavailable
+
+    @property
+    def blocks(self) -> bool:
+        """Must be signed before going on (required, and not signed or materially changed)."""
+        return (self.document.requirement != Requirement.OPTIONAL
+                and self.state in ("outstanding", "resign", "withdrawn"))
+
+
+def _state(current: ConsentVersion | None, signature: ConsentSignature | None,
+           withdrawn: bool) -> str:
+    if current is None:
+        return "unavailable"
+    if signature is None:
+        return "withdrawn" if withdrawn else "outstanding"
+    if signature.version_id == current.pk:
+        return "signed"
+    newer_material = current.document.versions.filter(
+        status=VersionStatus.PUBLISHED, number__gt=signature.version.number,
+        material_change=True,
+    ).exists()
+    return "resign" if newer_material else "updated"
+
+
+def consent_statuses(client: User) -> list[ConsentStatus]:
+    """Each document and where the client stands with it: signed the current version;
+    signed an earlier one with only non-material changes since ("updated", not blocking);
+    must sign again after a material change ("resign"); never signed ("outstanding"); or
+    withdrew ("withdrawn")."""
+    statuses = []
+    for document in ConsentDocument.objects.all():
+        current = current_version(document)
+        signatures = list(
+            ConsentSignature.objects.filter(client=client, version__document=document)
+            .select_related("version").order_by("-signed_at")
+        )
+        active = next((s for s in signatures if s.is_active), None)
+        statuses.append(ConsentStatus(document, current, active,
+                                      _state(current, active, bool(signatures))))
+    return statuses
