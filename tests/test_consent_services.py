@@ -213,3 +213,16 @@ def test_an_optional_document_never_blocks(client_user: User) -> None:
     _publish(optional)
     (status,) = consent_statuses(client_user)
     assert (status.state, status.blocks) == ("outstanding", False)
+
+
+def test_the_shipped_documents_install_once_and_publish_for_the_demo(client_user: User) -> None:
+    from consents.defaults import install_default_documents
+
+    assert install_default_documents(publish=True) == 7
+    assert install_default_documents(publish=True) == 0
+    statuses = consent_statuses(client_user)
+    assert statuses[0].document.kind == "electronic_signatures"
+    assert all(status.current is not None and status.current.number == 1
+               for status in statuses)
+    assert {s.document.kind for s in statuses if s.blocks} >= {
+        "electronic_signatures", "treatment", "privacy_notice"}
