@@ -48,6 +48,9 @@ urlpatterns = [
     path("intake/", include("intake.urls_client")),
     path("staff/intakes/", include("intake.urls_staff")),
     path("", include("intake.urls_exports")),
+    path("consents/", include("consents.urls_client")),
+    path("staff/consents/", include("consents.urls_staff")),
+    path("", include("consents.urls_exports")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -14,6 +14,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from consents.defaults import install_default_documents
+from consents.models import ConsentDocument, ConsentVersion
+from consents.services import consent_sign, current_version
 from intake.services import intake_start
 from portal.models import CareAssignment, Invitation, User
 from portal.services.invitations import invitation_send
@@ -98,6 +101,10 @@ MATRIX: dict[str, Row] = {
     "staff_intake_acknowledge": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                              "admin": REDIRECT},
                                     lambda o: [o["submitted_intake"].id]),
+    # --- Consents (issue 6): objects["signature"] is client_user's signature of the
+    # published "electronic_signatures" version; objects["consent_document"] the treatment
+    # document, objects["consent_version"] its published version 1, objects["draft_version"]
+    # a draft version 2 of the fees document. Each page adds its rows here. ---
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
@@ -136,7 +143,20 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
     invitation.save(update_fields=["nonce_sha256"])
     submitted = submitted_intake(client_user)
     return {"invitation": invitation, "token": token, "assigned_client": client_user,
-            "submitted_intake": submitted, "draft_intake": intake_start(client=client_user)}
+            "submitted_intake": submitted, "draft_intake": intake_start(client=client_user),
+            **_consent_objects(client_user)}
+
+
+def _consent_objects(client: User) -> dict[str, object]:
+    install_default_documents(publish=True)
+    esign = current_version(ConsentDocument.objects.get(kind="electronic_signatures"))
+    signature = consent_sign(client=client, version_id=esign.pk, expected_sha256=esign.sha256,
+                             typed_name="Client Person", agreed=True)
+    treatment = ConsentDocument.objects.get(kind="treatment")
+    fees = ConsentDocument.objects.get(kind="fees")
+    draft = ConsentVersion.objects.create(document=fees, summary="New fees.", body="Fees.")
+    return {"signature": signature, "consent_document": treatment,
+            "consent_version": current_version(treatment), "draft_version": draft}
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from consents.defaults import install_default_documents
 from portal.crypto.datakeys import key_scope
 from portal.models import ClientProfile, Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
@@ -102,6 +103,9 @@ class Command(BaseCommand):
             rows = [self._ensure_account(account, password) for account in DEMO_ACCOUNTS]
             self._ensure_care_teams()
             self._ensure_invitation()
+            # The shipped consent templates, published, so the demo client has documents to
+            # sign (a real practice adapts the drafts with its counsel first).
+            install_default_documents(publish=True)
         self._print(rows, password, generated)
 
     def _ensure_account(self, account: DemoAccount, password: str) -> tuple[DemoAccount, str]:

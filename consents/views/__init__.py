@@ -1,0 +1,1 @@
+"""Consent views: the client's pages, exports and the admin's pages."""
