@@ -24,6 +24,7 @@ from consents.models import (
     Requirement,
     VersionStatus,
 )
+from consents.register import consent_state, published_versions, signature_facts
 from portal.audit.actions import Action
 from portal.audit.context import current_origin
 from portal.audit.service import record_event
@@ -207,34 +208,34 @@ class ConsentStatus:
                 and self.state in ("outstanding", "resign", "withdrawn"))
 
 
-def _state(current: ConsentVersion | None, signature: ConsentSignature | None,
-           withdrawn: bool) -> str:
-    if current is None:
-        return "unavailable"
-    if signature is None:
-        return "withdrawn" if withdrawn else "outstanding"
-    if signature.version_id == current.pk:
-        return "signed"
-    newer_material = current.document.versions.filter(
-        status=VersionStatus.PUBLISHED, number__gt=signature.version.number,
-        material_change=True,
-    ).exists()
-    return "resign" if newer_material else "updated"
-
-
 def consent_statuses(client: User) -> list[ConsentStatus]:
-    """Each document and where the client stands with it: signed the current version;
-    signed an earlier one with only non-material changes since ("updated", not blocking);
-    must sign again after a material change ("resign"); never signed ("outstanding"); or
-    withdrew ("withdrawn")."""
+    """Each document and where the client stands with it, by the register's one rule
+    (``consents.register.consent_state``): signed the current version; signed an earlier
+    one with only non-material changes since ("updated", not blocking); must sign again
+    after a material change ("resign"); never signed ("outstanding"); or withdrew
+    ("withdrawn"). A fixed number of queries however many documents."""
+    documents = list(ConsentDocument.objects.all())
+    published = published_versions()
+    versions = {v.id: v for listed in published.values() for v in listed}
+    facts = signature_facts(ConsentSignature.objects.filter(client=client), versions)
+    states = {
+        document.id: consent_state(published[document.id], facts.get((client.pk, document.id), []))
+        for document in documents
+    }
+    current_ids = [max(published[d.id], key=lambda v: v.number).id
+                   for d in documents if published[d.id]]
+    current = ConsentVersion.objects.select_related("document").in_bulk(current_ids)
+    active = ConsentSignature.objects.select_related("version").in_bulk(
+        [signature.id for _, signature in states.values() if signature is not None]
+    )
     statuses = []
-    for document in ConsentDocument.objects.all():
-        current = current_version(document)
-        signatures = list(
-            ConsentSignature.objects.filter(client=client, version__document=document)
-            .select_related("version").order_by("-signed_at")
-        )
-        active = next((s for s in signatures if s.is_active), None)
-        statuses.append(ConsentStatus(document, current, active,
-                                      _state(current, active, bool(signatures))))
+    for document in documents:
+        state, signature = states[document.id]
+        newest = max(published[document.id], key=lambda v: v.number, default=None)
+        statuses.append(ConsentStatus(
+            document,
+            current[newest.id] if newest else None,
+            active[signature.id] if signature else None,
+            state,
+        ))
     return statuses

@@ -1,7 +1,15 @@
-"""URLs of the consent pages (filled in by the consent pages)."""
+"""The client's consent pages, under ``/consents/``."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from consents.views import client
+
+urlpatterns: list[URLPattern] = [
+    path("", client.consent_list, name="consent_list"),
+    path("<uuid:version_id>/sign/", client.consent_sign_view, name="consent_sign"),
+    path("signatures/<uuid:signature_id>/", client.consent_signed, name="consent_signed"),
+    path("signatures/<uuid:signature_id>/withdraw/", client.consent_withdraw_view,
+         name="consent_withdraw"),
+]

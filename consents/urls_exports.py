@@ -1,7 +1,17 @@
-"""URLs of the consent pages (filled in by the consent pages)."""
+"""URLs of the consent downloads, included at the site root (the client's copy lives under
+``consents/``, the practice's under ``staff/consents/``)."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from consents.views import exports
+
+urlpatterns: list[URLPattern] = [
+    path("consents/signatures/<uuid:signature_id>/copy.pdf", exports.consent_signature_pdf,
+         name="consent_signature_pdf"),
+    path("staff/consents/signatures/<uuid:signature_id>/copy.pdf",
+         exports.staff_consent_signature_pdf, name="staff_consent_signature_pdf"),
+    path("staff/consents/signatures/<uuid:signature_id>/consent.json",
+         exports.staff_consent_signature_fhir, name="staff_consent_signature_fhir"),
+]

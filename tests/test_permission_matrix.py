@@ -81,7 +81,9 @@ MATRIX: dict[str, Row] = {
     "staff_intake_pdf": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
     "staff_intake_fhir": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
     # The client's own intake pages: the owner only; other clients and staff get a 404.
-    "intake_home": Row("get", CLIENT_ONLY),
+    # The other client has not signed the consents needed before the intake (published in
+    # objects), so they are sent to their consents first (tests/test_consent_pages.py).
+    "intake_home": Row("get", {**CLIENT_ONLY, "other_client": REDIRECT}),
     "intake_section": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                           lambda o: [o["draft_intake"].id, "about_you"]),
     # Posted without a section: the owner is told 400 and nothing is saved.
@@ -103,8 +105,35 @@ MATRIX: dict[str, Row] = {
                                     lambda o: [o["submitted_intake"].id]),
     # --- Consents (issue 6): objects["signature"] is client_user's signature of the
     # published "electronic_signatures" version; objects["consent_document"] the treatment
-    # document, objects["consent_version"] its published version 1, objects["draft_version"]
-    # a draft version 2 of the fees document. Each page adds its rows here. ---
+    # document, objects["consent_version"] the published telehealth version 1 (unsigned),
+    # objects["draft_version"] a draft version 2 of the fees document. ---
+    "consent_signature_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                 lambda o: [o["signature"].id]),
+    "staff_consent_signature_pdf": Row("get", STAFF_ONLY, lambda o: [o["signature"].id]),
+    "staff_consent_signature_fhir": Row("get", STAFF_ONLY, lambda o: [o["signature"].id]),
+    # The client's consent pages: any client may read and sign a published version; a
+    # signature's pages are its owner's alone (other clients get a 404, as do staff).
+    "consent_list": Row("get", CLIENT_ONLY),
+    "consent_sign": Row("get", CLIENT_ONLY, lambda o: [o["consent_version"].id]),
+    "consent_signed": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                          lambda o: [o["signature"].id]),
+    # GET is the confirmation page; withdrawing itself takes a second, deliberate POST.
+    "consent_withdraw": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                            lambda o: [o["signature"].id]),
+    # The practice admin's consent pages: admins only; clinicians and clients get a 404.
+    "consent_dashboard": Row("get", ADMIN_ONLY),
+    "consent_outstanding": Row("get", ADMIN_ONLY),
+    # Posted with no client chosen: nothing is sent, back to the list with a message.
+    "consent_remind": Row("post", ADMIN_ONLY_ACTION),
+    "consent_client_timeline": Row("get", ADMIN_ONLY, lambda o: [o["assigned_client"].id]),
+    # Client emails leave the portal: the password is asked for again first.
+    "consent_register_csv": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
+    "consent_version_new": Row("get", ADMIN_ONLY, lambda o: [o["consent_document"].id]),
+    "consent_version_edit": Row("get", ADMIN_ONLY, lambda o: [o["draft_version"].id]),
+    "consent_version_preview": Row("get", ADMIN_ONLY, lambda o: [o["consent_version"].id]),
+    # Publishing cannot be undone: the password is asked for again first.
+    "consent_version_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
+                                   lambda o: [o["draft_version"].id]),
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
@@ -148,15 +177,21 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
 
 
 def _consent_objects(client: User) -> dict[str, object]:
+    """The shipped documents published; ``client`` has signed those needed before the
+    intake (so the intake pages open for them), not the telehealth consent."""
     install_default_documents(publish=True)
-    esign = current_version(ConsentDocument.objects.get(kind="electronic_signatures"))
-    signature = consent_sign(client=client, version_id=esign.pk, expected_sha256=esign.sha256,
-                             typed_name="Client Person", agreed=True)
-    treatment = ConsentDocument.objects.get(kind="treatment")
+    signatures = {}
+    for kind in ("electronic_signatures", "treatment", "privacy_notice"):
+        version = current_version(ConsentDocument.objects.get(kind=kind))
+        signatures[kind] = consent_sign(client=client, version_id=version.pk,
+                                        expected_sha256=version.sha256,
+                                        typed_name="Client Person", agreed=True)
     fees = ConsentDocument.objects.get(kind="fees")
     draft = ConsentVersion.objects.create(document=fees, summary="New fees.", body="Fees.")
-    return {"signature": signature, "consent_document": treatment,
-            "consent_version": current_version(treatment), "draft_version": draft}
+    telehealth = current_version(ConsentDocument.objects.get(kind="telehealth"))
+    return {"signature": signatures["electronic_signatures"],
+            "consent_document": ConsentDocument.objects.get(kind="treatment"),
+            "consent_version": telehealth, "draft_version": draft}
 
 
 @pytest.fixture

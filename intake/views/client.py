@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from consents.selectors import blocking_before_intake
 from intake.access import get_own_intake
 from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
 from intake.definitions import read_definition
@@ -224,6 +225,19 @@ def _render_section(
     return render(request, "intake/client/section.html", context, status=status)
 
 
+def _consents_gate(request: HttpRequest) -> HttpResponse | None:
+    """Send the client to their consents while a document needed before the intake is
+    unsigned (or withdrawn, or changed materially); None when they may go on. Only pages
+    that start or show the questionnaire ask; a page being saved is never refused, so
+    nothing typed is lost. Titles only in the message: never anything the client typed."""
+    blocking = blocking_before_intake(request.user)
+    if not blocking:
+        return None
+    titles = ", ".join(status.document.title for status in blocking)
+    messages.info(request, f"Before your intake, please read and sign: {titles}.")
+    return redirect("consent_list")
+
+
 # --- Views ------------------------------------------------------------------------------
 
 
@@ -231,7 +245,10 @@ def _render_section(
 @permission_or_404("access_client_pages")
 def intake_home(request: HttpRequest) -> HttpResponse:
     """The client's own intake overview. GET shows it; POST starts (or finds) their draft
-    and goes to where they left off. Only the signed-in client's intakes are looked at."""
+    and goes to where they left off. Only the signed-in client's intakes are looked at.
+    While a consent needed before the intake is unsigned, both go to the consents first."""
+    if (gate := _consents_gate(request)) is not None:
+        return gate
     own = Intake.objects.filter(client=request.user).select_related("questionnaire")
     draft = own.filter(state=IntakeState.DRAFT).first()
     submitted = own.filter(state=IntakeState.SUBMITTED).order_by("-submitted_at").first()
@@ -274,6 +291,8 @@ def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> Htt
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
     if request.method == "GET":
+        if (gate := _consents_gate(request)) is not None:
+            return gate
         if not visible(section, intake.answers):
             later = _next_visible(questionnaire, intake.answers, section.id, 1)
             if later is None:

@@ -34,6 +34,7 @@ class Action(StrEnum):
     CONSENT_EXPORTED = "consent.exported"
     CONSENT_SIGNED = "consent.signed"
     CONSENT_WITHDRAWN = "consent.withdrawn"
+    CONSENT_REMINDED = "consent.reminded"
     DOCUMENT_PUBLISHED = "document.published"
     INVITATION_SENT = "invitation.sent"
     INVITATION_RESENT = "invitation.resent"
@@ -95,6 +96,7 @@ ACTIONS: dict[Action, ActionSpec] = {
     ),
     Action.CONSENT_SIGNED: _spec("Consent signed", "version"),
     Action.CONSENT_WITHDRAWN: _spec("Consent withdrawn", "version"),
+    Action.CONSENT_REMINDED: _spec("Consent reminder sent"),
     Action.DOCUMENT_PUBLISHED: _spec("Consent document published", "version"),
     Action.INVITATION_SENT: _spec("Invitation sent"),
     Action.INVITATION_RESENT: _spec("Invitation re-sent"),

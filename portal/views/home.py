@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from consents.selectors import outstanding
 from intake.selectors import unacknowledged_alerts
 from portal.access import permission_or_404
 from portal.models import Invitation
@@ -33,7 +34,12 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_or_404("access_client_pages")
 def client_home(request: HttpRequest) -> HttpResponse:
-    context = {"mfa_enabled": is_mfa_enabled(request.user)}
+    """The client's home: what they still need to sign (required documents not signed,
+    withdrawn, or changed materially since), their intake, and their account's safety."""
+    context = {
+        "mfa_enabled": is_mfa_enabled(request.user),
+        "outstanding_consents": outstanding(request.user),
+    }
     return render(request, "portal/client_home.html", context)
 
 

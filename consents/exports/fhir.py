@@ -1,0 +1,96 @@
+"""The FHIR R4 ``Consent`` resource for one consent signature.
+
+A plain ``dict`` ready for ``json.dumps``; the tests validate it with the ``fhir.resources``
+R4B model (R4B keeps R4's Consent unchanged). Mapping:
+
+* ``status``: ``active``, or ``inactive`` once withdrawn; ``provision.period`` runs from the
+  signature to the withdrawal (``end`` only when withdrawn);
+* ``scope`` (http://terminology.hl7.org/CodeSystem/consentscope): ``treatment`` for the
+  documents about care itself (treatment, telehealth, fees), ``patient-privacy`` for those
+  about information (privacy notice, release authorization, communication, electronic
+  records and signatures);
+* ``category``: LOINC 59284-0 "Consent Document";
+* ``patient``: ``Patient/<client id>``, never a name. The typed name, a representative's name,
+  IP address and user agent stay out of the resource (so does ``performer``, which would
+  have to name a representative): they are personal data a receiving system does not need
+  to check the consent, and the PDF copy carries the name;
+* ``policy[0].uri`` and ``sourceAttachment.url``: the version's canonical URL
+  ``https://portal.invalid/ConsentDocument/<kind>|<number>`` (".invalid" never resolves,
+  RFC 2606: it is an identifier, not an address).
+
+Why the hash is an extension. ``Attachment.hash`` is defined as the base64 SHA-1 of the
+attachment's data. The evidence we hold is the SHA-256 (hex) of the version's canonical
+text taken when the client signed; putting it in ``hash`` would break the element's
+definition, and recomputing a SHA-1 would add a weaker fingerprint nobody signed against.
+So ``sourceAttachment.extension`` carries the SHA-256 hex under :data:`SHA256_EXTENSION`,
+and ``identifier`` carries the verification reference printed on the PDF copy.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from consents.models import ConsentSignature, ConsentVersion, DocumentKind
+
+CANONICAL_BASE = "https://portal.invalid/ConsentDocument/"
+SHA256_EXTENSION = "https://portal.invalid/fhir/StructureDefinition/consent-text-sha256"
+REFERENCE_SYSTEM = "https://portal.invalid/fhir/consent-verification-reference"
+SCOPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/consentscope"
+FHIR_JSON = "application/fhir+json"
+
+_TREATMENT_KINDS = frozenset({DocumentKind.TREATMENT, DocumentKind.TELEHEALTH,
+                              DocumentKind.FEES})
+_SCOPES = {
+    "treatment": "Treatment",
+    "patient-privacy": "Privacy Consent",
+}
+
+
+def canonical_reference(version: ConsentVersion) -> str:
+    """The version's versioned canonical URL: ``<base><kind>|<number>``."""
+    return f"{CANONICAL_BASE}{version.document.kind}|{version.number}"
+
+
+def consent_scope(kind: str) -> str:
+    """The consentscope code for a document kind: ``treatment`` or ``patient-privacy``."""
+    return "treatment" if kind in _TREATMENT_KINDS else "patient-privacy"
+
+
+def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
+    """The FHIR R4 ``Consent`` for one signature. Reads only plaintext evidence (ids,
+    times, hash, reference): nothing is decrypted, though callers still audit the export."""
+    version = signature.version
+    document = version.document
+    scope = consent_scope(document.kind)
+    patient = {"reference": f"Patient/{signature.client_id}"}
+    period: dict[str, str] = {"start": signature.signed_at.astimezone(UTC).isoformat()}
+    if signature.withdrawn_at is not None:
+        period["end"] = signature.withdrawn_at.astimezone(UTC).isoformat()
+    canonical = canonical_reference(version)
+    return {
+        "resourceType": "Consent",
+        "id": str(signature.id),
+        "identifier": [
+            {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{signature.id}"},
+            {"system": REFERENCE_SYSTEM, "value": signature.reference},
+        ],
+        "status": "active" if signature.withdrawn_at is None else "inactive",
+        "scope": {"coding": [{"system": SCOPE_SYSTEM, "code": scope,
+                              "display": _SCOPES[scope]}]},
+        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0",
+                                  "display": "Consent Document"}]}],
+        "patient": patient,
+        "dateTime": signature.signed_at.astimezone(UTC).isoformat(),
+        "policy": [{"uri": canonical}],
+        "sourceAttachment": {
+            "extension": [{"url": SHA256_EXTENSION, "valueString": signature.sha256}],
+            "contentType": "text/markdown; charset=utf-8",
+            "language": "en",
+            "url": canonical,
+            "title": f"{document.title} (version {version.number})",
+            "creation": (version.published_at or signature.signed_at).astimezone(
+                UTC).isoformat(),
+        },
+        "provision": {"type": "permit", "period": period},
+    }

@@ -1,0 +1,397 @@
+"""A PDF copy of one consent signature: the document exactly as signed, and the evidence.
+
+The copy shows the practice, the document's title, version and effective date, its summary
+and full text, then a boxed record of the signature: who typed their name (and a
+representative with their authority, if one signed), the statement agreed to word for word,
+the time (practice-local, with UTC), the SHA-256 of the version's canonical text (see
+``consents.services.canonical_text``) and the verification reference; and, if the consent
+was withdrawn, when.
+
+The full text is Markdown written by the practice. It is turned into plain structured text
+here (headings in bold, bullets as "•", emphasis markers and link syntax removed); no HTML is
+produced or interpreted, so raw HTML in a document would appear as the characters typed.
+
+Fonts, text safety (any script, emoji, right-to-left names) and the page footer come from
+``intake.exports.pdf``, so both copies draw text the same way. Building the copy decrypts
+the typed name: the views that serve it audit every download.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.utils import timezone
+from fpdf.enums import MethodReturnValue
+
+from consents.models import ConsentSignature, DocumentKind
+from intake.exports.pdf import (
+    CORE_ENCODING,
+    FAMILY,
+    FontFiles,
+    _Cleaner,
+    _CopyPDF,
+    find_unicode_font,
+)
+from portal.models import PracticeSettings
+
+BULLET = "\u2022"
+REPLACED_NOTE = (
+    "Some characters cannot be shown in this PDF and appear as {mark}. What was signed is "
+    "stored exactly as written."
+)
+HASH_NOTE = (
+    "The SHA-256 is a fingerprint of this version's exact wording. Anyone holding the text "
+    "can recompute it; the practice can confirm a copy with the verification reference."
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One paragraph of the copy: how it looks (``kind``) and its text."""
+
+    kind: str  # title, subtitle, meta, notice, summary, heading, paragraph, bullet, quote,
+    #            box_title, box, box_label, box_mono, withdrawn, note
+    text: str
+    level: int = 0  # nesting of bullets
+
+
+# --- Markdown to structured plain text ----------------------------------------------------
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
+_ORDERED = re.compile(r"^(\s*)(\d{1,9})[.)]\s+(.*)$")
+_QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_STRONG = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_CODE = re.compile(r"`([^`]+)`")
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|~])")
+_PLACEHOLDER = "\x00{}\x00"
+
+
+def inline_text(text: str) -> str:
+    """Markdown inline syntax as plain text: emphasis markers dropped, ``[text](url)`` as
+    "text (url)", code without backticks, backslash escapes resolved. HTML is left as the
+    characters typed."""
+    escaped: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        escaped.append(match.group(1))
+        return _PLACEHOLDER.format(len(escaped) - 1)
+
+    text = _ESCAPED.sub(hold, text)
+    text = _CODE.sub(lambda m: m.group(1), text)
+    text = _IMAGE.sub(lambda m: m.group(1) or m.group(2), text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) == m.group(2) or not m.group(2)
+                     else f"{m.group(1)} ({m.group(2)})", text)
+    text = _AUTOLINK.sub(lambda m: m.group(1), text)
+    text = _STRONG.sub(lambda m: m.group(2), text)
+    text = _EMPHASIS.sub(lambda m: m.group(2), text)
+    return re.sub("\x00(\\d+)\x00", lambda m: escaped[int(m.group(1))], text)
+
+
+def _paragraphs(lines: Sequence[str]) -> Iterator[str]:
+    """Consecutive non-blank lines joined with spaces (a hard break, two trailing spaces or
+    a backslash, keeps its line break)."""
+    current: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if current:
+                yield "".join(current).strip()
+                current = []
+            continue
+        hard = line.endswith("  ") or line.rstrip().endswith("\\")
+        piece = line.strip().removesuffix("\\").strip()
+        current.append(piece + ("\n" if hard else " "))
+    if current:
+        yield "".join(current).strip()
+
+
+def markdown_lines(markdown: str) -> list[Line]:
+    """The practice's Markdown as structured plain text, block by block: ATX headings,
+    bullet and numbered lists (nested by indentation), block quotes, code blocks and
+    paragraphs. Anything else is a paragraph of the characters written."""
+    out: list[Line] = []
+    pending: list[str] = []
+    quote: list[str] = []
+    item: tuple[str, int, list[str]] | None = None  # (marker, level, lines)
+    fenced: list[str] | None = None
+
+    def flush() -> None:
+        nonlocal item
+        if pending:
+            out.extend(Line("paragraph", inline_text(p)) for p in _paragraphs(pending))
+            pending.clear()
+        if quote:
+            out.extend(Line("quote", inline_text(p)) for p in _paragraphs(quote))
+            quote.clear()
+        if item is not None:
+            marker, level, parts = item
+            text = " ".join(" ".join(parts).split())
+            out.append(Line("bullet", f"{marker} {inline_text(text)}", level))
+            item = None
+
+    for raw in markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.replace("\t", "    ")
+        if fenced is not None:
+            if _FENCE.match(line):
+                out.extend(Line("paragraph", code) for code in ["\n".join(fenced)] if code)
+                fenced = None
+            else:
+                fenced.append(line)
+            continue
+        if _FENCE.match(line):
+            flush()
+            fenced = []
+            continue
+        if not line.strip():
+            flush()
+            continue
+        if heading := _HEADING.match(line):
+            flush()
+            out.append(Line("heading", inline_text(heading.group(2))))
+            continue
+        if _RULE.match(line):
+            flush()
+            continue
+        bullet, ordered = _BULLET.match(line), _ORDERED.match(line)
+        if bullet or ordered:
+            flush()
+            indent = len((bullet or ordered).group(1))  # type: ignore[union-attr]
+            marker = BULLET if bullet else f"{ordered.group(2)}."  # type: ignore[union-attr]
+            text = bullet.group(2) if bullet else ordered.group(3)  # type: ignore[union-attr]
+            item = (marker, min(indent // 2, 3), [text])
+            continue
+        if quoted := _QUOTE.match(line):
+            if pending or item is not None:
+                flush()
+            quote.append(quoted.group(1))
+            continue
+        if item is not None:  # a continuation line of a list item
+            item[2].append(line.strip())
+            continue
+        if quote:  # lazy continuation of a quote
+            quote.append(line)
+            continue
+        pending.append(line)
+    if fenced:
+        out.append(Line("paragraph", "\n".join(fenced)))
+    flush()
+    return out
+
+
+# --- What the copy says -------------------------------------------------------------------
+
+
+def _moment(value: datetime) -> str:
+    """``3 March 2025 at 14:05 EST (19:05 UTC)``: practice time, then UTC."""
+    local = timezone.localtime(value, timezone.get_default_timezone())
+    utc = value.astimezone(UTC)
+    return (f"{local.day} {local:%B %Y} at {local:%H:%M} {local.tzname()} "
+            f"({utc:%Y-%m-%d %H:%M:%S} UTC)")
+
+
+def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Line]:
+    """Everything the copy says, in order (decrypts the typed name and representative)."""
+    version = signature.version
+    document = version.document
+    kind_label = DocumentKind(document.kind).label if document.kind in DocumentKind.values \
+        else document.kind
+    lines = [
+        Line("title", practice_name),
+        Line("subtitle", document.title),
+        Line("meta", f"Version {version.number}, effective "
+                     f"{version.effective_date.day} {version.effective_date:%B %Y}"),
+        Line("meta", f"Document type: {kind_label}"),
+        Line("notice", "This is your copy of a consent you signed. Please keep it somewhere "
+                       "private."),
+        Line("heading", "Summary"),
+        *(Line("summary", inline_text(text)) for text in _paragraphs(
+            version.summary.replace("\r\n", "\n").split("\n"))),
+        Line("heading", "Full text"),
+        *markdown_lines(version.body),
+    ]
+    box = [Line("box_title", "Signature record"),
+           Line("box", f"Signed by {signature.typed_name}")]
+    if signature.representative_name:
+        authority = signature.representative_authority or "authority not stated"
+        box.append(Line("box", f"Signed on the client's behalf by "
+                               f"{signature.representative_name} ({authority})"))
+    box += [
+        Line("box_label", "Statement agreed to"),
+        Line("box", signature.statement),
+        Line("box_label", "Signed at"),
+        Line("box", _moment(signature.signed_at)),
+        Line("box_label", "SHA-256 of the version signed"),
+        Line("box_mono", signature.sha256),
+        Line("box_label", "Verification reference"),
+        Line("box", signature.reference),
+    ]
+    if signature.withdrawn_at is not None:
+        box.append(Line("withdrawn", f"Withdrawn on {_moment(signature.withdrawn_at)}. "
+                                     "This consent no longer applies from that time."))
+    return lines + box + [Line("note", HASH_NOTE)]
+
+
+# --- Rendering ----------------------------------------------------------------------------
+
+_STYLES: dict[str, tuple[bool, float, float, float]] = {
+    # kind: (bold, size in pt, line height in mm, space after in mm)
+    "title": (True, 16, 8, 1),
+    "subtitle": (False, 13, 6.5, 1),
+    "meta": (False, 10, 5, 0),
+    "notice": (False, 9, 4.5, 4),
+    "heading": (True, 12, 6, 1.5),
+    "summary": (False, 10, 5, 2),
+    "paragraph": (False, 10, 5, 2.5),
+    "bullet": (False, 10, 5, 1.5),
+    "quote": (False, 10, 5, 2.5),
+    "box_title": (True, 12, 6, 2),
+    "box_label": (True, 9, 4.5, 0),
+    "box": (False, 10, 5, 1.5),
+    "box_mono": (False, 8.5, 4.5, 1.5),
+    "withdrawn": (True, 10.5, 5.5, 1.5),
+    "note": (False, 8.5, 4.2, 0),
+}
+_BOX_KINDS = frozenset({"box_title", "box_label", "box", "box_mono", "withdrawn"})
+_BOX_PADDING = 4.0
+_INDENT = 6.0
+
+
+def _new_pdf(*, footer: str, title: str, author: str, fonts: FontFiles | None,
+             compress: bool) -> tuple[_CopyPDF, _Cleaner]:
+    """An A4 copy set up as ``intake.exports.pdf.render_pdf`` sets up its own (same fonts,
+    footer and text cleaning), with a consent subject."""
+    pdf = _CopyPDF(footer)
+    pdf.compress = compress
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(auto=True, margin=20)
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_subject("Copy of a signed consent")
+    pdf.set_creator("Intake portal")
+    pdf.set_lang("en")
+    if fonts is not None:
+        pdf.add_font(FAMILY, "", str(fonts.regular))
+        if fonts.bold is not None:
+            pdf.add_font(FAMILY, "B", str(fonts.bold))
+        pdf.family = FAMILY
+        pdf.has_bold = fonts.bold is not None
+        pdf.use_font(False, 10)
+        if importlib.util.find_spec("uharfbuzz") is not None:
+            pdf.set_text_shaping(True)
+            pdf.shaping = True
+    else:
+        pdf.core_fonts_encoding = CORE_ENCODING
+        pdf.use_font(False, 10)
+    cleaner = _Cleaner(pdf, unicode_font=fonts is not None)
+    pdf.clean = cleaner
+    return pdf, cleaner
+
+
+def _indent(pdf: _CopyPDF, amount: float) -> None:
+    pdf.set_left_margin(pdf.l_margin + amount)
+    pdf.set_x(pdf.l_margin)
+
+
+def _height(pdf: _CopyPDF, lines: Sequence[Line]) -> float:
+    """How tall ``lines`` will be, measured without drawing (to keep the box on one page)."""
+    total = 0.0
+    for line in lines:
+        bold, size, height, after = _STYLES[line.kind]
+        pdf.use_font(bold, size)
+        wrapped = pdf.multi_cell(0, height, pdf.clean(line.text), dry_run=True,
+                                 output=MethodReturnValue.LINES) or [""]
+        total += len(wrapped) * height + after
+    return total
+
+
+def _draw(pdf: _CopyPDF, line: Line) -> None:
+    bold, size, height, after = _STYLES[line.kind]
+    pdf.use_font(bold, size)
+    if line.kind == "heading":
+        pdf.ln(2.5)
+    indent = {"bullet": _INDENT * (line.level + 1), "quote": _INDENT}.get(line.kind, 0.0)
+    if indent:
+        _indent(pdf, indent)
+    if line.kind == "quote":
+        pdf.set_text_color(60)
+    pdf.paragraph(line.text, height)
+    pdf.set_text_color(0)
+    if indent:
+        _indent(pdf, -indent)
+    pdf.ln(after)
+
+
+def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
+                 fonts: FontFiles | None, compress: bool = True) -> bytes:
+    """Lay the copy out on A4 pages; the signature record is drawn in a box, kept on one
+    page. ``fonts`` None means Helvetica."""
+    pdf, cleaner = _new_pdf(footer=footer, title=title, author=author, fonts=fonts,
+                            compress=compress)
+    pdf.add_page()
+    body = [line for line in lines if line.kind not in _BOX_KINDS]
+    box = [line for line in lines if line.kind in _BOX_KINDS]
+    trailing = [line for line in body if line.kind == "note"]
+    for line in body:
+        if line.kind != "note":
+            _draw(pdf, line)
+    if box:
+        pdf.ln(4)
+        width = pdf.epw
+        _indent(pdf, _BOX_PADDING)
+        pdf.set_right_margin(pdf.r_margin + _BOX_PADDING)
+        needed = _height(pdf, box) + 2 * _BOX_PADDING
+        if needed < pdf.eph and pdf.will_page_break(needed):
+            pdf.add_page()
+        top, page = pdf.get_y(), pdf.page
+        pdf.set_y(top + _BOX_PADDING)
+        for line in box:
+            _draw(pdf, line)
+        _indent(pdf, -_BOX_PADDING)
+        pdf.set_right_margin(pdf.r_margin - _BOX_PADDING)
+        if pdf.page == page:  # drawn in one piece: frame it
+            bottom = pdf.get_y() + _BOX_PADDING - 1.5
+            pdf.set_draw_color(80)
+            pdf.set_line_width(0.4)
+            pdf.rect(pdf.l_margin, top, width, bottom - top)
+            pdf.set_y(bottom)
+        pdf.ln(4)
+    for line in trailing:
+        _draw(pdf, line)
+    if cleaner.replaced:
+        pdf.use_font(False, 8.5)
+        pdf.ln(2)
+        pdf.paragraph(REPLACED_NOTE.format(mark=cleaner.mark), 4.2)
+    return bytes(pdf.output())
+
+
+def signature_filename(signature: ConsentSignature, extension: str) -> str:
+    """A download name that identifies the signature by its reference only."""
+    return f"consent-{signature.reference}.{extension}"
+
+
+def signature_pdf(signature: ConsentSignature, *, fonts: FontFiles | bool | None = True,
+                  compress: bool = True) -> bytes:
+    """The PDF copy of one signature (decrypts the typed name: the caller audits the
+    export). ``fonts`` is found automatically (``True``); tests may pass ``None`` for the
+    Helvetica fallback, or ``compress=False`` to read the page content. The metadata names
+    the document and the reference, never the signer."""
+    practice = PracticeSettings.load().name
+    version = signature.version
+    return render_lines(
+        signature_lines(signature, practice),
+        title=f"{version.document.title} v{version.number}: consent {signature.reference}",
+        author=practice,
+        footer=f"{practice} · consent {signature.reference}",
+        fonts=find_unicode_font() if fonts is True else fonts or None,
+        compress=compress,
+    )

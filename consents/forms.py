@@ -1,0 +1,38 @@
+"""The client's consent forms. They only tidy what was typed; the service decides whether a
+signature can be taken (the tick, the name on record, the representative's authority) and
+says why not in plain words."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class SignForm(forms.Form):
+    """Sign one version: the typed name, the (unticked) agreement, and optionally who is
+    signing for the client. ``sha256`` is the hash of the text the page showed."""
+
+    typed_name = forms.CharField(max_length=200, required=False, strip=True)
+    agreed = forms.BooleanField(required=False)
+    on_behalf = forms.BooleanField(required=False)
+    representative_name = forms.CharField(max_length=200, required=False, strip=True)
+    representative_authority = forms.CharField(max_length=200, required=False, strip=True)
+    sha256 = forms.CharField(max_length=64, required=False)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("on_behalf") and not data.get("representative_name"):
+            self.add_error("representative_name",
+                           "Please type your own name, as the person signing for them.")
+        return data
+
+    def representative(self) -> tuple[str, str]:
+        """The representative's name and authority, only when the box says someone is
+        signing for the client (typed values are ignored otherwise)."""
+        if not self.cleaned_data.get("on_behalf"):
+            return "", ""
+        return (self.cleaned_data.get("representative_name", ""),
+                self.cleaned_data.get("representative_authority", ""))
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea)

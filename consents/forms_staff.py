@@ -1,0 +1,75 @@
+"""Forms of the practice admin's consent pages.
+
+The filter form is a GET form whose values are ids and state codes only, so a filtered
+page's URL never carries a name or an email.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+
+from consents.models import ConsentDocument, ConsentVersion
+from consents.register import ATTENTION_STATES, STATE_LABELS
+
+NOT_IN_LIST = "Choose from the list."
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class OutstandingFilterForm(forms.Form):
+    """Narrow the outstanding list to one document and/or one state."""
+
+    document = forms.ChoiceField(
+        label="Document", required=False, error_messages={"invalid_choice": NOT_IN_LIST},
+        help_text="Without a choice, the documents clients are required to sign.",
+    )
+    state = forms.ChoiceField(
+        label="State", required=False, error_messages={"invalid_choice": NOT_IN_LIST},
+        choices=[("", "Never signed or must sign again"),
+                 *((state, STATE_LABELS[state]) for state in ATTENTION_STATES)],
+    )
+
+    def __init__(self, *args: Any, documents: list[ConsentDocument], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["document"].choices = [
+            ("", "Every required document"),
+            *((str(document.id), document.title) for document in documents),
+        ]
+
+    def clean_document(self) -> uuid.UUID | None:
+        value = self.cleaned_data.get("document")
+        return uuid.UUID(value) if value else None
+
+    def query(self) -> dict[str, str]:
+        """The valid filters as URL parameters (a document id, a state code)."""
+        if not self.is_valid():
+            return {}
+        return {name: str(value) for name, value in self.cleaned_data.items() if value}
+
+
+class VersionForm(forms.ModelForm):
+    """A draft's wording. Numbers, hashes and publication are set by ``version_publish``."""
+
+    class Meta:
+        model = ConsentVersion
+        fields = ("summary", "body", "effective_date", "change_note", "material_change")
+        labels = {
+            "summary": "Summary (what the client reads first)",
+            "body": "Full text",
+            "effective_date": "Effective date",
+            "change_note": "What changed (for the practice's records)",
+            "material_change": "This is a material change: clients who signed an earlier "
+                               "version must sign again",
+        }
+        help_texts = {"body": "Markdown: # headings, **bold**, lists with - ."}
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 20, "class": "font-monospace"}),
+            "change_note": forms.Textarea(attrs={"rows": 3}),
+            "effective_date": DateInput(format="%Y-%m-%d"),
+        }

@@ -1,0 +1,279 @@
+"""The consent register: where every active client stands with every document, in a fixed
+number of queries however many clients the practice has.
+
+``consent_state`` is the one statement of the rule (signed, updated, resign, outstanding,
+withdrawn, unavailable). It works on plain values (``VersionFacts``, ``SignatureFacts``), so
+``consents.services.consent_statuses`` can be pointed at it too. ``build_register`` reads
+published versions, signatures and client accounts as values (four queries in all,
+nothing decrypted: typed names and the like are never needed to know who signed what) and
+applies the rule in Python.
+
+Reminders live here too: they chase exactly what the register says is missing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+
+from consents.models import (
+    ConsentDocument,
+    ConsentSignature,
+    ConsentVersion,
+    Requirement,
+    VersionStatus,
+)
+from portal.audit.actions import Action
+from portal.audit.service import record_event
+from portal.models import PracticeSettings, User
+from portal.roles import Role
+
+# The states a client can be in with one document (the words ``consent_statuses`` uses).
+SIGNED, UPDATED, RESIGN = "signed", "updated", "resign"
+OUTSTANDING, WITHDRAWN, UNAVAILABLE = "outstanding", "withdrawn", "unavailable"
+STATE_LABELS = {
+    SIGNED: "Signed",
+    UPDATED: "Signed (since updated without a material change)",
+    RESIGN: "Must sign again (material change)",
+    OUTSTANDING: "Never signed",
+    WITHDRAWN: "Withdrawn",
+    UNAVAILABLE: "No published version",
+}
+# What the admin chases: never signed, or must sign again. A withdrawal is the client's
+# own decision and is listed, but never answered with an automatic reminder.
+REMIND_STATES = frozenset({OUTSTANDING, RESIGN})
+ATTENTION_STATES = (OUTSTANDING, RESIGN, WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class VersionFacts:
+    """A published version, as plain values."""
+
+    id: uuid.UUID
+    document_id: uuid.UUID
+    number: int
+    material_change: bool
+    effective_date: date
+    published_at: datetime
+    sha256: str
+
+
+@dataclass(frozen=True)
+class SignatureFacts:
+    """A signature, as plain (unencrypted) values."""
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    version_id: uuid.UUID
+    signed_at: datetime
+    withdrawn_at: datetime | None
+    reference: str
+    sha256: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
+def consent_state(
+    published: Sequence[VersionFacts], signatures: Sequence[SignatureFacts]
+) -> tuple[str, SignatureFacts | None]:
+    """Where one client stands with one document, and their latest active signature.
+
+    ``published`` are the document's published versions (any order), ``signatures`` the
+    client's signatures of that document (any order). The current version is the highest
+    number. The client has signed it ("signed"); or signed an earlier version and every
+    version published since is a non-material change ("updated", nothing to do); or some
+    later version is a material change ("resign"); or never signed ("outstanding"); or
+    withdrew every signature they gave ("withdrawn"). No published version: "unavailable".
+    """
+    if not published:
+        return UNAVAILABLE, None
+    current = max(published, key=lambda version: version.number)
+    active = max((s for s in signatures if s.is_active), key=lambda s: s.signed_at,
+                 default=None)
+    if active is None:
+        return (WITHDRAWN if signatures else OUTSTANDING), None
+    if active.version_id == current.id:
+        return SIGNED, active
+    numbers = {version.id: version.number for version in published}
+    signed_number = numbers[active.version_id]
+    newer_material = any(version.material_change and version.number > signed_number
+                         for version in published)
+    return (RESIGN if newer_material else UPDATED), active
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    """One client and one document."""
+
+    client_id: uuid.UUID
+    document: ConsentDocument
+    current: VersionFacts | None
+    state: str
+    signature: SignatureFacts | None  # the latest active signature
+    latest: SignatureFacts | None  # the latest signature, withdrawn or not
+    signed_version: VersionFacts | None  # the version ``signature or latest`` is for
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def required(self) -> bool:
+        return self.document.requirement != Requirement.OPTIONAL
+
+    @property
+    def needs_reminder(self) -> bool:
+        """A required document never signed, or to sign again after a material change."""
+        return self.required and self.state in REMIND_STATES
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    document: ConsentDocument
+    current: VersionFacts | None
+    signed: int  # the current version, or an earlier one with only non-material changes
+    outstanding: int  # never signed, or must sign again
+    withdrawn: int
+    clients: int
+
+
+@dataclass
+class Register:
+    documents: list[ConsentDocument]
+    current: dict[uuid.UUID, VersionFacts | None]
+    emails: dict[uuid.UUID, str]  # the active client accounts, in email order
+    entries: dict[tuple[uuid.UUID, uuid.UUID], RegisterEntry] = field(default_factory=dict)
+
+    def entry(self, client_id: uuid.UUID, document: ConsentDocument) -> RegisterEntry:
+        return self.entries[(client_id, document.id)]
+
+    def for_client(self, client_id: uuid.UUID) -> list[RegisterEntry]:
+        return [self.entry(client_id, document) for document in self.documents]
+
+    def summaries(self) -> list[DocumentSummary]:
+        """Per document, in order: the counts the dashboard shows."""
+        summaries = []
+        for document in self.documents:
+            states = [self.entry(client_id, document).state for client_id in self.emails]
+            summaries.append(DocumentSummary(
+                document=document,
+                current=self.current[document.id],
+                signed=sum(state in (SIGNED, UPDATED) for state in states),
+                outstanding=sum(state in (OUTSTANDING, RESIGN) for state in states),
+                withdrawn=states.count(WITHDRAWN),
+                clients=len(states),
+            ))
+        return summaries
+
+    def rows(self) -> Iterable[RegisterEntry]:
+        for client_id in self.emails:
+            yield from self.for_client(client_id)
+
+
+def active_clients(client_ids: Iterable[uuid.UUID] | None = None) -> QuerySet[User]:
+    """Active client accounts (all, or those of ``client_ids``)."""
+    clients = User.objects.filter(groups__name=Role.CLIENT.value, is_active=True)
+    if client_ids is not None:
+        clients = clients.filter(pk__in=list(client_ids))
+    return clients
+
+
+def published_versions() -> dict[uuid.UUID, list[VersionFacts]]:
+    """Every published version as values, by document (one query)."""
+    by_document: dict[uuid.UUID, list[VersionFacts]] = defaultdict(list)
+    for row in ConsentVersion.objects.filter(status=VersionStatus.PUBLISHED).values(
+        "id", "document_id", "number", "material_change", "effective_date", "published_at",
+        "sha256",
+    ):
+        by_document[row["document_id"]].append(VersionFacts(**row))
+    return by_document
+
+
+def signature_facts(
+    signatures: QuerySet[ConsentSignature], versions: dict[uuid.UUID, VersionFacts]
+) -> dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]]:
+    """The signatures as values, by (client, document) (one query; nothing decrypted)."""
+    grouped: dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]] = defaultdict(list)
+    for row in signatures.values(
+        "id", "client_id", "version_id", "signed_at", "withdrawn_at", "reference", "sha256"
+    ):
+        signature = SignatureFacts(**row)
+        document_id = versions[signature.version_id].document_id
+        grouped[(signature.client_id, document_id)].append(signature)
+    return grouped
+
+
+def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register:
+    """The register of the active client accounts (all, or those of ``client_ids``) in four
+    queries: documents, published versions, client accounts, signatures (as values; nothing
+    is decrypted)."""
+    documents = list(ConsentDocument.objects.all())
+    published_by_document = published_versions()
+    versions = {v.id: v for listed in published_by_document.values() for v in listed}
+    clients = active_clients(client_ids)
+    emails = dict(clients.order_by("email").values_list("pk", "email"))
+    # A subquery, not a list of ids: no parameter limit however many clients.
+    signatures = signature_facts(
+        ConsentSignature.objects.filter(client__in=clients.values("pk")), versions
+    )
+    register = Register(
+        documents=documents,
+        current={d.id: max(published_by_document[d.id], key=lambda v: v.number, default=None)
+                 for d in documents},
+        emails=emails,
+    )
+    for document in documents:
+        published = published_by_document[document.id]
+        for client_id in emails:
+            theirs = signatures.get((client_id, document.id), [])
+            state, active = consent_state(published, theirs)
+            latest = max(theirs, key=lambda s: s.signed_at, default=None)
+            shown = active or latest
+            register.entries[(client_id, document.id)] = RegisterEntry(
+                client_id=client_id, document=document, current=register.current[document.id],
+                state=state, signature=active, latest=latest,
+                signed_version=versions[shown.version_id] if shown else None,
+            )
+    return register
+
+
+def _send_reminder(email: str, practice: PracticeSettings) -> None:
+    """Queue the reminder for after the commit. It says only that documents are waiting:
+    no document name, no state, no link (an email is read on shared screens)."""
+    context = {"practice": practice}
+    subject = render_to_string("consents/email/reminder_subject.txt", context).strip()
+    body = render_to_string("consents/email/reminder_message.txt", context)
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
+    )
+
+
+@transaction.atomic
+def consent_reminders_send(*, client_ids: Iterable[uuid.UUID], actor: User) -> int:
+    """Email each of ``client_ids`` who still has a required document to sign (never
+    signed, or again after a material change), after the transaction commits, and record
+    one ``consent.reminded`` event per client (subject = the client; no detail, so nothing
+    about which documents). Inactive accounts, non-clients, clients with nothing to sign and
+    clients who withdrew (their decision, not an oversight) get nothing. The caller checks
+    that ``actor`` manages the practice. Returns how many were reminded."""
+    register = build_register(client_ids=set(client_ids))
+    practice = PracticeSettings.load()
+    reminded = 0
+    for client_id, email in register.emails.items():
+        if not any(entry.needs_reminder for entry in register.for_client(client_id)):
+            continue
+        _send_reminder(email, practice)
+        record_event(Action.CONSENT_REMINDED, actor=actor, subject=client_id)
+        reminded += 1
+    return reminded

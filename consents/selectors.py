@@ -1,0 +1,110 @@
+"""Consent reads for the client's pages: where a client stands, what blocks them, and their
+own signatures (never anyone else's)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.http import Http404
+
+from consents.models import (
+    ConsentDocument,
+    ConsentSignature,
+    ConsentVersion,
+    Requirement,
+    VersionStatus,
+)
+from consents.services import ConsentStatus, consent_statuses, current_version
+from portal.models import User
+
+REQUIREMENT_ORDER = {
+    Requirement.BEFORE_INTAKE: 0,
+    Requirement.BEFORE_FIRST_SESSION: 1,
+    Requirement.OPTIONAL: 2,
+}
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    """One line of "My consents": the status, plus the client's latest withdrawn signature
+    when they withdrew (``ConsentStatus`` only carries the active one)."""
+
+    status: ConsentStatus
+    withdrawn: ConsentSignature | None
+
+    @property
+    def document(self) -> ConsentDocument:
+        return self.status.document
+
+    @property
+    def required(self) -> bool:
+        return self.status.document.requirement != Requirement.OPTIONAL
+
+
+def consent_rows(client: User) -> list[ConsentRow]:
+    """Every document with the client's standing, required documents first (before the
+    intake, then before the first session, then optional), each group in the practice's
+    order. Only the client's own signatures are read."""
+    statuses = sorted(
+        consent_statuses(client),
+        key=lambda status: REQUIREMENT_ORDER.get(status.document.requirement, 3),
+    )
+    withdrawn: dict[uuid.UUID, ConsentSignature] = {}
+    for signature in (
+        ConsentSignature.objects.filter(client=client, withdrawn_at__isnull=False)
+        .select_related("version").order_by("withdrawn_at")
+    ):
+        withdrawn[signature.version.document_id] = signature  # the latest one wins
+    return [
+        ConsentRow(status, withdrawn.get(status.document.pk) if status.state == "withdrawn"
+                   else None)
+        for status in statuses
+    ]
+
+
+def outstanding(client: User) -> list[ConsentStatus]:
+    """What the client still needs to sign, most pressing first: required documents not
+    signed or withdrawn, and any document (optional ones too) changed materially since
+    they signed it."""
+    return sorted(
+        (status for status in consent_statuses(client)
+         if status.blocks or status.state == "resign"),
+        key=lambda status: REQUIREMENT_ORDER.get(status.document.requirement, 3),
+    )
+
+
+def blocking_before_intake(client: User) -> list[ConsentStatus]:
+    """The documents that must be signed before the client may start or continue the
+    intake. Empty when the practice has published no document required before the intake
+    (nothing to sign means nothing to wait for)."""
+    return [
+        status for status in consent_statuses(client)
+        if status.document.requirement == Requirement.BEFORE_INTAKE and status.blocks
+    ]
+
+
+def signable_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
+    """The version, if it is the current published version of its document; 404 for a
+    draft, a superseded version or an unknown id (only what is in force can be signed)."""
+    try:
+        version = ConsentVersion.objects.select_related("document").get(
+            pk=version_id, status=VersionStatus.PUBLISHED
+        )
+    except ConsentVersion.DoesNotExist:
+        raise Http404 from None
+    current = current_version(version.document)
+    if current is None or current.pk != version.pk:
+        raise Http404
+    return version
+
+
+def get_own_signature(client: User, signature_id: uuid.UUID) -> ConsentSignature:
+    """The client's own signature; 404 for anyone else's (or an unknown id), so a client
+    cannot learn that another client's signature exists."""
+    try:
+        return ConsentSignature.objects.select_related("version__document").get(
+            pk=signature_id, client=client
+        )
+    except ConsentSignature.DoesNotExist:
+        raise Http404 from None

@@ -1,0 +1,192 @@
+"""The client's consent pages: what they have signed and what is outstanding, signing a
+document, the record of a signature, and withdrawing it (as easy as signing: two clicks).
+
+Every view is for clients only (``access_client_pages``; everyone else gets a 404) and
+looks a signature up through ``get_own_signature``, so another client's signature is a 404
+too. Flash messages (which can travel in a cookie) are fixed sentences: never a name or a
+reason the client typed. POST data is hidden from error reports.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from consents.forms import SignForm, WithdrawForm
+from consents.models import ConsentSignature, ConsentVersion, Requirement, VersionStatus
+from consents.rendering import render_markdown
+from consents.selectors import (
+    consent_rows,
+    get_own_signature,
+    signable_version_or_404,
+)
+from consents.services import (
+    AGREEMENT_STATEMENT,
+    SigningError,
+    VersionChanged,
+    consent_sign,
+    consent_withdraw,
+    current_version,
+)
+from portal.access import permission_or_404
+
+SIGNED_MESSAGE = "Thank you. Your signature is saved. You can download a copy below."
+WITHDRAWN_MESSAGE = "You have withdrawn your consent. You can sign again at any time."
+ALREADY_WITHDRAWN_MESSAGE = "You had already withdrawn this consent. Nothing has changed."
+
+WITHDRAW_EFFECTS = {
+    Requirement.BEFORE_INTAKE: (
+        "This document is needed before your intake, so you won't be able to start or carry "
+        "on with your intake questionnaire until you sign it again. Nothing you have already "
+        "saved will be lost."
+    ),
+    Requirement.BEFORE_FIRST_SESSION: (
+        "This document is needed before your first session, so the practice will ask you to "
+        "sign it again before you meet."
+    ),
+    Requirement.OPTIONAL: "This document is optional, so nothing else about your care changes.",
+}
+
+
+# --- Helpers ----------------------------------------------------------------------------
+
+
+def _render_sign(
+    request: HttpRequest,
+    version: ConsentVersion,
+    form: SignForm,
+    *,
+    error: str = "",
+    changed: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "version": version,
+        "document": version.document,
+        "body_html": render_markdown(version.body),
+        "form": form,
+        "statement": AGREEMENT_STATEMENT,
+        "sha256": version.sha256,
+        "error": error,
+        "changed": changed,
+    }
+    return render(request, "consents/client/sign.html", context, status=status)
+
+
+def _sign_form_values(form: SignForm) -> SignForm:
+    """A fresh form for the new version that keeps what the client typed but never the
+    tick: agreeing to an earlier text is not agreeing to this one."""
+    data = form.data.copy()
+    data.pop("agreed", None)
+    return SignForm(data=data)
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_or_404("access_client_pages")
+def consent_list(request: HttpRequest) -> HttpResponse:
+    """"My consents": every document and where the signed-in client stands with it, read
+    from their own signatures only."""
+    return render(request, "consents/client/list.html", {"rows": consent_rows(request.user)})
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+@permission_or_404("access_client_pages")
+def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+    """Read a document and sign it.
+
+    GET shows only the current published version (a draft, an older version or an unknown
+    id is a 404). POST signs as the page stood (its ``sha256``): if the document changed
+    meanwhile the new version comes back (409) to be read first, with the name kept and the
+    box unticked; any other refusal (400) is explained above the form, typed values kept.
+    """
+    if request.method == "GET":
+        version = signable_version_or_404(version_id)
+        return _render_sign(request, version, SignForm())
+
+    try:
+        # A superseded version is still looked up on POST, so the client learns it changed.
+        version = ConsentVersion.objects.select_related("document").get(
+            pk=version_id, status=VersionStatus.PUBLISHED
+        )
+    except ConsentVersion.DoesNotExist:
+        raise Http404 from None
+    form = SignForm(data=request.POST)
+    if not form.is_valid():
+        return _render_sign(request, version, form, error="Please check the form below.",
+                            status=400)
+    representative_name, representative_authority = form.representative()
+    try:
+        signature = consent_sign(
+            client=request.user,
+            version_id=version.pk,
+            expected_sha256=form.cleaned_data["sha256"],
+            typed_name=form.cleaned_data["typed_name"],
+            agreed=form.cleaned_data["agreed"],
+            representative_name=representative_name,
+            representative_authority=representative_authority,
+        )
+    except VersionChanged as changed:
+        newest = current_version(version.document)
+        if newest is None:
+            raise Http404 from None
+        return _render_sign(request, newest, _sign_form_values(form), error=str(changed),
+                            changed=True, status=409)
+    except SigningError as refused:
+        return _render_sign(request, version, form, error=str(refused), status=400)
+    messages.success(request, SIGNED_MESSAGE)
+    return redirect("consent_signed", signature.id)
+
+
+@require_GET
+@permission_or_404("access_client_pages")
+def consent_signed(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+    """The record of one of the client's own signatures (anyone else's is a 404): what was
+    signed, its hash and reference, when, and the name typed."""
+    signature = get_own_signature(request.user, signature_id)
+    return render(request, "consents/client/signed.html", {
+        "signature": signature,
+        "version": signature.version,
+        "document": signature.version.document,
+    })
+
+
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+@permission_or_404("access_client_pages")
+def consent_withdraw_view(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+    """Withdraw one of the client's own signatures (anyone else's is a 404). GET asks for
+    confirmation and says what withdrawing means for this document; POST withdraws, with
+    an optional reason, and goes back to "My consents"."""
+    signature: ConsentSignature = get_own_signature(request.user, signature_id)
+    form = WithdrawForm(data=request.POST) if request.method == "POST" else WithdrawForm()
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        already = not signature.is_active
+        try:
+            consent_withdraw(client=request.user, signature_id=signature.pk,
+                             reason=form.cleaned_data["reason"])
+        except SigningError as refused:
+            error = str(refused)
+        else:
+            messages.success(request,
+                             ALREADY_WITHDRAWN_MESSAGE if already else WITHDRAWN_MESSAGE)
+            return redirect("consent_list")
+    elif request.method == "POST":
+        error = "Please keep the reason to 1,000 characters."
+    document = signature.version.document
+    return render(request, "consents/client/withdraw.html", {
+        "signature": signature,
+        "document": document,
+        "effect": WITHDRAW_EFFECTS.get(document.requirement, ""),
+        "form": form,
+        "error": error,
+    }, status=400 if error else 200)

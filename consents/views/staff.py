@@ -1,0 +1,407 @@
+"""The practice admin's consent pages: who has signed what, chasing what is missing,
+exporting the register as evidence, and writing and publishing new versions.
+
+Every page is for practice admins only (``portal.manage_invitations``): clinicians, clients
+and strangers get a 404, as on the other admin pages. Nothing here decrypts anything: the
+register is built from plaintext ids, versions, hashes and times (``consents.register``).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from consents.forms_staff import OutstandingFilterForm, VersionForm
+from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, VersionStatus
+from consents.register import (
+    REMIND_STATES,
+    Register,
+    RegisterEntry,
+    build_register,
+    consent_reminders_send,
+)
+from consents.rendering import render_markdown
+from consents.services import current_version, version_publish
+from portal.access import get_client_for_staff, permission_or_404
+from portal.audit.actions import Action, spec_for
+from portal.audit.models import AuditEvent
+from portal.audit.service import record_event
+from portal.models import User
+from portal.views.audit_views import _Echo, neutralise
+
+PAGE_SIZE = 50
+CSV_COLUMNS = (
+    "client_id",
+    "client_email",
+    "document_kind",
+    "version_number",
+    "state",
+    "signed_at",
+    "withdrawn_at",
+    "signature_reference",
+    "sha256",
+)
+# Staff actions about a client's consents, shown on the client's consent timeline.
+TIMELINE_ACTIONS = (Action.CONSENT_REMINDED, Action.CONSENT_VIEWED, Action.CONSENT_EXPORTED)
+
+
+# Dashboard ---------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_or_404("manage_invitations")
+def consent_dashboard(request: HttpRequest) -> HttpResponse:
+    """Per document: its current version, and how many active clients signed it, still have
+    to (or must again), or withdrew. A fixed number of queries however many clients."""
+    register = build_register()
+    drafts: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for draft in ConsentVersion.objects.filter(status=VersionStatus.DRAFT).order_by(
+        "created_at"
+    ).values("id", "document_id", "created_at"):
+        drafts.setdefault(draft["document_id"], []).append(draft)
+    rows = [(summary, drafts.get(summary.document.id, [])) for summary in register.summaries()]
+    return render(request, "consents/staff/dashboard.html",
+                  {"rows": rows, "clients": len(register.emails)})
+
+
+# Outstanding list and reminders --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutstandingRow:
+    client_id: uuid.UUID
+    email: str
+    entries: list[RegisterEntry]
+    remindable: bool
+
+
+def _outstanding_rows(register: Register, document: uuid.UUID | None,
+                      state: str) -> list[OutstandingRow]:
+    """The clients with at least one document matching the filters: the chosen document
+    (or every required one), in the chosen state (or never signed / must sign again)."""
+    rows = []
+    for client_id, email in register.emails.items():
+        entries = [
+            entry for entry in register.for_client(client_id)
+            if (entry.document.id == document if document else entry.required)
+            and (entry.state == state if state else entry.state in REMIND_STATES)
+        ]
+        if entries:
+            remindable = any(e.needs_reminder for e in register.for_client(client_id))
+            rows.append(OutstandingRow(client_id, email, entries, remindable))
+    return rows
+
+
+@require_GET
+@permission_or_404("manage_invitations")
+def consent_outstanding(request: HttpRequest) -> HttpResponse:
+    """Active clients with documents to sign, to sign again, or withdrawn, filtered by
+    document and state (ids and codes only in the URL), 50 a page, with reminders."""
+    register = build_register()
+    form = OutstandingFilterForm(request.GET, documents=register.documents)
+    document, state = None, ""
+    if form.is_valid():
+        document, state = form.cleaned_data["document"], form.cleaned_data["state"]
+    rows = _outstanding_rows(register, document, state)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = form.query()
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": bool(query),
+        "filters": query,
+        "filter_query": f"{urlencode(query)}&" if query else "",
+    }
+    return render(request, "consents/staff/outstanding.html", context)
+
+
+def _client_ids(values: list[str]) -> set[uuid.UUID]:
+    ids = set()
+    for value in values:
+        try:
+            ids.add(uuid.UUID(value))
+        except ValueError:
+            continue
+    return ids
+
+
+@require_POST
+@permission_or_404("manage_invitations")
+def consent_remind(request: HttpRequest) -> HttpResponse:
+    """Send a content-free reminder to the chosen clients (a row's own button, or the
+    ticked boxes) who still have a required document to sign; one ``consent.reminded``
+    event each. Anyone else chosen (signed meanwhile, withdrew, inactive, not a client) is
+    skipped quietly, and the message says how many were reminded."""
+    only = request.POST.get("only")
+    chosen = _client_ids([only] if only else request.POST.getlist("client"))
+    if not chosen:
+        messages.error(request, "Choose at least one client to remind.")
+    else:
+        sent = consent_reminders_send(client_ids=chosen, actor=request.user)
+        skipped = len(chosen) - sent
+        text = f"Reminder sent to {sent} client{'s' if sent != 1 else ''}."
+        if skipped:
+            text += f" {skipped} had nothing left to sign and were not reminded."
+        messages.success(request, text)
+    back = OutstandingFilterForm(
+        {"document": request.POST.get("document", ""), "state": request.POST.get("state", "")},
+        documents=list(ConsentDocument.objects.all()),
+    ).query()
+    url = reverse("consent_outstanding")
+    return redirect(f"{url}?{urlencode(back)}" if back else url)
+
+
+# One client's timeline ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    what: str
+    document: str
+    version: int | None
+    by: str
+    reference: str
+
+
+def _timeline(client: User) -> list[TimelineEntry]:
+    """Signatures (signed, signed again, withdrawn) and staff actions about the client's
+    consents, oldest first. Plaintext columns only: typed names are not shown here."""
+    entries: list[TimelineEntry] = []
+    signed_before: set[uuid.UUID] = set()
+    signatures = ConsentSignature.objects.filter(client=client).order_by("signed_at").values(
+        "signed_at", "withdrawn_at", "reference", "version__number",
+        "version__document_id", "version__document__title",
+    )
+    for row in signatures:
+        document_id = row["version__document_id"]
+        again = document_id in signed_before
+        signed_before.add(document_id)
+        common = {"document": row["version__document__title"],
+                  "version": row["version__number"], "by": "The client",
+                  "reference": row["reference"]}
+        entries.append(TimelineEntry(at=row["signed_at"],
+                                     what="Signed again" if again else "Signed", **common))
+        if row["withdrawn_at"] is not None:
+            entries.append(TimelineEntry(at=row["withdrawn_at"], what="Withdrew", **common))
+    events = list(AuditEvent.objects.filter(subject_id=client.pk, action__in=TIMELINE_ACTIONS)
+                  .only("occurred_at", "action", "actor_id", "actor_role"))
+    actor_ids = {event.actor_id for event in events if event.actor_id}
+    names = {pk: name or email for pk, name, email in
+             User.objects.filter(pk__in=actor_ids).values_list("pk", "display_name", "email")}
+    for event in events:
+        entries.append(TimelineEntry(
+            at=event.occurred_at, what=spec_for(event.action).label, document="",
+            version=None, by=names.get(event.actor_id, event.actor_role), reference="",
+        ))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+@require_GET
+@permission_or_404("manage_invitations")
+def consent_client_timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """Every consent event of one client, oldest first, and where they stand now. The client
+    comes through ``get_client_for_staff`` (404 for ids that are not a client's). Nothing is
+    decrypted, so nothing is recorded."""
+    client = get_client_for_staff(request.user, client_id)
+    register = build_register(client_ids=[client.pk])
+    standing = register.for_client(client.pk) if client.pk in register.emails else []
+    context = {"client": client, "entries": _timeline(client), "standing": standing}
+    return render(request, "consents/staff/timeline.html", context)
+
+
+# Register export -------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def _csv_rows(register: Register) -> Iterator[list[str]]:
+    yield list(CSV_COLUMNS)
+    for entry in register.rows():
+        shown = entry.signature or entry.latest
+        values = (
+            entry.client_id,
+            register.emails[entry.client_id],
+            entry.document.kind,
+            entry.signed_version.number if entry.signed_version else "",
+            entry.state,
+            _iso(shown.signed_at) if shown else "",
+            _iso(shown.withdrawn_at) if shown else "",
+            shown.reference if shown else "",
+            shown.sha256 if shown else "",
+        )
+        yield [neutralise(str(value)) for value in values]
+
+
+@require_GET
+@permission_or_404("manage_invitations")
+@reauthentication_required
+def consent_register_csv(request: HttpRequest) -> HttpResponse:
+    """The register as CSV: one row per active client and document, with the signature
+    that row rests on (the active one, or the latest withdrawn one).
+
+    Client emails leave the portal here, so the password (or a second-factor code) is asked
+    for again first, and the export is recorded (``consent.exported``) before the first byte
+    goes out. Cells a spreadsheet would run as formulas are neutralised."""
+    register = build_register()
+    record_event(Action.CONSENT_EXPORTED, actor=request.user, detail={"format": "csv"})
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _csv_rows(register)),
+        content_type="text/csv; charset=utf-8",
+    )
+    filename = f"consent-register-{timezone.localdate().isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# Versions ----------------------------------------------------------------------------------------
+
+
+def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
+    return get_object_or_404(ConsentVersion.objects.select_related("document"), pk=version_id)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("manage_invitations")
+def consent_version_new(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
+    """Start a draft of a new version, prefilled from the current one. A draft is seen by
+    no client until it is published."""
+    document = get_object_or_404(ConsentDocument, pk=document_id)
+    current = current_version(document)
+    initial: dict[str, Any] = {"effective_date": timezone.localdate()}
+    if current is not None:
+        initial |= {"summary": current.summary, "body": current.body}
+    form = VersionForm(request.POST or None, initial=initial,
+                       instance=ConsentVersion(document=document))
+    if request.method == "POST" and form.is_valid():
+        draft = form.save()
+        messages.success(request, "Draft saved. Check the preview before publishing.")
+        return redirect("consent_version_preview", version_id=draft.pk)
+    return render(request, "consents/staff/version_form.html",
+                  {"form": form, "document": document, "current": current, "version": None})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("manage_invitations")
+def consent_version_edit(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+    """Edit a draft. A published version never changes: the admin is sent to its page and
+    told to start a new version instead (nothing is saved)."""
+    version = _version_or_404(version_id)
+    if version.is_published:
+        messages.error(request, "A published version never changes. To change the wording, "
+                                "start a new version.")
+        return redirect("consent_version_preview", version_id=version.pk)
+    form = VersionForm(request.POST or None, instance=version)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Draft saved.")
+        return redirect("consent_version_preview", version_id=version.pk)
+    context = {"form": form, "document": version.document,
+               "current": current_version(version.document), "version": version}
+    return render(request, "consents/staff/version_form.html", context)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    text: str
+    kind: str  # added | removed | hunk | header | context
+
+
+def _diff_source(version: ConsentVersion) -> list[str]:
+    return ["Summary:", *version.summary.splitlines(), "", "Full text:",
+            *version.body.splitlines()]
+
+
+def _diff(base: ConsentVersion | None, version: ConsentVersion) -> list[DiffLine]:
+    """A unified line diff of summary and text against ``base``; the template escapes it."""
+    if base is None:
+        return []
+    lines = difflib.unified_diff(
+        _diff_source(base), _diff_source(version),
+        fromfile=f"Version {base.number} (published)",
+        tofile=f"Version {version.number}" if version.number else "This draft",
+        lineterm="",
+    )
+    diff = []
+    for line in lines:
+        if line.startswith(("+++", "---")):
+            kind = "header"
+        elif line.startswith("@@"):
+            kind = "hunk"
+        elif line.startswith("+"):
+            kind = "added"
+        elif line.startswith("-"):
+            kind = "removed"
+        else:
+            kind = "context"
+        diff.append(DiffLine(line, kind))
+    return diff
+
+
+def _base_for(version: ConsentVersion) -> ConsentVersion | None:
+    """What to compare with: the current published version for a draft, the previous
+    version for a published one."""
+    if not version.is_published:
+        return current_version(version.document)
+    return version.document.versions.filter(
+        status=VersionStatus.PUBLISHED, number=version.number - 1
+    ).first()
+
+
+@require_GET
+@permission_or_404("manage_invitations")
+def consent_version_preview(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+    """A version as the client will read it, and what changed since the version before."""
+    version = _version_or_404(version_id)
+    base = _base_for(version)
+    context = {
+        "version": version,
+        "document": version.document,
+        "base": base,
+        "body_html": render_markdown(version.body),
+        "diff": _diff(base, version),
+    }
+    return render(request, "consents/staff/version_preview.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("manage_invitations")
+@reauthentication_required
+def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+    """Publish a draft: it gets its number and hash and never changes again, and clients
+    see it at once (and must sign again if it is a material change).
+
+    Publishing cannot be undone, so the password (or a second-factor code) is asked for
+    again first; after that the GET shows a confirmation (so the admin lands somewhere
+    sensible when allauth sends them back) and the POST publishes. ``version_publish``
+    records ``document.published``; publishing an already published version changes
+    nothing."""
+    version = _version_or_404(version_id)
+    if request.method == "GET":
+        if version.is_published:
+            raise Http404
+        return render(request, "consents/staff/version_publish.html",
+                      {"version": version, "document": version.document,
+                       "base": current_version(version.document)})
+    published = version_publish(version=version, actor=request.user)
+    messages.success(request, f"{published.document.title}: version {published.number} "
+                              f"is published.")
+    return redirect("consent_dashboard")
