@@ -31,9 +31,9 @@ from consents.models import ConsentSignature, DocumentKind
 from intake.exports.pdf import (
     CORE_ENCODING,
     FAMILY,
+    CopyPDF,
     FontFiles,
-    _Cleaner,
-    _CopyPDF,
+    TextCleaner,
     find_unicode_font,
 )
 from portal.models import PracticeSettings
@@ -267,10 +267,10 @@ _INDENT = 6.0
 
 
 def _new_pdf(*, footer: str, title: str, author: str, fonts: FontFiles | None,
-             compress: bool) -> tuple[_CopyPDF, _Cleaner]:
+             compress: bool) -> tuple[CopyPDF, TextCleaner]:
     """An A4 copy set up as ``intake.exports.pdf.render_pdf`` sets up its own (same fonts,
     footer and text cleaning), with a consent subject."""
-    pdf = _CopyPDF(footer)
+    pdf = CopyPDF(footer)
     pdf.compress = compress
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -292,17 +292,17 @@ def _new_pdf(*, footer: str, title: str, author: str, fonts: FontFiles | None,
     else:
         pdf.core_fonts_encoding = CORE_ENCODING
         pdf.use_font(False, 10)
-    cleaner = _Cleaner(pdf, unicode_font=fonts is not None)
+    cleaner = TextCleaner(pdf, unicode_font=fonts is not None)
     pdf.clean = cleaner
     return pdf, cleaner
 
 
-def _indent(pdf: _CopyPDF, amount: float) -> None:
+def _indent(pdf: CopyPDF, amount: float) -> None:
     pdf.set_left_margin(pdf.l_margin + amount)
     pdf.set_x(pdf.l_margin)
 
 
-def _height(pdf: _CopyPDF, lines: Sequence[Line]) -> float:
+def _height(pdf: CopyPDF, lines: Sequence[Line]) -> float:
     """How tall ``lines`` will be, measured without drawing (to keep the box on one page)."""
     total = 0.0
     for line in lines:
@@ -314,7 +314,7 @@ def _height(pdf: _CopyPDF, lines: Sequence[Line]) -> float:
     return total
 
 
-def _draw(pdf: _CopyPDF, line: Line) -> None:
+def _draw(pdf: CopyPDF, line: Line) -> None:
     bold, size, height, after = _STYLES[line.kind]
     pdf.use_font(bold, size)
     if line.kind == "heading":

@@ -175,7 +175,7 @@ def _has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
 
 
-class _CopyPDF(FPDF):
+class CopyPDF(FPDF):
     """An A4 document with a footer naming the practice, the reference and the page."""
 
     def __init__(self, footer_text: str) -> None:
@@ -219,10 +219,10 @@ class _CopyPDF(FPDF):
                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-class _Cleaner:
+class TextCleaner:
     """Makes text drawable in the chosen font and remembers whether anything was replaced."""
 
-    def __init__(self, pdf: _CopyPDF, unicode_font: bool) -> None:
+    def __init__(self, pdf: CopyPDF, unicode_font: bool) -> None:
         self.replaced = False
         if unicode_font:
             self.drawable = set(pdf.current_font.cmap)
@@ -272,7 +272,7 @@ def render_pdf(
     compress: bool = True,
 ) -> bytes:
     """Lay ``blocks`` out on A4 pages and return the PDF. ``fonts`` None means Helvetica."""
-    pdf = _CopyPDF(footer)
+    pdf = CopyPDF(footer)
     pdf.compress = compress
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(auto=True, margin=20)
@@ -294,7 +294,7 @@ def render_pdf(
     else:
         pdf.core_fonts_encoding = CORE_ENCODING
         pdf.use_font(False, 10)
-    cleaner = _Cleaner(pdf, unicode_font=fonts is not None)
+    cleaner = TextCleaner(pdf, unicode_font=fonts is not None)
     pdf.clean = cleaner
     pdf.add_page()
     for block in blocks:
