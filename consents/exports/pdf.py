@@ -18,7 +18,6 @@ the typed name: the views that serve it audit every download.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,12 +28,11 @@ from fpdf.enums import MethodReturnValue
 
 from consents.models import ConsentSignature, DocumentKind
 from intake.exports.pdf import (
-    CORE_ENCODING,
-    FAMILY,
     CopyPDF,
     FontFiles,
     TextCleaner,
     find_unicode_font,
+    new_copy_pdf,
 )
 from portal.models import PracticeSettings
 
@@ -268,33 +266,8 @@ _INDENT = 6.0
 
 def _new_pdf(*, footer: str, title: str, author: str, fonts: FontFiles | None,
              compress: bool) -> tuple[CopyPDF, TextCleaner]:
-    """An A4 copy set up as ``intake.exports.pdf.render_pdf`` sets up its own (same fonts,
-    footer and text cleaning), with a consent subject."""
-    pdf = CopyPDF(footer)
-    pdf.compress = compress
-    pdf.set_margins(20, 18, 20)
-    pdf.set_auto_page_break(auto=True, margin=20)
-    pdf.set_title(title)
-    pdf.set_author(author)
-    pdf.set_subject("Copy of a signed consent")
-    pdf.set_creator("Intake portal")
-    pdf.set_lang("en")
-    if fonts is not None:
-        pdf.add_font(FAMILY, "", str(fonts.regular))
-        if fonts.bold is not None:
-            pdf.add_font(FAMILY, "B", str(fonts.bold))
-        pdf.family = FAMILY
-        pdf.has_bold = fonts.bold is not None
-        pdf.use_font(False, 10)
-        if importlib.util.find_spec("uharfbuzz") is not None:
-            pdf.set_text_shaping(True)
-            pdf.shaping = True
-    else:
-        pdf.core_fonts_encoding = CORE_ENCODING
-        pdf.use_font(False, 10)
-    cleaner = TextCleaner(pdf, unicode_font=fonts is not None)
-    pdf.clean = cleaner
-    return pdf, cleaner
+    return new_copy_pdf(footer=footer, title=title, author=author,
+                        subject="Copy of a signed consent", fonts=fonts, compress=compress)
 
 
 def _indent(pdf: CopyPDF, amount: float) -> None:

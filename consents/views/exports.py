@@ -22,22 +22,16 @@ from consents.models import ConsentSignature
 from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.service import record_event
+from portal.downloads import attachment
 
 PDF = "application/pdf"
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _pdf_response(request: HttpRequest, signature: ConsentSignature) -> HttpResponse:
     content = signature_pdf(signature)
     record_event(Action.CONSENT_EXPORTED, actor=request.user, subject=signature.client_id,
                  target=signature, detail={"format": "pdf"})
-    return _download(content, PDF, signature_filename(signature, "pdf"))
+    return attachment(content, PDF, signature_filename(signature, "pdf"))
 
 
 @require_GET
@@ -66,5 +60,5 @@ def staff_consent_signature_fhir(request: HttpRequest,
     content = json.dumps(consent_resource(signature), ensure_ascii=False, indent=2)
     record_event(Action.CONSENT_EXPORTED, actor=request.user, subject=signature.client_id,
                  target=signature, detail={"format": "fhir"})
-    return _download(content.encode(), f"{FHIR_JSON}; charset=utf-8",
+    return attachment(content.encode(), f"{FHIR_JSON}; charset=utf-8",
                      signature_filename(signature, "json"))

@@ -8,7 +8,6 @@ register is built from plaintext ids, versions, hashes and times (``consents.reg
 
 from __future__ import annotations
 
-import csv
 import difflib
 import uuid
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from urllib.parse import urlencode
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,8 +40,8 @@ from portal.access import get_client_for_staff, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
+from portal.downloads import neutralise, streamed_csv
 from portal.models import User
-from portal.views.audit_views import _Echo, neutralise
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -262,14 +261,8 @@ def consent_register_csv(request: HttpRequest) -> HttpResponse:
     goes out. Cells a spreadsheet would run as formulas are neutralised."""
     register = build_register()
     record_event(Action.CONSENT_EXPORTED, actor=request.user, detail={"format": "csv"})
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(register)),
-        content_type="text/csv; charset=utf-8",
-    )
-    filename = f"consent-register-{timezone.localdate().isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return streamed_csv(_csv_rows(register),
+                        f"consent-register-{timezone.localdate().isoformat()}.csv")
 
 
 # Versions ----------------------------------------------------------------------------------------

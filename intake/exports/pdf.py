@@ -262,16 +262,13 @@ class TextCleaner:
         )
 
 
-def render_pdf(
-    blocks: Sequence[Block],
-    *,
-    title: str,
-    author: str,
-    footer: str,
-    fonts: FontFiles | None,
+def new_copy_pdf(
+    *, footer: str, title: str, author: str, subject: str, fonts: FontFiles | None,
     compress: bool = True,
-) -> bytes:
-    """Lay ``blocks`` out on A4 pages and return the PDF. ``fonts`` None means Helvetica."""
+) -> tuple[CopyPDF, TextCleaner]:
+    """An A4 copy with the portal's margins, metadata, fonts (DejaVu, or Helvetica when
+    ``fonts`` is None, with text shaping when ``uharfbuzz`` is installed) and a text cleaner
+    that makes every string drawable. Shared by the intake and consent copies."""
     pdf = CopyPDF(footer)
     pdf.compress = compress
     pdf.set_margins(20, 18, 20)
@@ -296,6 +293,22 @@ def render_pdf(
         pdf.use_font(False, 10)
     cleaner = TextCleaner(pdf, unicode_font=fonts is not None)
     pdf.clean = cleaner
+    return pdf, cleaner
+
+
+def render_pdf(
+    blocks: Sequence[Block],
+    *,
+    title: str,
+    author: str,
+    footer: str,
+    fonts: FontFiles | None,
+    compress: bool = True,
+) -> bytes:
+    """Lay ``blocks`` out on A4 pages and return the PDF. ``fonts`` None means Helvetica."""
+    pdf, cleaner = new_copy_pdf(footer=footer, title=title, author=author,
+                                subject="Copy of a submitted intake questionnaire",
+                                fonts=fonts, compress=compress)
     pdf.add_page()
     for block in blocks:
         style, size, height, after = _STYLES[block.kind]

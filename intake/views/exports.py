@@ -23,6 +23,7 @@ from intake.models import Intake
 from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.service import record_event
+from portal.downloads import attachment
 
 PDF = "application/pdf"
 
@@ -34,18 +35,11 @@ def _submitted(intake: Intake) -> Intake:
     return intake
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _pdf_response(request: HttpRequest, intake: Intake) -> HttpResponse:
     content = intake_pdf(intake)
     record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
                  target=intake, detail={"format": "pdf"})
-    return _download(content, PDF, f"intake-{short_reference(intake)}.pdf")
+    return attachment(content, PDF, f"intake-{short_reference(intake)}.pdf")
 
 
 @require_GET
@@ -75,7 +69,7 @@ def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpRespons
     content = json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2)
     record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
                  target=intake, detail={"format": "fhir"})
-    return _download(
+    return attachment(
         content.encode(), f"{FHIR_JSON}; charset=utf-8",
         f"intake-{short_reference(intake)}-questionnaire-response.json",
     )

@@ -6,7 +6,6 @@ events about their own clients, whatever the filters ask for.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC
@@ -16,7 +15,7 @@ from urllib.parse import urlencode
 from allauth.account.decorators import reauthentication_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -27,6 +26,7 @@ from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import events_visible_to, filter_events, with_staff_names
 from portal.audit.service import record_event
+from portal.downloads import neutralise, streamed_csv
 from portal.models import User
 
 PAGE_SIZE = 50
@@ -48,8 +48,6 @@ CSV_COLUMNS = (
     "detail",
     "mac",
 )
-# A spreadsheet runs a cell that starts with one of these as a formula.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filtered_events(
@@ -94,19 +92,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     only ids, action codes and dates."""
     form, events, filtered = _filtered_events(request)
     return _render_log(request, form, events, filtered)
-
-
-def neutralise(value: str) -> str:
-    """Stop a spreadsheet from running a cell as a formula: prefix a quote to any cell
-    starting with ``= + - @``, a tab or a carriage return (user agents are attacker-typed)."""
-    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
-
-
-class _Echo:
-    """A file-like object whose write() hands the line back, for csv.writer streaming."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _cell(value: Any) -> str:
@@ -185,11 +170,5 @@ def audit_export(request: HttpRequest) -> HttpResponse:
         actor=request.user,
         detail={"rows": totals["rows"], "filtered": filtered},
     )
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in _csv_rows(events, totals["last_seq"])),
-        content_type="text/csv; charset=utf-8",
-    )
-    filename = f"audit-{timezone.localdate().isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return streamed_csv(_csv_rows(events, totals["last_seq"]),
+                        f"audit-{timezone.localdate().isoformat()}.csv")
