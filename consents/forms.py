@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django import forms
 
+from consents.authorizations import AuthorizationDetails
+
 
 class SignForm(forms.Form):
     """Sign one version: the typed name, the (unticked) agreement, and optionally who is
@@ -36,3 +38,39 @@ class SignForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea)
+
+
+class AuthorizationForm(SignForm):
+    """An authorization to release information: the signing fields plus what it allows.
+    Lengths and required elements are checked by ``consents.authorizations`` (one place for
+    the law's list); this form only parses the date and the one-time submission id."""
+
+    information = forms.CharField(required=False, widget=forms.Textarea)
+    includes_substance_use = forms.BooleanField(required=False)
+    substance_use_information = forms.CharField(required=False, widget=forms.Textarea)
+    discloser = forms.CharField(required=False)
+    recipient = forms.CharField(required=False, widget=forms.Textarea)
+    purpose = forms.CharField(required=False, widget=forms.Textarea)
+    expires_on = forms.DateField(
+        required=False, input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Please give the date as year-month-day, for example "
+                                   "2027-06-30."},
+    )
+    expiry_event = forms.CharField(required=False)
+    submission = forms.UUIDField(
+        error_messages={"required": "This form has expired. Please fill it in again.",
+                        "invalid": "This form has expired. Please fill it in again."},
+    )
+
+    def details(self) -> AuthorizationDetails:
+        data = self.cleaned_data
+        return AuthorizationDetails(
+            information=data.get("information", ""),
+            discloser=data.get("discloser", ""),
+            recipient=data.get("recipient", ""),
+            purpose=data.get("purpose", ""),
+            expires_on=data.get("expires_on"),
+            expiry_event=data.get("expiry_event", ""),
+            includes_substance_use=bool(data.get("includes_substance_use")),
+            substance_use_information=data.get("substance_use_information", ""),
+        )

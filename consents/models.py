@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -147,6 +148,10 @@ class ConsentSignature(EncryptedModel):
     user_agent = EncryptedTextField(max_length=256, null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawal_reason = EncryptedTextField(max_length=1000, null=True, blank=True)
+    expires_on = models.DateField(
+        null=True, blank=True,
+        help_text="The last day the agreement holds (authorizations); none: until withdrawn.",
+    )
 
     def __str__(self) -> str:
         return f"signature {self.reference}"
@@ -157,3 +162,52 @@ class ConsentSignature(EncryptedModel):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+    def is_expired(self, today: date | None = None) -> bool:
+        """Past its last day (practice-local date); a signature without one never expires."""
+        return self.expires_on is not None and self.expires_on < (today or timezone.localdate())
+
+
+class ReleaseAuthorization(EncryptedModel):
+    """What a signed authorization to release information allows: which information, who
+    may disclose it, to whom, why, and until when (HIPAA 45 CFR 164.508(c); 42 CFR 2.31 when
+    it includes substance use disorder records). Belongs to exactly one signature, which
+    carries the signer's typed name, the time and the version (with its hash); the last day
+    is the signature's ``expires_on``, so the register can tell expiry without decrypting.
+
+    Everything the client wrote is encrypted under their data key. The required statements
+    they were shown are kept word for word, in plaintext, as evidence.
+    """
+
+    encryption_owner_field = "client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="release_authorizations")
+    signature = models.OneToOneField(ConsentSignature, on_delete=models.CASCADE,
+                                     related_name="authorization")
+    submission = models.UUIDField(
+        help_text="The form's one-time id: submitting the same form twice signs once.",
+    )
+    information = EncryptedTextField(max_length=2000)
+    includes_substance_use = models.BooleanField(default=False)
+    substance_use_information = EncryptedTextField(max_length=2000, null=True, blank=True)
+    discloser = EncryptedTextField(max_length=500)
+    recipient = EncryptedTextField(max_length=1000)
+    purpose = EncryptedTextField(max_length=1000)
+    expiry_event = EncryptedTextField(max_length=500, null=True, blank=True)
+    required_statements = models.TextField(
+        help_text="The statements shown above the signature, word for word.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "submission"],
+                                    name="release_authorization_submitted_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"authorization {self.signature_id}"
+
+    def __repr__(self) -> str:
+        return f"<ReleaseAuthorization {self.id}>"

@@ -24,6 +24,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from consents.models import (
     ConsentDocument,
@@ -39,19 +40,21 @@ from portal.roles import Role
 
 # The states a client can be in with one document (the words ``consent_statuses`` uses).
 SIGNED, UPDATED, RESIGN = "signed", "updated", "resign"
-OUTSTANDING, WITHDRAWN, UNAVAILABLE = "outstanding", "withdrawn", "unavailable"
+OUTSTANDING, WITHDRAWN, EXPIRED = "outstanding", "withdrawn", "expired"
+UNAVAILABLE = "unavailable"
 STATE_LABELS = {
     SIGNED: "Signed",
     UPDATED: "Signed (since updated without a material change)",
     RESIGN: "Must sign again (material change)",
     OUTSTANDING: "Never signed",
     WITHDRAWN: "Withdrawn",
+    EXPIRED: "Expired",
     UNAVAILABLE: "No published version",
 }
-# What the admin chases: never signed, or must sign again. A withdrawal is the client's
-# own decision and is listed, but never answered with an automatic reminder.
-REMIND_STATES = frozenset({OUTSTANDING, RESIGN})
-ATTENTION_STATES = (OUTSTANDING, RESIGN, WITHDRAWN)
+# What the admin chases: never signed, must sign again, or past its end date. A withdrawal
+# is the client's own decision and is listed, but never answered with an automatic reminder.
+REMIND_STATES = frozenset({OUTSTANDING, RESIGN, EXPIRED})
+ATTENTION_STATES = (OUTSTANDING, RESIGN, EXPIRED, WITHDRAWN)
 
 
 @dataclass(frozen=True)
@@ -78,30 +81,42 @@ class SignatureFacts:
     withdrawn_at: datetime | None
     reference: str
     sha256: str
+    expires_on: date | None = None
 
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
 
+    def in_force(self, today: date) -> bool:
+        """Not withdrawn, and not past its last day."""
+        return self.withdrawn_at is None and (self.expires_on is None or self.expires_on >= today)
+
 
 def consent_state(
-    published: Sequence[VersionFacts], signatures: Sequence[SignatureFacts]
+    published: Sequence[VersionFacts],
+    signatures: Sequence[SignatureFacts],
+    today: date | None = None,
 ) -> tuple[str, SignatureFacts | None]:
-    """Where one client stands with one document, and their latest active signature.
+    """Where one client stands with one document, and their latest signature in force.
 
     ``published`` are the document's published versions (any order), ``signatures`` the
-    client's signatures of that document (any order). The current version is the highest
-    number. The client has signed it ("signed"); or signed an earlier version and every
-    version published since is a non-material change ("updated", nothing to do); or some
-    later version is a material change ("resign"); or never signed ("outstanding"); or
-    withdrew every signature they gave ("withdrawn"). No published version: "unavailable".
+    client's signatures of that document (any order), ``today`` the practice-local date
+    (default: now). The current version is the highest number. The client has signed it
+    ("signed"); or signed an earlier version and every version published since is a
+    non-material change ("updated", nothing to do); or some later version is a material
+    change ("resign"); or never signed ("outstanding"); or every signature not withdrawn is
+    past its last day ("expired", an authorization's end date needs no job to take effect);
+    or withdrew every signature they gave ("withdrawn"). No published version: "unavailable".
     """
     if not published:
         return UNAVAILABLE, None
+    today = today or timezone.localdate()
     current = max(published, key=lambda version: version.number)
-    active = max((s for s in signatures if s.is_active), key=lambda s: s.signed_at,
+    active = max((s for s in signatures if s.in_force(today)), key=lambda s: s.signed_at,
                  default=None)
     if active is None:
+        if any(s.is_active for s in signatures):
+            return EXPIRED, None
         return (WITHDRAWN if signatures else OUTSTANDING), None
     if active.version_id == current.id:
         return SIGNED, active
@@ -134,7 +149,8 @@ class RegisterEntry:
 
     @property
     def needs_reminder(self) -> bool:
-        """A required document never signed, or to sign again after a material change."""
+        """A required document never signed, to sign again after a material change, or
+        past its end date."""
         return self.required and self.state in REMIND_STATES
 
 
@@ -145,6 +161,7 @@ class DocumentSummary:
     signed: int  # the current version, or an earlier one with only non-material changes
     outstanding: int  # never signed, or must sign again
     withdrawn: int
+    expired: int
     clients: int
 
 
@@ -172,6 +189,7 @@ class Register:
                 signed=sum(state in (SIGNED, UPDATED) for state in states),
                 outstanding=sum(state in (OUTSTANDING, RESIGN) for state in states),
                 withdrawn=states.count(WITHDRAWN),
+                expired=states.count(EXPIRED),
                 clients=len(states),
             ))
         return summaries
@@ -206,7 +224,8 @@ def signature_facts(
     """The signatures as values, by (client, document) (one query; nothing decrypted)."""
     grouped: dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]] = defaultdict(list)
     for row in signatures.values(
-        "id", "client_id", "version_id", "signed_at", "withdrawn_at", "reference", "sha256"
+        "id", "client_id", "version_id", "signed_at", "withdrawn_at", "reference", "sha256",
+        "expires_on",
     ):
         signature = SignatureFacts(**row)
         document_id = versions[signature.version_id].document_id
@@ -233,11 +252,12 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
                  for d in documents},
         emails=emails,
     )
+    today = timezone.localdate()
     for document in documents:
         published = published_by_document[document.id]
         for client_id in emails:
             theirs = signatures.get((client_id, document.id), [])
-            state, active = consent_state(published, theirs)
+            state, active = consent_state(published, theirs, today)
             latest = max(theirs, key=lambda s: s.signed_at, default=None)
             shown = active or latest
             register.entries[(client_id, document.id)] = RegisterEntry(

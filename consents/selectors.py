@@ -12,6 +12,8 @@ from consents.models import (
     ConsentDocument,
     ConsentSignature,
     ConsentVersion,
+    DocumentKind,
+    ReleaseAuthorization,
     Requirement,
     VersionStatus,
 )
@@ -32,6 +34,7 @@ class ConsentRow:
 
     status: ConsentStatus
     withdrawn: ConsentSignature | None
+    authorizations: tuple[ConsentSignature, ...] = ()  # only for authorizations to release
 
     @property
     def document(self) -> ConsentDocument:
@@ -56,11 +59,27 @@ def consent_rows(client: User) -> list[ConsentRow]:
         .select_related("version").order_by("withdrawn_at")
     ):
         withdrawn[signature.version.document_id] = signature  # the latest one wins
+    authorizations = tuple(own_authorizations(client))
     return [
-        ConsentRow(status, withdrawn.get(status.document.pk) if status.state == "withdrawn"
-                   else None)
+        ConsentRow(
+            status,
+            withdrawn.get(status.document.pk) if status.state == "withdrawn" else None,
+            authorizations if status.document.kind == DocumentKind.RELEASE_AUTHORIZATION
+            else (),
+        )
         for status in statuses
     ]
+
+
+def own_authorizations(client: User) -> list[ConsentSignature]:
+    """The client's own authorizations to release information, newest first, each with its
+    details (decrypted when read: they are the client's own)."""
+    return list(
+        ConsentSignature.objects.filter(
+            client=client, version__document__kind=DocumentKind.RELEASE_AUTHORIZATION,
+            authorization__isnull=False,
+        ).select_related("authorization", "version").order_by("-signed_at")
+    )
 
 
 def outstanding(client: User) -> list[ConsentStatus]:
@@ -108,3 +127,9 @@ def get_own_signature(client: User, signature_id: uuid.UUID) -> ConsentSignature
         )
     except ConsentSignature.DoesNotExist:
         raise Http404 from None
+
+
+def authorization_of(signature: ConsentSignature) -> ReleaseAuthorization | None:
+    """The details of a signature that is an authorization to release information (None
+    for any other signature). The caller has already checked who may see the signature."""
+    return ReleaseAuthorization.objects.filter(signature=signature).first()

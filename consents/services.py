@@ -11,6 +11,7 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from consents.models import (
     ConsentDocument,
     ConsentSignature,
     ConsentVersion,
+    DocumentKind,
     Requirement,
     VersionStatus,
 )
@@ -118,8 +120,17 @@ def _check_name(client: User, typed_name: str) -> str:
     return typed
 
 
-@transaction.atomic
-def consent_sign(
+@dataclass(frozen=True)
+class CheckedSigning:
+    """A signing request that passed every check: the version and the tidied names."""
+
+    version: ConsentVersion
+    typed_name: str
+    representative_name: str
+    representative_authority: str
+
+
+def check_signing(
     *,
     client: User,
     version_id: Any,
@@ -128,13 +139,11 @@ def consent_sign(
     agreed: bool,
     representative_name: str = "",
     representative_authority: str = "",
-) -> ConsentSignature:
-    """Record the client's agreement to a published version, as the document stood when
-    they read it (``expected_sha256``). Refuses, in plain words: a version that changed or
-    was superseded meanwhile, a missing tick, a name that does not match their record, a
-    representative without their authority. Signing the same version again returns the
-    active signature. The typed name, representative details, IP address and user agent are
-    stored encrypted; the statement, hash and time in plaintext as evidence."""
+) -> CheckedSigning:
+    """Check a signature can be taken, as the document stood when the client read it
+    (``expected_sha256``), refusing in plain words: a version that changed or was
+    superseded meanwhile (``VersionChanged``), a missing tick, a name that does not match
+    their record, a representative without their authority (``SigningError``)."""
     version = ConsentVersion.objects.select_related("document").get(pk=version_id)
     current = current_version(version.document)
     if current is None or current.pk != version.pk or version.sha256 != expected_sha256:
@@ -152,26 +161,66 @@ def consent_sign(
             "Please say what gives you the authority to sign for this person (for example, "
             "parent or legal guardian)."
         )
-    existing = ConsentSignature.objects.filter(
-        client=client, version=version, withdrawn_at__isnull=True
-    ).first()
-    if existing is not None:
-        return existing
+    return CheckedSigning(version, name, representative_name, representative_authority)
+
+
+def store_signature(
+    *, client: User, checked: CheckedSigning, expires_on: date | None = None
+) -> ConsentSignature:
+    """Write the signature of a checked request, with the request's IP address and user
+    agent, all encrypted under the client's key, and audit it (``consent.signed``). The
+    caller holds the transaction."""
     origin = current_origin()
     signature = ConsentSignature.objects.create(
         client=client,
-        version=version,
-        sha256=version.sha256,
+        version=checked.version,
+        sha256=checked.version.sha256,
         statement=AGREEMENT_STATEMENT,
-        typed_name=name,
-        representative_name=representative_name or None,
-        representative_authority=representative_authority or None,
+        typed_name=checked.typed_name,
+        representative_name=checked.representative_name or None,
+        representative_authority=checked.representative_authority or None,
         ip_address=origin.ip_address,
         user_agent=origin.user_agent or None,
+        expires_on=expires_on,
     )
     record_event(Action.CONSENT_SIGNED, actor=client, subject=client, target=signature,
-                 detail={"version": str(version.number)})
+                 detail={"version": str(checked.version.number)})
     return signature
+
+
+@transaction.atomic
+def consent_sign(
+    *,
+    client: User,
+    version_id: Any,
+    expected_sha256: str,
+    typed_name: str,
+    agreed: bool,
+    representative_name: str = "",
+    representative_authority: str = "",
+) -> ConsentSignature:
+    """Record the client's agreement to a published version, as the document stood when
+    they read it (``expected_sha256``), after ``check_signing``. Signing the same version
+    again returns the active signature. The typed name, representative details, IP address
+    and user agent are stored encrypted; the statement, hash and time in plaintext as
+    evidence. An authorization to release information is refused here: it is only valid
+    with its details (``consents.authorizations.authorization_sign``)."""
+    checked = check_signing(
+        client=client, version_id=version_id, expected_sha256=expected_sha256,
+        typed_name=typed_name, agreed=agreed, representative_name=representative_name,
+        representative_authority=representative_authority,
+    )
+    if checked.version.document.kind == DocumentKind.RELEASE_AUTHORIZATION:
+        raise SigningError(
+            "An authorization to release information needs its details (what, to whom, "
+            "why and until when). Please fill in the authorization form."
+        )
+    existing = ConsentSignature.objects.filter(
+        client=client, version=checked.version, withdrawn_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    return store_signature(client=client, checked=checked)
 
 
 @transaction.atomic
@@ -199,13 +248,14 @@ class ConsentStatus:
     document: ConsentDocument
     current: ConsentVersion | None
     signature: ConsentSignature | None  # the client's latest active signature, if any
-    state: str  # signed | updated | resign | outstanding | withdrawn | unavailable
+    state: str  # signed | updated | resign | outstanding | expired | withdrawn | unavailable
 
     @property
     def blocks(self) -> bool:
-        """Must be signed before going on (required, and not signed or materially changed)."""
+        """Must be signed before going on (required, and not signed, materially changed,
+        expired or withdrawn)."""
         return (self.document.requirement != Requirement.OPTIONAL
-                and self.state in ("outstanding", "resign", "withdrawn"))
+                and self.state in ("outstanding", "resign", "expired", "withdrawn"))
 
 
 def consent_statuses(client: User) -> list[ConsentStatus]:
@@ -218,8 +268,10 @@ def consent_statuses(client: User) -> list[ConsentStatus]:
     published = published_versions()
     versions = {v.id: v for listed in published.values() for v in listed}
     facts = signature_facts(ConsentSignature.objects.filter(client=client), versions)
+    today = timezone.localdate()
     states = {
-        document.id: consent_state(published[document.id], facts.get((client.pk, document.id), []))
+        document.id: consent_state(published[document.id],
+                                   facts.get((client.pk, document.id), []), today)
         for document in documents
     }
     current_ids = [max(published[d.id], key=lambda v: v.number).id

@@ -3,8 +3,10 @@
 A plain ``dict`` ready for ``json.dumps``; the tests validate it with the ``fhir.resources``
 R4B model (R4B keeps R4's Consent unchanged). Mapping:
 
-* ``status``: ``active``, or ``inactive`` once withdrawn; ``provision.period`` runs from the
-  signature to the withdrawal (``end`` only when withdrawn);
+* ``status``: ``active``, or ``inactive`` once withdrawn or past its last day;
+  ``provision.period`` runs from the signature to the withdrawal or, for an authorization
+  with an end date, to that date (``end`` only when there is one). An authorization's
+  details (what, to whom, why) are personal data and stay in the PDF copy;
 * ``scope`` (http://terminology.hl7.org/CodeSystem/consentscope): ``treatment`` for the
   documents about care itself (treatment, telehealth, fees), ``patient-privacy`` for those
   about information (privacy notice, release authorization, communication, electronic
@@ -67,6 +69,9 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
     period: dict[str, str] = {"start": signature.signed_at.astimezone(UTC).isoformat()}
     if signature.withdrawn_at is not None:
         period["end"] = signature.withdrawn_at.astimezone(UTC).isoformat()
+    elif signature.expires_on is not None:
+        period["end"] = signature.expires_on.isoformat()
+    in_force = signature.withdrawn_at is None and not signature.is_expired()
     canonical = canonical_reference(version)
     return {
         "resourceType": "Consent",
@@ -75,7 +80,7 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
             {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{signature.id}"},
             {"system": REFERENCE_SYSTEM, "value": signature.reference},
         ],
-        "status": "active" if signature.withdrawn_at is None else "inactive",
+        "status": "active" if in_force else "inactive",
         "scope": {"coding": [{"system": SCOPE_SYSTEM, "code": scope,
                               "display": _SCOPES[scope]}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0",

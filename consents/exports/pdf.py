@@ -21,12 +21,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.utils import timezone
 from fpdf.enums import MethodReturnValue
 
-from consents.models import ConsentSignature, DocumentKind
+from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization
 from intake.exports.pdf import (
     CopyPDF,
     FontFiles,
@@ -52,7 +52,7 @@ class Line:
     """One paragraph of the copy: how it looks (``kind``) and its text."""
 
     kind: str  # title, subtitle, meta, notice, summary, heading, paragraph, bullet, quote,
-    #            box_title, box, box_label, box_mono, withdrawn, note
+    #            label, box_title, box, box_label, box_mono, withdrawn, note
     text: str
     level: int = 0  # nesting of bullets
 
@@ -217,6 +217,9 @@ def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Lin
         Line("heading", "Full text"),
         *markdown_lines(version.body),
     ]
+    authorization = ReleaseAuthorization.objects.filter(signature=signature).first()
+    if authorization is not None:
+        lines += authorization_lines(signature, authorization)
     box = [Line("box_title", "Signature record"),
            Line("box", f"Signed by {signature.typed_name}")]
     if signature.representative_name:
@@ -236,7 +239,42 @@ def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Lin
     if signature.withdrawn_at is not None:
         box.append(Line("withdrawn", f"Withdrawn on {_moment(signature.withdrawn_at)}. "
                                      "This consent no longer applies from that time."))
+    elif signature.is_expired():
+        box.append(Line("withdrawn", f"Expired: it applied until the end of "
+                                     f"{_day(signature.expires_on)}."))
     return lines + box + [Line("note", HASH_NOTE)]
+
+
+def _day(value: date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def authorization_lines(
+    signature: ConsentSignature, authorization: ReleaseAuthorization
+) -> list[Line]:
+    """What an authorization to release information allows, as filled in, and the
+    statements shown above the signature (decrypts the details)."""
+    ends = " or ".join(part for part in (
+        _day(signature.expires_on), authorization.expiry_event or "") if part)
+    if signature.expires_on and authorization.expiry_event:
+        ends += " (whichever comes first)"
+    pairs = [("What may be shared", authorization.information)]
+    if authorization.includes_substance_use:
+        pairs.append(("Substance use disorder records (42 CFR Part 2)",
+                      authorization.substance_use_information or ""))
+    pairs += [
+        ("Who may share it", authorization.discloser),
+        ("Who may receive it", authorization.recipient),
+        ("Purpose", authorization.purpose),
+        ("Ends", ends),
+    ]
+    lines = [Line("heading", "What this authorization allows")]
+    for label, value in pairs:
+        lines += [Line("label", label), Line("paragraph", value)]
+    lines.append(Line("heading", "Statements shown above the signature"))
+    lines += [Line("bullet", f"{BULLET} {text}")
+              for text in authorization.required_statements.split("\n\n") if text]
+    return lines
 
 
 # --- Rendering ----------------------------------------------------------------------------
@@ -253,6 +291,7 @@ _STYLES: dict[str, tuple[bool, float, float, float]] = {
     "bullet": (False, 10, 5, 1.5),
     "quote": (False, 10, 5, 2.5),
     "box_title": (True, 12, 6, 2),
+    "label": (True, 9, 4.5, 0.5),
     "box_label": (True, 9, 4.5, 0),
     "box": (False, 10, 5, 1.5),
     "box_mono": (False, 8.5, 4.5, 1.5),

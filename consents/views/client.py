@@ -18,9 +18,16 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consents.forms import SignForm, WithdrawForm
-from consents.models import ConsentSignature, ConsentVersion, Requirement, VersionStatus
+from consents.models import (
+    ConsentSignature,
+    ConsentVersion,
+    DocumentKind,
+    Requirement,
+    VersionStatus,
+)
 from consents.rendering import render_markdown
 from consents.selectors import (
+    authorization_of,
     consent_rows,
     get_own_signature,
     signable_version_or_404,
@@ -33,11 +40,13 @@ from consents.services import (
     consent_withdraw,
     current_version,
 )
+from consents.views.authorize import authorization_form_view, authorization_submit_view
 from portal.access import permission_or_404
 
 SIGNED_MESSAGE = "Thank you. Your signature is saved. You can download a copy below."
 WITHDRAWN_MESSAGE = "You have withdrawn your consent. You can sign again at any time."
 ALREADY_WITHDRAWN_MESSAGE = "You had already withdrawn this consent. Nothing has changed."
+REVOKED_MESSAGE = "You have revoked this authorization. Nothing more will be shared under it."
 
 WITHDRAW_EFFECTS = {
     Requirement.BEFORE_INTAKE: (
@@ -51,6 +60,10 @@ WITHDRAW_EFFECTS = {
     ),
     Requirement.OPTIONAL: "This document is optional, so nothing else about your care changes.",
 }
+REVOKE_EFFECT = (
+    "The practice will stop sharing your information under this authorization from now. "
+    "Information already shared while it was in force cannot be taken back."
+)
 
 
 # --- Helpers ----------------------------------------------------------------------------
@@ -110,6 +123,8 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
     """
     if request.method == "GET":
         version = signable_version_or_404(version_id)
+        if version.document.kind == DocumentKind.RELEASE_AUTHORIZATION:
+            return authorization_form_view(request, version)
         return _render_sign(request, version, SignForm())
 
     try:
@@ -119,6 +134,8 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
         )
     except ConsentVersion.DoesNotExist:
         raise Http404 from None
+    if version.document.kind == DocumentKind.RELEASE_AUTHORIZATION:
+        return authorization_submit_view(request, version)
     form = SignForm(data=request.POST)
     if not form.is_valid():
         return _render_sign(request, version, form, error="Please check the form below.",
@@ -156,6 +173,7 @@ def consent_signed(request: HttpRequest, signature_id: uuid.UUID) -> HttpRespons
         "signature": signature,
         "version": signature.version,
         "document": signature.version.document,
+        "authorization": authorization_of(signature),
     })
 
 
@@ -167,6 +185,8 @@ def consent_withdraw_view(request: HttpRequest, signature_id: uuid.UUID) -> Http
     confirmation and says what withdrawing means for this document; POST withdraws, with
     an optional reason, and goes back to "My consents"."""
     signature: ConsentSignature = get_own_signature(request.user, signature_id)
+    document = signature.version.document
+    revoke = document.kind == DocumentKind.RELEASE_AUTHORIZATION
     form = WithdrawForm(data=request.POST) if request.method == "POST" else WithdrawForm()
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -177,16 +197,17 @@ def consent_withdraw_view(request: HttpRequest, signature_id: uuid.UUID) -> Http
         except SigningError as refused:
             error = str(refused)
         else:
-            messages.success(request,
-                             ALREADY_WITHDRAWN_MESSAGE if already else WITHDRAWN_MESSAGE)
+            done = REVOKED_MESSAGE if revoke else WITHDRAWN_MESSAGE
+            messages.success(request, ALREADY_WITHDRAWN_MESSAGE if already else done)
             return redirect("consent_list")
     elif request.method == "POST":
         error = "Please keep the reason to 1,000 characters."
-    document = signature.version.document
     return render(request, "consents/client/withdraw.html", {
         "signature": signature,
         "document": document,
-        "effect": WITHDRAW_EFFECTS.get(document.requirement, ""),
+        "revoke": revoke,
+        "authorization": authorization_of(signature) if revoke else None,
+        "effect": REVOKE_EFFECT if revoke else WITHDRAW_EFFECTS.get(document.requirement, ""),
         "form": form,
         "error": error,
     }, status=400 if error else 200)

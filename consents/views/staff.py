@@ -12,7 +12,7 @@ import difflib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +26,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from consents.forms_staff import OutstandingFilterForm, VersionForm
-from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, VersionStatus
+from consents.models import (
+    ConsentDocument,
+    ConsentSignature,
+    ConsentVersion,
+    DocumentKind,
+    VersionStatus,
+)
 from consents.register import (
     REMIND_STATES,
     Register,
@@ -52,6 +58,7 @@ CSV_COLUMNS = (
     "state",
     "signed_at",
     "withdrawn_at",
+    "expires_on",
     "signature_reference",
     "sha256",
 )
@@ -184,9 +191,10 @@ def _timeline(client: User) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     signed_before: set[uuid.UUID] = set()
     signatures = ConsentSignature.objects.filter(client=client).order_by("signed_at").values(
-        "signed_at", "withdrawn_at", "reference", "version__number",
-        "version__document_id", "version__document__title",
+        "signed_at", "withdrawn_at", "reference", "version__number", "expires_on",
+        "version__document_id", "version__document__title", "version__document__kind",
     )
+    today = timezone.localdate()
     for row in signatures:
         document_id = row["version__document_id"]
         again = document_id in signed_before
@@ -196,8 +204,15 @@ def _timeline(client: User) -> list[TimelineEntry]:
                   "reference": row["reference"]}
         entries.append(TimelineEntry(at=row["signed_at"],
                                      what="Signed again" if again else "Signed", **common))
+        authorization = row["version__document__kind"] == DocumentKind.RELEASE_AUTHORIZATION
         if row["withdrawn_at"] is not None:
-            entries.append(TimelineEntry(at=row["withdrawn_at"], what="Withdrew", **common))
+            entries.append(TimelineEntry(at=row["withdrawn_at"],
+                                         what="Revoked" if authorization else "Withdrew",
+                                         **common))
+        elif row["expires_on"] is not None and row["expires_on"] < today:
+            ended = datetime.combine(row["expires_on"] + timedelta(days=1), time.min,
+                                     tzinfo=timezone.get_current_timezone())
+            entries.append(TimelineEntry(at=ended, what="Expired", **common))
     events = list(AuditEvent.objects.filter(subject_id=client.pk, action__in=TIMELINE_ACTIONS)
                   .only("occurred_at", "action", "actor_id", "actor_role"))
     actor_ids = {event.actor_id for event in events if event.actor_id}
@@ -243,6 +258,7 @@ def _csv_rows(register: Register) -> Iterator[list[str]]:
             entry.state,
             _iso(shown.signed_at) if shown else "",
             _iso(shown.withdrawn_at) if shown else "",
+            shown.expires_on.isoformat() if shown and shown.expires_on else "",
             shown.reference if shown else "",
             shown.sha256 if shown else "",
         )
