@@ -311,3 +311,24 @@ def test_another_client_cannot_see_or_revoke_an_authorization(
     assert RECIPIENT not in client.get(reverse("consent_list")).content.decode()
     signature.refresh_from_db()
     assert signature.is_active
+
+
+def test_the_admin_sees_expiry_on_the_timeline_and_downloads_the_copy_which_is_recorded(
+    as_admin: Client, authorization_version: ConsentVersion, client_user: User
+) -> None:
+    signature = _authorize(client_user, authorization_version,
+                           expires_on=timezone.localdate() + timedelta(days=5))
+    ConsentSignature.objects.filter(pk=signature.pk).update(
+        expires_on=timezone.localdate() - timedelta(days=2))
+    timeline = as_admin.get(reverse("consent_client_timeline", args=[client_user.pk]))
+    page = re.sub(r"\s+", " ", timeline.content.decode())
+    assert "Authorization to release information: Expired" in page
+    assert re.search(r'<th scope="row" class="fw-normal">Expired</th>', page)
+    pdf_url = reverse("staff_consent_signature_pdf", args=[signature.id])
+    assert pdf_url in page
+    download = as_admin.get(pdf_url)
+    assert download.status_code == HTTPStatus.OK
+    assert b"".join(download.streaming_content if download.streaming else [download.content]
+                    ).startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action=Action.CONSENT_EXPORTED,
+                                     subject_id=client_user.pk).count() == 1

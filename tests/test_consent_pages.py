@@ -19,6 +19,7 @@ from consents.services import AGREEMENT_STATEMENT, consent_sign, current_version
 from intake.models import Intake
 from portal.models import ClientProfile, User
 from tests.conftest import sign_in
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +307,44 @@ def test_a_small_change_needs_no_action(as_client: Client, documents: None) -> N
     _publish_new("treatment", "A typo fixed.\n")
     row = _row(as_client.get(reverse("consent_list")).content.decode(), "treatment")
     assert "Updated since you signed — no action needed" in row
+
+
+def test_a_material_change_is_shown_at_the_next_sign_in_and_closes_the_intake_until_signed(
+    client: Client, client_user: User, documents: None
+) -> None:
+    sign_in(client, client_user)
+    for kind in BEFORE_INTAKE:
+        _post_sign(client, _version(kind))
+    client.post(reverse("intake_home"))
+    intake = Intake.objects.get(client=client_user)
+    section = reverse("intake_section", args=[intake.id, "about_you"])
+    assert client.get(section).status_code == HTTPStatus.OK
+    client.post(reverse("account_logout"))
+
+    newer = _publish_new("treatment", "Changed a lot.\n", material=True)
+    response = client.post(reverse("account_login"),
+                           {"login": client_user.email, "password": PASSWORD}, follow=True)
+    landing = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("client_home")
+    assert reverse("consent_sign", args=[newer.id]) in landing
+    assert "please sign the new version" in landing
+    assert client.get(section).url == reverse("consent_list")
+    assert client.get(reverse("intake_home")).url == reverse("consent_list")
+
+    assert _post_sign(client, newer).status_code == HTTPStatus.FOUND
+    assert client.get(section).status_code == HTTPStatus.OK
+    assert Intake.objects.filter(pk=intake.pk).exists()
+
+
+def test_a_non_material_change_never_blocks_and_is_shown_as_updated(
+    as_client: Client, client_user: User, documents: None
+) -> None:
+    for kind in BEFORE_INTAKE:
+        _post_sign(as_client, _version(kind))
+    newer = _publish_new("treatment", "A typo fixed.\n", material=False)
+    assert as_client.get(reverse("intake_home")).status_code == HTTPStatus.OK
+    home = as_client.get(reverse("client_home")).content.decode()
+    assert reverse("consent_sign", args=[newer.id]) not in home
+    row = _row(as_client.get(reverse("consent_list")).content.decode(), "treatment")
+    assert "Updated since you signed" in row
+    assert reverse("consent_sign", args=[newer.id]) in row  # to read, not to sign

@@ -183,6 +183,7 @@ class TimelineEntry:
     version: int | None
     by: str
     reference: str
+    signature_id: uuid.UUID | None = None  # set on "Signed" rows: the copies to download
 
 
 def _timeline(client: User) -> list[TimelineEntry]:
@@ -191,7 +192,7 @@ def _timeline(client: User) -> list[TimelineEntry]:
     entries: list[TimelineEntry] = []
     signed_before: set[uuid.UUID] = set()
     signatures = ConsentSignature.objects.filter(client=client).order_by("signed_at").values(
-        "signed_at", "withdrawn_at", "reference", "version__number", "expires_on",
+        "id", "signed_at", "withdrawn_at", "reference", "version__number", "expires_on",
         "version__document_id", "version__document__title", "version__document__kind",
     )
     today = timezone.localdate()
@@ -203,7 +204,8 @@ def _timeline(client: User) -> list[TimelineEntry]:
                   "version": row["version__number"], "by": "The client",
                   "reference": row["reference"]}
         entries.append(TimelineEntry(at=row["signed_at"],
-                                     what="Signed again" if again else "Signed", **common))
+                                     what="Signed again" if again else "Signed",
+                                     signature_id=row["id"], **common))
         authorization = row["version__document__kind"] == DocumentKind.RELEASE_AUTHORIZATION
         if row["withdrawn_at"] is not None:
             entries.append(TimelineEntry(at=row["withdrawn_at"],
