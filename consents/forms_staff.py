@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 
-from consents.models import ConsentDocument, ConsentVersion
+from consents.models import ConsentDocument, ConsentVersion, Requirement
 from consents.register import ATTENTION_STATES, STATE_LABELS
 
 NOT_IN_LIST = "Choose from the list."
@@ -73,3 +73,12 @@ class VersionForm(forms.ModelForm):
             "change_note": forms.Textarea(attrs={"rows": 3}),
             "effective_date": DateInput(format="%Y-%m-%d"),
         }
+
+
+class RequirementForm(forms.Form):
+    """When clients need a document."""
+
+    requirement = forms.ChoiceField(
+        label="When clients need it", choices=Requirement.choices, widget=forms.RadioSelect,
+        error_messages={"invalid_choice": NOT_IN_LIST, "required": "Choose one."},
+    )

@@ -100,6 +100,27 @@ def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVe
     return version
 
 
+@transaction.atomic
+def document_requirement_set(
+    *, document: ConsentDocument, requirement: str, actor: User | None
+) -> bool:
+    """Set when clients need a document (before the intake, before the first session, or
+    optional); it takes effect at once for every client (the intake gate, the home page,
+    the register and reminders all read it). Audited as ``document.requirement_changed``
+    with the old and new setting. Returns False when nothing changed."""
+    if requirement not in Requirement.values:
+        raise ValueError(f"Unknown requirement {requirement!r}")
+    document = ConsentDocument.objects.select_for_update().get(pk=document.pk)
+    previous = document.requirement
+    if previous == requirement:
+        return False
+    document.requirement = requirement
+    document.save(update_fields=["requirement"])
+    record_event(Action.DOCUMENT_REQUIREMENT_CHANGED, actor=actor, target=document,
+                 detail={"requirement": requirement, "previous": previous})
+    return True
+
+
 def _name_on_record(client: User) -> str | None:
     """The client's legal name from their (encrypted) record, if they gave one."""
     profile = ClientProfile.objects.filter(user=client).first()

@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern] = [
     path("clients/<uuid:client_id>/", staff.consent_client_timeline,
          name="consent_client_timeline"),
     path("register.csv", staff.consent_register_csv, name="consent_register_csv"),
+    path("documents/<uuid:document_id>/requirement/", staff.consent_document_requirement,
+         name="consent_document_requirement"),
     path("documents/<uuid:document_id>/versions/new/", staff.consent_version_new,
          name="consent_version_new"),
     path("versions/<uuid:version_id>/", staff.consent_version_preview,

@@ -375,3 +375,49 @@ def test_clinicians_and_clients_get_404_on_every_admin_consent_page(
             assert getattr(http, method)(url).status_code == HTTPStatus.NOT_FOUND, (user, url)
     draft.refresh_from_db()
     assert not draft.is_published
+
+
+# When a document is needed -------------------------------------------------------------------
+
+
+def test_the_admin_decides_when_a_document_is_needed_and_the_intake_gate_follows(
+    as_admin: Client, communication: ConsentDocument, client_user: User
+) -> None:
+    version = _publish(communication, "We may email you.\n")
+    url = reverse("consent_document_requirement", args=[communication.id])
+    assert url in as_admin.get(DASHBOARD_URL).content.decode()
+    page = as_admin.get(url).content.decode()
+    assert 'value="optional" checked' in page
+
+    as_client = Client()
+    sign_in(as_client, client_user)
+    assert as_client.get(reverse("intake_home")).status_code == HTTPStatus.OK
+
+    response = as_admin.post(url, {"requirement": "before_intake"})
+    assert response.url == DASHBOARD_URL
+    communication.refresh_from_db()
+    assert communication.requirement == Requirement.BEFORE_INTAKE
+    assert as_client.get(reverse("intake_home")).url == reverse("consent_list")
+    event = AuditEvent.objects.get(action=Action.DOCUMENT_REQUIREMENT_CHANGED)
+    assert event.detail == {"requirement": "before_intake", "previous": "optional"}
+
+    _sign(client_user, version)
+    assert as_client.get(reverse("intake_home")).status_code == HTTPStatus.OK
+
+    # The same choice again changes and records nothing; nonsense is refused, not saved.
+    as_admin.post(url, {"requirement": "before_intake"})
+    assert AuditEvent.objects.filter(action=Action.DOCUMENT_REQUIREMENT_CHANGED).count() == 1
+    refused = as_admin.post(url, {"requirement": "always"})
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    assert "Choose from the list." in refused.content.decode()
+    communication.refresh_from_db()
+    assert communication.requirement == Requirement.BEFORE_INTAKE
+
+
+def test_a_clinician_cannot_change_when_a_document_is_needed(
+    as_clinician: Client, communication: ConsentDocument
+) -> None:
+    url = reverse("consent_document_requirement", args=[communication.id])
+    assert as_clinician.post(url, {"requirement": "before_intake"}).status_code == 404
+    communication.refresh_from_db()
+    assert communication.requirement == Requirement.OPTIONAL

@@ -129,6 +129,8 @@ MATRIX: dict[str, Row] = {
     # Client emails leave the portal: the password is asked for again first.
     "consent_register_csv": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
     "consent_version_new": Row("get", ADMIN_ONLY, lambda o: [o["consent_document"].id]),
+    "consent_document_requirement": Row("get", ADMIN_ONLY,
+                                        lambda o: [o["consent_document"].id]),
     "consent_version_edit": Row("get", ADMIN_ONLY, lambda o: [o["draft_version"].id]),
     "consent_version_preview": Row("get", ADMIN_ONLY, lambda o: [o["consent_version"].id]),
     # Publishing cannot be undone: the password is asked for again first.

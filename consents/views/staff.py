@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from consents.forms_staff import OutstandingFilterForm, VersionForm
+from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
 from consents.models import (
     ConsentDocument,
     ConsentSignature,
@@ -41,7 +41,7 @@ from consents.register import (
     consent_reminders_send,
 )
 from consents.rendering import render_markdown
-from consents.services import current_version, version_publish
+from consents.services import current_version, document_requirement_set, version_publish
 from portal.access import get_client_for_staff, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
@@ -288,6 +288,24 @@ def consent_register_csv(request: HttpRequest) -> HttpResponse:
 
 def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
     return get_object_or_404(ConsentVersion.objects.select_related("document"), pk=version_id)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("manage_invitations")
+def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
+    """Choose when clients need a document. Takes effect at once: making a document
+    required before the intake closes the intake of every client who has not signed it
+    (their drafts are kept), so the page says so before the change is saved."""
+    document = get_object_or_404(ConsentDocument, pk=document_id)
+    form = RequirementForm(request.POST or None, initial={"requirement": document.requirement})
+    if request.method == "POST" and form.is_valid():
+        changed = document_requirement_set(document=document, actor=request.user,
+                                           requirement=form.cleaned_data["requirement"])
+        messages.success(request, f"{document.title}: saved." if changed
+                         else f"{document.title}: nothing changed.")
+        return redirect("consent_dashboard")
+    return render(request, "consents/staff/document_requirement.html",
+                  {"form": form, "document": document}, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -23,6 +23,7 @@ class Action(StrEnum):
     AUTH_PASSWORD_RESET = "auth.password_reset"  # noqa: S105 - an action name
     AUTH_EMAIL_VERIFIED = "auth.email_verified"
     CLIENT_PROFILE_VIEWED = "client.profile_viewed"
+    CLIENT_SEARCHED = "client.searched"
     CLIENT_ASSIGNED = "client.assigned"
     CLIENT_UNASSIGNED = "client.unassigned"
     CLIENT_ERASED = "client.erased"
@@ -36,6 +37,7 @@ class Action(StrEnum):
     CONSENT_WITHDRAWN = "consent.withdrawn"
     CONSENT_REMINDED = "consent.reminded"
     DOCUMENT_PUBLISHED = "document.published"
+    DOCUMENT_REQUIREMENT_CHANGED = "document.requirement_changed"
     INVITATION_SENT = "invitation.sent"
     INVITATION_RESENT = "invitation.resent"
     INVITATION_REVOKED = "invitation.revoked"
@@ -78,6 +80,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CLIENT_PROFILE_VIEWED: _spec(
         "Client profile opened", client_sentence="opened your contact details"
     ),
+    # A search decrypts the searched field of each candidate: recorded with what was searched
+    # (name, date_of_birth or phone) and how many clients were found, never the term itself.
+    Action.CLIENT_SEARCHED: _spec("Clients searched", "by", "results"),
     Action.CLIENT_ASSIGNED: _spec("Clinician assigned to client"),
     Action.CLIENT_UNASSIGNED: _spec("Clinician unassigned from client"),
     Action.CLIENT_ERASED: _spec("Client erased (data keys destroyed)", "keys_destroyed"),
@@ -98,6 +103,8 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CONSENT_WITHDRAWN: _spec("Consent withdrawn", "version"),
     Action.CONSENT_REMINDED: _spec("Consent reminder sent"),
     Action.DOCUMENT_PUBLISHED: _spec("Consent document published", "version"),
+    Action.DOCUMENT_REQUIREMENT_CHANGED: _spec("When a consent is needed changed",
+                                               "requirement", "previous"),
     Action.INVITATION_SENT: _spec("Invitation sent"),
     Action.INVITATION_RESENT: _spec("Invitation re-sent"),
     Action.INVITATION_REVOKED: _spec("Invitation withdrawn"),
