@@ -1,22 +1,48 @@
 """Consents as a client meets them on a phone: sent to the consents before the intake,
-signing the three it needs, reaching the intake, then withdrawing one and signing again."""
+signing the three it needs, reaching the intake, then withdrawing one, signing again and
+downloading a PDF copy of what they signed."""
 
 from __future__ import annotations
 
 import re
+import zlib
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from consents.defaults import install_default_documents
-from consents.models import ConsentDocument, ConsentSignature
+from consents.models import ConsentDocument, ConsentSignature, ConsentVersion
 from consents.services import AGREEMENT_STATEMENT
 from portal.models import User
 from tests.browser.conftest import ServerActivity, field, sign_in
+from tests.test_intake_exports import pdf_text
 
 pytestmark = pytest.mark.browser
 
 BEFORE_INTAKE = ("electronic_signatures", "treatment", "privacy_notice")
+_STREAM = re.compile(rb"<<(?P<dictionary>(?:(?!>>).)*?)>>\s*stream\r?\n", re.S)
+_LENGTH = re.compile(rb"/Length (\d+)\b")
+
+
+def _pdf_texts(pdf: bytes) -> list[str]:
+    """The text on the pages of a compressed fpdf2 PDF, read once with each font's character
+    map (``pdf_text`` knows one map at a time; the copy uses a regular and a bold font).
+
+    The download is compressed, unlike the copies the export tests build with
+    ``compress=False``, so each stream is inflated first; embedded font programs
+    (``/Length1``) are left out, as their bytes would read as text operators."""
+    contents, maps = [], []
+    for stream in _STREAM.finditer(pdf):
+        dictionary = stream.group("dictionary")
+        length = _LENGTH.search(dictionary)
+        if length is None or b"/Length1" in dictionary:
+            continue
+        data = pdf[stream.end():stream.end() + int(length.group(1))]
+        data = zlib.decompress(data) if b"/FlateDecode" in dictionary else data
+        (maps if b"beginbfchar" in data else contents).append(data)
+    pages = b"\n".join(contents)
+    readings = [pdf_text(pages + b"\n" + cmap, unicode_font=True) for cmap in maps]
+    return [" ".join(text.split()) for text in readings or [pdf_text(pages, unicode_font=False)]]
 
 
 def _sign(page: Page, title: str, *, link: str = "Read and sign") -> None:
@@ -36,6 +62,7 @@ def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
 ) -> None:
     install_default_documents(publish=True)
     titles = {d.kind: d.title for d in ConsentDocument.objects.all()}
+    treatment_hash = ConsentVersion.objects.get(document__kind="treatment").sha256
     page = phone_page
     sign_in(page, client_user)
 
@@ -71,7 +98,25 @@ def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
     page.goto("/intake/")
     expect(page.get_by_role("heading", name="Getting to know you")).to_be_visible()
 
+    # A copy of what they signed, as a PDF that carries the text's fingerprint.
+    page.goto("/consents/")
+    page.get_by_role("link", name=f"What you signed for {titles['treatment']}").click()
+    expect(page.get_by_role("heading", name="What you signed")).to_be_visible()
+    expect(page.get_by_text(treatment_hash, exact=True)).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download a copy (PDF)", exact=True).click()
+    assert re.fullmatch(r"consent-[0-9A-F]{16}\.pdf", download.value.suggested_filename)
+    with open(download.value.path(), "rb") as copy:
+        pdf = copy.read()
+    assert pdf.startswith(b"%PDF")
+    texts = _pdf_texts(pdf)
+    assert any(treatment_hash in text for text in texts), texts
+    assert any(titles["treatment"] in text for text in texts), texts
+
     assert server_activity.wait_until_quiet()
     signatures = ConsentSignature.objects.filter(client=client_user)
     assert signatures.count() == 4
     assert signatures.filter(withdrawn_at__isnull=False).count() == 1
+    active = signatures.get(version__document__kind="treatment", withdrawn_at__isnull=True)
+    assert download.value.suggested_filename == f"consent-{active.reference}.pdf"
+    assert any(active.reference in text for text in texts)
