@@ -17,12 +17,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from consents.models import (
     VersionStatus,
 )
 from portal.audit.actions import Action
+from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
 from portal.models import PracticeSettings, User
 from portal.roles import Role
@@ -279,21 +280,51 @@ def _send_reminder(email: str, practice: PracticeSettings) -> None:
     )
 
 
+# A client is reminded at most once in this time, however often the admin clicks.
+REMINDER_INTERVAL = timedelta(hours=24)
+
+
+def last_reminded(client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """When each of ``client_ids`` was last sent a consent reminder, from the audit trail
+    (one query; clients never reminded are absent)."""
+    return dict(
+        AuditEvent.objects.filter(action=Action.CONSENT_REMINDED,
+                                  subject_id__in=list(client_ids))
+        .values("subject_id").annotate(last=Max("occurred_at"))
+        .values_list("subject_id", "last")
+    )
+
+
+@dataclass(frozen=True)
+class RemindersSent:
+    sent: int
+    recently_reminded: int  # had something to sign, but were reminded within the interval
+    nothing_to_sign: int  # signed meanwhile, withdrew, inactive, or not a client
+
+
 @transaction.atomic
-def consent_reminders_send(*, client_ids: Iterable[uuid.UUID], actor: User) -> int:
+def consent_reminders_send(*, client_ids: Iterable[uuid.UUID], actor: User) -> RemindersSent:
     """Email each of ``client_ids`` who still has a required document to sign (never
-    signed, or again after a material change), after the transaction commits, and record
-    one ``consent.reminded`` event per client (subject = the client; no detail, so nothing
-    about which documents). Inactive accounts, non-clients, clients with nothing to sign and
-    clients who withdrew (their decision, not an oversight) get nothing. The caller checks
-    that ``actor`` manages the practice. Returns how many were reminded."""
-    register = build_register(client_ids=set(client_ids))
+    signed, again after a material change, or past its end date), after the transaction
+    commits, and record one ``consent.reminded`` event per client (subject = the client; no
+    detail, so nothing about which documents). Inactive accounts, non-clients, clients with
+    nothing to sign and clients who withdrew (their decision, not an oversight) get nothing;
+    nor does anyone reminded within ``REMINDER_INTERVAL`` (a double click, or a second admin,
+    must not flood a client's inbox). The caller checks that ``actor`` manages the
+    practice."""
+    chosen = set(client_ids)
+    register = build_register(client_ids=chosen)
     practice = PracticeSettings.load()
-    reminded = 0
+    recent_since = timezone.now() - REMINDER_INTERVAL
+    previously = last_reminded(register.emails)
+    sent = recent = 0
     for client_id, email in register.emails.items():
         if not any(entry.needs_reminder for entry in register.for_client(client_id)):
             continue
+        if client_id in previously and previously[client_id] > recent_since:
+            recent += 1
+            continue
         _send_reminder(email, practice)
         record_event(Action.CONSENT_REMINDED, actor=actor, subject=client_id)
-        reminded += 1
-    return reminded
+        sent += 1
+    return RemindersSent(sent, recent, len(chosen) - sent - recent)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -222,6 +223,35 @@ def test_no_reminder_for_a_client_who_signed_or_withdrew(
             "signed", "nonmaterial", "withdrew", "inactive")] + ["not-an-id"]})
     assert mail.outbox == []
     assert not AuditEvent.objects.filter(action=Action.CONSENT_REMINDED).exists()
+
+
+def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
+    as_admin: Client, population: dict[str, User],
+    django_capture_on_commit_callbacks: Callable[..., object], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    never = population["never"]
+    with django_capture_on_commit_callbacks(execute=True):
+        as_admin.post(REMIND_URL, {"only": str(never.pk)})
+        again = as_admin.post(REMIND_URL, {"client": [str(never.pk),
+                                                      str(population["material"].pk)]},
+                              follow=True)
+    page = again.content.decode()
+    assert "Reminder sent to 1 client." in page
+    assert "1 had a reminder less than a day ago and was not reminded again." in page
+    assert sorted(m.to[0] for m in mail.outbox) == ["material@example.com",
+                                                    "never@example.com"]
+    # The list shows when each was last reminded, so nobody has to guess.
+    before = as_admin.get(f"{OUTSTANDING_URL}?state=withdrawn").content.decode()
+    assert "<td>Never</td>" in before  # the client who withdrew was never reminded
+    listing = as_admin.get(OUTSTANDING_URL).content.decode()
+    assert "Last reminded" in listing and "<td>Never</td>" not in listing
+
+    # Once the interval has passed (shortened here: audit events cannot be backdated), the
+    # same client can be reminded again.
+    monkeypatch.setattr("consents.register.REMINDER_INTERVAL", timedelta(0))
+    with django_capture_on_commit_callbacks(execute=True):
+        as_admin.post(REMIND_URL, {"only": str(never.pk)})
+    assert [m.to[0] for m in mail.outbox].count("never@example.com") == 2
 
 
 # Timeline -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -39,6 +40,7 @@ from consents.register import (
     RegisterEntry,
     build_register,
     consent_reminders_send,
+    last_reminded,
 )
 from consents.rendering import render_markdown
 from consents.services import current_version, document_requirement_set, version_publish
@@ -125,10 +127,12 @@ def consent_outstanding(request: HttpRequest) -> HttpResponse:
         document, state = form.cleaned_data["document"], form.cleaned_data["state"]
     rows = _outstanding_rows(register, document, state)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    reminded = last_reminded(row.client_id for row in page.object_list)
     query = form.query()
     context = {
         "form": form,
         "page": page,
+        "rows": [(row, reminded.get(row.client_id)) for row in page.object_list],
         "filtered": bool(query),
         "filters": query,
         "filter_query": f"{urlencode(query)}&" if query else "",
@@ -158,11 +162,14 @@ def consent_remind(request: HttpRequest) -> HttpResponse:
     if not chosen:
         messages.error(request, "Choose at least one client to remind.")
     else:
-        sent = consent_reminders_send(client_ids=chosen, actor=request.user)
-        skipped = len(chosen) - sent
-        text = f"Reminder sent to {sent} client{'s' if sent != 1 else ''}."
-        if skipped:
-            text += f" {skipped} had nothing left to sign and were not reminded."
+        result = consent_reminders_send(client_ids=chosen, actor=request.user)
+        text = f"Reminder sent to {result.sent} client{pluralize(result.sent)}."
+        if result.recently_reminded:
+            text += (f" {result.recently_reminded} had a reminder less than a day ago and "
+                     f"{pluralize(result.recently_reminded, 'was,were')} not reminded again.")
+        if result.nothing_to_sign:
+            text += (f" {result.nothing_to_sign} had nothing left to sign and "
+                     f"{pluralize(result.nothing_to_sign, 'was,were')} not reminded.")
         messages.success(request, text)
     back = OutstandingFilterForm(
         {"document": request.POST.get("document", ""), "state": request.POST.get("state", "")},
