@@ -351,8 +351,11 @@ def test_a_new_version_is_drafted_previewed_with_its_changes_and_published(
     assert "<p>We meet weekly.\nFees <b>rise</b>.</p>" not in html
     assert "We meet weekly." in html  # rendered as the client will read it
     assert "<b>rise</b>" not in html  # raw HTML never reaches the page
-    assert 'diff-removed">' in html and "-Fees are due." in html
-    assert 'diff-added">' in html and "+Fees &lt;b&gt;rise&lt;/b&gt;." in html
+    # Line by line, and within a replaced line the words that changed stand out.
+    assert 'diff-removed"><span class="visually-hidden">Removed: </span>-Fees ' \
+           '<del class="diff-word">are due.</del></span>' in html
+    assert 'diff-added"><span class="visually-hidden">Added: </span>+Fees ' \
+           '<ins class="diff-word">&lt;b&gt;rise&lt;/b&gt;.</ins></span>' in html
 
     publish_url = reverse("consent_version_publish", args=[draft.pk])
     assert as_admin.post(publish_url).url.startswith(reverse("account_reauthenticate"))

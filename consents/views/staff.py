@@ -9,6 +9,7 @@ register is built from plaintext ids, versions, hashes and times (``consents.reg
 from __future__ import annotations
 
 import difflib
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -359,6 +360,53 @@ def consent_version_edit(request: HttpRequest, version_id: uuid.UUID) -> HttpRes
 class DiffLine:
     text: str
     kind: str  # added | removed | hunk | header | context
+    # The line in pieces, each marked if it is what changed (words within a replaced line,
+    # so one edited sentence stands out in a long paragraph). Empty: show ``text`` whole.
+    segments: tuple[tuple[str, bool], ...] = ()
+
+
+_WORDS = re.compile(r"(\s+)")
+
+
+def _word_segments(old: str, new: str) -> tuple[tuple[tuple[str, bool], ...],
+                                                tuple[tuple[str, bool], ...]]:
+    """Both lines in pieces, the words that differ marked (the diff sign stays in front)."""
+    sign_old, sign_new = old[:1], new[:1]
+    before, after = _WORDS.split(old[1:]), _WORDS.split(new[1:])
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    old_parts: list[tuple[str, bool]] = [(sign_old, False)]
+    new_parts: list[tuple[str, bool]] = [(sign_new, False)]
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        changed = tag != "equal"
+        if a2 > a1:
+            old_parts.append(("".join(before[a1:a2]), changed))
+        if b2 > b1:
+            new_parts.append(("".join(after[b1:b2]), changed))
+    return tuple(old_parts), tuple(new_parts)
+
+
+def _mark_words(diff: list[DiffLine]) -> list[DiffLine]:
+    """Pair each run of removed lines with the run of added lines that follows it, line by
+    line, and mark the words that changed in each pair."""
+    out = list(diff)
+    index = 0
+    while index < len(out):
+        if out[index].kind != "removed":
+            index += 1
+            continue
+        removed_end = index
+        while removed_end < len(out) and out[removed_end].kind == "removed":
+            removed_end += 1
+        added_end = removed_end
+        while added_end < len(out) and out[added_end].kind == "added":
+            added_end += 1
+        for old_at, new_at in zip(range(index, removed_end), range(removed_end, added_end),
+                                  strict=False):
+            old, new = _word_segments(out[old_at].text, out[new_at].text)
+            out[old_at] = DiffLine(out[old_at].text, "removed", old)
+            out[new_at] = DiffLine(out[new_at].text, "added", new)
+        index = max(added_end, index + 1)
+    return out
 
 
 def _diff_source(version: ConsentVersion) -> list[str]:
@@ -389,7 +437,7 @@ def _diff(base: ConsentVersion | None, version: ConsentVersion) -> list[DiffLine
         else:
             kind = "context"
         diff.append(DiffLine(line, kind))
-    return diff
+    return _mark_words(diff)
 
 
 def _base_for(version: ConsentVersion) -> ConsentVersion | None:
