@@ -1,7 +1,8 @@
 """Client records: staff open a client's profile; a client sees who has opened theirs.
 
 Opening a profile decrypts it, so it is recorded (``client.profile_viewed``) before the page
-is rendered; the client list shows login emails only and decrypts nothing.
+is rendered; the client list shows login emails and workflow states only and decrypts
+nothing, and searching it is recorded (``client.searched``) because the search decrypts.
 """
 
 from __future__ import annotations
@@ -12,12 +13,21 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.access import clients_visible_to, get_client_for_staff, permission_or_404
 from portal.audit.actions import Action
 from portal.audit.selectors import record_access_for_client, with_client_safe_names
 from portal.audit.service import record_event
+from portal.client_list import (
+    BY_AUTO,
+    ClientSearchForm,
+    client_rows,
+    client_search,
+    clients_for_list,
+    open_invitation_count,
+)
 from portal.crypto.errors import KeyDestroyedError
 from portal.models import ClientProfile
 
@@ -37,14 +47,48 @@ PROFILE_FIELDS = (
 )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("q")
 @permission_or_404("access_staff_pages")
 def client_list(request: HttpRequest) -> HttpResponse:
-    """The clients the user may open (all for admins, their caseload for clinicians), by
-    login email. Nothing is decrypted here, so nothing is recorded."""
-    clients = clients_visible_to(request.user).order_by("email")
-    page = Paginator(clients, CLIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "portal/client_list.html", {"page": page})
+    """The clients the user may open (all for practice admins, their caseload for
+    clinicians): safety alerts no one has acknowledged first, then by login email, 50 a page,
+    each with its account, invitation, intake and consent status. Listing decrypts nothing,
+    so it records nothing.
+
+    Searching (legal name, date of birth or phone) is a POST, answered with the results on
+    this page, never a redirect: the term is personal data, and a GET form or a redirect
+    would put it in the URL, where it reaches browser history, proxy and server access logs
+    and the Referer of the next request (and a redirect that kept the term in the session
+    instead would copy it into the session store). CSRF-protected like any form, and
+    ``sensitive_post_parameters`` keeps it out of error reports. A search decrypts the
+    searched field of the candidates, so a valid one is recorded (``client.searched``: what
+    was searched and how many clients were found, never the term) before the results are
+    rendered. An invalid one decrypts nothing, records nothing and says what to fix.
+    Search results are not paginated: past one page, the page asks for a narrower search.
+    """
+    visible = clients_visible_to(request.user)
+    form = ClientSearchForm(request.POST if request.method == "POST" else None,
+                            initial={"by": BY_AUTO})
+    searched = False
+    if form.is_bound and form.is_valid():
+        kind = form.cleaned_data["kind"]
+        found = client_search(viewer=request.user, kind=kind, value=form.cleaned_data["value"])
+        record_event(Action.CLIENT_SEARCHED, actor=request.user,
+                     detail={"by": kind, "results": len(found)})
+        visible = visible.filter(pk__in=found)
+        searched = True
+    paginator = Paginator(clients_for_list(visible), CLIENTS_PER_PAGE)
+    page = paginator.page(1) if form.is_bound else paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": client_rows(page.object_list),
+        "searched": searched,
+        "open_invitations": (open_invitation_count()
+                             if request.user.has_perm("portal.manage_invitations") else 0),
+    }
+    return render(request, "portal/client_list.html", context)
 
 
 def _shown(value: object) -> str | None:
