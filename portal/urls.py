@@ -8,6 +8,7 @@ from django.urls import include, path
 
 from portal.views import (
     audit_views,
+    client_care,
     clients,
     health,
     home,
@@ -28,6 +29,12 @@ urlpatterns = [
     path("staff/", home.staff_home, name="staff_home"),
     path("staff/clients/", clients.client_list, name="client_list"),
     path("staff/clients/<uuid:client_id>/", clients.client_profile, name="client_profile"),
+    path("staff/clients/<uuid:client_id>/care-team/add/", client_care.care_team_add,
+         name="care_team_add"),
+    path("staff/clients/<uuid:client_id>/care-team/remove/", client_care.care_team_remove,
+         name="care_team_remove"),
+    path("staff/clients/<uuid:client_id>/erase/", client_care.client_erase_view,
+         name="client_erase"),
     path("staff/audit/", audit_views.audit_log, name="audit_log"),
     path("staff/audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("staff/settings/", settings_views.practice_settings, name="practice_settings"),

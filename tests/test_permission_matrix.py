@@ -57,6 +57,12 @@ MATRIX: dict[str, Row] = {
     # Admins see every client; the clinician sees "client", who is on their caseload.
     "client_list": Row("get", STAFF_ONLY),
     "client_profile": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
+    # Care teams are the admin's to change; posted with no clinician chosen, nothing changes.
+    "care_team_add": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["assigned_client"].id]),
+    "care_team_remove": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["assigned_client"].id]),
+    # Erasure cannot be undone: the password is asked for again first (GET only here).
+    "client_erase": Row("get", {**ADMIN_ONLY, "admin": REAUTH},
+                        lambda o: [o["assigned_client"].id]),
     # Clinicians get the audit trail of their own clients only (tests/test_audit_views.py).
     "audit_log": Row("get", STAFF_ONLY),
     # A file leaves the portal: the password is asked for again first.

@@ -28,6 +28,7 @@ from portal.client_list import (
     clients_for_list,
     open_invitation_count,
 )
+from portal.client_record import client_record
 from portal.crypto.errors import KeyDestroyedError
 from portal.models import ClientProfile
 
@@ -130,7 +131,14 @@ def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
             subject=client,
             target=profile if profile is not None else client,
         )
-    context = {"client": client, "details": details, "erased": erased}
+    manages = request.user.has_perm("portal.manage_invitations")
+    context = {
+        "client": client,
+        "details": details,
+        "erased": erased,
+        "manages": manages,
+        "record": client_record(request.user, client, manages_care_team=manages),
+    }
     return render(request, "portal/client_profile.html", context)
 
 

@@ -1,0 +1,121 @@
+"""What a practice admin does from a client's record: put clinicians on the care team or
+take them off, and erase the client.
+
+Every view is for practice admins only (``manage_invitations``; clinicians and clients get a
+404), and finds the client through ``get_client_for_staff``. Erasure cannot be undone, so it
+asks for the password again (allauth's re-authentication) and for the client's login email
+to be typed, then calls ``client_erase``, which records the erasure before it destroys the
+keys.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from allauth.account.decorators import reauthentication_required
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from portal.access import get_client_for_staff, permission_or_404
+from portal.crypto.datakeys import client_owner
+from portal.models import DataKey, User
+from portal.roles import Role
+from portal.services.clients import client_assign, client_erase, client_unassign
+
+
+def _clinician(value: str | None) -> User | None:
+    """The active clinician ``value`` names, or None (a malformed or unknown id, or anyone
+    who is not a clinician)."""
+    try:
+        clinician_id = uuid.UUID(str(value))
+    except ValueError:
+        return None
+    return User.objects.filter(pk=clinician_id, is_active=True,
+                               groups__name=Role.CLINICIAN.value).first()
+
+
+@require_POST
+@permission_or_404("manage_invitations")
+def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """Put the chosen clinician on the client's care team (audited by ``client_assign``);
+    from now on they may open the record."""
+    client = get_client_for_staff(request.user, client_id)
+    clinician = _clinician(request.POST.get("clinician"))
+    if clinician is None:
+        messages.error(request, "Choose a clinician from the list.")
+    elif not client.is_active:
+        messages.error(request, "This account is closed: its care team cannot change.")
+    else:
+        client_assign(client=client, clinician=clinician, actor=request.user)
+        messages.success(request, f"{clinician.display_name or clinician.email} is now on "
+                                  f"this client's care team.")
+    return redirect("client_profile", client_id=client.pk)
+
+
+@require_POST
+@permission_or_404("manage_invitations")
+def care_team_remove(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """Take a clinician off the client's care team (audited by ``client_unassign``): they
+    can no longer open the record."""
+    client = get_client_for_staff(request.user, client_id)
+    clinician = _clinician(request.POST.get("clinician"))
+    if clinician is not None and client_unassign(client=client, clinician=clinician,
+                                                 actor=request.user):
+        messages.success(request, f"{clinician.display_name or clinician.email} is no longer "
+                                  f"on this client's care team.")
+    else:
+        messages.info(request, "That clinician was not on this client's care team.")
+    return redirect("client_profile", client_id=client.pk)
+
+
+def _erased(client: User) -> bool:
+    """Whether the client's keys were destroyed already (an erased client)."""
+    kind, owner_id = client_owner(client.pk)
+    keys = DataKey.objects.filter(owner_kind=kind, owner_id=owner_id)
+    return keys.exists() and not keys.filter(destroyed_at__isnull=True).exists()
+
+
+class ErasureForm(forms.Form):
+    confirm_email = forms.CharField(max_length=254, required=False)
+
+    def __init__(self, *args: object, expected_email: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.expected_email = expected_email
+
+    def clean_confirm_email(self) -> str:
+        typed = self.cleaned_data["confirm_email"].strip()
+        if typed.casefold() != self.expected_email.casefold():
+            raise forms.ValidationError(
+                "Type the client's login email exactly as shown above to confirm."
+            )
+        return typed
+
+
+@require_http_methods(["GET", "POST"])
+@permission_or_404("manage_invitations")
+@reauthentication_required
+def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+    """Erase a client by crypto-shredding (``client_erase``): their data keys are destroyed,
+    so everything encrypted of theirs (details, intake, consent details) becomes unreadable,
+    here and in every backup; the account is closed and signed out. GET explains this and
+    asks for the login email; POST with the right email erases, then goes back to the list.
+    An already erased client is told so and nothing happens."""
+    client = get_client_for_staff(request.user, client_id)
+    already = _erased(client)
+    form = ErasureForm(request.POST or None, expected_email=client.email)
+    if request.method == "POST" and not already and form.is_valid():
+        result = client_erase(user=client, actor=request.user)
+        messages.success(
+            request,
+            f"The client was erased: {result.keys_destroyed} data "
+            f"key{'s' if result.keys_destroyed != 1 else ''} destroyed, the account closed "
+            f"and {result.sessions_ended} session{'s' if result.sessions_ended != 1 else ''} "
+            f"ended.",
+        )
+        return redirect("client_list")
+    return render(request, "portal/client_erase.html", {
+        "client": client, "form": form, "already": already,
+    }, status=400 if form.errors else 200)
