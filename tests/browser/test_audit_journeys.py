@@ -29,7 +29,7 @@ def test_a_clinicians_opening_shows_on_the_clients_page_and_in_the_audit_trail(
     sign_in(staff, clinician_user)
     staff.get_by_role("link", name="Go to clients").click()
     staff.get_by_role("link", name=client.email).click()
-    expect(staff.get_by_role("heading", name="Client details")).to_be_visible()
+    expect(staff.get_by_role("heading", name=re.compile(r"^Client record"))).to_be_visible()
     expect(staff.get_by_text("River Okafor-Lind")).to_be_visible()
 
     phone = open_page("phone")
