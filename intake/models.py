@@ -12,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from intake.schema import Questionnaire, parse_definition
-from portal.crypto.fields import EncryptedJSONField
+from portal.crypto.fields import EncryptedJSONField, EncryptedTextField
 from portal.crypto.models import EncryptedModel
 
 
@@ -49,6 +49,10 @@ class QuestionnaireVersion(models.Model):
         return parse_definition(self.definition)
 
 
+# What a staff member did or will do about a safety alert, in a few sentences.
+ACKNOWLEDGEMENT_NOTE_MAX_LENGTH = 1000
+
+
 class IntakeState(models.TextChoices):
     DRAFT = "draft", "In progress"
     SUBMITTED = "submitted", "Submitted"
@@ -58,9 +62,11 @@ class Intake(EncryptedModel):
     """One client's intake: a draft they fill in page by page, then a read-only submission.
 
     Everything the client told us (``answers``) and everything derived from it (``scores``)
-    is encrypted under the client's data key. Plaintext by design, for the workflow: the
-    state, the revision counter, the page reached, timestamps and the "needs prompt review"
-    flag (which only says that a safety answer needs a clinician's attention).
+    is encrypted under the client's data key, and so is the note a staff member leaves when
+    acknowledging a safety alert (clinical content about the client). Plaintext by design,
+    for the workflow: the state, the revision counter, the page reached, timestamps, the
+    "needs prompt review" flag (which only says that a safety answer needs a clinician's
+    attention), who acknowledged it and who marked the intake reviewed.
     """
 
     encryption_owner_field = "client"
@@ -80,7 +86,22 @@ class Intake(EncryptedModel):
     last_section = models.CharField(max_length=64, blank=True)
     needs_prompt_review = models.BooleanField(default=False)
     prompt_review_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # When the flag was first raised (a save or the submission); null on intakes flagged
+    # before this column existed.
+    prompt_review_raised_at = models.DateTimeField(null=True, blank=True)
+    prompt_review_acknowledged_at = models.DateTimeField(null=True, blank=True)
     prompt_review_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # "What you did or will do", typed when acknowledging; null on alerts acknowledged
+    # before notes were asked for.
+    prompt_review_note = EncryptedTextField(
+        max_length=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, null=True, blank=True
+    )
+    # A staff member has read the submitted intake (separate from the safety alert).
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )

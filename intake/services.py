@@ -1,4 +1,5 @@
-"""Intake writes: start a draft, save a page, submit, acknowledge a safety alert.
+"""Intake writes: start a draft, save a page, submit, acknowledge a safety alert (with a
+note of what was done), mark a submitted intake reviewed.
 
 Every write locks the intake row and checks the revision the client's page was built from,
 so two tabs or two devices never overwrite each other silently: the older one is refused
@@ -13,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -20,7 +22,7 @@ from django.utils import timezone
 
 from intake.answers import clean_section, missing_answers, prune_hidden
 from intake.definitions import install_definition
-from intake.models import Intake, IntakeState
+from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, Intake, IntakeState
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
@@ -38,6 +40,10 @@ class StaleRevision(Exception):
 
 class AlreadySubmitted(Exception):
     """A submitted intake is read-only."""
+
+
+class NotSubmitted(Exception):
+    """Only a submitted intake can be marked reviewed: a draft may still change."""
 
 
 class IncompleteIntake(Exception):
@@ -70,6 +76,14 @@ def intake_start(*, client: User) -> Intake:
         return Intake.objects.get(client=client, state=IntakeState.DRAFT)
 
 
+def _raise_flag(intake: Intake, safety_answer: bool) -> None:
+    """Set "needs prompt review" on a safety answer, remembering when it was first raised.
+    Once raised it stays raised (and keeps its first time), whatever is answered later."""
+    if safety_answer and not intake.needs_prompt_review:
+        intake.needs_prompt_review = True
+        intake.prompt_review_raised_at = timezone.now()
+
+
 def _locked(intake_id: Any, client: User) -> Intake:
     return Intake.objects.select_for_update().get(pk=intake_id, client=client)
 
@@ -100,7 +114,7 @@ def intake_save_section(
     intake.answers = answers
     intake.revision += 1
     intake.last_section = section_id
-    intake.needs_prompt_review = intake.needs_prompt_review or safety_now
+    _raise_flag(intake, safety_now)
     intake.save()
     return SaveOutcome(intake, result.errors, safety_now)
 
@@ -150,9 +164,7 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
         raise IncompleteIntake(missing)
     intake.answers = answers
     intake.scores = [asdict(score) for score in scores(questionnaire, answers)]
-    intake.needs_prompt_review = intake.needs_prompt_review or needs_prompt_review(
-        questionnaire, answers
-    )
+    _raise_flag(intake, needs_prompt_review(questionnaire, answers))
     intake.state = IntakeState.SUBMITTED
     intake.submitted_at = timezone.now()
     intake.revision += 1
@@ -162,18 +174,61 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     return intake
 
 
+def clean_acknowledgement_note(note: str) -> str:
+    """The note as it will be stored: line endings made plain, blank edges trimmed.
+    Refuses (``ValidationError``) an empty note and one over 1,000 characters: an
+    acknowledgement must say what was done, in a few sentences."""
+    cleaned = note.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not cleaned:
+        raise ValidationError("Please write what you did or will do, for example \"Called the "
+                              "client, safety plan agreed\".", code="required")
+    if len(cleaned) > ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            f"Please keep the note to {ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:,} characters or fewer "
+            f"(it has {len(cleaned):,}).", code="max_length")
+    return cleaned
+
+
 @transaction.atomic
-def intake_acknowledge_review(*, intake: Intake, clinician: User) -> Intake:
-    """A clinician confirms they have seen a safety alert. The caller has checked access
-    (``get_intake_for_staff``); acknowledging twice keeps the first acknowledgement."""
+def intake_acknowledge_review(*, intake: Intake, clinician: User, note: str) -> Intake:
+    """A staff member confirms they have seen a safety alert and says, in ``note``, what
+    they did or will do. The caller has checked access (``get_intake_for_staff``).
+
+    The note is clinical content about the client, so it is stored encrypted under the
+    client's data key and never reaches the audit trail: the event is ids only, because the
+    trail outlives erasure. An invalid note raises ``ValidationError`` and saves nothing.
+    Acknowledging twice keeps the first acknowledgement and its note (the second note is
+    not stored), so the record says who responded first and what they did.
+    """
+    cleaned = clean_acknowledgement_note(note)
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
     if not intake.needs_prompt_review or intake.prompt_review_acknowledged_at is not None:
         return intake
     intake.prompt_review_acknowledged_at = timezone.now()
     intake.prompt_review_acknowledged_by = clinician
+    intake.prompt_review_note = cleaned
     # Not ``updated_at``: that is when the client last saved answers.
     intake.save(update_fields=["prompt_review_acknowledged_at",
-                               "prompt_review_acknowledged_by"])
+                               "prompt_review_acknowledged_by", "prompt_review_note"])
     record_event(Action.INTAKE_REVIEW_ACKNOWLEDGED, actor=clinician, subject=intake.client_id,
                  target=intake)
+    return intake
+
+
+@transaction.atomic
+def intake_mark_reviewed(*, intake: Intake, staff: User) -> Intake:
+    """A staff member who may open the intake (the caller has checked, through
+    ``get_intake_for_staff``) records that they have read it. Only a submitted intake can be
+    reviewed (``NotSubmitted`` for a draft, which may still change). Idempotent: marking it
+    again keeps the first reviewer and time and records nothing. Audited with ids only.
+    """
+    intake = Intake.objects.select_for_update().get(pk=intake.pk)
+    if not intake.is_submitted:
+        raise NotSubmitted
+    if intake.reviewed_at is not None:
+        return intake
+    intake.reviewed_at = timezone.now()
+    intake.reviewed_by = staff
+    intake.save(update_fields=["reviewed_at", "reviewed_by"])
+    record_event(Action.INTAKE_REVIEWED, actor=staff, subject=intake.client_id, target=intake)
     return intake

@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("<uuid:intake_id>/", staff.staff_intake_detail, name="staff_intake_detail"),
     path("<uuid:intake_id>/acknowledge/", staff.staff_intake_acknowledge,
          name="staff_intake_acknowledge"),
+    path("<uuid:intake_id>/reviewed/", staff.staff_intake_mark_reviewed,
+         name="staff_intake_mark_reviewed"),
 ]

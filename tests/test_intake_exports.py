@@ -42,7 +42,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
 from portal.models import CareAssignment, PracticeSettings, User
 from portal.roles import Role
-from tests.conftest import sign_in
+from tests.conftest import reauthenticate, sign_in
 from tests.factories import UserFactory
 from tests.intake_data import CANARY, answers_by_section
 
@@ -383,8 +383,11 @@ def test_the_questionnaire_response_is_valid_fhir_with_every_answer(
 
 
 def _signed_in(user: User) -> Client:
+    """Signed in for real, and the password confirmed again (staff downloads ask for it;
+    tests/test_intake_review.py pins down the asking)."""
     http = Client()
     sign_in(http, user)
+    reauthenticate(http)
     return http
 
 

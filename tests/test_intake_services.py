@@ -148,9 +148,10 @@ def test_acknowledging_a_safety_alert_is_audited_once(
 ) -> None:
     intake = filled_draft(client_user, item_9=2)
     assert intake.needs_prompt_review
-    intake_acknowledge_review(intake=intake, clinician=clinician_user)
-    again = intake_acknowledge_review(intake=intake, clinician=clinician_user)
+    intake_acknowledge_review(intake=intake, clinician=clinician_user, note="Called them")
+    again = intake_acknowledge_review(intake=intake, clinician=clinician_user, note="Again")
     assert again.prompt_review_acknowledged_by_id == clinician_user.pk
+    assert again.prompt_review_note == "Called them"
     events = AuditEvent.objects.filter(action=Action.INTAKE_REVIEW_ACKNOWLEDGED)
     assert [(e.actor_id, e.subject_id) for e in events] == [(clinician_user.pk, client_user.pk)]
 

@@ -28,6 +28,7 @@ from tests.intake_data import CANARY, filled_draft, save_page
 pytestmark = pytest.mark.django_db
 
 LIST_URL = reverse("staff_intake_list")
+NOTE = {"note": "Called the client, safety plan agreed"}
 ITEM_9_LABEL = "Thoughts that you would be better off dead or of hurting yourself in some way"
 CURRENT_THOUGHTS_LABEL = "Are you having thoughts of ending your life at the moment?"
 
@@ -122,12 +123,12 @@ def test_an_acknowledged_alert_moves_down_and_says_who_reviewed_it(
     http = _signed_in(clinician_user)
     assert _listed(http.get(LIST_URL))[0] == flagged.pk
 
-    http.post(_ack_url(flagged))
+    http.post(_ack_url(flagged), NOTE)
 
     response = http.get(LIST_URL)
     assert _listed(response) == [newer.pk, flagged.pk]
     html = response.content.decode()
-    assert "Reviewed by Dr. Lee on" in html
+    assert re.search(r'Acknowledged by Dr\. Lee <span class="cell-detail">on <time', html)
     assert "Needs prompt review" not in html
 
 
@@ -163,7 +164,7 @@ def test_an_unassigned_clinician_neither_lists_nor_opens_the_intake(
     assert _listed(listed) == []
     assert caseload.email not in listed.content.decode()
     assert http.get(_detail_url(intake)).status_code == HTTPStatus.NOT_FOUND
-    assert http.post(_ack_url(intake)).status_code == HTTPStatus.NOT_FOUND
+    assert http.post(_ack_url(intake), NOTE).status_code == HTTPStatus.NOT_FOUND
     assert "No intake is waiting for a safety review." in http.get(
         reverse("staff_home")).content.decode()
     assert not _events(Action.INTAKE_VIEWED)
@@ -241,10 +242,10 @@ def test_the_safety_alert_comes_first_and_is_acknowledged_once(
     assert html.index("Needs prompt review") < html.index("Scores describe symptoms")
     assert html.index("Needs prompt review") < html.index(CANARY)
 
-    response = http.post(_ack_url(intake))
+    response = http.post(_ack_url(intake), NOTE)
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == _detail_url(intake)
-    again = http.post(_ack_url(intake), follow=True)
+    again = http.post(_ack_url(intake), {"note": "Second click"}, follow=True)
 
     acknowledged = _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)
     assert [(e.actor_id, e.subject_id) for e in acknowledged] == [(clinician_user.pk,
@@ -261,14 +262,18 @@ def test_a_colleague_acknowledging_later_keeps_the_first_acknowledgement(
     caseload: User, clinician_user: User, admin_user: User
 ) -> None:
     intake = _submitted(caseload, item_9=1)
-    _signed_in(clinician_user).post(_ack_url(intake))
+    _signed_in(clinician_user).post(_ack_url(intake), NOTE)
 
-    response = _signed_in(admin_user).post(_ack_url(intake), follow=True)
+    response = _signed_in(admin_user).post(_ack_url(intake), {"note": "I called too"},
+                                           follow=True)
 
     shown = [str(m) for m in response.context["messages"]]
     assert any(m.startswith("Dr. Lee had already acknowledged this safety alert on")
+               and "The first acknowledgement and its note are kept" in m
                for m in shown), shown
-    assert Intake.objects.get(pk=intake.pk).prompt_review_acknowledged_by_id == clinician_user.pk
+    kept = Intake.objects.get(pk=intake.pk)
+    assert kept.prompt_review_acknowledged_by_id == clinician_user.pk
+    assert kept.prompt_review_note == NOTE["note"]
     assert len(_events(Action.INTAKE_REVIEW_ACKNOWLEDGED)) == 1
 
 

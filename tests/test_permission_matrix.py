@@ -84,8 +84,11 @@ MATRIX: dict[str, Row] = {
     # Downloads (each one audited): the client's own copy; the care team's PDF and FHIR.
     "intake_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                       lambda o: [o["submitted_intake"].id]),
-    "staff_intake_pdf": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
-    "staff_intake_fhir": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
+    # Everything the client told us leaves the portal: the password is asked for again first.
+    "staff_intake_pdf": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
+                            lambda o: [o["submitted_intake"].id]),
+    "staff_intake_fhir": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
+                             lambda o: [o["submitted_intake"].id]),
     # The client's own intake pages: the owner only; other clients and staff get a 404.
     # The other client has not signed the consents needed before the intake (published in
     # objects), so they are sent to their consents first (tests/test_consent_pages.py).
@@ -109,6 +112,11 @@ MATRIX: dict[str, Row] = {
     "staff_intake_acknowledge": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                              "admin": REDIRECT},
                                     lambda o: [o["submitted_intake"].id]),
+    # Marked reviewed (by the clinician, then "already reviewed" for the admin): back to
+    # the page either way.
+    "staff_intake_mark_reviewed": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                               "admin": REDIRECT},
+                                      lambda o: [o["submitted_intake"].id]),
     # --- Consents (issue 6): objects["signature"] is client_user's signature of the
     # published "electronic_signatures" version; objects["consent_document"] the treatment
     # document, objects["consent_version"] the published telehealth version 1 (unsigned),

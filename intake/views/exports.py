@@ -5,7 +5,8 @@ Each download decrypts what the client told us, so each is recorded (``intake.ex
 with its format) once the file is built and before it is returned: a download that fails
 to build records nothing, a download that is served is always on the trail. Drafts have no
 copy (404, like strangers). File names carry only the intake's short reference, never a
-name; responses are never cached.
+name; responses are never cached. A staff copy leaves the portal with everything the client
+told us, so staff confirm their password (allauth re-authentication) before it is built.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from allauth.account.decorators import reauthentication_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
@@ -53,18 +55,22 @@ def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
 
 @require_GET
 @permission_or_404("access_staff_pages")
+@reauthentication_required
 def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The PDF copy for the client's care team (or a practice admin); 404 for anyone else
-    and for drafts. Recorded, so the client sees who downloaded it."""
+    and for drafts. The password (or a second-factor code) is asked for again first; the
+    download is recorded, so the client sees who downloaded it."""
     intake = _submitted(get_intake_for_staff(request.user, intake_id))
     return _pdf_response(request, intake)
 
 
 @require_GET
 @permission_or_404("access_staff_pages")
+@reauthentication_required
 def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The FHIR R4 ``QuestionnaireResponse`` for the client's care team (or a practice
-    admin); 404 for anyone else and for drafts. Recorded as an export in FHIR format."""
+    admin); 404 for anyone else and for drafts. The password (or a second-factor code) is
+    asked for again first; recorded as an export in FHIR format."""
     intake = _submitted(get_intake_for_staff(request.user, intake_id))
     content = json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2)
     record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,

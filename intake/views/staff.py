@@ -1,16 +1,18 @@
 """Staff review of intakes: clinicians read their clients' intakes, safety alerts first.
 
 The list shows plaintext workflow columns only (state, dates, the "needs prompt review" flag,
-the page a draft has reached) and decrypts nothing, so it records nothing. Opening one intake
-decrypts its answers and scores, so the opening is recorded (``intake.viewed``) after the
-values are known to open and before any of them reaches a template. Who may see which intake
-is decided in one place: ``clients_visible_to`` (through ``get_intake_for_staff``).
+who acknowledged it, who reviewed the intake, the page a draft has reached) and decrypts
+nothing, so it records nothing. Opening one intake decrypts its answers, scores and the
+acknowledgement's note, so the opening is recorded (``intake.viewed``) after the values are
+known to open and before any of them reaches a template. Who may see which intake is decided
+in one place: ``clients_visible_to`` (through ``get_intake_for_staff``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -23,12 +25,14 @@ from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from intake.access import get_intake_for_staff
+from intake.forms_staff import AcknowledgementForm
 from intake.models import Intake, QuestionnaireVersion
 from intake.presenters import NOT_ANSWERED, SectionRows, answer_sections, answer_text
 from intake.schema import Questionnaire
+from intake.score_scales import ScoreScale, score_scale
 from intake.scoring import scores as compute_scores
-from intake.selectors import unacknowledged_alerts, visible_intakes
-from intake.services import intake_acknowledge_review
+from intake.selectors import open_alerts, unacknowledged_alerts, visible_intakes
+from intake.services import NotSubmitted, intake_acknowledge_review, intake_mark_reviewed
 from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.service import record_event
@@ -36,6 +40,10 @@ from portal.crypto.errors import KeyDestroyedError
 from portal.models import User
 
 INTAKES_PER_PAGE = 50
+# Open safety alerts listed on the staff home; the rest are counted and on the intake list.
+ALERTS_ON_HOME = 25
+DATE_TIME = "M j, Y, H:i"
+
 
 @dataclass(frozen=True)
 class IntakeListRow:
@@ -43,6 +51,7 @@ class IntakeListRow:
     client_label: str
     reached: str  # the draft's latest page, e.g. "Your safety (page 4 of 7)"; "" if none
     acknowledged_by: str
+    reviewed_by: str
 
 
 def person_label(user: User | None) -> str:
@@ -76,8 +85,41 @@ def _list_rows(intakes: list[Intake]) -> list[IntakeListRow]:
             client_label=person_label(intake.client),
             reached=reached,
             acknowledged_by=person_label(intake.prompt_review_acknowledged_by),
+            reviewed_by=person_label(intake.reviewed_by),
         ))
     return rows
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    intake_id: Any
+    client_label: str
+    since: datetime
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class OpenAlerts:
+    rows: list[AlertRow]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
+    """The unacknowledged safety alerts ``user`` may open, longest-waiting first, for the
+    top of the staff home: at most ``limit`` rows (two queries whatever the number, each row
+    with its client joined) and the total. Plaintext only: the client's display name or
+    login email and timestamps; nothing is decrypted, so nothing is recorded."""
+    alerts = list(open_alerts(user)[:limit])
+    total = len(alerts) if len(alerts) < limit else unacknowledged_alerts(user).count()
+    return OpenAlerts(
+        rows=[AlertRow(intake.pk, person_label(intake.client), intake.alert_since,
+                       intake.is_submitted) for intake in alerts],
+        total=total,
+    )
 
 
 @require_GET
@@ -125,22 +167,27 @@ class ScoreRow:
     max_total: int
     band: str
     attribution: str
+    scale: ScoreScale | None  # the total drawn on the instrument's bands
 
 
 def _score_rows(intake: Intake, questionnaire: Questionnaire,
                 answers: Mapping[str, Any]) -> list[ScoreRow]:
     """Scores stored at submission (decrypted here); for a draft, scores worked out from the
-    answers saved so far, only for scales whose every item is answered."""
+    answers saved so far, only for scales whose every item is answered. Each is drawn on the
+    bands of the questionnaire version the client answered."""
     stored = intake.scores
     if stored is None and not intake.is_submitted:
         stored = [asdict(score) for score in compute_scores(questionnaire, answers)]
-    attribution = {instrument.id: instrument.attribution
-                   for instrument in questionnaire.instruments}
-    return [
-        ScoreRow(score["title"], score["total"], score["max_total"], score["band"],
-                 attribution.get(score["instrument"], ""))
-        for score in stored or []
-    ]
+    instruments = {instrument.id: instrument for instrument in questionnaire.instruments}
+    rows = []
+    for score in stored or []:
+        instrument = instruments.get(score["instrument"])
+        rows.append(ScoreRow(
+            score["title"], score["total"], score["max_total"], score["band"],
+            instrument.attribution if instrument else "",
+            score_scale(instrument, score["total"], score["band"]) if instrument else None,
+        ))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -150,31 +197,28 @@ class IntakeReading:
     sections: list[SectionRows]
     scores: list[ScoreRow]
     triggers: list[SafetyTrigger]
+    # What the acknowledging staff member did or will do; None before notes were asked for.
+    acknowledgement_note: str | None
 
 
 def _read_intake(intake: Intake) -> IntakeReading:
-    """Decrypt the answers and scores now, so the opening is recorded only once the values
-    are known to open, and before any of them reaches a template."""
+    """Decrypt the answers, scores and acknowledgement note now, so the opening is recorded
+    only once the values are known to open, and before any of them reaches a template."""
     questionnaire = intake.questionnaire.questionnaire
     answers = intake.answers
     return IntakeReading(
         sections=answer_sections(questionnaire, answers),
         scores=_score_rows(intake, questionnaire, answers),
         triggers=_safety_triggers(questionnaire, answers),
+        acknowledgement_note=intake.prompt_review_note,
     )
 
 
-@require_GET
-@permission_or_404("access_staff_pages")
-def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
-    """One intake, decrypted, for staff who may open it (404 for the rest, via
-    ``get_intake_for_staff``): the safety alert first, then scores, then every answer.
-
-    Each opening is an ``intake.viewed`` event the client can see, drafts included. An
-    intake whose client was erased cannot be read: the page says so and nothing is recorded,
-    because nothing was decrypted.
-    """
-    intake = get_intake_for_staff(request.user, intake_id)
+def _render_detail(request: HttpRequest, intake: Intake, *,
+                   form: AcknowledgementForm | None = None, status: int = 200) -> HttpResponse:
+    """The intake page. Decrypting it is an opening: recorded (``intake.viewed``) once the
+    values are known to open. An intake whose client was erased cannot be read: the page
+    says so and nothing is recorded, because nothing was decrypted."""
     reading: IntakeReading | None = None
     try:
         reading = _read_intake(intake)
@@ -190,27 +234,83 @@ def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
         "alert_open": intake.needs_prompt_review
         and intake.prompt_review_acknowledged_at is None,
         "acknowledged_by": person_label(intake.prompt_review_acknowledged_by),
+        "acknowledgement_form": form or AcknowledgementForm(),
+        "reviewed_by": person_label(intake.reviewed_by),
     }
-    return render(request, "intake/staff/intake_detail.html", context)
+    return render(request, "intake/staff/intake_detail.html", context, status=status)
+
+
+@require_GET
+@permission_or_404("access_staff_pages")
+def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
+    """One intake, decrypted, for staff who may open it (404 for the rest, via
+    ``get_intake_for_staff``): the safety alert first, then scores, then every answer.
+
+    Each opening is an ``intake.viewed`` event the client can see, drafts included.
+    """
+    intake = get_intake_for_staff(request.user, intake_id)
+    return _render_detail(request, intake)
 
 
 @require_POST
 @permission_or_404("access_staff_pages")
 def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpResponse:
     """A staff member who may open the intake confirms they have seen its safety alert and
-    will follow up (404 for everyone else, via ``get_intake_for_staff``).
+    says what they did or will do (404 for everyone else, via ``get_intake_for_staff``).
 
-    The service records ``intake.review_acknowledged`` once; a second click, or a click on
-    an intake without an alert, changes nothing. The message names no client detail.
+    The note is required and at most 1,000 characters: a refused note comes back on the
+    page (400) as typed, nothing saved; re-showing the page decrypts it again, so that is
+    another recorded opening. The service records ``intake.review_acknowledged`` once,
+    without the note. When someone else acknowledged first (another tab, a colleague), their
+    acknowledgement and note are kept and the message says so. Messages name no client
+    detail.
     """
     intake = get_intake_for_staff(request.user, intake_id)
-    intake = intake_acknowledge_review(intake=intake, clinician=request.user)
     if not intake.needs_prompt_review:
         messages.info(request, "This intake has no safety alert to acknowledge.")
-    elif intake.prompt_review_acknowledged_by_id == request.user.pk:
-        messages.success(request, "Thank you. The safety alert is marked as seen by you.")
+        return redirect("staff_intake_detail", intake_id=intake.pk)
+    if intake.prompt_review_acknowledged_at is None:
+        form = AcknowledgementForm(request.POST)
+        if not form.is_valid():
+            return _render_detail(request, intake, form=form, status=400)
+        intake = intake_acknowledge_review(intake=intake, clinician=request.user,
+                                           note=form.cleaned_data["note"])
+        if intake.prompt_review_acknowledged_by_id == request.user.pk:
+            messages.success(request, "Thank you. The safety alert is marked as seen by you, "
+                             "with your note.")
+            return redirect("staff_intake_detail", intake_id=intake.pk)
+    when = date_format(localtime(intake.prompt_review_acknowledged_at), DATE_TIME)
+    if intake.prompt_review_acknowledged_by_id == request.user.pk:
+        who = "You"
     else:
         who = capfirst(person_label(intake.prompt_review_acknowledged_by))
-        when = date_format(localtime(intake.prompt_review_acknowledged_at), "M j, Y, H:i")
-        messages.info(request, f"{who} had already acknowledged this safety alert on {when}.")
+    messages.info(request, f"{who} had already acknowledged this safety alert on {when}. "
+                  "The first acknowledgement and its note are kept; what you sent now was "
+                  "not saved.")
+    return redirect("staff_intake_detail", intake_id=intake.pk)
+
+
+@require_POST
+@permission_or_404("access_staff_pages")
+def staff_intake_mark_reviewed(request: HttpRequest, intake_id: str) -> HttpResponse:
+    """A staff member who may open the intake (404 for everyone else, via
+    ``get_intake_for_staff``) records that they have read it: ``intake.reviewed``, ids only.
+
+    Only a submitted intake can be reviewed; a draft gets a message and nothing changes.
+    Marking it again (a double click, a colleague) keeps the first reviewer and says so.
+    Nothing is decrypted here.
+    """
+    intake = get_intake_for_staff(request.user, intake_id)
+    try:
+        intake = intake_mark_reviewed(intake=intake, staff=request.user)
+    except NotSubmitted:
+        messages.info(request, "This intake is still in progress. It can be marked reviewed "
+                      "once the client has submitted it.")
+        return redirect("staff_intake_detail", intake_id=intake.pk)
+    if intake.reviewed_by_id == request.user.pk:
+        messages.success(request, "The intake is marked as reviewed by you.")
+    else:
+        who = capfirst(person_label(intake.reviewed_by))
+        when = date_format(localtime(intake.reviewed_at), DATE_TIME)
+        messages.info(request, f"{who} had already marked this intake reviewed on {when}.")
     return redirect("staff_intake_detail", intake_id=intake.pk)

@@ -31,6 +31,7 @@ class Action(StrEnum):
     INTAKE_EXPORTED = "intake.exported"
     INTAKE_SUBMITTED = "intake.submitted"
     INTAKE_REVIEW_ACKNOWLEDGED = "intake.review_acknowledged"
+    INTAKE_REVIEWED = "intake.reviewed"
     CONSENT_VIEWED = "consent.viewed"
     CONSENT_EXPORTED = "consent.exported"
     CONSENT_SIGNED = "consent.signed"
@@ -92,7 +93,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     ),
     # No flag or score here: the trail outlives erasure, health details must not.
     Action.INTAKE_SUBMITTED: _spec("Intake submitted"),
+    # Ids only: the acknowledgement's note is clinical content, kept encrypted on the intake.
     Action.INTAKE_REVIEW_ACKNOWLEDGED: _spec("Safety alert acknowledged"),
+    Action.INTAKE_REVIEWED: _spec("Intake marked reviewed"),
     Action.CONSENT_VIEWED: _spec("Consent record opened",
                                  client_sentence="opened your consent records"),
     Action.CONSENT_EXPORTED: _spec(

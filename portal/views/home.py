@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from consents.selectors import outstanding
-from intake.selectors import unacknowledged_alerts
+from intake.views.staff import open_alerts_for
 from portal.access import permission_or_404
 from portal.models import Invitation
 from portal.roles import Role, primary_role
@@ -46,11 +46,15 @@ def client_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_or_404("access_staff_pages")
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """The staff member's starting points, with the number of unacknowledged safety alerts
-    among the intakes they may open (a plaintext flag: nothing is decrypted)."""
+    """The staff member's starting points, under the unacknowledged safety alerts among
+    the intakes they may open (a clinician: their care team's; an admin: every client's),
+    each a link to its intake, until someone acknowledges it. Plaintext only (the flag, the
+    client's display name or login email, times): nothing is decrypted or recorded."""
+    alerts = open_alerts_for(request.user)
     context: dict[str, object] = {
         "is_admin": request.user.has_perm("portal.manage_invitations"),
-        "intake_alerts": unacknowledged_alerts(request.user).count(),
+        "alerts": alerts,
+        "intake_alerts": alerts.total,
     }
     if context["is_admin"]:
         context["pending_invitations"] = Invitation.objects.filter(

@@ -14,7 +14,8 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
 from portal.models import CareAssignment, User
-from tests.browser.conftest import ServerActivity, sign_in
+from tests.browser.conftest import ServerActivity, field, sign_in
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -99,8 +100,9 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
     server_activity: ServerActivity,
 ) -> None:
     """The issue's "done when": a client on a phone answers, meets the crisis text after a
-    safety answer, sends, downloads the PDF; their clinician sees the alert first, the
-    scores, and acknowledges."""
+    safety answer, sends, downloads the PDF; their clinician finds the alert at the top of
+    their home, sees the scores, acknowledges with a note of what they did, marks the intake
+    reviewed and downloads a copy after confirming their password."""
     CareAssignment.objects.create(client=client_user, clinician=clinician_user)
     phone = open_page("phone")
     sign_in(phone, client_user)
@@ -136,19 +138,49 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
 
     desk = open_page("desktop")
     sign_in(desk, clinician_user)
-    desk.get_by_role("link", name="Go to intakes").click()
-    first_row = desk.get_by_role("row").nth(1)
-    expect(first_row).to_contain_text("Needs prompt review")
-    first_row.get_by_role("link").first.click()
+    alerts = desk.get_by_role("region", name=re.compile(r"^Safety alerts"))
+    expect(alerts).to_contain_text("1 intake needs prompt review.")
+    alerts.get_by_role("link", name=re.compile(re.escape(client_user.email))).click()
     expect(desk.get_by_role("heading", name="Needs prompt review")).to_be_visible()
     # PHQ-9: eight items at 2 and item 9 at 1 = 17; GAD-7: seven at 2 = 14.
-    expect(desk.get_by_text("Moderately severe")).to_be_visible()
+    expect(desk.get_by_role("img", name="PHQ-9: 17 out of 27, Moderately severe")
+           ).to_be_visible()
+    expect(desk.get_by_role("img", name="GAD-7: 14 out of 21, Moderate")).to_be_visible()
     expect(desk.get_by_role("cell", name="17 out of 27")).to_be_visible()
-    desk.get_by_role("button", name="I have seen this and will follow up").click()
+
+    # Acknowledging needs a note of what was done; without one the server says so.
+    acknowledge = desk.get_by_role("button", name="I have seen this and will follow up")
+    acknowledge.click()
+    expect(desk.get_by_text("Please write what you did or will do")).to_be_visible()
+    desk.get_by_role("textbox", name="What you did or will do").fill(
+        "Called the client, safe plan agreed")
+    acknowledge.click()
     expect(desk.get_by_role("heading", name="Safety alert reviewed")).to_be_visible()
+    expect(desk.get_by_text("Called the client, safe plan agreed")).to_be_visible()
+
+    desk.get_by_role("button", name="Mark as reviewed").click()
+    expect(desk.get_by_text("The intake is marked as reviewed by you.")).to_be_visible()
+
+    # A copy leaves the portal: the password is asked for again first.
+    desk.get_by_role("link", name="Download as PDF").click()
+    expect(desk.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    field(desk, "Password").fill(PASSWORD)
+    with desk.expect_download() as staff_download:
+        desk.get_by_role("button", name=re.compile(r"^\s*confirm\s*$", re.IGNORECASE)).click()
+    assert staff_download.value.suggested_filename.endswith(".pdf")
+    with open(staff_download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+
+    desk.goto("/staff/")
+    expect(desk.get_by_text("No intake is waiting for a safety review.")).to_be_visible()
+    expect(desk.get_by_role("region", name=re.compile(r"^Safety alerts"))).to_have_count(0)
 
     assert server_activity.wait_until_quiet()
     intake = Intake.objects.get(client=client_user)
     assert intake.prompt_review_acknowledged_by_id == clinician_user.pk
-    assert AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED, subject_id=client_user.pk)
+    assert intake.prompt_review_note == "Called the client, safe plan agreed"
+    assert intake.reviewed_by_id == clinician_user.pk
+    exports = AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED, subject_id=client_user.pk)
+    assert sorted(str(e.actor_id) for e in exports) == sorted(
+        [str(client_user.pk), str(clinician_user.pk)])
     assert verify_chain().intact
