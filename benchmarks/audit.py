@@ -99,7 +99,7 @@ def _insert_sql() -> str:
     columns = [*CANONICAL_COLUMNS, "prev_mac", "mac"]
     marks = ", ".join(["%s"] * len(columns))
     # Identifiers from the model; every value is a parameter.
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608  # nosec B608
 
 
 def _fill(count: int) -> float:

@@ -60,7 +60,7 @@ def _select_sql() -> str:
         columns = ["CAST(occurred_at AS TEXT)" if name == "occurred_at" else name
                    for name in CANONICAL_COLUMNS]
     # Identifiers come from the model, values are parameters: nothing typed reaches here.
-    return (f"SELECT {', '.join(columns)}, prev_mac, mac FROM {table} "  # noqa: S608
+    return (f"SELECT {', '.join(columns)}, prev_mac, mac FROM {table} "  # noqa: S608  # nosec B608
             "WHERE seq > %s AND seq <= %s ORDER BY seq LIMIT %s")
 
 

@@ -162,7 +162,7 @@ def _write_sealed(
     pk = model._meta.pk
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
     table = quote(model._meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608  # nosec B608
     params = [
         [field.get_db_prep_save(row.__dict__[field.attname], connection) for field in fields]
         + [pk.get_db_prep_value(row.pk, connection)]
