@@ -100,6 +100,13 @@ def _unwrap(key: DataKey) -> AESGCM:
     return AESGCM(raw)
 
 
+def check_opens(key: DataKey) -> None:
+    """Unwrap ``key`` and throw the result away: raises ``DecryptionError`` (or
+    ``UnknownKeyError``) when the configured master keys cannot open it. For start-up
+    checks; nothing is cached."""
+    _unwrap(key)
+
+
 def wrap_new_key(key: DataKey) -> bytes:
     """Generate a fresh random 256-bit data key for ``key`` and return the raw key.
 
