@@ -21,6 +21,8 @@ from portal.views import (
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Portal administration"
 
+handler500 = "portal.views.errors.server_error"
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
