@@ -118,6 +118,15 @@ def signable_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
     return version
 
 
+def newest_or_404(version: ConsentVersion) -> ConsentVersion:
+    """The current published version of ``version``'s document (what a client who read an
+    older one must read instead); 404 if the document has none."""
+    newest = current_version(version.document)
+    if newest is None:
+        raise Http404
+    return newest
+
+
 def get_own_signature(client: User, signature_id: uuid.UUID) -> ConsentSignature:
     """The client's own signature; 404 for anyone else's (or an unknown id), so a client
     cannot learn that another client's signature exists."""

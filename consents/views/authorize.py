@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from consents.authorizations import (
@@ -26,7 +26,8 @@ from consents.authorizations import (
 from consents.forms import AuthorizationForm
 from consents.models import ConsentVersion
 from consents.rendering import render_markdown
-from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged, current_version
+from consents.selectors import newest_or_404
+from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged
 from portal.models import PracticeSettings
 
 SIGNED_MESSAGE = "Thank you. Your authorization is saved. You can download a copy below."
@@ -108,11 +109,8 @@ def authorization_submit_view(request: HttpRequest, version: ConsentVersion) -> 
             representative_authority=representative_authority,
         )
     except VersionChanged as changed:
-        newest = current_version(version.document)
-        if newest is None:
-            raise Http404 from None
-        return _render(request, newest, _without_tick(form), error=str(changed),
-                       changed=True, status=409)
+        return _render(request, newest_or_404(version), _without_tick(form),
+                       error=str(changed), changed=True, status=409)
     except IncompleteAuthorization as incomplete:
         for name, message in incomplete.errors.items():
             form.add_error(name, message)

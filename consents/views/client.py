@@ -30,6 +30,7 @@ from consents.selectors import (
     authorization_of,
     consent_rows,
     get_own_signature,
+    newest_or_404,
     signable_version_or_404,
 )
 from consents.services import (
@@ -38,7 +39,6 @@ from consents.services import (
     VersionChanged,
     consent_sign,
     consent_withdraw,
-    current_version,
 )
 from consents.views.authorize import authorization_form_view, authorization_submit_view
 from portal.access import permission_or_404
@@ -152,11 +152,8 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
             representative_authority=representative_authority,
         )
     except VersionChanged as changed:
-        newest = current_version(version.document)
-        if newest is None:
-            raise Http404 from None
-        return _render_sign(request, newest, _sign_form_values(form), error=str(changed),
-                            changed=True, status=409)
+        return _render_sign(request, newest_or_404(version), _sign_form_values(form),
+                            error=str(changed), changed=True, status=409)
     except SigningError as refused:
         return _render_sign(request, version, form, error=str(refused), status=400)
     messages.success(request, SIGNED_MESSAGE)
