@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint bench
+.PHONY: run test install lint bench evidence
 
 install: $(STAMP)
 
@@ -33,3 +33,10 @@ lint: $(STAMP)
 # Encryption benchmarks: one JSON object of results last (SQLite, or DATABASE_URL's server).
 bench: $(STAMP)
 	PORTAL_ENV=test $(PY) -m benchmarks
+
+# Load and restore drill against a fresh PostgreSQL database and fresh keys; writes
+# docs/evidence.md and fails when a correctness check fails (docs/evidence.md says why).
+evidence: $(STAMP)
+	@$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install --quiet \
+		--build-constraint requirements/build-constraints.txt ".[dev,evidence]"
+	PORTAL_ENV=production $(PY) -m evidence

@@ -161,7 +161,7 @@ if IS_PRODUCTION and not _database_url:
 DATABASES = {
     "default": dj_database_url.parse(
         _database_url or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0, minimum=0, maximum=3600),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60, minimum=0, maximum=3600),
         conn_health_checks=True,
     )
 }

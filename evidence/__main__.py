@@ -1,0 +1,124 @@
+"""``python -m evidence`` (``make evidence``): run the parts, write docs/evidence.md.
+
+Exit status 0 when every correctness check held, 1 when one failed (differences between what
+clients sent and what is stored, a restored database that does not read, a shredded client
+that does), 2 on bad usage. A missed latency goal is reported in the file, not fatal.
+Everything the run starts (servers, the mail sink) and creates (databases, the work folder,
+Redis counters, collected static files) is removed at the end, also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from evidence import load, restore
+from evidence.context import ROOT, Context, PartResult, fresh_keys
+from evidence.mailsink import MailSink
+from evidence.report import machine, render
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    title: str
+    run: Callable[[Context], PartResult]
+
+
+# In order: the restore drill restores what the load wrote. A "faults" part goes here later.
+PARTS = [
+    Part("load", load.TITLE, load.run),
+    Part("restore", restore.TITLE, restore.run),
+]
+
+
+def _terminate(signum: int, frame: object) -> NoReturn:
+    """SIGTERM unwinds like Ctrl-C, so cleanup still runs."""
+    raise SystemExit(128 + signum)
+
+
+def _run_parts(parts: list[Part], ctx: Context) -> list[PartResult]:
+    results = []
+    for part in parts:
+        print(f"[evidence] {part.name} …", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        try:
+            result = part.run(ctx)
+        except Exception as error:
+            traceback.print_exc()
+            crash = f"{type(error).__name__}: {str(error)[:300]}"
+            result = PartResult(part.title, f"## {part.title}\n\nCrashed: `{crash}`",
+                                crashed=crash)
+        print(f"[evidence] {part.name}: {'ok' if result.ok else 'FAILED'} in "
+              f"{time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+        results.append(result)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evidence", description=__doc__)
+    parser.add_argument("--parts", default=",".join(part.name for part in PARTS),
+                        help="comma-separated parts to run (default: all, in order)")
+    parser.add_argument("--clients", type=int, default=50, help="simulated clients")
+    parser.add_argument("--think", default="2,6", metavar="MIN,MAX",
+                        help="seconds a simulated person pauses between actions")
+    parser.add_argument("--conn-max-age", type=int, default=60, metavar="SECONDS",
+                        help="DATABASE_CONN_MAX_AGE for the servers (default: 60, as shipped)")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "evidence.md")
+    parser.add_argument("--keep-workdir", action="store_true",
+                        help="keep the work folder (plan, logs, dump) for inspection")
+    args = parser.parse_args(argv)
+    if os.environ.get("PORTAL_ENV", "production") != "production":
+        print("The evidence runs the portal's production settings (docs/evidence.md says "
+              "why); run it with PORTAL_ENV=production or unset.", file=sys.stderr)
+        return 2
+    chosen = [part for part in PARTS if part.name in args.parts.split(",")]
+    if not chosen or args.clients < 1:
+        parser.error("nothing to run")
+    try:
+        low, high = (float(value) for value in args.think.split(","))
+    except ValueError:
+        parser.error("--think takes two numbers of seconds, e.g. 2,6")
+    if not 0 <= low <= high <= 60:
+        parser.error("--think takes MIN,MAX with 0 <= MIN <= MAX <= 60")
+    signal.signal(signal.SIGTERM, _terminate)
+    info = machine()
+    info["command"] = " ".join(["python -m evidence", *(argv if argv is not None
+                                                        else sys.argv[1:])])
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="portal-evidence-"))
+    ctx: Context | None = None
+    try:
+        with contextlib.ExitStack() as cleanup:
+            mail = cleanup.enter_context(MailSink())
+            ctx = Context(workdir=workdir, keys=fresh_keys(), mail=mail,
+                          clients=args.clients, cleanup=cleanup, think=(low, high),
+                          conn_max_age=args.conn_max_age)
+            results = _run_parts(chosen, ctx)
+    finally:
+        if args.keep_workdir:
+            print(f"[evidence] work folder kept: {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    info["load_end"] = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    args.output.write_text(render(info, results, ctx, time.monotonic() - started),
+                           encoding="utf-8")
+    ok = all(result.ok for result in results)
+    print(f"[evidence] wrote {args.output}; {'all checks passed' if ok else 'CHECK FAILED'}",
+          file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
