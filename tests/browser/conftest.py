@@ -325,8 +325,10 @@ def desktop_page(open_page: Callable[..., Page]) -> Page:
 
 
 def field(page: Page, name: str) -> Locator:
-    """A text field by the name a screen reader announces (the visible label, without the
-    visually hidden "required" asterisk that Playwright's ``get_by_label`` would include)."""
+    """A text field by the name a screen reader announces: the visible label, without the
+    "(required)" marker crispy-forms fields carry (templates/bootstrap5/field.html). The
+    marker is aria-hidden, so it is not part of the accessible name, but Playwright's
+    ``get_by_label`` matches the label's whole text and would include it."""
     return page.get_by_role("textbox", name=name, exact=True)
 
 

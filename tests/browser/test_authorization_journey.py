@@ -11,6 +11,7 @@ from consents.defaults import install_default_documents
 from consents.models import ConsentSignature, ReleaseAuthorization
 from consents.services import AGREEMENT_STATEMENT
 from portal.models import User
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 
 pytestmark = pytest.mark.browser
@@ -30,6 +31,7 @@ def test_a_client_authorizes_a_release_fixes_what_was_missing_and_later_revokes_
     expect(page.get_by_role("heading", name="Authorization to release information",
                             level=1)).to_be_visible()
     expect(page.get_by_text("The practice will not condition your treatment")).to_be_visible()
+    assert_accessible(page, context="the authorization form")
 
     field(page, "What information may be shared").fill(INFORMATION)
     field(page, "Why it is being shared").fill("At my request")
@@ -45,6 +47,7 @@ def test_a_client_authorizes_a_release_fixes_what_was_missing_and_later_revokes_
     expect(page.get_by_text("Please give a date or an event when this authorization ends")
            .first).to_be_visible()
     expect(field(page, "What information may be shared")).to_have_value(INFORMATION)
+    assert_accessible(page, context="the authorization form, refused")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     recipient.fill(RECIPIENT)
@@ -53,6 +56,7 @@ def test_a_client_authorizes_a_release_fixes_what_was_missing_and_later_revokes_
     page.get_by_role("button", name="Sign the authorization").click()
     expect(page.get_by_role("heading", name="What you signed")).to_be_visible()
     expect(page.get_by_text(RECIPIENT)).to_be_visible()
+    assert_accessible(page, context="the signed authorization")
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download a copy (PDF)").click()
@@ -63,12 +67,15 @@ def test_a_client_authorizes_a_release_fixes_what_was_missing_and_later_revokes_
     item = page.locator(".authorization-item")
     expect(item).to_contain_text(RECIPIENT)
     expect(item).to_contain_text("In force")
+    assert_accessible(page, context="my consents, with an authorization")
 
     item.get_by_role("link", name="Revoke").click()
     expect(page.get_by_role("heading", name="Revoke this authorization?")).to_be_visible()
+    assert_accessible(page, context="the revocation confirmation")
     page.get_by_role("button", name="Confirm: revoke this authorization").click()
     expect(page.get_by_text("You have revoked this authorization.")).to_be_visible()
     expect(item).to_contain_text("You revoked this on")
+    assert_accessible(page, context="my consents, authorization revoked")
 
     assert server_activity.wait_until_quiet()
     signature = ConsentSignature.objects.get(client=client_user)

@@ -19,6 +19,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 from tests.factories import PASSWORD, UserFactory
 
@@ -99,6 +100,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     expect(page.get_by_role("heading", name="Consents", level=1)).to_be_visible()
     expect(page.get_by_text("Where the practice's 5 active client accounts stand")).to_be_visible()
     _expect_counts(page, title, signed=3, outstanding=2, withdrawn=0, of=5)
+    assert_accessible(page, context="the consent dashboard")
 
     # A new version, starting from the current wording.
     page.get_by_role("link", name=f"Write a new version of {title}").click()
@@ -106,6 +108,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     summary = page.get_by_role("textbox", name=re.compile(r"^Summary \(what the client reads"))
     body = page.get_by_role("textbox", name=re.compile(r"^Full text"))
     expect(body).to_have_value(re.compile(re.escape(OLD_SENTENCE)))
+    assert_accessible(page, context="the new version form")
     summary.fill(summary.input_value() + " Sessions can be by video.")
     body.fill(body.input_value().replace(OLD_SENTENCE, NEW_SENTENCE))
     page.get_by_label("Effective date").fill(effective.isoformat())
@@ -126,16 +129,19 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     expect(changes).to_contain_text(f"Removed: -{old_line}")
     expect(changes).to_contain_text(f"Added: +{old_line.replace(OLD_SENTENCE, NEW_SENTENCE)}")
     expect(changes).to_contain_text("Added: +You agree to start therapy with us.")
+    assert_accessible(page, context="the draft's preview and changes")
 
     # Publishing cannot be undone: the password first, then a confirmation.
     page.get_by_role("link", name="Publish…").click()
     expect(page.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    assert_accessible(page, context="the password check before publishing")
     field(page, "Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile(r"^\s*confirm\s*$", re.IGNORECASE)).click()
     expect(page.get_by_role("heading", name="Publish this draft?")).to_be_visible()
     expect(page.get_by_text(f"{title} will become version 2.")).to_be_visible()
     expect(page.get_by_text("every client who signed an earlier version will be asked to sign "
                             "again")).to_be_visible()
+    assert_accessible(page, context="the publish confirmation")
     page.get_by_role("button", name="Publish", exact=True).click()
 
     # Everyone who had signed must sign again; nobody has signed version 2.
@@ -143,15 +149,18 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     expect(page.get_by_role("heading", name="Consents", level=1)).to_be_visible()
     expect(page.get_by_role("region", name=title)).to_contain_text("Current version: 2")
     _expect_counts(page, title, signed=0, outstanding=5, withdrawn=0, of=5)
+    assert_accessible(page, context="the consent dashboard after publishing")
 
     # The outstanding list, narrowed to the treatment consent and each state in turn.
     page.get_by_role("link", name="Clients with documents to sign").click()
     expect(page.get_by_role("heading", name="Clients with documents to sign")).to_be_visible()
+    assert_accessible(page, context="the outstanding list")
     _show_clients(page, document=title, state="Must sign again (material change)")
     expect(page.get_by_role("table", name=re.compile(r"\b3 in total\b"))).to_be_visible()
     for email in SIGNED_V1:
         expect(_client_row(page, email)).to_contain_text(
             f"{title}: Must sign again (material change)")
+    assert_accessible(page, context="the outstanding list, filtered")
     _show_clients(page, document=title, state="Never signed")
     expect(page.get_by_role("table", name=re.compile(r"\b2 in total\b"))).to_be_visible()
     for email in NEVER_SIGNED:
@@ -167,6 +176,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
         page.get_by_role("checkbox", name=f"Remind {email}", exact=True).check()
     page.get_by_role("button", name="Send reminder to the chosen clients").click()
     expect(page.get_by_text("Reminder sent to 5 clients.", exact=True)).to_be_visible()
+    assert_accessible(page, context="the outstanding list after reminding")
     # Back on the same filtered list.
     expect(page.get_by_label("Document", exact=True)).to_have_value(str(document.pk))
     expect(page.get_by_role("table", name=re.compile(r"\b5 in total\b"))).to_be_visible()

@@ -14,6 +14,7 @@ from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion
 from consents.services import AGREEMENT_STATEMENT
 from portal.models import User
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 from tests.test_intake_exports import pdf_text
 
@@ -48,11 +49,13 @@ def _pdf_texts(pdf: bytes) -> list[str]:
 def _sign(page: Page, title: str, *, link: str = "Read and sign") -> None:
     page.get_by_role("link", name=f"{link} {title}").click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    assert_accessible(page, context=f"the sign page of {title}")
     field(page, "Your full name").fill("Robin Example")
     page.get_by_label(AGREEMENT_STATEMENT).check()
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.get_by_role("heading", name="What you signed")).to_be_visible()
     expect(page.get_by_text("Your signature is saved")).to_be_visible()
+    assert_accessible(page, context=f"what the client signed of {title}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.get_by_role("link", name="Back to my consents").click()
 
@@ -67,17 +70,21 @@ def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
     sign_in(page, client_user)
 
     expect(page.get_by_role("heading", name="Please read and sign")).to_be_visible()
+    assert_accessible(page, context="the client's home, consents to sign")
     page.get_by_role("link", name="Your intake").click()
     expect(page.get_by_role("heading", name="My consents")).to_be_visible()
     expect(page.get_by_text("Before your intake, please read and sign")).to_be_visible()
+    assert_accessible(page, context="my consents, before the intake")
 
     for kind in BEFORE_INTAKE:
         _sign(page, titles[kind])
         expect(page.locator(f"#consent-{kind}")).to_contain_text("Signed on")
+    assert_accessible(page, context="my consents, all signed")
 
     page.get_by_role("link", name="Back to your home page").click()
     page.get_by_role("link", name="Your intake").click()
     expect(page.get_by_role("heading", name="Getting to know you")).to_be_visible()
+    assert_accessible(page, context="the intake's start page, consents signed")
     page.get_by_role("button", name="Start").click()
     expect(page).to_have_url(re.compile(r"/intake/[0-9a-f-]+/section/about_you/$"))
 
@@ -86,9 +93,11 @@ def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
     page.get_by_role("link", name=f"Withdraw your consent to {titles['treatment']}").click()
     expect(page.get_by_role("heading", name="Withdraw your consent?")).to_be_visible()
     expect(page.get_by_text("won't be able to start or carry on with your intake")).to_be_visible()
+    assert_accessible(page, context="the withdrawal confirmation")
     page.get_by_role("button", name="Confirm: withdraw my consent").click()
     treatment = page.locator("#consent-treatment")
     expect(treatment).to_contain_text("You withdrew this on")
+    assert_accessible(page, context="my consents, one withdrawn")
 
     # The intake waits again, then opens once the client has signed again.
     page.goto("/intake/")
@@ -103,6 +112,7 @@ def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
     page.get_by_role("link", name=f"What you signed for {titles['treatment']}").click()
     expect(page.get_by_role("heading", name="What you signed")).to_be_visible()
     expect(page.get_by_text(treatment_hash, exact=True)).to_be_visible()
+    assert_accessible(page, context="what the client signed, from my consents")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download a copy (PDF)", exact=True).click()
     assert re.fullmatch(r"consent-[0-9A-F]{16}\.pdf", download.value.suggested_filename)

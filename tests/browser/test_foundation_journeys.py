@@ -18,6 +18,7 @@ from playwright.sync_api import Locator, Page, expect
 from portal.middleware import LAST_ACTIVITY_KEY
 from portal.models import DEFAULT_CRISIS_TEXT, PracticeSettings, User
 from portal.roles import Role
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import (
     ServerActivity,
     field,
@@ -68,11 +69,13 @@ def test_client_signs_in_on_a_phone_and_sees_their_home_and_the_crisis_line(
     page = phone_page
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+    assert_accessible(page, context="the sign-in page on a phone")
 
     submit_password(page, client_user.email, PASSWORD)
 
     expect(page).to_have_url(CLIENT_HOME_URL)
     expect(_client_home_heading(page)).to_be_visible()
+    assert_accessible(page, context="the client's home on a phone")
     footer = page.get_by_role("contentinfo")
     expect(footer.get_by_role("heading", name="Need help right now?")).to_be_visible()
     expect(footer.get_by_text(DEFAULT_CRISIS_TEXT)).to_be_visible()
@@ -138,9 +141,11 @@ def test_admin_invites_a_client_who_signs_up_from_the_link_on_a_phone(
     admin_page = open_page("desktop")
     sign_in(admin_page, admin_user)
     expect(admin_page.get_by_role("heading", name="Staff home")).to_be_visible()
+    assert_accessible(admin_page, context="the admin's staff home")
 
     admin_page.get_by_role("link", name="Invitations", exact=True).click()
     expect(admin_page.get_by_role("heading", name="Invitations", exact=True)).to_be_visible()
+    assert_accessible(admin_page, context="the invitations page")
     field(admin_page, "Client's email address").fill("new.client@example.com")
     admin_page.get_by_role("button", name="Send invitation").click()
 
@@ -148,6 +153,7 @@ def test_admin_invites_a_client_who_signs_up_from_the_link_on_a_phone(
     expect(
         admin_page.get_by_role("cell", name="new.client@example.com", exact=True)
     ).to_be_visible()
+    assert_accessible(admin_page, context="the invitations page, after sending one")
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["new.client@example.com"]
     link = LINK_PATTERN.search(mailoutbox[0].body)
@@ -157,6 +163,7 @@ def test_admin_invites_a_client_who_signs_up_from_the_link_on_a_phone(
     invitee.goto(link.group(0))
 
     expect(invitee.get_by_role("heading", name="Create your account")).to_be_visible()
+    assert_accessible(invitee, context="the invitation's sign-up page on a phone")
     email = field(invitee, "Email")
     expect(email).to_have_value("new.client@example.com")
     expect(email).not_to_be_editable()
@@ -166,6 +173,7 @@ def test_admin_invites_a_client_who_signs_up_from_the_link_on_a_phone(
 
     expect(invitee).to_have_url(CLIENT_HOME_URL)
     expect(_client_home_heading(invitee)).to_be_visible()
+    assert_accessible(invitee, context="the new client's home")
     assert server_activity.wait_until_quiet()
     assert User.objects.filter(email="new.client@example.com").exists()
 
@@ -186,9 +194,11 @@ def test_clinician_needs_the_right_authenticator_code_to_reach_the_staff_home(
     submit_password(page, clinician_user.email, PASSWORD)
 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
+    assert_accessible(page, context="the authenticator code page")
     submit_totp_code(page, _a_wrong_code(clinician_user.totp_secret))
 
     expect(page.get_by_text("Incorrect code.")).to_be_visible()
+    assert_accessible(page, context="the authenticator code page, after a wrong code")
     expect(page.get_by_role("heading", name="Staff home")).to_have_count(0)
     # Still signed out: the staff home sends this browser to the sign-in page.
     response = page.request.get("/staff/", max_redirects=0)
@@ -199,6 +209,7 @@ def test_clinician_needs_the_right_authenticator_code_to_reach_the_staff_home(
 
     expect(page).to_have_url(re.compile(r"/staff/$"))
     expect(page.get_by_role("heading", name="Staff home")).to_be_visible()
+    assert_accessible(page, context="the clinician's staff home")
 
 
 def test_staff_member_without_two_factor_is_sent_to_set_up_an_authenticator(
@@ -213,6 +224,7 @@ def test_staff_member_without_two_factor_is_sent_to_set_up_an_authenticator(
     expect(page.get_by_text("Staff accounts must use two-factor authentication")).to_be_visible()
     expect(page.get_by_role("heading", name="Staff home")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/accounts/reauthenticate/"))
+    assert_accessible(page, context="the password check before setting up two-factor")
     field(page, "Password").fill(PASSWORD)
     page.get_by_role("button", name=re.compile(r"^\s*confirm\s*$", re.IGNORECASE)).click()
 
@@ -221,6 +233,7 @@ def test_staff_member_without_two_factor_is_sent_to_set_up_an_authenticator(
         page.get_by_role("heading", name=re.compile("authenticator", re.IGNORECASE))
     ).to_be_visible()
     expect(page.get_by_role("heading", name="Staff home")).to_have_count(0)
+    assert_accessible(page, context="the authenticator set-up page")
 
     # Typing the staff home's address leads back to the setup page.
     page.goto("/staff/")
@@ -268,6 +281,7 @@ def test_idle_client_is_warned_and_can_stay_signed_in(
     assert dialog.evaluate("element => element.tagName === 'DIALOG' && element.open")
     stay = dialog.get_by_role("button", name="Stay signed in")
     expect(stay).to_be_focused()
+    assert_accessible(page, context="the idle warning, open")
 
     stay.click()
 
@@ -292,6 +306,7 @@ def test_idle_client_is_signed_out_when_the_countdown_ends(
     expect(page).to_have_url(SIGN_IN_URL, timeout=10_000)
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
     expect(page.get_by_text("You were signed out after a period of inactivity")).to_be_visible()
+    assert_accessible(page, context="the sign-in page after an idle sign-out")
 
     # The old session cookie is worthless now, in any browser.
     other = open_page("phone")

@@ -14,6 +14,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
 from portal.models import CareAssignment, User
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 from tests.factories import PASSWORD
 
@@ -38,14 +39,17 @@ def test_a_client_fills_in_the_intake_on_a_phone_and_nothing_typed_is_lost(
     sign_in(page, client_user)
     page.get_by_role("link", name="Your intake").click()
     expect(page.get_by_role("heading", name="Getting to know you")).to_be_visible()
+    assert_accessible(page, context="the intake's start page")
     page.get_by_role("button", name="Start").click()
 
     # Page 1: type, wait for the autosave, reload: the answer is still there.
     _on_page(page, "about_you")
     expect(page.locator("#intake-step")).to_have_text("Step 1 of 7")
+    assert_accessible(page, context="intake page 1")
     name = page.get_by_role("textbox", name=re.compile(r"^Your full legal name"))
     name.fill("Robin <Example>")
     expect(page.locator("#autosave-status")).to_contain_text(re.compile(r"Saved at \d\d:\d\d"))
+    assert_accessible(page, context="intake page 1, after an autosave")
     page.reload()
     expect(name).to_have_value("Robin <Example>")
     page.get_by_label(re.compile(r"^Your date of birth")).fill("1990-04-21")
@@ -53,40 +57,49 @@ def test_a_client_fills_in_the_intake_on_a_phone_and_nothing_typed_is_lost(
     why = page.locator("#q-legal_name").get_by_text("Why we ask this")
     why.click()
     expect(page.locator("#q-legal_name").get_by_text("for your records")).to_be_visible()
+    assert_accessible(page, context="intake page 1, a 'why we ask this' open")
     _next(page)
 
     _on_page(page, "what_brings_you")
+    assert_accessible(page, context="intake page 2")
     page.get_by_role("textbox", name=re.compile(r"^In your own words")).fill(
         "I keep arguing with my sister.")
     _next(page)
 
     _on_page(page, "feelings")
     expect(page.get_by_text("This page asks about low mood and worry")).to_be_visible()
+    assert_accessible(page, context="intake page 3")
     for item in FEELINGS_ITEMS:
         page.locator(f"#q-{item}").get_by_label("Not at all", exact=True).check()
+    assert_accessible(page, context="intake page 3, answered")
     _next(page)
 
     # Nothing is required on the next three pages.
     for section in ("safety", "relationships", "health"):
         _on_page(page, section)
+        assert_accessible(page, context=f"the intake's {section} page")
         _next(page)
 
     _on_page(page, "practicalities")
     note = page.locator("#q-message_note")
     expect(note).to_be_hidden()  # shown only once messages may be left
+    assert_accessible(page, context="the intake's last page")
     page.locator("#q-leave_messages").get_by_label("Yes", exact=True).check()
     expect(note).to_be_visible()
+    assert_accessible(page, context="the intake's last page, with the message note shown")
     _next(page)
 
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     expect(page.get_by_text("Robin <Example>")).to_be_visible()
     expect(page.get_by_text("21 April 1990")).to_be_visible()
     expect(page.get_by_text("Still to answer")).to_have_count(0)
+    assert_accessible(page, context="the intake's review page")
     page.get_by_role("button", name="Send my answers").click()
 
     expect(page.get_by_role("heading", name="What you sent")).to_be_visible()
     expect(page.get_by_text("You sent these answers on")).to_be_visible()
     expect(page.get_by_text("I keep arguing with my sister.")).to_be_visible()
+    assert_accessible(page, context="the sent intake")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     assert server_activity.wait_until_quiet()
@@ -122,13 +135,17 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
     _next(phone)
     _on_page(phone, "safety")
     expect(phone.get_by_role("heading", name="Thank you for telling us")).to_be_visible()
+    assert_accessible(phone, context="the safety page with the crisis text")
     for _ in ("safety", "relationships", "health"):
         _next(phone)
     _on_page(phone, "practicalities")
     phone.locator("#q-leave_messages").get_by_label("No", exact=True).check()
     _next(phone)
+    expect(phone.get_by_role("heading", name="Check your answers")).to_be_visible()
+    assert_accessible(phone, context="the review page, with a safety answer")
     phone.get_by_role("button", name="Send my answers").click()
     expect(phone.get_by_role("heading", name="What you sent")).to_be_visible()
+    assert_accessible(phone, context="the sent intake, with a safety answer")
     with phone.expect_download() as download:
         phone.get_by_role("link", name="Download a copy (PDF)").click()
     assert download.value.suggested_filename.endswith(".pdf")
@@ -140,6 +157,7 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
     sign_in(desk, clinician_user)
     alerts = desk.get_by_role("region", name=re.compile(r"^Safety alerts"))
     expect(alerts).to_contain_text("1 intake needs prompt review.")
+    assert_accessible(desk, context="the clinician's home with a safety alert")
     alerts.get_by_role("link", name=re.compile(re.escape(client_user.email))).click()
     expect(desk.get_by_role("heading", name="Needs prompt review")).to_be_visible()
     # PHQ-9: eight items at 2 and item 9 at 1 = 17; GAD-7: seven at 2 = 14.
@@ -147,23 +165,28 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
            ).to_be_visible()
     expect(desk.get_by_role("img", name="GAD-7: 14 out of 21, Moderate")).to_be_visible()
     expect(desk.get_by_role("cell", name="17 out of 27")).to_be_visible()
+    assert_accessible(desk, context="the staff intake page, alert open")
 
     # Acknowledging needs a note of what was done; without one the server says so.
     acknowledge = desk.get_by_role("button", name="I have seen this and will follow up")
     acknowledge.click()
     expect(desk.get_by_text("Please write what you did or will do")).to_be_visible()
+    assert_accessible(desk, context="the staff intake page, acknowledgement refused")
     desk.get_by_role("textbox", name="What you did or will do").fill(
         "Called the client, safe plan agreed")
     acknowledge.click()
     expect(desk.get_by_role("heading", name="Safety alert reviewed")).to_be_visible()
     expect(desk.get_by_text("Called the client, safe plan agreed")).to_be_visible()
+    assert_accessible(desk, context="the staff intake page, alert acknowledged")
 
     desk.get_by_role("button", name="Mark as reviewed").click()
     expect(desk.get_by_text("The intake is marked as reviewed by you.")).to_be_visible()
+    assert_accessible(desk, context="the staff intake page, reviewed")
 
     # A copy leaves the portal: the password is asked for again first.
     desk.get_by_role("link", name="Download as PDF").click()
     expect(desk.get_by_role("heading", name="Confirm it's you")).to_be_visible()
+    assert_accessible(desk, context="the password check before a staff export")
     field(desk, "Password").fill(PASSWORD)
     with desk.expect_download() as staff_download:
         desk.get_by_role("button", name=re.compile(r"^\s*confirm\s*$", re.IGNORECASE)).click()
@@ -174,6 +197,7 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
     desk.goto("/staff/")
     expect(desk.get_by_text("No intake is waiting for a safety review.")).to_be_visible()
     expect(desk.get_by_role("region", name=re.compile(r"^Safety alerts"))).to_have_count(0)
+    assert_accessible(desk, context="the clinician's home, no alert left")
 
     assert server_activity.wait_until_quiet()
     intake = Intake.objects.get(client=client_user)
