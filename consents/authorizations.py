@@ -26,6 +26,7 @@ from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization
 from consents.services import SigningError, check_signing, store_signature
 from portal.crypto.blind_index import normalise_name
 from portal.models import User
+from portal.text import visible_length
 
 # Shown above the signature on every authorization and kept with it, word for word.
 STATEMENT_REVOKE = (
@@ -123,7 +124,9 @@ def authorization_errors(
         "purpose": 'Please say why it is being shared. "At my request" is enough.',
     }
     for name, message in required.items():
-        if len(_tidy(getattr(details, name))) < 2:
+        # Counted in characters a reader can see: zero-width or direction marks alone
+        # would print as a blank on the copy.
+        if visible_length(getattr(details, name)) < 2:
             errors[name] = message
     for name, limit in LIMITS.items():
         value = getattr(details, name)

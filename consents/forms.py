@@ -1,23 +1,24 @@
-"""The client's consent forms. They only tidy what was typed; the service decides whether a
-signature can be taken (the tick, the name on record, the representative's authority) and
-says why not in plain words."""
+"""The client's consent forms. They only tidy what was typed (control characters removed:
+``portal.text``); the service decides whether a signature can be taken (the tick, the name
+on record, the representative's authority) and says why not in plain words."""
 
 from __future__ import annotations
 
 from django import forms
 
 from consents.authorizations import AuthorizationDetails
+from portal.text import TypedTextField
 
 
 class SignForm(forms.Form):
     """Sign one version: the typed name, the (unticked) agreement, and optionally who is
     signing for the client. ``sha256`` is the hash of the text the page showed."""
 
-    typed_name = forms.CharField(max_length=200, required=False, strip=True)
+    typed_name = TypedTextField(max_length=200, required=False, strip=True)
     agreed = forms.BooleanField(required=False)
     on_behalf = forms.BooleanField(required=False)
-    representative_name = forms.CharField(max_length=200, required=False, strip=True)
-    representative_authority = forms.CharField(max_length=200, required=False, strip=True)
+    representative_name = TypedTextField(max_length=200, required=False, strip=True)
+    representative_authority = TypedTextField(max_length=200, required=False, strip=True)
     sha256 = forms.CharField(max_length=64, required=False)
 
     def clean(self) -> dict[str, object]:
@@ -37,7 +38,7 @@ class SignForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(max_length=1000, required=False, widget=forms.Textarea)
+    reason = TypedTextField(max_length=1000, required=False, widget=forms.Textarea)
 
 
 class AuthorizationForm(SignForm):
@@ -45,18 +46,18 @@ class AuthorizationForm(SignForm):
     Lengths and required elements are checked by ``consents.authorizations`` (one place for
     the law's list); this form only parses the date and the one-time submission id."""
 
-    information = forms.CharField(required=False, widget=forms.Textarea)
+    information = TypedTextField(required=False, widget=forms.Textarea)
     includes_substance_use = forms.BooleanField(required=False)
-    substance_use_information = forms.CharField(required=False, widget=forms.Textarea)
-    discloser = forms.CharField(required=False)
-    recipient = forms.CharField(required=False, widget=forms.Textarea)
-    purpose = forms.CharField(required=False, widget=forms.Textarea)
+    substance_use_information = TypedTextField(required=False, widget=forms.Textarea)
+    discloser = TypedTextField(required=False)
+    recipient = TypedTextField(required=False, widget=forms.Textarea)
+    purpose = TypedTextField(required=False, widget=forms.Textarea)
     expires_on = forms.DateField(
         required=False, input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Please give the date as year-month-day, for example "
                                    "2027-06-30."},
     )
-    expiry_event = forms.CharField(required=False)
+    expiry_event = TypedTextField(required=False)
     submission = forms.UUIDField(
         error_messages={"required": "This form has expired. Please fill it in again.",
                         "invalid": "This form has expired. Please fill it in again."},

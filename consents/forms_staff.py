@@ -13,6 +13,7 @@ from django import forms
 
 from consents.models import ConsentDocument, ConsentVersion, Requirement
 from consents.register import ATTENTION_STATES, STATE_LABELS
+from portal.text import TypedTextField
 
 NOT_IN_LIST = "Choose from the list."
 
@@ -53,11 +54,13 @@ class OutstandingFilterForm(forms.Form):
 
 
 class VersionForm(forms.ModelForm):
-    """A draft's wording. Numbers, hashes and publication are set by ``version_publish``."""
+    """A draft's wording. Numbers, hashes and publication are set by ``version_publish``.
+    The texts are typed (or pasted): control characters are removed (``portal.text``)."""
 
     class Meta:
         model = ConsentVersion
         fields = ("summary", "body", "effective_date", "change_note", "material_change")
+        field_classes = dict.fromkeys(("summary", "body", "change_note"), TypedTextField)
         labels = {
             "summary": "Summary (what the client reads first)",
             "body": "Full text",

@@ -32,6 +32,7 @@ from portal.audit.context import current_origin
 from portal.audit.service import record_event
 from portal.crypto.blind_index import normalise_name
 from portal.models import ClientProfile, User
+from portal.text import has_letter, without_control_characters
 
 AGREEMENT_STATEMENT = (
     "I have read this document, I understand it, and I agree to it. I am signing "
@@ -128,8 +129,11 @@ def _name_on_record(client: User) -> str | None:
 
 
 def _check_name(client: User, typed_name: str) -> str:
-    typed = " ".join(typed_name.split())
-    if len(typed) < 2 or len(typed) > 200:
+    """The typed name, tidied, if it can sign: 2 to 200 characters with at least one
+    letter (digits, punctuation, emoji or invisible characters alone are no name), and the
+    legal name on record, if there is one."""
+    typed = " ".join(without_control_characters(typed_name).split())
+    if len(typed) < 2 or len(typed) > 200 or not has_letter(typed):
         raise SigningError("Please type your full name to sign.")
     on_record = _name_on_record(client)
     if on_record is not None and normalise_name(typed) != normalise_name(on_record):
@@ -175,8 +179,12 @@ def check_signing(
     if not agreed:
         raise SigningError("Please tick the box to show that you agree.")
     name = _check_name(client, typed_name)
-    representative_name = " ".join(representative_name.split())
-    representative_authority = " ".join(representative_authority.split())
+    representative_name = " ".join(without_control_characters(representative_name).split())
+    representative_authority = " ".join(
+        without_control_characters(representative_authority).split()
+    )
+    if representative_name and not has_letter(representative_name):
+        raise SigningError("Please type your own full name, as the person signing for them.")
     if representative_name and not representative_authority:
         raise SigningError(
             "Please say what gives you the authority to sign for this person (for example, "
@@ -253,7 +261,7 @@ def consent_withdraw(*, client: User, signature_id: Any, reason: str = "") -> Co
     ).get(pk=signature_id, client=client)
     if signature.withdrawn_at is not None:
         return signature
-    reason = reason.strip()
+    reason = without_control_characters(reason).strip()
     if len(reason) > 1000:
         raise SigningError("Please keep the reason to 1,000 characters.")
     signature.withdrawn_at = timezone.now()

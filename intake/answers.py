@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.schema import IN_PERSON, TEXT_TYPES, Question, Questionnaire, Section
+from portal.text import visible_length
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 # Control characters other than tab and newline never belong in an answer.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 UNKNOWN_QUESTION = "unknown"
+FREQUENCY_TEXT = frozenset({"0", "1", "2", "3"})
 
 
 class AnswerError(ValueError):
@@ -38,7 +40,14 @@ class SectionResult:
 
 
 def _empty(raw: Any) -> bool:
-    return raw is None or raw == "" or raw == [] or (isinstance(raw, str) and not raw.strip())
+    """Nothing answered: no value, or text with nothing a reader could see (spaces, control
+    characters, zero-width or direction marks alone), which would be stored as a blank. A
+    one-item list is read as its item, as ``_one`` reads it."""
+    if isinstance(raw, list | tuple) and len(raw) == 1:
+        raw = raw[0]
+    return raw is None or raw == "" or raw == [] or (
+        isinstance(raw, str) and not visible_length(raw)
+    )
 
 
 def _one(raw: Any) -> Any:
@@ -86,7 +95,9 @@ def _choices(question: Question, raw: Any) -> list[str] | str:
 
 def _frequency(question: Question, raw: Any) -> int:
     value = _one(raw)
-    if isinstance(value, str) and value.strip().isdigit():
+    # Only the four values the page posts: ``str.isdigit`` would also let "²" or a
+    # 5,000-digit string through to ``int()``, which then raises (a server error).
+    if isinstance(value, str) and value.strip() in FREQUENCY_TEXT:
         value = int(value)
     if isinstance(value, bool) or value not in (0, 1, 2, 3):
         raise AnswerError("Please choose how often, from 'Not at all' to 'Nearly every day'.")

@@ -28,6 +28,7 @@ from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import PracticeSettings, User
 from portal.roles import Role
+from portal.text import visible_length, without_control_characters
 
 
 class StaleRevision(Exception):
@@ -175,11 +176,13 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
 
 
 def clean_acknowledgement_note(note: str) -> str:
-    """The note as it will be stored: line endings made plain, blank edges trimmed.
-    Refuses (``ValidationError``) an empty note and one over 1,000 characters: an
-    acknowledgement must say what was done, in a few sentences."""
-    cleaned = note.replace("\r\n", "\n").replace("\r", "\n").strip()
-    if not cleaned:
+    """The note as it will be stored: line endings made plain, control characters removed,
+    blank edges trimmed. Refuses (``ValidationError``) a note with nothing visible in it and
+    one over 1,000 characters: an acknowledgement must say what was done, in a few
+    sentences."""
+    plain = without_control_characters(note.replace("\r\n", "\n").replace("\r", "\n"))
+    cleaned = plain.strip()
+    if not visible_length(cleaned):
         raise ValidationError("Please write what you did or will do, for example \"Called the "
                               "client, safety plan agreed\".", code="required")
     if len(cleaned) > ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:

@@ -10,6 +10,7 @@ from django import forms
 
 from portal.adapters import invited_email
 from portal.models import PracticeSettings
+from portal.text import TypedTextField
 
 
 class PortalSignupForm(SignupForm):
@@ -35,8 +36,13 @@ class InvitationForm(forms.Form):
 
 
 class PracticeSettingsForm(forms.ModelForm):
+    """The practice's details; its texts reach every page, email and PDF, so control
+    characters are removed from them (``portal.text``)."""
+
     class Meta:
         model = PracticeSettings
+        field_classes = dict.fromkeys(("name", "contact_phone", "address", "crisis_text"),
+                                      TypedTextField)
         fields = [
             "name",
             "contact_email",

@@ -275,7 +275,7 @@ def new_copy_pdf(
     pdf.set_auto_page_break(auto=True, margin=20)
     pdf.set_title(title)
     pdf.set_author(author)
-    pdf.set_subject("Copy of a submitted intake questionnaire")
+    pdf.set_subject(subject)
     pdf.set_creator("Intake portal")
     pdf.set_lang("en")
     if fonts is not None:

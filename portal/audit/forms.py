@@ -8,6 +8,7 @@ other client is refused as an invalid choice rather than quietly answered.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -20,6 +21,11 @@ from portal.models import User
 from portal.roles import Role
 
 NOT_IN_LIST = "Choose from the list."
+# The days a filter may name. The filter turns a practice-local day into the instants
+# where it starts and where the next one starts; at the ends of the calendar (9999-12-31,
+# or 0001-01-01 east of UTC) those fall outside what Python's datetime holds, and the page
+# failed with a server error.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class DateInput(forms.DateInput):
@@ -84,6 +90,11 @@ class AuditFilterForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        for name in ("date_from", "date_to"):
+            day = cleaned.get(name)
+            if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+                self.add_error(name, forms.ValidationError(
+                    "Choose a date between 1900 and 9998.", code="date_out_of_range"))
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
             raise forms.ValidationError(

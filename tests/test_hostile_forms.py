@@ -1,0 +1,706 @@
+"""Hostile input to every form: random and hand-picked unicode (NUL, control characters,
+right-to-left marks, emoji, lone surrogates as raw bytes, 100,000-character strings), lists
+where one value belongs, missing and extra fields, JSON and plain-text bodies, and hostile
+user agents. Whatever arrives, the portal answers without a server error and stores
+nothing its own rules would refuse; and a post without its CSRF token is refused (403)
+and changes nothing.
+
+The endpoints come from the URL conf: ``test_every_form_endpoint_is_fuzzed`` fails when a
+view that takes a POST is missing from ``FORMS``. Each endpoint gets its own short
+Hypothesis run against one world of people (signing in is the slow part); every example's
+writes are rolled back (``tests.hostile.rolled_back``), so each starts from the same state.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.validators import validate_email
+from django.http import QueryDict
+from django.test import Client
+from django.urls import reverse
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from consents.authorizations import LIMITS, authorization_errors
+from consents.forms import AuthorizationForm, SignForm, WithdrawForm
+from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
+from consents.models import ConsentDocument, ConsentVersion, Requirement
+from consents.register import ATTENTION_STATES
+from consents.services import SigningError, check_signing, consent_withdraw
+from intake.answers import clean_section
+from intake.definitions import read_definition
+from intake.forms import LISTED_FIELD, group_field_name, in_person_name
+from intake.forms_staff import AcknowledgementForm
+from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH
+from intake.schema import TEXT_TYPES, Question, Questionnaire, Section, parse_definition
+from intake.views.client import ACTIONS
+from portal.audit.actions import ACTIONS as AUDIT_ACTIONS
+from portal.audit.forms import AuditFilterForm
+from portal.audit.selectors import events_visible_to, filter_events
+from portal.client_list import ClientSearchForm, client_search
+from portal.forms import InvitationForm, PracticeSettingsForm
+from portal.models import PracticeSettings
+from portal.views.client_care import ErasureForm
+from tests.factories import PASSWORD
+from tests.hostile import (
+    FUZZ,
+    HUGE,
+    NASTY,
+    QUIET_TABLES,
+    Hostile,
+    World,
+    accepts_post,
+    build_world,
+    db_changes,
+    db_snapshot,
+    hostile_request,
+    intake_problems,
+    name_problems,
+    our_routes,
+    rolled_back,
+    routes,
+    send,
+    stored_problems,
+    text_problem,
+    written_tables,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One form: its URL, who sends it, and the values a browser would plausibly post
+    (Hypothesis mixes them with hostile ones, so examples also get past the first check)."""
+
+    url_name: str
+    who: str
+    args: Callable[[World], list[Any]] = lambda world: []
+    fields: Callable[[World], dict[str, list[str]]] = lambda world: {}
+    method: str = "post"
+    label: str = ""
+    # Whether an example may be sent at all (erasure: never the right email).
+    allowed: Callable[[World, Hostile], bool] = lambda world, hostile: True
+
+    @property
+    def key(self) -> str:
+        return f"{self.url_name}:{self.label}" if self.label else self.url_name
+
+
+# --- The plausible values of each form -----------------------------------------------------
+
+
+def _question_values(question: Question) -> list[str]:
+    values = [str(option.value) for option in question.options]
+    if question.sensitive:
+        values.append("in_person")
+    if question.type in TEXT_TYPES:
+        values += ["Some words about it", "Line one\r\nLine two"]
+    if question.type == "date":
+        values += ["1990-04-21", "2001-12-31"]
+    if question.type == "number":
+        values += [str(question.min_value), str(question.max_value)]
+    return values
+
+
+def _section_fields(world: World, section: Section) -> dict[str, list[str]]:
+    draft = world.objects["draft_intake"]
+    fields: dict[str, list[str]] = {
+        LISTED_FIELD: [question.id for question in section.questions],
+        "revision": [str(draft.revision)],
+        "action": list(ACTIONS),
+    }
+    for question in section.questions:
+        if question.type == "group":
+            for number in (1, 2, 9):
+                for child in question.questions:
+                    fields[group_field_name(question.id, number, child.id)] = \
+                        _question_values(child)
+            continue
+        fields[question.id] = _question_values(question)
+        if question.sensitive and question.type in TEXT_TYPES:
+            fields[in_person_name(question.id)] = ["on"]
+    return fields
+
+
+def _sections(world: World) -> tuple[Section, ...]:
+    return world.objects["draft_intake"].questionnaire.questionnaire.sections
+
+
+def _autosave_fields(world: World) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {"section": [s.id for s in _sections(world)]}
+    for section in _sections(world):
+        fields.update(_section_fields(world, section))
+    return fields
+
+
+def _sign_fields(world: World) -> dict[str, list[str]]:
+    version = world.objects["consent_version"]
+    return {"typed_name": ["Client Person", "Client  Person "], "agreed": ["on"],
+            "on_behalf": ["on"], "representative_name": ["Sam Parent"],
+            "representative_authority": ["Parent"], "sha256": [version.sha256]}
+
+
+def _authorization_fields(world: World) -> dict[str, list[str]]:
+    version = world.objects["release_version"]
+    return {
+        "information": ["My session dates"], "includes_substance_use": ["on"],
+        "substance_use_information": ["Dates of attendance and diagnosis", "all records"],
+        "discloser": ["Our practice"], "recipient": ["Dr Recipient"],
+        "purpose": ["At my request"], "expires_on": ["2031-06-30", "2020-01-01", "9999-12-31"],
+        "expiry_event": ["When my treatment ends"], "submission": [str(uuid.uuid4())],
+        "typed_name": ["Client Person"], "agreed": ["on"], "sha256": [version.sha256],
+        "on_behalf": ["on"], "representative_name": ["Sam Parent"],
+        "representative_authority": ["Parent"],
+    }
+
+
+def _ids(world: World, *names: str) -> list[str]:
+    return [str(world.people[name].pk) for name in names]
+
+
+def _version_fields(world: World) -> dict[str, list[str]]:
+    return {"summary": ["A short summary."], "body": ["# Heading\n\nSome **text**."],
+            "effective_date": ["2030-01-01", "9999-12-31"], "change_note": ["Typos."],
+            "material_change": ["on"]}
+
+
+def _not_the_clients_email(world: World, hostile: Hostile) -> bool:
+    """Erasure is fuzzed with wrong emails only: an example that could match client A's
+    email (in any form the view might tidy it to) is never sent."""
+    email = world.people["client"].email.casefold()
+    values = hostile.data.get("confirm_email", "")
+    values = values if isinstance(values, list) else [values]
+    return not any(isinstance(v, str) and email in v.casefold() for v in values)
+
+
+def _practice_fields(world: World) -> dict[str, list[str]]:
+    return {"name": ["Riverside Counselling"], "contact_email": ["desk@example.com"],
+            "contact_phone": ["+1 555 0100"], "address": ["1 Main St"],
+            "crisis_text": ["Call 988."], "self_signup_enabled": ["on"],
+            "idle_timeout_minutes": ["5", "120", "4", "121", "32768"]}
+
+
+def _audit_filters(world: World) -> dict[str, list[str]]:
+    return {"client": _ids(world, "client", "other_client"),
+            "actor": _ids(world, "admin", "clinician"),
+            "action": [action.value for action in AUDIT_ACTIONS][:5],
+            "date_from": ["2020-01-01", "0001-01-01", "9999-12-31"],
+            "date_to": ["2020-01-02", "0001-01-01", "9999-12-31"],
+            "page": ["1", "2", "-1", "last", "0"]}
+
+
+CLIENT_FORMS = [
+    Endpoint("intake_home", "client"),
+    *(Endpoint("intake_section", "client", label=section_id,
+               args=lambda w, s=section_id: [w.objects["draft_intake"].id, s],
+               fields=lambda w, s=section_id: _section_fields(
+                   w, w.objects["draft_intake"].questionnaire.questionnaire.section(s)))
+      for section_id in ("about_you", "what_brings_you", "feelings", "safety",
+                         "relationships", "health", "practicalities")),
+    Endpoint("intake_autosave", "client", lambda w: [w.objects["draft_intake"].id],
+             _autosave_fields),
+    Endpoint("intake_submit", "client", lambda w: [w.objects["draft_intake"].id],
+             lambda w: {"revision": [str(w.objects["draft_intake"].revision)]}),
+    Endpoint("consent_sign", "client", lambda w: [w.objects["consent_version"].id],
+             _sign_fields),
+    Endpoint("consent_sign", "client", lambda w: [w.objects["release_version"].id],
+             _authorization_fields, label="authorization"),
+    Endpoint("consent_withdraw", "client", lambda w: [w.objects["signature"].id],
+             lambda w: {"reason": ["I changed my mind."]}),
+    Endpoint("consent_withdraw", "client", lambda w: [w.objects["authorization"].id],
+             lambda w: {"reason": ["I changed my mind."]}, label="authorization"),
+    Endpoint("session_keepalive", "client"),
+    Endpoint("record_access", "client", fields=lambda w: {"page": ["1", "2", "-1"]},
+             method="get"),
+]
+
+STAFF_FORMS = [
+    Endpoint("client_list", "admin", fields=lambda w: {
+        "q": ["Robin Example", "1990-04-21", "04/21/1990", "555 0100", "1990-02-30"],
+        "by": ["auto", "name", "date_of_birth", "phone"]}),
+    Endpoint("client_list", "clinician", fields=lambda w: {"page": ["1", "2", "x"]},
+             method="get", label="page"),
+    Endpoint("care_team_add", "admin", lambda w: [w.people["client"].id],
+             lambda w: {"clinician": _ids(w, "clinician", "other_clinician", "admin",
+                                          "other_client")}),
+    Endpoint("care_team_remove", "admin", lambda w: [w.people["client"].id],
+             lambda w: {"clinician": _ids(w, "clinician", "other_clinician", "admin")}),
+    Endpoint("client_erase", "admin", lambda w: [w.people["client"].id],
+             lambda w: {"confirm_email": ["other.client@example.com", "client@example.org"]},
+             allowed=_not_the_clients_email),
+    Endpoint("practice_settings", "admin", fields=_practice_fields),
+    Endpoint("invitation_list", "admin", fields=lambda w: {
+        "email": ["new.person@example.com", "invitee@example.com", "client@example.com",
+                  '"<script>"@example.com', "=1+2@example.com"]}),
+    Endpoint("invitation_resend", "admin", lambda w: [w.objects["invitation"].id]),
+    Endpoint("invitation_revoke", "admin", lambda w: [w.objects["invitation"].id]),
+    Endpoint("consent_remind", "admin", fields=lambda w: {
+        "only": _ids(w, "client", "other_client", "admin"),
+        "client": _ids(w, "client", "other_client"),
+        "document": [str(d.pk) for d in ConsentDocument.objects.all()[:3]],
+        "state": list(ATTENTION_STATES)}),
+    Endpoint("consent_outstanding", "admin", method="get", fields=lambda w: {
+        "document": [str(d.pk) for d in ConsentDocument.objects.all()[:3]],
+        "state": list(ATTENTION_STATES), "page": ["1", "2", "0", "last"]}),
+    Endpoint("consent_document_requirement", "admin",
+             lambda w: [w.objects["consent_document"].id],
+             lambda w: {"requirement": list(Requirement.values)}),
+    Endpoint("consent_version_new", "admin", lambda w: [w.objects["consent_document"].id],
+             _version_fields),
+    Endpoint("consent_version_edit", "admin", lambda w: [w.objects["draft_version"].id],
+             _version_fields),
+    Endpoint("consent_version_publish", "admin", lambda w: [w.objects["draft_version"].id]),
+    Endpoint("staff_intake_acknowledge", "clinician",
+             lambda w: [w.objects["submitted_intake"].id],
+             lambda w: {"note": ["Called the client, safety plan agreed."]}),
+    Endpoint("staff_intake_mark_reviewed", "clinician",
+             lambda w: [w.objects["submitted_intake"].id]),
+    Endpoint("staff_intake_list", "clinician", fields=lambda w: {"page": ["1", "2", "x"]},
+             method="get"),
+    Endpoint("audit_log", "admin", fields=_audit_filters, method="get"),
+    Endpoint("audit_log", "clinician", fields=_audit_filters, method="get",
+             label="clinician"),
+    Endpoint("audit_export", "admin", fields=_audit_filters, method="get"),
+]
+
+FORMS = CLIENT_FORMS + STAFF_FORMS
+
+
+def test_every_form_endpoint_is_fuzzed() -> None:
+    """A new view that takes a POST cannot ship without being fuzzed here."""
+    posting = {route.name for route in our_routes() if accepts_post(route.view)}
+    fuzzed = {endpoint.url_name for endpoint in FORMS if endpoint.method == "post"}
+    assert posting == fuzzed
+
+
+# --- Fuzzing --------------------------------------------------------------------------------
+
+
+def _fuzz(world: World, endpoint: Endpoint) -> None:
+    """One Hypothesis run for ``endpoint``: every example answered below 500, and nothing
+    invalid stored (checked inside the example, before its writes are rolled back)."""
+    http = world.http[endpoint.who]
+    url = reverse(endpoint.url_name, args=endpoint.args(world))
+    fields = endpoint.fields(world)
+    everything_huge = Hostile(dict.fromkeys(fields, HUGE))
+    every_field_a_list = Hostile({name: ["\x00", "x", ""] for name in fields})
+    many_fields = Hostile({f"f{n}": "x" for n in range(1500)}, envelope="urlencoded")
+
+    @FUZZ
+    @given(hostile=hostile_request(fields))
+    @example(hostile=Hostile({}))
+    @example(hostile=everything_huge)
+    @example(hostile=every_field_a_list)
+    @example(hostile=Hostile(dict.fromkeys(fields, "\x00"), envelope="urlencoded"))
+    @example(hostile=many_fields)
+    def fuzz(hostile: Hostile) -> None:
+        if not endpoint.allowed(world, hostile):
+            return
+        with rolled_back():
+            with written_tables() as written:
+                response = send(http, endpoint.method, url, hostile)
+            assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, endpoint.key
+            if written - QUIET_TABLES:
+                problems = stored_problems(world)
+                assert not problems, (endpoint.key, problems)
+
+    fuzz()
+
+
+def _fuzz_all(world: World, endpoints: list[Endpoint]) -> None:
+    """Fuzz each endpoint in turn; a failure is reported (Hypothesis prints its smallest
+    example) and the others still run, so one run names every broken form."""
+    failures = []
+    for endpoint in endpoints:
+        try:
+            _fuzz(world, endpoint)
+        except Exception as error:
+            failures.append(f"{endpoint.key}: {type(error).__name__}: {str(error)[:300]}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
+def world() -> World:
+    return build_world(signed_in=("client", "clinician", "admin"))
+
+
+def test_client_forms_never_fail_or_store_garbage(world: World) -> None:
+    assert stored_problems(world) == []
+    _fuzz_all(world, CLIENT_FORMS)
+
+
+def test_staff_forms_never_fail_or_store_garbage(world: World) -> None:
+    assert stored_problems(world) == []
+    _fuzz_all(world, STAFF_FORMS)
+
+
+# --- allauth's forms ------------------------------------------------------------------------
+
+# (URL name, who posts, plausible fields). "fresh" is a new anonymous browser per example, so
+# a sign-in or sign-out in one example cannot leak into the next.
+ALLAUTH_FORMS: list[tuple[str, str, dict[str, list[str]]]] = [
+    ("account_login", "fresh", {"login": ["client@example.com", "nobody@example.com"],
+                                "password": [PASSWORD, "wrong"], "remember": ["on"]}),
+    ("account_signup", "fresh", {"email": ["new.person@example.com"],
+                                 "password1": [PASSWORD], "password2": [PASSWORD]}),
+    ("account_reset_password", "fresh", {"email": ["client@example.com"]}),
+    ("account_logout", "fresh", {}),
+    ("mfa_authenticate", "fresh", {"code": ["123456"]}),
+    ("account_reauthenticate", "client", {"password": [PASSWORD, "wrong"]}),
+    ("account_change_password", "client", {"oldpassword": [PASSWORD], "password1": ["x"],
+                                           "password2": ["x"]}),
+    ("account_set_password", "client", {"password1": ["x"], "password2": ["x"]}),
+    ("account_email", "client", {"email": ["second@example.com", "client@example.com"],
+                                 "action_add": [""], "action_remove": [""],
+                                 "action_primary": [""], "action_send": [""]}),
+    ("mfa_activate_totp", "client", {"code": ["123456"]}),
+    ("mfa_reauthenticate", "clinician", {"code": ["123456"]}),
+    ("mfa_deactivate_totp", "clinician", {"code": ["123456"]}),
+    ("mfa_generate_recovery_codes", "clinician", {"code": ["123456"]}),
+    ("mfa_add_webauthn", "client", {"name": ["Key"], "credential": ["{}", "null"],
+                                    "passwordless": ["on"]}),
+]
+
+
+def _fuzz_allauth(world: World, url_name: str, who: str,
+                  fields: dict[str, list[str]]) -> None:
+    url = reverse(url_name)
+
+    @FUZZ
+    @given(hostile=hostile_request(fields))
+    @example(hostile=Hostile(dict.fromkeys(fields, HUGE)))
+    @example(hostile=Hostile({name: ["\x00", HUGE] for name in fields}))
+    def fuzz(hostile: Hostile) -> None:
+        http = Client() if who == "fresh" else world.http[who]
+        with rolled_back():
+            with written_tables() as written:
+                response = send(http, "post", url, hostile)
+            assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, url_name
+            if written - QUIET_TABLES:
+                assert not stored_problems(world), url_name
+                for address in EmailAddress.objects.values_list("email", flat=True):
+                    validate_email(address)
+
+    fuzz()
+
+
+def test_allauth_forms_never_fail_or_store_garbage(world: World) -> None:
+    failures = []
+    for url_name, who, fields in ALLAUTH_FORMS:
+        try:
+            _fuzz_allauth(world, url_name, who, fields)
+        except Exception as error:
+            failures.append(f"{url_name}: {type(error).__name__}: {str(error)[:300]}")
+    assert not failures, "\n".join(failures)
+
+
+# --- CSRF -------------------------------------------------------------------------------------
+
+
+def _csrf_targets(world: World) -> list[tuple[str, str, list[Any]]]:
+    """Every URL of the conf that a form could post to, with who would post and its
+    arguments: our views (FORMS, and the GET-only pages too: the CSRF check comes first),
+    and allauth's pages that take no argument."""
+    targets = [(e.url_name, e.who, e.args(world)) for e in FORMS]
+    covered = {t[0] for t in targets}
+    for route in routes():
+        if route.name in covered or route.name.startswith("admin:") or route.params:
+            continue
+        who = "clinician" if route.name.startswith("mfa_") else "client"
+        if route.name in ("account_login", "account_signup", "account_reset_password"):
+            who = "anonymous"
+        targets.append((route.name, who, []))
+    return targets
+
+
+def _as_csrf_checked(http: Client) -> Client:
+    """A browser that checks CSRF like production, holding ``http``'s cookies (session and
+    CSRF cookie): what a hostile site's cross-site form post carries."""
+    checked = Client(enforce_csrf_checks=True)
+    checked.cookies = http.cookies
+    return checked
+
+
+def test_posts_without_a_csrf_token_are_refused_and_change_nothing(world: World) -> None:
+    # Give every browser a CSRF cookie first, as a real visit would.
+    for http in world.http.values():
+        http.get(reverse("account_login"))
+    targets = _csrf_targets(world)
+    assert len(targets) >= 45
+    before = db_snapshot()
+    for url_name, who, args in targets:
+        http = _as_csrf_checked(world.http[who])
+        url = reverse(url_name, args=args)
+        response = http.post(url, {"typed_name": "Client Person", "agreed": "on",
+                                   "note": "Called.", "reason": "Because.",
+                                   "clinician": str(world.people["other_clinician"].pk),
+                                   "email": "new.person@example.com", "name": "Evil"})
+        assert response.status_code == HTTPStatus.FORBIDDEN, (url_name, response.status_code)
+    assert db_changes(before, db_snapshot()) == []
+
+
+# --- Every value through every check -----------------------------------------------------------
+#
+# Hypothesis samples; the checks below are exhaustive over the hand-picked strings, and cheap
+# because they call the forms and the checks behind them directly (no HTTP, nothing stored):
+# each hand-picked string, alone and in a list, in each field of an otherwise plausible form.
+# Whatever the form accepts must pass on only what the portal's rules allow.
+
+
+@functools.cache
+def _shipped_questionnaire() -> Questionnaire:
+    return parse_definition(read_definition())
+
+
+def _question_and_section(index: int) -> tuple[Questionnaire, Section, Question]:
+    questionnaire = _shipped_questionnaire()
+    pairs = [(section, question) for section in questionnaire.sections
+             for question in section.questions]
+    section, question = pairs[index % len(pairs)]
+    return questionnaire, section, question
+
+
+def _answer_outcome(index: int, raw: Any) -> list[str]:
+    """``raw`` posted as the answer to one question, through ``clean_section`` (what a page
+    and an autosave call): what would be stored, and what is wrong with it."""
+    questionnaire, section, question = _question_and_section(index)
+    result = clean_section(questionnaire, section, {question.id: raw}, {})
+    return intake_problems(questionnaire, result.answers)
+
+
+@settings(FUZZ, max_examples=300)
+@given(value=st.one_of(st.text(), st.lists(st.text(), max_size=3), st.integers(),
+                       st.floats(), st.none(), st.booleans(),
+                       st.lists(st.dictionaries(st.text(max_size=12), st.text(max_size=5),
+                                                max_size=3), max_size=2)),
+       index=st.integers(min_value=0, max_value=200))
+def test_every_intake_answer_check_takes_any_value(value: Any, index: int) -> None:
+    """Random values of every type for every question: each is refused in words or stored
+    in a form its question allows; no other outcome, never an exception."""
+    assert _answer_outcome(index, value) == []
+
+
+def test_every_intake_answer_check_takes_every_hand_picked_string() -> None:
+    questionnaire = _shipped_questionnaire()
+    count = sum(len(section.questions) for section in questionnaire.sections)
+    failures = []
+    for index in range(count):
+        question = _question_and_section(index)[2]
+        values: list[Any] = [*NASTY, *([v] for v in NASTY), *([v, v] for v in ALSO_AS_LIST)]
+        if question.type == "group":
+            values += [[{child.id: v for child in question.questions}] for v in NASTY]
+        for raw in values:
+            try:
+                problems = _answer_outcome(index, raw)
+            except Exception as error:
+                problems = [f"{type(error).__name__}: {error}"]
+            failures += [f"{question.id} {raw!r:.40}: {problem}" for problem in problems]
+    assert not failures, "\n".join(failures)
+
+
+@dataclass(frozen=True)
+class FormCase:
+    """A form a view binds to a post, a plausible post, and what the view does with it
+    once valid (reads only): the problems in what would be stored."""
+
+    name: str
+    plausible: Callable[[World], dict[str, str]]
+    check: Callable[[World, QueryDict], list[str]]
+
+
+def _audit_check(world: World, data: QueryDict) -> list[str]:
+    viewer = world.people["admin"]
+    form = AuditFilterForm(data, viewer=viewer)
+    if form.is_valid():
+        events, _ = filter_events(events_visible_to(viewer), form.cleaned_data)
+        events.exists()
+    return []
+
+
+def _search_check(world: World, data: QueryDict) -> list[str]:
+    form = ClientSearchForm(data)
+    if form.is_valid():
+        client_search(viewer=world.people["admin"], kind=form.cleaned_data["kind"],
+                      value=form.cleaned_data["value"])
+    return []
+
+
+def _outstanding_check(world: World, data: QueryDict) -> list[str]:
+    OutstandingFilterForm(data, documents=list(ConsentDocument.objects.all())).query()
+    return []
+
+
+def _sign_check(world: World, data: QueryDict) -> list[str]:
+    form = SignForm(data)
+    if not form.is_valid():
+        return []
+    representative, authority = form.representative()
+    try:
+        checked = check_signing(
+            client=world.people["client"], version_id=world.objects["consent_version"].pk,
+            expected_sha256=form.cleaned_data["sha256"],
+            typed_name=form.cleaned_data["typed_name"], agreed=form.cleaned_data["agreed"],
+            representative_name=representative, representative_authority=authority,
+        )
+    except SigningError:
+        return []
+    problems = name_problems("typed name", checked.typed_name)
+    if checked.representative_name:
+        problems += name_problems("representative", checked.representative_name)
+    return problems
+
+
+def _authorization_check(world: World, data: QueryDict) -> list[str]:
+    form = AuthorizationForm(data)
+    valid = form.is_valid()
+    details = form.details()
+    errors = authorization_errors(details, typed_name=form.cleaned_data.get("typed_name", ""),
+                                  agreed=bool(form.cleaned_data.get("agreed")))
+    if not valid or errors:
+        return []
+    problems = [text_problem(name, getattr(details, name).strip(), limit=LIMITS[name],
+                             required=True, minimum_visible=2)
+                for name in ("information", "discloser", "recipient", "purpose")]
+    problems.append(text_problem("expiry event", details.expiry_event, limit=500,
+                                 required=False))
+    return [problem for problem in problems if problem]
+
+
+def _withdraw_check(world: World, data: QueryDict) -> list[str]:
+    form = WithdrawForm(data)
+    if not form.is_valid():
+        return []
+    with rolled_back():
+        signature = world.objects["signature"]
+        try:
+            consent_withdraw(client=world.people["client"], signature_id=signature.pk,
+                             reason=form.cleaned_data["reason"])
+        except SigningError:
+            return []
+        signature.refresh_from_db()
+        problem = text_problem("reason", signature.withdrawal_reason, limit=1000,
+                               required=False)
+    return [problem] if problem else []
+
+
+def _note_check(world: World, data: QueryDict) -> list[str]:
+    form = AcknowledgementForm(data)
+    if not form.is_valid():
+        return []
+    problem = text_problem("note", form.cleaned_data["note"],
+                           limit=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, required=True)
+    return [problem] if problem else []
+
+
+def _version_check(world: World, data: QueryDict) -> list[str]:
+    form = VersionForm(data, instance=ConsentVersion(document=world.objects["consent_document"]))
+    if not form.is_valid():
+        return []
+    problems = [text_problem("summary", form.cleaned_data["summary"], limit=2000,
+                             required=True),
+                text_problem("body", form.cleaned_data["body"], limit=100_000, required=True),
+                text_problem("change note", form.cleaned_data["change_note"], limit=2000,
+                             required=False)]
+    return [problem for problem in problems if problem]
+
+
+def _practice_check(world: World, data: QueryDict) -> list[str]:
+    form = PracticeSettingsForm(data, instance=PracticeSettings.load())
+    if not form.is_valid():
+        return []
+    cleaned = form.cleaned_data
+    problems = [text_problem("name", cleaned["name"], limit=120, required=True),
+                text_problem("phone", cleaned["contact_phone"], limit=40, required=False),
+                text_problem("address", cleaned["address"], limit=500, required=False),
+                text_problem("crisis text", cleaned["crisis_text"], limit=2000,
+                             required=False)]
+    return [problem for problem in problems if problem]
+
+
+def _invitation_check(world: World, data: QueryDict) -> list[str]:
+    InvitationForm(data).is_valid()
+    return []
+
+
+def _requirement_check(world: World, data: QueryDict) -> list[str]:
+    form = RequirementForm(data)
+    if form.is_valid() and form.cleaned_data["requirement"] not in Requirement.values:
+        return ["requirement: not a choice"]
+    return []
+
+
+def _erasure_check(world: World, data: QueryDict) -> list[str]:
+    email = world.people["client"].email
+    form = ErasureForm(data, expected_email=email)
+    if form.is_valid() and form.cleaned_data["confirm_email"].casefold() != email.casefold():
+        return ["erasure confirmed by an email that is not the client's"]
+    return []
+
+
+FORM_CASES = [
+    FormCase("audit filters", lambda w: {
+        "client": str(w.people["client"].pk), "actor": str(w.people["admin"].pk),
+        "action": "intake.viewed", "date_from": "2020-01-01", "date_to": "2030-01-01",
+    }, _audit_check),
+    FormCase("client search", lambda w: {"q": "Robin Example", "by": "auto"}, _search_check),
+    FormCase("outstanding filters", lambda w: {
+        "document": str(w.objects["consent_document"].pk), "state": ATTENTION_STATES[0],
+    }, _outstanding_check),
+    FormCase("signing", lambda w: {k: v[0] for k, v in _sign_fields(w).items()}, _sign_check),
+    FormCase("authorization", lambda w: {
+        k: v[0] for k, v in _authorization_fields(w).items() if k != "includes_substance_use"
+    }, _authorization_check),
+    FormCase("withdrawal", lambda w: {"reason": "I changed my mind."}, _withdraw_check),
+    FormCase("acknowledgement", lambda w: {"note": "Called the client."}, _note_check),
+    FormCase("consent version", lambda w: {k: v[0] for k, v in _version_fields(w).items()},
+             _version_check),
+    FormCase("practice settings", lambda w: {k: v[0] for k, v in _practice_fields(w).items()},
+             _practice_check),
+    FormCase("invitation", lambda w: {"email": "new.person@example.com"}, _invitation_check),
+    FormCase("requirement", lambda w: {"requirement": Requirement.OPTIONAL.value},
+             _requirement_check),
+    FormCase("erasure", lambda w: {"confirm_email": "someone.else@example.com"},
+             _erasure_check),
+]
+# Lone surrogates never reach a form: Django decodes request bodies with errors="replace".
+REACHABLE = tuple(value for value in NASTY if not re.search("[\ud800-\udfff]", value))
+# Each hand-picked string is also sent as a list with these (the rest alone: time).
+ALSO_AS_LIST = ("\x00", "²", "9999-12-31", HUGE, "")
+
+
+def _query_dict(values: dict[str, str | list[str]]) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, value in values.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    return data
+
+
+def test_every_form_takes_every_hand_picked_string_in_every_field() -> None:
+    world = build_world(signed_in=())
+    failures = []
+    for case in FORM_CASES:
+        plausible = case.plausible(world)
+        assert case.check(world, _query_dict(plausible)) == [], case.name
+        for name in plausible:
+            for value in REACHABLE:
+                variants: list[str | list[str]] = [value]
+                if value in ALSO_AS_LIST:
+                    variants.append([value, plausible[name]])
+                for variant in variants:
+                    try:
+                        problems = case.check(world, _query_dict({**plausible, name: variant}))
+                    except Exception as error:
+                        problems = [f"{type(error).__name__}: {error}"]
+                    failures += [f"{case.name}, {name}={variant!r:.40}: {problem}"
+                                 for problem in problems]
+    assert not failures, "\n".join(failures)
