@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from evidence import load, restore
+from evidence import faults, load, restore
 from evidence.context import ROOT, Context, PartResult, fresh_keys
 from evidence.mailsink import MailSink
 from evidence.report import machine, render
@@ -36,10 +36,12 @@ class Part:
     run: Callable[[Context], PartResult]
 
 
-# In order: the restore drill restores what the load wrote. A "faults" part goes here later.
+# In order: the restore drill restores what the load wrote; the fault drills use a private
+# PostgreSQL server of their own.
 PARTS = [
     Part("load", load.TITLE, load.run),
     Part("restore", restore.TITLE, restore.run),
+    Part("faults", faults.TITLE, faults.run),
 ]
 
 
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50, help="simulated clients")
     parser.add_argument("--think", default="2,6", metavar="MIN,MAX",
                         help="seconds a simulated person pauses between actions")
+    parser.add_argument("--spawn-rate", type=float, default=1.0, metavar="PER_SECOND",
+                        help="clients arriving per second (default 1; 10 makes every "
+                             "sign-in land at once)")
     parser.add_argument("--conn-max-age", type=int, default=60, metavar="SECONDS",
                         help="DATABASE_CONN_MAX_AGE for the servers (default: 60, as shipped)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "evidence.md")
@@ -92,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--think takes two numbers of seconds, e.g. 2,6")
     if not 0 <= low <= high <= 60:
         parser.error("--think takes MIN,MAX with 0 <= MIN <= MAX <= 60")
+    if not 0.1 <= args.spawn_rate <= 100:
+        parser.error("--spawn-rate takes 0.1 to 100 clients a second")
     signal.signal(signal.SIGTERM, _terminate)
     info = machine()
     info["command"] = " ".join(["python -m evidence", *(argv if argv is not None
@@ -104,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             mail = cleanup.enter_context(MailSink())
             ctx = Context(workdir=workdir, keys=fresh_keys(), mail=mail,
                           clients=args.clients, cleanup=cleanup, think=(low, high),
+                          spawn_rate=args.spawn_rate,
                           conn_max_age=args.conn_max_age)
             results = _run_parts(chosen, ctx)
     finally:

@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -118,19 +119,21 @@ class Context:
     clients: int
     cleanup: contextlib.ExitStack
     think: tuple[float, float] = (2.0, 6.0)
+    spawn_rate: float = 1.0
     conn_max_age: int = 0
     commands: list[str] = field(default_factory=list)
     state: dict[str, Any] = field(default_factory=dict)
 
     def portal_env(self, database: str, *, keys: dict[str, str] | None = None,
-                   **extra: str) -> dict[str, str]:
-        """The production environment of docs/deployment.md for ``database``, with the
-        run's keys (or ``keys``), the run's Redis database and the local mail sink."""
+                   db_port: int = 5432, **extra: str) -> dict[str, str]:
+        """The production environment of docs/deployment.md for ``database`` (on the
+        PostgreSQL server at ``db_port``), with the run's keys (or ``keys``), the run's Redis
+        database and the local mail sink."""
         env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
         env.update(keys or self.keys)
         env.update({
             "PORTAL_ENV": "production",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:{db_port}/{database}",
             "REDIS_URL": REDIS_URL,
             "ALLOWED_HOSTS": "127.0.0.1",
             "EMAIL_HOST": "127.0.0.1",
@@ -163,21 +166,22 @@ class Context:
         return completed
 
     def manage(self, database: str, *args: str, keys: dict[str, str] | None = None,
-               timeout: float = 300, check: bool = True,
+               db_port: int = 5432, timeout: float = 300, check: bool = True,
                record: bool = True) -> subprocess.CompletedProcess[str]:
         """``python manage.py ...`` against ``database``."""
         shown = f"python manage.py {shlex.join(args)}   # DATABASE_URL=…/{database}"
-        return self.run([str(PYTHON), "manage.py", *args], env=self.portal_env(database,
-                        keys=keys), timeout=timeout, check=check,
+        return self.run([str(PYTHON), "manage.py", *args], env=self.portal_env(
+                        database, keys=keys, db_port=db_port), timeout=timeout, check=check,
                         record=shown if record else "")
 
     def django_task(self, database: str, task: str, *arguments: Any,
-                    keys: dict[str, str] | None = None, timeout: float = 300) -> dict[str, Any]:
+                    keys: dict[str, str] | None = None, db_port: int = 5432,
+                    timeout: float = 300) -> dict[str, Any]:
         """Run ``evidence.tasks`` in a child process against ``database`` (with the run's
         keys, or ``keys``) and return its JSON answer."""
         completed = self.run(
             [str(PYTHON), "-m", "evidence.tasks", task, json.dumps(list(arguments))],
-            env=self.portal_env(database, keys=keys), timeout=timeout,
+            env=self.portal_env(database, keys=keys, db_port=db_port), timeout=timeout,
         )
         return dict(json.loads(completed.stdout.strip().splitlines()[-1]))
 
@@ -194,6 +198,27 @@ class Context:
         )
         self.cleanup.callback(stop_process, process)
         return process
+
+    def own_redis(self) -> None:
+        """Empty the run's own Redis database (never another) now and at cleanup."""
+        import redis
+
+        def flush() -> None:
+            redis.Redis.from_url(REDIS_URL).flushdb()
+
+        flush()
+        self.cleanup.callback(flush)
+
+    def collect_static(self, database: str, *, db_port: int = 5432) -> None:
+        """``collectstatic`` once a run (production serves the collected files), removed at
+        cleanup unless the folder was there before."""
+        if self.state.get("static_collected"):
+            return
+        static_root = ROOT / "staticfiles"
+        if not static_root.exists():
+            self.cleanup.callback(shutil.rmtree, static_root, ignore_errors=True)
+        self.manage(database, "collectstatic", "--noinput", db_port=db_port)
+        self.state["static_collected"] = True
 
     def create_database(self, name: str) -> None:
         """A new empty database ``name`` (an old one of that name is dropped first); it is

@@ -13,7 +13,6 @@ import csv
 import json
 import math
 import resource
-import shutil
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -23,8 +22,6 @@ from typing import Any
 from evidence import cpu
 from evidence.context import (
     BIN,
-    REDIS_URL,
-    ROOT,
     Context,
     PartResult,
     Target,
@@ -39,7 +36,6 @@ TITLE = "Load: clients doing their intake at once"
 DATABASE = "portal_evidence"
 CLINICIANS = 2
 WORKERS = 4
-SPAWN_RATE = 10
 RUN_TIME_CAP = 360
 P95_TARGET_MS = 300.0
 SEED = 20240603
@@ -106,6 +102,18 @@ def latency_rows(samples: list[Sample]) -> list[dict[str, Any]]:
     return rows
 
 
+def peak_clients(outcomes: list[dict[str, Any]]) -> int:
+    """The most clients between their first and last request at the same moment."""
+    events = sorted([(o["started"], 1) for o in outcomes if "started" in o]
+                    + [(o["finished"], -1) for o in outcomes if "finished" in o],
+                    key=lambda event: (event[0], event[1]))
+    peak = current = 0
+    for _, change in events:
+        current += change
+        peak = max(peak, current)
+    return peak
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
     lines = ["| request | count | errors | p50 ms | p95 ms | p99 ms | max ms | mean ms |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -145,23 +153,12 @@ def _cpu_paragraph(usage: dict[str, float], requests: int, seconds: float) -> st
     )
 
 
-def _flush_redis() -> None:
-    """Empty the run's own Redis database (never another)."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-
-
 def _prepare(ctx: Context) -> dict[str, Any]:
     """Fresh database, schema, static files, the deploy check and the seeded practice."""
-    _flush_redis()
-    ctx.cleanup.callback(_flush_redis)
+    ctx.own_redis()
     ctx.create_database(DATABASE)
     ctx.manage(DATABASE, "migrate", "--noinput")
-    static_root = ROOT / "staticfiles"
-    if not static_root.exists():
-        ctx.cleanup.callback(shutil.rmtree, static_root, ignore_errors=True)
-    ctx.manage(DATABASE, "collectstatic", "--noinput")
+    ctx.collect_static(DATABASE)
     deploy = ctx.manage(DATABASE, "check", "--deploy", "--fail-level", "WARNING", check=False)
     plan = build_plan(clients=ctx.clients, clinicians=CLINICIANS, seed=SEED)
     plan_path = ctx.workdir / "plan.json"
@@ -195,13 +192,13 @@ def _drive(ctx: Context, plan: dict[str, Any]) -> dict[str, Any]:
     with (ctx.workdir / "locust.log").open("w", encoding="utf-8") as log:
         generator = ctx.run(
             [str(BIN / "locust"), "-f", "evidence/locustfile.py", "--headless",
-             "--users", str(users), "--spawn-rate", str(SPAWN_RATE),
+             "--users", str(users), "--spawn-rate", f"{ctx.spawn_rate:g}",
              "--run-time", f"{RUN_TIME_CAP}s", "--stop-timeout", "5",
              "--host", f"http://127.0.0.1:{port}", "--only-summary",
              "--loglevel", "WARNING", "--exit-code-on-error", "0"],
             env=env, timeout=RUN_TIME_CAP + 120, stdout=log.fileno(),
             record=(f"locust -f evidence/locustfile.py --headless --users {users} "
-                    f"--spawn-rate {SPAWN_RATE} --run-time {RUN_TIME_CAP}s "
+                    f"--spawn-rate {ctx.spawn_rate:g} --run-time {RUN_TIME_CAP}s "
                     "--host http://127.0.0.1:<port>"),
         )
     elapsed = time.monotonic() - started
@@ -294,8 +291,10 @@ def run(ctx: Context) -> PartResult:
         f"{', the default' if ctx.conn_max_age == 0 else ''}), Redis; healthy "
         f"{driven['warmup']:.1f} s after start. `check --deploy` under this environment: "
         f"{'clean' if prepared['deploy_ok'] else 'NOT clean: ' + str(prepared['deploy_output'])}.",
-        f"- Load: Locust, {clients} client users + {len(plan['staff'])} staff users, spawned "
-        f"{SPAWN_RATE}/s, on the same 2-core machine as the server. Clients pause "
+        f"- Load: Locust, {clients} client users + {len(plan['staff'])} staff users arriving "
+        f"{ctx.spawn_rate:g} a second, on the same 2-core machine as the server; "
+        f"**{peak_clients(driven['outcomes'])} clients were mid-journey at once** at the "
+        "peak (from each client's first to last request). Clients pause "
         f"{ctx.think[0]:g} to {ctx.think[1]:g} s between actions (far quicker than a person, "
         "who reads and types for minutes on a page), staff "
         f"twice that. Each client signs in (allauth form with CSRF), opens and starts the "

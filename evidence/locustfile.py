@@ -21,8 +21,7 @@ import json
 import os
 import random
 import re
-from html.parser import HTMLParser
-from http.cookiejar import Cookie, DefaultCookiePolicy
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -33,6 +32,8 @@ from locust.env import Environment
 from locust.exception import StopUser
 
 from evidence.plan import form_fields, load_questionnaire, totp_code
+from evidence.web import UUID, BehindTheProxy, JourneyFailed, Page, label
+from evidence.web import location as redirect_target
 
 PLAN: dict[str, Any] = (
     json.loads(Path(os.environ["EVIDENCE_PLAN"]).read_text(encoding="utf-8"))
@@ -41,8 +42,7 @@ PLAN: dict[str, Any] = (
 OUT = Path(os.environ.get("EVIDENCE_OUT", "."))
 THINK = tuple(float(part) for part in os.environ.get("EVIDENCE_THINK", "1,3").split(","))
 QUESTIONNAIRE = load_questionnaire()
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_INTAKE_LINK = re.compile(r"/staff/intakes/" + _UUID.pattern + "/")
+_INTAKE_LINK = re.compile(r"/staff/intakes/" + UUID.pattern + "/")
 
 _unclaimed_clients = iter(PLAN["clients"])
 _unclaimed_staff = iter(PLAN["staff"])
@@ -50,53 +50,8 @@ _finished_clients = 0
 _log: Any = None
 
 
-class JourneyFailed(Exception):
-    """An answer the journey did not expect (the message holds no form value)."""
-
-
-class _BehindTheProxy(DefaultCookiePolicy):
-    """Send ``Secure`` cookies on the plain-HTTP hop too, as the TLS proxy does: the
-    browser sent them over HTTPS, the proxy passes them on to gunicorn."""
-
-    def return_ok_secure(self, cookie: Cookie, request: Any) -> bool:
-        return True
-
-
-class _Page(HTMLParser):
-    """The inputs (name, value) and link targets of one HTML page."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.inputs: list[tuple[str, str]] = []
-        self.links: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "input" and found.get("name"):
-            self.inputs.append((found["name"] or "", found.get("value") or ""))
-        elif tag == "a" and found.get("href"):
-            self.links.append(found["href"] or "")
-
-    def values(self, name: str) -> list[str]:
-        return [value for key, value in self.inputs if key == name]
-
-    def value(self, name: str) -> str:
-        values = self.values(name)
-        if not values:
-            raise JourneyFailed(f"no {name!r} field on the page")
-        return values[0]
-
-
-def _label(method: str, path: str) -> str:
-    """A request's name in the statistics: ids and page slugs replaced by placeholders."""
-    path = _UUID.sub("<id>", urlsplit(path).path)
-    return f"{method} " + re.sub(r"/section/[a-z0-9_]+/", "/section/<page>/", path)
-
-
 def _location(response: Any) -> str:
-    parts = urlsplit(response.headers.get("Location", ""))
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return redirect_target(response.headers)
 
 
 @events.init.add_listener
@@ -146,7 +101,7 @@ class _Person(FastHttpUser):
     csrf = ""
 
     def on_start(self) -> None:
-        self.client.cookiejar.set_policy(_BehindTheProxy())
+        self.client.cookiejar.set_policy(BehindTheProxy())
 
     def think(self) -> None:
         gevent.sleep(random.uniform(*THINK) * self.think_factor)  # noqa: S311 - timing only
@@ -163,7 +118,7 @@ class _Person(FastHttpUser):
         if data is not None:
             body = urlencode(data)
             sent["Content-Type"] = "application/x-www-form-urlencoded"
-        with self.client.request(method, path, name=_label(method, path), data=body,
+        with self.client.request(method, path, name=label(method, path), data=body,
                                  headers=sent, allow_redirects=False,
                                  catch_response=True) as response:
             status = response.status_code
@@ -172,9 +127,9 @@ class _Person(FastHttpUser):
             else:
                 response.success()
         if status not in expect:
-            raise JourneyFailed(f"{_label(method, path)} answered {status}")
+            raise JourneyFailed(f"{label(method, path)} answered {status}")
         if status == 200 and "text/html" in response.headers.get("Content-Type", ""):
-            tokens = _Page(response.text).values("csrfmiddlewaretoken")
+            tokens = Page(response.text).values("csrfmiddlewaretoken")
             self.csrf = tokens[0] if tokens else self.csrf
         return response
 
@@ -210,12 +165,13 @@ class ClientUser(_Person):
         if not self.person:
             raise StopUser
         outcome: dict[str, Any] = {"index": self.person["index"], "acknowledged": {},
-                                   "submitted": False, "failed": ""}
+                                   "submitted": False, "failed": "", "started": time.time()}
         try:
             self._journey(outcome)
         except JourneyFailed as failure:
             outcome["failed"] = str(failure)
         finally:
+            outcome["finished"] = time.time()
             _client_finished(self.environment, outcome)
         raise StopUser
 
@@ -230,7 +186,7 @@ class ClientUser(_Person):
             location = self._fill_page(location, outcome)
         if not location.endswith("/review/"):
             raise JourneyFailed("the last page did not lead to the review")
-        review = _Page(self.send("GET", location, expect=(200,)).text)
+        review = Page(self.send("GET", location, expect=(200,)).text)
         self.think()
         sent = self.send("POST", location.replace("/review/", "/submit/"), expect=(302,),
                          data=[("csrfmiddlewaretoken", self.csrf),
@@ -245,7 +201,7 @@ class ClientUser(_Person):
         """One intake page as autosave.js and the page's form send it; returns where the
         page's "Next" leads."""
         section_id = path.rstrip("/").rsplit("/", 1)[-1]
-        page = _Page(self.send("GET", path, expect=(200,)).text)
+        page = Page(self.send("GET", path, expect=(200,)).text)
         revision = page.value("revision")
         listed = page.values("questions")
         common = [("csrfmiddlewaretoken", self.csrf), ("section", section_id),
@@ -306,7 +262,7 @@ class StaffUser(_Person):
         try:
             self.send("GET", "/staff/clients/", expect=(200,))
             self.think()
-            listing = _Page(self.send("GET", "/staff/intakes/", expect=(200,)).text)
+            listing = Page(self.send("GET", "/staff/intakes/", expect=(200,)).text)
             intakes = [link for link in listing.links if _INTAKE_LINK.fullmatch(link)]
             if intakes:
                 self.think()

@@ -47,14 +47,17 @@ Redis database 12 is the run's own, emptied before and after."""
 def limits(ctx: Context | None) -> str:
     """What the figures do not show (the pause between actions as run)."""
     low, high = ctx.think if ctx else (0.0, 0.0)
+    rate = ctx.spawn_rate if ctx else 0.0
     return f"""\
 - One machine runs PostgreSQL, Redis, gunicorn and Locust together, and while this was
   measured also whatever else ran on it ("everything else on the machine" in the load
   section). The latencies are what this shared machine gave, not a capacity figure for
   production hardware; the CPU time per request is the figure that carries over.
 - Simulated people pause {low:g} to {high:g} s between actions, where a person reads and types
-  for minutes on a page: each produces the traffic of several real ones. They all sign in
-  within a few seconds of each other (spawned 10 a second), a worst case for Argon2.
+  for minutes on a page: each produces the traffic of several real ones. They arrive
+  {rate:g} a second; a sign-in costs about a quarter of a CPU-second (Argon2, by design), so
+  this machine signs in about 7 people a second, and a faster arrival (`--spawn-rate 10`)
+  queues every request behind the sign-ins while it lasts.
   Browsers would also fetch CSS and JavaScript (cached after the first page); Locust fetches
   only the pages and posts.
 - Percentiles are exact (nearest rank over every request), from Locust's own timings, which
@@ -131,10 +134,10 @@ def render(info: dict[str, Any], results: list[PartResult], ctx: Context | None,
     """The whole of docs/evidence.md."""
     ok = all(result.ok for result in results)
     lines = [
-        "# Evidence: load and restore drill", "",
+        "# Evidence: load, restore drill and faults", "",
         "Written by `make evidence` (`python -m evidence`); do not edit by hand, run it again. "
-        "Issue \"Proof that it holds\": item 3 (load) and item 6 (restore drill); item 8 is "
-        "the one command itself. The code: `evidence/`.", "",
+        "Issue \"Proof that it holds\": item 3 (load), item 6 (restore drill) and item 4 "
+        "(faults); item 8 is the one command itself. The code: `evidence/`.", "",
         f"**Result: {'all correctness checks passed' if ok else 'A CORRECTNESS CHECK FAILED'}"
         f".** Run on {info['date']}, {seconds / 60:.1f} minutes in all.", "",
         "## Machine and versions", "",

@@ -218,6 +218,49 @@ def check(plan_path: str, outcomes_path: str, erased: list[int]) -> dict[str, An
             "clients": len(plan["clients"]), "erased": erased}
 
 
+def drafts(plan_path: str, snapshots: list[dict[str, Any]]) -> dict[str, Any]:
+    """Right after an outage, before anyone writes again: each visitor's intake must hold
+    exactly what the portal acknowledged, or that plus the one save the visitor sent without
+    getting an answer (``in_flight``), applied in full. Anything else is a half-written
+    record. Counts only, and question ids in the details."""
+    from evidence.plan import expected_answers
+    from intake.models import Intake
+    from portal.crypto.datakeys import key_scope
+
+    clients = {client["index"]: client for client in _load(plan_path)["clients"]}
+    result: Counter[str] = Counter()
+    errors: Counter[str] = Counter()
+    details: list[str] = []
+    with key_scope():
+        for snap in snapshots:
+            client, where = clients[snap["index"]], f"client {snap['index']:03d}"
+            acknowledged, in_flight = snap["acknowledged"], snap["in_flight"] or {}
+            candidates = [expected_answers(client, acknowledged)]
+            if "section" in in_flight:
+                candidates.append(expected_answers(
+                    client, {**acknowledged, in_flight["section"]: in_flight["version"]}))
+            intakes = list(Intake.objects.filter(client__email=client["email"]))
+            if not intakes:
+                result["no_intake_yet" if not acknowledged else "half_written"] += 1
+                continue
+            intake = intakes[0]
+            ok, answers = _read(intake, "answers", errors)
+            if not ok:
+                result["decrypt_failures"] += 1
+            elif answers == candidates[0]:
+                result["as_acknowledged"] += 1
+            elif answers in candidates[1:]:
+                result["in_flight_applied_in_full"] += 1
+            else:
+                result["half_written"] += 1
+                _compare(candidates[-1], answers, where, details)
+            if intake.is_submitted and not (snap["submitted"] or in_flight.get("submit")):
+                result["half_written"] += 1
+                details.append(f"{where}: submitted without a submission sent")
+    return {**result, "errors": dict(errors), "details": details[:20],
+            "visitors": len(snapshots)}
+
+
 def _erased_reads(user: Any, errors: Counter[str]) -> Counter[str]:
     """Try every encrypted value of an erased client: each must refuse."""
     from consents.models import ConsentSignature
@@ -294,7 +337,7 @@ def probe(plan_path: str) -> dict[str, Any]:
 
 
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "seed": seed, "check": check, "erase": erase, "probe": probe,
+    "seed": seed, "check": check, "erase": erase, "probe": probe, "drafts": drafts,
 }
 
 

@@ -1,0 +1,107 @@
+"""The evidence runner's own checks can fail: after a database outage, the draft check
+(``evidence.tasks.drafts``) tells an intact draft from a half-written one, reading the real
+encrypted column; the load report's figures are computed as documented."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidence import tasks
+from evidence.load import peak_clients, percentile
+from evidence.plan import build_plan, expected_answers
+from intake.models import Intake, IntakeState
+from intake.services import intake_start
+from portal.roles import Role
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def planned(tmp_path: Path, db: None) -> dict[str, Any]:
+    """One planned client with a draft, and two pages whose partial and full versions
+    differ."""
+    plan = build_plan(clients=1, clinicians=0, seed=11)
+    client = plan["clients"][0]
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    user = UserFactory(email=client["email"], role=Role.CLIENT)
+    pages = [page for page in client["answers"]
+             if client["answers"][page] and client["partial"][page] != client["answers"][page]]
+    return {"client": client, "path": str(path), "intake": intake_start(client=user),
+            "first": pages[0], "second": pages[1]}
+
+
+def _store(planned: dict[str, Any], acknowledged: dict[str, str], **fields: Any) -> None:
+    intake: Intake = planned["intake"]
+    intake.answers = expected_answers(planned["client"], acknowledged)
+    for name, value in fields.items():
+        setattr(intake, name, value)
+    intake.save()
+
+
+def _check(planned: dict[str, Any], acknowledged: dict[str, str],
+           in_flight: dict[str, Any] | None = None, submitted: bool = False) -> dict[str, Any]:
+    snapshot = {"index": 0, "acknowledged": acknowledged, "in_flight": in_flight,
+                "submitted": submitted, "failed": ""}
+    return tasks.drafts(planned["path"], [snapshot])
+
+
+def test_a_draft_as_acknowledged_passes(planned: dict[str, Any]) -> None:
+    told = {planned["first"]: "full", planned["second"]: "partial"}
+    _store(planned, told)
+    result = _check(planned, told)
+    assert result["as_acknowledged"] == 1
+    assert result.get("half_written", 0) == 0
+
+
+def test_the_unanswered_save_applied_in_full_passes(planned: dict[str, Any]) -> None:
+    _store(planned, {planned["first"]: "full", planned["second"]: "partial"})
+    result = _check(planned, {planned["first"]: "full"},
+                    in_flight={"section": planned["second"], "version": "partial"})
+    assert result["in_flight_applied_in_full"] == 1
+    assert result.get("half_written", 0) == 0
+
+
+@pytest.mark.parametrize("stored", ["older", "half a page", "extra"])
+def test_anything_else_is_half_written(planned: dict[str, Any], stored: str) -> None:
+    client, first, second = planned["client"], planned["first"], planned["second"]
+    told = {first: "full"}
+    in_flight = {"section": second, "version": "full"}
+    one_answer = dict(list(client["answers"][second].items())[:1])
+    holds = {
+        "older": expected_answers(client, {first: "partial"}),
+        "half a page": {**expected_answers(client, told), **one_answer},
+        "extra": expected_answers(client, {first: "full", second: "partial"}),
+    }[stored]
+    assert holds != expected_answers(client, told)
+    intake: Intake = planned["intake"]
+    intake.answers = holds
+    intake.save()
+    result = _check(planned, told, in_flight=in_flight)
+    assert result["half_written"] == 1
+    assert result["details"], "the question ids that differ are named"
+
+
+def test_a_submission_nobody_sent_is_half_written(planned: dict[str, Any]) -> None:
+    told = {planned["first"]: "full"}
+    _store(planned, told, state=IntakeState.SUBMITTED)
+    assert _check(planned, told)["half_written"] == 1
+    assert _check(planned, told, in_flight={"submit": True}).get("half_written", 0) == 0
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    times = [float(n) for n in range(1, 101)]
+    assert (percentile(times, 50), percentile(times, 95), percentile(times, 99)) == \
+        (50.0, 95.0, 99.0)
+    assert percentile([7.0], 95) == 7.0
+
+
+def test_peak_clients_counts_overlapping_journeys() -> None:
+    outcomes = [{"started": 0, "finished": 10}, {"started": 5, "finished": 15},
+                {"started": 12, "finished": 20}, {"started": 10, "finished": 11}]
+    # At t=10 one journey ends as another starts: the end counts first.
+    assert peak_clients(outcomes) == 2
+    assert peak_clients([]) == 0
