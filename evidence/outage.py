@@ -155,7 +155,8 @@ def run(ctx: Context, pg: PrivateServer, database: str, plan: dict[str, Any],
         f"{drafts.get('decrypt_failures', 0)} unreadable.",
         f"- Then the clients went on: {finished}/{clients} submitted their intake "
         f"({sum(v.retries for v in visitors)} requests sent again in all; {after_500} 500s "
-        f"after the restart). Every intake, profile and signature compared: "
+        f"after the restart; {sum(v.paused_for_limit for v in visitors)} autosaves held by "
+        "the autosave limit). Every intake, profile and signature compared: "
         f"**{differences} differences**. `verify_audit_log`: \"{audit_said}\".",
     ]
     if failures:

@@ -28,6 +28,7 @@ from evidence.web import JourneyFailed, Page, label, location
 
 QUESTIONNAIRE = load_questionnaire()
 UNAVAILABLE = 503
+TOO_MANY = 429
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Visitor:
     """One client of the plan doing their intake against ``base`` (gunicorn's address)."""
 
     def __init__(self, base: str, person: dict[str, Any], seen: Seen, *,
-                 gate: threading.Event, pause: float = 0.3, host: str = "") -> None:
+                 gate: threading.Event, pause: float = 1.0, host: str = "") -> None:
         """``host``: the ``Host`` the load balancer passes on (default: ``base``'s)."""
         self.base, self.person, self.seen, self.gate, self.pause = base, person, seen, gate, \
             pause
@@ -71,6 +72,7 @@ class Visitor:
         self.submitted = False
         self.failed = ""
         self.retries = 0
+        self.paused_for_limit = 0
         self.parked = False
 
     # --- requests -------------------------------------------------------------------
@@ -113,6 +115,11 @@ class Visitor:
                 retried = True
                 self.retries += 1
                 time.sleep(1.0)
+                continue
+            if status == TOO_MANY and "retry_after" in response.text:
+                # The autosave limit (a person never meets it): wait as autosave.js does.
+                self.paused_for_limit += 1
+                time.sleep(min(float(response.json()["retry_after"]), 60.0))
                 continue
             if status == 409 and retried and on_stale is not None:
                 data, retried = on_stale(), False

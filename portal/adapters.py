@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
 
+from portal.audit.auth_events import record_login_rate_limited
 from portal.models import PracticeSettings, User
 from portal.roles import Role, grant_role
 from portal.services.invitations import invitation_accept, open_invitation
 
 SESSION_INVITATION_KEY = "portal_invitation_id"
+
+# allauth's failed-sign-in limit (settings.ACCOUNT_RATE_LIMITS["login_failed"]) and the
+# error code its adapter raises when the limit refuses an attempt.
+_ALLAUTH_APP = "allauth.account"
+_LOGIN_FAILED_LIMIT = "login_failed"
+_TOO_MANY_ATTEMPTS = "too_many_login_attempts"
 
 
 def invited_email(request: HttpRequest | None) -> str | None:
@@ -44,6 +54,49 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                 "Please use the email address your invitation was sent to."
             )
         return email
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Refuse a password attempt while the failed-attempts limit holds, exactly as
+        allauth does, and record every refusal as ``auth.login_rate_limited``.
+
+        Without this, password guessing stops being visible in the audit trail at the very
+        moment the limit starts working: refused attempts never reach ``authenticate`` and
+        so send no ``user_login_failed`` signal. The refusal is re-raised unchanged, so the
+        person sees allauth's message. This runs for sign-in and for re-authenticating
+        with a password alike (allauth's ``reauthenticate`` goes through here too).
+        """
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError as refusal:
+            if refusal.code == _TOO_MANY_ATTEMPTS:
+                record_login_rate_limited(
+                    request, credentials,
+                    limits=self._spent_login_allowances(request, credentials),
+                )
+            raise
+
+    def _spent_login_allowances(self, request: HttpRequest,
+                                credentials: dict[str, Any]) -> list[str]:
+        """Which ``login_failed`` allowances are used up now, by what they count: ``ip``
+        (attempts from one network address), ``key`` (attempts at one sign-in address).
+
+        Read from the same cache entries allauth keeps (their keys hold a hash of the
+        address, never the address), without allauth's cache lock: this is a label for
+        the audit trail, so a read a moment stale is fine, and a flood of refused
+        attempts never queues on the lock.
+        """
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        now = time.time()
+        spent: list[str] = []
+        for rate in allauth_ratelimit.get_rates(app=_ALLAUTH_APP, action=_LOGIN_FAILED_LIMIT):
+            cache_key = allauth_ratelimit.get_cache_key(
+                request, app=_ALLAUTH_APP, action=_LOGIN_FAILED_LIMIT, rate=rate, key=key
+            )
+            history = list(cache.get(cache_key, []))
+            allowed, _ = allauth_ratelimit.apply_rate(history, now, rate, dry_run=True)
+            if not allowed and rate.per not in spent:
+                spent.append(rate.per)
+        return spent
 
     def save_user(
         self, request: HttpRequest, user: User, form: Any, commit: bool = True

@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from consents.selectors import blocking_before_intake
 from intake.access import get_own_intake
 from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
+from intake.autosave_limit import autosave_retry_after
 from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
 from intake.models import Intake, IntakeState
@@ -57,6 +58,10 @@ STALE_AUTOSAVE_MESSAGE = (
     "Copy anything you need, then reload the page to see what is saved now."
 )
 SUBMITTED_AUTOSAVE_MESSAGE = "You have already sent these answers, so they can't be changed."
+AUTOSAVE_PAUSED_MESSAGE = (
+    "Nothing is lost: everything you typed stays on this page, and it will be saved in a "
+    "moment."
+)
 SAVED_FOR_LATER = "Your answers are saved. You can come back and carry on at any time."
 NOT_ALL_SAVED = (
     "Some answers need a small change before they can be saved. Everything else on this "
@@ -345,7 +350,18 @@ def intake_autosave(request: HttpRequest, intake_id: str) -> JsonResponse:
     Answers JSON: the new revision, per-question messages, whether to show the crisis
     text, and the time. It never sends an answer back. A stale revision is refused (409)
     and not overwritten; the page's own form shows the newer answers when sent.
+
+    Past ``AUTOSAVES_PER_WINDOW`` saves a minute (a script, not a person) the save is
+    refused before anything is read or written: 429 with ``Retry-After`` and the same
+    number of seconds in the JSON, for the page to try again then with what it holds.
     """
+    retry_after = autosave_retry_after(request.user)
+    if retry_after is not None:
+        refused = JsonResponse(
+            {"message": AUTOSAVE_PAUSED_MESSAGE, "retry_after": retry_after}, status=429
+        )
+        refused["Retry-After"] = str(retry_after)
+        return refused
     intake = get_own_intake(request.user, intake_id)
     questionnaire = _questionnaire(intake)
     try:

@@ -15,6 +15,7 @@ class Action(StrEnum):
     AUTH_LOGIN = "auth.login"
     AUTH_LOGOUT = "auth.logout"
     AUTH_LOGIN_FAILED = "auth.login_failed"
+    AUTH_LOGIN_RATE_LIMITED = "auth.login_rate_limited"
     AUTH_MFA_ENABLED = "auth.mfa_enabled"
     AUTH_MFA_REMOVED = "auth.mfa_removed"
     AUTH_MFA_RESET = "auth.mfa_reset"
@@ -24,9 +25,12 @@ class Action(StrEnum):
     AUTH_EMAIL_VERIFIED = "auth.email_verified"
     CLIENT_PROFILE_VIEWED = "client.profile_viewed"
     CLIENT_SEARCHED = "client.searched"
+    CLIENT_SEARCH_RATE_LIMITED = "client.search_rate_limited"
     CLIENT_ASSIGNED = "client.assigned"
     CLIENT_UNASSIGNED = "client.unassigned"
     CLIENT_ERASED = "client.erased"
+    CLIENT_PROFILE_UPDATED = "client.profile_updated"
+    STAFF_NAME_CHANGED = "staff.name_changed"
     INTAKE_VIEWED = "intake.viewed"
     INTAKE_EXPORTED = "intake.exported"
     INTAKE_SUBMITTED = "intake.submitted"
@@ -70,6 +74,10 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.AUTH_LOGIN: _spec("Signed in", "method", security=True),
     Action.AUTH_LOGOUT: _spec("Signed out", security=True),
     Action.AUTH_LOGIN_FAILED: _spec("Sign-in failed", "account_exists", security=True),
+    # A password attempt refused unchecked because too many failed recently (allauth's
+    # ``login_failed`` limit): which allowances were used up ("ip", "key"), never the address.
+    Action.AUTH_LOGIN_RATE_LIMITED: _spec("Sign-in refused: too many attempts",
+                                          "account_exists", "limits", security=True),
     Action.AUTH_MFA_ENABLED: _spec("Two-factor method added", "kind", security=True),
     Action.AUTH_MFA_REMOVED: _spec("Two-factor method removed", "kind", security=True),
     Action.AUTH_MFA_RESET: _spec("Recovery codes regenerated", "kind", security=True),
@@ -84,9 +92,17 @@ ACTIONS: dict[Action, ActionSpec] = {
     # A search decrypts the searched field of each candidate: recorded with what was searched
     # (name, date_of_birth or phone) and how many clients were found, never the term itself.
     Action.CLIENT_SEARCHED: _spec("Clients searched", "by", "results"),
+    # A search refused by the per-minute limit: nothing was decrypted. Many in a row look
+    # like someone trying names to list the practice's clients.
+    Action.CLIENT_SEARCH_RATE_LIMITED: _spec("Client search refused: too many searches",
+                                             security=True),
     Action.CLIENT_ASSIGNED: _spec("Clinician assigned to client"),
     Action.CLIENT_UNASSIGNED: _spec("Clinician unassigned from client"),
     Action.CLIENT_ERASED: _spec("Client erased (data keys destroyed)", "keys_destroyed"),
+    # Which fields changed and where from (the intake, or the client's details page), never
+    # their values.
+    Action.CLIENT_PROFILE_UPDATED: _spec("Client details updated", "fields", "source"),
+    Action.STAFF_NAME_CHANGED: _spec("Staff display name changed"),
     Action.INTAKE_VIEWED: _spec("Intake opened", client_sentence="opened your intake"),
     Action.INTAKE_EXPORTED: _spec(
         "Intake exported", "format", client_sentence="downloaded a copy of your intake"

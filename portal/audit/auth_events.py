@@ -6,6 +6,9 @@ attempts, password changes and resets, email verification and second factors are
 allauth and ``django.contrib.auth`` own those flows, from the form to the database write, and
 their signals are the only seam they offer. So these receivers, and only these, record from
 signals, and they are all connected here, by ``connect()`` from ``PortalConfig.ready()``.
+One authentication event has no signal: a sign-in refused by the failed-attempts rate limit
+is raised inside allauth's adapter, so ``PortalAccountAdapter.pre_authenticate`` calls
+``record_login_rate_limited`` below, keeping the conventions here in one module.
 
 What that costs, honestly: allauth does not run its flows in one transaction with ours.
 Several of its signals are sent after its write has committed (``authenticator_added`` and
@@ -122,6 +125,29 @@ def on_user_login_failed(sender: object, *, credentials: dict[str, Any],
         subject=_subject(account) if account is not None else None,
         target=(USER_TARGET, account.pk) if account is not None else None,
         detail={"account_exists": account is not None},
+    )
+
+
+def record_login_rate_limited(request: HttpRequest | None, credentials: dict[str, Any], *,
+                              limits: list[str]) -> None:
+    """``auth.login_rate_limited``: a password attempt refused before it was checked,
+    because too many attempts failed recently (allauth's ``login_failed`` limit).
+
+    Same conventions as ``auth.login_failed``: the actor is anonymous unless a signed-in
+    session is re-authenticating; the account named, if it exists, is the target (and the
+    subject when it is a client's), never the address that was typed. ``limits`` says which
+    allowances were used up (``ip``: attempts from this network address; ``key``: attempts
+    at this sign-in address). One event per refused attempt: the view's own ``login`` limit
+    (per IP address) bounds how many an attacker can cause, as it does for failed ones.
+    """
+    account = _account_for(credentials)
+    actor = _signed_in_user(request) or AnonymousUser()
+    record_event(
+        Action.AUTH_LOGIN_RATE_LIMITED,
+        actor=actor,
+        subject=_subject(account) if account is not None else None,
+        target=(USER_TARGET, account.pk) if account is not None else None,
+        detail={"account_exists": account is not None, "limits": limits},
     )
 
 

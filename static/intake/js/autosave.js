@@ -6,7 +6,9 @@
  * the page's revision). The reply carries the new revision (kept in the hidden field, so
  * the page's own "Next" still matches), messages for answers that need a change, and
  * whether to show the crisis support text. A 409 means the answers were changed on another
- * device: autosave stops and says so, and nothing is overwritten.
+ * device: autosave stops and says so, and nothing is overwritten. A 429 means too many saves
+ * in a short time (a limit meant for scripts): the page says, calmly, that nothing is lost,
+ * keeps everything typed, and sends it when the reply's retry_after seconds have passed.
  *
  * Conditions: questions with data-condition are shown only when the answer they depend on
  * matches. Without JavaScript every question is shown and the server drops answers to
@@ -22,6 +24,9 @@
 
   const SAVE_AFTER_TYPING_MS = 2500;
   const RETRY_MS = 15000;
+  const LONGEST_PAUSE_S = 300; // however long a reply asks us to wait, never more than this
+  const PAUSED_MESSAGE = 'Nothing is lost: everything you typed stays on this page, and it ' +
+    'will be saved in a moment.';
   const url = form.dataset.autosaveUrl;
   const revisionInput = form.querySelector('[data-revision]');
   const status = document.getElementById('autosave-status');
@@ -32,6 +37,7 @@
   let dirty = false;
   let stopped = false;
   let submitting = false;
+  let pausedUntil = 0; // after a 429: no save is sent before this time (ms)
 
   // --- Conditions --------------------------------------------------------------------
 
@@ -115,6 +121,33 @@
     timer = setTimeout(save, delay);
   }
 
+  // How long a 429 asks us to wait, in seconds: the JSON's retry_after, else the
+  // Retry-After header, else the usual retry; always at least a second.
+  function pauseSeconds(data, response) {
+    const asked = [data && data.retry_after, response.headers.get('Retry-After')];
+    for (let i = 0; i < asked.length; i += 1) {
+      const seconds = Number(asked[i]);
+      if (asked[i] !== null && asked[i] !== undefined && Number.isFinite(seconds)) {
+        return Math.min(Math.max(seconds, 1), LONGEST_PAUSE_S);
+      }
+    }
+    return RETRY_MS / 1000;
+  }
+
+  async function pause(response) {
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      // Keep the plain message and the header.
+    }
+    const waitMs = pauseSeconds(data, response) * 1000;
+    pausedUntil = Date.now() + waitMs;
+    dirty = true; // what was being sent is still to be saved
+    say((data && data.message) || PAUSED_MESSAGE, false);
+    schedule(waitMs);
+  }
+
   async function send() {
     const token = form.querySelector('[name="csrfmiddlewaretoken"]');
     const response = await fetch(url, {
@@ -132,6 +165,10 @@
       stopped = true;
       say('You have been signed out, so this page is not being saved. Copy anything you ' +
           'typed, then sign in again.', true);
+      return;
+    }
+    if (response.status === 429) {
+      await pause(response);
       return;
     }
     if (response.status === 409) {
@@ -161,14 +198,28 @@
       : '.'), count > 0);
   }
 
+  // During a pause after a 429, a save asked for (typing, a change, leaving a field) is
+  // put off until the pause ends rather than dropped. True when it was put off.
+  function waitForPause() {
+    const left = pausedUntil - Date.now();
+    if (left > 0) {
+      schedule(left);
+      return true;
+    }
+    return false;
+  }
+
   async function save() {
     clearTimeout(timer);
     if (stopped || submitting || !dirty) {
       return;
     }
+    if (waitForPause()) {
+      return;
+    }
     if (inFlight) {
       await inFlight.catch(function () {});
-      if (stopped || submitting || !dirty) {
+      if (stopped || submitting || !dirty || waitForPause()) {
         return;
       }
     }
