@@ -8,15 +8,21 @@ count), their intakes as values (one), and the consent register of those clients
 ``consents.register.build_register``).
 
 Searching is the one step that decrypts: the blind index narrows the candidates in SQL, then
-each candidate's value is decrypted and compared (``blind_search``), so the index's
-truncation never returns a wrong client. Candidates are drawn only from the clients the
-searcher may open, so nothing of anyone else is even decrypted.
+each candidate's value is decrypted and compared (``blind_search``; for names, the word index
+``ClientNameToken``), so the index's truncation never returns a wrong client. Candidates are
+drawn only from the clients the searcher may open, so nothing of anyone else is even
+decrypted. A search is limited per staff member (``SEARCHES_PER_MINUTE``), and its results
+are kept, as client ids only, in the searcher's session under a random token
+(``remember_results``), so the page can redirect to them (Post/Redirect/Get) without the
+term ever reaching a URL.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import secrets
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,16 +30,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from allauth.core.internal import ratelimit
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from consents.register import OUTSTANDING, RESIGN, WITHDRAWN, RegisterEntry, build_register
 from intake.models import Intake, IntakeState
 from portal.access import clients_visible_to
-from portal.crypto.blind_index import blind_search, normalise_name, normalise_phone
+from portal.crypto.blind_index import (
+    blind_search,
+    name_tokens,
+    normalise_phone,
+    search_tokens,
+)
 from portal.crypto.datakeys import OWNER_CLIENT
-from portal.models import ClientProfile, DataKey, Invitation, User
+from portal.models import ClientNameToken, ClientProfile, DataKey, Invitation, User
 
 # What a search looks in: the ClientProfile field behind each choice (each has a blind index).
 BY_AUTO, BY_NAME, BY_DATE_OF_BIRTH, BY_PHONE = "auto", "name", "date_of_birth", "phone"
@@ -99,8 +113,9 @@ class ClientSearchForm(forms.Form):
             "max_length": "That is too long for a name, date or phone number.",
         },
         help_text=(
-            "Full legal name (capitals, accents and extra spaces do not matter); date of birth as "
-            "1990-04-21 or 04/21/1990; phone with or without spaces, dashes or +1."
+            "The legal name, or any part of it such as the family name alone (capitals, accents "
+            "and extra spaces do not matter); date of birth as 1990-04-21 or 04/21/1990; phone "
+            "with or without spaces, dashes or +1."
         ),
         widget=forms.TextInput(attrs={
             # Keep names and birth dates out of the browser's saved form history.
@@ -137,9 +152,9 @@ class ClientSearchForm(forms.Form):
 
 
 def _clean_name(text: str) -> str:
-    if not normalise_name(text):
-        raise forms.ValidationError("Enter the client's full legal name, with at least one "
-                                    "letter.", code="bad_name")
+    if not search_tokens(text):
+        raise forms.ValidationError("Enter the client's legal name or part of it, with at "
+                                    "least one letter.", code="bad_name")
     return text
 
 
@@ -171,29 +186,139 @@ _CLEANERS = {BY_NAME: _clean_name, BY_DATE_OF_BIRTH: _clean_date, BY_PHONE: _cle
 
 def client_search(*, viewer: User, kind: str, value: str | datetime.date) -> list[uuid.UUID]:
     """The ids of the clients ``viewer`` may open whose ``kind`` (legal name, date of birth
-    or phone) equals ``value`` once both are normalised.
+    or phone) matches ``value`` once both are normalised: for a date of birth or a phone,
+    equal; for a name, every word typed is a word of the client's legal name (so "Okafor",
+    "ada" or "Ada Okafor" all find "Ada N. Okafor").
 
     Permission first: candidates come only from ``clients_visible_to(viewer)``, so a
     clinician's search never decrypts, let alone returns, a client off their caseload. The
-    blind index narrows those in SQL; ``blind_search`` then decrypts the one searched field
-    of each candidate and drops the index's false positives. Their data keys are fetched
-    in one query. Clients whose keys were destroyed (erased) are left out in SQL: there is
-    nothing to compare, and their indexes are meant to be gone too.
+    blind index narrows those in SQL; each candidate's searched field is then decrypted and
+    compared, dropping the index's false positives. Their data keys are fetched in one
+    query. Clients whose keys were destroyed (erased) are left out in SQL: there is nothing
+    to compare, and their indexes are meant to be gone too.
 
     Decrypting is the caller's to record (``client.searched``); the value itself must never
     be logged or recorded.
     """
-    source = SEARCH_SOURCES[kind]
     erased = DataKey.objects.filter(
         owner_kind=OWNER_CLIENT, owner_id=OuterRef("user_id"), destroyed_at__isnull=False
     )
-    candidates = (
+    profiles = (
         ClientProfile.objects.filter(user__in=clients_visible_to(viewer))
         .exclude(Exists(erased))
-        .only("id", "user_id", source)
+    )
+    if kind == BY_NAME:
+        return _name_search(profiles, str(value))
+    source = SEARCH_SOURCES[kind]
+    candidates = profiles.only("id", "user_id", source).with_data_keys()
+    return [profile.user_id for profile in blind_search(candidates, source, value)]
+
+
+def _name_search(profiles: QuerySet[ClientProfile], typed: str) -> list[uuid.UUID]:
+    """The profiles among ``profiles`` whose legal name holds every word of ``typed``.
+
+    In SQL, the profiles with a ``ClientNameToken`` row for each typed word's digest (one
+    subquery, however many words); then each candidate's legal name is decrypted and its
+    words compared with the typed ones, so a digest shared by chance (16 bits) never finds
+    the wrong client. Digests only: no word is stored or compared in plaintext in SQL.
+    """
+    wanted = search_tokens(typed)
+    if not wanted:
+        return []
+    digests = ClientNameToken.digests(wanted)
+    with_every_word = (
+        ClientNameToken.objects.filter(token__in=digests)
+        .values("profile_id")
+        .annotate(words=Count("token", distinct=True))
+        .filter(words=len(digests))
+        .values("profile_id")
+    )
+    candidates = (
+        profiles.filter(pk__in=with_every_word)
+        .only("id", "user_id", "legal_name")
         .with_data_keys()
     )
-    return [profile.user_id for profile in blind_search(candidates, source, value)]
+    return [
+        profile.user_id for profile in candidates
+        if profile.legal_name and wanted <= name_tokens(profile.legal_name)
+    ]
+
+
+# Keeping results between the search and the page that shows them ---------------------------
+
+# At most this many searches a minute by one staff member, counted in the shared cache
+# (Redis in production) under their user id: enough for a busy front desk, too few to page
+# through a practice's clients by trying names. Refused searches decrypt nothing.
+SEARCHES_PER_MINUTE = 30
+_SEARCH_ACTION = "client_search"
+_SEARCH_RATE = {_SEARCH_ACTION: f"{SEARCHES_PER_MINUTE}/m/user"}
+
+RESULTS_SESSION_KEY = "portal.client_search_results"
+MAX_RESULT_SETS = 5  # per session; the oldest goes first
+RESULTS_MAX_AGE_SECONDS = 3600
+_RESULTS_TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")  # secrets.token_urlsafe(16)
+
+
+def _now() -> int:
+    return int(time.time())
+
+
+def search_allowed(request: HttpRequest) -> bool:
+    """Whether ``request.user`` may run one more search now, counting it if so: a sliding
+    minute of ``SEARCHES_PER_MINUTE``, per user.
+
+    allauth's rate limiter, the one that counts failed sign-ins: declared as data, counted
+    in the shared cache under a key made of the action and the user's id (no name, email
+    or search term reaches the cache), under a short lock so app servers agree. Its public
+    ``consume`` reads allauth's own account settings, so the rule is passed here instead.
+    A refused search is not counted.
+    """
+    usage = ratelimit.consume(request, app="portal", action=_SEARCH_ACTION,
+                              config=_SEARCH_RATE, user=request.user)
+    return usage is not None
+
+
+def remember_results(session: SessionBase, *, viewer: User,
+                     client_ids: Sequence[uuid.UUID]) -> str:
+    """Keep a search's results in ``session`` and return the random token that names them
+    (for the redirect's ``?results=``).
+
+    What is kept: the client ids found, whose search it was (the viewer's id) and when,
+    never the term or how it was searched. At most ``MAX_RESULT_SETS`` per session, the
+    oldest dropped; ``recall_results`` ignores them after ``RESULTS_MAX_AGE_SECONDS``, and
+    signing out deletes the session with them. The token is a random 128-bit value that
+    means something only inside this session: it carries nothing about the search.
+    """
+    token = secrets.token_urlsafe(16)
+    now = _now()
+    kept = {
+        key: entry for key, entry in _result_sets(session).items()
+        if now - entry.get("at", 0) < RESULTS_MAX_AGE_SECONDS
+    }
+    kept[token] = {"viewer": str(viewer.pk), "at": now,
+                   "ids": [client_id.hex for client_id in client_ids]}
+    newest = sorted(kept.items(), key=lambda item: item[1]["at"])[-MAX_RESULT_SETS:]
+    session[RESULTS_SESSION_KEY] = dict(newest)
+    return token
+
+
+def recall_results(session: SessionBase, *, viewer: User, token: str) -> list[uuid.UUID] | None:
+    """The client ids a search of ``viewer``'s kept under ``token`` in this session, or
+    ``None`` when there is no such set (a mistyped, expired or dropped token, or one from
+    another session or another user). Access is the caller's to check again: a clinician
+    may have left a client's care team since the search."""
+    if not isinstance(token, str) or not _RESULTS_TOKEN.fullmatch(token):
+        return None
+    entry = _result_sets(session).get(token)
+    if (not isinstance(entry, dict) or entry.get("viewer") != str(viewer.pk)
+            or _now() - entry.get("at", 0) >= RESULTS_MAX_AGE_SECONDS):
+        return None
+    return [uuid.UUID(hex=client_id) for client_id in entry.get("ids", [])]
+
+
+def _result_sets(session: SessionBase) -> dict[str, dict[str, Any]]:
+    sets = session.get(RESULTS_SESSION_KEY)
+    return sets if isinstance(sets, dict) else {}
 
 
 # The list ---------------------------------------------------------------------------------

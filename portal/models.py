@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from portal.crypto.blind_index import BlindIndexField
+from portal.crypto.blind_index import BlindIndexField, blind_tokens, name_tokens
 from portal.crypto.datakeys import OWNER_CLIENT, OWNER_PRACTICE
+from portal.crypto.errors import KeyDestroyedError
 from portal.crypto.fields import (
     EncryptedCharField,
     EncryptedDateField,
@@ -289,6 +290,91 @@ class ClientProfile(EncryptedModel):
 
     def __repr__(self) -> str:
         return f"<ClientProfile {self.id}>"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, and keep the legal name's word index (``ClientNameToken``) in step in the
+        same transaction, unless ``update_fields`` leaves the legal name out."""
+        update_fields = kwargs.get("update_fields")
+        with transaction.atomic():
+            adding = self._state.adding
+            super().save(*args, **kwargs)
+            if update_fields is None or "legal_name" in update_fields:
+                ClientNameToken.sync_for(self, adding=adding)
+
+    @classmethod
+    def rebuild_blind_tokens(cls, rows: list[ClientProfile]) -> None:
+        """Called by ``rebuild_blind_indexes`` for each batch (inside its key scope)."""
+        ClientNameToken.replace_for(rows)
+
+
+class ClientNameToken(models.Model):
+    """One word of a client's legal name, as a blind index: staff find a client by a family
+    or first name alone (``portal.client_list.client_search``) without decrypting anyone.
+
+    ``token`` is the first 16 bits, in hex, of an HMAC-SHA256 of the normalised word
+    (``name_tokens``: case, accents and punctuation dropped) under a key of its own, derived
+    from ``PORTAL_BLIND_INDEX_KEY``; the word itself is never stored. A match is only a
+    candidate: the search decrypts the candidate's legal name and compares it with what was
+    typed. What the rows reveal to someone holding the database: how many words a client's
+    name has (one row each) and which clients share a word bucket, e.g. a family name
+    (docs/key-management.md). Written whenever the profile's legal name is saved, rebuilt by
+    ``rebuild_blind_indexes``, deleted with the profile and by ``client_erase``.
+    """
+
+    INDEX_NAME = "portal.clientprofile.legal_name.tokens"
+    BITS = 16
+
+    profile = models.ForeignKey(ClientProfile, on_delete=models.CASCADE,
+                                related_name="name_tokens")
+    token = models.CharField(max_length=BITS // 4, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "token"], name="client_name_token_once"),
+        ]
+        # A search reads token -> profile only: the index answers it on its own.
+        indexes = [models.Index(fields=["token", "profile"], name="client_name_token_lookup")]
+
+    def __str__(self) -> str:
+        return f"name token {self.pk}"
+
+    @classmethod
+    def digests(cls, tokens: set[str]) -> set[str]:
+        """The stored form of normalised name words (``name_tokens``/``search_tokens``)."""
+        return blind_tokens(cls.INDEX_NAME, tokens, cls.BITS)
+
+    @classmethod
+    def _digests_of(cls, profile: ClientProfile) -> set[str]:
+        """The digests ``profile``'s legal name should have; none for an erased client
+        (their key is gone, and their indexes must be too) or an empty name."""
+        try:
+            legal_name = profile.legal_name
+        except KeyDestroyedError:
+            return set()
+        return cls.digests(name_tokens(legal_name)) if legal_name else set()
+
+    @classmethod
+    def sync_for(cls, profile: ClientProfile, *, adding: bool = False) -> None:
+        """Make ``profile``'s rows match its legal name: nothing written when they already
+        do (one read), the old rows replaced when it changed (a rename no longer finds
+        the client by the old name)."""
+        wanted = cls._digests_of(profile)
+        rows = cls.objects.filter(profile=profile)
+        if not adding:
+            if set(rows.values_list("token", flat=True)) == wanted:
+                return
+            rows.delete()
+        cls.objects.bulk_create([cls(profile=profile, token=token) for token in sorted(wanted)])
+
+    @classmethod
+    def replace_for(cls, profiles: list[ClientProfile]) -> int:
+        """Rewrite the rows of a batch of profiles (a rebuild after a key or normaliser
+        change): two queries for the batch. Returns the number of rows written."""
+        rows = [cls(profile=profile, token=token)
+                for profile in profiles for token in sorted(cls._digests_of(profile))]
+        cls.objects.filter(profile__in=[profile.pk for profile in profiles]).delete()
+        cls.objects.bulk_create(rows)
+        return len(rows)
 
 
 class KeyRotationRun(models.Model):

@@ -1,6 +1,7 @@
 """The staff client list: who sees which clients, what each row says, the order, finding a
 client by legal name, date of birth or phone (through the blind indexes, never the URL), and a
-fixed number of queries however many clients a page holds."""
+fixed number of queries however many clients a page holds. Name search by a single word,
+Post/Redirect/Get, paging results and the rate limit: tests/test_client_search.py."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from portal.client_list import BY_DATE_OF_BIRTH, BY_NAME, client_search
 from portal.crypto.blind_index import blind_search
 from portal.crypto.datakeys import client_owner
 from portal.crypto.rotation import erase_owner_keys
-from portal.models import CareAssignment, ClientProfile, Invitation, User
+from portal.models import CareAssignment, ClientNameToken, ClientProfile, Invitation, User
 from portal.roles import Role
 from tests.conftest import sign_in
 from tests.factories import UserFactory
@@ -69,7 +70,9 @@ def _row(response: object, email: str) -> object:
 
 
 def _search(http: Client, q: str, by: str = "auto") -> object:
-    return http.post(LIST_URL, {"q": q, "by": by})
+    """Search as a browser does: post, then follow the redirect to the results (a search
+    that cannot run is answered in place)."""
+    return http.post(LIST_URL, {"q": q, "by": by}, follow=True)
 
 
 def _publish(document: ConsentDocument, *, material: bool = False) -> ConsentVersion:
@@ -85,7 +88,11 @@ def _document(kind: str, requirement: str) -> ConsentDocument:
 
 
 def _sign(client: User, document: ConsentDocument, name: str = "Client Person") -> object:
-    """``name`` must be the legal name on record, if the client gave one."""
+    """Signs with the legal name on record if there is one (a submitted intake gives one),
+    else ``name``."""
+    profile = ClientProfile.objects.filter(user=client).first()
+    if profile is not None and profile.legal_name:
+        name = profile.legal_name
     version = current_version(document)
     return consent_sign(client=client, version_id=version.pk, expected_sha256=version.sha256,
                         typed_name=name, agreed=True)
@@ -308,8 +315,11 @@ def test_search_by_name_ignores_case_accents_punctuation_and_spacing(
         assert _listed(response) == ["jose@example.com"], q
         assert response.context["searched"] is True
     assert b"Search results" in response.content and b"1 client found" in response.content
-    # A partial name is not the name: the index holds whole normalised values only.
-    assert _listed(_search(http, "José María", "name")) == []
+    # Part of the name finds everyone whose legal name has every word typed.
+    assert _listed(_search(http, "José María", "name")) == ["jose@example.com",
+                                                            "namesake@example.com"]
+    assert _listed(_search(http, "Maria Avila")) == ["jose@example.com"]
+    assert _listed(_search(http, "José Maria Smith", "name")) == []
 
 
 def test_search_by_date_of_birth_in_either_shape(
@@ -354,9 +364,17 @@ def test_false_positives_from_the_truncated_index_are_dropped(
         phone_bidx=jose.phone_bidx,
     )
     assert ClientProfile.objects.filter(legal_name_bidx=jose.legal_name_bidx).count() == 3
+    # And every word of every other name gets the digests of every word of Jose's.
+    jose_words = set(ClientNameToken.objects.filter(profile=jose)
+                     .values_list("token", flat=True))
+    for other in ClientProfile.objects.exclude(pk=jose.pk):
+        ClientNameToken.objects.filter(profile=other).delete()
+        ClientNameToken.objects.bulk_create(
+            ClientNameToken(profile=other, token=token) for token in jose_words)
 
     assert client_search(viewer=admin_user, kind=BY_NAME,
                          value="JOSE MARIA ONEIL-AVILA") == [people["jose"].pk]
+    assert client_search(viewer=admin_user, kind=BY_NAME, value="avila") == [people["jose"].pk]
     http = _signed_in(admin_user)
     for q in ("José María O'Neil-Ávila", "1985-07-09", "415 555 0132"):
         assert _listed(_search(http, q)) == ["jose@example.com"], q
@@ -436,9 +454,12 @@ def test_the_search_term_stays_out_of_urls_logs_and_the_audit_trail(
     dob = _search(http, "1970-01-02", "date_of_birth")
     nobody = _search(http, "555 123 4567")
 
-    # Answered in place: no redirect carrying the term, and no link on the page has it.
+    # Redirected to a random token, not the term; no link on the page has it either.
     assert response.status_code == dob.status_code == nobody.status_code == HTTPStatus.OK
-    assert "Location" not in response.headers
+    for followed in (response, dob, nobody):
+        [(location, status)] = followed.redirect_chain
+        assert status == HTTPStatus.FOUND
+        assert re.fullmatch(r"/staff/clients/\?results=[A-Za-z0-9_-]{22}", location), location
     assert "Hidden" not in " ".join(re.findall(r'href="([^"]*)"', response.content.decode()))
     for term in ("Hidden", "Person", "1970-01-02", "4567"):
         assert term not in caplog.text, term
@@ -468,25 +489,30 @@ def test_clients_and_strangers_cannot_search(
     client_user: User, people: dict[str, User]
 ) -> None:
     assert _search(_signed_in(client_user), "Hidden Person").status_code == HTTPStatus.NOT_FOUND
-    anonymous = _search(Client(), "Hidden Person")
+    anonymous = Client().post(LIST_URL, {"q": "Hidden Person", "by": "auto"})
     assert anonymous.status_code == HTTPStatus.FOUND
     assert anonymous.url.startswith(reverse("account_login"))
     assert "Hidden" not in anonymous.url
     assert not _searches()
 
 
-def test_more_matches_than_a_page_asks_for_a_narrower_search(admin_user: User) -> None:
+def test_more_matches_than_a_page_are_paged_under_the_same_token(admin_user: User) -> None:
     for n in range(3):
         _client(f"same{n}@example.com", date_of_birth=datetime.date(2000, 1, 1))
     http = _signed_in(admin_user)
 
     with mock.patch("portal.views.clients.CLIENTS_PER_PAGE", 2):
         response = _search(http, "2000-01-01")
+        results_url = response.redirect_chain[-1][0]
+        token = results_url.split("results=")[1]
+        second = http.get(LIST_URL, {"results": token, "page": 2})
 
     assert _listed(response) == ["same0@example.com", "same1@example.com"]
-    assert b"3 clients found; the first 2 are shown, please narrow the search" in (
-        response.content)
-    assert b'href="?page=2"' not in response.content  # a page link would drop the search
+    assert b"3 clients found; page 1 of 2." in response.content
+    assert f'href="?results={token}&amp;page=2"'.encode() in response.content
+    assert _listed(second) == ["same2@example.com"]
+    assert b"3 clients found; page 2 of 2." in second.content
+    assert len(_searches()) == 1
 
 
 # Bounded queries -------------------------------------------------------------------------------
@@ -511,11 +537,22 @@ def _seed(count: int, start: int, treatment: ConsentDocument) -> None:
                                   accepted_by=client)
 
 
-def _queries(http: Client, method: str, data: dict[str, str] | None = None) -> int:
+def _queries(http: Client, method: str, data: dict[str, str] | None = None,
+             status: int = HTTPStatus.OK) -> int:
     with CaptureQueriesContext(connection) as captured:
         response = getattr(http, method)(LIST_URL, data or {})
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == status
     return len(captured)
+
+
+def _results_queries(http: Client, q: str) -> tuple[int, int]:
+    """The queries of a search's POST and of the GET of its results page."""
+    with CaptureQueriesContext(connection) as posted:
+        response = http.post(LIST_URL, {"q": q, "by": "auto"})
+    assert response.status_code == HTTPStatus.FOUND
+    with CaptureQueriesContext(connection) as shown:
+        assert http.get(response.url).status_code == HTTPStatus.OK
+    return len(posted), len(shown)
 
 
 def test_the_number_of_queries_does_not_grow_with_the_clients_on_the_page(
@@ -527,16 +564,21 @@ def test_the_number_of_queries_does_not_grow_with_the_clients_on_the_page(
     _seed(3, 0, treatment)
     # Warm-up: what the first request of a session caches is not what is measured.
     http.get(LIST_URL)
-    http.post(LIST_URL, {"q": "1990-01-01"})
+    _results_queries(http, "1990-01-01")
 
     list_few = _queries(http, "get")
-    search_few = _queries(http, "post", {"q": "1990-01-01", "by": "auto"})
-    assert _searches()[-1].detail == {"by": "date_of_birth", "results": 3}
+    search_few = _results_queries(http, "1990-01-01")
+    name_few = _results_queries(http, "Seed Person")
+    assert _searches()[-2].detail == {"by": "date_of_birth", "results": 3}
+    assert _searches()[-1].detail == {"by": "name", "results": 3}
 
     _seed(27, 3, treatment)
     list_many = _queries(http, "get")
-    search_many = _queries(http, "post", {"q": "1990-01-01", "by": "auto"})
+    search_many = _results_queries(http, "1990-01-01")
+    name_many = _results_queries(http, "Seed Person")
 
-    assert _searches()[-1].detail == {"by": "date_of_birth", "results": 30}
+    assert _searches()[-2].detail == {"by": "date_of_birth", "results": 30}
+    assert _searches()[-1].detail == {"by": "name", "results": 30}
     assert list_many == list_few
     assert search_many == search_few
+    assert name_many == name_few

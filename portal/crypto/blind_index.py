@@ -11,6 +11,13 @@ Truncation: 16 bits by default. With up to ~100,000 clients a search returns on 
 decryption (``blind_search``). Someone holding the database learns only which rows share a 16-bit
 bucket, which unrelated rows share too. More bits means fewer false candidates and more
 leakage; see docs/key-management.md.
+
+Name tokens: a name is also indexed word by word (``name_tokens``), so staff can find a
+client by a family name or a first name alone. Each word gets its own truncated HMAC under a
+key of its own (``blind_tokens``); the rows live in a small table beside the model (for client
+profiles, ``portal.models.ClientNameToken``). Someone holding the database then also sees how
+many words a name has and which clients share a word (a family name, a common first name);
+see docs/key-management.md.
 """
 
 from __future__ import annotations
@@ -58,6 +65,47 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
+def _dash_parts(word: str) -> list[str]:
+    """``word`` split at dashes of any kind (Unicode category Pd: hyphen, en dash, ...)."""
+    parts, current = [], []
+    for ch in word:
+        if unicodedata.category(ch) == "Pd":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def name_tokens(value: str) -> set[str]:
+    """The words a name can be found by, each normalised like ``normalise_name``: the
+    whitespace-separated words, and the parts of a word joined by dashes as well as the
+    whole word. "José María O'Neil-Ávila" gives jose, maria, oneilavila, oneil and avila
+    (an apostrophe joins, as it does in the whole-name index)."""
+    tokens: set[str] = set()
+    for word in unicodedata.normalize("NFKC", str(value)).split():
+        tokens.update(normalise_name(word).split())
+        parts = _dash_parts(word)
+        if len(parts) > 1:
+            for part in parts:
+                tokens.update(normalise_name(part).split())
+    tokens.discard("")
+    return tokens
+
+
+def search_tokens(value: str) -> set[str]:
+    """The words typed in a name search, split at whitespace and dashes and normalised: a
+    client is found when every one of them is among the client's ``name_tokens``. Typing
+    "O'Neil-Ávila", "oneil avila" or "ONEILAVILA" all find "O'Neil-Ávila"."""
+    tokens: set[str] = set()
+    for word in unicodedata.normalize("NFKC", str(value)).split():
+        for part in _dash_parts(word):
+            tokens.update(normalise_name(part).split())
+    tokens.discard("")
+    return tokens
+
+
 NORMALISERS: dict[str, Callable[[Any], str]] = {
     "name": normalise_name,
     "date": normalise_date,
@@ -84,6 +132,18 @@ def blind_index(index_name: str, kind: str, value: Any, bits: int = 16) -> str |
     key = _index_key(index_name, settings.PORTAL_BLIND_INDEX_KEY)
     digest = hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).digest()
     return digest[: bits // 8].hex()
+
+
+def blind_tokens(index_name: str, tokens: Iterable[str], bits: int = 16) -> set[str]:
+    """The truncated HMACs (hex) of already-normalised ``tokens`` (from ``name_tokens`` or
+    ``search_tokens``) under ``index_name``'s own key. Never a plaintext token: only these
+    digests are stored, and two tokens may share one (truncation), so a match is a
+    candidate to confirm by decrypting, as with ``blind_search``."""
+    key = _index_key(index_name, settings.PORTAL_BLIND_INDEX_KEY)
+    return {
+        hmac.new(key, token.encode("utf-8"), hashlib.sha256).digest()[: bits // 8].hex()
+        for token in tokens if token
+    }
 
 
 class BlindIndexField(models.CharField):
@@ -152,10 +212,14 @@ def _index_field(model: type[models.Model], source: str) -> BlindIndexField:
     raise ValueError(f"{model.__name__}.{source} has no blind index.")
 
 
-def rebuild_blind_indexes(batch_size: int = 500) -> int:
+def rebuild_blind_indexes(batch_size: int = 500, *, with_tokens: bool = True) -> int:
     """Recompute every blind index (after changing ``PORTAL_BLIND_INDEX_KEY`` or a
     normaliser). Decrypts each source value once; writes with ``bulk_update`` (no signals).
-    Returns the number of rows rewritten."""
+    A model that also keeps token indexes in a table of their own (``ClientProfile``'s name
+    tokens) rewrites them for the same batch through its ``rebuild_blind_tokens(rows)``
+    class method, inside the batch's key scope (``with_tokens=False`` leaves them alone, for
+    migration 0006, which runs before their table exists). Returns the number of rows
+    rewritten."""
     from django.apps import apps
 
     from portal.crypto.datakeys import key_scope
@@ -177,5 +241,8 @@ def rebuild_blind_indexes(batch_size: int = 500) -> int:
                             digest = None  # an erased client keeps no index either
                         setattr(row, field.attname, digest)
                 model._default_manager.bulk_update(rows, [f.name for f in index_fields])
+                rebuild_tokens = getattr(model, "rebuild_blind_tokens", None)
+                if with_tokens and rebuild_tokens is not None:
+                    rebuild_tokens(rows)
             rewritten += len(rows)
     return rewritten

@@ -8,7 +8,8 @@ from django.db import migrations
 def rebuild(apps, schema_editor):
     from portal.crypto.blind_index import rebuild_blind_indexes
 
-    rebuild_blind_indexes()
+    # The name-word rows are built by 0008, which creates their table.
+    rebuild_blind_indexes(with_tokens=False)
 
 
 class Migration(migrations.Migration):

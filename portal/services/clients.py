@@ -20,7 +20,7 @@ from portal.crypto.blind_index import BlindIndexField
 from portal.crypto.datakeys import client_owner
 from portal.crypto.models import encrypted_models
 from portal.crypto.rotation import erase_owner_keys
-from portal.models import CareAssignment, DataKey, User
+from portal.models import CareAssignment, ClientNameToken, DataKey, User
 from portal.roles import Role, roles_of
 
 USER_TARGET = "portal.user"
@@ -47,7 +47,9 @@ def _end_sessions(user: User) -> int:
 
 
 def _clear_blind_indexes(user: User) -> None:
-    """Blind indexes are derived from the erased values: they go too."""
+    """Blind indexes are derived from the erased values: they go too (the legal name's
+    word index, ``ClientNameToken``, with them)."""
+    ClientNameToken.objects.filter(profile__user=user).delete()
     for model in encrypted_models():
         owner_field = model.encryption_owner_field
         indexes = [f.name for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]

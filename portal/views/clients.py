@@ -7,11 +7,15 @@ nothing, and searching it is recorded (``client.searched``) because the search d
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from http import HTTPStatus
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -22,11 +26,15 @@ from portal.audit.selectors import record_access_for_client, with_client_safe_na
 from portal.audit.service import record_event
 from portal.client_list import (
     BY_AUTO,
+    SEARCHES_PER_MINUTE,
     ClientSearchForm,
     client_rows,
     client_search,
     clients_for_list,
     open_invitation_count,
+    recall_results,
+    remember_results,
+    search_allowed,
 )
 from portal.client_record import client_record
 from portal.crypto.errors import KeyDestroyedError
@@ -57,28 +65,69 @@ def client_list(request: HttpRequest) -> HttpResponse:
     each with its account, invitation, intake and consent status. Listing decrypts nothing,
     so it records nothing.
 
-    Searching (legal name, date of birth or phone) is a POST, answered with the results on
-    this page, never a redirect: the term is personal data, and a GET form or a redirect
-    would put it in the URL, where it reaches browser history, proxy and server access logs
-    and the Referer of the next request (and a redirect that kept the term in the session
-    instead would copy it into the session store). CSRF-protected like any form, and
-    ``sensitive_post_parameters`` keeps it out of error reports. A search decrypts the
-    searched field of the candidates, so a valid one is recorded (``client.searched``: what
-    was searched and how many clients were found, never the term) before the results are
-    rendered. An invalid one decrypts nothing, records nothing and says what to fix.
-    Search results are not paginated: past one page, the page asks for a narrower search.
+    Searching (legal name or part of it, date of birth or phone) is Post/Redirect/Get, and
+    the term never reaches a URL: it is personal data, and a URL goes to browser history,
+    proxy and server access logs and the Referer of the next request. The POST (CSRF-
+    protected; ``sensitive_post_parameters`` keeps the term out of error reports) runs the
+    search, records it (``client.searched``: what was searched by and how many clients were
+    found, never the term), keeps the ids found in the session under a random token
+    (``remember_results``: ids only, never the term) and redirects to ``?results=<token>``.
+    That GET shows them, 50 a page (``&page=``), after narrowing them again to the clients
+    the viewer may open now, and records nothing: it decrypts nothing, and going back or
+    reloading does not search again. A token this session does not hold (mistyped, expired,
+    someone else's) shows the whole list and says so.
+
+    A search that cannot run is answered in place, with the term still in the box to fix
+    (the POST re-rendered; nothing decrypted, nothing recorded): a malformed term says what
+    to fix; one over ``SEARCHES_PER_MINUTE`` gets 429 and asks to wait.
     """
+    if request.method == "POST":
+        return _search(request)
+    form = ClientSearchForm(initial={"by": BY_AUTO})
+    token = request.GET.get("results")
+    if token is None:
+        return _client_list_page(request, form)
+    found = recall_results(request.session, viewer=request.user, token=token)
+    if found is None:
+        return _client_list_page(request, form, results_gone=True)
+    return _client_list_page(request, form, found=found, token=token)
+
+
+def _search(request: HttpRequest) -> HttpResponse:
+    """Run a posted search: check it, count it against the viewer's limit, search only
+    the clients they may open (``client_search`` decrypts the candidates' searched field),
+    record that they searched (by what, how many found; never the term), keep the ids
+    found and redirect to them. Nothing is decrypted for a search that is malformed or
+    over the limit; one over the limit is recorded as ``client.search_rate_limited``."""
+    form = ClientSearchForm(request.POST, initial={"by": BY_AUTO})
+    if not form.is_valid():
+        return _client_list_page(request, form)
+    if not search_allowed(request):
+        record_event(Action.CLIENT_SEARCH_RATE_LIMITED, actor=request.user)
+        return _client_list_page(request, form, status=HTTPStatus.TOO_MANY_REQUESTS)
+    kind = form.cleaned_data["kind"]
+    found = client_search(viewer=request.user, kind=kind, value=form.cleaned_data["value"])
+    record_event(Action.CLIENT_SEARCHED, actor=request.user,
+                 detail={"by": kind, "results": len(found)})
+    token = remember_results(request.session, viewer=request.user, client_ids=found)
+    return HttpResponseRedirect(f"{reverse('client_list')}?{urlencode({'results': token})}")
+
+
+def _client_list_page(
+    request: HttpRequest,
+    form: ClientSearchForm,
+    *,
+    found: list[uuid.UUID] | None = None,
+    token: str | None = None,
+    results_gone: bool = False,
+    status: int = HTTPStatus.OK,
+) -> HttpResponse:
+    """The list page: every client the viewer may open, or those of ``found`` among them
+    (a search's kept results, checked against the viewer's access as it is now)."""
     visible = clients_visible_to(request.user)
-    form = ClientSearchForm(request.POST if request.method == "POST" else None,
-                            initial={"by": BY_AUTO})
-    searched = False
-    if form.is_bound and form.is_valid():
-        kind = form.cleaned_data["kind"]
-        found = client_search(viewer=request.user, kind=kind, value=form.cleaned_data["value"])
-        record_event(Action.CLIENT_SEARCHED, actor=request.user,
-                     detail={"by": kind, "results": len(found)})
+    searched = found is not None
+    if searched:
         visible = visible.filter(pk__in=found)
-        searched = True
     paginator = Paginator(clients_for_list(visible), CLIENTS_PER_PAGE)
     page = paginator.page(1) if form.is_bound else paginator.get_page(request.GET.get("page"))
     context = {
@@ -86,10 +135,18 @@ def client_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": client_rows(page.object_list),
         "searched": searched,
+        # The token only (random, meaningless outside this session): never the term.
+        "page_query": f"{urlencode({'results': token})}&" if searched else "",
+        "results_gone": results_gone,
+        "rate_limited": status == HTTPStatus.TOO_MANY_REQUESTS,
+        "searches_per_minute": SEARCHES_PER_MINUTE,
         "open_invitations": (open_invitation_count()
                              if request.user.has_perm("portal.manage_invitations") else 0),
     }
-    return render(request, "portal/client_list.html", context)
+    response = render(request, "portal/client_list.html", context, status=status)
+    if status == HTTPStatus.TOO_MANY_REQUESTS:
+        response["Retry-After"] = "60"
+    return response
 
 
 def _shown(value: object) -> str | None:

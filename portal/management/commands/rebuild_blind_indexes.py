@@ -10,8 +10,12 @@ from portal.crypto.blind_index import rebuild_blind_indexes
 
 
 class Command(BaseCommand):
-    help = "Recompute every blind index (run after changing PORTAL_BLIND_INDEX_KEY)."
+    help = (
+        "Recompute every blind index, the word index of legal names included (run after "
+        "changing PORTAL_BLIND_INDEX_KEY or a normaliser)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = rebuild_blind_indexes()
-        self.stdout.write(self.style.SUCCESS(f"Rebuilt blind indexes of {count} rows."))
+        self.stdout.write(self.style.SUCCESS(
+            f"Rebuilt blind indexes of {count} rows (and their name words)."))
