@@ -140,7 +140,7 @@ def _check_name(client: User, typed_name: str) -> str:
         raise SigningError(
             "The name you typed does not match the legal name in your record. Please type "
             "your full legal name (capital letters and spaces do not matter). If your name "
-            "has changed, tell the practice."
+            "has changed, correct it on your details page first."
         )
     return typed
 

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -85,7 +86,6 @@ class Intake(EncryptedModel):
     scores = EncryptedJSONField(null=True, blank=True)
     last_section = models.CharField(max_length=64, blank=True)
     needs_prompt_review = models.BooleanField(default=False)
-    prompt_review_acknowledged_at = models.DateTimeField(null=True, blank=True)
     # When the flag was first raised (a save or the submission); null on intakes flagged
     # before this column existed.
     prompt_review_raised_at = models.DateTimeField(null=True, blank=True)
@@ -95,7 +95,9 @@ class Intake(EncryptedModel):
         related_name="+",
     )
     # "What you did or will do", typed when acknowledging; null on alerts acknowledged
-    # before notes were asked for.
+    # before notes were asked for. These three fields hold the alert's *first*
+    # acknowledgement, the one that closed it; every acknowledgement, the first included,
+    # is also a ``SafetyAlertAcknowledgement`` row.
     prompt_review_note = EncryptedTextField(
         max_length=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, null=True, blank=True
     )
@@ -126,3 +128,51 @@ class Intake(EncryptedModel):
     @property
     def is_submitted(self) -> bool:
         return self.state == IntakeState.SUBMITTED
+
+
+class SafetyAlertAcknowledgement(EncryptedModel):
+    """One staff member's acknowledgement of an intake's safety alert, with their note of
+    what they did or will do. Every acknowledgement is kept, oldest first: a second
+    clinician who also calls the client adds theirs instead of being turned away. The
+    intake's ``prompt_review_acknowledged_*`` fields keep the first one, which closes the
+    alert.
+
+    The note is clinical content about the client, so it is encrypted under the *client's*
+    data key (``encryption_owner_field = "client"``, the intake's client, copied here because
+    key owners are found by a direct foreign key): erasing the client shreds it, and
+    ``rotate_keys --reencrypt`` re-seals it with the client's other values. Plaintext by
+    design: who acknowledged (a staff account; ``SET_NULL`` so deleting a staff account
+    keeps the record, while the audit trail keeps the actor's id) and when.
+    """
+
+    encryption_owner_field = "client"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.ForeignKey(Intake, on_delete=models.CASCADE,
+                               related_name="acknowledgements")
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        help_text="The intake's client: whose data key protects the note.",
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    # Null only on acknowledgements made before notes were asked for.
+    note = EncryptedTextField(max_length=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, null=True,
+                              blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"acknowledgement {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<SafetyAlertAcknowledgement {self.id}>"
+
+    def clean(self) -> None:
+        """The note must be sealed under the key of the client the intake belongs to."""
+        if self.intake_id is not None and self.client_id != self.intake.client_id:
+            raise ValidationError("An acknowledgement belongs to the intake's client.")

@@ -186,12 +186,14 @@ def test_the_page_then_shows_who_acknowledged_when_and_their_note(
     assert f'datetime="{timezone.localtime(acknowledged_at).isoformat()}"' in html
     assert "Acknowledged by Dr. Lee on" in html
     assert "Called the client, safety plan agreed &lt;b&gt;today&lt;/b&gt;" in html
-    assert "What you did or will do" not in html  # no form once acknowledged
+    # Closed: no alarm button, but a colleague may still add what they did.
+    assert "I have seen this and will follow up" not in html
+    assert "Add my note" in html
     assert [e.actor_id for e in _events(Action.INTAKE_VIEWED)] == [
         clinician_user.pk, clinician_user.pk, admin_user.pk]
 
 
-def test_acknowledging_again_keeps_the_first_note_and_says_so(
+def test_acknowledging_again_adds_a_further_note_and_keeps_the_first(
     caseload: User, clinician_user: User
 ) -> None:
     intake = _submitted(caseload, item_9=2)
@@ -200,11 +202,13 @@ def test_acknowledging_again_keeps_the_first_note_and_says_so(
 
     response = http.post(_ack_url(intake), {"note": "A second, different note"}, follow=True)
 
-    message = _messages(response)[-1]  # after the first one's "Thank you"
-    assert message.startswith("You had already acknowledged this safety alert on")
-    assert "The first acknowledgement and its note are kept" in message
+    assert _messages(response)[-1] == (
+        "Thank you. Your further note is added to the safety alert's acknowledgements.")
     assert Intake.objects.get(pk=intake.pk).prompt_review_note == NOTE
-    assert len(_events(Action.INTAKE_REVIEW_ACKNOWLEDGED)) == 1
+    html = response.content.decode()
+    assert html.index("safety plan agreed &lt;b&gt;today") < html.index(
+        "A second, different note")
+    assert len(_events(Action.INTAKE_REVIEW_ACKNOWLEDGED)) == 2
 
 
 # Alerts at the top of the staff home ------------------------------------------------------

@@ -143,17 +143,28 @@ def test_answers_hidden_by_a_later_change_are_not_submitted(client_user: User) -
     assert "earlier_therapy_helped" not in Intake.objects.get(pk=intake.pk).answers
 
 
-def test_acknowledging_a_safety_alert_is_audited_once(
+def test_each_acknowledgement_is_kept_and_audited_and_a_resent_one_is_not(
     client_user: User, clinician_user: User
 ) -> None:
     intake = filled_draft(client_user, item_9=2)
     assert intake.needs_prompt_review
-    intake_acknowledge_review(intake=intake, clinician=clinician_user, note="Called them")
+    first = intake_acknowledge_review(intake=intake, clinician=clinician_user,
+                                      note="Called them")
+    resent = intake_acknowledge_review(intake=intake, clinician=clinician_user,
+                                       note="Called them")
     again = intake_acknowledge_review(intake=intake, clinician=clinician_user, note="Again")
-    assert again.prompt_review_acknowledged_by_id == clinician_user.pk
-    assert again.prompt_review_note == "Called them"
+
+    assert first.first and first.acknowledgement is not None
+    assert resent.acknowledgement is None  # a double click stores nothing
+    assert not again.first and again.acknowledgement is not None
+    # The intake keeps the first acknowledgement: it is what closed the alert.
+    assert again.intake.prompt_review_acknowledged_by_id == clinician_user.pk
+    assert again.intake.prompt_review_note == "Called them"
+    assert [row.note for row in intake.acknowledgements.order_by("at", "id")] == [
+        "Called them", "Again"]
     events = AuditEvent.objects.filter(action=Action.INTAKE_REVIEW_ACKNOWLEDGED)
-    assert [(e.actor_id, e.subject_id) for e in events] == [(clinician_user.pk, client_user.pk)]
+    assert [(e.actor_id, e.subject_id) for e in events] == [
+        (clinician_user.pk, client_user.pk)] * 2
 
 
 def test_a_client_cannot_open_another_clients_intake(

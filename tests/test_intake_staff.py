@@ -245,20 +245,23 @@ def test_the_safety_alert_comes_first_and_is_acknowledged_once(
     response = http.post(_ack_url(intake), NOTE)
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == _detail_url(intake)
-    again = http.post(_ack_url(intake), {"note": "Second click"}, follow=True)
+    again = http.post(_ack_url(intake), NOTE, follow=True)  # a second click
 
     acknowledged = _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)
     assert [(e.actor_id, e.subject_id) for e in acknowledged] == [(clinician_user.pk,
                                                                    caseload.pk)]
     html = again.content.decode()
-    assert "Acknowledged by Dr. Lee on" in html
+    assert "You had just sent this note. It is saved once." in [
+        str(m) for m in again.context["messages"]]
+    assert html.count("Acknowledged by Dr. Lee on") == 1
     assert "I have seen this and will follow up" not in html
+    assert "Add my note" in html  # a further note is still possible
     assert CANARY not in str([str(m) for m in again.context["messages"]])
     assert "No intake is waiting for a safety review." in http.get(
         reverse("staff_home")).content.decode()
 
 
-def test_a_colleague_acknowledging_later_keeps_the_first_acknowledgement(
+def test_a_colleague_acknowledging_later_adds_their_note_and_keeps_the_first(
     caseload: User, clinician_user: User, admin_user: User
 ) -> None:
     intake = _submitted(caseload, item_9=1)
@@ -268,13 +271,15 @@ def test_a_colleague_acknowledging_later_keeps_the_first_acknowledgement(
                                            follow=True)
 
     shown = [str(m) for m in response.context["messages"]]
-    assert any(m.startswith("Dr. Lee had already acknowledged this safety alert on")
-               and "The first acknowledgement and its note are kept" in m
-               for m in shown), shown
+    assert any(m.startswith("Thank you. Your note is added. Dr. Lee had acknowledged this "
+                            "safety alert first, on") for m in shown), shown
     kept = Intake.objects.get(pk=intake.pk)
     assert kept.prompt_review_acknowledged_by_id == clinician_user.pk
     assert kept.prompt_review_note == NOTE["note"]
-    assert len(_events(Action.INTAKE_REVIEW_ACKNOWLEDGED)) == 1
+    assert [(row.by_id, row.note) for row in kept.acknowledgements.order_by("at", "id")] == [
+        (clinician_user.pk, NOTE["note"]), (admin_user.pk, "I called too")]
+    assert [e.actor_id for e in _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)] == [
+        clinician_user.pk, admin_user.pk]
 
 
 def test_acknowledging_an_intake_without_an_alert_changes_nothing(

@@ -15,7 +15,10 @@ R4B model (R4B keeps R4's Consent unchanged). Mapping:
 * ``patient``: ``Patient/<client id>``, never a name. The typed name, a representative's name,
   IP address and user agent stay out of the resource (so does ``performer``, which would
   have to name a representative): they are personal data a receiving system does not need
-  to check the consent, and the PDF copy carries the name;
+  to check the consent, and the PDF copy carries the name. A withdrawal reason stays out
+  too: R4 ``Consent`` has no element for why a consent ended (no ``statusReason``; the end
+  shows as ``status`` and ``provision.period.end``), and the reason is the client's own
+  words, not evidence (it is in neither export; see ``consents.exports.pdf``);
 * ``policy[0].uri`` and ``sourceAttachment.url``: the version's canonical URL
   ``https://portal.invalid/ConsentDocument/<kind>|<number>`` (".invalid" never resolves,
   RFC 2606: it is an identifier, not an address).

@@ -5,7 +5,9 @@ and full text, then a boxed record of the signature: who typed their name (and a
 representative with their authority, if one signed), the statement agreed to word for word,
 the time (practice-local, with UTC), the SHA-256 of the version's canonical text (see
 ``consents.services.canonical_text``) and the verification reference; and, if the consent
-was withdrawn, when.
+was withdrawn, when. Not the reason the client gave for withdrawing: those are their own
+words, not evidence of what was signed, and this copy travels with every staff download
+(the client sees their reason on their pages; practice admins on the client's timeline).
 
 The full text is Markdown written by the practice. It is turned into plain structured text
 here (headings in bold, bullets as "•", emphasis markers and link syntax removed); no HTML is

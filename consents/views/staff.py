@@ -2,8 +2,10 @@
 exporting the register as evidence, and writing and publishing new versions.
 
 Every page is for practice admins only (``portal.manage_invitations``): clinicians, clients
-and strangers get a 404, as on the other admin pages. Nothing here decrypts anything: the
-register is built from plaintext ids, versions, hashes and times (``consents.register``).
+and strangers get a 404, as on the other admin pages. The register is built from plaintext
+ids, versions, hashes and times (``consents.register``) and decrypts nothing. The one
+decryption is on a client's timeline: the reasons they gave when withdrawing, so opening a
+timeline that shows one is recorded (``consent.viewed``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from portal.access import get_client_for_staff, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
+from portal.crypto.errors import KeyDestroyedError
 from portal.downloads import neutralise, streamed_csv
 from portal.models import User
 
@@ -192,11 +195,38 @@ class TimelineEntry:
     by: str
     reference: str
     signature_id: uuid.UUID | None = None  # set on "Signed" rows: the copies to download
+    # On "Withdrew"/"Revoked" rows: the client's reason, decrypted ("" when they gave none),
+    # or None when it can no longer be read (the client was erased).
+    reason: str | None = ""
 
 
-def _timeline(client: User) -> list[TimelineEntry]:
-    """Signatures (signed, signed again, withdrawn) and staff actions about the client's
-    consents, oldest first. Plaintext columns only: typed names are not shown here."""
+@dataclass(frozen=True)
+class WithdrawalReasons:
+    """The client's withdrawal reasons by signature id, decrypted; ``erased`` when their data
+    key is destroyed, so no reason can be read."""
+
+    by_signature: dict[uuid.UUID, str]
+    erased: bool = False
+
+
+def _withdrawal_reasons(client: User) -> WithdrawalReasons:
+    """Decrypt the reasons ``client`` gave when withdrawing or revoking (one query, one data
+    key: the client's). Only signatures with a reason are loaded, and only that column is
+    decrypted; the typed name and the rest stay sealed. The caller has checked the viewer
+    may see the client and records the decryption."""
+    signatures = ConsentSignature.objects.filter(
+        client=client, withdrawn_at__isnull=False, withdrawal_reason__isnull=False
+    ).only("id", "client_id", "withdrawal_reason")
+    try:
+        return WithdrawalReasons({row.pk: row.withdrawal_reason for row in signatures})
+    except KeyDestroyedError:
+        return WithdrawalReasons({}, erased=True)
+
+
+def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
+    """Signatures (signed, signed again, withdrawn, with the client's reason) and staff
+    actions about the client's consents, oldest first. Apart from ``reasons`` (decrypted by
+    the caller), plaintext columns only: typed names are not shown here."""
     entries: list[TimelineEntry] = []
     signed_before: set[uuid.UUID] = set()
     signatures = ConsentSignature.objects.filter(client=client).order_by("signed_at").values(
@@ -216,9 +246,10 @@ def _timeline(client: User) -> list[TimelineEntry]:
                                      signature_id=row["id"], **common))
         authorization = row["version__document__kind"] == DocumentKind.RELEASE_AUTHORIZATION
         if row["withdrawn_at"] is not None:
+            reason = None if reasons.erased else reasons.by_signature.get(row["id"], "")
             entries.append(TimelineEntry(at=row["withdrawn_at"],
                                          what="Revoked" if authorization else "Withdrew",
-                                         **common))
+                                         reason=reason, **common))
         elif row["expires_on"] is not None and row["expires_on"] < today:
             ended = datetime.combine(row["expires_on"] + timedelta(days=1), time.min,
                                      tzinfo=timezone.get_current_timezone())
@@ -239,13 +270,25 @@ def _timeline(client: User) -> list[TimelineEntry]:
 @require_GET
 @permission_or_404("manage_invitations")
 def consent_client_timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
-    """Every consent event of one client, oldest first, and where they stand now. The client
-    comes through ``get_client_for_staff`` (404 for ids that are not a client's). Nothing is
-    decrypted, so nothing is recorded."""
+    """Every consent event of one client, oldest first, with the reason they gave beside
+    each withdrawal, and where they stand now. Practice admins only (everyone else gets a
+    404 from the decorator); the client comes through ``get_client_for_staff`` (404 for ids
+    that are not a client's).
+
+    A withdrawal reason is something the client told us: showing one decrypts it, so the
+    opening is recorded (``consent.viewed``, ids only, the client as subject; they see it
+    on their record-access page) once the reasons are known to open and before the page is
+    rendered. A timeline without any reason decrypts nothing and records nothing; an erased
+    client's reasons cannot be read, and the page says so."""
     client = get_client_for_staff(request.user, client_id)
+    reasons = _withdrawal_reasons(client)
+    entries = _timeline(client, reasons)  # this opening is listed from the next one on
+    if reasons.by_signature:
+        record_event(Action.CONSENT_VIEWED, actor=request.user, subject=client)
     register = build_register(client_ids=[client.pk])
     standing = register.for_client(client.pk) if client.pk in register.emails else []
-    context = {"client": client, "entries": _timeline(client), "standing": standing}
+    context = {"client": client, "entries": entries, "standing": standing,
+               "reasons_erased": reasons.erased}
     return render(request, "consents/staff/timeline.html", context)
 
 

@@ -3,7 +3,7 @@
 The list shows plaintext workflow columns only (state, dates, the "needs prompt review" flag,
 who acknowledged it, who reviewed the intake, the page a draft has reached) and decrypts
 nothing, so it records nothing. Opening one intake decrypts its answers, scores and the
-acknowledgement's note, so the opening is recorded (``intake.viewed``) after the values are
+acknowledgements' notes, so the opening is recorded (``intake.viewed``) after the values are
 known to open and before any of them reaches a template. Who may see which intake is decided
 in one place: ``clients_visible_to`` (through ``get_intake_for_staff``).
 """
@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from intake.access import get_intake_for_staff
 from intake.forms_staff import AcknowledgementForm
-from intake.models import Intake, QuestionnaireVersion
+from intake.models import Intake, QuestionnaireVersion, SafetyAlertAcknowledgement
 from intake.presenters import NOT_ANSWERED, SectionRows, answer_sections, answer_text
 from intake.schema import Questionnaire
 from intake.score_scales import ScoreScale, score_scale
@@ -191,18 +191,43 @@ def _score_rows(intake: Intake, questionnaire: Questionnaire,
 
 
 @dataclass(frozen=True)
+class AcknowledgementRow:
+    by: str  # the staff member, as colleagues know them
+    at: datetime
+    # What they did or will do (decrypted); None before notes were asked for.
+    note: str | None
+
+
+def _acknowledgement_rows(intake: Intake) -> list[AcknowledgementRow]:
+    """Every acknowledgement of the intake's safety alert, oldest first, notes decrypted
+    (one query; one data key, the client's). An intake acknowledged but without rows (none
+    is, once migration ``0004`` has copied the first ones) shows its first acknowledgement
+    from the intake's own fields, so the page never says less than the intake knows."""
+    rows = [
+        AcknowledgementRow(person_label(row.by), row.at, row.note)
+        for row in SafetyAlertAcknowledgement.objects.filter(intake=intake)
+        .select_related("by").order_by("at", "id")
+    ]
+    if not rows and intake.prompt_review_acknowledged_at is not None:
+        rows.append(AcknowledgementRow(person_label(intake.prompt_review_acknowledged_by),
+                                       intake.prompt_review_acknowledged_at,
+                                       intake.prompt_review_note))
+    return rows
+
+
+@dataclass(frozen=True)
 class IntakeReading:
     """Everything decrypted from one intake, ready for the template."""
 
     sections: list[SectionRows]
     scores: list[ScoreRow]
     triggers: list[SafetyTrigger]
-    # What the acknowledging staff member did or will do; None before notes were asked for.
-    acknowledgement_note: str | None
+    # Who acknowledged the safety alert, when, and what they did or will do; oldest first.
+    acknowledgements: list[AcknowledgementRow]
 
 
 def _read_intake(intake: Intake) -> IntakeReading:
-    """Decrypt the answers, scores and acknowledgement note now, so the opening is recorded
+    """Decrypt the answers, scores and acknowledgement notes now, so the opening is recorded
     only once the values are known to open, and before any of them reaches a template."""
     questionnaire = intake.questionnaire.questionnaire
     answers = intake.answers
@@ -210,7 +235,7 @@ def _read_intake(intake: Intake) -> IntakeReading:
         sections=answer_sections(questionnaire, answers),
         scores=_score_rows(intake, questionnaire, answers),
         triggers=_safety_triggers(questionnaire, answers),
-        acknowledgement_note=intake.prompt_review_note,
+        acknowledgements=_acknowledgement_rows(intake) if intake.needs_prompt_review else [],
     )
 
 
@@ -233,7 +258,6 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
         "reading": reading,
         "alert_open": intake.needs_prompt_review
         and intake.prompt_review_acknowledged_at is None,
-        "acknowledged_by": person_label(intake.prompt_review_acknowledged_by),
         "acknowledgement_form": form or AcknowledgementForm(),
         "reviewed_by": person_label(intake.reviewed_by),
     }
@@ -257,36 +281,43 @@ def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
 def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpResponse:
     """A staff member who may open the intake confirms they have seen its safety alert and
     says what they did or will do (404 for everyone else, via ``get_intake_for_staff``).
+    The first acknowledgement closes the alert; a colleague (or the same person, later)
+    may add a further one, and every one is kept with its note.
 
     The note is required and at most 1,000 characters: a refused note comes back on the
     page (400) as typed, nothing saved; re-showing the page decrypts it again, so that is
-    another recorded opening. The service records ``intake.review_acknowledged`` once,
-    without the note. When someone else acknowledged first (another tab, a colleague), their
-    acknowledgement and note are kept and the message says so. Messages name no client
-    detail.
+    another recorded opening. The service records ``intake.review_acknowledged`` for each
+    acknowledgement it stores, without the note; a resent form stores nothing. Messages
+    name no client detail and never repeat the note.
     """
     intake = get_intake_for_staff(request.user, intake_id)
     if not intake.needs_prompt_review:
         messages.info(request, "This intake has no safety alert to acknowledge.")
         return redirect("staff_intake_detail", intake_id=intake.pk)
-    if intake.prompt_review_acknowledged_at is None:
-        form = AcknowledgementForm(request.POST)
-        if not form.is_valid():
-            return _render_detail(request, intake, form=form, status=400)
-        intake = intake_acknowledge_review(intake=intake, clinician=request.user,
-                                           note=form.cleaned_data["note"])
-        if intake.prompt_review_acknowledged_by_id == request.user.pk:
-            messages.success(request, "Thank you. The safety alert is marked as seen by you, "
-                             "with your note.")
-            return redirect("staff_intake_detail", intake_id=intake.pk)
-    when = date_format(localtime(intake.prompt_review_acknowledged_at), DATE_TIME)
-    if intake.prompt_review_acknowledged_by_id == request.user.pk:
-        who = "You"
+    form = AcknowledgementForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, intake, form=form, status=400)
+    try:
+        outcome = intake_acknowledge_review(intake=intake, clinician=request.user,
+                                            note=form.cleaned_data["note"])
+    except KeyDestroyedError:
+        messages.info(request, "This client's details were erased. Nothing can be added to "
+                      "their intake.")
+        return redirect("staff_intake_detail", intake_id=intake.pk)
+    intake = outcome.intake
+    if outcome.acknowledgement is None:
+        messages.info(request, "You had just sent this note. It is saved once.")
+    elif outcome.first:
+        messages.success(request, "Thank you. The safety alert is marked as seen by you, "
+                         "with your note.")
+    elif intake.prompt_review_acknowledged_by_id == request.user.pk:
+        messages.success(request, "Thank you. Your further note is added to the safety "
+                         "alert's acknowledgements.")
     else:
+        when = date_format(localtime(intake.prompt_review_acknowledged_at), DATE_TIME)
         who = capfirst(person_label(intake.prompt_review_acknowledged_by))
-    messages.info(request, f"{who} had already acknowledged this safety alert on {when}. "
-                  "The first acknowledgement and its note are kept; what you sent now was "
-                  "not saved.")
+        messages.success(request, f"Thank you. Your note is added. {who} had acknowledged "
+                         f"this safety alert first, on {when}; their note is kept too.")
     return redirect("staff_intake_detail", intake_id=intake.pk)
 
 
