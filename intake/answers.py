@@ -99,7 +99,8 @@ def _frequency(question: Question, raw: Any) -> int:
     # 5,000-digit string through to ``int()``, which then raises (a server error).
     if isinstance(value, str) and value.strip() in FREQUENCY_TEXT:
         value = int(value)
-    if isinstance(value, bool) or value not in (0, 1, 2, 3):
+    # Whole numbers only: 1.0 == 1 in Python, and a float must not be stored as a score.
+    if type(value) is not int or value not in (0, 1, 2, 3):
         raise AnswerError("Please choose how often, from 'Not at all' to 'Nearly every day'.")
     return value
 

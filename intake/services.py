@@ -1,5 +1,5 @@
 """Intake writes: start a draft, save a page, submit, acknowledge a safety alert (with a
-note of what was done), mark a submitted intake reviewed.
+note of what was done; every acknowledgement is kept), mark a submitted intake reviewed.
 
 Every write locks the intake row and checks the revision the client's page was built from,
 so two tabs or two devices never overwrite each other silently: the older one is refused
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -22,12 +23,18 @@ from django.utils import timezone
 
 from intake.answers import clean_section, missing_answers, prune_hidden
 from intake.definitions import install_definition
-from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, Intake, IntakeState
+from intake.models import (
+    ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
+    Intake,
+    IntakeState,
+    SafetyAlertAcknowledgement,
+)
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import PracticeSettings, User
 from portal.roles import Role
+from portal.services.profiles import SOURCE_INTAKE, profile_update, profile_values_from_intake
 from portal.text import visible_length, without_control_characters
 
 
@@ -152,7 +159,8 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     """Submit the client's draft: answers to hidden questions are dropped, required ones
     checked (``IncompleteIntake``), scores computed and stored encrypted, the intake made
     read-only, the submission audited and the emails queued. Submitting an intake that is
-    already submitted returns it unchanged (a double click, a resent form)."""
+    already submitted returns it unchanged (a double click, a resent form). The details
+    answered on "About you" become the client's profile (``profile_update``)."""
     intake = _locked(intake_id, client)
     if intake.is_submitted:
         return intake
@@ -171,6 +179,8 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     intake.revision += 1
     intake.save()
     record_event(Action.INTAKE_SUBMITTED, actor=client, subject=client, target=intake)
+    profile_update(client=client, values=profile_values_from_intake(answers),
+                   source=SOURCE_INTAKE)
     _notify_submission(intake, client)
     return intake
 
@@ -192,30 +202,73 @@ def clean_acknowledgement_note(note: str) -> str:
     return cleaned
 
 
+# The same person sending the same note again this soon is the same acknowledgement (a
+# double click, a resent form), not a new one.
+ACKNOWLEDGEMENT_RESEND_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class AcknowledgementOutcome:
+    """What ``intake_acknowledge_review`` did."""
+
+    intake: Intake
+    # The acknowledgement stored now; None when nothing was (no alert, or a resent form).
+    acknowledgement: SafetyAlertAcknowledgement | None
+    # It is the alert's first acknowledgement: the one that closed the alert.
+    first: bool = False
+
+
+def _resent(intake: Intake, clinician: User, note: str, now: datetime) -> bool:
+    """Whether ``clinician`` stored this very note on this alert within the resend window.
+    Decrypts only their own recent notes on this intake, to compare."""
+    recent = SafetyAlertAcknowledgement.objects.filter(
+        intake=intake, by=clinician, at__gte=now - ACKNOWLEDGEMENT_RESEND_WINDOW
+    ).only("id", "client_id", "note")
+    return any(row.note == note for row in recent)
+
+
 @transaction.atomic
-def intake_acknowledge_review(*, intake: Intake, clinician: User, note: str) -> Intake:
+def intake_acknowledge_review(*, intake: Intake, clinician: User,
+                              note: str) -> AcknowledgementOutcome:
     """A staff member confirms they have seen a safety alert and says, in ``note``, what
     they did or will do. The caller has checked access (``get_intake_for_staff``).
 
+    Every acknowledgement is kept as a ``SafetyAlertAcknowledgement`` (who, when, the
+    note), so a second clinician who also follows up adds their note instead of losing it.
+    The first one also fills the intake's ``prompt_review_acknowledged_*`` fields and its
+    ``prompt_review_note``, which close the alert; later ones leave those as they are. The
+    same person sending the same note again within ``ACKNOWLEDGEMENT_RESEND_WINDOW`` (a
+    double click) stores nothing and records nothing.
+
     The note is clinical content about the client, so it is stored encrypted under the
-    client's data key and never reaches the audit trail: the event is ids only, because the
-    trail outlives erasure. An invalid note raises ``ValidationError`` and saves nothing.
-    Acknowledging twice keeps the first acknowledgement and its note (the second note is
-    not stored), so the record says who responded first and what they did.
+    client's data key and never reaches the audit trail: each stored acknowledgement records
+    one ``intake.review_acknowledged`` event with ids only, because the trail outlives
+    erasure. An invalid note raises ``ValidationError`` and saves nothing; an erased client
+    raises ``KeyDestroyedError`` (nothing new can be stored for them) and saves nothing.
     """
     cleaned = clean_acknowledgement_note(note)
     intake = Intake.objects.select_for_update().get(pk=intake.pk)
-    if not intake.needs_prompt_review or intake.prompt_review_acknowledged_at is not None:
-        return intake
-    intake.prompt_review_acknowledged_at = timezone.now()
-    intake.prompt_review_acknowledged_by = clinician
-    intake.prompt_review_note = cleaned
-    # Not ``updated_at``: that is when the client last saved answers.
-    intake.save(update_fields=["prompt_review_acknowledged_at",
-                               "prompt_review_acknowledged_by", "prompt_review_note"])
+    if not intake.needs_prompt_review:
+        return AcknowledgementOutcome(intake, None)
+    now = timezone.now()
+    if _resent(intake, clinician, cleaned, now):
+        return AcknowledgementOutcome(intake, None)
+    acknowledgement = SafetyAlertAcknowledgement(
+        intake=intake, client_id=intake.client_id, by=clinician, at=now, note=cleaned
+    )
+    acknowledgement.full_clean()
+    acknowledgement.save(force_insert=True)
+    first = intake.prompt_review_acknowledged_at is None
+    if first:
+        intake.prompt_review_acknowledged_at = now
+        intake.prompt_review_acknowledged_by = clinician
+        intake.prompt_review_note = cleaned
+        # Not ``updated_at``: that is when the client last saved answers.
+        intake.save(update_fields=["prompt_review_acknowledged_at",
+                                   "prompt_review_acknowledged_by", "prompt_review_note"])
     record_event(Action.INTAKE_REVIEW_ACKNOWLEDGED, actor=clinician, subject=intake.client_id,
                  target=intake)
-    return intake
+    return AcknowledgementOutcome(intake, acknowledgement, first)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from portal.views import (
     health,
     home,
     invitations,
+    profile,
     session,
     settings_views,
 )
@@ -28,6 +29,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("me/", home.client_home, name="client_home"),
     path("me/record-access/", clients.record_access, name="record_access"),
+    path("me/details/", profile.client_details, name="client_details"),
+    path("staff/name/", profile.staff_name, name="staff_name"),
     path("staff/", home.staff_home, name="staff_home"),
     path("staff/clients/", clients.client_list, name="client_list"),
     path("staff/clients/<uuid:client_id>/", clients.client_profile, name="client_profile"),

@@ -28,6 +28,7 @@ from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -40,12 +41,24 @@ from consents.models import (
     VersionStatus,
 )
 from consents.services import current_version, version_hash
-from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, Intake, IntakeState
+from intake.models import (
+    ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
+    Intake,
+    IntakeState,
+    SafetyAlertAcknowledgement,
+)
 from intake.schema import IN_PERSON, TEXT_TYPES, Question, Questionnaire
 from intake.services import intake_start
 from portal.audit.models import AuditEvent
 from portal.crypto.datakeys import client_owner
-from portal.models import CareAssignment, DataKey, Invitation, PracticeSettings, User
+from portal.models import (
+    CareAssignment,
+    ClientProfile,
+    DataKey,
+    Invitation,
+    PracticeSettings,
+    User,
+)
 from portal.roles import Role
 from portal.services.invitations import _new_token, invitation_send
 from tests.conftest import reauthenticate, sign_in
@@ -347,7 +360,7 @@ def build_world(*, signed_in: Sequence[str] = ("client", "other_client", "clinic
     objects["release_version"] = release
     objects["authorization"] = authorization_sign(
         client=client, version_id=release.pk, expected_sha256=release.sha256,
-        typed_name="Client Person", agreed=True, submission=uuid.uuid4(),
+        typed_name="Robin Example", agreed=True, submission=uuid.uuid4(),
         details=AuthorizationDetails(expires_on=None, **AUTHORIZATION_FIELDS),
     )
     http = {"anonymous": Client()}
@@ -475,6 +488,9 @@ def stored_problems(world: World) -> list[str]:
                                           required=True))
         if intake.state == IntakeState.SUBMITTED and intake.submitted_at is None:
             problems.append(f"intake {intake.pk}: submitted without a time")
+    for acknowledgement in SafetyAlertAcknowledgement.objects.all():
+        problems.append(text_problem("acknowledgement note", acknowledgement.note,
+                                      limit=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, required=True))
     for signature in ConsentSignature.objects.select_related("version__document"):
         problems += name_problems(f"signature {signature.reference}", signature.typed_name)
         if signature.version.status != VersionStatus.PUBLISHED:
@@ -502,6 +518,19 @@ def stored_problems(world: World) -> list[str]:
                                       required=True))
         problems.append(text_problem("version body", version.body, limit=100_000,
                                       required=True))
+    for profile in ClientProfile.objects.all():
+        if profile.legal_name is not None:
+            problems += name_problems("profile legal name", profile.legal_name)
+        for name in ("preferred_name", "pronouns", "phone", "address",
+                     "emergency_contact_name", "emergency_contact_phone"):
+            problems.append(text_problem(f"profile {name}", getattr(profile, name),
+                                          limit=ClientProfile._meta.get_field(name).max_length,
+                                          required=False))
+        born = profile.date_of_birth
+        if born is not None and not datetime.date(1900, 1, 1) <= born <= timezone.localdate():
+            problems.append("profile: a birth date out of range")
+    for name in User.objects.exclude(display_name="").values_list("display_name", flat=True):
+        problems += name_problems("staff display name", name)
     practice = PracticeSettings.load()
     problems.append(text_problem("practice name", practice.name, limit=120, required=True))
     problems.append(text_problem("crisis text", practice.crisis_text, limit=2000,

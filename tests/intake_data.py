@@ -3,6 +3,8 @@ browser would post them (strings), with a canary in the free text."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from intake.models import Intake
 from intake.services import intake_save_section, intake_start, intake_submit
 from portal.models import User
@@ -10,13 +12,15 @@ from portal.models import User
 CANARY = "canary-intake-6b1d-what-i-told-you"
 
 
-def answers_by_section(*, phq9: int = 1, gad7: int = 1, item_9: int = 0) -> dict[str, dict]:
-    """Every required answer and a few optional ones; ``item_9`` is PHQ-9 item 9."""
+def answers_by_section(*, phq9: int = 1, gad7: int = 1, item_9: int = 0,
+                       legal_name: str = "Robin Example") -> dict[str, dict]:
+    """Every required answer and a few optional ones; ``item_9`` is PHQ-9 item 9. The
+    legal name becomes the client's profile name when the intake is submitted."""
     feelings = {f"phq9_{n}": str(phq9) for n in range(1, 9)}
     feelings["phq9_9"] = str(item_9)
     feelings.update({f"gad7_{n}": str(gad7) for n in range(1, 8)})
     return {
-        "about_you": {"legal_name": "Robin Example", "date_of_birth": "1990-04-21",
+        "about_you": {"legal_name": legal_name, "date_of_birth": "1990-04-21",
                       "pronouns": "they/them"},
         "what_brings_you": {"in_your_own_words": f"I keep arguing with my sister. {CANARY}"},
         "feelings": feelings,
@@ -36,7 +40,7 @@ def save_page(intake: Intake, section: str, posted: dict, client: User) -> Intak
     return outcome.intake
 
 
-def filled_draft(client: User, **scores: int) -> Intake:
+def filled_draft(client: User, **scores: Any) -> Intake:
     """The client's draft with every page of ``answers_by_section`` saved."""
     intake = intake_start(client=client)
     for section, posted in answers_by_section(**scores).items():
@@ -44,6 +48,6 @@ def filled_draft(client: User, **scores: int) -> Intake:
     return intake
 
 
-def submitted_intake(client: User, **scores: int) -> Intake:
+def submitted_intake(client: User, **scores: Any) -> Intake:
     intake = filled_draft(client, **scores)
     return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)

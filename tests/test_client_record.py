@@ -51,7 +51,7 @@ def test_the_admin_sees_the_whole_record_on_one_page(
 ) -> None:
     install_default_documents(publish=True)
     client_assign(client=record_client, clinician=clinician_user, actor=None)
-    intake = submitted_intake(record_client)
+    intake = submitted_intake(record_client, legal_name=LEGAL_NAME)
     page = _page(_signed_in(admin_user), record_client)
     assert LEGAL_NAME in page
     assert "Dr. Lee" in page and "Remove" in page
@@ -118,7 +118,7 @@ def test_only_a_clinician_can_join_a_care_team(
 def test_erasing_asks_for_the_password_and_the_email_then_shreds_the_client(
     record_client: User, admin_user: User
 ) -> None:
-    submitted_intake(record_client)
+    submitted_intake(record_client, legal_name=LEGAL_NAME)
     admin = _signed_in(admin_user)
     erase_url = reverse("client_erase", args=[record_client.pk])
     assert admin.get(erase_url).url.startswith(reverse("account_reauthenticate"))

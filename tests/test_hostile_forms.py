@@ -145,7 +145,7 @@ def _autosave_fields(world: World) -> dict[str, list[str]]:
 
 def _sign_fields(world: World) -> dict[str, list[str]]:
     version = world.objects["consent_version"]
-    return {"typed_name": ["Client Person", "Client  Person "], "agreed": ["on"],
+    return {"typed_name": ["Robin Example", "Robin  Example "], "agreed": ["on"],
             "on_behalf": ["on"], "representative_name": ["Sam Parent"],
             "representative_authority": ["Parent"], "sha256": [version.sha256]}
 
@@ -158,7 +158,7 @@ def _authorization_fields(world: World) -> dict[str, list[str]]:
         "discloser": ["Our practice"], "recipient": ["Dr Recipient"],
         "purpose": ["At my request"], "expires_on": ["2031-06-30", "2020-01-01", "9999-12-31"],
         "expiry_event": ["When my treatment ends"], "submission": [str(uuid.uuid4())],
-        "typed_name": ["Client Person"], "agreed": ["on"], "sha256": [version.sha256],
+        "typed_name": ["Robin Example"], "agreed": ["on"], "sha256": [version.sha256],
         "on_behalf": ["on"], "representative_name": ["Sam Parent"],
         "representative_authority": ["Parent"],
     }
@@ -222,6 +222,12 @@ CLIENT_FORMS = [
     Endpoint("session_keepalive", "client"),
     Endpoint("record_access", "client", fields=lambda w: {"page": ["1", "2", "-1"]},
              method="get"),
+    Endpoint("client_details", "client", fields=lambda w: {
+        "legal_name": ["Robin Example", "R"], "preferred_name": ["Rob"],
+        "pronouns": ["they/them"], "date_of_birth": ["1990-04-21", "1899-12-31"],
+        "phone": ["+1 (555) 010-0123", "555 0199 ext 2"], "address": ["1 Main St"],
+        "emergency_contact_name": ["Sam Example"],
+        "emergency_contact_phone": ["555 0100"]}),
 ]
 
 STAFF_FORMS = [
@@ -239,6 +245,8 @@ STAFF_FORMS = [
              lambda w: {"confirm_email": ["other.client@example.com", "client@example.org"]},
              allowed=_not_the_clients_email),
     Endpoint("practice_settings", "admin", fields=_practice_fields),
+    Endpoint("staff_name", "clinician", fields=lambda w: {
+        "display_name": ["Dr. Sam Rivera", "Sam (practice manager)"]}),
     Endpoint("invitation_list", "admin", fields=lambda w: {
         "email": ["new.person@example.com", "invitee@example.com", "client@example.com",
                   '"<script>"@example.com', "=1+2@example.com"]}),
@@ -441,7 +449,7 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(world: World)
     for url_name, who, args in targets:
         http = _as_csrf_checked(world.http[who])
         url = reverse(url_name, args=args)
-        response = http.post(url, {"typed_name": "Client Person", "agreed": "on",
+        response = http.post(url, {"typed_name": "Robin Example", "agreed": "on",
                                    "note": "Called.", "reason": "Because.",
                                    "clinician": str(world.people["other_clinician"].pk),
                                    "email": "new.person@example.com", "name": "Evil"})
@@ -488,6 +496,18 @@ def test_every_intake_answer_check_takes_any_value(value: Any, index: int) -> No
     """Random values of every type for every question: each is refused in words or stored
     in a form its question allows; no other outcome, never an exception."""
     assert _answer_outcome(index, value) == []
+
+
+def test_a_frequency_given_as_a_number_that_is_not_whole_is_refused() -> None:
+    """Found by the fuzzing above: 1.0 == 1 in Python, so a float used to be stored as a
+    PHQ-9 or GAD-7 answer (JSON can carry one). Only the whole numbers 0 to 3 are kept."""
+    questionnaire = _shipped_questionnaire()
+    section = questionnaire.section("feelings")
+    for raw in (1.0, 0.0, -0.0, 3.0, [2.0]):
+        result = clean_section(questionnaire, section, {"phq9_1": raw}, {})
+        assert "phq9_1" not in result.answers, raw
+        assert "phq9_1" in result.errors, raw
+    assert clean_section(questionnaire, section, {"phq9_1": 2}, {}).answers["phq9_1"] == 2
 
 
 def test_every_intake_answer_check_takes_every_hand_picked_string() -> None:

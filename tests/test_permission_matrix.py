@@ -53,6 +53,9 @@ MATRIX: dict[str, Row] = {
     "healthz": Row("get", _everyone(OK)),
     "client_home": Row("get", CLIENT_ONLY),
     "record_access": Row("get", CLIENT_ONLY),
+    # Each person's own details: a client's profile, a staff member's display name.
+    "client_details": Row("get", CLIENT_ONLY),
+    "staff_name": Row("get", STAFF_ONLY),
     "staff_home": Row("get", STAFF_ONLY),
     # Admins see every client; the clinician sees "client", who is on their caseload.
     "client_list": Row("get", STAFF_ONLY),
@@ -201,7 +204,7 @@ def _consent_objects(client: User) -> dict[str, object]:
         version = current_version(ConsentDocument.objects.get(kind=kind))
         signatures[kind] = consent_sign(client=client, version_id=version.pk,
                                         expected_sha256=version.sha256,
-                                        typed_name="Client Person", agreed=True)
+                                        typed_name="Robin Example", agreed=True)
     fees = ConsentDocument.objects.get(kind="fees")
     draft = ConsentVersion.objects.create(document=fees, summary="New fees.", body="Fees.")
     telehealth = current_version(ConsentDocument.objects.get(kind="telehealth"))

@@ -244,8 +244,9 @@ def _check_reflow(page: Page, paths: list[tuple[str, str]]) -> None:
 def test_key_pages_reflow_at_320_px_and_200_percent_zoom(
     open_page: Callable[..., Page], client_user: User, admin_user: User
 ) -> None:
-    """The client's pages (home, consents, signing, every intake page, the review) and the
-    staff's (home, client list, a record, an intake, the consent dashboard) fit the width
+    """The client's pages (home, consents, signing, every intake page, the review, their
+    details) and the staff's (home, client list, a record, an intake, the consent
+    dashboard, their name) fit the width
     at 320 px and at 200% zoom: nothing to scroll sideways for, wide tables scrolling in
     their own keyboard-reachable region, and no WCAG failure axe can see at that size."""
     _sign_what_the_intake_needs(client_user)
@@ -269,6 +270,7 @@ def test_key_pages_reflow_at_320_px_and_200_percent_zoom(
         *[(f"intake page {section}", f"/intake/{draft.pk}/section/{section}/")
           for section in SECTIONS],
         ("the intake's review page", f"/intake/{draft.pk}/review/"),
+        ("your details", "/me/details/"),
     ])
 
     staff = open_page("desktop")
@@ -279,6 +281,7 @@ def test_key_pages_reflow_at_320_px_and_200_percent_zoom(
         ("a client's record", f"/staff/clients/{sent.pk}/"),
         ("the staff intake page", f"/staff/intakes/{intake.pk}/"),
         ("the consent dashboard", "/staff/consents/"),
+        ("your name", "/staff/name/"),
     ])
 
 
