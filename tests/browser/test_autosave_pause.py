@@ -39,6 +39,7 @@ def test_a_held_back_autosave_keeps_what_was_typed_and_saves_it_after_the_pause(
     page.get_by_role("link", name="Your intake").click()
     page.get_by_role("button", name="Start").click()
     expect(page).to_have_url(re.compile(r"/intake/[0-9a-f-]+/section/about_you/$"))
+    page.wait_for_load_state("load")  # autosave.js listens only once it has run
     status = page.locator("#autosave-status")
     name = page.get_by_role("textbox", name=re.compile(r"^Your full legal name"))
 
