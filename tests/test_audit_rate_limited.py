@@ -19,6 +19,7 @@ from portal.audit.models import AuditEvent
 from portal.models import User
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
+from tests.test_audit_events import _raw_rows_containing
 
 pytestmark = pytest.mark.django_db
 
@@ -42,21 +43,6 @@ def _try(browser: Client, login: str, password: str = WRONG_PASSWORD) -> bytes:
 
 def _events(action: Action) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=action.value))
-
-
-def _raw_rows_containing(needle: str) -> list[tuple[str, object]]:
-    """Every column of every event, read raw from the table, that contains ``needle``."""
-    found = []
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {AuditEvent._meta.db_table}")  # noqa: S608
-        columns = [column[0] for column in cursor.description]
-        for row in cursor.fetchall():
-            for column, value in zip(columns, row, strict=True):
-                raw = value if isinstance(value, bytes | memoryview) else None
-                text = bytes(raw).decode("latin-1") if raw is not None else str(value)
-                if needle.lower() in text.lower():
-                    found.append((column, value))
-    return found
 
 
 def _verify_audit_log() -> str:

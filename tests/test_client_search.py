@@ -37,6 +37,7 @@ from portal.roles import Role
 from portal.services.clients import client_erase, client_unassign
 from tests.conftest import sign_in
 from tests.factories import UserFactory
+from tests.test_client_list import _client, _listed
 
 pytestmark = pytest.mark.django_db
 
@@ -48,19 +49,6 @@ def _signed_in(user: User) -> Client:
     http = Client()
     sign_in(http, user)
     return http
-
-
-def _client(email: str, *, clinician: User | None = None, **profile: object) -> User:
-    client = UserFactory(role=Role.CLIENT, email=email)
-    if clinician is not None:
-        CareAssignment.objects.create(client=client, clinician=clinician)
-    if profile:
-        ClientProfile.objects.create(user=client, **profile)
-    return client
-
-
-def _listed(response: Any) -> list[str]:
-    return [row.client.email for row in response.context["rows"]]
 
 
 def _post(http: Client, q: str, by: str = "auto") -> Any:
