@@ -78,8 +78,7 @@ class ClientDetailsForm(forms.Form):
 
     def profile_values(self) -> dict[str, Any]:
         """The cleaned values as the profile stores them (empty text as no value)."""
-        return {name: (value if value not in ("",) else None)
-                for name, value in self.cleaned_data.items()}
+        return {name: value or None for name, value in self.cleaned_data.items()}
 
 
 class StaffNameForm(forms.Form):

@@ -109,6 +109,22 @@ def on_user_logged_out(sender: object, *, request: HttpRequest | None, user: Use
     record_event(Action.AUTH_LOGOUT, actor=user, subject=_subject(user))
 
 
+def _record_attempt(action: Action, request: HttpRequest | None,
+                    credentials: dict[str, Any], detail: dict[str, Any] | None = None) -> None:
+    """A password attempt that did not sign anyone in. The actor is anonymous (anyone can
+    type an address), unless a signed-in session is re-authenticating. The account named,
+    if it exists, is the target (and the subject when it is a client's): never the address
+    that was typed."""
+    account = _account_for(credentials)
+    record_event(
+        action,
+        actor=_signed_in_user(request) or AnonymousUser(),
+        subject=_subject(account) if account is not None else None,
+        target=(USER_TARGET, account.pk) if account is not None else None,
+        detail={"account_exists": account is not None, **(detail or {})},
+    )
+
+
 def on_user_login_failed(sender: object, *, credentials: dict[str, Any],
                          request: HttpRequest | None = None, **kwargs: Any) -> None:
     """``auth.login_failed``: wrong password, unknown address or inactive account.
@@ -117,15 +133,7 @@ def on_user_login_failed(sender: object, *, credentials: dict[str, Any],
     own password wrong while re-authenticating. The account named, if it exists, is the
     target (and the subject when it is a client's): never the address that was typed.
     """
-    account = _account_for(credentials)
-    actor = _signed_in_user(request) or AnonymousUser()
-    record_event(
-        Action.AUTH_LOGIN_FAILED,
-        actor=actor,
-        subject=_subject(account) if account is not None else None,
-        target=(USER_TARGET, account.pk) if account is not None else None,
-        detail={"account_exists": account is not None},
-    )
+    _record_attempt(Action.AUTH_LOGIN_FAILED, request, credentials)
 
 
 def record_login_rate_limited(request: HttpRequest | None, credentials: dict[str, Any], *,
@@ -140,15 +148,8 @@ def record_login_rate_limited(request: HttpRequest | None, credentials: dict[str
     at this sign-in address). One event per refused attempt: the view's own ``login`` limit
     (per IP address) bounds how many an attacker can cause, as it does for failed ones.
     """
-    account = _account_for(credentials)
-    actor = _signed_in_user(request) or AnonymousUser()
-    record_event(
-        Action.AUTH_LOGIN_RATE_LIMITED,
-        actor=actor,
-        subject=_subject(account) if account is not None else None,
-        target=(USER_TARGET, account.pk) if account is not None else None,
-        detail={"account_exists": account is not None, "limits": limits},
-    )
+    _record_attempt(Action.AUTH_LOGIN_RATE_LIMITED, request, credentials,
+                    {"limits": limits})
 
 
 def on_password_changed(sender: object, *, request: HttpRequest | None, user: User,
