@@ -62,7 +62,8 @@ class IntakeState(models.TextChoices):
 class Intake(EncryptedModel):
     """One client's intake: a draft they fill in page by page, then a read-only submission.
 
-    Everything the client told us (``answers``) and everything derived from it (``scores``)
+    Everything the client told us (``answers``), everything derived from it (``scores``)
+    and the copy of their details the "About you" page started from (``details_on_file``)
     is encrypted under the client's data key, and so is the note a staff member leaves when
     acknowledging a safety alert (clinical content about the client). Plaintext by design,
     for the workflow: the state, the revision counter, the page reached, timestamps, the
@@ -84,6 +85,11 @@ class Intake(EncryptedModel):
     revision = models.PositiveIntegerField(default=0)
     answers = EncryptedJSONField(default=dict, blank=True)
     scores = EncryptedJSONField(null=True, blank=True)
+    # The client's details on file (their profile) as last copied into the "About you"
+    # answers, by field name: an answer still equal to its copy is one the client has not
+    # touched, so sending the intake leaves that detail as the profile holds it. Null until
+    # the first copy.
+    details_on_file = EncryptedJSONField(null=True, blank=True)
     last_section = models.CharField(max_length=64, blank=True)
     needs_prompt_review = models.BooleanField(default=False)
     # When the flag was first raised (a save or the submission); null on intakes flagged

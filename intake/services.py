@@ -34,7 +34,14 @@ from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import PracticeSettings, User
 from portal.roles import Role
-from portal.services.profiles import SOURCE_INTAKE, profile_update, profile_values_from_intake
+from portal.services.profiles import (
+    PROFILE_FIELDS,
+    SOURCE_INTAKE,
+    profile_answers,
+    profile_changes_from_intake,
+    profile_of,
+    profile_update,
+)
 from portal.text import visible_length, without_control_characters
 
 
@@ -82,6 +89,52 @@ def intake_start(*, client: User) -> Intake:
             return Intake.objects.create(client=client, questionnaire=version)
     except IntegrityError:
         return Intake.objects.get(client=client, state=IntakeState.DRAFT)
+
+
+def _copy_details_on_file(intake: Intake, client: User) -> bool:
+    """Bring the client's details on file into the draft's "About you" answers; True when
+    anything changed (the caller saves). Decrypts the client's own profile.
+
+    A detail is copied when its question is unanswered and was never filled, and follows the
+    profile while the client has not touched it (its answer still equals the last copy, so a
+    change made on the details page after the draft began shows here too). An answer the
+    client typed or changed is never replaced. Only questions the questionnaire asks are
+    filled. Not a new revision: only untouched answers move, so no tab's work is overwritten.
+    """
+    questionnaire = intake.questionnaire.questionnaire
+    on_file = dict(intake.details_on_file or {})
+    answers = dict(intake.answers)
+    current = profile_answers(profile_of(client))
+    for name in PROFILE_FIELDS:
+        if not questionnaire.has_question(name):
+            continue
+        value = current.get(name)
+        untouched = name in on_file and answers.get(name) == on_file[name]
+        never_filled = name not in on_file and answers.get(name) in (None, "")
+        if not (untouched or never_filled) or on_file.get(name) == value:
+            continue
+        if value is None:
+            answers.pop(name, None)
+            on_file.pop(name, None)
+        else:
+            answers[name] = value
+            on_file[name] = value
+    if answers == intake.answers and on_file == (intake.details_on_file or {}):
+        return False
+    intake.answers = answers
+    intake.details_on_file = on_file
+    return True
+
+
+@transaction.atomic
+def intake_fill_details(*, intake_id: Any, client: User) -> Intake:
+    """The client's draft with their details on file copied into "About you" (see
+    ``_copy_details_on_file``), saved when anything moved; a submitted intake is returned
+    as it is. Called before a page or the review shows the answers."""
+    intake = _locked(intake_id, client)
+    if not intake.is_submitted and _copy_details_on_file(intake, client):
+        intake.save(update_fields=["answers", "details_on_file", "updated_at"])
+    return intake
 
 
 def _raise_flag(intake: Intake, safety_answer: bool) -> None:
@@ -159,13 +212,16 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     """Submit the client's draft: answers to hidden questions are dropped, required ones
     checked (``IncompleteIntake``), scores computed and stored encrypted, the intake made
     read-only, the submission audited and the emails queued. Submitting an intake that is
-    already submitted returns it unchanged (a double click, a resent form). The details
-    answered on "About you" become the client's profile (``profile_update``)."""
+    already submitted returns it unchanged (a double click, a resent form). Of the details
+    on "About you", only those the client changed there are written to their profile
+    (``profile_update``, audited by field name); untouched ones follow the profile as it is
+    now, so a correction made on the details page meanwhile is kept."""
     intake = _locked(intake_id, client)
     if intake.is_submitted:
         return intake
     if revision != intake.revision:
         raise StaleRevision(intake)
+    _copy_details_on_file(intake, client)
     questionnaire = intake.questionnaire.questionnaire
     answers = prune_hidden(questionnaire, intake.answers)
     missing = missing_answers(questionnaire, answers)
@@ -179,7 +235,8 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     intake.revision += 1
     intake.save()
     record_event(Action.INTAKE_SUBMITTED, actor=client, subject=client, target=intake)
-    profile_update(client=client, values=profile_values_from_intake(answers),
+    profile_update(client=client,
+                   values=profile_changes_from_intake(answers, intake.details_on_file or {}),
                    source=SOURCE_INTAKE)
     _notify_submission(intake, client)
     return intake

@@ -38,11 +38,13 @@ from intake.services import (
     AlreadySubmitted,
     IncompleteIntake,
     StaleRevision,
+    intake_fill_details,
     intake_save_section,
     intake_start,
 )
 from intake.services import intake_submit as submit_intake
 from portal.access import permission_or_404
+from portal.services.profiles import PROFILE_FIELDS
 
 # Session flag: a safety answer was just saved, so the next intake page opens with the
 # crisis support text. Kept server-side (sessions live in the database), never in a
@@ -146,6 +148,12 @@ def _is_safety_section(questionnaire: Questionnaire, section: Section) -> bool:
     question about thoughts of ending one's life)."""
     watched = {rule.question for rule in questionnaire.safety}
     return any(question.id in watched for question in section.questions)
+
+
+def _asks_for_details(section: Section) -> bool:
+    """A page asking for details the client's profile holds ("About you"): it starts
+    filled from them."""
+    return any(question.id in PROFILE_FIELDS for question in section.questions)
 
 
 def _take_safety_flag(request: HttpRequest) -> bool:
@@ -303,6 +311,8 @@ def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> Htt
             if later is None:
                 return redirect("intake_review", intake.id)
             return HttpResponseRedirect(_section_url(intake, later))
+        if _asks_for_details(section):
+            intake = intake_fill_details(intake_id=intake.pk, client=request.user)
         form = SectionForm(questionnaire, section, answers=intake.answers)
         return _render_section(request, intake, section, form, revision=intake.revision)
 
@@ -413,6 +423,7 @@ def intake_review(request: HttpRequest, intake_id: str) -> HttpResponse:
     intake = get_own_intake(request.user, intake_id)
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
+    intake = intake_fill_details(intake_id=intake.pk, client=request.user)
     questionnaire = _questionnaire(intake)
     context = {
         "intake": intake,
