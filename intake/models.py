@@ -95,6 +95,9 @@ class Intake(EncryptedModel):
     # When the flag was first raised (a save or the submission); null on intakes flagged
     # before this column existed.
     prompt_review_raised_at = models.DateTimeField(null=True, blank=True)
+    # When the care team (or, with none, the admins) was emailed about the alert: once per
+    # alert, on sending or when a flagged draft waited past the practice's setting.
+    prompt_review_alerted_at = models.DateTimeField(null=True, blank=True)
     prompt_review_acknowledged_at = models.DateTimeField(null=True, blank=True)
     prompt_review_acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

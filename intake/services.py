@@ -14,11 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from intake.answers import clean_section, missing_answers, prune_hidden
@@ -29,11 +26,11 @@ from intake.models import (
     IntakeState,
     SafetyAlertAcknowledgement,
 )
+from intake.notifications import notify_submission
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
-from portal.models import PracticeSettings, User
-from portal.roles import Role
+from portal.models import User
 from portal.services.profiles import (
     PROFILE_FIELDS,
     SOURCE_INTAKE,
@@ -180,33 +177,6 @@ def intake_save_section(
     return SaveOutcome(intake, result.errors, safety_now)
 
 
-def _notify_submission(intake: Intake, client: User) -> None:
-    """After commit: a confirmation to the client and "a new intake is ready" to the
-    practice admins. Neither email holds any answer, score or flag."""
-    practice = PracticeSettings.load()
-    context = {"practice": practice}
-    to_client = (
-        render_to_string("intake/email/submitted_client_subject.txt", context).strip(),
-        render_to_string("intake/email/submitted_client_message.txt", context),
-    )
-    to_practice = (
-        render_to_string("intake/email/submitted_practice_subject.txt", context).strip(),
-        render_to_string("intake/email/submitted_practice_message.txt", context),
-    )
-    admins = list(
-        User.objects.filter(groups__name=Role.PRACTICE_ADMIN.value, is_active=True)
-        .values_list("email", flat=True)
-    )
-    client_email = client.email
-
-    def send() -> None:
-        send_mail(*to_client, settings.DEFAULT_FROM_EMAIL, [client_email])
-        if admins:
-            send_mail(*to_practice, settings.DEFAULT_FROM_EMAIL, admins)
-
-    transaction.on_commit(send)
-
-
 @transaction.atomic
 def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     """Submit the client's draft: answers to hidden questions are dropped, required ones
@@ -238,7 +208,7 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     profile_update(client=client,
                    values=profile_changes_from_intake(answers, intake.details_on_file or {}),
                    source=SOURCE_INTAKE)
-    _notify_submission(intake, client)
+    notify_submission(intake, client)
     return intake
 
 

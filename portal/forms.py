@@ -51,6 +51,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "crisis_text",
             "self_signup_enabled",
             "idle_timeout_minutes",
+            "safety_alert_draft_hours",
         ]
         labels = {
             "name": "Practice name",
@@ -59,6 +60,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "crisis_text": "Crisis text shown to clients",
             "self_signup_enabled": "Let people create an account without an invitation",
             "idle_timeout_minutes": "Sign people out after this many idle minutes",
+            "safety_alert_draft_hours": "Email the care team about a safety answer in an "
+                                        "unsent intake after this many hours",
         }
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

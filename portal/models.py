@@ -124,6 +124,12 @@ class PracticeSettings(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(120)],
         help_text="Sign people out after this many minutes without activity (5 to 120).",
     )
+    safety_alert_draft_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="When an unsent intake raises a safety alert, email the care team after "
+                  "this many hours (1 to 168).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -136,6 +142,11 @@ class PracticeSettings(models.Model):
             models.CheckConstraint(
                 condition=models.Q(idle_timeout_minutes__gte=5, idle_timeout_minutes__lte=120),
                 name="portal_practicesettings_idle_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(safety_alert_draft_hours__gte=1,
+                                   safety_alert_draft_hours__lte=168),
+                name="portal_practicesettings_safety_alert_hours_range",
             ),
         ]
 

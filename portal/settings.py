@@ -63,6 +63,12 @@ ALLOWED_HOSTS = envlist(
 if IS_PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set. List the portal's host names.")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+# Where people reach the portal, for links in emails sent without a request (a safety alert
+# sent by the scheduled command): the first allowed host over HTTPS unless set.
+PORTAL_BASE_URL = envstr(
+    "PORTAL_BASE_URL",
+    f"https://{ALLOWED_HOSTS[0]}" if IS_PRODUCTION else "http://127.0.0.1:8000",
+).rstrip("/")
 
 # --- Key material -----------------------------------------------------------------------
 # Separate from SECRET_KEY on purpose: rotating the session secret must never touch the keys

@@ -537,6 +537,8 @@ def stored_problems(world: World) -> list[str]:
                                   required=False))
     if not 5 <= practice.idle_timeout_minutes <= 120:
         problems.append("practice: idle timeout out of range")
+    if not 1 <= practice.safety_alert_draft_hours <= 168:
+        problems.append("practice: safety alert hours out of range")
     for email in Invitation.objects.values_list("email", flat=True):
         try:
             validate_email(email)

@@ -161,6 +161,7 @@ SETTINGS = {
     "address": "1 Harbor Way",
     "crisis_text": "Call or text 988.",
     "idle_timeout_minutes": "15",
+    "safety_alert_draft_hours": "24",
 }
 
 

@@ -187,7 +187,8 @@ def _practice_fields(world: World) -> dict[str, list[str]]:
     return {"name": ["Riverside Counselling"], "contact_email": ["desk@example.com"],
             "contact_phone": ["+1 555 0100"], "address": ["1 Main St"],
             "crisis_text": ["Call 988."], "self_signup_enabled": ["on"],
-            "idle_timeout_minutes": ["5", "120", "4", "121", "32768"]}
+            "idle_timeout_minutes": ["5", "120", "4", "121", "32768"],
+            "safety_alert_draft_hours": ["1", "168", "0", "169", "32768"]}
 
 
 def _audit_filters(world: World) -> dict[str, list[str]]:

@@ -18,6 +18,7 @@ VALID = {
     "address": "1 Harbor Way",
     "crisis_text": "Call or text 988.",
     "idle_timeout_minutes": "20",
+    "safety_alert_draft_hours": "12",
 }
 
 
@@ -40,6 +41,7 @@ def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
     assert practice.name == "Harbor Counseling"
     assert practice.self_signup_enabled is True
     assert practice.idle_timeout_minutes == 20
+    assert practice.safety_alert_draft_hours == 12
     landing = Client().get(reverse("home"))
     assert b"Harbor Counseling" in landing.content
     assert b"Call or text 988." in landing.content
@@ -53,6 +55,9 @@ def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
         ("idle_timeout_minutes", "121"),
         ("idle_timeout_minutes", "fifteen"),
         ("idle_timeout_minutes", "-5"),
+        ("safety_alert_draft_hours", "0"),
+        ("safety_alert_draft_hours", "169"),
+        ("safety_alert_draft_hours", "1.5"),
         ("contact_email", "not-an-email"),
         ("name", ""),
         ("name", "x" * 500),

@@ -36,6 +36,7 @@ class Action(StrEnum):
     INTAKE_SUBMITTED = "intake.submitted"
     INTAKE_REVIEW_ACKNOWLEDGED = "intake.review_acknowledged"
     INTAKE_REVIEWED = "intake.reviewed"
+    INTAKE_SAFETY_ALERT_SENT = "intake.safety_alert_sent"
     CONSENT_VIEWED = "consent.viewed"
     CONSENT_EXPORTED = "consent.exported"
     CONSENT_SIGNED = "consent.signed"
@@ -112,6 +113,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     # Ids only: the acknowledgement's note is clinical content, kept encrypted on the intake.
     Action.INTAKE_REVIEW_ACKNOWLEDGED: _spec("Safety alert acknowledged"),
     Action.INTAKE_REVIEWED: _spec("Intake marked reviewed"),
+    # One per email: to which staff account (an id) and why now ("submitted", or
+    # "draft_unsent" when a flagged draft waited past the practice's setting). No answer.
+    Action.INTAKE_SAFETY_ALERT_SENT: _spec("Safety alert emailed", "recipient", "trigger"),
     Action.CONSENT_VIEWED: _spec("Consent record opened",
                                  client_sentence="opened your consent records"),
     Action.CONSENT_EXPORTED: _spec(
