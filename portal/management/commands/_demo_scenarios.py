@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from consents.authorizations import AuthorizationDetails, authorization_sign
@@ -39,7 +39,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
 from portal.models import ClientProfile, PracticeSettings, User
-from portal.services.profiles import SOURCE_CLIENT, profile_update
+from portal.services.profiles import PROFILE_FIELDS, SOURCE_CLIENT, profile_update
 
 DEMO_DOMAIN = "demo.example.org"
 ADMIN = f"admin@{DEMO_DOMAIN}"
@@ -119,7 +119,7 @@ def _published(kind: str) -> ConsentVersion:
     return version
 
 
-def _signatures(client: User, kind: str) -> Any:
+def _signatures(client: User, kind: str) -> QuerySet[ConsentSignature]:
     return ConsentSignature.objects.filter(client=client, version__document__kind=kind)
 
 
@@ -230,7 +230,7 @@ def open_record(staff: User, client: User) -> None:
     ``client.profile_viewed``, the profile as target)."""
     profile = ClientProfile.objects.get(user=client)
     _open(Action.CLIENT_PROFILE_VIEWED, staff, client, profile,
-          lambda: [getattr(profile, name) for name in ("legal_name", "date_of_birth")])
+          lambda: [getattr(profile, name) for name in PROFILE_FIELDS])
 
 
 def open_consent_timeline(staff: User, client: User) -> None:
