@@ -334,17 +334,21 @@ def test_care_team_needs_a_client_and_a_clinician(
 
 
 @pytest.mark.django_db
-def test_seed_demo_puts_two_demo_clients_on_dr_riveras_care_team_once(
+def test_seed_demo_puts_the_demo_clients_on_their_care_teams_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
     pairs = set(CareAssignment.objects.values_list("clinician__email", "client__email"))
-    assert pairs == {("clinician.rivera@demo.example.org", "client.ready@demo.example.org"),
-                     ("clinician.rivera@demo.example.org", "client.mfa@demo.example.org")}
+    rivera, chen = "clinician.rivera@demo.example.org", "clinician.chen@demo.example.org"
+    assert pairs == {
+        *((rivera, f"client.{name}@demo.example.org")
+          for name in ("ready", "mfa", "moderate", "alert", "acknowledged")),
+        *((chen, f"client.{name}@demo.example.org") for name in ("withdrew", "outdated")),
+    }
     events = _events(Action.CLIENT_ASSIGNED)
-    assert len(events) == 2
+    assert len(events) == 7
     assert all(event.actor_role == "system" for event in events)
 
 

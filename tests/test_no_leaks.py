@@ -44,7 +44,7 @@ def test_demo_client_details_are_stored_encrypted(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
-    assert ClientProfile.objects.count() == 3
+    assert ClientProfile.objects.count() == 8
     with connection.cursor() as cursor:
         cursor.execute("SELECT legal_name, phone FROM portal_clientprofile")
         rows = cursor.fetchall()

@@ -1,11 +1,14 @@
 """``manage.py seed_demo``: an idempotent demo practice for development.
 
-Creates (or brings back to its demo state) one practice admin, two clinicians and three
-clients in different states, plus one pending invitation. Two of the clients are on
-Dr. Rivera's care team (assigned through ``client_assign``, so the audit trail shows the
-system assigning them the first time). Staff accounts get TOTP and
-recovery codes, as staff must. What a newcomer needs to sign in is printed to the terminal
-only: it is never logged or mailed. Refuses to run in production.
+Creates (or brings back to its demo state) one practice admin, two clinicians, eight
+clients and one pending invitation, then plays each client's story (``_demo_scenarios``):
+consents signed, withdrawn and outdated, intakes in progress, sent, and raising a safety
+alert, an authorization to release information, and staff opening records; all through the
+real services, so it is encrypted, audited and chained as real use would make it. Clients
+join their clinician's care team through ``client_assign``, so the audit trail shows the
+system assigning them the first time. Staff accounts get TOTP and recovery codes, as staff
+must. What a newcomer needs to sign in is printed to the terminal only: it is never logged
+or mailed. Refuses to run in production.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -30,15 +32,21 @@ from allauth.mfa.totp.internal.auth import (
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import timezone
 
 from consents.defaults import install_default_documents
 from portal.crypto.datakeys import key_scope
-from portal.models import ClientProfile, Invitation, PracticeSettings, User
+from portal.management.commands._demo_scenarios import (
+    ADMIN,
+    CHEN,
+    DEMO_CLIENTS,
+    DEMO_DOMAIN,
+    RIVERA,
+    play_stories,
+)
+from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
 from portal.services.clients import client_assign
-
-DEMO_DOMAIN = "demo.example.org"
+from portal.services.invitations import invitation_send
 
 
 @dataclass(frozen=True)
@@ -49,37 +57,21 @@ class DemoAccount:
     description: str
     verified: bool = True
     totp: bool = False
-    # Client identity details: stored encrypted under the client's own data key.
-    profile: dict[str, Any] | None = None
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount(f"admin@{DEMO_DOMAIN}", Role.PRACTICE_ADMIN, "Alex Morgan",
-                "practice admin (MFA enrolled)", totp=True),
-    DemoAccount(f"clinician.rivera@{DEMO_DOMAIN}", Role.CLINICIAN, "Dr. Sam Rivera",
-                "clinician (MFA enrolled)", totp=True),
-    DemoAccount(f"clinician.chen@{DEMO_DOMAIN}", Role.CLINICIAN, "Jordan Chen, LCSW",
-                "clinician (MFA enrolled)", totp=True),
-    DemoAccount(f"client.ready@{DEMO_DOMAIN}", Role.CLIENT, "",
-                "client, email verified",
-                profile={"legal_name": "Maya Okafor", "preferred_name": "Maya",
-                         "pronouns": "she/her", "date_of_birth": date(1991, 4, 12),
-                         "phone": "(555) 010-0142"}),
-    DemoAccount(f"client.mfa@{DEMO_DOMAIN}", Role.CLIENT, "",
-                "client who turned on two-step sign-in", totp=True,
-                profile={"legal_name": "Daniel Reyes", "preferred_name": "Dani",
-                         "pronouns": "they/them", "date_of_birth": date(1987, 11, 3),
-                         "phone": "(555) 010-0177"}),
-    DemoAccount(f"client.unverified@{DEMO_DOMAIN}", Role.CLIENT, "",
-                "client who has not verified their email yet", verified=False,
-                profile={"legal_name": "Hannah Lindqvist", "date_of_birth": date(2000, 1, 30)}),
+    DemoAccount(ADMIN, Role.PRACTICE_ADMIN, "Alex Morgan",
+                "practice admin (MFA): consents (one withdrawn, one to sign again), "
+                "invitations, every client, the whole audit trail", totp=True),
+    DemoAccount(RIVERA, Role.CLINICIAN, "Dr. Sam Rivera",
+                "clinician (MFA): a safety alert waiting on the home page, five clients",
+                totp=True),
+    DemoAccount(CHEN, Role.CLINICIAN, "Jordan Chen, LCSW",
+                "clinician (MFA): two clients, one intake reviewed", totp=True),
+    *(DemoAccount(demo.email, Role.CLIENT, "", demo.shows, verified=demo.verified,
+                  totp=demo.totp) for demo in DEMO_CLIENTS),
 )
 PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
-# (clinician, client) pairs on the demo care teams.
-DEMO_CARE_TEAMS = (
-    (f"clinician.rivera@{DEMO_DOMAIN}", f"client.ready@{DEMO_DOMAIN}"),
-    (f"clinician.rivera@{DEMO_DOMAIN}", f"client.mfa@{DEMO_DOMAIN}"),
-)
 # Fixed demo TOTP secrets would be shared by every developer's copy; generate per database.
 
 
@@ -103,9 +95,10 @@ class Command(BaseCommand):
             rows = [self._ensure_account(account, password) for account in DEMO_ACCOUNTS]
             self._ensure_care_teams()
             self._ensure_invitation()
-            # The shipped consent templates, published, so the demo client has documents to
-            # sign (a real practice adapts the drafts with its counsel first).
+            # The shipped consent templates, published, so the demo clients have documents
+            # to sign (a real practice adapts the drafts with its counsel first).
             install_default_documents(publish=True)
+            play_stories()
         self._print(rows, password, generated)
 
     def _ensure_account(self, account: DemoAccount, password: str) -> tuple[DemoAccount, str]:
@@ -123,8 +116,6 @@ class Command(BaseCommand):
             email=account.email,
             defaults={"primary": True, "verified": account.verified},
         )
-        if account.profile and not ClientProfile.objects.filter(user=user).exists():
-            ClientProfile.objects.create(user=user, **account.profile)
         secret = ""
         if account.totp:
             totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
@@ -141,26 +132,20 @@ class Command(BaseCommand):
 
     def _ensure_care_teams(self) -> None:
         """Assign the demo clients to their clinician (idempotent: no repeat, no new event)."""
-        for clinician_email, client_email in DEMO_CARE_TEAMS:
-            client_assign(
-                client=User.objects.get(email=client_email),
-                clinician=User.objects.get(email=clinician_email),
-                actor=None,
-            )
+        for demo in DEMO_CLIENTS:
+            if demo.clinician is not None:
+                client_assign(
+                    client=User.objects.get(email=demo.email),
+                    clinician=User.objects.get(email=demo.clinician),
+                    actor=None,
+                )
 
     def _ensure_invitation(self) -> None:
+        """The admin invites one more client, who has not joined yet (once). The email with
+        its link is printed to the terminal by the console mail backend."""
         if Invitation.objects.filter(email=PENDING_INVITATION_EMAIL).exists():
             return
-        admin = User.objects.get(email=DEMO_ACCOUNTS[0].email)
-        now = timezone.now()
-        Invitation.objects.create(
-            email=PENDING_INVITATION_EMAIL,
-            invited_by=admin,
-            send_count=1,
-            expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
-            # No link exists for this row until an admin presses "Resend" in the portal.
-            nonce_sha256=secrets.token_hex(32),
-        )
+        invitation_send(email=PENDING_INVITATION_EMAIL, invited_by=User.objects.get(email=ADMIN))
 
     def _print(self, rows: list[tuple[DemoAccount, str]], password: str, generated: bool) -> None:
         out = self.stdout
@@ -181,8 +166,8 @@ class Command(BaseCommand):
                 out.write(f"      TOTP secret: {secret}   (code right now: {current})")
                 if codes:
                     out.write(f"      recovery code: {codes[0]}")
+        out.write(f"  {PENDING_INVITATION_EMAIL:<36} invited, has not joined yet (Staff > "
+                  "Invitations: Resend prints a fresh link here)")
         out.write("")
-        out.write(f"  Pending invitation for {PENDING_INVITATION_EMAIL}: resend it from "
-                  "Staff > Invitations to get a link in the console.")
         out.write("  Emails are printed to this terminal (console backend).")
         out.write("")
