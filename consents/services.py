@@ -70,8 +70,15 @@ def canonical_text(version: ConsentVersion) -> str:
     )
 
 
+def canonical_bytes(version: ConsentVersion) -> bytes:
+    """The exact bytes a version's SHA-256 is taken over: its canonical text in UTF-8, with
+    no byte order mark and no trailing newline. The signer's download of the text serves
+    these bytes, so ``sha256sum`` on the file gives the fingerprint on their record."""
+    return canonical_text(version).encode("utf-8")
+
+
 def version_hash(version: ConsentVersion) -> str:
-    return hashlib.sha256(canonical_text(version).encode()).hexdigest()
+    return hashlib.sha256(canonical_bytes(version)).hexdigest()
 
 
 def current_version(document: ConsentDocument) -> ConsentVersion | None:

@@ -1,10 +1,10 @@
 """Strangers find nothing: every URL that names an object (an intake, a signature, a version,
-a client, an invitation, an authenticator, and the PDF, FHIR and CSV downloads) is tried on
-client A's objects (A is on clinician A's care team) by everyone who has no business there:
-client B, clinician B (on no care team of A's), the other role where the page is not theirs,
-and an anonymous visitor. Each gets exactly what a made-up id gets (404, or 405 for a
-method the page never takes), anonymous visitors are sent to sign in, and the database does
-not change: no row written, no audit event recorded.
+a client, an invitation, an authenticator, and the PDF, FHIR, signed-text and CSV downloads)
+is tried on client A's objects (A is on clinician A's care team) by everyone who has no
+business there: client B, clinician B (on no care team of A's), the other role where the
+page is not theirs, and an anonymous visitor. Each gets exactly what a made-up id gets
+(404, or 405 for a method the page never takes), anonymous visitors are sent to sign in, and
+the database does not change: no row written, no audit event recorded.
 
 The list comes from the URL conf: ``test_every_object_url_is_swept`` fails when a URL with a
 path argument is neither swept here nor exempt with a reason.
@@ -93,6 +93,7 @@ SWEEPS = [
           lambda w: {"revision": str(w.objects["draft_intake"].revision)}),
     Sweep("intake_submitted", _a("submitted_intake"), CLIENT_PAGE),
     Sweep("intake_pdf", _a("submitted_intake"), CLIENT_PAGE),
+    Sweep("intake_fhir", _a("submitted_intake"), CLIENT_PAGE),
     # ... and the care team's view of it.
     Sweep("staff_intake_detail", _a("submitted_intake"), CARE_TEAM_PAGE),
     Sweep("staff_intake_detail", _a("draft_intake"), CARE_TEAM_PAGE, label="draft"),
@@ -109,6 +110,9 @@ SWEEPS = [
           lambda w: {"reason": "Not mine."}, label="authorization"),
     Sweep("consent_signature_pdf", _a("signature"), CLIENT_PAGE),
     Sweep("consent_signature_pdf", _a("authorization"), CLIENT_PAGE, label="authorization"),
+    Sweep("consent_signature_fhir", _a("signature"), CLIENT_PAGE),
+    Sweep("consent_signature_text", _a("signature"), CLIENT_PAGE),
+    Sweep("consent_signature_text", _a("authorization"), CLIENT_PAGE, label="authorization"),
     Sweep("staff_consent_signature_pdf", _a("authorization"), CARE_TEAM_PAGE),
     Sweep("staff_consent_signature_fhir", _a("authorization"), CARE_TEAM_PAGE),
     # A published version any client may sign is no secret; staff have no signing pages,
@@ -209,7 +213,10 @@ def test_the_sweep_would_notice_a_page_that_lets_strangers_in(world: World) -> N
     owner, team = world.http["client"], world.http["clinician"]
     for url_name, args in (("intake_review", [world.objects["draft_intake"].id]),
                            ("consent_signed", [world.objects["signature"].id]),
-                           ("consent_signature_pdf", [world.objects["authorization"].id])):
+                           ("consent_signature_pdf", [world.objects["authorization"].id]),
+                           ("consent_signature_fhir", [world.objects["signature"].id]),
+                           ("consent_signature_text", [world.objects["authorization"].id]),
+                           ("intake_fhir", [world.objects["submitted_intake"].id])):
         assert owner.get(reverse(url_name, args=args)).status_code == HTTPStatus.OK, url_name
     for url_name in ("staff_intake_detail", "staff_intake_pdf", "staff_intake_fhir"):
         response = team.get(reverse(url_name, args=[world.objects["submitted_intake"].id]))

@@ -5,6 +5,7 @@ clients, care team and admins for staff, each download audited once)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import datetime
@@ -41,6 +42,7 @@ from consents.services import (
     consent_withdraw,
     version_publish,
 )
+from consents.views.exports import SignedTextMismatch
 from intake.exports.pdf import FontFiles, find_unicode_font
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
@@ -379,3 +381,116 @@ def test_the_withdrawn_copy_downloads_too(
     assert response.status_code == HTTPStatus.OK
     lines = signature_lines(ConsentSignature.objects.get(pk=signature.pk), PRACTICE)
     assert any(line.kind == "withdrawn" for line in lines)
+
+
+# --- The signer's own check of the fingerprint, and their FHIR copy -------------------------
+
+UNICODE_BODY = "Café, naïve, Zoë: ñandú 😊.\r\nA line with trailing spaces   \r\n\r\n## Fin\r\n"
+SHOWN_HASH = re.compile(r'<span class="secret-value text-break">([0-9a-f]{64})</span>')
+TEXT_LINK = re.compile(r'<a href="([^"]+)">download the signed text</a>')
+
+
+def test_the_signed_text_gives_the_fingerprint_shown_to_the_signer(
+    as_client: Client, client_user: User, practice: PracticeSettings
+) -> None:
+    """The recipe, proved end to end: the file linked from "What you signed", hashed here
+    with nothing but hashlib, is the fingerprint on the page, on the signature and on the
+    version (accents, an emoji and Windows line endings included)."""
+    version = _publish(body=UNICODE_BODY)
+    signature = _sign(client_user, version)
+    page = as_client.get(reverse("consent_signed", args=[signature.id])).content.decode()
+    (shown,) = SHOWN_HASH.findall(page)
+    assert "Anyone can check this fingerprint" in page and "<code>sha256sum</code>" in page
+    link = TEXT_LINK.search(page)
+    assert link is not None
+    assert link.group(1) == f"/consents/signatures/{signature.id}/signed-text.txt"
+
+    response = as_client.get(link.group(1))
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="consent-{signature.reference}.txt"')
+    assert "no-store" in response["Cache-Control"]
+    assert hashlib.sha256(response.content).hexdigest() == shown == signature.sha256 \
+        == ConsentVersion.objects.get(pk=version.pk).sha256
+    text = json.loads(response.content.decode("utf-8"))
+    assert text["body"].startswith("Café, naïve, Zoë: ñandú 😊.\nA line with trailing spaces\n")
+    assert text["summary"] == f"{SUMMARY}\n" and text["version"] == 1
+    assert "Robin" not in response.content.decode()  # the document, not the signer
+    # The practice's text, the same for every signer: nothing decrypted, nothing recorded.
+    assert not AuditEvent.objects.filter(action=Action.CONSENT_EXPORTED).exists()
+
+
+def test_a_withdrawn_signature_can_still_be_checked(
+    as_client: Client, client_user: User, signature: ConsentSignature
+) -> None:
+    consent_withdraw(client=client_user, signature_id=signature.pk)
+    response = as_client.get(reverse("consent_signature_text", args=[signature.id]))
+    assert response.status_code == HTTPStatus.OK
+    assert hashlib.sha256(response.content).hexdigest() == signature.sha256
+
+
+def test_no_text_is_served_that_would_fail_the_signers_check(
+    as_client: Client, signature: ConsentSignature, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the canonical recipe ever changed under a published version, the download fails
+    loudly instead of handing the signer a file whose hash does not match."""
+    monkeypatch.setattr("consents.services.canonical_text", lambda version: "changed")
+    with pytest.raises(SignedTextMismatch):
+        as_client.get(reverse("consent_signature_text", args=[signature.id]))
+
+
+def test_a_client_downloads_their_own_fhir_consent(
+    as_client: Client, client_user: User, signature: ConsentSignature
+) -> None:
+    page = as_client.get(reverse("consent_signed", args=[signature.id])).content.decode()
+    url = reverse("consent_signature_fhir", args=[signature.id])
+    assert f'href="{url}"' in page
+    response = as_client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="consent-{signature.reference}.json"')
+    assert "no-store" in response["Cache-Control"]
+    resource = json.loads(response.content)
+    FhirConsent.model_validate(resource)
+    assert resource == json.loads(json.dumps(consent_resource(signature)))  # staff's exporter
+    assert _extension(resource) == [signature.sha256]
+    events = AuditEvent.objects.filter(action=Action.CONSENT_EXPORTED)
+    assert [(e.actor_id, e.subject_id, e.object_id, e.detail) for e in events] == [
+        (client_user.pk, client_user.pk, str(signature.id), {"format": "fhir"})]
+    assert events[0].ip_address == ""  # a client's own actions keep no IP address
+    assert verify_chain().intact
+
+
+def test_only_the_signer_gets_the_signed_text_and_their_fhir_copy(
+    client_user: User, other_client_user: User, clinician_user: User, admin_user: User,
+    signature: ConsentSignature,
+) -> None:
+    """Another client, the client's own clinician and a practice admin all get a 404 at the
+    client's URLs (a made-up id looks the same); staff keep their own FHIR URL, unchanged."""
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
+    # Signed in once each: a second-factor code is accepted once.
+    strangers = {user.email: _signed_in(user)
+                 for user in (other_client_user, clinician_user, admin_user)}
+    owner = _signed_in(client_user)
+    for name in ("consent_signature_text", "consent_signature_fhir"):
+        real = reverse(name, args=[signature.id])
+        made_up = reverse(name, args=["00000000-0000-0000-0000-000000000000"])
+        for who, http in strangers.items():
+            assert http.get(real).status_code == HTTPStatus.NOT_FOUND, (name, who)
+            assert http.get(made_up).status_code == HTTPStatus.NOT_FOUND, (name, who)
+        assert owner.post(real).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert _exports() == []
+    assert reverse("staff_consent_signature_fhir", args=[signature.id]) == \
+        f"/staff/consents/signatures/{signature.id}/consent.json"
+    assert reverse("staff_consent_signature_pdf", args=[signature.id]) == \
+        f"/staff/consents/signatures/{signature.id}/copy.pdf"
+
+
+def test_the_pdf_says_where_to_get_the_text_and_how_to_check_it(
+    signature: ConsentSignature,
+) -> None:
+    flat = _flat_text(signature, None)
+    assert 'download the signed text from this consent\'s "What you signed" page' in flat
+    assert "run sha256sum on the file; the result must match" in flat

@@ -470,3 +470,52 @@ def test_strangers_and_drafts_get_nothing_and_leave_no_export(
     assert admin.post(reverse("staff_intake_fhir", args=[submitted.id])).status_code == 405
     assert [(row[0], row[3]) for row in _exports()] == [(admin_user.pk, '{"format":"fhir"}')]
     assert verify_chain().intact
+
+
+def test_a_client_downloads_their_own_answers_as_fhir(
+    as_client: Client, client_user: User, submitted: Intake
+) -> None:
+    """Linked from "What you sent", the care team's exporter, recorded like the PDF copy
+    and with no password prompt (the client is reading their own answers)."""
+    page = as_client.get(reverse("intake_submitted", args=[submitted.id])).content.decode()
+    url = reverse("intake_fhir", args=[submitted.id])
+    assert url == f"/intake/{submitted.id}/questionnaire-response.json"
+    assert f'href="{url}"' in page
+    response = as_client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="intake-{short_reference(submitted)}'
+        '-questionnaire-response.json"')
+    assert "no-store" in response["Cache-Control"]
+    resource = json.loads(response.content)
+    FhirQuestionnaireResponse.model_validate(resource)
+    assert resource == json.loads(json.dumps(questionnaire_response(submitted)))
+    assert CANARY in json.dumps(resource, ensure_ascii=False)
+    events = AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED)
+    assert [(e.actor_id, e.subject_id, e.object_id, e.detail) for e in events] == [
+        (client_user.pk, client_user.pk, str(submitted.id), {"format": "fhir"})]
+    assert events[0].ip_address == ""  # a client's own actions keep no IP address
+    assert verify_chain().intact
+
+
+def test_only_the_client_gets_their_own_fhir_answers_and_never_a_draft(
+    client_user: User, other_client_user: User, clinician_user: User, admin_user: User,
+    submitted: Intake,
+) -> None:
+    """Another client, the client's own clinician and a practice admin get a 404 at the
+    client's URL (as for a made-up id); a draft has no copy; staff keep their own URL."""
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
+    draft = intake_start(client=client_user)
+    url = reverse("intake_fhir", args=[submitted.id])
+    made_up = reverse("intake_fhir", args=["00000000-0000-0000-0000-000000000000"])
+    for user in (other_client_user, clinician_user, admin_user):
+        http = _signed_in(user)
+        assert http.get(url).status_code == HTTPStatus.NOT_FOUND, user.email
+        assert http.get(made_up).status_code == HTTPStatus.NOT_FOUND, user.email
+    owner = _signed_in(client_user)
+    assert owner.get(reverse("intake_fhir", args=[draft.id])).status_code == 404
+    assert owner.post(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert not AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED).exists()
+    assert reverse("staff_intake_fhir", args=[submitted.id]) == \
+        f"/staff/intakes/{submitted.id}/questionnaire-response.json"

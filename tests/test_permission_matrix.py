@@ -87,6 +87,10 @@ MATRIX: dict[str, Row] = {
     # Downloads (each one audited): the client's own copy; the care team's PDF and FHIR.
     "intake_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                       lambda o: [o["submitted_intake"].id]),
+    # The client's own answers as FHIR (the care team's resource): no password prompt, like
+    # the PDF; recorded as an export.
+    "intake_fhir": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                       lambda o: [o["submitted_intake"].id]),
     # Everything the client told us leaves the portal: the password is asked for again first.
     "staff_intake_pdf": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
                             lambda o: [o["submitted_intake"].id]),
@@ -126,6 +130,12 @@ MATRIX: dict[str, Row] = {
     # objects["draft_version"] a draft version 2 of the fees document. ---
     "consent_signature_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                                  lambda o: [o["signature"].id]),
+    # The signer's own FHIR Consent, and the exact text their signature's SHA-256 covers:
+    # the signature's owner only (staff get the FHIR from their own URL, not the text).
+    "consent_signature_fhir": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                  lambda o: [o["signature"].id]),
+    "consent_signature_text": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                  lambda o: [o["signature"].id]),
     "staff_consent_signature_pdf": Row("get", STAFF_ONLY, lambda o: [o["signature"].id]),
     "staff_consent_signature_fhir": Row("get", STAFF_ONLY, lambda o: [o["signature"].id]),
     # The client's consent pages: any client may read and sign a published version; a

@@ -8,6 +8,9 @@ the time (practice-local, with UTC), the SHA-256 of the version's canonical text
 was withdrawn, when. Not the reason the client gave for withdrawing: those are their own
 words, not evidence of what was signed, and this copy travels with every staff download
 (the client sees their reason on their pages; practice admins on the client's timeline).
+A note under the record says how to check the SHA-256: the signer downloads the exact text
+from their "What you signed" page and runs ``sha256sum`` on it (a PDF cannot usefully link
+to a page behind the sign-in).
 
 The full text is Markdown written by the practice. It is turned into plain structured text
 here (headings in bold, bullets as "•", emphasis markers and link syntax removed); no HTML is
@@ -44,8 +47,10 @@ REPLACED_NOTE = (
     "stored exactly as written."
 )
 HASH_NOTE = (
-    "The SHA-256 is a fingerprint of this version's exact wording. Anyone holding the text "
-    "can recompute it; the practice can confirm a copy with the verification reference."
+    "The SHA-256 is a fingerprint of this version's exact wording. To check it, download "
+    "the signed text from this consent's \"What you signed\" page in the portal (under My "
+    "consents) and run sha256sum on the file; the result must match. The practice can also "
+    "confirm a copy with the verification reference."
 )
 
 

@@ -469,6 +469,7 @@ def intake_submitted(request: HttpRequest, intake_id: str) -> HttpResponse:
         "questionnaire": questionnaire,
         "sections": answer_sections(questionnaire, intake.answers),
         "pdf_url": _pdf_url(intake),
+        "fhir_url": reverse("intake_fhir", args=[intake.id]),
     }
     return render(request, "intake/client/submitted.html", context)
 

@@ -1,12 +1,13 @@
-"""Downloads of a submitted intake: the client's own PDF copy, and the care team's PDF and
-FHIR ``QuestionnaireResponse``.
+"""Downloads of a submitted intake: the client's own PDF copy and FHIR
+``QuestionnaireResponse``, and the care team's PDF and FHIR ``QuestionnaireResponse``.
 
 Each download decrypts what the client told us, so each is recorded (``intake.exported``
 with its format) once the file is built and before it is returned: a download that fails
 to build records nothing, a download that is served is always on the trail. Drafts have no
 copy (404, like strangers). File names carry only the intake's short reference, never a
 name; responses are never cached. A staff copy leaves the portal with everything the client
-told us, so staff confirm their password (allauth re-authentication) before it is built.
+told us, so staff confirm their password (allauth re-authentication) before it is built;
+a client downloading their own answers is not asked again (as for their PDF copy).
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def _pdf_response(request: HttpRequest, intake: Intake) -> HttpResponse:
     return attachment(content, PDF, f"intake-{short_reference(intake)}.pdf")
 
 
+def _fhir_response(request: HttpRequest, intake: Intake) -> HttpResponse:
+    content = json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2)
+    record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
+                 target=intake, detail={"format": "fhir"})
+    return attachment(
+        content.encode(), f"{FHIR_JSON}; charset=utf-8",
+        f"intake-{short_reference(intake)}-questionnaire-response.json",
+    )
+
+
 @require_GET
 @permission_or_404("access_client_pages")
 def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
@@ -65,6 +76,16 @@ def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse
 
 
 @require_GET
+@permission_or_404("access_client_pages")
+def intake_fhir_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+    """The signed-in client's FHIR R4 ``QuestionnaireResponse`` for their own submitted
+    intake (the same resource the care team downloads); 404 for anyone else's intake and
+    for a draft. Recorded as an export by the client, like their PDF copy."""
+    intake = _submitted(get_own_intake(request.user, intake_id))
+    return _fhir_response(request, intake)
+
+
+@require_GET
 @permission_or_404("access_staff_pages")
 @reauthentication_required
 def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
@@ -72,10 +93,4 @@ def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpRespons
     admin); 404 for anyone else and for drafts. The password (or a second-factor code) is
     asked for again first; recorded as an export in FHIR format."""
     intake = _submitted(get_intake_for_staff(request.user, intake_id))
-    content = json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2)
-    record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
-                 target=intake, detail={"format": "fhir"})
-    return attachment(
-        content.encode(), f"{FHIR_JSON}; charset=utf-8",
-        f"intake-{short_reference(intake)}-questionnaire-response.json",
-    )
+    return _fhir_response(request, intake)
