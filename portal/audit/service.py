@@ -208,7 +208,6 @@ def record_event(
     return event
 
 
-
 @transaction.atomic
 def audit_alerts_acknowledge(*, actor: User | None = None) -> int:
     """Mark every open alert acknowledged (an operator has looked into it), and record
