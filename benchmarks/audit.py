@@ -102,11 +102,23 @@ def _insert_sql() -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608  # nosec B608
 
 
+def _at_head_trigger(*, enabled: bool) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE portal_auditevent "
+                           + ("ENABLE" if enabled else "DISABLE")
+                           + " TRIGGER portal_audit_event_at_head")
+
+
 def _fill(count: int) -> float:
     """Insert the chain with ``executemany`` in chunks, then point the head at its end.
-    (PostgreSQL takes the UTC time text with an explicit zone; SQLite stores it as is.)"""
+    (PostgreSQL takes the UTC time text with an explicit zone; SQLite stores it as is.)
+
+    A bulk load, like a data-only restore (``pg_restore --disable-triggers``): on
+    PostgreSQL the trigger that accepts an event only at the chain head is off meanwhile."""
     sql = _insert_sql()
     zone = "+00:00" if connection.vendor == "postgresql" else ""
+    _at_head_trigger(enabled=False)
     with stopwatch() as watch:
         chunk: list[tuple[Any, ...]] = []
         last: tuple[Any, ...] = ()
@@ -125,6 +137,7 @@ def _fill(count: int) -> float:
         AuditChainHead.objects.update_or_create(
             pk=1, defaults={"last_seq": last[0], "last_mac": last[-1]}
         )
+    _at_head_trigger(enabled=True)
     if connection.vendor == "postgresql":
         # What autovacuum would soon do after a bulk load: without statistics the planner
         # may sort the whole table for every page.

@@ -420,4 +420,4 @@ class CareAssignment(models.Model):
 
 
 # The audit trail's tables belong to this app; their code lives in portal.audit.
-from portal.audit.models import AuditChainHead, AuditEvent  # noqa: E402, F401
+from portal.audit.models import AuditAlert, AuditChainHead, AuditEvent  # noqa: E402, F401

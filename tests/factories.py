@@ -12,6 +12,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
+from portal.audit.actions import Action
+from portal.audit.service import record_event
 from portal.models import User
 from portal.roles import Role, grant_role
 
@@ -52,3 +54,11 @@ class UserFactory(DjangoModelFactory):
             obj.totp_secret = generate_totp_secret()
             TOTP.activate(obj, obj.totp_secret)
             RecoveryCodes.activate(obj)
+
+
+def record_audit_events(count: int) -> None:
+    """``count`` system events on the audit chain (key rotations), each numbered in its
+    detail."""
+    for number in range(count):
+        record_event(Action.KEYS_ROTATED, actor=None,
+                     detail={"rewrapped": number, "master_key_id": "k1"})

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -21,7 +19,8 @@ from portal.audit.models import AppendOnlyError, AuditChainHead, AuditEvent
 from portal.audit.service import record_event
 from portal.audit.verify import event_rows, verify_chain
 from portal.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, record_audit_events
+from tests.hostile import as_database_administrator
 
 pytestmark = pytest.mark.django_db
 on_postgresql = pytest.mark.skipif(
@@ -29,30 +28,12 @@ on_postgresql = pytest.mark.skipif(
 )
 
 
-def _record_some(count: int) -> None:
-    for number in range(count):
-        record_event(Action.KEYS_ROTATED, actor=None,
-                     detail={"rewrapped": number, "master_key_id": "k1"})
-
-
-@contextmanager
-def _as_database_administrator() -> Iterator[object]:
-    """A cursor that goes around the application, as someone with database access would
-    (on PostgreSQL, first switching the append-only trigger off, as a table owner can)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE portal_auditevent DISABLE TRIGGER USER")
-        yield cursor
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE portal_auditevent ENABLE TRIGGER USER")
-
-
 def _broken_at() -> int | None:
     return verify_chain().broken_at
 
 
 def test_chain_verifies_after_normal_use() -> None:
-    _record_some(12)
+    record_audit_events(12)
     report = verify_chain()
     assert report.intact
     assert (report.events, report.last_seq) == (12, 12)
@@ -60,7 +41,7 @@ def test_chain_verifies_after_normal_use() -> None:
 
 
 def test_verify_command_passes_and_prints_an_anchor(capsys: pytest.CaptureFixture[str]) -> None:
-    _record_some(3)
+    record_audit_events(3)
     call_command("verify_audit_log", "--anchor")
     out = capsys.readouterr().out
     assert "Audit log intact: 3 events" in out
@@ -69,8 +50,8 @@ def test_verify_command_passes_and_prints_an_anchor(capsys: pytest.CaptureFixtur
 
 
 def test_editing_an_events_detail_is_detected_at_that_event() -> None:
-    _record_some(6)
-    with _as_database_administrator() as cursor:
+    record_audit_events(6)
+    with as_database_administrator() as cursor:
         cursor.execute("UPDATE portal_auditevent SET detail_json = %s WHERE seq = 4",
                        ['{"master_key_id":"k1","rewrapped":0}'])
     with pytest.raises(CommandError, match=r"broken at event #4: event #4 was altered"):
@@ -78,8 +59,8 @@ def test_editing_an_events_detail_is_detected_at_that_event() -> None:
 
 
 def test_editing_an_events_time_is_detected_at_that_event() -> None:
-    _record_some(6)
-    with _as_database_administrator() as cursor:
+    record_audit_events(6)
+    with as_database_administrator() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("UPDATE portal_auditevent "
                            "SET occurred_at = occurred_at - interval '1 hour' WHERE seq = 2")
@@ -90,8 +71,8 @@ def test_editing_an_events_time_is_detected_at_that_event() -> None:
 
 
 def test_deleting_a_middle_event_is_detected_where_it_was() -> None:
-    _record_some(6)
-    with _as_database_administrator() as cursor:
+    record_audit_events(6)
+    with as_database_administrator() as cursor:
         cursor.execute("DELETE FROM portal_auditevent WHERE seq = 3")
     report = verify_chain()
     assert report.broken_at == 3
@@ -99,8 +80,8 @@ def test_deleting_a_middle_event_is_detected_where_it_was() -> None:
 
 
 def test_swapping_two_events_is_detected_at_the_first_of_them() -> None:
-    _record_some(6)
-    with _as_database_administrator() as cursor:
+    record_audit_events(6)
+    with as_database_administrator() as cursor:
         # Re-order history: events 2 and 5 trade places (their numbers are exchanged).
         cursor.execute("UPDATE portal_auditevent SET seq = -2 WHERE seq = 2")
         cursor.execute("UPDATE portal_auditevent SET seq = 2 WHERE seq = 5")
@@ -109,13 +90,13 @@ def test_swapping_two_events_is_detected_at_the_first_of_them() -> None:
 
 
 def test_an_event_forged_without_the_key_is_detected() -> None:
-    _record_some(4)
+    record_audit_events(4)
     head = AuditEvent.objects.get(seq=4)
     wrong_key = b"\x01" * 32
     texts = (5, "2026-11-25 10:00:00.000000", None, "system", "keys.rotated", None, "", "",
              "", "", "", "{}")
     forged_mac = event_mac(wrong_key, bytes(head.mac), canonical_content(texts))
-    with _as_database_administrator() as cursor:
+    with as_database_administrator() as cursor:
         cursor.execute(
             "INSERT INTO portal_auditevent (seq, occurred_at, actor_role, action, object_type, "
             "object_id, request_id, ip_address, user_agent, detail_json, prev_mac, mac) "
@@ -131,8 +112,8 @@ def test_an_event_forged_without_the_key_is_detected() -> None:
 
 
 def test_an_event_slipped_into_the_middle_is_detected_where_it_was_inserted() -> None:
-    _record_some(4)
-    with _as_database_administrator() as cursor:
+    record_audit_events(4)
+    with as_database_administrator() as cursor:
         for seq in (4, 3):  # make room after event 2, highest first
             cursor.execute("UPDATE portal_auditevent SET seq = seq + 1 WHERE seq = %s", [seq])
         cursor.execute(
@@ -145,8 +126,8 @@ def test_an_event_slipped_into_the_middle_is_detected_where_it_was_inserted() ->
 
 
 def test_events_cut_from_the_end_are_detected_by_the_chain_head() -> None:
-    _record_some(5)
-    with _as_database_administrator() as cursor:
+    record_audit_events(5)
+    with as_database_administrator() as cursor:
         cursor.execute("DELETE FROM portal_auditevent WHERE seq >= 4")
     report = verify_chain()
     assert report.broken_at == 4
@@ -154,11 +135,11 @@ def test_events_cut_from_the_end_are_detected_by_the_chain_head() -> None:
 
 
 def test_a_kept_anchor_catches_a_truncation_that_rewound_the_head_too() -> None:
-    _record_some(5)
+    record_audit_events(5)
     fifth = AuditEvent.objects.get(seq=5)
     anchor = f"5:{bytes(fifth.mac).hex()}"
     third = AuditEvent.objects.get(seq=3)
-    with _as_database_administrator() as cursor:
+    with as_database_administrator() as cursor:
         cursor.execute("DELETE FROM portal_auditevent WHERE seq >= 4")
         cursor.execute("UPDATE portal_auditchainhead SET last_seq = 3, last_mac = %s",
                        [bytes(third.mac)])
@@ -173,7 +154,7 @@ def test_a_malformed_anchor_is_refused_plainly() -> None:
 
 
 def test_the_application_never_changes_or_deletes_events() -> None:
-    _record_some(2)
+    record_audit_events(2)
     event = AuditEvent.objects.get(seq=1)
     with pytest.raises(AppendOnlyError):
         event.save()
@@ -195,7 +176,7 @@ def test_the_application_never_changes_or_deletes_events() -> None:
     ],
 )
 def test_postgresql_trigger_refuses_update_and_delete(statement: str) -> None:
-    _record_some(2)
+    record_audit_events(2)
     with (
         pytest.raises(DatabaseError, match="append-only"),
         transaction.atomic(),
@@ -207,20 +188,20 @@ def test_postgresql_trigger_refuses_update_and_delete(statement: str) -> None:
 
 
 def test_a_rolled_back_action_leaves_no_event_and_no_gap() -> None:
-    _record_some(2)
+    record_audit_events(2)
     with pytest.raises(RuntimeError), transaction.atomic():
         record_event(Action.KEYS_REENCRYPTED, actor=None, detail={"owners": 1, "rows": 9})
         raise RuntimeError("the action failed after recording")
     assert not AuditEvent.objects.filter(action=Action.KEYS_REENCRYPTED).exists()
-    _record_some(1)
+    record_audit_events(1)
     assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2, 3]
     assert verify_chain().intact
 
 
 def test_a_lost_chain_head_is_rebuilt_from_the_last_event() -> None:
-    _record_some(3)
+    record_audit_events(3)
     AuditChainHead.objects.all().delete()  # e.g. a restore that missed the one-row table
-    _record_some(1)
+    record_audit_events(1)
     assert AuditEvent.objects.order_by("-seq").first().seq == 4
     assert verify_chain().intact
 

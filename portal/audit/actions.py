@@ -52,6 +52,7 @@ class Action(StrEnum):
     KEYS_ROTATED = "keys.rotated"
     KEYS_REENCRYPTED = "keys.reencrypted"
     AUDIT_EXPORTED = "audit.exported"
+    AUDIT_ALERTS_ACKNOWLEDGED = "audit.alerts_acknowledged"
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.KEYS_ROTATED: _spec("Data keys re-wrapped", "master_key_id", "rewrapped"),
     Action.KEYS_REENCRYPTED: _spec("Client data re-encrypted", "owners", "rows"),
     Action.AUDIT_EXPORTED: _spec("Audit trail exported", "rows", "filtered"),
+    # An operator has looked into the trail's alerts (``verify_audit_log``): how many.
+    Action.AUDIT_ALERTS_ACKNOWLEDGED: _spec("Audit trail alerts acknowledged", "alerts"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

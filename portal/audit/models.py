@@ -1,4 +1,5 @@
-"""Audit storage: the append-only event table and the one-row head of the chain.
+"""Audit storage: the append-only event table, the one-row head of the chain, and the
+alerts recording raises when it finds the trail tampered with.
 
 These live in the ``portal`` app (imported by ``portal.models``) so migrations stay with the
 platform. Events carry ids, never names: the actor and the subject client are UUIDs without
@@ -106,3 +107,36 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at #{self.last_seq}"
+
+
+class AuditAlert(models.Model):
+    """Something recording found wrong with the trail, for practice admins to see.
+
+    Raised in the transaction of the action that found it, which goes ahead: a row the
+    portal did not write must never stop people signing in. Shown as a banner on the staff
+    home and audit trail pages until an operator has looked into it and acknowledged it
+    (``verify_audit_log --acknowledge-alerts``). The alert is a signal, not the proof: the
+    chain itself keeps the evidence (``verify_audit_log`` keeps reporting the stray event).
+    """
+
+    class Kind(models.TextChoices):
+        # Events numbered past the chain head: inserted behind the application's back.
+        EVENTS_PAST_HEAD = "events_past_head", "Events past the chain head"
+        # The head row was gone while events existed, and was rebuilt from the last event.
+        HEAD_REBUILT = "head_rebuilt", "Chain head rebuilt"
+
+    raised_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The sequence numbers concerned: the stray events (first, last, how many), or for a
+    # rebuilt head the event it was rebuilt from (first = last, rows 0).
+    first_seq = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    rows = models.PositiveIntegerField(default=0)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        app_label = "portal"
+        ordering = ("raised_at", "id")
+
+    def __str__(self) -> str:
+        return f"audit alert {self.kind} at #{self.first_seq}"

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from portal.audit.actions import RECORD_ACCESS_ACTIONS, SECURITY_ACTIONS, Action, spec_for
-from portal.audit.models import AuditEvent
+from portal.audit.models import AuditAlert, AuditEvent
 from portal.models import CareAssignment, User
 from portal.roles import ROLE_LABELS, Role
 
@@ -42,6 +42,8 @@ UNKNOWN_CLIENT = "erased/unknown"
 UNKNOWN_ACTOR = "Deleted account"
 STAFF_FALLBACK_NAME = "A member of the practice's staff"
 HIDDEN_DETAIL = "(hidden)"
+# Each alert is one intrusion found; past the first ten, more would tell staff nothing new.
+MAX_ALERTS_SHOWN = 10
 # The same shape record_event enforces; checked again on display, in case a row predates it.
 _TOKEN = re.compile(r"^[A-Za-z0-9_.:-]{0,64}$")
 
@@ -67,6 +69,17 @@ def events_visible_to(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
             action__in=sorted(SECURITY_ACTIONS)
         )
     return AuditEvent.objects.none()
+
+
+def open_audit_alerts(user: User | AnonymousUser) -> list[AuditAlert]:
+    """The alerts not yet acknowledged, oldest first, for those who read the whole trail
+    (``portal.view_audit_log``: practice admins, superusers); an empty list for anyone else.
+
+    Sequence numbers and times only: an alert names no person.
+    """
+    if not user.is_authenticated or not user.has_perm("portal.view_audit_log"):
+        return []
+    return list(AuditAlert.objects.filter(acknowledged_at__isnull=True)[:MAX_ALERTS_SHOWN])
 
 
 def record_access_for_client(client: User) -> QuerySet[AuditEvent]:

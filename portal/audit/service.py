@@ -8,6 +8,7 @@ transaction, so callers record last, just before they return.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import Count, F, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from portal.audit.actions import Action, spec_for
@@ -28,9 +29,11 @@ from portal.audit.chain import (
     event_texts,
 )
 from portal.audit.context import RequestOrigin, current_origin
-from portal.audit.models import AuditChainHead, AuditEvent
+from portal.audit.models import AuditAlert, AuditChainHead, AuditEvent
 from portal.models import User
 from portal.roles import is_staff_member, primary_role
+
+logger = logging.getLogger(__name__)
 
 HEAD_ID = 1
 SYSTEM_ROLE = "system"
@@ -84,25 +87,65 @@ def role_label(actor: User | AnonymousUser | None) -> str:
 
 def _advance_head() -> tuple[int, bytes]:
     """Take the next sequence number and the previous MAC, holding the head's row lock
-    until the surrounding transaction ends."""
+    until the surrounding transaction ends.
+
+    The number is normally the head's plus one. If events already sit at or past it
+    (inserted behind the application's back: the head was never moved for them), taking it
+    would fail on the primary key and so stop every audited action, sign-ins included. So
+    the new event goes after the last of them instead, still chained to the head's MAC
+    (the portal's own chain stays whole around the intruder, which verification goes on
+    reporting), and an alert is raised in the same transaction for staff to see.
+    """
     heads = AuditChainHead.objects.filter(pk=HEAD_ID)
     if not heads.update(last_seq=F("last_seq") + 1):
         _create_head()
         heads.update(last_seq=F("last_seq") + 1)
-    seq, mac = heads.values_list("last_seq", "last_mac").get()
+    # One query: the head and the highest event at or past its new number (normally none).
+    stray_last = AuditEvent.objects.filter(seq__gte=OuterRef("last_seq")).order_by("-seq")
+    seq, mac, last_stray = heads.annotate(
+        last_stray=Subquery(stray_last.values("seq")[:1])
+    ).values_list("last_seq", "last_mac", "last_stray").get()
+    if last_stray is not None:
+        _raise_stray_events_alert(from_seq=seq, last_seq=last_stray)
+        seq = last_stray + 1
+        # On PostgreSQL the insert trigger accepts only the head's number: move it first.
+        heads.update(last_seq=seq)
     return seq, bytes(mac)
+
+
+def _raise_stray_events_alert(*, from_seq: int, last_seq: int) -> None:
+    stray = AuditEvent.objects.filter(seq__gte=from_seq, seq__lte=last_seq)
+    found = stray.aggregate(first=Min("seq"), rows=Count("seq"))
+    AuditAlert.objects.create(
+        kind=AuditAlert.Kind.EVENTS_PAST_HEAD,
+        first_seq=found["first"],
+        last_seq=last_seq,
+        rows=found["rows"],
+    )
+    logger.error("Audit trail: %s event(s) past the chain head, from #%s to #%s; recording "
+                 "continues after them", found["rows"], found["first"], last_seq)
 
 
 def _create_head() -> None:
     """The head row is made on first use, continuing from the last stored event if any
-    (so a database restored without it carries on the same chain)."""
+    (so a database restored without it carries on the same chain).
+
+    Events without a head are not normal: a restore that missed the one-row table, or
+    someone who cut events from the end and removed the head that would have shown it.
+    Rebuilding keeps the portal working, and raises an alert saying from which event, so
+    the second case cannot pass quietly (a kept anchor tells the two apart).
+    """
     last = AuditEvent.objects.order_by("-seq").values_list("seq", "mac").first()
     seq, mac = (last[0], bytes(last[1])) if last else (0, GENESIS_MAC)
     try:
         with transaction.atomic():
             AuditChainHead.objects.create(pk=HEAD_ID, last_seq=seq, last_mac=mac)
     except IntegrityError:
-        pass  # another writer made it first; its row is the one we lock
+        return  # another writer made it first; its row is the one we lock
+    if last:
+        AuditAlert.objects.create(kind=AuditAlert.Kind.HEAD_REBUILT, first_seq=seq,
+                                  last_seq=seq)
+        logger.error("Audit trail: the chain head was missing; rebuilt from event #%s", seq)
 
 
 def _subject_id(subject: User | uuid.UUID | None) -> uuid.UUID | None:
@@ -164,3 +207,19 @@ def record_event(
         AuditChainHead.objects.filter(pk=HEAD_ID).update(last_mac=event.mac)
     return event
 
+
+@transaction.atomic
+def audit_alerts_acknowledge(*, actor: User | None = None) -> int:
+    """Mark every open alert acknowledged (an operator has looked into it), and record
+    that, with how many, in the chain. Returns how many were open; none, nothing recorded.
+
+    Acknowledging clears the staff banner only: a stray event stays where it is, and
+    ``verify_audit_log`` goes on naming it (the runbook says not to repair the table).
+    """
+    opened = list(AuditAlert.objects.select_for_update().filter(acknowledged_at__isnull=True)
+                  .values_list("pk", flat=True))
+    if not opened:
+        return 0
+    AuditAlert.objects.filter(pk__in=opened).update(acknowledged_at=timezone.now())
+    record_event(Action.AUDIT_ALERTS_ACKNOWLEDGED, actor=actor, detail={"alerts": len(opened)})
+    return len(opened)

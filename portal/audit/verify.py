@@ -3,6 +3,8 @@
 The walk reads events in sequence order, in keyset pages, and recomputes each MAC from the
 previous one. It stops at the first problem and names its sequence number: that event, or
 the one missing before it, is where someone edited, deleted, inserted or re-ordered history.
+Events the walk does not reach (numbered past the chain head, or below 1) are looked for
+too: the walk's range must not be a place to hide one.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import Count, Min, Q, Subquery
 
 from portal.audit.chain import (
     CANONICAL_COLUMNS,
@@ -126,10 +129,40 @@ def verify_chain(
         expected_seq += 1
         count += 1
     last_seq = expected_seq - 1
+    if head is None and count:
+        return ChainReport(count, last_seq, previous_mac, last_seq + 1,
+                           "the chain head is missing: events cut from the end would not "
+                           "show")
     if head is not None and (head[0], bytes(head[1])) != (last_seq, previous_mac):
         return ChainReport(count, last_seq, previous_mac, last_seq + 1,
                            f"the chain head expects {head[0]} events: later events are missing")
+    stray = _stray_events()
+    if stray is not None:
+        return ChainReport(count, last_seq, previous_mac, stray[0], stray[1])
     if not anchor_seen:
         return ChainReport(count, last_seq, previous_mac, anchor[0],  # type: ignore[index]
                            f"anchored event #{anchor[0]} is missing")  # type: ignore[index]
     return ChainReport(count, last_seq, previous_mac)
+
+
+def _stray_events() -> tuple[int, str] | None:
+    """The first event outside the chain's range, and why, if there is one.
+
+    Past the head: the portal moves the head in the transaction that adds an event, so at
+    any committed moment no event of its own lies past it; one that does was inserted
+    behind its back. The head is read again inside this one statement, so events the
+    portal appends while the walk runs never count. Below 1: numbers the portal never
+    gives.
+    """
+    head_now = AuditChainHead.objects.filter(pk=1).values("last_seq")[:1]
+    found = AuditEvent.objects.filter(Q(seq__lt=1) | Q(seq__gt=Subquery(head_now))).aggregate(
+        first=Min("seq"), rows=Count("seq")
+    )
+    if not found["rows"]:
+        return None
+    first, rows = found["first"], found["rows"]
+    if first < 1:
+        return first, f"event #{first} is numbered below 1: the portal did not write it"
+    more = f" (and {rows - 1} more)" if rows > 1 else ""
+    return first, (f"event #{first}{more} is past the chain head: "
+                   "the portal did not write it")

@@ -24,7 +24,12 @@ from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
-from portal.audit.selectors import events_visible_to, filter_events, with_staff_names
+from portal.audit.selectors import (
+    events_visible_to,
+    filter_events,
+    open_audit_alerts,
+    with_staff_names,
+)
 from portal.audit.service import record_event
 from portal.downloads import neutralise, streamed_csv
 from portal.models import User
@@ -81,6 +86,7 @@ def _render_log(
         "filter_query": f"{urlencode(query)}&" if query else "",
         "export_query": urlencode(query),
         "can_read_everything": request.user.has_perm("portal.view_audit_log"),
+        "audit_alerts": open_audit_alerts(request.user),
     }
     return render(request, "portal/audit_log.html", context, status=status)
 

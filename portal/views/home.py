@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from consents.selectors import outstanding
 from intake.views.staff import open_alerts_for
 from portal.access import permission_or_404
+from portal.audit.selectors import open_audit_alerts
 from portal.models import Invitation
 from portal.roles import Role, primary_role
 
@@ -55,6 +56,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "is_admin": request.user.has_perm("portal.manage_invitations"),
         "alerts": alerts,
         "intake_alerts": alerts.total,
+        "audit_alerts": open_audit_alerts(request.user),
     }
     if context["is_admin"]:
         context["pending_invitations"] = Invitation.objects.filter(

@@ -1,6 +1,8 @@
 """``manage.py verify_audit_log``: walk the audit chain; exit 0 if intact, 1 with the first
 broken sequence number otherwise. ``--anchor`` prints the tip to keep somewhere else;
-``--expect SEQ:MAC`` checks that a kept tip is still in the chain."""
+``--expect SEQ:MAC`` checks that a kept tip is still in the chain. Alerts raised while
+recording (events found past the chain head, a rebuilt head) are listed after the result;
+``--acknowledge-alerts`` marks them looked into, which clears the staff banner."""
 
 from __future__ import annotations
 
@@ -10,7 +12,17 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal.audit.chain import MAC_BYTES
+from portal.audit.models import AuditAlert
+from portal.audit.service import audit_alerts_acknowledge
 from portal.audit.verify import verify_chain
+
+_ALERT_TEXT = {
+    AuditAlert.Kind.EVENTS_PAST_HEAD:
+        "{rows} event(s) found past the chain head, #{first_seq} to #{last_seq}; "
+        "recording carried on after them",
+    AuditAlert.Kind.HEAD_REBUILT:
+        "the chain head was missing; rebuilt from event #{first_seq}",
+}
 
 
 def _parse_anchor(text: str) -> tuple[int, bytes]:
@@ -37,12 +49,18 @@ class Command(BaseCommand):
             "--expect", metavar="SEQ:MAC",
             help="An anchor kept earlier: fail unless that event is still in the chain.",
         )
+        parser.add_argument(
+            "--acknowledge-alerts", action="store_true",
+            help="After verifying, mark the open alerts as looked into (recorded in the "
+                 "trail); this clears the banner staff see.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         anchor = _parse_anchor(options["expect"]) if options["expect"] else None
         started = time.perf_counter()
         report = verify_chain(anchor=anchor)
         seconds = time.perf_counter() - started
+        self._alerts(acknowledge=options["acknowledge_alerts"])
         if not report.intact:
             raise CommandError(
                 f"Audit log broken at event #{report.broken_at}: {report.reason}. "
@@ -53,3 +71,15 @@ class Command(BaseCommand):
         ))
         if options["anchor"]:
             self.stdout.write(f"Anchor: {report.last_seq}:{report.last_mac.hex()}")
+
+    def _alerts(self, *, acknowledge: bool) -> None:
+        """List the open alerts (on stderr: they are warnings), then acknowledge them if
+        asked. Listed before the verdict, so a broken chain still shows them."""
+        for alert in AuditAlert.objects.filter(acknowledged_at__isnull=True):
+            text = _ALERT_TEXT[AuditAlert.Kind(alert.kind)].format(
+                rows=alert.rows, first_seq=alert.first_seq, last_seq=alert.last_seq)
+            self.stderr.write(self.style.WARNING(
+                f"Alert raised {alert.raised_at:%Y-%m-%d %H:%M} UTC: {text}."))
+        if acknowledge:
+            count = audit_alerts_acknowledge()
+            self.stderr.write(f"Alerts acknowledged: {count}.")
