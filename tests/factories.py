@@ -12,7 +12,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
-from portal.models import User
+from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
+from portal.models import PracticeSettings, User
 from portal.roles import Role, grant_role
 
 PASSWORD = "Calm-harbour-lantern-42"
@@ -52,3 +53,13 @@ class UserFactory(DjangoModelFactory):
             obj.totp_secret = generate_totp_secret()
             TOTP.activate(obj, obj.totp_secret)
             RecoveryCodes.activate(obj)
+
+
+def fill_practice_settings() -> PracticeSettings:
+    """The practice with every setting the consent documents quote filled in (the demo
+    practice's values, from seed_demo), so the shipped documents can be published."""
+    practice = PracticeSettings.load()
+    for name, value in DEMO_PRACTICE_SETTINGS.items():
+        setattr(practice, name, value)
+    practice.save()
+    return practice

@@ -21,7 +21,7 @@ from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, fill_practice_settings
 
 pytestmark = pytest.mark.browser
 
@@ -85,6 +85,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     desktop_page: Page, admin_user: User, mailoutbox: list[EmailMessage],
     server_activity: ServerActivity,
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     PracticeSettings.objects.update_or_create(pk=1, defaults={"name": "Harbour Practice"})
     document = ConsentDocument.objects.get(kind="treatment")
