@@ -10,8 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from consents.models import ConsentDocument, ConsentVersion, Requirement
+from consents.placeholders import fill_placeholders
 from consents.services import version_publish
-from portal.models import User
+from portal.models import PracticeSettings, User
 
 DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
 
@@ -30,8 +31,11 @@ def shipped_documents(directory: Path = DOCUMENTS_DIR) -> list[dict[str, Any]]:
 def install_default_documents(*, publish: bool, actor: User | None = None) -> int:
     """Create each shipped document the practice does not have yet, with its template as
     version 1: a draft for the practice to adapt, or published at once (``publish``, for
-    demo data). Documents the practice already has are left alone. Returns how many were
-    created."""
+    demo data). The practice's settings are filled into the template's placeholders
+    (``consents.placeholders``); one whose setting is blank stays, so publishing it is
+    refused (``PlaceholderError``, and nothing is installed) until the setting is filled.
+    Documents the practice already has are left alone. Returns how many were created."""
+    practice = PracticeSettings.load()
     created = 0
     for position, entry in enumerate(shipped_documents()):
         document, new = ConsentDocument.objects.get_or_create(
@@ -43,7 +47,9 @@ def install_default_documents(*, publish: bool, actor: User | None = None) -> in
             continue
         created += 1
         version = ConsentVersion.objects.create(
-            document=document, summary=entry["summary"], body=entry["body"],
+            document=document,
+            summary=fill_placeholders(entry["summary"], practice),
+            body=fill_placeholders(entry["body"], practice),
             change_note="First version, from the shipped template.",
         )
         if publish:

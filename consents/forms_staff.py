@@ -12,7 +12,9 @@ from typing import Any
 from django import forms
 
 from consents.models import ConsentDocument, ConsentVersion, Requirement
+from consents.placeholders import fill_placeholders
 from consents.register import ATTENTION_STATES, STATE_LABELS
+from portal.models import PracticeSettings
 from portal.text import TypedTextField
 
 NOT_IN_LIST = "Choose from the list."
@@ -55,7 +57,9 @@ class OutstandingFilterForm(forms.Form):
 
 class VersionForm(forms.ModelForm):
     """A draft's wording. Numbers, hashes and publication are set by ``version_publish``.
-    The texts are typed (or pasted): control characters are removed (``portal.text``)."""
+    The texts are typed (or pasted): control characters are removed (``portal.text``), and
+    each placeholder whose practice setting is filled in is replaced by its value
+    (``consents.placeholders``), so the preview shows what clients will read."""
 
     class Meta:
         model = ConsentVersion
@@ -69,13 +73,26 @@ class VersionForm(forms.ModelForm):
             "material_change": "This is a material change: clients who signed an earlier "
                                "version must sign again",
         }
-        help_texts = {"body": "Markdown: # headings, **bold**, lists with - ."}
+        help_texts = {
+            "body": "Markdown: # headings, **bold**, lists with - . Placeholders such as "
+                    "[session fee] are replaced by the practice settings when you save; a "
+                    "draft that still has one cannot be published.",
+        }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
             "body": forms.Textarea(attrs={"rows": 20, "class": "font-monospace"}),
             "change_note": forms.Textarea(attrs={"rows": 3}),
             "effective_date": DateInput(format="%Y-%m-%d"),
         }
+
+    def _filled(self, name: str) -> str:
+        return fill_placeholders(self.cleaned_data[name], PracticeSettings.load())
+
+    def clean_summary(self) -> str:
+        return self._filled("summary")
+
+    def clean_body(self) -> str:
+        return self._filled("body")
 
 
 class RequirementForm(forms.Form):

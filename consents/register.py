@@ -52,6 +52,12 @@ STATE_LABELS = {
     EXPIRED: "Expired",
     UNAVAILABLE: "No published version",
 }
+# When clients need a document, short enough for a table column.
+NEEDED_LABELS = {
+    Requirement.BEFORE_INTAKE: "Before the intake",
+    Requirement.BEFORE_FIRST_SESSION: "Before the first session",
+    Requirement.OPTIONAL: "Optional",
+}
 # What the admin chases: never signed, must sign again, or past its end date. A withdrawal
 # is the client's own decision and is listed, but never answered with an automatic reminder.
 REMIND_STATES = frozenset({OUTSTANDING, RESIGN, EXPIRED})
@@ -160,10 +166,20 @@ class DocumentSummary:
     document: ConsentDocument
     current: VersionFacts | None
     signed: int  # the current version, or an earlier one with only non-material changes
-    outstanding: int  # never signed, or must sign again
+    outstanding: int  # a required document never signed, or to sign again
+    not_signed: int  # an optional document never signed, or not since a material change
     withdrawn: int
     expired: int
     clients: int
+
+    @property
+    def optional(self) -> bool:
+        return self.document.requirement == Requirement.OPTIONAL
+
+    @property
+    def needed_label(self) -> str:
+        """When clients need the document, in a few words (a dashboard column)."""
+        return NEEDED_LABELS[self.document.requirement]
 
 
 @dataclass
@@ -180,15 +196,20 @@ class Register:
         return [self.entry(client_id, document) for document in self.documents]
 
     def summaries(self) -> list[DocumentSummary]:
-        """Per document, in order: the counts the dashboard shows."""
+        """Per document, in order: the counts the dashboard shows. Clients who have not
+        signed an optional document have nothing to sign: they are counted apart
+        (``not_signed``), never as outstanding."""
         summaries = []
         for document in self.documents:
             states = [self.entry(client_id, document).state for client_id in self.emails]
+            unsigned = sum(state in (OUTSTANDING, RESIGN) for state in states)
+            optional = document.requirement == Requirement.OPTIONAL
             summaries.append(DocumentSummary(
                 document=document,
                 current=self.current[document.id],
                 signed=sum(state in (SIGNED, UPDATED) for state in states),
-                outstanding=sum(state in (OUTSTANDING, RESIGN) for state in states),
+                outstanding=0 if optional else unsigned,
+                not_signed=unsigned if optional else 0,
                 withdrawn=states.count(WITHDRAWN),
                 expired=states.count(EXPIRED),
                 clients=len(states),

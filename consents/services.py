@@ -26,6 +26,7 @@ from consents.models import (
     Requirement,
     VersionStatus,
 )
+from consents.placeholders import PlaceholderError, find_placeholders
 from consents.register import consent_state, published_versions, signature_facts
 from portal.audit.actions import Action
 from portal.audit.context import current_origin
@@ -89,12 +90,20 @@ def current_version(document: ConsentDocument) -> ConsentVersion | None:
 @transaction.atomic
 def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVersion:
     """Publish a draft: it gets the next number for its document, its hash and the time,
-    and never changes again. Audited as ``document.published``."""
+    and never changes again. Audited as ``document.published``.
+
+    A draft whose summary or text still holds a template placeholder (``[session fee]``,
+    ``consents.placeholders``) is refused with ``PlaceholderError`` naming each one: a
+    client must never read, and sign, a blank where a fee or a phone number should be.
+    The hash covers the text as it stands, placeholders filled in."""
     version = ConsentVersion.objects.select_for_update().select_related("document").get(
         pk=version.pk
     )
     if version.is_published:
         return version
+    left = find_placeholders(version.summary, version.body)
+    if left:
+        raise PlaceholderError(left)
     ConsentDocument.objects.select_for_update().filter(pk=version.document_id).get()
     latest = version.document.versions.aggregate(latest=Max("number"))["latest"] or 0
     version.number = latest + 1

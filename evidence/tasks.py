@@ -52,6 +52,7 @@ def seed(plan_path: str) -> dict[str, Any]:
     from consents.selectors import blocking_before_intake
     from consents.services import consent_sign
     from portal.crypto.datakeys import key_scope
+    from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
     from portal.models import ClientProfile, PracticeSettings, User
     from portal.roles import Role, grant_role
     from portal.services.clients import client_assign
@@ -61,6 +62,9 @@ def seed(plan_path: str) -> dict[str, Any]:
     signed = 0
     with transaction.atomic(), key_scope():
         practice = PracticeSettings.load()
+        # Every setting the consent documents quote, so none is published with a blank.
+        for name, value in DEMO_PRACTICE_SETTINGS.items():
+            setattr(practice, name, value)
         practice.name = "Evidence practice"
         practice.save()
         install_default_documents(publish=True)

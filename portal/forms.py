@@ -35,28 +35,44 @@ class InvitationForm(forms.Form):
     )
 
 
+# The settings the consent documents quote as words (``consents.placeholders`` fills them
+# in; the numbers among them are checked by their model validators).
+DOCUMENT_TEXT_SETTINGS = (
+    "practice_state", "intake_fee", "session_fee", "longer_session_fee", "letters_fee",
+    "legal_hourly_fee", "late_cancellation_fee", "returned_check_fee", "paper_copy_fee",
+    "payment_due", "payment_methods", "insurance_networks", "video_platform",
+)
+# The page's sections: a legend, and the fields under it.
+PRACTICE_SETTINGS_GROUPS = (
+    ("The practice", ("name", "contact_email", "contact_phone", "address",
+                      "practice_state")),
+    ("What clients see and how they sign in", ("crisis_text", "self_signup_enabled",
+                                                "idle_timeout_minutes")),
+    ("Safety alerts", ("safety_alert_draft_hours",)),
+    ("Sessions and records", ("session_minutes", "video_platform", "reconnect_minutes",
+                              "records_retention_years")),
+    ("Fees and payment", ("intake_fee", "session_fee", "longer_session_fee", "letters_fee",
+                          "legal_hourly_fee", "cancellation_notice_hours",
+                          "late_cancellation_fee", "fee_change_notice_days", "payment_due",
+                          "payment_methods", "returned_check_fee", "paper_copy_fee",
+                          "insurance_networks", "unpaid_balance_days")),
+)
+
+
 class PracticeSettingsForm(forms.ModelForm):
-    """The practice's details; its texts reach every page, email and PDF, so control
-    characters are removed from them (``portal.text``)."""
+    """The practice's details; its texts reach every page, email, PDF and consent document,
+    so control characters are removed from them (``portal.text``). The settings the
+    consent documents quote are optional here: a blank one leaves its placeholder in a
+    draft, and that draft cannot be published until it is filled in."""
 
     class Meta:
         model = PracticeSettings
-        field_classes = dict.fromkeys(("name", "contact_phone", "address", "crisis_text"),
-                                      TypedTextField)
-        fields = [
-            "name",
-            "contact_email",
-            "contact_phone",
-            "address",
-            "crisis_text",
-            "self_signup_enabled",
-            "idle_timeout_minutes",
-            "safety_alert_draft_hours",
-        ]
+        field_classes = dict.fromkeys(
+            ("name", "contact_phone", "address", "crisis_text", *DOCUMENT_TEXT_SETTINGS),
+            TypedTextField,
+        )
+        fields = [name for _, names in PRACTICE_SETTINGS_GROUPS for name in names]
         labels = {
-            "name": "Practice name",
-            "contact_email": "Contact email",
-            "contact_phone": "Contact phone",
             "crisis_text": "Crisis text shown to clients",
             "self_signup_enabled": "Let people create an account without an invitation",
             "idle_timeout_minutes": "Sign people out after this many idle minutes",
@@ -67,3 +83,21 @@ class PracticeSettingsForm(forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 3}),
             "crisis_text": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def clean(self) -> dict[str, Any]:
+        """A value quoted in a sentence of a consent document stays on one line and holds
+        no square bracket (brackets mark the placeholders still to fill)."""
+        cleaned = super().clean()
+        for name in DOCUMENT_TEXT_SETTINGS:
+            value = cleaned.get(name) or ""
+            if "[" in value or "]" in value:
+                self.add_error(name, "Please leave out square brackets: the consent "
+                                     "documents use them to mark what is still to fill in.")
+            elif "\n" in value or "\r" in value:
+                self.add_error(name, "Please keep this to one line.")
+        return cleaned
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The page's sections, each with its fields, in order."""
+        return [(legend, [self[name] for name in names])
+                for legend, names in PRACTICE_SETTINGS_GROUPS]

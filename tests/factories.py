@@ -14,7 +14,8 @@ from factory.django import DjangoModelFactory
 
 from portal.audit.actions import Action
 from portal.audit.service import record_event
-from portal.models import User
+from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
+from portal.models import PracticeSettings, User
 from portal.roles import Role, grant_role
 
 PASSWORD = "Calm-harbour-lantern-42"
@@ -62,3 +63,11 @@ def record_audit_events(count: int) -> None:
     for number in range(count):
         record_event(Action.KEYS_ROTATED, actor=None,
                      detail={"rewrapped": number, "master_key_id": "k1"})
+def fill_practice_settings() -> PracticeSettings:
+    """The practice with every setting the consent documents quote filled in (the demo
+    practice's values, from seed_demo), so the shipped documents can be published."""
+    practice = PracticeSettings.load()
+    for name, value in DEMO_PRACTICE_SETTINGS.items():
+        setattr(practice, name, value)
+    practice.save()
+    return practice

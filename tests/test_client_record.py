@@ -20,7 +20,7 @@ from portal.models import CareAssignment, ClientProfile, DataKey, User
 from portal.roles import Role
 from portal.services.clients import client_assign
 from tests.conftest import reauthenticate, sign_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fill_practice_settings
 from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ def _page(http: Client, client: User) -> str:
 def test_the_admin_sees_the_whole_record_on_one_page(
     record_client: User, admin_user: User, clinician_user: User
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     client_assign(client=record_client, clinician=clinician_user, actor=None)
     intake = submitted_intake(record_client, legal_name=LEGAL_NAME)

@@ -102,12 +102,25 @@ def test_the_dashboard_counts_active_clients_by_state(
     # before the material v2; withdrew. The inactive account is not counted.
     assert (therapy.current.number, therapy.clients) == (3, 5)
     assert (therapy.signed, therapy.outstanding, therapy.withdrawn) == (2, 2, 1)
-    contact = summaries["communication"]
-    assert (contact.signed, contact.outstanding, contact.withdrawn) == (0, 5, 0)
     html = response.content.decode()
-    assert '<progress id="signed-' in html and 'value="2" max="5"' in html
+    assert 'class="count-bar count-signed" value="2" max="5"' in html
     assert "style=" not in html
     assert f"{OUTSTANDING_URL}?document={treatment.pk}" in html
+
+
+def test_an_optional_document_nobody_signed_is_not_counted_as_to_sign(
+    as_admin: Client, population: dict[str, User], communication: ConsentDocument
+) -> None:
+    response = as_admin.get(DASHBOARD_URL)
+    summaries = {row[0].document.kind: row[0] for row in response.context["rows"]}
+    contact = summaries["communication"]
+    assert (contact.signed, contact.outstanding, contact.not_signed) == (0, 0, 5)
+    (row,) = (row for row in response.content.decode().split("<tr>")
+              if f">{communication.title}</th>" in row)
+    assert "5 of 5</span> not signed (optional)" in row
+    assert "to sign" not in row
+    # Nobody is chased for it either.
+    assert f"{OUTSTANDING_URL}?document={communication.pk}" not in row
 
 
 def test_the_register_follows_the_same_rule_as_each_clients_own_status(

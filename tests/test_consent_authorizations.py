@@ -39,6 +39,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import PracticeSettings, User
 from tests.conftest import sign_in
+from tests.factories import fill_practice_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +56,7 @@ SUBMISSION = re.compile(r'name="submission" value="([0-9a-f-]{36})"')
 
 @pytest.fixture
 def authorization_version() -> ConsentVersion:
+    fill_practice_settings()
     install_default_documents(publish=True)
     return current_version(ConsentDocument.objects.get(kind="release_authorization"))
 

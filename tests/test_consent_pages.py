@@ -19,7 +19,7 @@ from consents.services import AGREEMENT_STATEMENT, consent_sign, current_version
 from intake.models import Intake
 from portal.models import ClientProfile, User
 from tests.conftest import sign_in
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, fill_practice_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,7 @@ BEFORE_INTAKE = ("electronic_signatures", "treatment", "privacy_notice")
 
 @pytest.fixture
 def documents() -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
 
 

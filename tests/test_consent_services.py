@@ -29,6 +29,7 @@ from portal.audit.context import RequestOrigin, request_origin
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
 from portal.models import ClientProfile, User
+from tests.factories import fill_practice_settings
 
 pytestmark = pytest.mark.django_db
 on_postgresql = pytest.mark.skipif("connection.vendor != 'postgresql'",
@@ -218,6 +219,7 @@ def test_an_optional_document_never_blocks(client_user: User) -> None:
 def test_the_shipped_documents_install_once_and_publish_for_the_demo(client_user: User) -> None:
     from consents.defaults import install_default_documents
 
+    fill_practice_settings()
     assert install_default_documents(publish=True) == 7
     assert install_default_documents(publish=True) == 0
     statuses = consent_statuses(client_user)

@@ -25,7 +25,7 @@ from portal.models import CareAssignment, DataKey, User
 from portal.roles import Role
 from portal.services.clients import client_erase
 from tests.conftest import sign_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fill_practice_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ ESCAPED_HOSTILE = ("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=a
 
 @pytest.fixture(autouse=True)
 def documents() -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
 
 

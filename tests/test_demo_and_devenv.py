@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import stat
 from io import StringIO
 from pathlib import Path
@@ -13,6 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from consents.models import ConsentDocument, ConsentVersion, VersionStatus
+from consents.placeholders import find_placeholders
 from portal.devenv import write_env
 from portal.models import Invitation, User
 from portal.roles import Role, roles_of
@@ -56,6 +59,24 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     assert len(clinicians) == 2
     for staff in [admin, *clinicians]:
         assert Authenticator.objects.filter(user=staff, type="totp").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_publishes_every_document_with_no_placeholder_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # again: still one version each
+    versions = list(ConsentVersion.objects.select_related("document"))
+    assert len(versions) == ConsentDocument.objects.count() == 7
+    for version in versions:
+        assert version.status == VersionStatus.PUBLISHED, version.document.kind
+        assert find_placeholders(version.summary, version.body) == [], version.document.kind
+        assert not re.search(r"\[[^\]\n]*\](?!\()", version.body), version.document.kind
+    fees = next(v for v in versions if v.document.kind == "fees").body
+    assert "**Therapy session of about 50 minutes:** $150" in fees
+    assert "Willow Street Counseling (demo) is not in network with any insurance plans." in fees
 
 
 @pytest.mark.django_db

@@ -47,7 +47,7 @@ from portal.audit.actions import ACTIONS as AUDIT_ACTIONS
 from portal.audit.forms import AuditFilterForm
 from portal.audit.selectors import events_visible_to, filter_events
 from portal.client_list import ClientSearchForm, client_search
-from portal.forms import InvitationForm, PracticeSettingsForm
+from portal.forms import DOCUMENT_TEXT_SETTINGS, InvitationForm, PracticeSettingsForm
 from portal.models import PracticeSettings
 from portal.views.client_care import ErasureForm
 from tests.factories import PASSWORD
@@ -188,7 +188,10 @@ def _practice_fields(world: World) -> dict[str, list[str]]:
             "contact_phone": ["+1 555 0100"], "address": ["1 Main St"],
             "crisis_text": ["Call 988."], "self_signup_enabled": ["on"],
             "idle_timeout_minutes": ["5", "120", "4", "121", "32768"],
-            "safety_alert_draft_hours": ["1", "168", "0", "169", "32768"]}
+            "safety_alert_draft_hours": ["1", "168", "0", "169", "32768"],
+            "session_fee": ["$150", "[amount]", "free\nof charge"],
+            "session_minutes": ["50", "9", "241", "32768"],
+            "insurance_networks": ["not in network with any insurance plans"]}
 
 
 def _audit_filters(world: World) -> dict[str, list[str]]:
@@ -645,6 +648,11 @@ def _practice_check(world: World, data: QueryDict) -> list[str]:
                 text_problem("address", cleaned["address"], limit=500, required=False),
                 text_problem("crisis text", cleaned["crisis_text"], limit=2000,
                              required=False)]
+    for name in DOCUMENT_TEXT_SETTINGS:  # quoted in a consent document's sentence
+        value = cleaned[name]
+        problems.append(text_problem(name, value, limit=120, required=False))
+        if any(mark in value for mark in "[]\n\r"):
+            problems.append(f"{name}: a bracket or line break was kept")
     return [problem for problem in problems if problem]
 
 

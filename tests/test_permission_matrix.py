@@ -21,7 +21,7 @@ from intake.services import intake_start
 from portal.models import CareAssignment, Invitation, User
 from portal.services.invitations import invitation_send
 from tests.conftest import sign_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fill_practice_settings
 from tests.intake_data import submitted_intake
 
 VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
@@ -208,6 +208,7 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
 def _consent_objects(client: User) -> dict[str, object]:
     """The shipped documents published; ``client`` has signed those needed before the
     intake (so the intake pages open for them), not the telehealth consent."""
+    fill_practice_settings()
     install_default_documents(publish=True)
     signatures = {}
     for kind in ("electronic_signatures", "treatment", "privacy_notice"):

@@ -62,6 +62,12 @@ def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
         ("name", ""),
         ("name", "x" * 500),
         ("crisis_text", "y" * 5000),
+        ("session_fee", "[amount]"),
+        ("insurance_networks", "in network with [list of plans]"),
+        ("payment_due", "at the time\nof each session"),
+        ("session_minutes", "5"),
+        ("cancellation_notice_hours", "169"),
+        ("records_retention_years", "seven"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_and_nothing_changes(
@@ -89,3 +95,20 @@ def test_settings_ask_for_reauthentication_after_a_while(as_admin: Client) -> No
     assert response.status_code == HTTPStatus.FOUND
     assert "reauthenticate" in response.url
     assert PracticeSettings.load().name != "Harbor Counseling"
+
+
+@pytest.mark.django_db
+def test_admin_fills_in_what_the_consent_documents_quote(as_admin: Client) -> None:
+    reauthenticate(as_admin)
+    page = as_admin.get(reverse("practice_settings")).content.decode()
+    assert "<legend" in page and "Fees and payment" in page
+    assert "Used in the consent documents." in page  # each such setting says so
+    response = as_admin.post(reverse("practice_settings"), {
+        **VALID, "session_fee": "$140", "session_minutes": "45",
+        "late_cancellation_fee": "$60", "cancellation_notice_hours": "48",
+    })
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert (practice.session_fee, practice.session_minutes, practice.late_cancellation_fee,
+            practice.cancellation_notice_hours) == ("$140", 45, "$60", 48)
+    assert practice.video_platform == "" and practice.reconnect_minutes is None

@@ -17,7 +17,7 @@ from portal.models import ClientProfile, User
 from portal.roles import Role
 from portal.services.clients import client_assign
 from tests.conftest import sign_in
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fill_practice_settings
 from tests.intake_data import filled_draft, submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +56,7 @@ def test_the_intake_list_costs_the_same_for_two_intakes_as_for_twelve(
 def test_a_client_record_costs_the_same_with_a_long_history_and_a_large_care_team(
     admin_user: User, clinician_user: User
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     client = UserFactory(role=Role.CLIENT, email="record@example.com")
     ClientProfile.objects.create(user=client, legal_name="Robin Example")

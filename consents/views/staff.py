@@ -37,6 +37,7 @@ from consents.models import (
     DocumentKind,
     VersionStatus,
 )
+from consents.placeholders import PlaceholderError, find_placeholders, placeholder_problems
 from consents.register import (
     REMIND_STATES,
     Register,
@@ -505,8 +506,20 @@ def consent_version_preview(request: HttpRequest, version_id: uuid.UUID) -> Http
         "base": base,
         "body_html": render_markdown(version.body),
         "diff": _diff(base, version),
+        "placeholders": [] if version.is_published
+        else find_placeholders(version.summary, version.body),
     }
     return render(request, "consents/staff/version_preview.html", context)
+
+
+def _publish_page(request: HttpRequest, version: ConsentVersion, problems: list[str],
+                  status: int = 200) -> HttpResponse:
+    """The confirmation page; with ``problems`` (one per placeholder left in the draft) it
+    says what to fill in instead of offering to publish."""
+    return render(request, "consents/staff/version_publish.html",
+                  {"version": version, "document": version.document,
+                   "base": current_version(version.document), "problems": problems},
+                  status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -520,15 +533,18 @@ def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> Http
     again first; after that the GET shows a confirmation (so the admin lands somewhere
     sensible when allauth sends them back) and the POST publishes. ``version_publish``
     records ``document.published``; publishing an already published version changes
-    nothing."""
+    nothing. A draft that still holds a template placeholder is not published: the page
+    names each placeholder and says where to fill it in."""
     version = _version_or_404(version_id)
     if request.method == "GET":
         if version.is_published:
             raise Http404
-        return render(request, "consents/staff/version_publish.html",
-                      {"version": version, "document": version.document,
-                       "base": current_version(version.document)})
-    published = version_publish(version=version, actor=request.user)
+        placeholders = find_placeholders(version.summary, version.body)
+        return _publish_page(request, version, placeholder_problems(placeholders))
+    try:
+        published = version_publish(version=version, actor=request.user)
+    except PlaceholderError as refused:
+        return _publish_page(request, version, refused.problems, status=400)
     messages.success(request, f"{published.document.title}: version {published.number} "
                               f"is published.")
     return redirect("consent_dashboard")

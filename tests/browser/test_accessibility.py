@@ -28,7 +28,7 @@ from tests.browser.accessibility import (
 )
 from tests.browser.conftest import ServerActivity, sign_in
 from tests.browser.test_foundation_journeys import _leave_session_with
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fill_practice_settings
 from tests.intake_data import filled_draft, submitted_intake
 
 pytestmark = pytest.mark.browser
@@ -45,6 +45,7 @@ MAX_TABS = 120
 def _sign_what_the_intake_needs(client: User, name: str = "Robin Example") -> None:
     """The consents the intake waits for, signed through the service: this test is about
     the intake (test_consent_journey signs them through the pages)."""
+    fill_practice_settings()
     install_default_documents(publish=True)
     for version in ConsentVersion.objects.filter(
         status=VersionStatus.PUBLISHED, document__requirement=Requirement.BEFORE_INTAKE

@@ -13,6 +13,7 @@ from consents.services import AGREEMENT_STATEMENT
 from portal.models import User
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
+from tests.factories import fill_practice_settings
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +24,7 @@ INFORMATION = "Dates of my sessions and a summary of my treatment plan"
 def test_a_client_authorizes_a_release_fixes_what_was_missing_and_later_revokes_it(
     phone_page: Page, client_user: User, server_activity: ServerActivity
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     page = phone_page
     sign_in(page, client_user)

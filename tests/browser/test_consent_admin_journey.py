@@ -19,9 +19,9 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
-from tests.browser.accessibility import assert_accessible
+from tests.browser.accessibility import assert_accessible, assert_no_horizontal_scroll
 from tests.browser.conftest import ServerActivity, field, sign_in
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, fill_practice_settings
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +32,10 @@ SIGNED_V1 = {"ada.quinlan@example.com": "Ada Quinlan",
 NEVER_SIGNED = {"dee.farrow@example.com": "Dee Farrow",
                 "eli.santos@example.com": "Eli Santos"}
 ACTIVE = SIGNED_V1 | NEVER_SIGNED
-OUTSTANDING_LABEL = "To sign (never signed, or again after a material change)"
-OLD_SENTENCE = "Sessions usually last about [50] minutes."
-NEW_SENTENCE = "Sessions usually last about [50] minutes, by video or in the room."
+COLUMNS = ["Document", "When needed", "Signed", "Outstanding", "Withdrawn", "Expired",
+           "Version"]
+OLD_SENTENCE = "Sessions usually last about 50 minutes."
+NEW_SENTENCE = "Sessions usually last about 50 minutes, by video or in the room."
 
 
 def _client(email: str, name: str) -> User:
@@ -60,15 +61,21 @@ def _populate(treatment: ConsentVersion) -> User:
     return former
 
 
+def _document_row(page: Page, title: str) -> Locator:
+    return page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=title, exact=True))
+
+
 def _expect_counts(page: Page, title: str, *, signed: int, outstanding: int,
                    withdrawn: int, of: int) -> None:
-    """The dashboard's three bars for one document, as a screen reader reads them."""
-    document = page.get_by_role("region", name=title)
-    for label, value in (("Signed", signed), (OUTSTANDING_LABEL, outstanding),
-                         ("Withdrawn", withdrawn)):
-        bar = document.get_by_role("progressbar", name=label, exact=True)
-        expect(bar).to_have_attribute("value", str(value))
-        expect(bar).to_have_attribute("max", str(of))
+    """The dashboard's counts for one document, in words, under their column headers."""
+    headers = page.get_by_role("columnheader")
+    expect(headers).to_have_text(COLUMNS)
+    cells = _document_row(page, title).get_by_role("cell")
+    for column, value in (("Signed", signed), ("Outstanding", outstanding),
+                          ("Withdrawn", withdrawn)):
+        # The row header takes the first column, so cells count from the second.
+        expect(cells.nth(COLUMNS.index(column) - 1)).to_contain_text(f"{value} of {of}")
 
 
 def _show_clients(page: Page, *, document: str, state: str) -> None:
@@ -85,6 +92,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     desktop_page: Page, admin_user: User, mailoutbox: list[EmailMessage],
     server_activity: ServerActivity,
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     PracticeSettings.objects.update_or_create(pk=1, defaults={"name": "Harbour Practice"})
     document = ConsentDocument.objects.get(kind="treatment")
@@ -103,7 +111,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     assert_accessible(page, context="the consent dashboard")
 
     # A new version, starting from the current wording.
-    page.get_by_role("link", name=f"Write a new version of {title}").click()
+    page.get_by_role("link", name=f"New version of {title}").click()
     expect(page.get_by_role("heading", name=re.compile(r"^New version"))).to_be_visible()
     summary = page.get_by_role("textbox", name=re.compile(r"^Summary \(what the client reads"))
     body = page.get_by_role("textbox", name=re.compile(r"^Full text"))
@@ -147,7 +155,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     # Everyone who had signed must sign again; nobody has signed version 2.
     expect(page.get_by_text(f"{title}: version 2 is published.")).to_be_visible()
     expect(page.get_by_role("heading", name="Consents", level=1)).to_be_visible()
-    expect(page.get_by_role("region", name=title)).to_contain_text("Current version: 2")
+    expect(_document_row(page, title)).to_contain_text("Version 2")
     _expect_counts(page, title, signed=0, outstanding=5, withdrawn=0, of=5)
     assert_accessible(page, context="the consent dashboard after publishing")
 
@@ -202,3 +210,60 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     assert sorted(str(event.subject_id) for event in reminded) == sorted(
         str(pk) for pk in User.objects.filter(email__in=ACTIVE).values_list("pk", flat=True))
     assert {event.actor_id for event in reminded} == {admin_user.pk}
+
+
+LAPTOP = {"width": 1280, "height": 800}
+
+
+def test_the_consent_dashboard_shows_every_document_on_one_laptop_screen(
+    desktop_page: Page, admin_user: User,
+) -> None:
+    """Seven documents, each one compact row of a real table: an admin sees at a glance
+    where everyone stands, without scrolling, and optional documents nobody signed are
+    shown as such, not as something to chase."""
+    fill_practice_settings()
+    install_default_documents(publish=True)
+    versions = {version.document.kind: version for version in ConsentVersion.objects.filter(
+        status=VersionStatus.PUBLISHED).select_related("document")}
+    for email, name in ACTIVE.items():
+        client = _client(email, name)
+        if email in SIGNED_V1:
+            for kind in ("electronic_signatures", "treatment", "communication"):
+                consent_sign(client=client, version_id=versions[kind].pk,
+                             expected_sha256=versions[kind].sha256, typed_name=name,
+                             agreed=True)
+    page = desktop_page
+    page.set_viewport_size(LAPTOP)
+    sign_in(page, admin_user)
+    page.get_by_role("link", name="Go to consents").click()
+    table = page.get_by_role("table", name=re.compile(r"^Where the practice's 5 active"))
+    expect(table).to_be_visible()
+    expect(page.get_by_role("columnheader")).to_have_text(COLUMNS)
+    rows = table.locator("tbody").get_by_role("row")
+    expect(rows).to_have_count(7)
+
+    # All seven rows fit in the laptop's viewport, without scrolling either way.
+    assert page.evaluate("window.scrollY") == 0
+    for index in range(7):
+        box = rows.nth(index).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= LAPTOP["height"], (
+            f"row {index + 1} ends at {box and box['y'] + box['height']:.0f}px")
+    assert_no_horizontal_scroll(page, context="the consent dashboard on a laptop")
+
+    # Required: who still has to sign. Optional: not signed, and nothing to chase.
+    treatment = ConsentDocument.objects.get(kind="treatment").title
+    cells = _document_row(page, treatment).get_by_role("cell")
+    expect(cells.nth(COLUMNS.index("Signed") - 1)).to_have_text("3 of 5")
+    expect(cells.nth(COLUMNS.index("Outstanding") - 1)).to_have_text(
+        re.compile(r"^\s*2 of 5 to sign:"))
+    for kind, signed in (("communication", 3), ("release_authorization", 0)):
+        title = ConsentDocument.objects.get(kind=kind).title
+        cells = _document_row(page, title).get_by_role("cell")
+        expect(cells.nth(COLUMNS.index("Signed") - 1)).to_have_text(f"{signed} of 5")
+        expect(cells.nth(COLUMNS.index("Outstanding") - 1)).to_have_text(
+            f"{5 - signed} of 5 not signed (optional)")
+        expect(cells.nth(COLUMNS.index("Outstanding") - 1).get_by_role("link")
+               ).to_have_count(0)
+    # The bars are for the eye only: the numbers are the words above.
+    expect(table.get_by_role("progressbar")).to_have_count(0)
+    assert_accessible(page, context="the consent dashboard on a laptop")

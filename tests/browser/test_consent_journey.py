@@ -16,6 +16,7 @@ from consents.services import AGREEMENT_STATEMENT
 from portal.models import User
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
+from tests.factories import fill_practice_settings
 from tests.test_intake_exports import pdf_text
 
 pytestmark = pytest.mark.browser
@@ -63,6 +64,7 @@ def _sign(page: Page, title: str, *, link: str = "Read and sign") -> None:
 def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
     phone_page: Page, client_user: User, server_activity: ServerActivity
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     titles = {d.kind: d.title for d in ConsentDocument.objects.all()}
     treatment_hash = ConsentVersion.objects.get(document__kind="treatment").sha256

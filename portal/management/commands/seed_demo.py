@@ -72,9 +72,51 @@ DEMO_ACCOUNTS = (
                   totp=demo.totp) for demo in DEMO_CLIENTS),
 )
 PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
+# What the demo practice says about itself: every setting the shipped consent documents
+# quote (``consents.placeholders``), so each demo version is published with none left.
+DEMO_PRACTICE_SETTINGS: dict[str, Any] = {
+    "name": "Willow Street Counseling (demo)",
+    "contact_email": f"hello@{DEMO_DOMAIN}",
+    "contact_phone": "(555) 010-0199",
+    "address": "120 Willow Street, Suite 4\nPortland, OR 97205",
+    "practice_state": "Oregon",
+    "session_minutes": 50,
+    "video_platform": "Doxy.me",
+    "reconnect_minutes": 10,
+    "records_retention_years": 7,
+    "intake_fee": "$180",
+    "session_fee": "$150",
+    "longer_session_fee": "$75 for each additional 25 minutes",
+    "letters_fee": "$50 per letter or form",
+    "legal_hourly_fee": "$250",
+    "cancellation_notice_hours": 24,
+    "late_cancellation_fee": "$75",
+    "fee_change_notice_days": 30,
+    "payment_due": "at the time of each session",
+    "payment_methods": "credit or debit card, HSA or FSA card",
+    "returned_check_fee": "$25",
+    "paper_copy_fee": "free of charge",
+    "insurance_networks": "not in network with any insurance plans",
+    "unpaid_balance_days": 60,
+}
+
+
+def _ensure_practice_settings() -> None:
+    """Give the demo practice its name and every setting the consent documents need,
+    leaving alone any value a developer has already set (the name counts as unset while it
+    is the default). Idempotent."""
+    practice = PracticeSettings.load()
+    default_name = PracticeSettings._meta.get_field("name").default
+    changed = [name for name in DEMO_PRACTICE_SETTINGS
+               if getattr(practice, name) in ("", None)
+               or (name == "name" and practice.name == default_name)]
+    for name in changed:
+        setattr(practice, name, DEMO_PRACTICE_SETTINGS[name])
+    if changed:
+        practice.save(update_fields=[*changed, "updated_at"])
+
+
 # Fixed demo TOTP secrets would be shared by every developer's copy; generate per database.
-
-
 class Command(BaseCommand):
     help = "Create or refresh the demo practice and print how to sign in."
 
@@ -86,17 +128,13 @@ class Command(BaseCommand):
         if generated:
             password = f"demo-{secrets.token_urlsafe(9)}"
         with transaction.atomic(), key_scope():
-            practice = PracticeSettings.load()
-            if practice.name == PracticeSettings._meta.get_field("name").default:
-                practice.name = "Willow Street Counseling (demo)"
-                practice.contact_email = f"hello@{DEMO_DOMAIN}"
-                practice.contact_phone = "(555) 010-0199"
-                practice.save()
+            _ensure_practice_settings()
             rows = [self._ensure_account(account, password) for account in DEMO_ACCOUNTS]
             self._ensure_care_teams()
             self._ensure_invitation()
-            # The shipped consent templates, published, so the demo clients have documents
-            # to sign (a real practice adapts the drafts with its counsel first).
+            # The shipped consent templates, filled in from the settings above and published,
+            # so the demo clients have documents to sign (a real practice adapts the drafts
+            # with its counsel first).
             install_default_documents(publish=True)
             play_stories()
         self._print(rows, password, generated)

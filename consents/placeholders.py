@@ -1,0 +1,134 @@
+"""Template placeholders in consent documents: ``[session fee]`` and the like.
+
+The shipped documents (``consents/documents/``) name each fact about the practice with a
+placeholder that maps to one practice setting (``PLACEHOLDERS``). When a version is drafted
+(installed from a shipped template, or saved by an admin) each placeholder whose setting is
+filled in is replaced by the practice's value, so the text the admin previews is the text
+that is published, hashed and signed. A placeholder whose setting is blank, or one nobody
+knows (the admin's own ``[...]``), stays in the draft, and ``version_publish`` refuses to
+publish it (``PlaceholderError``): no client ever reads a ``[...]`` where a fact should be.
+
+A placeholder is any ``[words]`` that is not the text of a Markdown link (``[text](url)``)
+or image.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from portal.models import PracticeSettings
+
+# ``[...]`` on one line, holding no bracket, not directly followed by ``(`` (a link's URL).
+_PLACEHOLDER = re.compile(r"\[([^\[\]\n]+)\](?!\()")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str  # as written in a document, between the brackets
+    setting: str  # the PracticeSettings field that fills it
+
+
+PLACEHOLDERS = tuple(Placeholder(name, setting) for name, setting in (
+    ("practice name", "name"),
+    ("practice phone", "contact_phone"),
+    ("practice email", "contact_email"),
+    ("practice postal address", "address"),
+    ("paper copy fee", "paper_copy_fee"),
+    ("intake assessment fee", "intake_fee"),
+    ("session fee", "session_fee"),
+    ("session minutes", "session_minutes"),
+    ("longer session fee", "longer_session_fee"),
+    ("letters and reports fee", "letters_fee"),
+    ("legal work hourly fee", "legal_hourly_fee"),
+    ("fee change notice days", "fee_change_notice_days"),
+    ("when payment is due", "payment_due"),
+    ("payment methods", "payment_methods"),
+    ("returned check fee", "returned_check_fee"),
+    ("cancellation notice hours", "cancellation_notice_hours"),
+    ("late cancellation fee", "late_cancellation_fee"),
+    ("insurance network status", "insurance_networks"),
+    ("unpaid balance days", "unpaid_balance_days"),
+    ("video platform", "video_platform"),
+    ("reconnect minutes", "reconnect_minutes"),
+    ("practice state", "practice_state"),
+    ("records retention years", "records_retention_years"),
+))
+_BY_NAME = {placeholder.name: placeholder for placeholder in PLACEHOLDERS}
+DOCUMENT_SETTINGS = tuple(placeholder.setting for placeholder in PLACEHOLDERS)
+
+
+def _key(name: str) -> str:
+    """How a placeholder is looked up: case and spacing do not matter."""
+    return " ".join(name.split()).lower()
+
+
+def placeholder_for(name: str) -> Placeholder | None:
+    return _BY_NAME.get(_key(name))
+
+
+def setting_value(practice: PracticeSettings, setting: str) -> str:
+    """The practice's value for ``setting`` as it reads in a sentence ("" when blank): a
+    multi-line postal address on one line, separated by commas."""
+    value = getattr(practice, setting)
+    if value is None:
+        return ""
+    lines = [" ".join(line.split()) for line in str(value).splitlines()]
+    return ", ".join(line for line in lines if line)
+
+
+def fill_placeholders(text: str, practice: PracticeSettings) -> str:
+    """``text`` with each known placeholder replaced by the practice's value. A value that
+    is blank leaves its placeholder where it is, as does an unknown placeholder."""
+
+    def replace(match: re.Match[str]) -> str:
+        placeholder = placeholder_for(match.group(1))
+        if placeholder is None:
+            return match.group(0)
+        return setting_value(practice, placeholder.setting) or match.group(0)
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def find_placeholders(*texts: str) -> list[str]:
+    """Every distinct placeholder in ``texts``, brackets included, in order of appearance."""
+    found: dict[str, None] = {}
+    for text in texts:
+        for match in _PLACEHOLDER.finditer(text):
+            found.setdefault(match.group(0), None)
+    return list(found)
+
+
+def setting_label(setting: str) -> str:
+    """The name of a practice setting as the practice settings page shows it."""
+    label = str(PracticeSettings._meta.get_field(setting).verbose_name)
+    return label[:1].upper() + label[1:]
+
+
+def placeholder_problems(placeholders: Iterable[str]) -> list[str]:
+    """One plain sentence per placeholder: what to do so it is filled in."""
+    problems = []
+    for shown in placeholders:
+        placeholder = placeholder_for(shown[1:-1])
+        if placeholder is None:
+            problems.append(f"{shown}: replace it with the right words in the draft.")
+        else:
+            problems.append(
+                f"{shown}: fill in \u201c{setting_label(placeholder.setting)}\u201d in "
+                "practice settings, then open the draft and save it again."
+            )
+    return problems
+
+
+class PlaceholderError(ValueError):
+    """A version still holds placeholders, so it cannot be published. ``placeholders``
+    lists them; ``problems`` says, for each, how to fill it."""
+
+    def __init__(self, placeholders: list[str]) -> None:
+        self.placeholders = placeholders
+        self.problems = placeholder_problems(placeholders)
+        super().__init__(
+            "This version still has placeholders that clients must never see: "
+            f"{', '.join(placeholders)}. " + " ".join(self.problems)
+        )
