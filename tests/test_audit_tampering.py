@@ -127,6 +127,28 @@ def test_people_still_sign_in_after_an_event_is_slipped_past_the_head(
     assert AuditAlert.objects.count() == 1  # one intrusion, one alert
 
 
+def test_people_still_sign_in_after_an_event_is_slipped_in_at_the_largest_number(
+    client: Client, client_user: User
+) -> None:
+    # No number follows 2**63 - 1: recording used to overflow there, stopping every sign-in.
+    largest = 2**63 - 1
+    record_audit_events(3)
+    _slip_in_event(4, copy_of=3)
+    _slip_in_event(largest, copy_of=3)
+
+    sign_in(client, client_user)
+    record_audit_events(2)
+
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2, 3, 4, 5, 6, 7,
+                                                                       largest]
+    assert AuditEvent.objects.get(seq=5).action == Action.AUTH_LOGIN
+    assert verify_chain().broken_at == 4
+    # Once for both strays, once more when only the one at the largest number is left past
+    # the head: not once per action.
+    assert list(AuditAlert.objects.values_list("first_seq", "last_seq", "rows")) == [
+        (4, largest, 2), (largest, largest, 1)]
+
+
 def test_admins_see_the_alert_on_their_home_and_the_audit_trail_others_do_not(
     client: Client, admin_user: User, clinician_user: User, client_user: User
 ) -> None:

@@ -36,6 +36,8 @@ from portal.roles import is_staff_member, primary_role
 logger = logging.getLogger(__name__)
 
 HEAD_ID = 1
+# The largest sequence number the column holds (a signed 64-bit integer, on both databases).
+MAX_SEQ = 2**63 - 1
 SYSTEM_ROLE = "system"
 ANONYMOUS_ROLE = "anonymous"
 
@@ -107,15 +109,37 @@ def _advance_head() -> tuple[int, bytes]:
     ).values_list("last_seq", "last_mac", "last_stray").get()
     if last_stray is not None:
         _raise_stray_events_alert(from_seq=seq, last_seq=last_stray)
-        seq = last_stray + 1
+        seq = last_stray + 1 if last_stray < MAX_SEQ else _first_free_seq(seq)
         # On PostgreSQL the insert trigger accepts only the head's number: move it first.
         heads.update(last_seq=seq)
     return seq, bytes(mac)
 
 
+def _first_free_seq(start: int) -> int:
+    """The lowest number at or after ``start`` that no event holds.
+
+    Used only when a stray event sits at the largest number a column can hold, where
+    "after the last of them" does not exist: without this, that one row would stop every
+    audited action again, on an overflow instead of the primary key.
+    """
+    free = start
+    taken = AuditEvent.objects.filter(seq__gte=start).order_by("seq")
+    for seq in taken.values_list("seq", flat=True).iterator(chunk_size=500):
+        if seq != free:
+            break
+        free += 1
+    return free
+
+
 def _raise_stray_events_alert(*, from_seq: int, last_seq: int) -> None:
     stray = AuditEvent.objects.filter(seq__gte=from_seq, seq__lte=last_seq)
     found = stray.aggregate(first=Min("seq"), rows=Count("seq"))
+    # A stray at the largest number stays past the head for good: one alert for the same
+    # strays, not one per action.
+    if AuditAlert.objects.filter(kind=AuditAlert.Kind.EVENTS_PAST_HEAD,
+                                 first_seq=found["first"], last_seq=last_seq,
+                                 rows=found["rows"]).exists():
+        return
     AuditAlert.objects.create(
         kind=AuditAlert.Kind.EVENTS_PAST_HEAD,
         first_seq=found["first"],
