@@ -67,14 +67,20 @@ def test_seed_demo_publishes_every_document_with_no_placeholder_left(
 ) -> None:
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
     call_command("seed_demo", stdout=StringIO())
-    call_command("seed_demo", stdout=StringIO())  # again: still one version each
-    versions = list(ConsentVersion.objects.select_related("document"))
-    assert len(versions) == ConsentDocument.objects.count() == 7
+    first_run = ConsentVersion.objects.count()
+    call_command("seed_demo", stdout=StringIO())  # again: no new version
+    versions = list(ConsentVersion.objects.select_related("document").order_by("published_at"))
+    assert len(versions) == first_run
+    # Seven documents, each published once; the fees policy once more, with a material
+    # change (the demo client who signed version 1 must sign again).
+    assert ConsentDocument.objects.count() == 7
+    assert sorted(v.document.kind for v in versions).count("fees") == 2
+    assert len(versions) == 8
     for version in versions:
         assert version.status == VersionStatus.PUBLISHED, version.document.kind
         assert find_placeholders(version.summary, version.body) == [], version.document.kind
         assert not re.search(r"\[[^\]\n]*\](?!\()", version.body), version.document.kind
-    fees = next(v for v in versions if v.document.kind == "fees").body
+    fees = [v for v in versions if v.document.kind == "fees"][-1].body
     assert "**Therapy session of about 50 minutes:** $150" in fees
     assert "Willow Street Counseling (demo) is not in network with any insurance plans." in fees
 
