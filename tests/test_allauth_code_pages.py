@@ -100,3 +100,26 @@ def test_the_authenticator_page_offers_other_ways_in_plain_words(as_admin: Clien
     html = as_admin.get(reverse("mfa_reauthenticate")).content.decode()
     _assert_portal_words(html)
     assert "Use my password" in html and "Email me a code" in html
+
+
+# --- Email confirmation pages -------------------------------------------------------------
+
+EMAIL_STOCK_PHRASES = ("Verify Your Email Address", "finalize the signup process",
+                       "Confirm Email Address", "is an email address for user",
+                       "issue a new email confirmation request")
+
+
+def test_a_dead_confirmation_link_is_explained_calmly(client: Client) -> None:
+    html = client.get(reverse("account_confirm_email", args=["not-a-real-key"])
+                      ).content.decode()
+    for phrase in EMAIL_STOCK_PHRASES:
+        assert phrase not in html, phrase
+    assert "<h1>Confirm your email address</h1>" in html
+    assert "This link has expired or has already been used." in html
+
+
+def test_the_check_your_email_page_is_in_the_portals_words(client: Client) -> None:
+    html = client.get(reverse("account_email_verification_sent")).content.decode()
+    for phrase in EMAIL_STOCK_PHRASES:
+        assert phrase not in html, phrase
+    assert "<h1>Check your email</h1>" in html
