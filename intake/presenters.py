@@ -15,6 +15,7 @@ from typing import Any
 
 from intake.answers import visible
 from intake.schema import IN_PERSON, IN_PERSON_LABEL, Question, Questionnaire
+from portal.formatting import format_day
 
 NOT_ANSWERED = "Not answered"
 
@@ -41,7 +42,7 @@ def _date_text(value: str) -> str:
         day = datetime.date.fromisoformat(value)
     except ValueError:
         return value
-    return f"{day.day} {day:%B %Y}"
+    return format_day(day)
 
 
 def answer_text(question: Question, value: Any) -> str:

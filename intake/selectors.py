@@ -3,6 +3,9 @@ safety alerts are open. Plaintext columns only: nothing here decrypts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
@@ -60,3 +63,26 @@ def visible_intakes(user: User) -> QuerySet[Intake]:
         .annotate(review_group=group, last_activity=Coalesce("submitted_at", "updated_at"))
         .order_by("review_group", "-last_activity", "-created_at", "id")
     )
+
+
+@dataclass(frozen=True)
+class IntakeStanding:
+    """Where a client stands with their intake, for their home page: ``not_started``,
+    ``in_progress`` (a draft exists) or ``submitted`` (sent, with no newer draft)."""
+
+    state: str
+    submitted_at: datetime | None = None
+
+
+def intake_standing(client: User) -> IntakeStanding:
+    """The client's own intake state, from plaintext columns only (nothing is decrypted and
+    nothing is recorded). A draft wins over an earlier submission: there is something to
+    carry on with."""
+    own = Intake.objects.filter(client=client).only("id", "state", "submitted_at")
+    if own.filter(state=IntakeState.DRAFT).exists():
+        return IntakeStanding("in_progress")
+    latest = (own.filter(state=IntakeState.SUBMITTED)
+              .order_by("-submitted_at").values_list("submitted_at", flat=True).first())
+    if latest is not None:
+        return IntakeStanding("submitted", latest)
+    return IntakeStanding("not_started")

@@ -27,6 +27,14 @@ _ALLAUTH_APP = "allauth.account"
 _LOGIN_FAILED_LIMIT = "login_failed"
 _TOO_MANY_ATTEMPTS = "too_many_login_attempts"
 
+# The "confirm another way" choices on the re-authentication pages, in the portal's words.
+_REAUTHENTICATION_WORDS = {
+    "reauthenticate": "Use my password",
+    "reauthenticate_by_code": "Email me a code",
+    "mfa_reauthenticate": "Use my authenticator app or a recovery code",
+    "mfa_reauthenticate:webauthn": "Use my security key",
+}
+
 
 def invited_email(request: HttpRequest | None) -> str | None:
     """The email of the open invitation this browser session is redeeming, if any."""
@@ -97,6 +105,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             if not allowed and rate.per not in spent:
                 spent.append(rate.per)
         return spent
+
+    def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
+        """allauth's ways to confirm it's you, unchanged but for their labels (which the
+        re-authentication pages show as buttons)."""
+        methods = super().get_reauthentication_methods(user)
+        for method in methods:
+            method["description"] = _REAUTHENTICATION_WORDS.get(method["id"],
+                                                                method["description"])
+        return methods
 
     def save_user(
         self, request: HttpRequest, user: User, form: Any, commit: bool = True

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from portal.formatting import format_day
 from portal.models import ClientProfile, User
 from portal.text import TypedTextField, has_letter
 
@@ -66,7 +67,7 @@ class ClientDetailsForm(forms.Form):
         born = self.cleaned_data.get("date_of_birth")
         if born is not None and not EARLIEST_BIRTH_DATE <= born <= timezone.localdate():
             raise forms.ValidationError(
-                f"Please enter a date between {EARLIEST_BIRTH_DATE:%d %B %Y} and today.",
+                f"Please enter a date between {format_day(EARLIEST_BIRTH_DATE)} and today.",
                 code="out_of_range")
         return born
 

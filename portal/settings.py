@@ -156,6 +156,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # Dates and times for people, one format in the practice's zone, on every page
+            # and email without a {% load %}: the when / day / clock / zone / iso filters.
+            "builtins": ["portal.templatetags.portal_format"],
         },
     },
 ]
@@ -366,7 +369,13 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Log times are UTC and end in "Z" (portal/log_format.py); pages use the practice's zone.
+    "formatters": {
+        "plain": {
+            "()": "portal.log_format.UTCFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO").upper()},
     "loggers": {

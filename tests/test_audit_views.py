@@ -467,7 +467,7 @@ def test_opening_a_profile_records_profile_viewed_with_the_client_as_subject(
     response = _signed_in(clinician_user).get(reverse("client_profile", args=[caseload.pk]))
 
     assert response.status_code == HTTPStatus.OK
-    assert b"Maya Okafor" in response.content and b"Apr 12, 1991" in response.content
+    assert b"Maya Okafor" in response.content and b"12 Apr 1991" in response.content
     viewed = AuditEvent.objects.get(action=Action.CLIENT_PROFILE_VIEWED)
     assert viewed.subject_id == caseload.pk
     assert viewed.actor_id == clinician_user.pk

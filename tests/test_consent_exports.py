@@ -16,7 +16,6 @@ import pytest
 from django.http import Http404
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from fhir.resources.R4B.consent import Consent as FhirConsent
 
 from consents.access import get_own_signature, get_signature_for_staff
@@ -47,6 +46,7 @@ from intake.exports.pdf import FontFiles, find_unicode_font
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
+from portal.formatting import format_day, format_when, format_zone
 from portal.models import CareAssignment, PracticeSettings, User
 from portal.roles import Role
 from tests.conftest import sign_in
@@ -165,8 +165,7 @@ def test_the_pdf_holds_the_signed_text_the_name_the_hash_and_the_reference(
     flat = _flat_text(signature, _fonts_or_skip())
     assert PRACTICE in flat
     assert "Informed consent to psychotherapy" in flat
-    day = version.effective_date
-    assert f"Version 1, effective {day.day} {day:%B %Y}" in flat
+    assert f"Version 1, effective {format_day(version.effective_date)}" in flat
     assert SUMMARY in flat
     for line in markdown_lines(BODY):
         assert " ".join(line.text.split()) in flat, line
@@ -175,8 +174,7 @@ def test_the_pdf_holds_the_signed_text_the_name_the_hash_and_the_reference(
     assert AGREEMENT_STATEMENT in flat
     assert signature.sha256 in flat and signature.sha256 == version.sha256
     assert signature.reference in flat
-    local = timezone.localtime(signature.signed_at, timezone.get_default_timezone())
-    assert f"{local.day} {local:%B %Y} at {local:%H:%M}" in flat
+    assert f"{format_when(signature.signed_at)} {format_zone(signature.signed_at)} (" in flat
     assert "UTC)" in flat
     assert "Withdrawn" not in flat
     assert "##" not in flat and "**" not in flat and "](" not in flat
@@ -200,8 +198,7 @@ def test_a_withdrawn_signature_says_so(
     consent_withdraw(client=client_user, signature_id=signature.pk, reason="Private reason")
     signature.refresh_from_db()
     flat = _flat_text(signature, _fonts_or_skip())
-    local = timezone.localtime(signature.withdrawn_at, timezone.get_default_timezone())
-    assert f"Withdrawn on {local.day} {local:%B %Y} at {local:%H:%M}" in flat
+    assert f"Withdrawn on {format_when(signature.withdrawn_at)}" in flat
     assert "Private reason" not in flat  # the reason is the client's, not evidence
 
 

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
 from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as FhirQuestionnaireResponse,
@@ -40,6 +39,7 @@ from intake.services import intake_save_section, intake_start, intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
+from portal.formatting import format_when
 from portal.models import CareAssignment, PracticeSettings, User
 from portal.roles import Role
 from tests.conftest import reauthenticate, sign_in
@@ -183,8 +183,7 @@ def test_the_pdf_says_every_answer_the_scores_and_their_caveat(submitted: Intake
     questionnaire = submitted.questionnaire.questionnaire
     assert PRACTICE in flat
     assert f"{questionnaire.title} (version {submitted.questionnaire.version})" in flat
-    day = timezone.localtime(submitted.submitted_at).date()
-    assert f"Submitted on {day.day} {day:%B %Y}" in flat
+    assert f"Submitted on {format_when(submitted.submitted_at)}" in flat
     assert f"Reference {short_reference(submitted)}" in flat
     for section in answer_sections(questionnaire, submitted.answers):
         assert section.title in flat

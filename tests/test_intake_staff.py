@@ -217,7 +217,7 @@ def test_opening_an_intake_records_one_view_and_shows_scores_and_answers(
     assert "Robert L. Spitzer" in html  # the instruments' attribution
     # Answers in words, not stored ids.
     assert CANARY in html
-    assert "21 April 1990" in html
+    assert "21 Apr 1990" in html
     assert "A partner or spouse" in html and "Weekday evenings" in html
     assert "weekday_evenings" not in html
     assert reverse("staff_intake_pdf", args=[intake.pk]) in html

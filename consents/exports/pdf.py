@@ -28,7 +28,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from django.utils import timezone
 from fpdf.enums import MethodReturnValue
 
 from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization
@@ -39,6 +38,7 @@ from intake.exports.pdf import (
     find_unicode_font,
     new_copy_pdf,
 )
+from portal.formatting import format_day, format_when, format_zone
 from portal.models import PracticeSettings
 
 BULLET = "\u2022"
@@ -197,11 +197,10 @@ def markdown_lines(markdown: str) -> list[Line]:
 
 
 def _moment(value: datetime) -> str:
-    """``3 March 2025 at 14:05 EST (19:05 UTC)``: practice time, then UTC."""
-    local = timezone.localtime(value, timezone.get_default_timezone())
+    """``3 Mar 2025, 14:05 EST (2025-03-03 19:05:00 UTC)``: the portal's one format in
+    the practice's zone, named, then the exact UTC second for anyone checking the record."""
     utc = value.astimezone(UTC)
-    return (f"{local.day} {local:%B %Y} at {local:%H:%M} {local.tzname()} "
-            f"({utc:%Y-%m-%d %H:%M:%S} UTC)")
+    return f"{format_when(value)} {format_zone(value)} ({utc:%Y-%m-%d %H:%M:%S} UTC)"
 
 
 def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Line]:
@@ -214,7 +213,7 @@ def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Lin
         Line("title", practice_name),
         Line("subtitle", document.title),
         Line("meta", f"Version {version.number}, effective "
-                     f"{version.effective_date.day} {version.effective_date:%B %Y}"),
+                     f"{format_day(version.effective_date)}"),
         Line("meta", f"Document type: {kind_label}"),
         Line("notice", "This is your copy of a consent you signed. Please keep it somewhere "
                        "private."),
@@ -253,7 +252,7 @@ def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Lin
 
 
 def _day(value: date | None) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
+    return format_day(value)
 
 
 def authorization_lines(

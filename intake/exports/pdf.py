@@ -34,15 +34,14 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from django.utils import timezone
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph, auto_detect_base_direction
 from fpdf.enums import Align, MethodReturnValue, TextDirection, XPos, YPos
 
 from intake.models import Intake
 from intake.presenters import NOT_ANSWERED, answer_sections
+from portal.formatting import format_when
 from portal.models import PracticeSettings
 
 FONT_DIRS: tuple[Path, ...] = (
@@ -104,11 +103,6 @@ class Block:
     indent: bool = False
 
 
-def _date_words(moment: Any) -> str:
-    day = timezone.localtime(moment).date()
-    return f"{day.day} {day:%B %Y}"
-
-
 def short_reference(intake: Intake) -> str:
     """The reference printed on the copy and in file names: 8 hex digits of the id."""
     return intake.id.hex[:8]
@@ -121,7 +115,7 @@ def intake_blocks(intake: Intake, practice_name: str) -> list[Block]:
     blocks = [
         Block("title", practice_name),
         Block("subtitle", f"{questionnaire.title} (version {version.version})"),
-        Block("meta", f"Submitted on {_date_words(intake.submitted_at)}"),
+        Block("meta", f"Submitted on {format_when(intake.submitted_at)}"),
         Block("meta", f"Reference {short_reference(intake)}"),
         Block("notice", "Confidential: this copy holds health information. Please keep it "
                         "somewhere private."),

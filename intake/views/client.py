@@ -21,7 +21,6 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -44,6 +43,7 @@ from intake.services import (
 )
 from intake.services import intake_submit as submit_intake
 from portal.access import permission_or_404
+from portal.formatting import format_clock
 from portal.services.profiles import PROFILE_FIELDS
 
 # Session flag: a safety answer was just saved, so the next intake page opens with the
@@ -388,12 +388,11 @@ def intake_autosave(request: HttpRequest, intake_id: str) -> JsonResponse:
     except AlreadySubmitted:
         return JsonResponse({"message": SUBMITTED_AUTOSAVE_MESSAGE, "submitted": True},
                             status=409)
-    saved_at = timezone.localtime(outcome.intake.updated_at)
     return JsonResponse({
         "revision": outcome.intake.revision,
         "errors": outcome.errors,
         "safety": outcome.safety_now,
-        "saved_at": saved_at.strftime("%H:%M"),
+        "saved_at": format_clock(outcome.intake.updated_at),
     })
 
 

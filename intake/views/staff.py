@@ -19,9 +19,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.formats import date_format
 from django.utils.text import capfirst
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
 from intake.access import get_intake_for_staff
@@ -37,12 +35,12 @@ from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.crypto.errors import KeyDestroyedError
+from portal.formatting import format_when
 from portal.models import User
 
 INTAKES_PER_PAGE = 50
 # Open safety alerts listed on the staff home; the rest are counted and on the intake list.
 ALERTS_ON_HOME = 25
-DATE_TIME = "M j, Y, H:i"
 
 
 @dataclass(frozen=True)
@@ -314,7 +312,7 @@ def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpRespon
         messages.success(request, "Thank you. Your further note is added to the safety "
                          "alert's acknowledgements.")
     else:
-        when = date_format(localtime(intake.prompt_review_acknowledged_at), DATE_TIME)
+        when = format_when(intake.prompt_review_acknowledged_at)
         who = capfirst(person_label(intake.prompt_review_acknowledged_by))
         messages.success(request, f"Thank you. Your note is added. {who} had acknowledged "
                          f"this safety alert first, on {when}; their note is kept too.")
@@ -342,6 +340,6 @@ def staff_intake_mark_reviewed(request: HttpRequest, intake_id: str) -> HttpResp
         messages.success(request, "The intake is marked as reviewed by you.")
     else:
         who = capfirst(person_label(intake.reviewed_by))
-        when = date_format(localtime(intake.reviewed_at), DATE_TIME)
+        when = format_when(intake.reviewed_at)
         messages.info(request, f"{who} had already marked this intake reviewed on {when}.")
     return redirect("staff_intake_detail", intake_id=intake.pk)

@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -38,6 +37,7 @@ from portal.client_list import (
 )
 from portal.client_record import client_record
 from portal.crypto.errors import KeyDestroyedError
+from portal.formatting import format_day
 from portal.models import ClientProfile
 
 CLIENTS_PER_PAGE = 50
@@ -153,7 +153,7 @@ def _shown(value: object) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, date):
-        return date_format(value, "M j, Y")
+        return format_day(value)
     return str(value)
 
 

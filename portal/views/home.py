@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from consents.selectors import outstanding
+from intake.selectors import intake_standing
 from intake.views.staff import open_alerts_for
 from portal.access import permission_or_404
 from portal.audit.selectors import open_audit_alerts
@@ -35,11 +36,23 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @permission_or_404("access_client_pages")
 def client_home(request: HttpRequest) -> HttpResponse:
-    """The client's home: what they still need to sign (required documents not signed,
-    withdrawn, or changed materially since), their intake, and their account's safety."""
+    """The client's home, saying where they stand now: what they still need to sign
+    (required documents not signed, withdrawn, or changed materially since), where their
+    intake is (not started, in progress, sent), and, once everything is signed and sent,
+    that it is and what happens next. Plaintext workflow columns only: nothing is decrypted.
+    """
+    to_sign = outstanding(request.user)
+    intake = intake_standing(request.user)
     context = {
         "mfa_enabled": is_mfa_enabled(request.user),
-        "outstanding_consents": outstanding(request.user),
+        "outstanding_consents": to_sign,
+        "intake": intake,
+        # The intake waits for these (the intake pages send the client to sign them first).
+        "sign_before_intake": any(
+            status.blocks and status.document.requirement == "before_intake"
+            for status in to_sign
+        ),
+        "all_done": intake.state == "submitted" and not to_sign,
     }
     return render(request, "portal/client_home.html", context)
 

@@ -91,7 +91,7 @@ def test_a_client_fills_in_the_intake_on_a_phone_and_nothing_typed_is_lost(
 
     expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
     expect(page.get_by_text("Robin <Example>")).to_be_visible()
-    expect(page.get_by_text("21 April 1990")).to_be_visible()
+    expect(page.get_by_text("21 Apr 1990")).to_be_visible()
     expect(page.get_by_text("Still to answer")).to_have_count(0)
     assert_accessible(page, context="the intake's review page")
     page.get_by_role("button", name="Send my answers").click()
