@@ -32,6 +32,7 @@ from portal.log_format import UTCFormatter
 from portal.models import Invitation, User
 from portal.services.invitations import invitation_send
 from tests.conftest import sign_in
+from tests.factories import fill_practice_settings
 from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,7 @@ def test_the_intake_pdf_says_it(client_user: User) -> None:
 
 
 def test_the_consent_pdf_says_it_and_the_exact_utc_time(client_user: User) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     version = current_version(ConsentDocument.objects.get(kind=DocumentKind.TREATMENT))
     signature = consent_sign(client=client_user, version_id=version.pk,

@@ -17,6 +17,7 @@ from intake.services import intake_start
 from portal.formatting import format_day, format_iso
 from portal.models import User
 from tests.conftest import reauthenticate
+from tests.factories import fill_practice_settings
 from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,7 @@ def _home(http: Client) -> str:
 
 
 def test_a_new_client_is_asked_to_sign_first(as_client: Client) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     html = _home(as_client)
     assert "Please read and sign" in html
@@ -135,6 +137,7 @@ def test_a_client_part_way_through_is_told_their_answers_are_saved(
 def test_a_client_who_signed_and_sent_sees_what_happens_next(
     as_client: Client, client_user: User
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     _sign_everything_required(client_user)
     intake = submitted_intake(client_user)
@@ -151,6 +154,7 @@ def test_a_client_who_signed_and_sent_sees_what_happens_next(
 def test_sent_but_a_document_still_unsigned_is_not_all_set(
     as_client: Client, client_user: User
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     submitted_intake(client_user)
     html = _home(as_client)

@@ -14,6 +14,7 @@ from consents.services import consent_sign, consent_statuses
 from portal.models import User
 from tests.browser.accessibility import assert_accessible, assert_focus_visible
 from tests.browser.conftest import sign_in
+from tests.factories import fill_practice_settings
 from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.browser
@@ -88,6 +89,7 @@ def test_an_admin_at_a_desk_finds_theirs_with_the_current_one_marked(
 def test_a_client_who_signed_and_sent_sees_what_happens_next(
     phone_page: Page, client_user: User
 ) -> None:
+    fill_practice_settings()
     install_default_documents(publish=True)
     for status in consent_statuses(client_user):
         if status.blocks and status.document.kind != DocumentKind.RELEASE_AUTHORIZATION:
