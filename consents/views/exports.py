@@ -13,7 +13,7 @@ import json
 import uuid
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from consents.access import get_own_signature, get_signature_for_staff
 from consents.exports.fhir import FHIR_JSON, consent_resource
@@ -34,7 +34,7 @@ def _pdf_response(request: HttpRequest, signature: ConsentSignature) -> HttpResp
     return attachment(content, PDF, signature_filename(signature, "pdf"))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's PDF copy of one of their own signatures (withdrawn ones
@@ -42,7 +42,7 @@ def consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> Http
     return _pdf_response(request, get_own_signature(request.user, signature_id))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The PDF copy for the client's care team (or a practice admin); 404 for anyone else.
@@ -50,7 +50,7 @@ def staff_consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -
     return _pdf_response(request, get_signature_for_staff(request.user, signature_id))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_consent_signature_fhir(request: HttpRequest,
                                  signature_id: uuid.UUID) -> HttpResponse:

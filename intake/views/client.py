@@ -23,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consents.selectors import blocking_before_intake
 from intake.access import get_own_intake
@@ -246,7 +246,7 @@ def _consents_gate(request: HttpRequest) -> HttpResponse | None:
 # --- Views ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
 def intake_home(request: HttpRequest) -> HttpResponse:
     """The client's own intake overview. GET shows it; POST starts (or finds) their draft
@@ -281,7 +281,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
 def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> HttpResponse:
     """One page of the client's own draft (404 for anyone else's, or an unknown page).
@@ -295,7 +295,7 @@ def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> Htt
     section = _section_or_404(questionnaire, section_id)
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if (gate := _consents_gate(request)) is not None:
             return gate
         if not visible(section, intake.answers):
@@ -405,7 +405,7 @@ def _missing_rows(intake: Intake) -> list[tuple[str, str]]:
     return rows
 
 
-@require_http_methods(["GET"])
+@require_safe
 @permission_or_404("access_client_pages")
 def intake_review(request: HttpRequest, intake_id: str) -> HttpResponse:
     """Every shown answer of the client's own draft, with links to change them, the
@@ -444,7 +444,7 @@ def intake_submit(request: HttpRequest, intake_id: str) -> HttpResponse:
     return redirect("intake_submitted", intake.id)
 
 
-@require_http_methods(["GET"])
+@require_safe
 @permission_or_404("access_client_pages")
 def intake_submitted(request: HttpRequest, intake_id: str) -> HttpResponse:
     """The client's own read-only copy of exactly what they sent; a draft goes back to its

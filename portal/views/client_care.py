@@ -94,7 +94,7 @@ class ErasureForm(forms.Form):
         return typed
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 @reauthentication_required
 def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
