@@ -13,6 +13,7 @@ from django import forms
 
 from consents.models import ConsentDocument, ConsentVersion, Requirement
 from consents.register import ATTENTION_STATES, STATE_LABELS
+from portal.input_checks import SingleValueFieldsMixin
 from portal.text import TypedTextField
 
 NOT_IN_LIST = "Choose from the list."
@@ -22,7 +23,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class OutstandingFilterForm(forms.Form):
+class OutstandingFilterForm(SingleValueFieldsMixin, forms.Form):
     """Narrow the outstanding list to one document and/or one state."""
 
     document = forms.ChoiceField(
@@ -53,7 +54,7 @@ class OutstandingFilterForm(forms.Form):
         return {name: str(value) for name, value in self.cleaned_data.items() if value}
 
 
-class VersionForm(forms.ModelForm):
+class VersionForm(SingleValueFieldsMixin, forms.ModelForm):
     """A draft's wording. Numbers, hashes and publication are set by ``version_publish``.
     The texts are typed (or pasted): control characters are removed (``portal.text``)."""
 
@@ -78,7 +79,7 @@ class VersionForm(forms.ModelForm):
         }
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(SingleValueFieldsMixin, forms.Form):
     """When clients need a document."""
 
     requirement = forms.ChoiceField(

@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "portal.audit.context.AuditContextMiddleware",
     "portal.crypto.datakeys.KeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.InputChecksMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
