@@ -94,11 +94,11 @@ def _posted_value(question: Question, name: str, data: Mapping[str, Any]) -> Any
             if entry:
                 entries.append(entry)
         return entries
-    if question.sensitive and question.type in TEXT_TYPES and _values(
-        data, in_person_name(name)
-    ):
+    ticked = _values(data, in_person_name(name))
+    if question.sensitive and question.type in TEXT_TYPES and ticked:
         # Ticking "rather talk in person" is an explicit choice: it wins over typed text.
-        return IN_PERSON
+        # Ticked more than once is no browser's post: refused like any repeated value.
+        return IN_PERSON if len(ticked) == 1 else ticked
     if question.type == "multiple_choice":
         return _values(data, name)
     return _one_value(data, name)
