@@ -939,6 +939,13 @@ def test_a_choice_sent_twice_on_an_intake_page_is_refused_next_to_it(world: Worl
     draft.refresh_from_db()
     assert "pronouns" not in draft.answers
     assert draft.answers["preferred_name"] == "Rob"
+    # From an older page (stale revision), the page comes back with what it sent, both
+    # values listed to copy from (found by the fuzzing above: it once failed with a 500).
+    stale = http.post(page, {"revision": "0", "action": "later",
+                             "questions": "heard_about_us",
+                             "heard_about_us": ["friend_or_family", "online_search"]})
+    assert stale.status_code == HTTPStatus.CONFLICT
+    assert stale.content.decode().count("How did you hear about us") >= 2
 
 
 def test_every_form_class_refuses_repeated_single_values() -> None:

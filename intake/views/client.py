@@ -161,6 +161,11 @@ def _posted_in_words(section: Section, posted: dict[str, Any]) -> list[tuple[str
     def add(question: Question, label: str, value: Any) -> None:
         if value is None or value == "" or value == []:
             return
+        if isinstance(value, list) and question.type != "multiple_choice":
+            # One value sent several times (refused when saved): each is shown to copy.
+            for item in value:
+                add(question, label, item)
+            return
         if value == IN_PERSON and question.sensitive:
             rows.append((label, answer_text(question, IN_PERSON)))
             return
