@@ -7,10 +7,11 @@ from __future__ import annotations
 from django import forms
 
 from consents.authorizations import AuthorizationDetails
+from portal.input_checks import SingleValueFieldsMixin
 from portal.text import TypedTextField
 
 
-class SignForm(forms.Form):
+class SignForm(SingleValueFieldsMixin, forms.Form):
     """Sign one version: the typed name, the (unticked) agreement, and optionally who is
     signing for the client. ``sha256`` is the hash of the text the page showed."""
 
@@ -37,7 +38,7 @@ class SignForm(forms.Form):
                 self.cleaned_data.get("representative_authority", ""))
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(SingleValueFieldsMixin, forms.Form):
     reason = TypedTextField(max_length=1000, required=False, widget=forms.Textarea)
 
 

@@ -14,6 +14,7 @@ from django import forms
 from consents.models import ConsentDocument, ConsentVersion, Requirement
 from consents.placeholders import fill_placeholders
 from consents.register import ATTENTION_STATES, STATE_LABELS
+from portal.input_checks import SingleValueFieldsMixin
 from portal.models import PracticeSettings
 from portal.text import TypedTextField
 
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class OutstandingFilterForm(forms.Form):
+class OutstandingFilterForm(SingleValueFieldsMixin, forms.Form):
     """Narrow the outstanding list to one document and/or one state."""
 
     document = forms.ChoiceField(
@@ -55,7 +56,7 @@ class OutstandingFilterForm(forms.Form):
         return {name: str(value) for name, value in self.cleaned_data.items() if value}
 
 
-class VersionForm(forms.ModelForm):
+class VersionForm(SingleValueFieldsMixin, forms.ModelForm):
     """A draft's wording. Numbers, hashes and publication are set by ``version_publish``.
     The texts are typed (or pasted): control characters are removed (``portal.text``), and
     each placeholder whose practice setting is filled in is replaced by its value
@@ -95,7 +96,7 @@ class VersionForm(forms.ModelForm):
         return self._filled("body")
 
 
-class RequirementForm(forms.Form):
+class RequirementForm(SingleValueFieldsMixin, forms.Form):
     """When clients need a document."""
 
     requirement = forms.ChoiceField(

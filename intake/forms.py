@@ -41,6 +41,7 @@ from intake.schema import (
     Questionnaire,
     Section,
 )
+from portal.input_checks import SingleValueFieldsMixin
 
 LISTED_FIELD = "questions"
 IN_PERSON_SUFFIX = "in-person"
@@ -72,9 +73,13 @@ def _values(data: Mapping[str, Any], name: str) -> list[str]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _one_value(data: Mapping[str, Any], name: str) -> str:
+def _one_value(data: Mapping[str, Any], name: str) -> str | list[str]:
+    """The value of a field that takes one. Sent more than once, all of them come back,
+    so ``clean_section`` refuses the answer (keeping the saved one) instead of guessing."""
     values = _values(data, name)
-    return values[-1] if values else ""
+    if len(values) > 1:
+        return values
+    return values[0] if values else ""
 
 
 def _posted_value(question: Question, name: str, data: Mapping[str, Any]) -> Any:
@@ -89,11 +94,11 @@ def _posted_value(question: Question, name: str, data: Mapping[str, Any]) -> Any
             if entry:
                 entries.append(entry)
         return entries
-    if question.sensitive and question.type in TEXT_TYPES and _values(
-        data, in_person_name(name)
-    ):
+    ticked = _values(data, in_person_name(name))
+    if question.sensitive and question.type in TEXT_TYPES and ticked:
         # Ticking "rather talk in person" is an explicit choice: it wins over typed text.
-        return IN_PERSON
+        # Ticked more than once is no browser's post: refused like any repeated value.
+        return IN_PERSON if len(ticked) == 1 else ticked
     if question.type == "multiple_choice":
         return _values(data, name)
     return _one_value(data, name)
@@ -272,7 +277,7 @@ _KINDS = {
 }
 
 
-class SectionForm(forms.Form):
+class SectionForm(SingleValueFieldsMixin, forms.Form):
     """The fields of one section. Bound to a post (``data``) to show what was typed back
     with the server's messages, or unbound with the saved answers as initial values."""
 
@@ -301,6 +306,9 @@ class SectionForm(forms.Form):
                 continue
             self.questions_here.append(question)
             self._add_fields(question, question.id, invalid=question.id in self.answer_errors)
+        # The fields exist only now: a repeated one is left out of the data, so the page
+        # shows the message of clean_section (which refused it) rather than a guess.
+        self.take_out_repeated_fields()
 
     def _add_fields(self, question: Question, name: str, *, invalid: bool) -> None:
         if question.type == "group":

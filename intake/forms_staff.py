@@ -6,9 +6,10 @@ from django import forms
 
 from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH
 from intake.services import clean_acknowledgement_note
+from portal.input_checks import SingleValueFieldsMixin
 
 
-class AcknowledgementForm(forms.Form):
+class AcknowledgementForm(SingleValueFieldsMixin, forms.Form):
     """"I have seen this and will follow up", with a short note of what was done.
 
     The rules live in ``clean_acknowledgement_note`` (the service applies them too); the

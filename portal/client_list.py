@@ -47,6 +47,7 @@ from portal.crypto.blind_index import (
     search_tokens,
 )
 from portal.crypto.datakeys import OWNER_CLIENT
+from portal.input_checks import SingleValueFieldsMixin
 from portal.models import ClientNameToken, ClientProfile, DataKey, Invitation, User
 
 # What a search looks in: the ClientProfile field behind each choice (each has a blind index).
@@ -97,7 +98,7 @@ def _guess_kind(text: str) -> str:
     return BY_NAME
 
 
-class ClientSearchForm(forms.Form):
+class ClientSearchForm(SingleValueFieldsMixin, forms.Form):
     """One box, and what it holds (or "work it out"). Posted, never a query string: the
     term is personal data and must not reach a URL (see ``client_list``'s docstring).
 

@@ -9,11 +9,12 @@ from allauth.core import context
 from django import forms
 
 from portal.adapters import invited_email
+from portal.input_checks import SingleValueFieldsMixin
 from portal.models import PracticeSettings
 from portal.text import TypedTextField
 
 
-class PortalSignupForm(SignupForm):
+class PortalSignupForm(SingleValueFieldsMixin, SignupForm):
     """allauth's sign-up form; when redeeming an invitation, the email is fixed to it."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -26,7 +27,7 @@ class PortalSignupForm(SignupForm):
             field.help_text = "This is the address your invitation was sent to."
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SingleValueFieldsMixin, forms.Form):
     email = forms.EmailField(
         label="Client's email address",
         max_length=254,
@@ -59,7 +60,7 @@ PRACTICE_SETTINGS_GROUPS = (
 )
 
 
-class PracticeSettingsForm(forms.ModelForm):
+class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
     """The practice's details; its texts reach every page, email, PDF and consent document,
     so control characters are removed from them (``portal.text``). The settings the
     consent documents quote are optional here: a blank one leaves its placeholder in a

@@ -1,4 +1,5 @@
-"""Security middleware: idle timeout, MFA for staff, privacy headers."""
+"""Security middleware: input the server cannot read, idle timeout, MFA for staff, privacy
+headers."""
 
 from __future__ import annotations
 
@@ -13,13 +14,58 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 
+from portal.input_checks import (
+    REPEATED_MESSAGE,
+    UNREADABLE_MESSAGE,
+    RepeatedValue,
+    SingleValueQueryDict,
+    unreadable_input,
+)
 from portal.practice import practice_for
 from portal.roles import is_staff_member
+
+
+class InputChecksMiddleware:
+    """Refuse, with 400 and nothing stored, a request whose text cannot be read (bytes
+    that are not valid UTF-8, encoded surrogates) rather than let Django turn them into
+    U+FFFD; and a POST where one value of a field sent several times is read
+    (``RepeatedValue``). See ``portal.input_checks``.
+
+    Sits before the session and CSRF middleware, so it sees the raw body before anything
+    parses it. A request that prefers JSON (the intake autosave's ``fetch``) is answered in
+    JSON, ``{"message": ..., "refused": true}``, for the page to show; any other gets the
+    400 page with the reason. Neither repeats what was sent.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if unreadable_input(request):
+            return refusal(request, UNREADABLE_MESSAGE)
+        if request.method == "POST":
+            request.POST = SingleValueQueryDict.of(request.POST)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, RepeatedValue):
+            return refusal(request, REPEATED_MESSAGE)
+        return None
+
+
+def refusal(request: HttpRequest, message: str) -> HttpResponse:
+    """400 saying ``message``: JSON to a script that asked for it, else the calm 400 page
+    (rendered without a request context, like Django's own, so it cannot fail here)."""
+    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+        return JsonResponse({"message": message, "refused": True}, status=400)
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": message}))
+
 
 LAST_ACTIVITY_KEY = "portal_last_activity"
 # Writing the session on every request costs a database write; a few seconds of slack in

@@ -15,6 +15,7 @@ from django import forms
 from django.utils import timezone
 
 from portal.formatting import format_day
+from portal.input_checks import SingleValueFieldsMixin
 from portal.models import ClientProfile, User
 from portal.text import TypedTextField, has_letter
 
@@ -41,7 +42,7 @@ def _clean_phone(value: str) -> str:
     return value
 
 
-class ClientDetailsForm(forms.Form):
+class ClientDetailsForm(SingleValueFieldsMixin, forms.Form):
     """The client's details, as they want the practice to have them. Only the legal name
     is required (it is the name consents are checked against)."""
 
@@ -82,7 +83,7 @@ class ClientDetailsForm(forms.Form):
         return {name: value or None for name, value in self.cleaned_data.items()}
 
 
-class StaffNameForm(forms.Form):
+class StaffNameForm(SingleValueFieldsMixin, forms.Form):
     """The name clients see beside what a staff member did ("Who has opened my record")."""
 
     display_name = TypedTextField(

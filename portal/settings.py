@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "portal.audit.context.AuditContextMiddleware",
     "portal.crypto.datakeys.KeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.InputChecksMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -176,6 +177,17 @@ DATABASES = {
 }
 if IS_PRODUCTION and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point to PostgreSQL in production.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default (one person trying the portal; see docs/deployment.md) must hold
+    # when several tabs save at once. WAL lets readers carry on while one writer writes;
+    # IMMEDIATE takes the write lock when a transaction starts, so two transactions that
+    # read then write queue up instead of failing at once with "database is locked"; the
+    # timeout (seconds) is how long a writer queues before it gives up.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1, maximum=300),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = envsecret("REDIS_URL")

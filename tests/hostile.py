@@ -567,3 +567,65 @@ def stored_problems(world: World) -> list[str]:
     ).exists():
         problems.append("client A was erased")
     return [problem for problem in problems if problem]
+
+
+# --- Bytes that are not text ---------------------------------------------------------------------
+
+# Byte sequences no UTF-8 decoder may accept, each for a reason. Sent percent-encoded (as a
+# browser or script encodes a form) and raw; Django would store each as U+FFFD.
+BAD_BYTES: tuple[tuple[str, bytes], ...] = (
+    ("a byte that never starts a character", b"\xff"),
+    ("a continuation byte alone", b"\x80"),
+    ("a two-byte character cut short", b"\xc3"),
+    ("a three-byte character cut short", b"\xe2\x82"),
+    ("an overlong slash", b"\xc0\xaf"),
+    ("an encoded surrogate (CESU-8)", b"\xed\xa0\x80"),
+    ("an encoded low surrogate", b"\xed\xbf\xbf"),
+    ("past U+10FFFF", b"\xf4\x90\x80\x80"),
+    ("a byte-order mark of UTF-16", b"\xfe\xff"),
+)
+BOUNDARY = "hostileBoundary7MA4YWxk"
+
+
+def percent_encoded(raw: bytes) -> bytes:
+    return b"".join(b"%%%02X" % byte for byte in raw)
+
+
+def urlencoded_with(fields: Mapping[str, str], name: str, bad: bytes, *,
+                    raw: bool = False) -> bytes:
+    """``fields`` urlencoded, the value of ``name`` followed by the bytes ``bad``
+    (percent-encoded, or as they are with ``raw``)."""
+    parts = []
+    for key, value in {**fields, name: fields.get(name, "")}.items():
+        encoded = urlencode({key: value}).encode()
+        if key == name:
+            encoded += bad if raw else percent_encoded(bad)
+        parts.append(encoded)
+    return b"&".join(parts)
+
+
+def multipart_with(fields: Mapping[str, str], name: str, bad: bytes) -> bytes:
+    """``fields`` as a multipart body (``BOUNDARY``), ``bad`` after the value of ``name``."""
+    body = b""
+    for key, value in {**fields, name: fields.get(name, "")}.items():
+        content = value.encode() + (bad if key == name else b"")
+        body += (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{key}\"\r\n\r\n"
+                 .encode() + content + b"\r\n")
+    return body + f"--{BOUNDARY}--\r\n".encode()
+
+
+def replacement_characters() -> list[str]:
+    """Every stored value (decrypted, JSON included) holding U+FFFD, the character a lenient
+    decoder puts in place of bytes it could not read: ``table.column`` of each."""
+    found = []
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy or model is Session:
+            continue
+        fields = [f for f in model._meta.concrete_fields if not f.is_relation]
+        for row in model._base_manager.all():
+            for column in fields:
+                value = getattr(row, column.attname)
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+                if "\ufffd" in text:
+                    found.append(f"{model._meta.db_table}.{column.column}")
+    return found

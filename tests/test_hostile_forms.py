@@ -16,10 +16,11 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -40,7 +41,7 @@ from intake.answers import clean_section
 from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, group_field_name, in_person_name
 from intake.forms_staff import AcknowledgementForm
-from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH
+from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, Intake
 from intake.schema import TEXT_TYPES, Question, Questionnaire, Section, parse_definition
 from intake.views.client import ACTIONS
 from portal.audit.actions import ACTIONS as AUDIT_ACTIONS
@@ -48,10 +49,17 @@ from portal.audit.forms import AuditFilterForm
 from portal.audit.selectors import events_visible_to, filter_events
 from portal.client_list import ClientSearchForm, client_search
 from portal.forms import DOCUMENT_TEXT_SETTINGS, InvitationForm, PracticeSettingsForm
+from portal.input_checks import (
+    REPEATED_FIELD_MESSAGE,
+    UNREADABLE_MESSAGE,
+    SingleValueFieldsMixin,
+)
 from portal.models import PracticeSettings
 from portal.views.client_care import ErasureForm
 from tests.factories import PASSWORD
 from tests.hostile import (
+    BAD_BYTES,
+    BOUNDARY,
     FUZZ,
     HUGE,
     NASTY,
@@ -64,13 +72,16 @@ from tests.hostile import (
     db_snapshot,
     hostile_request,
     intake_problems,
+    multipart_with,
     name_problems,
     our_routes,
+    replacement_characters,
     rolled_back,
     routes,
     send,
     stored_problems,
     text_problem,
+    urlencoded_with,
     written_tables,
 )
 
@@ -733,3 +744,239 @@ def test_every_form_takes_every_hand_picked_string_in_every_field() -> None:
                     failures += [f"{case.name}, {name}={variant!r:.40}: {problem}"
                                  for problem in problems]
     assert not failures, "\n".join(failures)
+
+
+# --- Bytes that are not text, and one value sent twice ------------------------------------------
+#
+# Django reads both leniently: bytes that are not UTF-8 become U+FFFD, and of a value sent
+# twice the last one wins. The portal refuses both instead (portal/input_checks.py), and
+# stores nothing: proven here by reading the whole database before and after.
+
+URLENCODED = "application/x-www-form-urlencoded"
+BAD_ENVELOPES = ("percent-encoded", "raw", "multipart")
+ALLAUTH_ENDPOINTS = [Endpoint(url_name, who, fields=lambda w, f=fields: f)
+                     for url_name, who, fields in ALLAUTH_FORMS]
+
+
+def _http(world: World, endpoint: Endpoint) -> Client:
+    return Client() if endpoint.who == "fresh" else world.http[endpoint.who]
+
+
+def _plausible(world: World, endpoint: Endpoint) -> dict[str, str]:
+    return {name: values[0] for name, values in endpoint.fields(world).items() if values}
+
+
+def _send_bad(http: Client, endpoint: Endpoint, url: str, fields: dict[str, str], name: str,
+              bad: bytes, envelope: str) -> Any:
+    if endpoint.method == "get":
+        return http.get(f"{url}?{urlencoded_with(fields, name, bad).decode()}")
+    # The autosave's script asks for JSON, as a page's form asks for HTML.
+    accept = "application/json" if endpoint.url_name == "intake_autosave" else "text/html"
+    if envelope == "multipart":
+        return http.post(url, multipart_with(fields, name, bad), HTTP_ACCEPT=accept,
+                         content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    return http.post(url, urlencoded_with(fields, name, bad, raw=envelope == "raw"),
+                     content_type=URLENCODED, HTTP_ACCEPT=accept)
+
+
+def test_unreadable_bytes_are_refused_at_every_form_endpoint_and_nothing_changes(
+    world: World,
+) -> None:
+    """Every form (ours and allauth's), each bad byte sequence in one of its fields, in a
+    urlencoded body (percent-encoded and raw), a multipart body, or the query string of a
+    GET form: 400 every time, the autosave's in JSON for its page to show; not a row of
+    the database changes, and no stored value holds U+FFFD."""
+    failures = []
+    for endpoint in [*FORMS, *ALLAUTH_ENDPOINTS]:
+        url = reverse(endpoint.url_name, args=endpoint.args(world))
+        fields = _plausible(world, endpoint) or {"note": "Hello"}
+        names = sorted(fields)
+        before = db_snapshot()
+        for number, (reason, bad) in enumerate(BAD_BYTES):
+            name = names[number % len(names)]
+            for envelope in ("query",) if endpoint.method == "get" else BAD_ENVELOPES:
+                response = _send_bad(_http(world, endpoint), endpoint, url, fields, name, bad,
+                                     envelope)
+                where = f"{endpoint.key} {name} ({reason}, {envelope})"
+                if response.status_code != HTTPStatus.BAD_REQUEST:
+                    failures.append(f"{where}: {response.status_code}")
+                elif endpoint.url_name == "intake_autosave":
+                    if response.json() != {"message": UNREADABLE_MESSAGE, "refused": True}:
+                        failures.append(f"{where}: {response.content[:200]!r}")
+                elif UNREADABLE_MESSAGE not in response.content.decode():
+                    failures.append(f"{where}: the page does not say why")
+        if changed := db_changes(before, db_snapshot()):
+            failures.append(f"{endpoint.key}: changed {changed}")
+    assert not failures, "\n".join(failures)
+    assert replacement_characters() == []
+
+
+def test_an_unreadable_autosave_keeps_the_answer_saved_before(world: World) -> None:
+    http = world.http["client"]
+    draft = world.objects["draft_intake"]
+    url = reverse("intake_autosave", args=[draft.id])
+    fields = {"section": "about_you", "revision": str(draft.revision),
+              "questions": "preferred_name", "preferred_name": "Robin"}
+    saved = http.post(url, fields, HTTP_ACCEPT="application/json")
+    assert saved.status_code == HTTPStatus.OK
+    fields["revision"] = str(saved.json()["revision"])
+    for reason, bad in BAD_BYTES:
+        for envelope in BAD_ENVELOPES:
+            refused = _send_bad(http, Endpoint("intake_autosave", "client"), url, fields,
+                                "preferred_name", bad, envelope)
+            assert refused.status_code == HTTPStatus.BAD_REQUEST, (reason, envelope)
+    draft.refresh_from_db()
+    assert draft.answers["preferred_name"] == "Robin"
+    assert str(draft.revision) == fields["revision"]
+
+
+def _list_fields(world: World) -> set[str]:
+    """Fields that are lists by design (ticked boxes): sent several times they are read as
+    several values, which is what they mean."""
+    names = {LISTED_FIELD, "client"}
+    for section in _sections(world):
+        for question in section.questions:
+            if question.type == "multiple_choice":
+                names.add(question.id)
+            for child in question.questions if question.type == "group" else ():
+                if child.type == "multiple_choice":
+                    names |= {group_field_name(question.id, n, child.id)
+                              for n in range(1, (question.max_items or 0) + 1)}
+    return names
+
+
+def _question_of(world: World, name: str) -> tuple[str, str] | None:
+    """(section id, question id) of an intake field name, or None for another field."""
+    for section in _sections(world):
+        for question in section.questions:
+            if name == question.id or name.startswith(f"{question.id}-"):
+                return section.id, question.id
+    return None
+
+
+# allauth's forms whose fields are read (signing up is closed; the other pages send these
+# visitors elsewhere before reading a form, or read buttons by name only).
+ALLAUTH_SINGLE_VALUES = {
+    "account_login": ("login", "password"),
+    "account_reset_password": ("email",),
+    "account_reauthenticate": ("password",),
+    "account_change_password": ("oldpassword", "password1", "password2"),
+    "account_email": ("email",),
+    "mfa_reauthenticate": ("code",),
+}
+
+
+def _without_question(world: World, fields: dict[str, str], question_id: str,
+                      keep: str) -> dict[str, str]:
+    """``fields`` without the other fields of one intake question (its "in person" box,
+    its other group entries), so only the repeated field speaks for it."""
+    return {name: value for name, value in fields.items()
+            if name == keep or (_question_of(world, name) or ("", ""))[1] != question_id}
+
+
+def _repeated_posts(world: World) -> Iterator[tuple[Endpoint, str, dict[str, Any]]]:
+    """(endpoint, field, post) for each field that takes one value, sent twice: its first
+    and last plausible values, the last being what Django would keep."""
+    lists = _list_fields(world)
+    for endpoint in [e for e in [*FORMS, *ALLAUTH_ENDPOINTS] if e.method == "post"]:
+        read = ALLAUTH_SINGLE_VALUES.get(endpoint.url_name)
+        if endpoint in ALLAUTH_ENDPOINTS and read is None:
+            continue
+        for name, values in endpoint.fields(world).items():
+            if not values or name in lists or (read is not None and name not in read):
+                continue
+            if endpoint.url_name == "intake_autosave" and name == "action":
+                continue  # the page's buttons: the autosave never reads them
+            fields = _plausible(world, endpoint)
+            if (found := _question_of(world, name)) and endpoint.url_name.startswith("intake"):
+                fields = _without_question(world, fields, found[1], name)
+                if endpoint.url_name == "intake_autosave":
+                    fields["section"] = found[0]
+            posted = {**fields, name: [values[0], values[-1]]}
+            if endpoint.allowed(world, Hostile(posted)):
+                yield endpoint, name, posted
+
+
+def test_a_single_value_sent_twice_is_refused_at_every_form_endpoint(world: World) -> None:
+    """Each field of each form that takes one value, sent twice: refused with 400, or
+    with a message next to the field, and nothing stored (the database does not change
+    outside the audit trail and sessions). On an intake page the other answers are saved
+    as usual; that question keeps what was saved before (a question a condition hides is
+    dropped unsaved, without a message, like any answer to it)."""
+    draft = world.objects["draft_intake"]
+    failures = []
+    for endpoint, name, posted in _repeated_posts(world):
+        url = reverse(endpoint.url_name, args=endpoint.args(world))
+        found = _question_of(world, name) if endpoint.url_name.startswith("intake") else None
+        with rolled_back():
+            before = db_snapshot()
+            response = _http(world, endpoint).post(
+                url, urlencode(posted, doseq=True), content_type=URLENCODED,
+                HTTP_ACCEPT="application/json" if endpoint.url_name == "intake_autosave"
+                else "text/html")
+            where = f"{endpoint.key} {name}"
+            text = response.content.decode(errors="replace")
+            refused = response.status_code == HTTPStatus.BAD_REQUEST or any(
+                message in text for message in (REPEATED_FIELD_MESSAGE,
+                                                "Please choose one answer."))
+            if found:
+                stored = Intake.objects.get(pk=draft.pk).answers.get(found[1])
+                if stored is not None:
+                    failures.append(f"{where}: stored {stored!r:.60}")
+                if response.status_code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+                    failures.append(f"{where}: {response.status_code}")
+                continue
+            if not refused:
+                failures.append(f"{where}: {response.status_code}, not refused")
+            changed = [table for table in db_changes(before, db_snapshot())
+                       if table not in QUIET_TABLES and not table.startswith("portal_audit")]
+            if changed:
+                failures.append(f"{where}: changed {changed}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_choice_sent_twice_on_an_intake_page_is_refused_next_to_it(world: World) -> None:
+    http = world.http["client"]
+    draft = world.objects["draft_intake"]
+    page = reverse("intake_section", args=[draft.id, "about_you"])
+    response = http.post(page, {"revision": str(draft.revision), "action": "later",
+                                "questions": ["pronouns", "preferred_name"],
+                                "pronouns": ["they/them", "she/her"],
+                                "preferred_name": "Rob"})
+    assert response.status_code == HTTPStatus.OK
+    assert "Please choose one answer." in response.content.decode()
+    draft.refresh_from_db()
+    assert "pronouns" not in draft.answers
+    assert draft.answers["preferred_name"] == "Rob"
+    # From an older page (stale revision), the page comes back with what it sent, both
+    # values listed to copy from (found by the fuzzing above: it once failed with a 500).
+    stale = http.post(page, {"revision": "0", "action": "later",
+                             "questions": "heard_about_us",
+                             "heard_about_us": ["friend_or_family", "online_search"]})
+    assert stale.status_code == HTTPStatus.CONFLICT
+    assert stale.content.decode().count("How did you hear about us") >= 2
+
+
+def test_every_form_class_refuses_repeated_single_values() -> None:
+    """The mixin is on every form of ours that binds to what a browser sends (the audit
+    filter form reads a GET only, and lives in portal/audit: its filters are refused by
+    their own checks)."""
+    from django import forms
+
+    import consents.forms
+    import consents.forms_staff
+    import intake.forms
+    import intake.forms_staff
+    import portal.client_list
+    import portal.forms
+    import portal.profile_forms
+    import portal.views.client_care
+
+    modules = (consents.forms, consents.forms_staff, intake.forms, intake.forms_staff,
+               portal.client_list, portal.forms, portal.profile_forms,
+               portal.views.client_care)
+    classes = {value for module in modules for value in vars(module).values()
+               if isinstance(value, type) and issubclass(value, forms.BaseForm)
+               and value.__module__ == module.__name__}
+    assert len(classes) >= 14
+    assert [c.__name__ for c in classes if not issubclass(c, SingleValueFieldsMixin)] == []

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from consents.forms import SignForm, WithdrawForm
 from consents.models import (
@@ -102,7 +102,7 @@ def _sign_form_values(form: SignForm) -> SignForm:
 # --- Views ------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def consent_list(request: HttpRequest) -> HttpResponse:
     """"My consents": every document and where the signed-in client stands with it, read
@@ -111,7 +111,7 @@ def consent_list(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
 def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """Read a document and sign it.
@@ -121,7 +121,7 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
     meanwhile the new version comes back (409) to be read first, with the name kept and the
     box unticked; any other refusal (400) is explained above the form, typed values kept.
     """
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         version = signable_version_or_404(version_id)
         if version.document.kind == DocumentKind.RELEASE_AUTHORIZATION:
             return authorization_form_view(request, version)
@@ -160,7 +160,7 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
     return redirect("consent_signed", signature.id)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def consent_signed(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The record of one of the client's own signatures (anyone else's is a 404): what was
@@ -175,7 +175,7 @@ def consent_signed(request: HttpRequest, signature_id: uuid.UUID) -> HttpRespons
 
 
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
 def consent_withdraw_view(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """Withdraw one of the client's own signatures (anyone else's is a 404). GET asks for

@@ -16,7 +16,7 @@ import json
 import uuid
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from consents.access import get_own_signature, get_signature_for_staff
 from consents.exports.fhir import FHIR_JSON, consent_resource
@@ -45,7 +45,7 @@ def _pdf_response(request: HttpRequest, signature: ConsentSignature) -> HttpResp
     return attachment(content, PDF, signature_filename(signature, "pdf"))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's PDF copy of one of their own signatures (withdrawn ones
@@ -53,7 +53,7 @@ def consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> Http
     return _pdf_response(request, get_own_signature(request.user, signature_id))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The PDF copy for the client's care team (or a practice admin); 404 for anyone else.
@@ -69,7 +69,7 @@ def _fhir_response(request: HttpRequest, signature: ConsentSignature) -> HttpRes
                       signature_filename(signature, "json"))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def consent_signature_fhir(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's FHIR R4 ``Consent`` for one of their own signatures (the same
@@ -78,7 +78,7 @@ def consent_signature_fhir(request: HttpRequest, signature_id: uuid.UUID) -> Htt
     return _fhir_response(request, get_own_signature(request.user, signature_id))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def consent_signature_text(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The exact bytes the signature's SHA-256 was taken over (``canonical_bytes`` of the
@@ -102,7 +102,7 @@ def consent_signature_text(request: HttpRequest, signature_id: uuid.UUID) -> Htt
     return attachment(content, TEXT, signature_filename(signature, "txt"))
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_consent_signature_fhir(request: HttpRequest,
                                  signature_id: uuid.UUID) -> HttpResponse:

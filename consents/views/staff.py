@@ -27,7 +27,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
 from consents.models import (
@@ -76,7 +76,7 @@ TIMELINE_ACTIONS = (Action.CONSENT_REMINDED, Action.CONSENT_VIEWED, Action.CONSE
 # Dashboard ---------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @permission_or_404("manage_invitations")
 def consent_dashboard(request: HttpRequest) -> HttpResponse:
     """Per document: its current version, and how many active clients signed it, still have
@@ -120,7 +120,7 @@ def _outstanding_rows(register: Register, document: uuid.UUID | None,
     return rows
 
 
-@require_GET
+@require_safe
 @permission_or_404("manage_invitations")
 def consent_outstanding(request: HttpRequest) -> HttpResponse:
     """Active clients with documents to sign, to sign again, or withdrawn, filtered by
@@ -268,7 +268,7 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
-@require_GET
+@require_safe
 @permission_or_404("manage_invitations")
 def consent_client_timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Every consent event of one client, oldest first, with the reason they gave beside
@@ -319,7 +319,7 @@ def _csv_rows(register: Register) -> Iterator[list[str]]:
         yield [neutralise(str(value)) for value in values]
 
 
-@require_GET
+@require_safe
 @permission_or_404("manage_invitations")
 @reauthentication_required
 def consent_register_csv(request: HttpRequest) -> HttpResponse:
@@ -342,7 +342,7 @@ def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
     return get_object_or_404(ConsentVersion.objects.select_related("document"), pk=version_id)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     """Choose when clients need a document. Takes effect at once: making a document
@@ -360,7 +360,7 @@ def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -
                   {"form": form, "document": document}, status=400 if form.errors else 200)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 def consent_version_new(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     """Start a draft of a new version, prefilled from the current one. A draft is seen by
@@ -380,7 +380,7 @@ def consent_version_new(request: HttpRequest, document_id: uuid.UUID) -> HttpRes
                   {"form": form, "document": document, "current": current, "version": None})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 def consent_version_edit(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """Edit a draft. A published version never changes: the admin is sent to its page and
@@ -494,7 +494,7 @@ def _base_for(version: ConsentVersion) -> ConsentVersion | None:
     ).first()
 
 
-@require_GET
+@require_safe
 @permission_or_404("manage_invitations")
 def consent_version_preview(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """A version as the client will read it, and what changed since the version before."""
@@ -522,7 +522,7 @@ def _publish_page(request: HttpRequest, version: ConsentVersion, problems: list[
                   status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 @reauthentication_required
 def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
@@ -536,7 +536,7 @@ def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> Http
     nothing. A draft that still holds a template placeholder is not published: the page
     names each placeholder and says where to fill it in."""
     version = _version_or_404(version_id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if version.is_published:
             raise Http404
         placeholders = find_placeholders(version.summary, version.body)

@@ -22,7 +22,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consents.selectors import blocking_before_intake
 from intake.access import get_own_intake
@@ -169,6 +169,11 @@ def _posted_in_words(section: Section, posted: dict[str, Any]) -> list[tuple[str
     def add(question: Question, label: str, value: Any) -> None:
         if value is None or value == "" or value == []:
             return
+        if isinstance(value, list) and question.type != "multiple_choice":
+            # One value sent several times (refused when saved): each is shown to copy.
+            for item in value:
+                add(question, label, item)
+            return
         if value == IN_PERSON and question.sensitive:
             rows.append((label, answer_text(question, IN_PERSON)))
             return
@@ -254,7 +259,7 @@ def _consents_gate(request: HttpRequest) -> HttpResponse | None:
 # --- Views ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
 def intake_home(request: HttpRequest) -> HttpResponse:
     """The client's own intake overview. GET shows it; POST starts (or finds) their draft
@@ -289,7 +294,7 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 
 
 @sensitive_post_parameters()
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
 def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> HttpResponse:
     """One page of the client's own draft (404 for anyone else's, or an unknown page).
@@ -303,7 +308,7 @@ def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> Htt
     section = _section_or_404(questionnaire, section_id)
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if (gate := _consents_gate(request)) is not None:
             return gate
         if not visible(section, intake.answers):
@@ -414,7 +419,7 @@ def _missing_rows(intake: Intake) -> list[tuple[str, str]]:
     return rows
 
 
-@require_http_methods(["GET"])
+@require_safe
 @permission_or_404("access_client_pages")
 def intake_review(request: HttpRequest, intake_id: str) -> HttpResponse:
     """Every shown answer of the client's own draft, with links to change them, the
@@ -454,7 +459,7 @@ def intake_submit(request: HttpRequest, intake_id: str) -> HttpResponse:
     return redirect("intake_submitted", intake.id)
 
 
-@require_http_methods(["GET"])
+@require_safe
 @permission_or_404("access_client_pages")
 def intake_submitted(request: HttpRequest, intake_id: str) -> HttpResponse:
     """The client's own read-only copy of exactly what they sent; a draft goes back to its

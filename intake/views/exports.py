@@ -17,7 +17,7 @@ import uuid
 
 from allauth.account.decorators import reauthentication_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from intake.access import get_intake_for_staff, get_own_intake
 from intake.exports.fhir import FHIR_JSON, questionnaire_response
@@ -55,7 +55,7 @@ def _fhir_response(request: HttpRequest, intake: Intake) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's PDF copy of their own submitted intake; 404 for anyone
@@ -64,7 +64,7 @@ def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     return _pdf_response(request, intake)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 @reauthentication_required
 def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
@@ -75,7 +75,7 @@ def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse
     return _pdf_response(request, intake)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def intake_fhir_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's FHIR R4 ``QuestionnaireResponse`` for their own submitted
@@ -85,7 +85,7 @@ def intake_fhir_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse
     return _fhir_response(request, intake)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 @reauthentication_required
 def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:

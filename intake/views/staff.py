@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from intake.access import get_intake_for_staff
 from intake.forms_staff import AcknowledgementForm
@@ -120,7 +120,7 @@ def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
     )
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_intake_list(request: HttpRequest) -> HttpResponse:
     """The intakes of the clients the user may open (every client for practice admins, the
@@ -262,7 +262,7 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
     return render(request, "intake/staff/intake_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
     """One intake, decrypted, for staff who may open it (404 for the rest, via

@@ -18,7 +18,7 @@ from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from portal.access import permission_or_404
 from portal.audit.actions import Action
@@ -91,7 +91,7 @@ def _render_log(
     return render(request, "portal/audit_log.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def audit_log(request: HttpRequest) -> HttpResponse:
     """Audit events newest first, 50 a page; page links keep the (valid) filters, and carry
@@ -153,7 +153,7 @@ def _csv_rows(events: QuerySet[AuditEvent], last_seq: int | None) -> Iterator[li
         after = batch[-1].seq
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 @reauthentication_required
 def audit_export(request: HttpRequest) -> HttpResponse:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.access import get_client_for_staff, permission_or_404
 from portal.crypto.datakeys import client_owner
+from portal.input_checks import SingleValueFieldsMixin
 from portal.models import DataKey, User
 from portal.roles import Role
 from portal.services.clients import client_assign, client_erase, client_unassign
@@ -78,7 +79,7 @@ def _erased(client: User) -> bool:
     return keys.exists() and not keys.filter(destroyed_at__isnull=True).exists()
 
 
-class ErasureForm(forms.Form):
+class ErasureForm(SingleValueFieldsMixin, forms.Form):
     confirm_email = forms.CharField(max_length=254, required=False)
 
     def __init__(self, *args: object, expected_email: str, **kwargs: object) -> None:
@@ -94,7 +95,7 @@ class ErasureForm(forms.Form):
         return typed
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 @reauthentication_required
 def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:

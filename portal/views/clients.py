@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.access import clients_visible_to, get_client_for_staff, permission_or_404
 from portal.audit.actions import Action
@@ -56,7 +56,7 @@ PROFILE_FIELDS = (
 )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_post_parameters("q")
 @permission_or_404("access_staff_pages")
 def client_list(request: HttpRequest) -> HttpResponse:
@@ -163,7 +163,7 @@ def _read_profile(profile: ClientProfile) -> list[tuple[str, str | None]]:
     return [(label, _shown(getattr(profile, name))) for name, label in PROFILE_FIELDS]
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
     """One client's contact details, decrypted, for staff who may open them (404 for the
@@ -199,7 +199,7 @@ def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
     return render(request, "portal/client_profile.html", context)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def record_access(request: HttpRequest) -> HttpResponse:
     """The signed-in client's own "Who has opened my record": staff openings and exports of

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from consents.selectors import outstanding
 from intake.selectors import intake_standing
@@ -19,7 +19,7 @@ from portal.roles import Role, primary_role
 
 
 @login_not_required
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Anonymous visitors see the practice's welcome; signed-in people go to their home."""
     if not request.user.is_authenticated:
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/no_role.html", {}, status=403)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_client_pages")
 def client_home(request: HttpRequest) -> HttpResponse:
     """The client's home, saying where they stand now: what they still need to sign
@@ -57,7 +57,7 @@ def client_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/client_home.html", context)
 
 
-@require_GET
+@require_safe
 @permission_or_404("access_staff_pages")
 def staff_home(request: HttpRequest) -> HttpResponse:
     """The staff member's starting points, under the unacknowledged safety alerts among

@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.access import get_invitation_for_user, permission_or_404
 from portal.adapters import SESSION_INVITATION_KEY
@@ -32,7 +32,7 @@ PROBLEM_STATUS = {
 }
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 def invitation_list(request: HttpRequest) -> HttpResponse:
     """All invitations with their status, newest first, and the form to send one."""
@@ -81,7 +81,7 @@ def invitation_revoke_view(request: HttpRequest, invitation_id: str) -> HttpResp
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Check the link; if it is good, remember it in the session and go to sign-up with
     the address already verified (the link proves it). Bad links get a plain page."""

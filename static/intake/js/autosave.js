@@ -9,6 +9,8 @@
  * device: autosave stops and says so, and nothing is overwritten. A 429 means too many saves
  * in a short time (a limit meant for scripts): the page says, calmly, that nothing is lost,
  * keeps everything typed, and sends it when the reply's retry_after seconds have passed.
+ * A 400 means what was sent could not be read (refused, nothing stored): its message is
+ * shown, and the next change is saved as usual.
  *
  * Conditions: questions with data-condition are shown only when the answer they depend on
  * matches. Without JavaScript every question is shown and the server drops answers to
@@ -174,6 +176,18 @@
     if (response.status === 409) {
       stopped = true;
       let message = 'These answers were changed somewhere else, so this page was not saved.';
+      try {
+        message = (await response.json()).message || message;
+      } catch (error) {
+        // Keep the plain message.
+      }
+      say(message, true);
+      return;
+    }
+    if (response.status === 400) {
+      // Refused as sent (text the server could not read): trying the same again cannot
+      // help, so say why and wait for the next change.
+      let message = 'This page could not be saved. Please check what you typed.';
       try {
         message = (await response.json()).message || message;
       } catch (error) {
