@@ -75,6 +75,19 @@ def _finish_and_send(intake: Intake, client: User, about_you: dict[str, str]) ->
     return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
 
 
+Opened = tuple[Client, Intake, str]
+
+
+@pytest.fixture
+def opened(client_user: User) -> Opened:
+    """A client with details on file who has started the intake and opened About you:
+    their browser, the draft and the page."""
+    _with_details(client_user)
+    http = _signed_in(client_user)
+    intake = _start(http)
+    return http, intake, _about_you(http, intake)
+
+
 def _profile_events() -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action="client.profile_updated").order_by("seq"))
 
@@ -86,10 +99,8 @@ def _as_posted(page: str) -> dict[str, str]:
              "emergency_contact_name")}
 
 
-def test_about_you_starts_filled_with_the_details_on_file(client_user: User) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    page = _about_you(http, _start(http))
+def test_about_you_starts_filled_with_the_details_on_file(opened: Opened) -> None:
+    _, _, page = opened
     assert _input_value(page, "legal_name") == "Robin Q. Example"
     assert _input_value(page, "preferred_name") == "Rob"
     assert _input_value(page, "date_of_birth") == "1988-07-03"
@@ -99,12 +110,10 @@ def test_about_you_starts_filled_with_the_details_on_file(client_user: User) -> 
     assert "readonly" not in re.search(r'<input[^>]*name="legal_name"[^>]*>', page).group(0)
 
 
-def test_sending_the_intake_untouched_changes_no_detail(client_user: User) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
+def test_sending_the_intake_untouched_changes_no_detail(client_user: User, opened: Opened) -> None:
+    _, intake, page = opened
     before = len(_profile_events())
-    _finish_and_send(intake, client_user, _as_posted(_about_you(http, intake)))
+    _finish_and_send(intake, client_user, _as_posted(page))
     profile = ClientProfile.objects.get(user=client_user)
     for name, value in ON_FILE.items():
         assert getattr(profile, name) == value
@@ -112,12 +121,10 @@ def test_sending_the_intake_untouched_changes_no_detail(client_user: User) -> No
 
 
 def test_only_the_details_changed_on_the_page_are_written_and_audited(
-    client_user: User,
+    client_user: User, opened: Opened,
 ) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
-    posted = _as_posted(_about_you(http, intake))
+    _http, intake, page = opened
+    posted = _as_posted(page)
     posted.update(preferred_name="Robbie", pronouns="they/them")
     _finish_and_send(intake, client_user, posted)
     profile = ClientProfile.objects.get(user=client_user)
@@ -130,12 +137,10 @@ def test_only_the_details_changed_on_the_page_are_written_and_audited(
 
 
 def test_a_correction_on_the_details_page_after_the_draft_began_is_kept(
-    client_user: User,
+    client_user: User, opened: Opened,
 ) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
-    stale_copy = _as_posted(_about_you(http, intake))
+    http, intake, page = opened
+    stale_copy = _as_posted(page)
     # Meanwhile, on /me/details/, the client corrects their phone and legal name.
     response = http.post(reverse("client_details"), {
         "legal_name": "Robin Quinn Example", "preferred_name": "Rob",
@@ -153,24 +158,19 @@ def test_a_correction_on_the_details_page_after_the_draft_began_is_kept(
 
 
 def test_about_you_follows_a_correction_the_client_has_not_overridden(
-    client_user: User,
+    client_user: User, opened: Opened,
 ) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
-    _about_you(http, intake)
+    http, intake, _ = opened
     profile_update(client=client_user, values={"phone": "+1 555 010 0300"},
                    source=SOURCE_CLIENT)
     assert _input_value(_about_you(http, intake), "phone") == "+1 555 010 0300"
 
 
 def test_an_answer_the_client_typed_is_never_replaced_by_the_details_on_file(
-    client_user: User,
+    client_user: User, opened: Opened,
 ) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
-    posted = _as_posted(_about_you(http, intake))
+    http, intake, page = opened
+    posted = _as_posted(page)
     posted["phone"] = "+1 555 010 0400"
     intake = save_page(Intake.objects.get(pk=intake.pk), "about_you", posted, client_user)
     profile_update(client=client_user, values={"phone": "+1 555 010 0500"},
@@ -178,11 +178,9 @@ def test_an_answer_the_client_typed_is_never_replaced_by_the_details_on_file(
     assert _input_value(_about_you(http, intake), "phone") == "+1 555 010 0400"
 
 
-def test_emptying_a_detail_on_the_page_clears_it(client_user: User) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
-    posted = _as_posted(_about_you(http, intake))
+def test_emptying_a_detail_on_the_page_clears_it(client_user: User, opened: Opened) -> None:
+    _http, intake, page = opened
+    posted = _as_posted(page)
     posted["emergency_contact_name"] = ""
     _finish_and_send(intake, client_user, posted)
     assert ClientProfile.objects.get(user=client_user).emergency_contact_name is None
@@ -206,11 +204,8 @@ def test_a_new_legal_name_leaves_earlier_signatures_as_typed(client_user: User) 
     assert ConsentSignature.objects.get(pk=signature.pk).typed_name == "Robin Q. Example"
 
 
-def test_the_copy_on_the_draft_is_encrypted(client_user: User) -> None:
-    _with_details(client_user)
-    http = _signed_in(client_user)
-    intake = _start(http)
-    _about_you(http, intake)
+def test_the_copy_on_the_draft_is_encrypted(client_user: User, opened: Opened) -> None:
+    _http, intake, _ = opened
     with connection.cursor() as cursor:
         cursor.execute("SELECT details_on_file FROM intake_intake")
         [(raw,)] = cursor.fetchall()

@@ -17,6 +17,7 @@ from consents.models import ConsentDocument, ConsentVersion, VersionStatus
 from consents.services import consent_sign
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
+from portal.formatting import format_day
 from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
 from tests.browser.accessibility import assert_accessible, assert_no_horizontal_scroll
@@ -130,7 +131,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
            ).to_be_visible()
     expect(page.get_by_text("Yes: clients who signed an earlier version must sign again")
            ).to_be_visible()
-    expect(page.get_by_text(f"{effective:%b} {effective.day}, {effective.year}")).to_be_visible()
+    expect(page.get_by_text(format_day(effective))).to_be_visible()
     expect(page.get_by_role("heading", name="Changes since version 1")).to_be_visible()
     changes = page.get_by_label(re.compile(r"^Changes, line by line"))
     (old_line,) = (line for line in first.body.splitlines() if OLD_SENTENCE in line)
