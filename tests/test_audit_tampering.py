@@ -221,6 +221,11 @@ def test_a_head_rebuilt_while_events_exist_raises_an_alert(as_admin: Client) -> 
     html = as_admin.get(reverse("staff_home")).content.decode()
     assert BANNER in html
     assert f"the portal rebuilt it from event #{last - 1}" in html
+    # A scheduled check that watches the exit status fails until someone has looked.
+    with pytest.raises(CommandError, match=r"1 audit alert\(s\) open"):
+        _verify_command()
+    _verify_command("--acknowledge-alerts")
+    assert _verify_command() == "intact"
 
 
 # PostgreSQL: the database refuses them ------------------------------------------------------

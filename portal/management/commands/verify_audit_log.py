@@ -1,8 +1,10 @@
 """``manage.py verify_audit_log``: walk the audit chain; exit 0 if intact, 1 with the first
 broken sequence number otherwise. ``--anchor`` prints the tip to keep somewhere else;
 ``--expect SEQ:MAC`` checks that a kept tip is still in the chain. Alerts raised while
-recording (events found past the chain head, a rebuilt head) are listed after the result;
-``--acknowledge-alerts`` marks them looked into, which clears the staff banner."""
+recording (events found past the chain head, a rebuilt head) are listed after the result,
+and while one is open the command exits 1 even when the chain walks clean (a rebuilt head
+leaves a consistent chain: only the alert tells); ``--acknowledge-alerts`` marks them looked
+into, which clears the staff banner and the failure."""
 
 from __future__ import annotations
 
@@ -60,7 +62,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         report = verify_chain(anchor=anchor)
         seconds = time.perf_counter() - started
-        self._alerts(acknowledge=options["acknowledge_alerts"])
+        still_open = self._alerts(acknowledge=options["acknowledge_alerts"])
         if not report.intact:
             raise CommandError(
                 f"Audit log broken at event #{report.broken_at}: {report.reason}. "
@@ -71,11 +73,18 @@ class Command(BaseCommand):
         ))
         if options["anchor"]:
             self.stdout.write(f"Anchor: {report.last_seq}:{report.last_mac.hex()}")
+        if still_open:
+            raise CommandError(
+                f"{still_open} audit alert(s) open (listed above): look into them as "
+                "docs/audit-trail.md says, then run again with --acknowledge-alerts."
+            )
 
-    def _alerts(self, *, acknowledge: bool) -> None:
+    def _alerts(self, *, acknowledge: bool) -> int:
         """List the open alerts (on stderr: they are warnings), then acknowledge them if
-        asked. Listed before the verdict, so a broken chain still shows them."""
-        for alert in AuditAlert.objects.filter(acknowledged_at__isnull=True):
+        asked; return how many are still open. Listed before the verdict, so a broken chain
+        still shows them."""
+        open_alerts = list(AuditAlert.objects.filter(acknowledged_at__isnull=True))
+        for alert in open_alerts:
             text = _ALERT_TEXT[AuditAlert.Kind(alert.kind)].format(
                 rows=alert.rows, first_seq=alert.first_seq, last_seq=alert.last_seq)
             self.stderr.write(self.style.WARNING(
@@ -83,3 +92,5 @@ class Command(BaseCommand):
         if acknowledge:
             count = audit_alerts_acknowledge()
             self.stderr.write(f"Alerts acknowledged: {count}.")
+            return 0
+        return len(open_alerts)
