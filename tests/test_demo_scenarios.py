@@ -4,6 +4,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -125,10 +126,11 @@ def test_admin_pages_show_every_story(demo: str, client: Client) -> None:
     dashboard = _page(admin, reverse("consent_dashboard"))
     fees = ConsentDocument.objects.get(kind=DocumentKind.FEES)
     telehealth = ConsentDocument.objects.get(kind=DocumentKind.TELEHEALTH)
-    fees_card = dashboard.split(f'id="doc-{fees.pk}"')[1].split("</section>")[0]
-    telehealth_card = dashboard.split(f'id="doc-{telehealth.pk}"')[1].split("</section>")[0]
-    assert "Current version: 2" in fees_card
-    assert "1 of 8" in telehealth_card.split("Withdrawn")[1]
+    fees_row = dashboard.split(f'id="doc-{fees.pk}"')[1].split("</tr>")[0]
+    telehealth_row = dashboard.split(f'id="doc-{telehealth.pk}"')[1].split("</tr>")[0]
+    assert "Version 2<" in fees_row
+    withdrawn_cell = re.findall(r"<td>(.*?)</td>", telehealth_row, re.S)[1]
+    assert "count-withdrawn" in withdrawn_cell and "1 of 8" in withdrawn_cell
 
     renew = _page(admin, reverse("consent_outstanding") + "?state=resign")
     assert f"client.outdated@{DOMAIN}" in renew

@@ -38,7 +38,8 @@ from consents.selectors import blocking_before_intake
 from consents.services import consent_sign, current_version
 from intake.services import intake_start
 from portal.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, fill_practice_settings
+fill_practice_settings()
 install_default_documents(publish=True)
 people = []
 for n in range({clients}):
