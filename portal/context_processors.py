@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from portal.middleware import idle_seconds_left
 from portal.navigation import client_sections, staff_account_item, staff_sections
 from portal.practice import practice_for
-from portal.roles import ROLE_LABELS, is_staff_member, primary_role
+from portal.roles import ROLE_LABELS, Role, is_staff_member, primary_role
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -21,7 +21,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     if staff:
         nav_sections, nav_account = staff_sections(user, path), staff_account_item(path)
-    elif role is not None and role.value == "client":
+    elif role == Role.CLIENT:
         nav_sections, nav_account = client_sections(path), None
     else:
         nav_sections, nav_account = [], None
