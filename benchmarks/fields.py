@@ -27,8 +27,9 @@ from django.db import connection, models
 from benchmarks.common import check, median, say, stopwatch
 from benchmarks.fixtures import text_rows
 from benchmarks.models import BENCH_MODELS, TEXT_FIELDS, BenchPeer
-from portal.crypto.datakeys import active_key_for, client_owner, key_scope
+from portal.crypto.datakeys import active_key_for, key_scope
 from portal.crypto.envelope import is_envelope
+from portal.crypto.owners import client_owner
 
 BATCH_SIZE = 500
 SEED = 20260101

@@ -46,7 +46,7 @@ from portal.crypto.blind_index import (
     normalise_phone,
     search_tokens,
 )
-from portal.crypto.datakeys import OWNER_CLIENT
+from portal.crypto.owners import OWNER_CLIENT
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import ClientNameToken, ClientProfile, DataKey, Invitation, User
 

@@ -50,7 +50,7 @@ from intake.models import (
 from intake.schema import IN_PERSON, TEXT_TYPES, Question, Questionnaire
 from intake.services import intake_start
 from portal.audit.models import AuditEvent
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.models import (
     CareAssignment,
     ClientProfile,

@@ -21,7 +21,7 @@ from portal.audit.context import RequestOrigin
 from portal.audit.models import AuditEvent
 from portal.audit.selectors import with_client_safe_names, with_staff_names
 from portal.audit.service import record_event
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, ClientProfile, User
 from portal.roles import Role

@@ -26,7 +26,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.client_list import BY_DATE_OF_BIRTH, BY_NAME, client_search
 from portal.crypto.blind_index import blind_search
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, ClientNameToken, ClientProfile, Invitation, User
 from portal.roles import Role

@@ -15,7 +15,7 @@ from django.urls import reverse
 from consents.defaults import install_default_documents
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.models import CareAssignment, ClientProfile, DataKey, User
 from portal.roles import Role
 from portal.services.clients import client_assign

@@ -20,7 +20,7 @@ from consents.services import consent_sign, consent_withdraw, current_version
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
-from portal.crypto.datakeys import OWNER_CLIENT
+from portal.crypto.owners import OWNER_CLIENT
 from portal.models import CareAssignment, DataKey, User
 from portal.roles import Role
 from portal.services.clients import client_erase

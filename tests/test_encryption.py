@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from portal.crypto.datakeys import client_owner, forget_active, key_scope
+from portal.crypto.datakeys import forget_active, key_scope
 from portal.crypto.envelope import parse
 from portal.crypto.errors import (
     DecryptionError,
@@ -31,6 +31,7 @@ from portal.crypto.errors import (
     UnknownKeyError,
 )
 from portal.crypto.fields import EncryptedTextField
+from portal.crypto.owners import client_owner
 from portal.models import DataKey, User
 from portal.roles import Role
 from tests.cryptoapp.models import PracticeNote, Specimen

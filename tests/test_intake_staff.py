@@ -17,7 +17,7 @@ from intake.models import Intake
 from intake.services import intake_start, intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, User
 from portal.roles import Role

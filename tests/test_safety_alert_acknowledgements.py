@@ -25,9 +25,9 @@ from intake.services import intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
-from portal.crypto.datakeys import OWNER_CLIENT
 from portal.crypto.errors import KeyDestroyedError
 from portal.crypto.models import encrypted_models
+from portal.crypto.owners import OWNER_CLIENT
 from portal.models import CareAssignment, DataKey, User
 from portal.roles import Role
 from portal.services.clients import client_erase

@@ -33,8 +33,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.apps import apps
 from django.conf import settings
 from django.db import models
+
+from portal.crypto.datakeys import key_scope
+from portal.crypto.errors import KeyDestroyedError
+from portal.crypto.models import batches_by_pk
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -220,12 +225,6 @@ def rebuild_blind_indexes(batch_size: int = 500, *, with_tokens: bool = True) ->
     class method, inside the batch's key scope (``with_tokens=False`` leaves them alone, for
     migration 0006, which runs before their table exists). Returns the number of rows
     rewritten."""
-    from django.apps import apps
-
-    from portal.crypto.datakeys import key_scope
-    from portal.crypto.errors import KeyDestroyedError
-    from portal.crypto.models import batches_by_pk
-
     rewritten = 0
     for model in apps.get_models():
         index_fields = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]

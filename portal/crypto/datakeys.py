@@ -13,33 +13,17 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from portal.crypto.errors import KeyDestroyedError, MalformedCiphertextError, UnknownKeyError
+from portal.crypto.keystore import DataKey
+from portal.crypto.owners import (
+    Owner,
+)
 from portal.crypto.providers import get_key_provider
-
-if TYPE_CHECKING:
-    from portal.models import DataKey
-
-Owner = tuple[str, uuid.UUID]
-OWNER_CLIENT, OWNER_PRACTICE = "client", "practice"
-PRACTICE_OWNER_ID = uuid.UUID(int=0)
-PRACTICE_OWNER: Owner = (OWNER_PRACTICE, PRACTICE_OWNER_ID)
-
-
-def client_owner(user_id: uuid.UUID | str) -> Owner:
-    return (OWNER_CLIENT, user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id)))
-
-
-def _keys() -> type[DataKey]:
-    # Imported late: portal.models itself uses the encrypted fields built on this module.
-    from portal.models import DataKey
-
-    return DataKey
 
 
 @dataclass
@@ -140,10 +124,10 @@ def cipher_for(key_id: str) -> AESGCM:
     if cache is not None and key_id in cache.ciphers:
         return cache.ciphers[key_id]
     try:
-        key = _keys().objects.get(pk=uuid.UUID(hex=key_id))
+        key = DataKey.objects.get(pk=uuid.UUID(hex=key_id))
     except ValueError:
         raise MalformedCiphertextError("Encrypted value names an invalid data key.") from None
-    except _keys().DoesNotExist:
+    except DataKey.DoesNotExist:
         raise UnknownKeyError("Encrypted value names a data key that does not exist.") from None
     return _remember(key_id, _unwrap(key))
 
@@ -155,11 +139,11 @@ def active_key_for(owner: Owner) -> tuple[str, AESGCM]:
         key_id = cache.active[owner]
         return key_id, cache.ciphers[key_id]
     kind, owner_id = owner
-    live = _keys().objects.filter(
+    live = DataKey.objects.filter(
         owner_kind=kind, owner_id=owner_id, retired_at__isnull=True, destroyed_at__isnull=True
     ).first()
     if live is None:
-        if _keys().objects.filter(owner_kind=kind, owner_id=owner_id,
+        if DataKey.objects.filter(owner_kind=kind, owner_id=owner_id,
                                   destroyed_at__isnull=False).exists():
             raise KeyDestroyedError("This person's data was erased; nothing new can be stored.")
         live, cipher = _create_key(owner)
@@ -175,13 +159,13 @@ def active_key_for(owner: Owner) -> tuple[str, AESGCM]:
 def _create_key(owner: Owner) -> tuple[DataKey, AESGCM]:
     """Create the owner's first data key; if another request just did, use theirs."""
     kind, owner_id = owner
-    key = _keys()(id=uuid.uuid4(), owner_kind=kind, owner_id=owner_id)
+    key = DataKey(id=uuid.uuid4(), owner_kind=kind, owner_id=owner_id)
     raw = wrap_new_key(key)
     try:
         with transaction.atomic():
             key.save(force_insert=True)
     except IntegrityError:
-        key = _keys().objects.get(
+        key = DataKey.objects.get(
             owner_kind=kind, owner_id=owner_id, retired_at__isnull=True, destroyed_at__isnull=True
         )
         return key, _unwrap(key)
@@ -200,7 +184,7 @@ def prefetch_keys(key_ids: Iterable[str]) -> None:
             ids.append(uuid.UUID(hex=key_id))
         except ValueError:
             continue
-    for key in _keys().objects.filter(pk__in=ids, destroyed_at__isnull=True):
+    for key in DataKey.objects.filter(pk__in=ids, destroyed_at__isnull=True):
         cache.ciphers[key.id.hex] = _unwrap(key)
 
 
@@ -221,7 +205,7 @@ def forget_owner(owner: Owner) -> None:
     cache.active.pop(owner, None)
     cache.generation += 1
     kind, owner_id = owner
-    for key_id in _keys().objects.filter(owner_kind=kind, owner_id=owner_id).values_list(
+    for key_id in DataKey.objects.filter(owner_kind=kind, owner_id=owner_id).values_list(
         "id", flat=True
     ):
         cache.ciphers.pop(key_id.hex, None)

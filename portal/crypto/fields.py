@@ -20,8 +20,9 @@ from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
 from portal.crypto import envelope, serialization
-from portal.crypto.datakeys import Owner, active_key_for, cipher_for, current_scope
+from portal.crypto.datakeys import active_key_for, cipher_for, current_scope
 from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
+from portal.crypto.owners import Owner
 
 BOUND_PK_ATTR = "_encryption_bound_pk"
 _PK_BYTES_ATTR = "_encryption_pk_bytes"

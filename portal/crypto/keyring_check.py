@@ -18,8 +18,8 @@ from django.db import DatabaseError
 
 from portal.crypto.datakeys import check_opens
 from portal.crypto.errors import DecryptionError
+from portal.crypto.keystore import DataKey
 from portal.crypto.providers import get_key_provider
-from portal.models import DataKey
 
 
 def keyring_problems() -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from portal.crypto.datakeys import PRACTICE_OWNER, Owner, client_owner, prefetch_keys
+from portal.crypto.datakeys import prefetch_keys
 from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
 from portal.crypto.errors import EncryptedFieldUsageError
 from portal.crypto.fields import (
@@ -17,6 +17,7 @@ from portal.crypto.fields import (
     EncryptedMixin,
     StoredCiphertext,
 )
+from portal.crypto.owners import PRACTICE_OWNER, Owner, client_owner
 
 
 def _encrypted_path(model: type[models.Model], path: str) -> str | None:

@@ -21,8 +21,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from portal.crypto import datakeys
-from portal.crypto.datakeys import PRACTICE_OWNER, Owner, key_scope
+from portal.crypto.datakeys import key_scope
 from portal.crypto.fields import EncryptedMixin, encrypt_for
+from portal.crypto.keystore import DataKey, KeyRotationRun
 from portal.crypto.mfa import MFA_PURPOSE, MFA_SECRET_KEYS
 from portal.crypto.models import (
     EncryptedModel,
@@ -30,9 +31,10 @@ from portal.crypto.models import (
     encrypted_fields,
     encrypted_models,
 )
+from portal.crypto.owners import PRACTICE_OWNER, Owner
 from portal.crypto.providers import get_key_provider
+from portal.crypto.status import referenced_data_key_ids
 from portal.crypto.text import decrypt_text, encrypt_text, is_encrypted_text
-from portal.models import DataKey, KeyRotationRun
 
 Progress = Callable[[int, int], None]
 
@@ -106,8 +108,6 @@ def delete_unused_retired_keys() -> int:
     A request that was already running when its owner was re-encrypted may still write one
     value under the retired key; that key then stays (and keeps opening the value) until a
     later run finds it unused."""
-    from portal.crypto.status import referenced_data_key_ids
-
     in_use = referenced_data_key_ids()
     retired = DataKey.objects.filter(retired_at__isnull=False, destroyed_at__isnull=True)
     unused = [key.pk for key in retired.only("id") if key.id.hex not in in_use]

@@ -6,13 +6,16 @@ import base64
 from collections import Counter
 from dataclasses import dataclass, field
 
+from allauth.mfa.models import Authenticator
 from django.db import connection
 from django.db.models import Count
 
-from portal.crypto.envelope import VERSION
+from portal.crypto.envelope import VERSION, parse
+from portal.crypto.errors import MalformedCiphertextError
+from portal.crypto.keystore import DataKey
 from portal.crypto.models import encrypted_fields, encrypted_models
 from portal.crypto.providers import get_key_provider
-from portal.models import DataKey
+from portal.crypto.text import TEXT_PREFIX, is_encrypted_text
 
 
 @dataclass
@@ -77,12 +80,6 @@ def encryption_status() -> EncryptionStatus:
 def referenced_data_key_ids() -> set[str]:
     """Every data key id that some stored value names: encrypted columns (read from the
     envelope headers in SQL) and allauth's encrypted MFA secrets."""
-    from allauth.mfa.models import Authenticator
-
-    from portal.crypto.envelope import parse
-    from portal.crypto.errors import MalformedCiphertextError
-    from portal.crypto.text import TEXT_PREFIX, is_encrypted_text
-
     referenced: set[str] = set()
     for model in encrypted_models():
         for enc_field in encrypted_fields(model):

@@ -12,8 +12,9 @@ import base64
 import binascii
 
 from portal.crypto import envelope
-from portal.crypto.datakeys import PRACTICE_OWNER, active_key_for, cipher_for
+from portal.crypto.datakeys import active_key_for, cipher_for
 from portal.crypto.errors import MalformedCiphertextError
+from portal.crypto.owners import PRACTICE_OWNER
 
 TEXT_PREFIX = "enc1:"
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.crypto.blind_index import BlindIndexField
-from portal.crypto.datakeys import client_owner
 from portal.crypto.models import encrypted_models
+from portal.crypto.owners import client_owner
 from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, ClientNameToken, DataKey, User
 from portal.roles import Role, roles_of

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.access import get_client_for_staff, permission_or_404
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import DataKey, User
 from portal.roles import Role

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
-from portal.crypto.datakeys import client_owner
+from portal.crypto.owners import client_owner
 from portal.models import CareAssignment, ClientProfile, DataKey, User
 from portal.roles import Role
 from tests.browser.accessibility import assert_accessible

@@ -1,0 +1,164 @@
+"""The practice's settings: one row, read once per request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+DOCUMENT_SETTING_HELP = " Used in the consent documents."
+
+
+def _document_text(verbose_name: str, help_text: str, *, max_length: int = 120) -> Any:
+    """A practice setting the consent documents quote, as words (blank until filled)."""
+    return models.CharField(verbose_name, max_length=max_length, blank=True,
+                            help_text=help_text + DOCUMENT_SETTING_HELP)
+
+
+def _document_number(verbose_name: str, low: int, high: int, help_text: str) -> Any:
+    """A practice setting the consent documents quote, as a whole number (empty until
+    filled)."""
+    return models.PositiveSmallIntegerField(
+        verbose_name, null=True, blank=True,
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        help_text=f"{help_text} From {low} to {high}.{DOCUMENT_SETTING_HELP}",
+    )
+
+
+DEFAULT_CRISIS_TEXT = (
+    "If you are in crisis or thinking about ending your life, call or text 988 "
+    "(the Suicide & Crisis Lifeline, US) or chat at 988lifeline.org. "
+    "If you are in immediate danger, call 911 or go to your nearest emergency room. "
+    "This portal is not monitored around the clock."
+)
+
+
+
+class PracticeSettings(models.Model):
+    """The one row of settings for the practice this deployment serves."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    name = models.CharField("practice name", max_length=120, default="Our practice")
+    contact_email = models.EmailField("contact email", blank=True)
+    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
+    address = models.TextField(
+        "postal address", max_length=500, blank=True,
+        help_text="Where clients can write to the practice.",
+    )
+    crisis_text = models.TextField(
+        max_length=1000,
+        default=DEFAULT_CRISIS_TEXT,
+        help_text="Shown to clients on every page. Say how to get help right now.",
+    )
+    self_signup_enabled = models.BooleanField(
+        default=False,
+        help_text="Let people create an account without an invitation.",
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(120)],
+        help_text="Sign people out after this many minutes without activity (5 to 120).",
+    )
+    safety_alert_draft_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="When an unsent intake raises a safety alert, email the care team after "
+                  "this many hours (1 to 168).",
+    )
+    # What the consent documents say about the practice (``consents.placeholders`` puts
+    # each into its placeholder when a version is drafted). Blank: the placeholder stays in
+    # the draft, and publishing is refused until someone fills it in.
+    paper_copy_fee = _document_text(
+        "paper copy fee",
+        'How "Paper copies are ..." ends, for example "free of charge" or "$1 per document".',
+    )
+    intake_fee = _document_text("intake assessment fee", "For example $180.")
+    session_fee = _document_text("session fee", "For example $150.")
+    session_minutes = _document_number(
+        "session length in minutes", 10, 240, "How long a usual session lasts, for example 50.",
+    )
+    longer_session_fee = _document_text(
+        "longer session fee", "For example $75 for each additional 25 minutes.",
+    )
+    letters_fee = _document_text(
+        "letters and reports fee", "For letters, reports or forms clients ask for, for "
+        "example $50 per letter.",
+    )
+    legal_hourly_fee = _document_text(
+        "legal work fee per hour", "For court appearances and other legal work, per hour, "
+        "for example $250.",
+    )
+    fee_change_notice_days = _document_number(
+        "notice of fee changes in days", 1, 365,
+        "How many days before a fee change clients are told, for example 30.",
+    )
+    payment_due = _document_text(
+        "when payment is due", 'How "Payment is due ..." ends, for example "at the time of '
+        'each session".',
+    )
+    payment_methods = _document_text(
+        "payment methods", "For example cash, credit or debit card, HSA or FSA card.",
+    )
+    returned_check_fee = _document_text("returned check fee", "For example $25.")
+    cancellation_notice_hours = _document_number(
+        "cancellation notice in hours", 1, 168,
+        "How many hours before a session a client must cancel, for example 24.",
+    )
+    late_cancellation_fee = _document_text(
+        "late cancellation fee", "For a late cancellation or a missed session, for example "
+        "$150.",
+    )
+    insurance_networks = _document_text(
+        "insurance network status", 'How "<practice name> is ..." ends, for example "in '
+        'network with Aetna and Cigna" or "not in network with any insurance plans".',
+    )
+    unpaid_balance_days = _document_number(
+        "days before an unpaid balance is followed up", 1, 365, "For example 60.",
+    )
+    video_platform = _document_text(
+        "video platform", "The video service used for telehealth sessions, for example "
+        "Doxy.me.",
+    )
+    reconnect_minutes = _document_number(
+        "minutes to reconnect a dropped video session", 1, 60,
+        "After this many minutes the therapist calls the client, for example 10.",
+    )
+    practice_state = _document_text(
+        "state", "The state whose law applies to the practice, for example Oregon.",
+        max_length=60,
+    )
+    records_retention_years = _document_number(
+        "years records are kept", 1, 100,
+        "How many years records are kept after the last session, for example 7.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "practice settings"
+        verbose_name_plural = "practice settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="portal_practicesettings_singleton"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(idle_timeout_minutes__gte=5, idle_timeout_minutes__lte=120),
+                name="portal_practicesettings_idle_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(safety_alert_draft_hours__gte=1,
+                                   safety_alert_draft_hours__lte=168),
+                name="portal_practicesettings_safety_alert_hours_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> PracticeSettings:
+        """The settings row, created with defaults the first time it is needed."""
+        settings_row, _ = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
+        return settings_row
