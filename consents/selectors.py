@@ -19,6 +19,7 @@ from consents.models import (
 )
 from consents.services import ConsentStatus, consent_statuses, current_version
 from portal.models import User
+from portal.seams import Prerequisite
 
 REQUIREMENT_ORDER = {
     Requirement.BEFORE_INTAKE: 0,
@@ -101,6 +102,13 @@ def blocking_before_intake(client: User) -> list[ConsentStatus]:
         status for status in consent_statuses(client)
         if status.document.requirement == Requirement.BEFORE_INTAKE and status.blocks
     ]
+
+
+def intake_prerequisites(client: User) -> list[Prerequisite]:
+    """The answer to the ``before_intake`` hook: each document in ``blocking_before_intake``
+    as something to sign on the consents page (titles only)."""
+    return [Prerequisite(title=status.document.title, url_name="consent_list")
+            for status in blocking_before_intake(client)]
 
 
 def signable_version_or_404(version_id: uuid.UUID) -> ConsentVersion:

@@ -48,6 +48,7 @@ def seed(plan_path: str) -> dict[str, Any]:
     from allauth.mfa.totp.internal.auth import TOTP
     from django.db import transaction
 
+    from clients.services import client_assign
     from consents.defaults import install_default_documents
     from consents.selectors import blocking_before_intake
     from consents.services import consent_sign
@@ -55,7 +56,6 @@ def seed(plan_path: str) -> dict[str, Any]:
     from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
     from portal.models import ClientProfile, PracticeSettings, User
     from portal.roles import Role, grant_role
-    from portal.services.clients import client_assign
 
     plan = _load(plan_path)
     started = time.monotonic()
@@ -146,10 +146,10 @@ def check(plan_path: str, outcomes_path: str, erased: list[int]) -> dict[str, An
     plan's clients, and compare with what each client sent and had acknowledged. Erased
     clients (``erased``) must read nothing at all. Also finds a few clients through the
     legal-name blind index, as the staff search does."""
+    from clients.search import BY_NAME, client_search
     from consents.models import ConsentSignature
     from evidence.plan import expected_answers
     from intake.models import Intake, IntakeState
-    from portal.client_list import BY_NAME, client_search
     from portal.crypto.datakeys import key_scope
     from portal.models import ClientProfile, User
 
@@ -286,8 +286,8 @@ def _erased_reads(user: Any, errors: Counter[str]) -> Counter[str]:
 
 def erase(plan_path: str, index: int) -> dict[str, Any]:
     """Crypto-shred one plan client with ``client_erase`` (as ``erase_client`` does)."""
+    from clients.services import client_erase
     from portal.models import User
-    from portal.services.clients import client_erase
 
     client = _load(plan_path)["clients"][index]
     result = client_erase(user=User.objects.get(email=client["email"]), actor=None)
@@ -302,7 +302,7 @@ def probe(plan_path: str) -> dict[str, Any]:
     from allauth.mfa.adapter import get_adapter as get_mfa_adapter
     from allauth.mfa.models import Authenticator
 
-    from portal.client_list import BY_NAME, client_search
+    from clients.search import BY_NAME, client_search
     from portal.crypto.datakeys import key_scope
     from portal.crypto.errors import DecryptionError
     from portal.crypto.models import encrypted_fields, encrypted_models

@@ -27,18 +27,12 @@ from intake.models import (
     SafetyAlertAcknowledgement,
 )
 from intake.notifications import notify_submission
+from intake.profile_details import profile_answers, profile_changes_from_intake
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import User
-from portal.services.profiles import (
-    PROFILE_FIELDS,
-    SOURCE_INTAKE,
-    profile_answers,
-    profile_changes_from_intake,
-    profile_of,
-    profile_update,
-)
+from portal.services.profiles import PROFILE_FIELDS, SOURCE_INTAKE, profile_of, profile_update
 from portal.text import visible_length, without_control_characters
 
 

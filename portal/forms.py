@@ -1,4 +1,4 @@
-"""Forms of the platform: sign-up, practice settings, invitations."""
+"""Forms of the platform: sign-up, practice settings, invitations, a staff member's name."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django import forms
 
 from portal.adapters import invited_email
 from portal.input_checks import SingleValueFieldsMixin
-from portal.models import PracticeSettings
-from portal.text import TypedTextField
+from portal.models import PracticeSettings, User
+from portal.text import TypedTextField, has_letter
 
 
 class PortalSignupForm(SingleValueFieldsMixin, SignupForm):
@@ -102,3 +102,20 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
         """The page's sections, each with its fields, in order."""
         return [(legend, [self[name] for name in names])
                 for legend, names in PRACTICE_SETTINGS_GROUPS]
+
+
+class StaffNameForm(SingleValueFieldsMixin, forms.Form):
+    """The name clients see beside what a staff member did ("Who has opened my record")."""
+
+    display_name = TypedTextField(
+        label="Your name as clients see it", required=True, strip=True,
+        max_length=User._meta.get_field("display_name").max_length,
+        help_text="Shown to clients on their \"Who has opened your record\" page, for "
+                  "example \"Dr. Sam Rivera\" or \"Sam (practice manager)\".")
+
+    def clean_display_name(self) -> str:
+        name = " ".join(self.cleaned_data["display_name"].split())
+        if not has_letter(name) or len(name) < 2:
+            raise forms.ValidationError("Please enter a name of at least two characters, "
+                                        "with letters.", code="too_short")
+        return name

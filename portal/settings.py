@@ -116,6 +116,8 @@ INSTALLED_APPS = [
     "portal",
     "intake",
     "consents",
+    "clients",
+    "demo",
 ]
 if IS_TEST:
     # One model with every encrypted field type, for the encryption tests (no migrations).

@@ -8,14 +8,12 @@ from django.urls import include, path
 
 from portal.views import (
     audit_views,
-    client_care,
-    clients,
     health,
-    home,
     invitations,
-    profile,
+    record_access,
     session,
     settings_views,
+    staff_name,
 )
 
 # The Django admin is for superusers; its sign-in goes through allauth (and so through MFA).
@@ -25,21 +23,10 @@ admin.site.site_header = "Portal administration"
 handler500 = "portal.views.errors.server_error"
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", include("clients.urls")),
     path("healthz", health.healthz, name="healthz"),
-    path("me/", home.client_home, name="client_home"),
-    path("me/record-access/", clients.record_access, name="record_access"),
-    path("me/details/", profile.client_details, name="client_details"),
-    path("staff/name/", profile.staff_name, name="staff_name"),
-    path("staff/", home.staff_home, name="staff_home"),
-    path("staff/clients/", clients.client_list, name="client_list"),
-    path("staff/clients/<uuid:client_id>/", clients.client_profile, name="client_profile"),
-    path("staff/clients/<uuid:client_id>/care-team/add/", client_care.care_team_add,
-         name="care_team_add"),
-    path("staff/clients/<uuid:client_id>/care-team/remove/", client_care.care_team_remove,
-         name="care_team_remove"),
-    path("staff/clients/<uuid:client_id>/erase/", client_care.client_erase_view,
-         name="client_erase"),
+    path("me/record-access/", record_access.record_access, name="record_access"),
+    path("staff/name/", staff_name.staff_name, name="staff_name"),
     path("staff/audit/", audit_views.audit_log, name="audit_log"),
     path("staff/audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("staff/settings/", settings_views.practice_settings, name="practice_settings"),

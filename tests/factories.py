@@ -12,9 +12,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
+from demo.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
 from portal.audit.actions import Action
 from portal.audit.service import record_event
-from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
 from portal.models import PracticeSettings, User
 from portal.roles import Role, grant_role
 

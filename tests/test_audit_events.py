@@ -21,6 +21,8 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from clients import services as client_services
+from clients.services import client_assign, client_erase, client_unassign
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.service import AuditDetailError, record_event
@@ -28,8 +30,6 @@ from portal.audit.verify import verify_chain
 from portal.management.commands.rotate_keys import Command as RotateKeys
 from portal.models import CareAssignment, ClientProfile, DataKey, Invitation, User
 from portal.roles import Role
-from portal.services import clients as client_services
-from portal.services.clients import client_assign, client_erase, client_unassign
 from portal.services.invitations import invitation_send
 from tests.conftest import current_totp_code, reauthenticate, sign_in
 from tests.factories import PASSWORD, UserFactory

@@ -11,11 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from clients.search import BY_NAME, client_search
+from intake.profile_details import profile_values_from_intake
 from intake.schema import IN_PERSON
 from portal.audit.models import AuditEvent
-from portal.client_list import BY_NAME, client_search
 from portal.models import ClientProfile, User
-from portal.services.profiles import profile_values_from_intake
 from tests.conftest import sign_in
 from tests.intake_data import submitted_intake
 

@@ -18,13 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.search import BY_DATE_OF_BIRTH, BY_NAME, client_search
 from consents.models import ConsentDocument, ConsentVersion, DocumentKind, Requirement
 from consents.services import consent_sign, consent_withdraw, current_version, version_publish
 from intake.models import Intake, IntakeState
 from intake.services import intake_start
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
-from portal.client_list import BY_DATE_OF_BIRTH, BY_NAME, client_search
 from portal.crypto.blind_index import blind_search
 from portal.crypto.owners import client_owner
 from portal.crypto.rotation import erase_owner_keys
@@ -258,7 +258,7 @@ def test_the_list_is_paginated(admin_user: User) -> None:
         _client(f"client{n}@example.com")
     http = _signed_in(admin_user)
 
-    with mock.patch("portal.views.clients.CLIENTS_PER_PAGE", 2):
+    with mock.patch("clients.views.records.CLIENTS_PER_PAGE", 2):
         first = http.get(LIST_URL)
         last = http.get(LIST_URL, {"page": 3})
 
@@ -392,7 +392,7 @@ def test_clinician_cannot_find_a_client_off_their_caseload(
     assert b"No clients found." in clinician_found.content
     assert b"hidden@example.com" not in clinician_found.content
     # Not even decrypted: candidates are drawn from the caseload only.
-    with mock.patch("portal.client_list.blind_search", wraps=blind_search) as spy:
+    with mock.patch("clients.search.blind_search", wraps=blind_search) as spy:
         client_search(viewer=clinician_user, kind=BY_DATE_OF_BIRTH,
                       value=datetime.date(1970, 1, 2))
     candidates = spy.call_args.args[0]
@@ -501,7 +501,7 @@ def test_more_matches_than_a_page_are_paged_under_the_same_token(admin_user: Use
         _client(f"same{n}@example.com", date_of_birth=datetime.date(2000, 1, 1))
     http = _signed_in(admin_user)
 
-    with mock.patch("portal.views.clients.CLIENTS_PER_PAGE", 2):
+    with mock.patch("clients.views.records.CLIENTS_PER_PAGE", 2):
         response = _search(http, "2000-01-01")
         results_url = response.redirect_chain[-1][0]
         token = results_url.split("results=")[1]

@@ -12,13 +12,13 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from clients.services import client_assign
 from consents.defaults import install_default_documents
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.crypto.owners import client_owner
 from portal.models import CareAssignment, ClientProfile, DataKey, User
 from portal.roles import Role
-from portal.services.clients import client_assign
 from tests.conftest import reauthenticate, sign_in
 from tests.factories import UserFactory, fill_practice_settings
 from tests.intake_data import submitted_intake

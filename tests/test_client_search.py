@@ -20,9 +20,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from portal.audit.actions import Action
-from portal.audit.models import AuditEvent
-from portal.client_list import (
+from clients.search import (
     BY_NAME,
     MAX_RESULT_SETS,
     RESULTS_MAX_AGE_SECONDS,
@@ -31,10 +29,12 @@ from portal.client_list import (
     client_search,
     recall_results,
 )
+from clients.services import client_erase, client_unassign
+from portal.audit.actions import Action
+from portal.audit.models import AuditEvent
 from portal.crypto.blind_index import name_tokens, search_tokens
 from portal.models import CareAssignment, ClientNameToken, ClientProfile, User
 from portal.roles import Role
-from portal.services.clients import client_erase, client_unassign
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.test_client_list import _client, _listed
@@ -201,7 +201,7 @@ def test_erasure_removes_the_words(admin_user: User, family: dict[str, User]) ->
 def test_a_clinicians_name_search_decrypts_only_their_caseload(
     clinician_user: User, family: dict[str, User]
 ) -> None:
-    with mock.patch("portal.client_list.name_tokens", wraps=name_tokens) as decrypted:
+    with mock.patch("clients.search.name_tokens", wraps=name_tokens) as decrypted:
         found = client_search(viewer=clinician_user, kind=BY_NAME, value="Okafor")
 
     assert found == [family["ada"].pk]
@@ -293,7 +293,7 @@ def test_expired_unknown_and_malformed_tokens_show_the_list_calmly(
     http = _signed_in(admin_user)
     token = _token(_post(http, "Okafor"))
     later = int(time.time()) + RESULTS_MAX_AGE_SECONDS + 1
-    with mock.patch("portal.client_list._now", return_value=later):
+    with mock.patch("clients.search._now", return_value=later):
         expired = http.get(LIST_URL, {"results": token})
     hostile = ["", "x" * 22, "A" * 5000, "../../etc", "\x00", token + "x", token + "\n",
                token.upper(), "<script>alert(1)</script>"]

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from clients.services import client_erase
 from consents.authorizations import AuthorizationDetails, authorization_sign
 from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion
@@ -23,7 +24,6 @@ from portal.audit.verify import verify_chain
 from portal.crypto.owners import OWNER_CLIENT
 from portal.models import CareAssignment, DataKey, User
 from portal.roles import Role
-from portal.services.clients import client_erase
 from tests.conftest import sign_in
 from tests.factories import UserFactory, fill_practice_settings
 

@@ -31,6 +31,9 @@ from django.urls import reverse
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from clients.forms import ClientSearchForm
+from clients.search import client_search
+from clients.views.care_team import ErasureForm
 from consents.authorizations import LIMITS, authorization_errors
 from consents.forms import AuthorizationForm, SignForm, WithdrawForm
 from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
@@ -47,7 +50,6 @@ from intake.views.client import ACTIONS
 from portal.audit.actions import ACTIONS as AUDIT_ACTIONS
 from portal.audit.forms import AuditFilterForm
 from portal.audit.selectors import events_visible_to, filter_events
-from portal.client_list import ClientSearchForm, client_search
 from portal.forms import DOCUMENT_TEXT_SETTINGS, InvitationForm, PracticeSettingsForm
 from portal.input_checks import (
     REPEATED_FIELD_MESSAGE,
@@ -55,7 +57,6 @@ from portal.input_checks import (
     SingleValueFieldsMixin,
 )
 from portal.models import PracticeSettings
-from portal.views.client_care import ErasureForm
 from tests.factories import PASSWORD
 from tests.hostile import (
     BAD_BYTES,
@@ -963,18 +964,16 @@ def test_every_form_class_refuses_repeated_single_values() -> None:
     their own checks)."""
     from django import forms
 
+    import clients.forms
+    import clients.views.care_team
     import consents.forms
     import consents.forms_staff
     import intake.forms
     import intake.forms_staff
-    import portal.client_list
     import portal.forms
-    import portal.profile_forms
-    import portal.views.client_care
 
     modules = (consents.forms, consents.forms_staff, intake.forms, intake.forms_staff,
-               portal.client_list, portal.forms, portal.profile_forms,
-               portal.views.client_care)
+               clients.forms, portal.forms, clients.views.care_team)
     classes = {value for module in modules for value in vars(module).values()
                if isinstance(value, type) and issubclass(value, forms.BaseForm)
                and value.__module__ == module.__name__}

@@ -20,6 +20,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.services import client_erase
 from intake.models import Intake, SafetyAlertAcknowledgement
 from intake.services import intake_submit
 from portal.audit.actions import Action
@@ -30,7 +31,6 @@ from portal.crypto.models import encrypted_models
 from portal.crypto.owners import OWNER_CLIENT
 from portal.models import CareAssignment, DataKey, User
 from portal.roles import Role
-from portal.services.clients import client_erase
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.intake_data import filled_draft

@@ -15,13 +15,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.services import client_assign
 from intake.models import Intake
 from intake.notifications import send_due_draft_alerts
 from intake.services import intake_acknowledge_review, intake_submit
 from portal.audit.models import AuditEvent
 from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
-from portal.services.clients import client_assign
 from tests.factories import UserFactory
 from tests.intake_data import CANARY, filled_draft, submitted_intake
 

@@ -12,10 +12,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from clients.services import client_assign
 from consents.defaults import install_default_documents
 from portal.models import ClientProfile, User
 from portal.roles import Role
-from portal.services.clients import client_assign
 from tests.conftest import sign_in
 from tests.factories import UserFactory, fill_practice_settings
 from tests.intake_data import filled_draft, submitted_intake

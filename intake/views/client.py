@@ -24,7 +24,6 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from consents.selectors import blocking_before_intake
 from intake.access import get_own_intake
 from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
 from intake.autosave_limit import autosave_retry_after
@@ -44,6 +43,7 @@ from intake.services import (
 from intake.services import intake_submit as submit_intake
 from portal.access import permission_or_404
 from portal.formatting import format_clock
+from portal.seams import before_intake
 from portal.services.profiles import PROFILE_FIELDS
 
 # Session flag: a safety answer was just saved, so the next intake page opens with the
@@ -245,15 +245,16 @@ def _render_section(
 
 def _consents_gate(request: HttpRequest) -> HttpResponse | None:
     """Send the client to their consents while a document needed before the intake is
-    unsigned (or withdrawn, or changed materially); None when they may go on. Only pages
+    unsigned (or withdrawn, or changed materially: the ``before_intake`` hook, answered by
+    the consents app); None when they may go on. Only pages
     that start or show the questionnaire ask; a page being saved is never refused, so
     nothing typed is lost. Titles only in the message: never anything the client typed."""
-    blocking = blocking_before_intake(request.user)
+    blocking = before_intake.ask(request.user)
     if not blocking:
         return None
-    titles = ", ".join(status.document.title for status in blocking)
+    titles = ", ".join(prerequisite.title for prerequisite in blocking)
     messages.info(request, f"Before your intake, please read and sign: {titles}.")
-    return redirect("consent_list")
+    return redirect(blocking[0].url_name)
 
 
 # --- Views ------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class ClientProfile(EncryptedModel):
 
 class ClientNameToken(models.Model):
     """One word of a client's legal name, as a blind index: staff find a client by a family
-    or first name alone (``portal.client_list.client_search``) without decrypting anyone.
+    or first name alone (``clients.search.client_search``) without decrypting anyone.
 
     ``token`` is the first 16 bits, in hex, of an HMAC-SHA256 of the normalised word
     (``name_tokens``: case, accents and punctuation dropped) under a key of its own, derived

@@ -1,11 +1,4 @@
-"""The staff client list: where each client stands at a glance, and finding a client by
-legal name, date of birth or phone.
-
-Listing reads plaintext columns only (the login email, account and workflow states, ids and
-timestamps) and decrypts nothing. A page costs the same fixed number of queries whatever it
-holds: the clients with their ordering flag and invitation (one query, plus the paginator's
-count), their intakes as values (one), and the consent register of those clients (four, see
-``consents.register.build_register``).
+"""Finding a client by legal name, date of birth or phone, and keeping the results.
 
 Searching is the one step that decrypts: the blind index narrows the candidates in SQL, then
 each candidate's value is decrypted and compared (``blind_search``; for names, the word index
@@ -24,12 +17,9 @@ import re
 import secrets
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from allauth.core.internal import ratelimit
 from django import forms
 from django.contrib.sessions.backends.base import SessionBase
@@ -37,8 +27,6 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from consents.register import OUTSTANDING, RESIGN, WITHDRAWN, RegisterEntry, build_register
-from intake.models import Intake, IntakeState
 from portal.access import clients_visible_to
 from portal.crypto.blind_index import (
     blind_search,
@@ -47,8 +35,7 @@ from portal.crypto.blind_index import (
     search_tokens,
 )
 from portal.crypto.owners import OWNER_CLIENT
-from portal.input_checks import SingleValueFieldsMixin
-from portal.models import ClientNameToken, ClientProfile, DataKey, Invitation, User
+from portal.models import ClientNameToken, ClientProfile, DataKey, User
 
 # What a search looks in: the ClientProfile field behind each choice (each has a blind index).
 BY_AUTO, BY_NAME, BY_DATE_OF_BIRTH, BY_PHONE = "auto", "name", "date_of_birth", "phone"
@@ -98,60 +85,6 @@ def _guess_kind(text: str) -> str:
     return BY_NAME
 
 
-class ClientSearchForm(SingleValueFieldsMixin, forms.Form):
-    """One box, and what it holds (or "work it out"). Posted, never a query string: the
-    term is personal data and must not reach a URL (see ``client_list``'s docstring).
-
-    ``cleaned_data`` gains ``kind`` (one of ``SEARCH_SOURCES``) and ``value`` (a name, a
-    ``date`` or the phone's digits), ready for ``client_search``.
-    """
-
-    q = forms.CharField(
-        label="Legal name, date of birth or phone",
-        max_length=200,
-        error_messages={
-            "required": "Enter a legal name, a date of birth or a phone number to search for.",
-            "max_length": "That is too long for a name, date or phone number.",
-        },
-        help_text=(
-            "The legal name, or any part of it such as the family name alone (capitals, accents "
-            "and extra spaces do not matter); date of birth as 1990-04-21 or 04/21/1990; phone "
-            "with or without spaces, dashes or +1."
-        ),
-        widget=forms.TextInput(attrs={
-            # Keep names and birth dates out of the browser's saved form history.
-            "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
-        }),
-    )
-    by = forms.ChoiceField(
-        label="Search by",
-        required=False,
-        choices=[
-            (BY_AUTO, "Work it out from what I type"),
-            (BY_NAME, "Legal name"),
-            (BY_DATE_OF_BIRTH, "Date of birth"),
-            (BY_PHONE, "Phone"),
-        ],
-        error_messages={"invalid_choice": "Choose from the list."},
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        text = cleaned.get("q")
-        if not text or "by" in self.errors:
-            return cleaned
-        kind = cleaned.get("by") or BY_AUTO
-        if kind == BY_AUTO:
-            kind = _guess_kind(text)
-        try:
-            cleaned["value"] = _CLEANERS[kind](text)
-        except forms.ValidationError as error:
-            self.add_error("q", error)
-            return cleaned
-        cleaned["kind"] = kind
-        return cleaned
-
-
 def _clean_name(text: str) -> str:
     if not search_tokens(text):
         raise forms.ValidationError("Enter the client's legal name or part of it, with at "
@@ -183,6 +116,14 @@ def _clean_phone(text: str) -> str:
 
 
 _CLEANERS = {BY_NAME: _clean_name, BY_DATE_OF_BIRTH: _clean_date, BY_PHONE: _clean_phone}
+
+
+def interpret_term(text: str, by: str) -> tuple[str, str | datetime.date]:
+    """What a typed search term means: its kind (``by``, or worked out from the text when
+    ``by`` is ``BY_AUTO``) and its value, cleaned for ``client_search``. Raises
+    ``ValidationError`` with a message a person understands."""
+    kind = _guess_kind(text) if by == BY_AUTO else by
+    return kind, _CLEANERS[kind](text)
 
 
 def client_search(*, viewer: User, kind: str, value: str | datetime.date) -> list[uuid.UUID]:
@@ -323,151 +264,3 @@ def _result_sets(session: SessionBase) -> dict[str, dict[str, Any]]:
 
 
 # The list ---------------------------------------------------------------------------------
-
-
-def clients_for_list(clients: QuerySet[User]) -> QuerySet[User]:
-    """``clients`` (already narrowed to what the viewer may open) in list order: those with
-    a safety alert no one has acknowledged first, then by login email. Annotated with what
-    the account column needs, and with the accepted invitation joined, all in the one query.
-    """
-    unacknowledged = Intake.objects.filter(
-        client=OuterRef("pk"), needs_prompt_review=True,
-        prompt_review_acknowledged_at__isnull=True,
-    )
-    erased = DataKey.objects.filter(
-        owner_kind=OWNER_CLIENT, owner_id=OuterRef("pk"), destroyed_at__isnull=False
-    )
-    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
-    return (
-        clients.annotate(
-            needs_prompt_review=Exists(unacknowledged),
-            is_erased=Exists(erased),
-            email_verified=Exists(verified),
-        )
-        .select_related("invitation")
-        .order_by("-needs_prompt_review", "email")
-    )
-
-
-@dataclass(frozen=True)
-class Badge:
-    """A short status and its Bootstrap tone (success, warning, danger, secondary, light)."""
-
-    text: str
-    tone: str
-
-
-@dataclass(frozen=True)
-class IntakeSummary:
-    badge: Badge
-    needs_prompt_review: bool
-    intake_id: uuid.UUID | None  # the intake to open: the flagged one, else the latest
-    submitted_at: datetime.datetime | None
-
-
-@dataclass(frozen=True)
-class ClientRow:
-    client: User
-    account: Badge
-    invitation: Invitation | None  # the invitation the account was made from, if any
-    intake: IntakeSummary
-    consents: list[Badge]
-
-
-def _account(client: Any) -> Badge:
-    if client.is_erased:
-        return Badge("Erased", "secondary")
-    if not client.is_active:
-        return Badge("Closed", "secondary")
-    if not client.email_verified:
-        return Badge("Email not verified", "warning")
-    return Badge("Active", "success")
-
-
-def _intake_summaries(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IntakeSummary]:
-    """Each client's intake state, from the plaintext workflow columns of all their intakes
-    (one query; answers and scores are not even loaded)."""
-    by_client: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    rows = Intake.objects.filter(client_id__in=client_ids).values(
-        "id", "client_id", "state", "needs_prompt_review", "prompt_review_acknowledged_at",
-        "submitted_at", "updated_at",
-    )
-    for row in rows:
-        by_client[row["client_id"]].append(row)
-    return {client_id: _intake_summary(by_client.get(client_id, [])) for client_id in client_ids}
-
-
-def _intake_summary(intakes: list[dict[str, Any]]) -> IntakeSummary:
-    flagged = [i for i in intakes
-               if i["needs_prompt_review"] and i["prompt_review_acknowledged_at"] is None]
-    submitted = sorted((i for i in intakes if i["state"] == IntakeState.SUBMITTED),
-                       key=lambda i: i["submitted_at"], reverse=True)
-    drafts = [i for i in intakes if i["state"] == IntakeState.DRAFT]
-    if submitted:
-        badge, latest = Badge("Submitted", "success"), submitted[0]
-    elif drafts:
-        badge, latest = Badge("Draft in progress", "secondary"), drafts[0]
-    else:
-        badge, latest = Badge("Not started", "light"), None
-    shown = flagged[0] if flagged else latest
-    return IntakeSummary(
-        badge=badge,
-        needs_prompt_review=bool(flagged),
-        intake_id=shown["id"] if shown else None,
-        submitted_at=submitted[0]["submitted_at"] if submitted else None,
-    )
-
-
-def consent_badges(entries: Iterable[RegisterEntry] | None) -> list[Badge]:
-    """What a client still owes on the required documents, in words; ``None`` (a closed
-    account, which the register leaves out) gives no badge. Optional documents never count.
-    """
-    if entries is None:
-        return []
-    required = [entry for entry in entries if entry.required and entry.current is not None]
-    if not required:
-        return [Badge("Nothing to sign yet", "light")]
-    to_sign = sum(entry.state == OUTSTANDING for entry in required if entry.needs_reminder)
-    again = sum(entry.state == RESIGN for entry in required if entry.needs_reminder)
-    other: dict[str, int] = defaultdict(int)  # any further state the register chases
-    for entry in required:
-        if entry.needs_reminder and entry.state not in (OUTSTANDING, RESIGN):
-            other[entry.state_label.lower()] += 1
-    withdrawn = sum(entry.state == WITHDRAWN for entry in required)
-    badges = []
-    if to_sign:
-        badges.append(Badge(f"{to_sign} required to sign", "warning"))
-    if again:
-        badges.append(Badge(f"{again} must sign again", "warning"))
-    badges.extend(Badge(f"{count} {label}", "warning") for label, count in other.items())
-    if withdrawn:
-        badges.append(Badge(f"{withdrawn} withdrawn", "danger"))
-    return badges or [Badge("All required signed", "success")]
-
-
-def client_rows(clients: Sequence[User]) -> list[ClientRow]:
-    """The rows of one page of ``clients_for_list``: a fixed number of queries (the intakes,
-    and the consent register of exactly these clients), however many rows."""
-    clients = list(clients)
-    ids = [client.pk for client in clients]
-    intakes = _intake_summaries(ids)
-    register = build_register(client_ids=ids) if ids else None
-    rows = []
-    for client in clients:
-        entries = (register.for_client(client.pk)
-                   if register is not None and client.pk in register.emails else None)
-        rows.append(ClientRow(
-            client=client,
-            account=_account(client),
-            invitation=getattr(client, "invitation", None),
-            intake=intakes[client.pk],
-            consents=consent_badges(entries),
-        ))
-    return rows
-
-
-def open_invitation_count() -> int:
-    """Invitations still waiting for someone to create their account (not yet clients)."""
-    return Invitation.objects.filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    ).count()

@@ -1,4 +1,4 @@
-"""Client records: staff open a client's profile; a client sees who has opened theirs.
+"""Client records: staff find a client on the list and open their profile.
 
 Opening a profile decrypts it, so it is recorded (``client.profile_viewed``) before the page
 is rendered; the client list shows login emails and workflow states only and decrypts
@@ -19,29 +19,25 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.access import clients_visible_to, get_client_for_staff, permission_or_404
-from portal.audit.actions import Action
-from portal.audit.selectors import record_access_for_client, with_client_safe_names
-from portal.audit.service import record_event
-from portal.client_list import (
+from clients.forms import ClientSearchForm
+from clients.record import client_record
+from clients.rows import client_rows, clients_for_list, open_invitation_count
+from clients.search import (
     BY_AUTO,
     SEARCHES_PER_MINUTE,
-    ClientSearchForm,
-    client_rows,
     client_search,
-    clients_for_list,
-    open_invitation_count,
     recall_results,
     remember_results,
     search_allowed,
 )
-from portal.client_record import client_record
+from portal.access import clients_visible_to, get_client_for_staff, permission_or_404
+from portal.audit.actions import Action
+from portal.audit.service import record_event
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_day
 from portal.models import ClientProfile
 
 CLIENTS_PER_PAGE = 50
-ACCESS_PER_PAGE = 25
 
 # What a staff member reads on a client's profile, in this order.
 PROFILE_FIELDS = (
@@ -143,7 +139,7 @@ def _client_list_page(
         "open_invitations": (open_invitation_count()
                              if request.user.has_perm("portal.manage_invitations") else 0),
     }
-    response = render(request, "portal/client_list.html", context, status=status)
+    response = render(request, "clients/client_list.html", context, status=status)
     if status == HTTPStatus.TOO_MANY_REQUESTS:
         response["Retry-After"] = "60"
     return response
@@ -196,15 +192,4 @@ def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
         "manages": manages,
         "record": client_record(request.user, client, manages_care_team=manages),
     }
-    return render(request, "portal/client_profile.html", context)
-
-
-@require_safe
-@permission_or_404("access_client_pages")
-def record_access(request: HttpRequest) -> HttpResponse:
-    """The signed-in client's own "Who has opened my record": staff openings and exports of
-    their record only, newest first, with each staff member's display name and role."""
-    events = record_access_for_client(request.user)
-    page = Paginator(events, ACCESS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "entries": with_client_safe_names(page.object_list)}
-    return render(request, "portal/record_access.html", context)
+    return render(request, "clients/client_profile.html", context)

@@ -1,7 +1,7 @@
 """``manage.py seed_demo``: an idempotent demo practice for development.
 
 Creates (or brings back to its demo state) one practice admin, two clinicians, eight
-clients and one pending invitation, then plays each client's story (``_demo_scenarios``):
+clients and one pending invitation, then plays each client's story (``demo.scenarios``):
 consents signed, withdrawn and outdated, intakes in progress, sent, and raising a safety
 alert, an authorization to release information, and staff opening records; all through the
 real services, so it is encrypted, audited and chained as real use would make it. Clients
@@ -33,9 +33,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from clients.services import client_assign
 from consents.defaults import install_default_documents
-from portal.crypto.datakeys import key_scope
-from portal.management.commands._demo_scenarios import (
+from demo.scenarios import (
     ADMIN,
     CHEN,
     DEMO_CLIENTS,
@@ -43,9 +43,9 @@ from portal.management.commands._demo_scenarios import (
     RIVERA,
     play_stories,
 )
+from portal.crypto.datakeys import key_scope
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
-from portal.services.clients import client_assign
 from portal.services.invitations import invitation_send
 
 

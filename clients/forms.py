@@ -1,4 +1,4 @@
-"""Forms for a person's own details: a client's profile and a staff member's display name.
+"""Forms of the client pages: a client's own details, and the staff client search.
 
 Every field is checked on the server: typed text loses control characters (``TypedTextField``),
 limits are the database's, a birth date must be a real past date, and a phone number must
@@ -14,9 +14,10 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from clients.search import BY_AUTO, BY_DATE_OF_BIRTH, BY_NAME, BY_PHONE, interpret_term
 from portal.formatting import format_day
 from portal.input_checks import SingleValueFieldsMixin
-from portal.models import ClientProfile, User
+from portal.models import ClientProfile
 from portal.text import TypedTextField, has_letter
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
@@ -83,18 +84,50 @@ class ClientDetailsForm(SingleValueFieldsMixin, forms.Form):
         return {name: value or None for name, value in self.cleaned_data.items()}
 
 
-class StaffNameForm(SingleValueFieldsMixin, forms.Form):
-    """The name clients see beside what a staff member did ("Who has opened my record")."""
+class ClientSearchForm(SingleValueFieldsMixin, forms.Form):
+    """One box, and what it holds (or "work it out"). Posted, never a query string: the
+    term is personal data and must not reach a URL (see ``client_list``'s docstring).
 
-    display_name = TypedTextField(
-        label="Your name as clients see it", required=True, strip=True,
-        max_length=_limit(User, "display_name"),
-        help_text="Shown to clients on their \"Who has opened your record\" page, for "
-                  "example \"Dr. Sam Rivera\" or \"Sam (practice manager)\".")
+    ``cleaned_data`` gains ``kind`` (one of ``SEARCH_SOURCES``) and ``value`` (a name, a
+    ``date`` or the phone's digits), ready for ``client_search``.
+    """
 
-    def clean_display_name(self) -> str:
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if not has_letter(name) or len(name) < 2:
-            raise forms.ValidationError("Please enter a name of at least two characters, "
-                                        "with letters.", code="too_short")
-        return name
+    q = forms.CharField(
+        label="Legal name, date of birth or phone",
+        max_length=200,
+        error_messages={
+            "required": "Enter a legal name, a date of birth or a phone number to search for.",
+            "max_length": "That is too long for a name, date or phone number.",
+        },
+        help_text=(
+            "The legal name, or any part of it such as the family name alone (capitals, accents "
+            "and extra spaces do not matter); date of birth as 1990-04-21 or 04/21/1990; phone "
+            "with or without spaces, dashes or +1."
+        ),
+        widget=forms.TextInput(attrs={
+            # Keep names and birth dates out of the browser's saved form history.
+            "autocomplete": "off", "autocapitalize": "off", "spellcheck": "false",
+        }),
+    )
+    by = forms.ChoiceField(
+        label="Search by",
+        required=False,
+        choices=[
+            (BY_AUTO, "Work it out from what I type"),
+            (BY_NAME, "Legal name"),
+            (BY_DATE_OF_BIRTH, "Date of birth"),
+            (BY_PHONE, "Phone"),
+        ],
+        error_messages={"invalid_choice": "Choose from the list."},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        text = cleaned.get("q")
+        if not text or "by" in self.errors:
+            return cleaned
+        try:
+            cleaned["kind"], cleaned["value"] = interpret_term(text, cleaned.get("by") or BY_AUTO)
+        except forms.ValidationError as error:
+            self.add_error("q", error)
+        return cleaned

@@ -1,4 +1,4 @@
-"""A person's own details: a client's profile page and a staff member's display name."""
+"""A client's own details: the page where they read and correct them."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from clients.forms import ClientDetailsForm
 from portal.access import permission_or_404
-from portal.profile_forms import ClientDetailsForm, StaffNameForm
 from portal.services.profiles import (
     PROFILE_FIELDS,
     SOURCE_CLIENT,
     profile_of,
     profile_update,
-    staff_name_change,
 )
 
 
@@ -31,19 +30,4 @@ def client_details(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your details are saved." if changed
                          else "Nothing had changed, so nothing was saved.")
         return redirect("client_home")
-    return render(request, "portal/client_details.html", {"form": form})
-
-
-@permission_or_404("access_staff_pages")
-def staff_name(request: HttpRequest) -> HttpResponse:
-    """The signed-in staff member's display name, the name clients see on their "Who has
-    opened your record" page."""
-    form = StaffNameForm(request.POST or None,
-                         initial={"display_name": request.user.display_name})
-    if request.method == "POST" and form.is_valid():
-        changed = staff_name_change(staff=request.user,
-                                    display_name=form.cleaned_data["display_name"])
-        messages.success(request, "Your name is saved." if changed
-                         else "That was already your name.")
-        return redirect("staff_home")
-    return render(request, "portal/staff_name.html", {"form": form})
+    return render(request, "clients/client_details.html", {"form": form})

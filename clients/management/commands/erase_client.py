@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from clients.services import ErasureError, client_erase
 from portal.models import User
-from portal.services.clients import ErasureError, client_erase
 
 
 class Command(BaseCommand):

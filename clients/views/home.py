@@ -9,9 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from consents.selectors import outstanding
-from intake.selectors import intake_standing
-from intake.views.staff import open_alerts_for
+from consents.api import outstanding
+from intake.api import intake_standing, open_alerts_for
 from portal.access import permission_or_404
 from portal.audit.selectors import open_audit_alerts
 from portal.models import Invitation
@@ -23,14 +22,14 @@ from portal.roles import Role, primary_role
 def home(request: HttpRequest) -> HttpResponse:
     """Anonymous visitors see the practice's welcome; signed-in people go to their home."""
     if not request.user.is_authenticated:
-        return render(request, "portal/landing.html", {})
+        return render(request, "clients/landing.html", {})
     role = primary_role(request.user)
     if role in (Role.PRACTICE_ADMIN, Role.CLINICIAN) or request.user.is_superuser:
         return redirect("staff_home")
     if role == Role.CLIENT:
         return redirect("client_home")
     # An account without a role (e.g. created in the admin and not yet placed in a group).
-    return render(request, "portal/no_role.html", {}, status=403)
+    return render(request, "clients/no_role.html", {}, status=403)
 
 
 @require_safe
@@ -54,7 +53,7 @@ def client_home(request: HttpRequest) -> HttpResponse:
         ),
         "all_done": intake.state == "submitted" and not to_sign,
     }
-    return render(request, "portal/client_home.html", context)
+    return render(request, "clients/client_home.html", context)
 
 
 @require_safe
@@ -75,6 +74,6 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         context["pending_invitations"] = Invitation.objects.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         ).count()
-    return render(request, "portal/staff_home.html", context)
+    return render(request, "clients/staff_home.html", context)
 
 

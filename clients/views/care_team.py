@@ -19,12 +19,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clients.services import client_assign, client_erase, client_unassign
 from portal.access import get_client_for_staff, permission_or_404
 from portal.crypto.owners import client_owner
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import DataKey, User
 from portal.roles import Role
-from portal.services.clients import client_assign, client_erase, client_unassign
 
 
 def _clinician(value: str | None) -> User | None:
@@ -117,6 +117,6 @@ def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpRespons
             f"ended.",
         )
         return redirect("client_list")
-    return render(request, "portal/client_erase.html", {
+    return render(request, "clients/client_erase.html", {
         "client": client, "form": form, "already": already,
     }, status=400 if form.errors else 200)

@@ -9,10 +9,10 @@ part is a fixed number of queries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from consents.register import RegisterEntry, build_register
-from intake.models import Intake
-from intake.selectors import visible_intakes
+from consents.api import RegisterEntry, register_for_client
+from intake.api import client_intakes_visible_to
 from portal.audit.selectors import StaffEventRow, events_visible_to, with_staff_names
 from portal.models import CareAssignment, User
 from portal.roles import Role
@@ -25,7 +25,7 @@ class ClientRecord:
     care_team: list[User]
     assignable: list[User]  # active clinicians not on the team (empty unless the viewer manages it)
     consents: list[RegisterEntry]
-    intakes: list[Intake]
+    intakes: list[Any]  # the intake app's Intake rows the viewer may open
     recent_events: list[StaffEventRow]
 
 
@@ -50,14 +50,12 @@ def client_record(viewer: User, client: User, *, manages_care_team: bool) -> Cli
     by the caller with ``get_client_for_staff``). The latest events are those the viewer
     may read in the audit trail (``events_visible_to``: a clinician does not see their
     client's sign-ins and their IP addresses)."""
-    register = build_register(client_ids=[client.pk])
-    consents = register.for_client(client.pk) if client.pk in register.emails else []
     events = list(events_visible_to(viewer).filter(subject_id=client.pk)
                   .order_by("-seq")[:RECENT_EVENTS])
     return ClientRecord(
         care_team=care_team(client),
         assignable=assignable_clinicians(client) if manages_care_team else [],
-        consents=consents,
-        intakes=list(visible_intakes(viewer).filter(client=client)),
+        consents=register_for_client(client.pk),
+        intakes=client_intakes_visible_to(viewer, client),
         recent_events=with_staff_names(events),
     )

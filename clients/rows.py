@@ -1,0 +1,89 @@
+"""The rows of the staff client list: where each client stands at a glance.
+
+Listing reads plaintext columns only (the login email, account and workflow states, ids and
+timestamps) and decrypts nothing. A page costs the same fixed number of queries whatever it
+holds: the clients with their ordering flag and invitation (one query, plus the paginator's
+count), their intakes as values (one, ``intake.api.intake_summaries``), and the consent
+register of those clients (four, ``consents.api.consent_badges_for``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from consents.api import consent_badges_for
+from intake.api import IntakeSummary, has_open_safety_alert, intake_summaries
+from portal.badges import Badge
+from portal.crypto.owners import OWNER_CLIENT
+from portal.models import DataKey, Invitation, User
+
+
+def clients_for_list(clients: QuerySet[User]) -> QuerySet[User]:
+    """``clients`` (already narrowed to what the viewer may open) in list order: those with
+    a safety alert no one has acknowledged first, then by login email. Annotated with what
+    the account column needs, and with the accepted invitation joined, all in the one query.
+    """
+    erased = DataKey.objects.filter(
+        owner_kind=OWNER_CLIENT, owner_id=OuterRef("pk"), destroyed_at__isnull=False
+    )
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
+    return (
+        clients.annotate(
+            needs_prompt_review=has_open_safety_alert(OuterRef("pk")),
+            is_erased=Exists(erased),
+            email_verified=Exists(verified),
+        )
+        .select_related("invitation")
+        .order_by("-needs_prompt_review", "email")
+    )
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    client: User
+    account: Badge
+    invitation: Invitation | None  # the invitation the account was made from, if any
+    intake: IntakeSummary
+    consents: list[Badge]
+
+
+def _account(client: Any) -> Badge:
+    if client.is_erased:
+        return Badge("Erased", "secondary")
+    if not client.is_active:
+        return Badge("Closed", "secondary")
+    if not client.email_verified:
+        return Badge("Email not verified", "warning")
+    return Badge("Active", "success")
+
+
+def client_rows(clients: Sequence[User]) -> list[ClientRow]:
+    """The rows of one page of ``clients_for_list``: a fixed number of queries (the intakes,
+    and the consent register of exactly these clients), however many rows."""
+    clients = list(clients)
+    ids = [client.pk for client in clients]
+    intakes = intake_summaries(ids)
+    consents = consent_badges_for(ids)
+    return [
+        ClientRow(
+            client=client,
+            account=_account(client),
+            invitation=getattr(client, "invitation", None),
+            intake=intakes[client.pk],
+            consents=consents.get(client.pk, []),
+        )
+        for client in clients
+    ]
+
+
+def open_invitation_count() -> int:
+    """Invitations still waiting for someone to create their account (not yet clients)."""
+    return Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).count()

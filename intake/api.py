@@ -1,0 +1,95 @@
+"""What other apps may ask of the intake: the one module of this app they import.
+
+The client pages (``clients``) show where a client stands with their intake on the client
+list, the record, and each role's home page. They ask here, never the intake's models or
+views, so the intake can change inside without breaking them; the import-linter contract
+"Feature apps are independent" (``.importlinter``) names this module as the declared seam.
+Everything here reads plaintext workflow columns and decrypts nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+
+from intake.models import Intake, IntakeState
+from intake.selectors import IntakeStanding, intake_standing, visible_intakes
+from intake.views.staff import OpenAlerts, open_alerts_for
+from portal.badges import Badge
+from portal.models import User
+
+__all__ = [
+    "IntakeStanding",
+    "IntakeSummary",
+    "OpenAlerts",
+    "client_intakes_visible_to",
+    "has_open_safety_alert",
+    "intake_standing",
+    "intake_summaries",
+    "open_alerts_for",
+]
+
+
+@dataclass(frozen=True)
+class IntakeSummary:
+    """A client's intake on the staff client list."""
+
+    badge: Badge
+    needs_prompt_review: bool
+    intake_id: uuid.UUID | None  # the intake to open: the flagged one, else the latest
+    submitted_at: datetime.datetime | None
+
+
+def has_open_safety_alert(client_ref: OuterRef) -> Exists:
+    """An SQL expression, true when the client ``client_ref`` points at has a safety alert
+    no one has acknowledged (for ordering a list of clients, flagged first)."""
+    return Exists(Intake.objects.filter(
+        client=client_ref, needs_prompt_review=True,
+        prompt_review_acknowledged_at__isnull=True,
+    ))
+
+
+def intake_summaries(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IntakeSummary]:
+    """Each client's intake state, from the plaintext workflow columns of all their intakes
+    (one query; answers and scores are not even loaded)."""
+    by_client: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    rows = Intake.objects.filter(client_id__in=client_ids).values(
+        "id", "client_id", "state", "needs_prompt_review", "prompt_review_acknowledged_at",
+        "submitted_at", "updated_at",
+    )
+    for row in rows:
+        by_client[row["client_id"]].append(row)
+    return {client_id: _intake_summary(by_client.get(client_id, [])) for client_id in client_ids}
+
+
+def _intake_summary(intakes: list[dict[str, Any]]) -> IntakeSummary:
+    flagged = [i for i in intakes
+               if i["needs_prompt_review"] and i["prompt_review_acknowledged_at"] is None]
+    submitted = sorted((i for i in intakes if i["state"] == IntakeState.SUBMITTED),
+                       key=lambda i: i["submitted_at"], reverse=True)
+    drafts = [i for i in intakes if i["state"] == IntakeState.DRAFT]
+    if submitted:
+        badge, latest = Badge("Submitted", "success"), submitted[0]
+    elif drafts:
+        badge, latest = Badge("Draft in progress", "secondary"), drafts[0]
+    else:
+        badge, latest = Badge("Not started", "light"), None
+    shown = flagged[0] if flagged else latest
+    return IntakeSummary(
+        badge=badge,
+        needs_prompt_review=bool(flagged),
+        intake_id=shown["id"] if shown else None,
+        submitted_at=submitted[0]["submitted_at"] if submitted else None,
+    )
+
+
+def client_intakes_visible_to(viewer: User, client: User) -> list[Intake]:
+    """The intakes of ``client`` that ``viewer`` may open (for the client record), newest
+    first as ``visible_intakes`` orders them."""
+    return list(visible_intakes(viewer).filter(client=client))
