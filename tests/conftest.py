@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 
 import pytest
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
 from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.test import Client
-from django.urls import reverse
 from hypothesis import settings as hypothesis_settings
 
 from portal.models import User
 from portal.roles import Role
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import UserFactory
+from tests.helpers import sign_in
 
 # Property tests explore new random examples on every local run; under CI (CI=true) they
 # run a fixed set, so a submission's CI result does not depend on chance. A bug the local
@@ -84,33 +78,6 @@ def admin_user(db: None) -> User:
     return UserFactory(
         role=Role.PRACTICE_ADMIN, email="admin@example.com", display_name="Pat Admin", totp=True
     )
-
-
-def current_totp_code(secret: str) -> str:
-    """The code an authenticator app shows right now for ``secret`` (waiting for the next
-    30-second window when this one is about to end, so the code is still valid on arrival)."""
-    if 30 - time.time() % 30 < 2:
-        time.sleep(30 - time.time() % 30 + 0.05)
-    counter = next(iter(yield_hotp_counters_from_time()))
-    return format_hotp_value(hotp_value(secret, counter))
-
-
-def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
-    """Sign in through the real allauth pages: password, then a TOTP code if enrolled."""
-    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
-    assert response.status_code == 302, response.content[:500]
-    if response.url.startswith(reverse("mfa_authenticate")):
-        response = client.post(
-            reverse("mfa_authenticate"), {"code": current_totp_code(user.totp_secret)}
-        )
-        assert response.status_code == 302, response.content[:500]
-    assert client.session.get("_auth_user_id") == str(user.pk)
-
-
-def reauthenticate(client: Client, password: str = PASSWORD) -> None:
-    """Confirm the password again, as allauth asks before sensitive actions."""
-    response = client.post(reverse("account_reauthenticate"), {"password": password})
-    assert response.status_code == 302, response.content[:500]
 
 
 @pytest.fixture

@@ -61,10 +61,10 @@ from portal.models import (
 )
 from portal.roles import Role
 from portal.services.invitations import _new_token, invitation_send
-from tests.conftest import reauthenticate, sign_in
+from tests.access_matrix import consent_objects as _consent_objects
 from tests.factories import UserFactory
+from tests.helpers import reauthenticate, sign_in
 from tests.intake_data import submitted_intake
-from tests.test_permission_matrix import _consent_objects
 
 # One setting for every fuzzing loop: few examples each (the loops cover many endpoints),
 # no deadline (a page render on a busy CI box can take a second), and no example database

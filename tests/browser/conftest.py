@@ -25,8 +25,8 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, s
 from pytest_django.live_server_helper import LiveServer
 
 from portal.models import User
-from tests.conftest import current_totp_code
 from tests.factories import PASSWORD
+from tests.helpers import current_totp_code
 
 # Playwright's sync API keeps an asyncio event loop running in this thread, so Django would
 # refuse every ORM call the tests make (SynchronousOnlyOperation) although none of them is

@@ -17,7 +17,7 @@ from portal.models import User
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 from tests.factories import fill_practice_settings
-from tests.test_intake_exports import pdf_text
+from tests.helpers import pdf_text
 
 pytestmark = pytest.mark.browser
 

@@ -27,8 +27,8 @@ from tests.browser.conftest import (
     submit_password,
     submit_totp_code,
 )
-from tests.conftest import current_totp_code
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import current_totp_code
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,195 @@
+"""The permission matrix: every URL of the portal against every kind of visitor, as data.
+
+The table is the specification (``tests/portal/test_permission_matrix.py`` checks it; the HEAD
+and hostile tests walk it too). A URL that exists but is missing from the table fails
+``test_every_url_is_in_the_matrix``, so a new page cannot ship without deciding who sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from consents.defaults import install_default_documents
+from consents.models import ConsentDocument, ConsentVersion
+from consents.services import consent_sign, current_version
+from portal.models import User
+from tests.factories import fill_practice_settings
+
+VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
+OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reauth"
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    expect: dict[str, str]
+    args: Callable[[dict[str, object]], list[object]] = lambda objects: []
+
+
+def _everyone(outcome: str) -> dict[str, str]:
+    return dict.fromkeys(VISITORS, outcome)
+
+
+STAFF_ONLY = {"anonymous": LOGIN, "client": NOT_FOUND, "other_client": NOT_FOUND,
+              "clinician": OK, "admin": OK}
+ADMIN_ONLY = {**STAFF_ONLY, "clinician": NOT_FOUND}
+ADMIN_ONLY_ACTION = {**ADMIN_ONLY, "admin": REDIRECT}
+CLIENT_ONLY = {"anonymous": LOGIN, "client": OK, "other_client": OK,
+               "clinician": NOT_FOUND, "admin": NOT_FOUND}
+SIGNED_IN = {**_everyone(OK), "anonymous": LOGIN}
+
+MATRIX: dict[str, Row] = {
+    "home": Row("get", {"anonymous": OK, "client": REDIRECT, "other_client": REDIRECT,
+                        "clinician": REDIRECT, "admin": REDIRECT}),
+    "healthz": Row("get", _everyone(OK)),
+    "client_home": Row("get", CLIENT_ONLY),
+    "record_access": Row("get", CLIENT_ONLY),
+    # Each person's own details: a client's profile, a staff member's display name.
+    "client_details": Row("get", CLIENT_ONLY),
+    "staff_name": Row("get", STAFF_ONLY),
+    "staff_home": Row("get", STAFF_ONLY),
+    # Admins see every client; the clinician sees "client", who is on their caseload.
+    "client_list": Row("get", STAFF_ONLY),
+    "client_profile": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
+    # Care teams are the admin's to change; posted with no clinician chosen, nothing changes.
+    "care_team_add": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["assigned_client"].id]),
+    "care_team_remove": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["assigned_client"].id]),
+    # Erasure cannot be undone: the password is asked for again first (GET only here).
+    "client_erase": Row("get", {**ADMIN_ONLY, "admin": REAUTH},
+                        lambda o: [o["assigned_client"].id]),
+    # Clinicians get the audit trail of their own clients only (tests/portal/test_audit_views.py).
+    "audit_log": Row("get", STAFF_ONLY),
+    # A file leaves the portal: the password is asked for again first.
+    "audit_export": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH}),
+    # Admins confirm their password first (allauth re-authentication).
+    "practice_settings": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
+    "invitation_list": Row("get", ADMIN_ONLY),
+    "invitation_resend": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["invitation"].id]),
+    "invitation_revoke": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["invitation"].id]),
+    # Public by design: the link itself is the credential. Signed-in people are told to
+    # sign out first (409) rather than silently switching accounts.
+    "invitation_accept": Row("get", {**_everyone("409"), "anonymous": REDIRECT},
+                             lambda o: [o["token"]]),
+    "session_status": Row("get", _everyone(OK)),
+    "session_keepalive": Row("post", SIGNED_IN),
+    # --- Intake (issue 5): objects["draft_intake"] is the client's draft,
+    # objects["submitted_intake"] their earlier, submitted intake (client assigned to the
+    # clinician). Each page adds its rows here. ---
+    # Downloads (each one audited): the client's own copy; the care team's PDF and FHIR.
+    "intake_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                      lambda o: [o["submitted_intake"].id]),
+    # The client's own answers as FHIR (the care team's resource): no password prompt, like
+    # the PDF; recorded as an export.
+    "intake_fhir": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                       lambda o: [o["submitted_intake"].id]),
+    # Everything the client told us leaves the portal: the password is asked for again first.
+    "staff_intake_pdf": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
+                            lambda o: [o["submitted_intake"].id]),
+    "staff_intake_fhir": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
+                             lambda o: [o["submitted_intake"].id]),
+    # The client's own intake pages: the owner only; other clients and staff get a 404.
+    # The other client has not signed the consents needed before the intake (published in
+    # objects), so they are sent to their consents first (tests/consents/test_consent_pages.py).
+    "intake_home": Row("get", {**CLIENT_ONLY, "other_client": REDIRECT}),
+    "intake_section": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                          lambda o: [o["draft_intake"].id, "about_you"]),
+    # Posted without a section: the owner is told 400 and nothing is saved.
+    "intake_autosave": Row("post", {**CLIENT_ONLY, "client": "400", "other_client": NOT_FOUND},
+                           lambda o: [o["draft_intake"].id]),
+    "intake_review": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                         lambda o: [o["draft_intake"].id]),
+    # Posted without a revision: refused as stale, back to the review page.
+    "intake_submit": Row("post", {**CLIENT_ONLY, "client": REDIRECT, "other_client": NOT_FOUND},
+                         lambda o: [o["draft_intake"].id]),
+    "intake_submitted": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                            lambda o: [o["submitted_intake"].id]),
+    # Staff review: the clinician opens "client"'s intakes; other_client is no staff member.
+    "staff_intake_list": Row("get", STAFF_ONLY),
+    "staff_intake_detail": Row("get", STAFF_ONLY, lambda o: [o["submitted_intake"].id]),
+    # Without a safety alert there is nothing to acknowledge: staff are sent back to the page.
+    "staff_intake_acknowledge": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                             "admin": REDIRECT},
+                                    lambda o: [o["submitted_intake"].id]),
+    # Marked reviewed (by the clinician, then "already reviewed" for the admin): back to
+    # the page either way.
+    "staff_intake_mark_reviewed": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                               "admin": REDIRECT},
+                                      lambda o: [o["submitted_intake"].id]),
+    # --- Consents (issue 6): objects["signature"] is client_user's signature of the
+    # published "electronic_signatures" version; objects["consent_document"] the treatment
+    # document, objects["consent_version"] the published telehealth version 1 (unsigned),
+    # objects["draft_version"] a draft version 2 of the fees document. ---
+    "consent_signature_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                 lambda o: [o["signature"].id]),
+    # The signer's own FHIR Consent, and the exact text their signature's SHA-256 covers:
+    # the signature's owner only (staff get the FHIR from their own URL, not the text).
+    "consent_signature_fhir": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                  lambda o: [o["signature"].id]),
+    "consent_signature_text": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                  lambda o: [o["signature"].id]),
+    "staff_consent_signature_pdf": Row("get", STAFF_ONLY, lambda o: [o["signature"].id]),
+    "staff_consent_signature_fhir": Row("get", STAFF_ONLY, lambda o: [o["signature"].id]),
+    # The client's consent pages: any client may read and sign a published version; a
+    # signature's pages are its owner's alone (other clients get a 404, as do staff).
+    "consent_list": Row("get", CLIENT_ONLY),
+    "consent_sign": Row("get", CLIENT_ONLY, lambda o: [o["consent_version"].id]),
+    "consent_signed": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                          lambda o: [o["signature"].id]),
+    # GET is the confirmation page; withdrawing itself takes a second, deliberate POST.
+    "consent_withdraw": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                            lambda o: [o["signature"].id]),
+    # The practice admin's consent pages: admins only; clinicians and clients get a 404.
+    "consent_dashboard": Row("get", ADMIN_ONLY),
+    "consent_outstanding": Row("get", ADMIN_ONLY),
+    # Posted with no client chosen: nothing is sent, back to the list with a message.
+    "consent_remind": Row("post", ADMIN_ONLY_ACTION),
+    "consent_client_timeline": Row("get", ADMIN_ONLY, lambda o: [o["assigned_client"].id]),
+    # Client emails leave the portal: the password is asked for again first.
+    "consent_register_csv": Row("get", {**ADMIN_ONLY, "admin": REAUTH}),
+    "consent_version_new": Row("get", ADMIN_ONLY, lambda o: [o["consent_document"].id]),
+    "consent_document_requirement": Row("get", ADMIN_ONLY,
+                                        lambda o: [o["consent_document"].id]),
+    "consent_version_edit": Row("get", ADMIN_ONLY, lambda o: [o["draft_version"].id]),
+    "consent_version_preview": Row("get", ADMIN_ONLY, lambda o: [o["consent_version"].id]),
+    # Publishing cannot be undone: the password is asked for again first.
+    "consent_version_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
+                                   lambda o: [o["draft_version"].id]),
+}
+
+# allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
+# sign in. Checked by test_allauth_pages_never_fail_or_leak below.
+ALLAUTH_PREFIXES = ("account_", "mfa_")
+ADMIN_PREFIX = "admin:"
+
+
+def url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def consent_objects(client: User) -> dict[str, object]:
+    """The shipped documents published; ``client`` has signed those needed before the
+    intake (so the intake pages open for them), not the telehealth consent."""
+    fill_practice_settings()
+    install_default_documents(publish=True)
+    signatures = {}
+    for kind in ("electronic_signatures", "treatment", "privacy_notice"):
+        version = current_version(ConsentDocument.objects.get(kind=kind))
+        signatures[kind] = consent_sign(client=client, version_id=version.pk,
+                                        expected_sha256=version.sha256,
+                                        typed_name="Robin Example", agreed=True)
+    fees = ConsentDocument.objects.get(kind="fees")
+    draft = ConsentVersion.objects.create(document=fees, summary="New fees.", body="Fees.")
+    telehealth = current_version(ConsentDocument.objects.get(kind="telehealth"))
+    return {"signature": signatures["electronic_signatures"],
+            "consent_document": ConsentDocument.objects.get(kind="treatment"),
+            "consent_version": telehealth, "draft_version": draft}

@@ -1,0 +1,141 @@
+"""What many tests need: signing in for real, and reading the text of a PDF copy.
+
+Tests import these from here, never from ``conftest`` or from another test module.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from portal.audit.models import AuditEvent
+from portal.models import CareAssignment, ClientProfile, User
+from portal.roles import Role
+from tests.factories import PASSWORD, UserFactory
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows right now for ``secret`` (waiting for the next
+    30-second window when this one is about to end, so the code is still valid on arrival)."""
+    if 30 - time.time() % 30 < 2:
+        time.sleep(30 - time.time() % 30 + 0.05)
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
+    """Sign in through the real allauth pages: password, then a TOTP code if enrolled."""
+    response = client.post(reverse("account_login"), {"login": user.email, "password": password})
+    assert response.status_code == 302, response.content[:500]
+    if response.url.startswith(reverse("mfa_authenticate")):
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": current_totp_code(user.totp_secret)}
+        )
+        assert response.status_code == 302, response.content[:500]
+    assert client.session.get("_auth_user_id") == str(user.pk)
+
+
+def reauthenticate(client: Client, password: str = PASSWORD) -> None:
+    """Confirm the password again, as allauth asks before sensitive actions."""
+    response = client.post(reverse("account_reauthenticate"), {"password": password})
+    assert response.status_code == 302, response.content[:500]
+
+
+def signed_in(user: User, *, reauthenticated: bool = False) -> Client:
+    """A new browser-like client signed in as ``user`` through the real pages (and, with
+    ``reauthenticated``, having confirmed the password again, as exports ask)."""
+    http = Client()
+    sign_in(http, user)
+    if reauthenticated:
+        reauthenticate(http)
+    return http
+
+
+_LITERAL = re.compile(rb"\(((?:\\.|[^\\)])*)\)", re.S)
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+
+def unescape_pdf_string(raw: bytes) -> bytes:
+    """A PDF literal string's bytes with its backslash escapes (named and octal) undone."""
+    out, index = bytearray(), 0
+    while index < len(raw):
+        byte = raw[index:index + 1]
+        if byte != b"\\":
+            out += byte
+            index += 1
+            continue
+        following = raw[index + 1:index + 2]
+        octal = re.match(rb"[0-7]{1,3}", raw[index + 1:index + 4])
+        if octal:
+            out.append(int(octal.group(), 8) & 0xFF)
+            index += 1 + len(octal.group())
+        else:
+            out += _ESCAPES.get(following, following)
+            index += 2
+    return bytes(out)
+
+
+def pdf_text(pdf: bytes, *, unicode_font: bool) -> str:
+    """The text drawn on the pages of an uncompressed fpdf2 PDF, one text object a line.
+
+    With one TrueType font, strings are 2-byte glyph codes mapped back through the font's
+    ToUnicode table; with Helvetica they are Windows-1252."""
+    mapping: dict[int, str] = {}
+    if unicode_font:
+        for cmap in re.findall(rb"beginbfchar(.*?)endbfchar", pdf, re.S):
+            for code, text in re.findall(rb"<([0-9A-F]+)>\s*<([0-9A-F]+)>", cmap):
+                mapping[int(code, 16)] = bytes.fromhex(text.decode()).decode("utf-16-be")
+    lines = []
+    for block in re.findall(rb"\bBT\b(.*?)\bET\b", pdf, re.S):
+        pieces = [unescape_pdf_string(raw) for raw in _LITERAL.findall(block)]
+        if unicode_font:
+            text = "".join(mapping.get(int.from_bytes(piece[i:i + 2], "big"), "\ufffd")
+                           for piece in pieces for i in range(0, len(piece), 2))
+        else:
+            text = "".join(piece.decode("cp1252") for piece in pieces)
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def client_account(email: str, *, clinician: User | None = None, **profile: object) -> User:
+    """A client account (email verified), on ``clinician``'s caseload if given, with a
+    profile holding ``profile`` if given."""
+    client = UserFactory(role=Role.CLIENT, email=email)
+    if clinician is not None:
+        CareAssignment.objects.create(client=client, clinician=clinician)
+    if profile:
+        ClientProfile.objects.create(user=client, **profile)
+    return client
+
+
+def listed_emails(response: object) -> list[str]:
+    """The login emails of the rows on a client list page, in order."""
+    return [row.client.email for row in response.context["rows"]]
+
+
+def raw_audit_rows_containing(needle: str) -> list[tuple[str, object]]:
+    """Every column of every event, read raw from the table, that contains ``needle``."""
+    needle = needle.lower()
+    found = []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {AuditEvent._meta.db_table}")  # noqa: S608
+        columns = [column[0] for column in cursor.description]
+        for row in cursor.fetchall():
+            for column, value in zip(columns, row, strict=True):
+                if isinstance(value, bytes | memoryview):
+                    text = bytes(value).decode("latin-1")
+                else:
+                    text = str(value)
+                if needle in text.lower():
+                    found.append((column, value))
+    return found

@@ -1,0 +1,114 @@
+"""Practice admins edit the practice's settings in the portal; bad values are refused."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from portal.models import DEFAULT_CRISIS_TEXT, PracticeSettings
+from tests.helpers import reauthenticate
+
+VALID = {
+    "name": "Harbor Counseling",
+    "contact_email": "hello@harbor.example.com",
+    "contact_phone": "555-0100",
+    "address": "1 Harbor Way",
+    "crisis_text": "Call or text 988.",
+    "idle_timeout_minutes": "20",
+    "safety_alert_draft_hours": "12",
+}
+
+
+@pytest.mark.django_db
+def test_default_crisis_text_names_988_and_emergency_services() -> None:
+    assert "988" in DEFAULT_CRISIS_TEXT and "911" in DEFAULT_CRISIS_TEXT
+    assert PracticeSettings.load().crisis_text == DEFAULT_CRISIS_TEXT
+    assert PracticeSettings.load().self_signup_enabled is False
+    assert PracticeSettings.load().idle_timeout_minutes == 15
+
+
+@pytest.mark.django_db
+def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
+    reauthenticate(as_admin)
+    response = as_admin.post(
+        reverse("practice_settings"), {**VALID, "self_signup_enabled": "on"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert practice.name == "Harbor Counseling"
+    assert practice.self_signup_enabled is True
+    assert practice.idle_timeout_minutes == 20
+    assert practice.safety_alert_draft_hours == 12
+    landing = Client().get(reverse("home"))
+    assert b"Harbor Counseling" in landing.content
+    assert b"Call or text 988." in landing.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("idle_timeout_minutes", "1"),
+        ("idle_timeout_minutes", "121"),
+        ("idle_timeout_minutes", "fifteen"),
+        ("idle_timeout_minutes", "-5"),
+        ("safety_alert_draft_hours", "0"),
+        ("safety_alert_draft_hours", "169"),
+        ("safety_alert_draft_hours", "1.5"),
+        ("contact_email", "not-an-email"),
+        ("name", ""),
+        ("name", "x" * 500),
+        ("crisis_text", "y" * 5000),
+        ("session_fee", "[amount]"),
+        ("insurance_networks", "in network with [list of plans]"),
+        ("payment_due", "at the time\nof each session"),
+        ("session_minutes", "5"),
+        ("cancellation_notice_hours", "169"),
+        ("records_retention_years", "seven"),
+    ],
+)
+def test_bad_values_are_refused_with_a_message_and_nothing_changes(
+    as_admin: Client, field: str, value: str
+) -> None:
+    reauthenticate(as_admin)
+    before = PracticeSettings.load().name
+    response = as_admin.post(reverse("practice_settings"), {**VALID, field: value})
+    assert response.status_code == HTTPStatus.OK
+    assert b"invalid-feedback" in response.content
+    assert PracticeSettings.load().name == before
+
+
+@pytest.mark.django_db
+def test_settings_ask_for_reauthentication_after_a_while(as_admin: Client) -> None:
+    reauthenticate(as_admin)
+    assert as_admin.get(reverse("practice_settings")).status_code == HTTPStatus.OK
+    session = as_admin.session
+    records = session["account_authentication_methods"]
+    for record in records:
+        record["at"] -= 3600
+    session["account_authentication_methods"] = records
+    session.save()
+    response = as_admin.post(reverse("practice_settings"), VALID)
+    assert response.status_code == HTTPStatus.FOUND
+    assert "reauthenticate" in response.url
+    assert PracticeSettings.load().name != "Harbor Counseling"
+
+
+@pytest.mark.django_db
+def test_admin_fills_in_what_the_consent_documents_quote(as_admin: Client) -> None:
+    reauthenticate(as_admin)
+    page = as_admin.get(reverse("practice_settings")).content.decode()
+    assert "<legend" in page and "Fees and payment" in page
+    assert "Used in the consent documents." in page  # each such setting says so
+    response = as_admin.post(reverse("practice_settings"), {
+        **VALID, "session_fee": "$140", "session_minutes": "45",
+        "late_cancellation_fee": "$60", "cancellation_notice_hours": "48",
+    })
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert (practice.session_fee, practice.session_minutes, practice.late_cancellation_fee,
+            practice.cancellation_notice_hours) == ("$140", 45, "$60", 48)
+    assert practice.video_platform == "" and practice.reconnect_minutes is None
