@@ -56,7 +56,6 @@ PLACEHOLDERS = tuple(Placeholder(name, setting) for name, setting in (
     ("records retention years", "records_retention_years"),
 ))
 _BY_NAME = {placeholder.name: placeholder for placeholder in PLACEHOLDERS}
-DOCUMENT_SETTINGS = tuple(placeholder.setting for placeholder in PLACEHOLDERS)
 
 
 def _key(name: str) -> str:

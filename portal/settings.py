@@ -277,8 +277,6 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not IS_PRODUCTION
 MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "Intake portal")
 
-# Staff (clinicians, practice admins, superusers) must enrol MFA and use it in the session.
-PORTAL_STAFF_GROUPS = ("clinician", "practice_admin")
 INVITATION_VALID_DAYS = envint("INVITATION_VALID_DAYS", 7, minimum=1, maximum=30)
 QUICK_EXIT_URL = envstr("QUICK_EXIT_URL", "https://www.weather.gov/")
 

@@ -65,10 +65,6 @@ AUTOSAVE_PAUSED_MESSAGE = (
     "moment."
 )
 SAVED_FOR_LATER = "Your answers are saved. You can come back and carry on at any time."
-NOT_ALL_SAVED = (
-    "Some answers need a small change before they can be saved. Everything else on this "
-    "page is saved."
-)
 INCOMPLETE_MESSAGE = "A few questions still need an answer before you can send this."
 STALE_SUBMIT_MESSAGE = (
     "Your answers changed in another window or device. Please check them below, then send "
