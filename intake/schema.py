@@ -33,10 +33,38 @@ top-level answer matches. A ``sensitive`` question is optional and also accepts
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+from intake.schema_classes import (
+    IDENTIFIER,
+    IN_PERSON,
+    IN_PERSON_LABEL,
+    Band,
+    Condition,
+    DefinitionError,
+    Instrument,
+    Option,
+    Question,
+    Questionnaire,
+    Section,
+)
+
+__all__ = [
+    "IN_PERSON",
+    "IN_PERSON_LABEL",
+    "TEXT_TYPES",
+    "Band",
+    "Condition",
+    "DefinitionError",
+    "Instrument",
+    "Option",
+    "Question",
+    "Questionnaire",
+    "Section",
+    "parse_definition",
+    "top_level_questions",
+]
 
 QUESTION_TYPES = frozenset({
     "short_text", "long_text", "single_choice", "multiple_choice", "frequency", "yes_no",
@@ -45,120 +73,7 @@ QUESTION_TYPES = frozenset({
 CHOICE_TYPES = frozenset({"single_choice", "multiple_choice", "frequency"})
 TEXT_TYPES = frozenset({"short_text", "long_text"})
 DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 4000}
-IN_PERSON = "in_person"
-IN_PERSON_LABEL = "I'd rather talk about this in person"
 YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
-
-class DefinitionError(ValueError):
-    """The questionnaire file is malformed; the message names where."""
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str | int
-    label: str
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Show something only when an earlier answer matches."""
-
-    question: str
-    equals: Any = None
-    one_of: tuple[Any, ...] = ()
-    answered: bool = False
-
-    def holds(self, answers: Mapping[str, Any]) -> bool:
-        value = answers.get(self.question)
-        if self.answered:
-            return value not in (None, "", [])
-        if self.one_of:
-            if isinstance(value, list):
-                return any(item in self.one_of for item in value)
-            return value in self.one_of
-        if isinstance(value, list):
-            return self.equals in value
-        return value == self.equals
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    type: str
-    label: str
-    help: str = ""
-    why: str = ""
-    required: bool = False
-    sensitive: bool = False
-    options: tuple[Option, ...] = ()
-    max_length: int | None = None
-    min_value: int | None = None
-    max_value: int | None = None
-    not_future: bool = False
-    max_items: int | None = None
-    condition: Condition | None = None
-    questions: tuple[Question, ...] = ()
-
-    def option_values(self) -> tuple[str | int, ...]:
-        return tuple(option.value for option in self.options)
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    questions: tuple[Question, ...]
-    intro: str = ""
-    content_note: str = ""
-    condition: Condition | None = None
-
-
-@dataclass(frozen=True)
-class Band:
-    minimum: int
-    maximum: int
-    label: str
-
-
-@dataclass(frozen=True)
-class Instrument:
-    """A scored scale (PHQ-9, GAD-7): the sum of its frequency items, and its bands."""
-
-    id: str
-    title: str
-    attribution: str
-    items: tuple[str, ...]
-    bands: tuple[Band, ...]
-
-    @property
-    def max_total(self) -> int:
-        return 3 * len(self.items)
-
-
-@dataclass(frozen=True)
-class Questionnaire:
-    slug: str
-    version: str
-    title: str
-    sections: tuple[Section, ...]
-    intro: str = ""
-    instruments: tuple[Instrument, ...] = ()
-    safety: tuple[Condition, ...] = ()
-    _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
-
-    def question(self, question_id: str) -> Question:
-        return self._questions[question_id]
-
-    def has_question(self, question_id: str) -> bool:
-        return question_id in self._questions
-
-    def section(self, section_id: str) -> Section:
-        for section in self.sections:
-            if section.id == section_id:
-                return section
-        raise KeyError(section_id)
 
 
 # --- Parsing ----------------------------------------------------------------------------
@@ -229,8 +144,9 @@ def _options(data: Mapping[str, Any], kind: str, where: str) -> tuple[Option, ..
             _require(type(value) is int and value == number, spot,
                      "frequency options are the values 0, 1, 2, 3 in order")
         else:
-            _require(isinstance(value, str) and bool(_ID.match(value)) and value != IN_PERSON,
-                     spot, "option values are short lower-case identifiers")
+            _require(isinstance(value, str) and bool(IDENTIFIER.match(value))
+                     and value != IN_PERSON, spot,
+                     "option values are short lower-case identifiers")
         options.append(Option(value, _text(item, "label", spot, required=True)))
     if kind == "frequency":
         _require(len(options) == 4, where, "frequency questions have exactly four options")
@@ -250,7 +166,7 @@ def _question(
 ) -> Question:
     _require(isinstance(data, dict), where, "a question is an object")
     question_id = data.get("id")
-    _require(isinstance(question_id, str) and bool(_ID.match(question_id)), where,
+    _require(isinstance(question_id, str) and bool(IDENTIFIER.match(question_id)), where,
              "'id' is a lower-case identifier")
     where = f"{where} ({question_id})"
     _known_keys(data, _QUESTION_KEYS, where)
@@ -322,7 +238,7 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
     _require(isinstance(data, dict), where, "an instrument is an object")
     _known_keys(data, {"id", "title", "attribution", "items", "bands"}, where)
     instrument_id = data.get("id")
-    _require(isinstance(instrument_id, str) and bool(_ID.match(instrument_id)), where,
+    _require(isinstance(instrument_id, str) and bool(IDENTIFIER.match(instrument_id)), where,
              "'id' is a lower-case identifier")
     items = data.get("items")
     _require(isinstance(items, list) and bool(items), where, "'items' lists question ids")
@@ -382,7 +298,7 @@ def parse_definition(data: Any) -> Questionnaire:
         _known_keys(raw, {"id", "title", "intro", "content_note", "condition", "questions"},
                     where)
         section_id = raw.get("id")
-        _require(isinstance(section_id, str) and bool(_ID.match(section_id))
+        _require(isinstance(section_id, str) and bool(IDENTIFIER.match(section_id))
                  and section_id not in section_ids, where, "'id' is a new lower-case identifier")
         section_ids.add(section_id)
         condition = _condition(raw.get("condition"), where, top_level)
