@@ -19,7 +19,6 @@ autosave of one field).
 
 from __future__ import annotations
 
-import datetime
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,79 +28,34 @@ from typing import Any
 
 from django import forms
 from django.forms import BoundField
-from django.http import QueryDict
 
-from intake.answers import EARLIEST_DATE, visible
-from intake.schema import (
-    IN_PERSON,
-    IN_PERSON_LABEL,
-    TEXT_TYPES,
-    Condition,
-    Question,
-    Questionnaire,
-    Section,
+from intake.answers import visible
+from intake.question_types import question_type
+from intake.question_types.base import (
+    group_field_name,
+    in_person_name,
+    is_empty_field,
+    posted_list,
 )
+from intake.schema import Condition, Question, Questionnaire, Section
 from portal.input_checks import SingleValueFieldsMixin
 
+__all__ = [
+    "LISTED_FIELD",
+    "GroupBlock",
+    "QuestionItem",
+    "SectionForm",
+    "group_field_name",
+    "in_person_name",
+    "initial_values",
+    "posted_answers",
+]
+
 LISTED_FIELD = "questions"
-IN_PERSON_SUFFIX = "in-person"
 SHOWN_GROUP_ENTRIES = 2
-RADIO_TYPES = frozenset({"single_choice", "yes_no", "frequency"})
-
-
-def in_person_name(name: str) -> str:
-    return f"{name}-{IN_PERSON_SUFFIX}"
-
-
-def group_field_name(group_id: str, number: int, child_id: str) -> str:
-    return f"{group_id}-{number}-{child_id}"
-
-
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value is False
 
 
 # --- Reading a post ---------------------------------------------------------------------
-
-
-def _values(data: Mapping[str, Any], name: str) -> list[str]:
-    if isinstance(data, QueryDict):
-        return data.getlist(name)
-    value = data.get(name)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _one_value(data: Mapping[str, Any], name: str) -> str | list[str]:
-    """The value of a field that takes one. Sent more than once, all of them come back,
-    so ``clean_section`` refuses the answer (keeping the saved one) instead of guessing."""
-    values = _values(data, name)
-    if len(values) > 1:
-        return values
-    return values[0] if values else ""
-
-
-def _posted_value(question: Question, name: str, data: Mapping[str, Any]) -> Any:
-    if question.type == "group":
-        entries = []
-        for number in range(1, (question.max_items or 0) + 1):
-            entry = {
-                child.id: _posted_value(child, group_field_name(name, number, child.id), data)
-                for child in question.questions
-            }
-            entry = {key: value for key, value in entry.items() if not _is_empty(value)}
-            if entry:
-                entries.append(entry)
-        return entries
-    ticked = _values(data, in_person_name(name))
-    if question.sensitive and question.type in TEXT_TYPES and ticked:
-        # Ticking "rather talk in person" is an explicit choice: it wins over typed text.
-        # Ticked more than once is no browser's post: refused like any repeated value.
-        return IN_PERSON if len(ticked) == 1 else ticked
-    if question.type == "multiple_choice":
-        return _values(data, name)
-    return _one_value(data, name)
 
 
 def _on_post(question: Question, data: Mapping[str, Any], listed: set[str]) -> bool:
@@ -115,9 +69,9 @@ def posted_answers(section: Section, data: Mapping[str, Any]) -> dict[str, Any]:
     """What the browser sent for ``section``, shaped for ``clean_section``: text as typed,
     option values as strings, lists for multiple choices, a list of dicts for a group.
     Anything that is not a field of this section is ignored here."""
-    listed = set(_values(data, LISTED_FIELD))
+    listed = set(posted_list(data, LISTED_FIELD))
     return {
-        question.id: _posted_value(question, question.id, data)
+        question.id: question_type(question.type).posted_value(question, question.id, data)
         for question in section.questions
         if _on_post(question, data, listed)
     }
@@ -126,79 +80,15 @@ def posted_answers(section: Section, data: Mapping[str, Any]) -> dict[str, Any]:
 # --- Saved answers as form values -------------------------------------------------------
 
 
-def _initial_for(question: Question, name: str, value: Any, initial: dict[str, Any]) -> None:
-    if question.type == "group":
-        for number, entry in enumerate(value or [], start=1):
-            for child in question.questions:
-                _initial_for(child, group_field_name(name, number, child.id),
-                             entry.get(child.id), initial)
-        return
-    if value is None:
-        return
-    if question.type in TEXT_TYPES and question.sensitive and value == IN_PERSON:
-        initial[in_person_name(name)] = True
-        return
-    if question.type == "multiple_choice":
-        initial[name] = [IN_PERSON] if value == IN_PERSON else [str(item) for item in value]
-        return
-    initial[name] = str(value)
-
-
 def initial_values(section: Section, answers: Mapping[str, Any]) -> dict[str, Any]:
     initial: dict[str, Any] = {}
     for question in section.questions:
-        _initial_for(question, question.id, answers.get(question.id), initial)
+        initial.update(question_type(question.type).initial(
+            question, question.id, answers.get(question.id)))
     return initial
 
 
 # --- The form ---------------------------------------------------------------------------
-
-
-def _choices(question: Question) -> list[tuple[str, str]]:
-    choices = [(str(option.value), option.label) for option in question.options]
-    if question.sensitive:
-        choices.append((IN_PERSON, IN_PERSON_LABEL))
-    return choices
-
-
-def _field_for(question: Question, *, describedby: str, invalid: bool) -> forms.Field:
-    """A field that draws the question; it never validates (``clean_section`` does)."""
-    attrs: dict[str, Any] = {}
-    if question.type in RADIO_TYPES or question.type == "multiple_choice":
-        # The fieldset carries the description; each box only needs its class.
-        attrs["class"] = "form-check-input"
-    else:
-        attrs["class"] = "form-control" + (" is-invalid" if invalid else "")
-        if describedby:
-            attrs["aria-describedby"] = describedby
-        if invalid:
-            attrs["aria-invalid"] = "true"
-        if question.required:
-            attrs["aria-required"] = "true"
-    kind = question.type
-    if kind == "short_text":
-        return forms.CharField(required=False, strip=False, max_length=question.max_length,
-                               widget=forms.TextInput(attrs=attrs))
-    if kind == "long_text":
-        attrs["rows"] = 5 if (question.max_length or 0) > 1000 else 3
-        return forms.CharField(required=False, strip=False, max_length=question.max_length,
-                               widget=forms.Textarea(attrs=attrs))
-    if kind in RADIO_TYPES:
-        return forms.ChoiceField(required=False, choices=_choices(question),
-                                 widget=forms.RadioSelect(attrs=attrs))
-    if kind == "multiple_choice":
-        return forms.MultipleChoiceField(required=False, choices=_choices(question),
-                                         widget=forms.CheckboxSelectMultiple(attrs=attrs))
-    if kind == "date":
-        attrs.update(type="date", min=EARLIEST_DATE.isoformat())
-        if question.not_future:
-            attrs["max"] = datetime.date.today().isoformat()  # noqa: DTZ011 - a calendar day
-        return forms.CharField(required=False, widget=forms.DateInput(attrs=attrs))
-    if kind == "number":
-        attrs.update(min=question.min_value, max=question.max_value, step=1,
-                     inputmode="numeric")
-        return forms.CharField(required=False, widget=forms.NumberInput(attrs=attrs))
-    raise ValueError(f"no field for {kind!r}")
 
 
 def _condition_json(condition: Condition) -> str:
@@ -270,13 +160,6 @@ class GroupBlock:
     more: GroupBlock | None = None
 
 
-_KINDS = {
-    "short_text": "text", "long_text": "textarea", "single_choice": "radio",
-    "yes_no": "radio", "frequency": "radio", "multiple_choice": "checkbox",
-    "date": "date", "number": "number", "group": "group",
-}
-
-
 class SectionForm(SingleValueFieldsMixin, forms.Form):
     """The fields of one section. Bound to a post (``data``) to show what was typed back
     with the server's messages, or unbound with the saved answers as initial values."""
@@ -311,29 +194,18 @@ class SectionForm(SingleValueFieldsMixin, forms.Form):
         self.take_out_repeated_fields()
 
     def _add_fields(self, question: Question, name: str, *, invalid: bool) -> None:
-        if question.type == "group":
-            for number in range(1, (question.max_items or 0) + 1):
-                for child in question.questions:
-                    self._add_fields(child, group_field_name(name, number, child.id),
-                                     invalid=False)
-            return
-        help_id = f"{name}-help" if question.help else ""
-        describedby = " ".join(part for part in (help_id, f"{name}-error") if part)
-        self.fields[name] = _field_for(question, describedby=describedby, invalid=invalid)
-        if question.sensitive and question.type in TEXT_TYPES:
-            self.fields[in_person_name(name)] = forms.BooleanField(
-                required=False, label=IN_PERSON_LABEL,
-                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-            )
+        self.fields.update(question_type(question.type).form_fields(question, name,
+                                                                    invalid=invalid))
 
     def _item(self, question: Question, name: str) -> QuestionItem:
-        item = QuestionItem(question=question, name=name, kind=_KINDS[question.type],
+        kind = question_type(question.type)
+        item = QuestionItem(question=question, name=name, kind=kind.widget,
                             error=self.answer_errors.get(name, ""))
-        if question.type == "group":
+        if kind.holds_questions:
             item.blocks = self._blocks(question, name)
             return item
         item.field = self[name]
-        if question.sensitive and question.type in TEXT_TYPES:
+        if in_person_name(name) in self.fields:
             item.in_person = self[in_person_name(name)]
         return item
 
@@ -343,7 +215,7 @@ class SectionForm(SingleValueFieldsMixin, forms.Form):
             items = [self._item(child, group_field_name(name, number, child.id))
                      for child in question.questions]
             filled = any(
-                not _is_empty(child.field.value() if child.field else None)
+                not is_empty_field(child.field.value() if child.field else None)
                 or (child.in_person is not None and child.in_person.value())
                 for child in items
             )

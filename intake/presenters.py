@@ -1,21 +1,22 @@
-"""Answers as people read them: the one place that turns stored answers into text, for the
-review page, the submitted copy, the clinician's view and the PDF alike.
+"""Answers as people read them: the one place that turns answers into text, for the
+review page, the submitted copy, the clinician's view and the PDF alike, and for what a
+refused page sent.
 
 Stored answers are ids and values (``"weekday_evenings"``, ``2``, ``"1990-04-21"``); here
-they become the labels the client chose from, dates in words and group entries one by one.
-Unanswered questions are listed as such, so a reader can tell "skipped" from "no".
+they become the labels the client chose from, dates in words and group entries one by one
+(each answer's words come from its type, ``intake.question_types``). Unanswered questions
+are listed as such, so a reader can tell "skipped" from "no".
 """
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from intake.answers import visible
-from intake.schema import IN_PERSON, IN_PERSON_LABEL, Question, Questionnaire
-from portal.formatting import format_day
+from intake.question_types import question_type
+from intake.schema import Question, Questionnaire, Section
 
 NOT_ANSWERED = "Not answered"
 
@@ -37,33 +38,15 @@ class SectionRows:
     rows: tuple[AnswerRow, ...] = field(default_factory=tuple)
 
 
-def _date_text(value: str) -> str:
-    try:
-        day = datetime.date.fromisoformat(value)
-    except ValueError:
-        return value
-    return format_day(day)
-
-
 def answer_text(question: Question, value: Any) -> str:
-    """One stored answer in words (choices by their labels, dates spelled out)."""
-    if value is None or value == "" or value == []:
-        return ""
-    if value == IN_PERSON and question.sensitive:
-        return IN_PERSON_LABEL
-    labels = {option.value: option.label for option in question.options}
-    if question.type in ("single_choice", "yes_no", "frequency"):
-        return labels.get(value, str(value))
-    if question.type == "multiple_choice":
-        return "; ".join(labels.get(item, str(item)) for item in value)
-    if question.type == "date":
-        return _date_text(value)
-    return str(value)
+    """One stored answer in words (choices by their labels, dates spelled out), as its
+    type says it; "" when unanswered."""
+    return question_type(question.type).display(question, value)
 
 
 def _row(question: Question, answers: Mapping[str, Any]) -> AnswerRow:
     value = answers.get(question.id)
-    if question.type == "group":
+    if question_type(question.type).holds_questions:
         entries = tuple(
             tuple((child.label, answer_text(child, entry.get(child.id)) or NOT_ANSWERED)
                   for child in question.questions)
@@ -84,3 +67,23 @@ def answer_sections(questionnaire: Questionnaire, answers: Mapping[str, Any]) ->
                      if visible(question, answers))
         sections.append(SectionRows(section.id, section.title, rows))
     return sections
+
+
+def _posted_rows(question: Question, label: str, value: Any) -> list[tuple[str, str]]:
+    return [(label, text) for text in question_type(question.type).posted_words(question, value)]
+
+
+def posted_in_words(section: Section, posted: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What a refused post said, for the person to copy from: labels and their answers in
+    words (typed text as typed, choices by their labels), a group entry by entry."""
+    rows: list[tuple[str, str]] = []
+    for question in section.questions:
+        value = posted.get(question.id)
+        if not question_type(question.type).holds_questions:
+            rows += _posted_rows(question, question.label, value)
+            continue
+        for number, entry in enumerate(value or [], start=1):
+            for child in question.questions:
+                rows += _posted_rows(child, f"{question.label}, entry {number}: {child.label}",
+                                     entry.get(child.id))
+    return rows

@@ -21,10 +21,12 @@ format, in short::
      "safety": [{"question": "phq9_9", "in": [1, 2, 3]},
                 {"question": "thoughts_of_ending_life_now", "equals": "yes"}]}
 
-Question types: ``short_text``, ``long_text`` (``max_length``), ``single_choice``,
-``multiple_choice`` (``options``: ``[{"value", "label"}]``), ``frequency`` (the 0-3 scale of
-PHQ-9 and GAD-7: ``options`` with values 0 to 3), ``yes_no``, ``date`` (``not_future``),
-``number`` (``min_value``, ``max_value``) and ``group`` (a repeating group of simple questions,
+Question types (each one class in ``intake.question_types``, which says which of these keys
+a type takes; the parser refuses an unknown type): ``short_text``, ``long_text``
+(``max_length``), ``single_choice``, ``multiple_choice`` (``options``:
+``[{"value", "label"}]``), ``frequency`` (the 0-3 scale of PHQ-9 and GAD-7: ``options`` with
+values 0 to 3), ``yes_no``, ``date`` (``not_future``), ``number`` (``min_value``,
+``max_value``) and ``group`` (a repeating group of simple questions,
 ``max_items``). A condition (``{"question": id, "equals": v}``, ``{"question": id, "in": [..]}``
 or ``{"question": id, "answered": true}``) shows a question or section only when an earlier
 top-level answer matches. A ``sensitive`` question is optional and also accepts
@@ -33,132 +35,47 @@ top-level answer matches. A ``sensitive`` question is optional and also accepts
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-QUESTION_TYPES = frozenset({
-    "short_text", "long_text", "single_choice", "multiple_choice", "frequency", "yes_no",
-    "date", "number", "group",
-})
-CHOICE_TYPES = frozenset({"single_choice", "multiple_choice", "frequency"})
-TEXT_TYPES = frozenset({"short_text", "long_text"})
-DEFAULT_MAX_LENGTH = {"short_text": 200, "long_text": 4000}
-IN_PERSON = "in_person"
-IN_PERSON_LABEL = "I'd rather talk about this in person"
-YES_NO_OPTIONS = (("yes", "Yes"), ("no", "No"))
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+from intake.question_types import (
+    QuestionType,
+    UnknownQuestionType,
+    question_type,
+    registered_types,
+)
+from intake.schema_classes import (
+    IDENTIFIER,
+    IN_PERSON,
+    IN_PERSON_LABEL,
+    Band,
+    Condition,
+    DefinitionError,
+    Instrument,
+    Option,
+    Question,
+    Questionnaire,
+    Section,
+)
 
+__all__ = [
+    "IN_PERSON",
+    "IN_PERSON_LABEL",
+    "TEXT_TYPES",
+    "Band",
+    "Condition",
+    "DefinitionError",
+    "Instrument",
+    "Option",
+    "Question",
+    "Questionnaire",
+    "Section",
+    "parse_definition",
+    "top_level_questions",
+]
 
-class DefinitionError(ValueError):
-    """The questionnaire file is malformed; the message names where."""
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str | int
-    label: str
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Show something only when an earlier answer matches."""
-
-    question: str
-    equals: Any = None
-    one_of: tuple[Any, ...] = ()
-    answered: bool = False
-
-    def holds(self, answers: Mapping[str, Any]) -> bool:
-        value = answers.get(self.question)
-        if self.answered:
-            return value not in (None, "", [])
-        if self.one_of:
-            if isinstance(value, list):
-                return any(item in self.one_of for item in value)
-            return value in self.one_of
-        if isinstance(value, list):
-            return self.equals in value
-        return value == self.equals
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    type: str
-    label: str
-    help: str = ""
-    why: str = ""
-    required: bool = False
-    sensitive: bool = False
-    options: tuple[Option, ...] = ()
-    max_length: int | None = None
-    min_value: int | None = None
-    max_value: int | None = None
-    not_future: bool = False
-    max_items: int | None = None
-    condition: Condition | None = None
-    questions: tuple[Question, ...] = ()
-
-    def option_values(self) -> tuple[str | int, ...]:
-        return tuple(option.value for option in self.options)
-
-
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    questions: tuple[Question, ...]
-    intro: str = ""
-    content_note: str = ""
-    condition: Condition | None = None
-
-
-@dataclass(frozen=True)
-class Band:
-    minimum: int
-    maximum: int
-    label: str
-
-
-@dataclass(frozen=True)
-class Instrument:
-    """A scored scale (PHQ-9, GAD-7): the sum of its frequency items, and its bands."""
-
-    id: str
-    title: str
-    attribution: str
-    items: tuple[str, ...]
-    bands: tuple[Band, ...]
-
-    @property
-    def max_total(self) -> int:
-        return 3 * len(self.items)
-
-
-@dataclass(frozen=True)
-class Questionnaire:
-    slug: str
-    version: str
-    title: str
-    sections: tuple[Section, ...]
-    intro: str = ""
-    instruments: tuple[Instrument, ...] = ()
-    safety: tuple[Condition, ...] = ()
-    _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
-
-    def question(self, question_id: str) -> Question:
-        return self._questions[question_id]
-
-    def has_question(self, question_id: str) -> bool:
-        return question_id in self._questions
-
-    def section(self, section_id: str) -> Section:
-        for section in self.sections:
-            if section.id == section_id:
-                return section
-        raise KeyError(section_id)
+# The types answered in typed free text (``short_text``, ``long_text``).
+TEXT_TYPES = frozenset(name for name, kind in registered_types().items() if kind.free_text)
 
 
 # --- Parsing ----------------------------------------------------------------------------
@@ -210,12 +127,12 @@ def _condition(data: Any, where: str, earlier: Mapping[str, Question]) -> Condit
     return Condition(target, equals=values[0])
 
 
-def _options(data: Mapping[str, Any], kind: str, where: str) -> tuple[Option, ...]:
-    if kind == "yes_no":
-        _require("options" not in data, where, "yes_no questions have fixed options")
-        return tuple(Option(value, label) for value, label in YES_NO_OPTIONS)
-    if kind not in CHOICE_TYPES:
-        _require("options" not in data, where, f"{kind} questions take no options")
+def _options(data: Mapping[str, Any], kind: QuestionType, where: str) -> tuple[Option, ...]:
+    if kind.fixed_options:
+        _require("options" not in data, where, f"{kind.name} questions have fixed options")
+        return kind.fixed_options
+    if not kind.takes_options:
+        _require("options" not in data, where, f"{kind.name} questions take no options")
         return ()
     raw = data.get("options")
     _require(isinstance(raw, list) and len(raw) >= 2, where, "needs at least two options")
@@ -225,15 +142,11 @@ def _options(data: Mapping[str, Any], kind: str, where: str) -> tuple[Option, ..
         _require(isinstance(item, dict), spot, "an option is an object")
         _known_keys(item, {"value", "label"}, spot)
         value = item.get("value")
-        if kind == "frequency":
-            _require(type(value) is int and value == number, spot,
-                     "frequency options are the values 0, 1, 2, 3 in order")
-        else:
-            _require(isinstance(value, str) and bool(_ID.match(value)) and value != IN_PERSON,
-                     spot, "option values are short lower-case identifiers")
+        problem = kind.option_value_problem(value, number)
+        _require(problem is None, spot, str(problem))
         options.append(Option(value, _text(item, "label", spot, required=True)))
-    if kind == "frequency":
-        _require(len(options) == 4, where, "frequency questions have exactly four options")
+    problem = kind.options_problem(options)
+    _require(problem is None, where, str(problem))
     values = [option.value for option in options]
     _require(len(values) == len(set(values)), where, "option values must be unique")
     return tuple(options)
@@ -250,13 +163,15 @@ def _question(
 ) -> Question:
     _require(isinstance(data, dict), where, "a question is an object")
     question_id = data.get("id")
-    _require(isinstance(question_id, str) and bool(_ID.match(question_id)), where,
+    _require(isinstance(question_id, str) and bool(IDENTIFIER.match(question_id)), where,
              "'id' is a lower-case identifier")
     where = f"{where} ({question_id})"
     _known_keys(data, _QUESTION_KEYS, where)
-    kind = data.get("type")
-    _require(kind in QUESTION_TYPES, where, f"unknown type {kind!r}")
-    _require(not (in_group and kind == "group"), where, "groups cannot contain groups")
+    try:
+        kind = question_type(data.get("type"))
+    except UnknownQuestionType:
+        raise DefinitionError(f"{where}: unknown type {data.get('type')!r}") from None
+    _require(not (in_group and kind.holds_questions), where, "groups cannot contain groups")
     _require(not (in_group and data.get("condition") is not None), where,
              "questions inside a group cannot have conditions")
     required = data.get("required", False)
@@ -265,24 +180,24 @@ def _question(
              "'required' and 'sensitive' are true or false")
     _require(not (required and sensitive), where, "sensitive questions are always optional")
     max_length = data.get("max_length")
-    if kind in TEXT_TYPES:
-        max_length = DEFAULT_MAX_LENGTH[kind] if max_length is None else max_length
+    if kind.default_max_length is not None:
+        max_length = kind.default_max_length if max_length is None else max_length
         _require(isinstance(max_length, int) and 1 <= max_length <= 20000, where,
                  "'max_length' is 1 to 20000")
     else:
         _require(max_length is None, where, "only text questions have 'max_length'")
     min_value, max_value = data.get("min_value"), data.get("max_value")
-    if kind == "number":
+    if kind.has_range:
         _require(isinstance(min_value, int) and isinstance(max_value, int)
                  and min_value <= max_value, where, "numbers need min_value <= max_value")
     else:
         _require(min_value is None and max_value is None, where,
                  "only number questions have a range")
     not_future = data.get("not_future", False)
-    _require(not not_future or kind == "date", where, "only dates can be 'not_future'")
+    _require(not not_future or kind.may_be_not_future, where, "only dates can be 'not_future'")
     children: tuple[Question, ...] = ()
     max_items = data.get("max_items")
-    if kind == "group":
+    if kind.holds_questions:
         raw_children = data.get("questions")
         _require(isinstance(raw_children, list) and raw_children, where,
                  "a group lists its questions")
@@ -299,7 +214,7 @@ def _question(
                  "only groups have 'questions' and 'max_items'")
     return Question(
         id=question_id,
-        type=kind,
+        type=kind.name,
         label=_text(data, "label", where, required=True),
         help=_text(data, "help", where),
         why=_text(data, "why", where),
@@ -322,14 +237,14 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
     _require(isinstance(data, dict), where, "an instrument is an object")
     _known_keys(data, {"id", "title", "attribution", "items", "bands"}, where)
     instrument_id = data.get("id")
-    _require(isinstance(instrument_id, str) and bool(_ID.match(instrument_id)), where,
+    _require(isinstance(instrument_id, str) and bool(IDENTIFIER.match(instrument_id)), where,
              "'id' is a lower-case identifier")
     items = data.get("items")
     _require(isinstance(items, list) and bool(items), where, "'items' lists question ids")
     _require(len(items) == len(set(map(str, items))), where, "an item is listed twice")
     for item in items:
         question = top_level.get(item) if isinstance(item, str) else None
-        _require(question is not None and question.type == "frequency", where,
+        _require(question is not None and question_type(question.type).scale_item, where,
                  f"item {item!r} is not a top-level frequency question")
         _require(question.required and not question.sensitive, where,  # type: ignore[union-attr]
                  f"item {item!r} must be required and not sensitive (the total needs it)")
@@ -382,7 +297,7 @@ def parse_definition(data: Any) -> Questionnaire:
         _known_keys(raw, {"id", "title", "intro", "content_note", "condition", "questions"},
                     where)
         section_id = raw.get("id")
-        _require(isinstance(section_id, str) and bool(_ID.match(section_id))
+        _require(isinstance(section_id, str) and bool(IDENTIFIER.match(section_id))
                  and section_id not in section_ids, where, "'id' is a new lower-case identifier")
         section_ids.add(section_id)
         condition = _condition(raw.get("condition"), where, top_level)

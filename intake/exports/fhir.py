@@ -9,11 +9,13 @@ Mapping, in short:
 
 * each section is a ``group`` item (``linkId`` = section id); each question an item whose
   ``linkId`` is the question id, so a response item always names the question it answers;
-* ``short_text`` -> ``string``, ``long_text`` -> ``text``, ``date`` -> ``date``, ``number`` ->
-  ``integer``; ``single_choice``, ``yes_no``, ``frequency`` -> ``choice`` and
-  ``multiple_choice`` -> ``choice`` with ``repeats``; the options are ``answerOption``
-  codings in the system ``urn:portal:questionnaire:<slug>:<question id>`` (code = stored
-  value, display = label); ``group`` -> a repeating ``group``;
+* each question's item type, details and answers come from its type's class
+  (``intake.question_types``): ``short_text`` -> ``string``, ``long_text`` -> ``text``,
+  ``date`` -> ``date``, ``number`` -> ``integer``; ``single_choice``, ``yes_no``,
+  ``frequency`` -> ``choice`` and ``multiple_choice`` -> ``choice`` with ``repeats``; the
+  options are ``answerOption`` codings in the system
+  ``urn:portal:questionnaire:<slug>:<question id>`` (code = stored value, display = label);
+  ``group`` -> a repeating ``group``;
 * a sensitive question also offers "I'd rather talk about this in person" (code
   ``in_person``). A sensitive *text* question therefore becomes R4's ``open-choice`` (free
   text as ``valueString``, or the ``in_person`` coding), because a ``string``/``text`` item may
@@ -28,10 +30,11 @@ from datetime import UTC
 from typing import Any
 
 from intake.models import Intake, QuestionnaireVersion
+from intake.question_types import question_type
+from intake.question_types.base import FHIR_EXTENSION, Coder
 from intake.schema import (
     IN_PERSON,
     IN_PERSON_LABEL,
-    TEXT_TYPES,
     Condition,
     Question,
     Questionnaire,
@@ -42,19 +45,6 @@ from intake.schema import (
 # no system will try to fetch a questionnaire from a host we do not run.
 CANONICAL_BASE = "https://portal.invalid/Questionnaire/"
 FHIR_JSON = "application/fhir+json"
-_OPTION_TYPES = frozenset({"single_choice", "multiple_choice", "frequency", "yes_no"})
-_FHIR_TYPES = {
-    "short_text": "string",
-    "long_text": "text",
-    "single_choice": "choice",
-    "multiple_choice": "choice",
-    "frequency": "choice",
-    "yes_no": "choice",
-    "date": "date",
-    "number": "integer",
-    "group": "group",
-}
-_EXT = "http://hl7.org/fhir/StructureDefinition/"
 
 
 def canonical_url(slug: str) -> str:
@@ -79,14 +69,13 @@ def _computable_name(slug: str) -> str:
     return name if name[:1].isalpha() else f"Q{name}"
 
 
-def _item_type(question: Question) -> str:
-    if question.sensitive and question.type in TEXT_TYPES:
-        return "open-choice"
-    return _FHIR_TYPES[question.type]
-
-
 def _coding(slug: str, question: Question, value: Any, display: str) -> dict[str, str]:
     return {"system": coding_system(slug, question.id), "code": str(value), "display": display}
+
+
+def _coder(slug: str, question: Question) -> Coder:
+    """The codings of one question's answers, for its type to use."""
+    return lambda value, display: _coding(slug, question, value, display)
 
 
 def _in_person(slug: str, question: Question) -> dict[str, str]:
@@ -100,16 +89,7 @@ def _typed_value(slug: str, question: Question, value: Any) -> list[tuple[str, A
         return []
     if question.sensitive and value == IN_PERSON:
         return [("Coding", _in_person(slug, question))]
-    if question.type in _OPTION_TYPES:
-        labels = {option.value: option.label for option in question.options}
-        values = value if isinstance(value, list) else [value]
-        return [("Coding", _coding(slug, question, item, labels.get(item, str(item))))
-                for item in values]
-    if question.type == "date" and not question.sensitive:
-        return [("Date", str(value))]
-    if question.type == "number" and not question.sensitive:
-        return [("Integer", int(value))]
-    return [("String", str(value))]
+    return question_type(question.type).fhir_answers(question, value, _coder(slug, question))
 
 
 def _enable_when(
@@ -143,36 +123,22 @@ def _with_condition(
 
 def _question_item(question: Question, questionnaire: Questionnaire) -> dict[str, Any]:
     slug = questionnaire.slug
+    kind = question_type(question.type)
     item: dict[str, Any] = {"linkId": question.id, "text": question.label,
-                            "type": _item_type(question)}
+                            "type": kind.fhir_item_type(question)}
     if question.required:
         item["required"] = True
-    if question.type == "group":
+    if kind.holds_questions:
         item["repeats"] = True
         if question.max_items:
-            item["extension"] = [{"url": f"{_EXT}questionnaire-maxOccurs",
+            item["extension"] = [{"url": f"{FHIR_EXTENSION}questionnaire-maxOccurs",
                                   "valueInteger": question.max_items}]
         item["item"] = [_question_item(child, questionnaire) for child in question.questions]
         return _with_condition(item, question.condition, questionnaire)
-    if question.type == "multiple_choice":
-        item["repeats"] = True
-    if question.type in TEXT_TYPES and question.max_length:
-        item["maxLength"] = question.max_length
-    if question.type == "number":
-        item["extension"] = [
-            {"url": f"{_EXT}minValue", "valueInteger": question.min_value},
-            {"url": f"{_EXT}maxValue", "valueInteger": question.max_value},
-        ]
-    options = []
-    for option in question.options:
-        answer_option: dict[str, Any] = {
-            "valueCoding": _coding(slug, question, option.value, option.label)
-        }
-        if question.type == "frequency":  # the 0-3 weight that PHQ-9 and GAD-7 sum
-            answer_option["extension"] = [{"url": f"{_EXT}ordinalValue",
-                                           "valueDecimal": option.value}]
-        options.append(answer_option)
-    if question.sensitive and (options or question.type in TEXT_TYPES):
+    item.update(kind.fhir_item_details(question))
+    coding = _coder(slug, question)
+    options = [kind.fhir_option(option, coding) for option in question.options]
+    if question.sensitive and (options or kind.free_text):
         options.append({"valueCoding": _in_person(slug, question)})
     if options:
         item["answerOption"] = options
@@ -211,7 +177,7 @@ def _answer_item(
     question: Question, value: Any, slug: str
 ) -> list[dict[str, Any]]:
     """Response items for one question: none when unanswered, one per entry for a group."""
-    if question.type == "group":
+    if question_type(question.type).holds_questions:
         entries = []
         for entry in value or []:
             children = [child_item for child in question.questions

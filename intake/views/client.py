@@ -30,8 +30,8 @@ from intake.autosave_limit import autosave_retry_after
 from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
 from intake.models import Intake, IntakeState
-from intake.presenters import answer_sections, answer_text
-from intake.schema import IN_PERSON, Question, Questionnaire, Section, parse_definition
+from intake.presenters import answer_sections, posted_in_words
+from intake.schema import Questionnaire, Section, parse_definition
 from intake.services import (
     AlreadySubmitted,
     IncompleteIntake,
@@ -155,40 +155,6 @@ def _asks_for_details(section: Section) -> bool:
 def _take_safety_flag(request: HttpRequest) -> bool:
     """Whether a safety answer was saved just before this page (shown once, then gone)."""
     return bool(request.session.pop(SAFETY_SESSION_KEY, False))
-
-
-def _posted_in_words(section: Section, posted: dict[str, Any]) -> list[tuple[str, str]]:
-    """What a refused post said, for the person to copy from: labels and their answers in
-    words (typed text as typed, choices by their labels)."""
-    rows: list[tuple[str, str]] = []
-
-    def add(question: Question, label: str, value: Any) -> None:
-        if value is None or value == "" or value == []:
-            return
-        if isinstance(value, list) and question.type != "multiple_choice":
-            # One value sent several times (refused when saved): each is shown to copy.
-            for item in value:
-                add(question, label, item)
-            return
-        if value == IN_PERSON and question.sensitive:
-            rows.append((label, answer_text(question, IN_PERSON)))
-            return
-        if question.type == "frequency":
-            labels = {str(option.value): option.label for option in question.options}
-            rows.append((label, labels.get(str(value), str(value))))
-            return
-        rows.append((label, answer_text(question, value)))
-
-    for question in section.questions:
-        value = posted.get(question.id)
-        if question.type == "group":
-            for number, entry in enumerate(value or [], start=1):
-                for child in question.questions:
-                    add(child, f"{question.label}, entry {number}: {child.label}",
-                        entry.get(child.id))
-        else:
-            add(question, question.label, value)
-    return rows
 
 
 def _render_section(
@@ -332,7 +298,7 @@ def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> Htt
         newer = stale.intake
         form = SectionForm(questionnaire, section, answers=newer.answers)
         return _render_section(request, newer, section, form, revision=newer.revision,
-                               status=409, stale_rows=_posted_in_words(section, posted))
+                               status=409, stale_rows=posted_in_words(section, posted))
     intake = outcome.intake
     if outcome.errors:
         form = SectionForm(questionnaire, section, answers=intake.answers, data=request.POST,
