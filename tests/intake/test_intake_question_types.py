@@ -44,7 +44,7 @@ from intake.question_types.base import (
 )
 from intake.schema import DefinitionError, Question, parse_definition
 from portal.models import User
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 INTAKE_DIR = Path(intake.__file__).parent
 # A branch on a question's type name: what the registry replaces.
