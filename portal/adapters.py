@@ -1,4 +1,5 @@
-"""allauth adapter: who may sign up, and what happens to a new account."""
+"""allauth adapter: who may sign up, what happens to a new account, and how allauth's mail
+leaves (through ``portal.mail``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.core.internal import ratelimit as allauth_ratelimit
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +18,7 @@ from django.http import HttpRequest
 from django.shortcuts import render
 
 from portal.audit.auth_events import record_login_rate_limited
+from portal.mail import notify
 from portal.models import PracticeSettings, User
 from portal.roles import Role, grant_role
 from portal.services.invitations import invitation_accept, open_invitation
@@ -105,6 +109,18 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             if not allowed and rate.per not in spent:
                 spent.append(rate.per)
         return spent
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's account mail (codes, password resets, address confirmations, security
+        notices) leaves through ``portal.mail.notify`` like every other email: with the
+        context allauth gives its templates, rendered with the request (as allauth does)
+        and sent at once (as allauth sends it). allauth's subject prefix is off
+        (``ACCOUNT_EMAIL_SUBJECT_PREFIX = ""``), so the subject is the template's."""
+        request = allauth_context.request
+        notify(email, template=template_prefix,
+               context={"request": request, "email": email,
+                        "current_site": get_current_site(request), **context},
+               request=request, after_commit=False)
 
     def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
         """allauth's ways to confirm it's you, unchanged but for their labels (which the
