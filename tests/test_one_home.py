@@ -1,5 +1,6 @@
 """Each cross-cutting job has one home in the platform, and the source tree proves nobody
-does it another way: mail leaves through ``portal.mail`` only."""
+does it another way: mail leaves through ``portal.mail`` only, and only
+``portal.rate_limits`` touches allauth's internal rate limiter."""
 
 from __future__ import annotations
 
@@ -61,3 +62,26 @@ def test_the_mail_pattern_catches_each_way_of_sending(sample: str) -> None:
 
 def test_mail_leaves_through_portal_mail_only() -> None:
     assert files_matching(SENDS_MAIL) == {"portal/mail.py"}
+
+
+# allauth's limiter is internal to allauth, however it is imported.
+ALLAUTH_LIMITER = (r"allauth\.core(\.internal)?\.ratelimit\b"
+                   r"|from allauth\.core(\.internal)? import [^\n]*\bratelimit\b")
+# Counts still kept beside the feature they limit, until the lead moves the file into the
+# clients app and asks portal.rate_limits.allow(request, "client_search") instead: moved
+# or switched, the test fails until this entry is removed.
+_NOT_YET_MOVED = {"portal/client_list.py"}
+
+
+@pytest.mark.parametrize("sample", [
+    "from allauth.core.internal import ratelimit",
+    "from allauth.core.internal.ratelimit import consume",
+    "import allauth.core.ratelimit",
+    "from allauth.core import ratelimit as limiter",
+])
+def test_the_limiter_pattern_catches_each_way_of_importing_it(sample: str) -> None:
+    assert re.search(ALLAUTH_LIMITER, sample, re.MULTILINE)
+
+
+def test_only_portal_rate_limits_touches_allauths_limiter() -> None:
+    assert files_matching(ALLAUTH_LIMITER) == {"portal/rate_limits.py"} | _NOT_YET_MOVED
