@@ -1,10 +1,13 @@
 """Each cross-cutting job has one home in the platform, and the source tree proves nobody
-does it another way: mail leaves through ``portal.mail`` only, and only
-``portal.rate_limits`` touches allauth's internal rate limiter."""
+does it another way: mail leaves through ``portal.mail`` only, only ``portal.rate_limits``
+touches allauth's internal rate limiter, and only ``portal.pdf`` draws a PDF. Those homes
+are platform: they import no feature app."""
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -85,3 +88,45 @@ def test_the_limiter_pattern_catches_each_way_of_importing_it(sample: str) -> No
 
 def test_only_portal_rate_limits_touches_allauths_limiter() -> None:
     assert files_matching(ALLAUTH_LIMITER) == {"portal/rate_limits.py"} | _NOT_YET_MOVED
+
+
+# fpdf2, however it is imported.
+DRAWS_PDF = r"^\s*(from|import)\s+fpdf\b|\bFPDF\("
+
+
+@pytest.mark.parametrize("sample", [
+    "from fpdf import FPDF",
+    "    from fpdf.enums import XPos",
+    "import fpdf",
+    "pdf = FPDF(format='A4')",
+])
+def test_the_pdf_pattern_catches_each_way_of_drawing(sample: str) -> None:
+    assert re.search(DRAWS_PDF, sample, re.MULTILINE)
+
+
+def test_only_portal_pdf_draws_pdfs() -> None:
+    drawing = files_matching(DRAWS_PDF)
+    assert drawing and all(path.startswith("portal/pdf/") for path in drawing), drawing
+
+
+# The homes above, and what they may stand on: the standard library, the platform, Django,
+# allauth and fpdf2; never a feature app.
+HOMES = ("portal/mail.py", "portal/rate_limits.py", "portal/pdf/")
+ALLOWED_ROOTS = {"portal", "django", "allauth", "fpdf"} | set(sys.stdlib_module_names)
+
+
+def _imported_roots(text: str) -> set[str]:
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            roots |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_the_homes_stand_on_the_platform_only() -> None:
+    homes = {path: text for path, text in source_files().items() if path.startswith(HOMES)}
+    assert len(homes) >= 6  # mail, rate limits, the pdf package's modules
+    for path, text in homes.items():
+        assert _imported_roots(text) <= ALLOWED_ROOTS, path
