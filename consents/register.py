@@ -19,11 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from consents.models import (
@@ -36,6 +33,7 @@ from consents.models import (
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
+from portal.mail import notify
 from portal.models import PracticeSettings, User
 from portal.roles import Role
 
@@ -293,12 +291,7 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
 def _send_reminder(email: str, practice: PracticeSettings) -> None:
     """Queue the reminder for after the commit. It says only that documents are waiting:
     no document name, no state, no link (an email is read on shared screens)."""
-    context = {"practice": practice}
-    subject = render_to_string("consents/email/reminder_subject.txt", context).strip()
-    body = render_to_string("consents/email/reminder_message.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email])
-    )
+    notify(email, template="consents/email/reminder", context={"practice": practice})
 
 
 # A client is reminded at most once in this time, however often the admin clicks.

@@ -10,19 +10,17 @@ never announces itself. Recipients are staff accounts, found by role and care te
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from intake.models import Intake, IntakeState
 from portal.audit.actions import Action
 from portal.audit.service import record_event
+from portal.mail import notify
 from portal.models import CareAssignment, PracticeSettings, User
 from portal.roles import Role
 
@@ -42,19 +40,6 @@ def practice_admins() -> list[User]:
                 .order_by("email"))
 
 
-def _render(template: str, context: dict[str, object]) -> tuple[str, str]:
-    subject = render_to_string(f"intake/email/{template}_subject.txt", context).strip()
-    return subject, render_to_string(f"intake/email/{template}_message.txt", context)
-
-
-def _send_after_commit(subject: str, body: str, recipients: Iterable[str]) -> None:
-    addresses = sorted(set(recipients))
-    if addresses:
-        transaction.on_commit(
-            lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
-        )
-
-
 def _staff_link(intake: Intake) -> str:
     return settings.PORTAL_BASE_URL + reverse("staff_intake_detail", args=[intake.id])
 
@@ -67,13 +52,12 @@ def send_safety_alert(intake: Intake, *, trigger: str) -> list[User]:
     transaction and the intake's row lock. Returns the recipients."""
     recipients = care_team(intake.client_id) or practice_admins()
     practice = PracticeSettings.load()
-    subject, body = _render("safety_alert", {"practice": practice,
-                                             "link": _staff_link(intake),
-                                             "sent": trigger == TRIGGER_SUBMITTED})
+    context = {"practice": practice, "link": _staff_link(intake),
+               "sent": trigger == TRIGGER_SUBMITTED}
     for recipient in recipients:
         record_event(Action.INTAKE_SAFETY_ALERT_SENT, actor=None, subject=intake.client_id,
                      target=intake, detail={"recipient": str(recipient.pk), "trigger": trigger})
-    _send_after_commit(subject, body, (user.email for user in recipients))
+    notify(recipients, template="intake/email/safety_alert", context=context)
     intake.prompt_review_alerted_at = timezone.now()
     intake.save(update_fields=["prompt_review_alerted_at"])
     return recipients
@@ -89,10 +73,9 @@ def notify_submission(intake: Intake, client: User) -> None:
     if (intake.needs_prompt_review and intake.prompt_review_alerted_at is None
             and intake.prompt_review_acknowledged_at is None):
         alerted = {user.pk for user in send_safety_alert(intake, trigger=TRIGGER_SUBMITTED)}
-    _send_after_commit(*_render("submitted_client", {"practice": practice}), [client.email])
+    notify(client, template="intake/email/submitted_client", context={"practice": practice})
     staff = [user for user in practice_admins() + care_team(client.pk) if user.pk not in alerted]
-    _send_after_commit(*_render("submitted_practice", {"practice": practice}),
-                       (user.email for user in staff))
+    notify(staff, template="intake/email/submitted_practice", context={"practice": practice})
 
 
 def drafts_due_for_alert(now: datetime) -> list[Intake]:

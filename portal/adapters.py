@@ -1,29 +1,31 @@
-"""allauth adapter: who may sign up, and what happens to a new account."""
+"""allauth adapter: who may sign up, what happens to a new account, how allauth's mail
+leaves (through ``portal.mail``) and how its failed-sign-in limit is read (through
+``portal.rate_limits``)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.core.internal import ratelimit as allauth_ratelimit
-from django.core.cache import cache
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
 
 from portal.audit.auth_events import record_login_rate_limited
+from portal.mail import notify
 from portal.models import PracticeSettings, User
+from portal.rate_limits import spent_allowances
 from portal.roles import Role, grant_role
 from portal.services.invitations import invitation_accept, open_invitation
 
 SESSION_INVITATION_KEY = "portal_invitation_id"
 
-# allauth's failed-sign-in limit (settings.ACCOUNT_RATE_LIMITS["login_failed"]) and the
-# error code its adapter raises when the limit refuses an attempt.
-_ALLAUTH_APP = "allauth.account"
+# allauth's failed-sign-in limit (portal.rate_limits.ACCOUNT_RATE_LIMITS["login_failed"])
+# and the error code its adapter raises when the limit refuses an attempt.
 _LOGIN_FAILED_LIMIT = "login_failed"
 _TOO_MANY_ATTEMPTS = "too_many_login_attempts"
 
@@ -77,34 +79,26 @@ class PortalAccountAdapter(DefaultAccountAdapter):
             super().pre_authenticate(request, **credentials)
         except ValidationError as refusal:
             if refusal.code == _TOO_MANY_ATTEMPTS:
+                # Which allowances ran out: ``ip`` (attempts from one network address),
+                # ``key`` (attempts at one sign-in address, hashed by allauth).
+                key = self._get_login_attempts_cache_key(request, **credentials)
                 record_login_rate_limited(
                     request, credentials,
-                    limits=self._spent_login_allowances(request, credentials),
+                    limits=spent_allowances(request, _LOGIN_FAILED_LIMIT, key=key),
                 )
             raise
 
-    def _spent_login_allowances(self, request: HttpRequest,
-                                credentials: dict[str, Any]) -> list[str]:
-        """Which ``login_failed`` allowances are used up now, by what they count: ``ip``
-        (attempts from one network address), ``key`` (attempts at one sign-in address).
-
-        Read from the same cache entries allauth keeps (their keys hold a hash of the
-        address, never the address), without allauth's cache lock: this is a label for
-        the audit trail, so a read a moment stale is fine, and a flood of refused
-        attempts never queues on the lock.
-        """
-        key = self._get_login_attempts_cache_key(request, **credentials)
-        now = time.time()
-        spent: list[str] = []
-        for rate in allauth_ratelimit.get_rates(app=_ALLAUTH_APP, action=_LOGIN_FAILED_LIMIT):
-            cache_key = allauth_ratelimit.get_cache_key(
-                request, app=_ALLAUTH_APP, action=_LOGIN_FAILED_LIMIT, rate=rate, key=key
-            )
-            history = list(cache.get(cache_key, []))
-            allowed, _ = allauth_ratelimit.apply_rate(history, now, rate, dry_run=True)
-            if not allowed and rate.per not in spent:
-                spent.append(rate.per)
-        return spent
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's account mail (codes, password resets, address confirmations, security
+        notices) leaves through ``portal.mail.notify`` like every other email: with the
+        context allauth gives its templates, rendered with the request (as allauth does)
+        and sent at once (as allauth sends it). allauth's subject prefix is off
+        (``ACCOUNT_EMAIL_SUBJECT_PREFIX = ""``), so the subject is the template's."""
+        request = allauth_context.request
+        notify(email, template=template_prefix,
+               context={"request": request, "email": email,
+                        "current_site": get_current_site(request), **context},
+               request=request, after_commit=False)
 
     def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
         """allauth's ways to confirm it's you, unchanged but for their labels (which the

@@ -14,6 +14,7 @@ import dj_database_url
 import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
 
+from portal import rate_limits
 from portal.env import (
     envbool,
     envchoice,
@@ -257,19 +258,9 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = envint("REAUTHENTICATION_TIMEOUT_SECONDS", 300, minimum=60)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if IS_PRODUCTION else "http"
-# Declared as data, as allauth reads them; counted in the shared cache (Redis in production),
-# so every app server sees the same counts.
-ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
-    "confirm_email": "1/3m/key",
-    "reauthenticate": "10/m/user",
-    "change_password": "5/m/user",
-    "manage_email": "10/m/user",
-}
+# Declared as data with every other limit in portal/rate_limits.py; counted in the shared
+# cache (Redis in production), so every app server sees the same counts.
+ACCOUNT_RATE_LIMITS = rate_limits.ACCOUNT_RATE_LIMITS
 
 MFA_ADAPTER = "portal.crypto.mfa.EncryptingMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]

@@ -16,9 +16,9 @@ The full text is Markdown written by the practice. It is turned into plain struc
 here (headings in bold, bullets as "•", emphasis markers and link syntax removed); no HTML is
 produced or interpreted, so raw HTML in a document would appear as the characters typed.
 
-Fonts, text safety (any script, emoji, right-to-left names) and the page footer come from
-``intake.exports.pdf``, so both copies draw text the same way. Building the copy decrypts
-the typed name: the views that serve it audit every download.
+The page, fonts, text safety (any script, emoji, right-to-left names) and the footer come
+from the platform (``portal.pdf``), so this copy and the intake's draw text the same way.
+Building the copy decrypts the typed name: the views that serve it audit every download.
 """
 
 from __future__ import annotations
@@ -28,18 +28,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from fpdf.enums import MethodReturnValue
-
 from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization
-from intake.exports.pdf import (
-    CopyPDF,
-    FontFiles,
-    TextCleaner,
-    find_unicode_font,
-    new_copy_pdf,
-)
 from portal.formatting import format_day, format_when, format_zone
 from portal.models import PracticeSettings
+from portal.pdf import CopyPDF, FontFiles, TextStyle, find_unicode_font, new_copy_pdf
 
 BULLET = "\u2022"
 REPLACED_NOTE = (
@@ -285,76 +277,47 @@ def authorization_lines(
 
 # --- Rendering ----------------------------------------------------------------------------
 
-_STYLES: dict[str, tuple[bool, float, float, float]] = {
-    # kind: (bold, size in pt, line height in mm, space after in mm)
-    "title": (True, 16, 8, 1),
-    "subtitle": (False, 13, 6.5, 1),
-    "meta": (False, 10, 5, 0),
-    "notice": (False, 9, 4.5, 4),
-    "heading": (True, 12, 6, 1.5),
-    "summary": (False, 10, 5, 2),
-    "paragraph": (False, 10, 5, 2.5),
-    "bullet": (False, 10, 5, 1.5),
-    "quote": (False, 10, 5, 2.5),
-    "box_title": (True, 12, 6, 2),
-    "label": (True, 9, 4.5, 0.5),
-    "box_label": (True, 9, 4.5, 0),
-    "box": (False, 10, 5, 1.5),
-    "box_mono": (False, 8.5, 4.5, 1.5),
-    "withdrawn": (True, 10.5, 5.5, 1.5),
-    "note": (False, 8.5, 4.2, 0),
+_STYLES: dict[str, TextStyle] = {
+    "title": TextStyle(bold=True, size=16, line_height=8, space_after=1),
+    "subtitle": TextStyle(bold=False, size=13, line_height=6.5, space_after=1),
+    "meta": TextStyle(bold=False, size=10, line_height=5, space_after=0),
+    "notice": TextStyle(bold=False, size=9, line_height=4.5, space_after=4),
+    "heading": TextStyle(bold=True, size=12, line_height=6, space_after=1.5, space_before=2.5),
+    "summary": TextStyle(bold=False, size=10, line_height=5, space_after=2),
+    "paragraph": TextStyle(bold=False, size=10, line_height=5, space_after=2.5),
+    "bullet": TextStyle(bold=False, size=10, line_height=5, space_after=1.5),
+    "quote": TextStyle(bold=False, size=10, line_height=5, space_after=2.5, grey=60),
+    "box_title": TextStyle(bold=True, size=12, line_height=6, space_after=2),
+    "label": TextStyle(bold=True, size=9, line_height=4.5, space_after=0.5),
+    "box_label": TextStyle(bold=True, size=9, line_height=4.5, space_after=0),
+    "box": TextStyle(bold=False, size=10, line_height=5, space_after=1.5),
+    "box_mono": TextStyle(bold=False, size=8.5, line_height=4.5, space_after=1.5),
+    "withdrawn": TextStyle(bold=True, size=10.5, line_height=5.5, space_after=1.5),
+    "note": TextStyle(bold=False, size=8.5, line_height=4.2, space_after=0),
 }
+_REPLACED_NOTE_STYLE = TextStyle(bold=False, size=8.5, line_height=4.2, space_after=0,
+                                 space_before=2)
 _BOX_KINDS = frozenset({"box_title", "box_label", "box", "box_mono", "withdrawn"})
 _BOX_PADDING = 4.0
 _INDENT = 6.0
 
 
-def _new_pdf(*, footer: str, title: str, author: str, fonts: FontFiles | None,
-             compress: bool) -> tuple[CopyPDF, TextCleaner]:
-    return new_copy_pdf(footer=footer, title=title, author=author,
-                        subject="Copy of a signed consent", fonts=fonts, compress=compress)
-
-
-def _indent(pdf: CopyPDF, amount: float) -> None:
-    pdf.set_left_margin(pdf.l_margin + amount)
-    pdf.set_x(pdf.l_margin)
-
-
 def _height(pdf: CopyPDF, lines: Sequence[Line]) -> float:
     """How tall ``lines`` will be, measured without drawing (to keep the box on one page)."""
-    total = 0.0
-    for line in lines:
-        bold, size, height, after = _STYLES[line.kind]
-        pdf.use_font(bold, size)
-        wrapped = pdf.multi_cell(0, height, pdf.clean(line.text), dry_run=True,
-                                 output=MethodReturnValue.LINES) or [""]
-        total += len(wrapped) * height + after
-    return total
+    return sum(pdf.height_of(line.text, _STYLES[line.kind]) for line in lines)
 
 
 def _draw(pdf: CopyPDF, line: Line) -> None:
-    bold, size, height, after = _STYLES[line.kind]
-    pdf.use_font(bold, size)
-    if line.kind == "heading":
-        pdf.ln(2.5)
     indent = {"bullet": _INDENT * (line.level + 1), "quote": _INDENT}.get(line.kind, 0.0)
-    if indent:
-        _indent(pdf, indent)
-    if line.kind == "quote":
-        pdf.set_text_color(60)
-    pdf.paragraph(line.text, height)
-    pdf.set_text_color(0)
-    if indent:
-        _indent(pdf, -indent)
-    pdf.ln(after)
+    pdf.styled_paragraph(line.text, _STYLES[line.kind], indent=indent)
 
 
 def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
                  fonts: FontFiles | None, compress: bool = True) -> bytes:
     """Lay the copy out on A4 pages; the signature record is drawn in a box, kept on one
     page. ``fonts`` None means Helvetica."""
-    pdf, cleaner = _new_pdf(footer=footer, title=title, author=author, fonts=fonts,
-                            compress=compress)
+    pdf = new_copy_pdf(footer=footer, title=title, author=author,
+                       subject="Copy of a signed consent", fonts=fonts, compress=compress)
     pdf.add_page()
     body = [line for line in lines if line.kind not in _BOX_KINDS]
     box = [line for line in lines if line.kind in _BOX_KINDS]
@@ -365,7 +328,7 @@ def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
     if box:
         pdf.ln(4)
         width = pdf.epw
-        _indent(pdf, _BOX_PADDING)
+        pdf.indent(_BOX_PADDING)
         pdf.set_right_margin(pdf.r_margin + _BOX_PADDING)
         needed = _height(pdf, box) + 2 * _BOX_PADDING
         if needed < pdf.eph and pdf.will_page_break(needed):
@@ -374,7 +337,7 @@ def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
         pdf.set_y(top + _BOX_PADDING)
         for line in box:
             _draw(pdf, line)
-        _indent(pdf, -_BOX_PADDING)
+        pdf.indent(-_BOX_PADDING)
         pdf.set_right_margin(pdf.r_margin - _BOX_PADDING)
         if pdf.page == page:  # drawn in one piece: frame it
             bottom = pdf.get_y() + _BOX_PADDING - 1.5
@@ -385,11 +348,7 @@ def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
         pdf.ln(4)
     for line in trailing:
         _draw(pdf, line)
-    if cleaner.replaced:
-        pdf.use_font(False, 8.5)
-        pdf.ln(2)
-        pdf.paragraph(REPLACED_NOTE.format(mark=cleaner.mark), 4.2)
-    return bytes(pdf.output())
+    return pdf.finish(REPLACED_NOTE, _REPLACED_NOTE_STYLE)
 
 
 def signature_filename(signature: ConsentSignature, extension: str) -> str:

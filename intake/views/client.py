@@ -26,7 +26,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from intake.access import get_own_intake
 from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
-from intake.autosave_limit import autosave_retry_after
 from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
 from intake.models import Intake, IntakeState
@@ -41,6 +40,7 @@ from intake.services import (
     intake_start,
 )
 from intake.services import intake_submit as submit_intake
+from portal import rate_limits
 from portal.access import permission_or_404
 from portal.formatting import format_clock
 from portal.seams import before_intake
@@ -329,11 +329,12 @@ def intake_autosave(request: HttpRequest, intake_id: str) -> JsonResponse:
     text, and the time. It never sends an answer back. A stale revision is refused (409)
     and not overwritten; the page's own form shows the newer answers when sent.
 
-    Past ``AUTOSAVES_PER_WINDOW`` saves a minute (a script, not a person) the save is
-    refused before anything is read or written: 429 with ``Retry-After`` and the same
-    number of seconds in the JSON, for the page to try again then with what it holds.
+    Past the ``intake_autosave`` rate limit (``portal.rate_limits``: a script, not a
+    person) the save is refused before anything is read or written: 429 with
+    ``Retry-After`` and the same number of seconds in the JSON, for the page to try again
+    then with what it holds.
     """
-    retry_after = autosave_retry_after(request.user)
+    retry_after = rate_limits.retry_after("intake_autosave", user=request.user)
     if retry_after is not None:
         refused = JsonResponse(
             {"message": AUTOSAVE_PAUSED_MESSAGE, "retry_after": retry_after}, status=429

@@ -22,15 +22,14 @@ from enum import StrEnum
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.audit.actions import Action
 from portal.audit.service import record_event
+from portal.mail import notify
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, grant_role
 
@@ -77,12 +76,7 @@ def _send(request: HttpRequest | None, invitation: Invitation, token: str) -> No
         "link": link,
         "expires_at": invitation.expires_at,
     }
-    subject = render_to_string("portal/email/invitation_subject.txt", context).strip()
-    body = render_to_string("portal/email/invitation_message.txt", context)
-    recipient = invitation.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    )
+    notify(invitation.email, template="portal/email/invitation", context=context)
 
 
 @transaction.atomic

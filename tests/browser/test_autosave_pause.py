@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
-from intake import autosave_limit
 from intake.models import Intake
 from intake.views.client import AUTOSAVE_PAUSED_MESSAGE
+from portal import rate_limits
 from portal.models import User
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, sign_in
@@ -31,8 +31,9 @@ def test_a_held_back_autosave_keeps_what_was_typed_and_saves_it_after_the_pause(
     # The live server runs in this process: its limit clock stands still at 15 s into a
     # window, and one save a window is allowed, so the page's second save is refused.
     server_clock = {"now": WINDOW_START + 15}
-    monkeypatch.setattr(autosave_limit, "_now", lambda: server_clock["now"])
-    monkeypatch.setattr(autosave_limit, "AUTOSAVES_PER_WINDOW", 1)
+    monkeypatch.setattr(rate_limits, "_now", lambda: server_clock["now"])
+    monkeypatch.setitem(rate_limits.PORTAL_LIMITS, "intake_autosave",
+                        rate_limits.Limit("1/m/user", rate_limits.Counting.FIXED_WINDOW))
 
     page = open_page("phone", fake_clock=True)
     sign_in(page, client_user)

@@ -42,12 +42,12 @@ from consents.services import (
     version_publish,
 )
 from consents.views.exports import SignedTextMismatch
-from intake.exports.pdf import FontFiles, find_unicode_font
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
 from portal.formatting import format_day, format_when, format_zone
 from portal.models import CareAssignment, PracticeSettings, User
+from portal.pdf import FontFiles, find_unicode_font
 from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import pdf_text, signed_in

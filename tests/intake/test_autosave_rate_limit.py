@@ -14,17 +14,19 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from intake import autosave_limit
-from intake.autosave_limit import AUTOSAVE_WINDOW_SECONDS, AUTOSAVES_PER_WINDOW
 from intake.forms import LISTED_FIELD
 from intake.models import Intake
 from intake.services import intake_start
 from intake.views.client import AUTOSAVE_PAUSED_MESSAGE
+from portal import rate_limits
 from portal.models import User
 from tests.helpers import sign_in
 from tests.intake_data import answers_by_section
 
 pytestmark = pytest.mark.django_db
+
+AUTOSAVES_PER_WINDOW = rate_limits.PORTAL_LIMITS["intake_autosave"].amount
+AUTOSAVE_WINDOW_SECONDS = rate_limits.PORTAL_LIMITS["intake_autosave"].seconds
 
 REVISION = re.compile(r'name="revision" value="(\d+)"')
 # A moment that starts a limit window (a multiple of the window), and 15 s into it.
@@ -45,7 +47,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """The limit's clock, held still by the test: a minute's edge falling mid-test would
     otherwise start a fresh count and hide (or fake) a refusal."""
     clock = Clock(WINDOW_START + 15)
-    monkeypatch.setattr(autosave_limit, "_now", lambda: clock.now)
+    monkeypatch.setattr(rate_limits, "_now", lambda: clock.now)
     return clock
 
 

@@ -24,14 +24,7 @@ from intake.exports.fhir import (
     questionnaire_resource,
     questionnaire_response,
 )
-from intake.exports.pdf import (
-    DISCLAIMER,
-    FontFiles,
-    find_unicode_font,
-    intake_blocks,
-    intake_pdf,
-    short_reference,
-)
+from intake.exports.pdf import DISCLAIMER, intake_blocks, intake_pdf, short_reference
 from intake.models import Intake
 from intake.presenters import answer_sections
 from intake.schema import IN_PERSON, IN_PERSON_LABEL, Question
@@ -41,6 +34,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
 from portal.formatting import format_when
 from portal.models import CareAssignment, PracticeSettings, User
+from portal.pdf import FontFiles, find_unicode_font
 from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import pdf_text, signed_in

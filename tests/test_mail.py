@@ -1,0 +1,118 @@
+"""``portal.mail.notify``, the one way an email leaves: it refuses a context holding what a
+client told us, sends after the commit (or at once when asked), one message to its
+recipients, and the words come from templates only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from portal.mail import PersonalDataInEmail, addresses_of, notify, render_email
+from portal.models import ClientProfile, PracticeSettings, User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+REMINDER = "consents/email/reminder"  # a real template: "documents are waiting"
+CANARY = "Zebulon Quiller"
+
+
+def _profile(client_user: User) -> ClientProfile:
+    return ClientProfile.objects.create(user=client_user, legal_name=CANARY)
+
+
+@pytest.mark.parametrize("shape", [
+    lambda record: record,
+    lambda record: [record],
+    lambda record: {"nested": (record,)},
+    lambda record: ClientProfile.objects.filter(pk=record.pk),
+], ids=["record", "in a list", "deep inside", "queryset"])
+def test_an_encrypted_record_in_the_context_is_refused_before_anything_is_rendered(
+    client_user: User, shape: Callable[[ClientProfile], Any],
+) -> None:
+    profile = _profile(client_user)
+    with pytest.raises(PersonalDataInEmail) as refused:
+        notify(client_user, template=REMINDER,
+               context={"practice": PracticeSettings.load(), "profile": shape(profile)},
+               after_commit=False)
+    assert mail.outbox == []
+    assert "profile" in str(refused.value)  # where it was, by key
+    assert CANARY not in str(refused.value)  # never what it says
+
+
+def test_mail_leaves_after_the_commit_and_not_at_all_when_rolled_back(
+    client_user: User, django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    context = {"practice": PracticeSettings.load()}
+    with django_capture_on_commit_callbacks(execute=True):
+        notify(client_user, template=REMINDER, context=context)
+        assert mail.outbox == []  # not before the commit
+    assert [message.to for message in mail.outbox] == [[client_user.email]]
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                notify(client_user, template=REMINDER, context=context)
+                raise RuntimeError("the action failed")
+        except RuntimeError:
+            pass
+    assert mail.outbox == []
+
+
+def test_at_once_when_asked(client_user: User) -> None:
+    notify(client_user, template=REMINDER, context={"practice": PracticeSettings.load()},
+           after_commit=False)
+    [message] = mail.outbox
+    assert message.to == [client_user.email]
+    assert "documents waiting for you" in message.body
+    assert message.alternatives == []  # no HTML template for this one
+
+
+def test_several_recipients_share_one_message_each_address_once(
+    client_user: User, clinician_user: User,
+) -> None:
+    notify([clinician_user, client_user, clinician_user, "someone@example.com"],
+           template=REMINDER, context={"practice": PracticeSettings.load()},
+           after_commit=False)
+    [message] = mail.outbox
+    assert message.to == sorted({clinician_user.email, client_user.email,
+                                 "someone@example.com"})
+
+
+def test_nobody_to_tell_sends_nothing() -> None:
+    notify([], template=REMINDER, after_commit=False)
+    assert mail.outbox == []
+
+
+def test_an_account_is_reached_at_its_login_email_an_invitee_at_the_address() -> None:
+    user = UserFactory(email="Person@Example.com")
+    assert addresses_of(user) == ["Person@Example.com"]
+    assert addresses_of("invited@example.com") == ["invited@example.com"]
+
+
+def test_the_subject_is_one_line_and_an_html_body_is_sent_when_its_template_exists(
+    settings: Any, client_user: User,
+) -> None:
+    settings.TEMPLATES = [{
+        **settings.TEMPLATES[0], "APP_DIRS": False,
+        "OPTIONS": {**settings.TEMPLATES[0]["OPTIONS"], "loaders": [
+            ("django.template.loaders.locmem.Loader", {
+                "test/email/hello_subject.txt": "Hello\nthere\n",
+                "test/email/hello_message.txt": "Plain {{ link }}\n",
+                "test/email/hello_message.html": "<p>Rich {{ link }}</p>\n",
+            })]},
+    }]
+    email = render_email(client_user, template="test/email/hello",
+                         context={"link": "https://portal.example/x"})
+    assert email.subject == "Hello there"
+    assert email.text == "Plain https://portal.example/x"
+    assert email.html == "<p>Rich https://portal.example/x</p>"
+    notify(client_user, template="test/email/hello", context={"link": "l"},
+           after_commit=False)
+    [message] = mail.outbox
+    assert message.alternatives[0][1] == "text/html"
