@@ -20,13 +20,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from allauth.core.internal import ratelimit
 from django import forms
 from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from portal import rate_limits
 from portal.access import clients_visible_to
 from portal.crypto.blind_index import (
     blind_search,
@@ -36,6 +36,7 @@ from portal.crypto.blind_index import (
 )
 from portal.crypto.owners import OWNER_CLIENT
 from portal.models import ClientNameToken, ClientProfile, DataKey, User
+from portal.rate_limits import PORTAL_LIMITS
 
 # What a search looks in: the ClientProfile field behind each choice (each has a blind index).
 BY_AUTO, BY_NAME, BY_DATE_OF_BIRTH, BY_PHONE = "auto", "name", "date_of_birth", "phone"
@@ -191,9 +192,8 @@ def _name_search(profiles: QuerySet[ClientProfile], typed: str) -> list[uuid.UUI
 # At most this many searches a minute by one staff member, counted in the shared cache
 # (Redis in production) under their user id: enough for a busy front desk, too few to page
 # through a practice's clients by trying names. Refused searches decrypt nothing.
-SEARCHES_PER_MINUTE = 30
-_SEARCH_ACTION = "client_search"
-_SEARCH_RATE = {_SEARCH_ACTION: f"{SEARCHES_PER_MINUTE}/m/user"}
+_SEARCH_LIMIT = "client_search"  # in portal.rate_limits' table: "30/m/user"
+SEARCHES_PER_MINUTE = PORTAL_LIMITS[_SEARCH_LIMIT].amount
 
 RESULTS_SESSION_KEY = "portal.client_search_results"
 MAX_RESULT_SETS = 5  # per session; the oldest goes first
@@ -209,15 +209,11 @@ def search_allowed(request: HttpRequest) -> bool:
     """Whether ``request.user`` may run one more search now, counting it if so: a sliding
     minute of ``SEARCHES_PER_MINUTE``, per user.
 
-    allauth's rate limiter, the one that counts failed sign-ins: declared as data, counted
-    in the shared cache under a key made of the action and the user's id (no name, email
-    or search term reaches the cache), under a short lock so app servers agree. Its public
-    ``consume`` reads allauth's own account settings, so the rule is passed here instead.
-    A refused search is not counted.
+    The limit is declared in ``portal.rate_limits`` (counted in the shared cache under the
+    limit's name and the user's id: no name, email or search term reaches the cache). A
+    refused search is not counted.
     """
-    usage = ratelimit.consume(request, app="portal", action=_SEARCH_ACTION,
-                              config=_SEARCH_RATE, user=request.user)
-    return usage is not None
+    return rate_limits.allow(request, _SEARCH_LIMIT)
 
 
 def remember_results(session: SessionBase, *, viewer: User,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from portal.pdf import FontFiles, TextCleaner, TextStyle, find_unicode_font, new_copy_pdf
-from tests.test_intake_exports import pdf_text
+from tests.helpers import pdf_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BODY = TextStyle(bold=False, size=10, line_height=5, space_after=2.5)
 HEADING = TextStyle(bold=True, size=13, line_height=7, space_after=1, space_before=3)
 NOTE = TextStyle(bold=False, size=9, line_height=4.5, space_after=0, space_before=2)
