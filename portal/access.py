@@ -47,18 +47,26 @@ def get_invitation_for_user(user: User, invitation_id: uuid.UUID | str) -> Invit
         raise Http404 from None
 
 
+def client_accounts() -> QuerySet[User]:
+    """Every account in the client group, active or not (an erased client's account stays,
+    deactivated, so its history can still be looked up). Not filtered by who asks: only for
+    pages whose permission covers every client (care teams, erasure, the consent register),
+    checked before this is called."""
+    return User.objects.filter(groups__name=Role.CLIENT.value)
+
+
 def clients_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
     """The client accounts whose records ``user`` may open: this decides who sees whom.
 
-    Practice admins (``portal.manage_invitations``) and superusers see every account in the
-    client group, active or not (an erased client's account stays, deactivated, so its
-    history can still be looked up). A clinician sees only the clients on whose care team
-    they are (a ``CareAssignment`` naming them). Everyone else, clients included, sees none.
+    Holders of ``portal.see_all_clients`` (practice admins) and superusers see every
+    client account (``client_accounts``). A clinician (``portal.access_staff_pages``) sees
+    only the clients on whose care team they are (a ``CareAssignment`` naming them).
+    Everyone else, clients included, sees none.
     """
     if not user.is_authenticated or not user.is_active:
         return User.objects.none()
-    clients = User.objects.filter(groups__name=Role.CLIENT.value)
-    if user.is_superuser or user.has_perm("portal.manage_invitations"):
+    clients = client_accounts()
+    if user.is_superuser or user.has_perm("portal.see_all_clients"):
         return clients
     if user.has_perm("portal.access_staff_pages"):
         # Exists() rather than a join: one row per client whatever the care team holds.
@@ -68,6 +76,17 @@ def clients_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
     return User.objects.none()
 
 
+def _client_or_404(clients: QuerySet[User], client_id: uuid.UUID | str) -> User:
+    try:
+        client_uuid = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)
+    except (TypeError, ValueError, AttributeError):
+        raise Http404 from None
+    try:
+        return clients.get(pk=client_uuid)
+    except User.DoesNotExist:
+        raise Http404 from None
+
+
 def get_client_for_staff(user: User | AnonymousUser, client_id: uuid.UUID | str) -> User:
     """The client account ``client_id`` names, if ``user`` may open its record (see
     ``clients_visible_to``); 404 otherwise.
@@ -75,11 +94,13 @@ def get_client_for_staff(user: User | AnonymousUser, client_id: uuid.UUID | str)
     Malformed ids, staff accounts, clients on someone else's caseload and ids that do not
     exist all get the same 404, so a stranger cannot learn whether a client exists.
     """
-    try:
-        client_uuid = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
-    try:
-        return clients_visible_to(user).get(pk=client_uuid)
-    except User.DoesNotExist:
-        raise Http404 from None
+    return _client_or_404(clients_visible_to(user), client_id)
+
+
+def get_client_account(client_id: uuid.UUID | str) -> User:
+    """Any client account ``client_id`` names, for a page whose permission covers every
+    client (``manage_care_teams``, ``erase_clients``, ``manage_consent_documents``: checked
+    by the view's ``permission_or_404`` first); 404 for malformed ids, staff accounts and
+    ids that do not exist. Opening the client's record (their details, their intakes)
+    still takes ``get_client_for_staff``."""
+    return _client_or_404(client_accounts(), client_id)

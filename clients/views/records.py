@@ -184,12 +184,12 @@ def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
             subject=client,
             target=profile if profile is not None else client,
         )
-    manages = request.user.has_perm("portal.manage_invitations")
+    manages_care_team = request.user.has_perm("portal.manage_care_teams")
     context = {
         "client": client,
         "details": details,
         "erased": erased,
-        "manages": manages,
-        "record": client_record(request.user, client, manages_care_team=manages),
+        "manages_care_team": manages_care_team,
+        "record": client_record(request.user, client, manages_care_team=manages_care_team),
     }
     return render(request, "clients/client_profile.html", context)
