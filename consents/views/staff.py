@@ -52,7 +52,7 @@ from consents.services import current_version, document_requirement_set, version
 from portal.access import get_client_account, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
-from portal.audit.service import record_event
+from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.downloads import neutralise, streamed_csv
 from portal.models import User
@@ -269,6 +269,12 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
+def _reasons_and_timeline(client: User) -> tuple[WithdrawalReasons, list[TimelineEntry]]:
+    """The client's withdrawal reasons, decrypted, and their timeline showing them."""
+    reasons = _withdrawal_reasons(client)
+    return reasons, _timeline(client, reasons)
+
+
 @require_safe
 @permission_or_404("manage_consent_documents")
 def consent_client_timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
@@ -283,10 +289,14 @@ def consent_client_timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpR
     rendered. A timeline without any reason decrypts nothing and records nothing; an erased
     client's reasons cannot be read, and the page says so."""
     client = get_client_account(client_id)
-    reasons = _withdrawal_reasons(client)
-    entries = _timeline(client, reasons)  # this opening is listed from the next one on
-    if reasons.by_signature:
-        record_event(Action.CONSENT_VIEWED, actor=request.user, subject=client)
+    reasons, entries = audited_read(
+        Action.CONSENT_VIEWED,
+        # The timeline is built before the opening is recorded: it is listed from the next.
+        read=lambda: _reasons_and_timeline(client),
+        actor=request.user,
+        subject=client,
+        record_if=lambda reading: bool(reading[0].by_signature),
+    )
     register = build_register(client_ids=[client.pk])
     standing = register.for_client(client.pk) if client.pk in register.emails else []
     context = {"client": client, "entries": entries, "standing": standing,
@@ -330,8 +340,8 @@ def consent_register_csv(request: HttpRequest) -> HttpResponse:
     Client emails leave the portal here, so the password (or a second-factor code) is asked
     for again first, and the export is recorded (``consent.exported``) before the first byte
     goes out. Cells a spreadsheet would run as formulas are neutralised."""
-    register = build_register()
-    record_event(Action.CONSENT_EXPORTED, actor=request.user, detail={"format": "csv"})
+    register = audited_read(Action.CONSENT_EXPORTED, read=build_register, actor=request.user,
+                            detail={"format": "csv"})
     return streamed_csv(_csv_rows(register),
                         f"consent-register-{timezone.localdate().isoformat()}.csv")
 
