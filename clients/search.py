@@ -28,6 +28,8 @@ from django.utils import timezone
 
 from portal import rate_limits
 from portal.access import clients_visible_to
+from portal.audit.actions import Action
+from portal.audit.service import record_event
 from portal.crypto.blind_index import (
     blind_search,
     name_tokens,
@@ -140,8 +142,8 @@ def client_search(*, viewer: User, kind: str, value: str | datetime.date) -> lis
     query. Clients whose keys were destroyed (erased) are left out in SQL: there is nothing
     to compare, and their indexes are meant to be gone too.
 
-    Decrypting is the caller's to record (``client.searched``); the value itself must never
-    be logged or recorded.
+    Decrypting is the caller's to record (``client.searched``, through
+    ``portal.audit.reads.audited_read``); the value itself must never be logged or recorded.
     """
     erased = DataKey.objects.filter(
         owner_kind=OWNER_CLIENT, owner_id=OuterRef("user_id"), destroyed_at__isnull=False
@@ -155,6 +157,13 @@ def client_search(*, viewer: User, kind: str, value: str | datetime.date) -> lis
     source = SEARCH_SOURCES[kind]
     candidates = profiles.only("id", "user_id", source).with_data_keys()
     return [profile.user_id for profile in blind_search(candidates, source, value)]
+
+
+def client_search_refused(*, viewer: User) -> None:
+    """Record a search refused for being over ``SEARCHES_PER_MINUTE``
+    (``client.search_rate_limited``, the viewer only: never the term), so someone trawling
+    the client list stays visible while held off. Nothing was decrypted."""
+    record_event(Action.CLIENT_SEARCH_RATE_LIMITED, actor=viewer)
 
 
 def _name_search(profiles: QuerySet[ClientProfile], typed: str) -> list[uuid.UUID]:

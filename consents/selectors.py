@@ -1,5 +1,5 @@
-"""Consent reads for the client's pages: where a client stands, what blocks them, and their
-own signatures (never anyone else's)."""
+"""Consent reads for the client's pages: where a client stands, what blocks them, and what
+they may sign. A client's own signature is fetched through ``consents.access``."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from consents.models import (
     VersionStatus,
 )
 from consents.services import ConsentStatus, consent_statuses, current_version
+from portal.access import visible_or_404
 from portal.models import User
 from portal.seams import Prerequisite
 
@@ -111,15 +112,20 @@ def intake_prerequisites(client: User) -> list[Prerequisite]:
             for status in blocking_before_intake(client)]
 
 
+def published_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
+    """A published version (current or superseded), with its document; 404 for a draft or
+    an unknown id. Published versions are the practice's public text: anyone who may sign
+    may look one up."""
+    return visible_or_404(
+        ConsentVersion.objects.select_related("document").filter(status=VersionStatus.PUBLISHED),
+        version_id,
+    )
+
+
 def signable_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
     """The version, if it is the current published version of its document; 404 for a
     draft, a superseded version or an unknown id (only what is in force can be signed)."""
-    try:
-        version = ConsentVersion.objects.select_related("document").get(
-            pk=version_id, status=VersionStatus.PUBLISHED
-        )
-    except ConsentVersion.DoesNotExist:
-        raise Http404 from None
+    version = published_version_or_404(version_id)
     current = current_version(version.document)
     if current is None or current.pk != version.pk:
         raise Http404
@@ -133,17 +139,6 @@ def newest_or_404(version: ConsentVersion) -> ConsentVersion:
     if newest is None:
         raise Http404
     return newest
-
-
-def get_own_signature(client: User, signature_id: uuid.UUID) -> ConsentSignature:
-    """The client's own signature; 404 for anyone else's (or an unknown id), so a client
-    cannot learn that another client's signature exists."""
-    try:
-        return ConsentSignature.objects.select_related("version__document").get(
-            pk=signature_id, client=client
-        )
-    except ConsentSignature.DoesNotExist:
-        raise Http404 from None
 
 
 def authorization_of(signature: ConsentSignature) -> ReleaseAuthorization | None:

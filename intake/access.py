@@ -1,14 +1,18 @@
-"""Access helpers: the only way views fetch intakes. Strangers get a 404."""
+"""Access helpers: the only way views fetch intakes. Strangers get a 404.
+
+Thin: the rule (a 404 for anything the user may not see, malformed ids included) is the
+platform's ``owned_or_404`` / ``visible_or_404``; this module says only which intakes are
+whose.
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from intake.models import Intake
-from portal.access import clients_visible_to
+from portal.access import clients_visible_to, owned_or_404, visible_or_404
 from portal.models import User
 
 
@@ -16,20 +20,18 @@ def get_own_intake(user: User, intake_id: uuid.UUID | str) -> Intake:
     """The signed-in client's own intake; 404 for anyone else's, or a malformed id."""
     if not user.has_perm("portal.access_client_pages"):
         raise Http404
-    try:
-        return Intake.objects.select_related("questionnaire").get(pk=intake_id, client=user)
-    except (Intake.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404 from None
+    return owned_or_404(Intake.objects.select_related("questionnaire"), user, intake_id)
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:
     """An intake of a client the staff member may open (their care team, or any client for
-    practice admins); 404 otherwise. Decrypting it is the caller's to audit."""
+    holders of ``see_all_clients``); 404 otherwise. Decrypting it goes through
+    ``portal.audit.reads.audited_read``, which records the opening."""
     if not user.has_perm("portal.access_staff_pages"):
         raise Http404
-    try:
-        return Intake.objects.select_related("questionnaire", "client").get(
-            pk=intake_id, client__in=clients_visible_to(user)
-        )
-    except (Intake.DoesNotExist, ValueError, TypeError, ValidationError):
-        raise Http404 from None
+    return visible_or_404(
+        Intake.objects.select_related("questionnaire", "client").filter(
+            client__in=clients_visible_to(user)
+        ),
+        intake_id,
+    )

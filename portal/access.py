@@ -1,7 +1,10 @@
-"""Access helpers: the only way views fetch platform objects.
+"""Access helpers: the only way views fetch an object by the id in a URL.
 
-One helper per model. Each returns the object when the user may see it and raises ``Http404``
-otherwise, so a stranger cannot even learn that the object exists.
+Two generic look-ups, ``owned_or_404`` (a person's own object) and ``visible_or_404`` (an
+object among those a user may see), hold the one rule for every app: a stranger gets the
+same 404 as for an id that does not exist. Feature apps build their thin per-model helpers
+on them (``intake.access``, ``consents.access``); this module also decides who sees which
+client (``clients_visible_to``), which those helpers narrow by.
 """
 
 from __future__ import annotations
@@ -9,14 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from portal.models import CareAssignment, Invitation, User
 from portal.roles import Role
+
+M = TypeVar("M", bound=Model)
 
 
 def permission_or_404(codename: str) -> Callable[[Callable[..., HttpResponse]], Any]:
@@ -37,28 +43,60 @@ def permission_or_404(codename: str) -> Callable[[Callable[..., HttpResponse]], 
     return decorator
 
 
+def visible_or_404(visible: QuerySet[M], pk: object) -> M:
+    """The object ``pk`` names among ``visible``, the objects the user may see (the caller
+    narrows the queryset by who asks before this is called); ``Http404`` otherwise.
+
+    Why a 404 and not a 403: a 403 says "this exists, but not for you". For a record in a
+    therapy practice that alone is a disclosure (that a person is a client, has an intake,
+    signed or withdrew a consent), and it lets anyone probe ids to learn which exist. So an
+    object the user may not see, an id that does not exist and a malformed id all get the
+    same answer, and a stranger learns nothing, not even that the object exists.
+    """
+    try:
+        return visible.get(pk=pk)
+    except (visible.model.DoesNotExist, ValueError, TypeError, AttributeError,
+            ValidationError):
+        raise Http404 from None
+
+
+def owned_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object, *,
+                 owner_field: str = "client") -> M:
+    """The object ``pk`` names in ``queryset`` if ``user`` owns it (``owner_field`` names
+    them); ``Http404`` for anyone else's, as for an id that does not exist (see
+    ``visible_or_404`` for why not 403)."""
+    if not user.is_authenticated:
+        raise Http404
+    return visible_or_404(queryset.filter(**{owner_field: user}), pk)
+
+
 def get_invitation_for_user(user: User, invitation_id: uuid.UUID | str) -> Invitation:
     """The invitation, for a user who manages invitations; 404 for everyone else."""
     if not user.has_perm("portal.manage_invitations"):
         raise Http404
-    try:
-        return Invitation.objects.get(pk=invitation_id)
-    except (Invitation.DoesNotExist, ValueError):
-        raise Http404 from None
+    return visible_or_404(Invitation.objects.all(), invitation_id)
+
+
+def client_accounts() -> QuerySet[User]:
+    """Every account in the client group, active or not (an erased client's account stays,
+    deactivated, so its history can still be looked up). Not filtered by who asks: only for
+    pages whose permission covers every client (care teams, erasure, the consent register),
+    checked before this is called."""
+    return User.objects.filter(groups__name=Role.CLIENT.value)
 
 
 def clients_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
     """The client accounts whose records ``user`` may open: this decides who sees whom.
 
-    Practice admins (``portal.manage_invitations``) and superusers see every account in the
-    client group, active or not (an erased client's account stays, deactivated, so its
-    history can still be looked up). A clinician sees only the clients on whose care team
-    they are (a ``CareAssignment`` naming them). Everyone else, clients included, sees none.
+    Holders of ``portal.see_all_clients`` (practice admins) and superusers see every
+    client account (``client_accounts``). A clinician (``portal.access_staff_pages``) sees
+    only the clients on whose care team they are (a ``CareAssignment`` naming them).
+    Everyone else, clients included, sees none.
     """
     if not user.is_authenticated or not user.is_active:
         return User.objects.none()
-    clients = User.objects.filter(groups__name=Role.CLIENT.value)
-    if user.is_superuser or user.has_perm("portal.manage_invitations"):
+    clients = client_accounts()
+    if user.is_superuser or user.has_perm("portal.see_all_clients"):
         return clients
     if user.has_perm("portal.access_staff_pages"):
         # Exists() rather than a join: one row per client whatever the care team holds.
@@ -75,11 +113,13 @@ def get_client_for_staff(user: User | AnonymousUser, client_id: uuid.UUID | str)
     Malformed ids, staff accounts, clients on someone else's caseload and ids that do not
     exist all get the same 404, so a stranger cannot learn whether a client exists.
     """
-    try:
-        client_uuid = client_id if isinstance(client_id, uuid.UUID) else uuid.UUID(client_id)
-    except (TypeError, ValueError, AttributeError):
-        raise Http404 from None
-    try:
-        return clients_visible_to(user).get(pk=client_uuid)
-    except User.DoesNotExist:
-        raise Http404 from None
+    return visible_or_404(clients_visible_to(user), client_id)
+
+
+def get_client_account(client_id: uuid.UUID | str) -> User:
+    """Any client account ``client_id`` names, for a page whose permission covers every
+    client (``manage_care_teams``, ``erase_clients``, ``manage_consent_documents``: checked
+    by the view's ``permission_or_404`` first); 404 for malformed ids, staff accounts and
+    ids that do not exist. Opening the client's record (their details, their intakes)
+    still takes ``get_client_for_staff``."""
+    return visible_or_404(client_accounts(), client_id)

@@ -26,13 +26,19 @@ ROLE_LABELS = {
     Role.PRACTICE_ADMIN: "Practice admin",
 }
 
-# Permission codenames (app label "portal") each role's group holds.
+# Permission codenames (app label "portal") each role's group holds. Each is named for the
+# one thing it allows (``User.Meta.permissions``): a clinician sees only their caseload; a
+# practice admin holds every capability.
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.CLIENT: ("access_client_pages",),
     Role.CLINICIAN: ("access_staff_pages",),
     Role.PRACTICE_ADMIN: (
         "access_staff_pages",
         "manage_invitations",
+        "see_all_clients",
+        "manage_consent_documents",
+        "manage_care_teams",
+        "erase_clients",
         "manage_practice_settings",
         "view_audit_log",
     ),

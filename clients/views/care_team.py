@@ -1,8 +1,10 @@
 """What a practice admin does from a client's record: put clinicians on the care team or
 take them off, and erase the client.
 
-Every view is for practice admins only (``manage_invitations``; clinicians and clients get a
-404), and finds the client through ``get_client_for_staff``. Erasure cannot be undone, so it
+Changing a care team takes ``manage_care_teams`` and erasing takes ``erase_clients`` (both
+held by practice admins; clinicians and clients get a 404). Either covers every client, so
+the client is found among all client accounts (``get_client_account``); neither view
+decrypts anything. Erasure cannot be undone, so it
 asks for the password again (allauth's re-authentication) and for the client's login email
 to be typed, then calls ``client_erase``, which records the erasure before it destroys the
 keys.
@@ -20,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.services import client_assign, client_erase, client_unassign
-from portal.access import get_client_for_staff, permission_or_404
+from portal.access import get_client_account, permission_or_404
 from portal.crypto.owners import client_owner
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import DataKey, User
@@ -39,11 +41,11 @@ def _clinician(value: str | None) -> User | None:
 
 
 @require_POST
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_care_teams")
 def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Put the chosen clinician on the client's care team (audited by ``client_assign``);
     from now on they may open the record."""
-    client = get_client_for_staff(request.user, client_id)
+    client = get_client_account(client_id)
     clinician = _clinician(request.POST.get("clinician"))
     if clinician is None:
         messages.error(request, "Choose a clinician from the list.")
@@ -57,11 +59,11 @@ def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_care_teams")
 def care_team_remove(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Take a clinician off the client's care team (audited by ``client_unassign``): they
     can no longer open the record."""
-    client = get_client_for_staff(request.user, client_id)
+    client = get_client_account(client_id)
     clinician = _clinician(request.POST.get("clinician"))
     if clinician is not None and client_unassign(client=client, clinician=clinician,
                                                  actor=request.user):
@@ -96,7 +98,7 @@ class ErasureForm(SingleValueFieldsMixin, forms.Form):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@permission_or_404("manage_invitations")
+@permission_or_404("erase_clients")
 @reauthentication_required
 def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Erase a client by crypto-shredding (``client_erase``): their data keys are destroyed,
@@ -104,7 +106,7 @@ def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpRespons
     here and in every backup; the account is closed and signed out. GET explains this and
     asks for the login email; POST with the right email erases, then goes back to the list.
     An already erased client is told so and nothing happens."""
-    client = get_client_for_staff(request.user, client_id)
+    client = get_client_account(client_id)
     already = _erased(client)
     form = ErasureForm(request.POST or None, expected_email=client.email)
     if request.method == "POST" and not already and form.is_valid():

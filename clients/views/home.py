@@ -65,12 +65,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     client's display name or login email, times): nothing is decrypted or recorded."""
     alerts = open_alerts_for(request.user)
     context: dict[str, object] = {
-        "is_admin": request.user.has_perm("portal.manage_invitations"),
         "alerts": alerts,
         "intake_alerts": alerts.total,
         "audit_alerts": open_audit_alerts(request.user),
     }
-    if context["is_admin"]:
+    if request.user.has_perm("portal.manage_invitations"):
         context["pending_invitations"] = Invitation.objects.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         ).count()

@@ -26,13 +26,14 @@ from clients.search import (
     BY_AUTO,
     SEARCHES_PER_MINUTE,
     client_search,
+    client_search_refused,
     recall_results,
     remember_results,
     search_allowed,
 )
 from portal.access import clients_visible_to, get_client_for_staff, permission_or_404
 from portal.audit.actions import Action
-from portal.audit.service import record_event
+from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_day
 from portal.models import ClientProfile
@@ -99,12 +100,16 @@ def _search(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _client_list_page(request, form)
     if not search_allowed(request):
-        record_event(Action.CLIENT_SEARCH_RATE_LIMITED, actor=request.user)
+        client_search_refused(viewer=request.user)
         return _client_list_page(request, form, status=HTTPStatus.TOO_MANY_REQUESTS)
     kind = form.cleaned_data["kind"]
-    found = client_search(viewer=request.user, kind=kind, value=form.cleaned_data["value"])
-    record_event(Action.CLIENT_SEARCHED, actor=request.user,
-                 detail={"by": kind, "results": len(found)})
+    found = audited_read(
+        Action.CLIENT_SEARCHED,
+        read=lambda: client_search(viewer=request.user, kind=kind,
+                                   value=form.cleaned_data["value"]),
+        actor=request.user,
+        detail=lambda found: {"by": kind, "results": len(found)},
+    )
     token = remember_results(request.session, viewer=request.user, client_ids=found)
     return HttpResponseRedirect(f"{reverse('client_list')}?{urlencode({'results': token})}")
 
@@ -172,24 +177,22 @@ def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
     profile = ClientProfile.objects.filter(user=client).first()
     details: list[tuple[str, str | None]] | None = None
     erased = False
-    if profile is not None:
-        try:
-            details = _read_profile(profile)
-        except KeyDestroyedError:
-            erased = True
-    if not erased:
-        record_event(
+    try:
+        details = audited_read(
             Action.CLIENT_PROFILE_VIEWED,
+            read=lambda: _read_profile(profile) if profile is not None else None,
             actor=request.user,
             subject=client,
             target=profile if profile is not None else client,
         )
-    manages = request.user.has_perm("portal.manage_invitations")
+    except KeyDestroyedError:
+        erased = True
+    manages_care_team = request.user.has_perm("portal.manage_care_teams")
     context = {
         "client": client,
         "details": details,
         "erased": erased,
-        "manages": manages,
-        "record": client_record(request.user, client, manages_care_team=manages),
+        "manages_care_team": manages_care_team,
+        "record": client_record(request.user, client, manages_care_team=manages_care_team),
     }
     return render(request, "clients/client_profile.html", context)

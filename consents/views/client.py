@@ -12,25 +12,25 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
+from consents.access import get_own_signature
 from consents.forms import SignForm, WithdrawForm
 from consents.models import (
     ConsentSignature,
     ConsentVersion,
     DocumentKind,
     Requirement,
-    VersionStatus,
 )
 from consents.rendering import render_markdown
 from consents.selectors import (
     authorization_of,
     consent_rows,
-    get_own_signature,
     newest_or_404,
+    published_version_or_404,
     signable_version_or_404,
 )
 from consents.services import (
@@ -127,13 +127,8 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
             return authorization_form_view(request, version)
         return _render_sign(request, version, SignForm())
 
-    try:
-        # A superseded version is still looked up on POST, so the client learns it changed.
-        version = ConsentVersion.objects.select_related("document").get(
-            pk=version_id, status=VersionStatus.PUBLISHED
-        )
-    except ConsentVersion.DoesNotExist:
-        raise Http404 from None
+    # A superseded version is still looked up on POST, so the client learns it changed.
+    version = published_version_or_404(version_id)
     if version.document.kind == DocumentKind.RELEASE_AUTHORIZATION:
         return authorization_submit_view(request, version)
     form = SignForm(data=request.POST)

@@ -25,7 +25,7 @@ from consents.models import ConsentSignature
 from consents.services import canonical_bytes
 from portal.access import permission_or_404
 from portal.audit.actions import Action
-from portal.audit.service import record_event
+from portal.audit.reads import audited_read
 from portal.downloads import attachment
 
 PDF = "application/pdf"
@@ -39,9 +39,9 @@ class SignedTextMismatch(RuntimeError):
 
 
 def _pdf_response(request: HttpRequest, signature: ConsentSignature) -> HttpResponse:
-    content = signature_pdf(signature)
-    record_event(Action.CONSENT_EXPORTED, actor=request.user, subject=signature.client_id,
-                 target=signature, detail={"format": "pdf"})
+    content = audited_read(Action.CONSENT_EXPORTED, read=lambda: signature_pdf(signature),
+                           actor=request.user, subject=signature.client_id, target=signature,
+                           detail={"format": "pdf"})
     return attachment(content, PDF, signature_filename(signature, "pdf"))
 
 
@@ -62,9 +62,12 @@ def staff_consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -
 
 
 def _fhir_response(request: HttpRequest, signature: ConsentSignature) -> HttpResponse:
-    content = json.dumps(consent_resource(signature), ensure_ascii=False, indent=2)
-    record_event(Action.CONSENT_EXPORTED, actor=request.user, subject=signature.client_id,
-                 target=signature, detail={"format": "fhir"})
+    content = audited_read(
+        Action.CONSENT_EXPORTED,
+        read=lambda: json.dumps(consent_resource(signature), ensure_ascii=False, indent=2),
+        actor=request.user, subject=signature.client_id, target=signature,
+        detail={"format": "fhir"},
+    )
     return attachment(content.encode(), f"{FHIR_JSON}; charset=utf-8",
                       signature_filename(signature, "json"))
 

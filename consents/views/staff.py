@@ -1,11 +1,12 @@
 """The practice admin's consent pages: who has signed what, chasing what is missing,
 exporting the register as evidence, and writing and publishing new versions.
 
-Every page is for practice admins only (``portal.manage_invitations``): clinicians, clients
-and strangers get a 404, as on the other admin pages. The register is built from plaintext
-ids, versions, hashes and times (``consents.register``) and decrypts nothing. The one
-decryption is on a client's timeline: the reasons they gave when withdrawing, so opening a
-timeline that shows one is recorded (``consent.viewed``).
+Every page takes ``portal.manage_consent_documents`` (held by practice admins): clinicians,
+clients and strangers get a 404, as on the other admin pages. Chasing signatures covers
+every client, so a client's timeline finds them among all client accounts. The register is
+built from plaintext ids, versions, hashes and times (``consents.register``) and decrypts
+nothing. The one decryption is on a client's timeline: the reasons they gave when
+withdrawing, so opening a timeline that shows one is recorded (``consent.viewed``).
 """
 
 from __future__ import annotations
@@ -48,10 +49,10 @@ from consents.register import (
 )
 from consents.rendering import render_markdown
 from consents.services import current_version, document_requirement_set, version_publish
-from portal.access import get_client_for_staff, permission_or_404
+from portal.access import get_client_account, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
-from portal.audit.service import record_event
+from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.downloads import neutralise, streamed_csv
 from portal.models import User
@@ -77,7 +78,7 @@ TIMELINE_ACTIONS = (Action.CONSENT_REMINDED, Action.CONSENT_VIEWED, Action.CONSE
 
 
 @require_safe
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_dashboard(request: HttpRequest) -> HttpResponse:
     """Per document: its current version, and how many active clients signed it, still have
     to (or must again), or withdrew. A fixed number of queries however many clients."""
@@ -121,7 +122,7 @@ def _outstanding_rows(register: Register, document: uuid.UUID | None,
 
 
 @require_safe
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_outstanding(request: HttpRequest) -> HttpResponse:
     """Active clients with documents to sign, to sign again, or withdrawn, filtered by
     document and state (ids and codes only in the URL), 50 a page, with reminders."""
@@ -156,7 +157,7 @@ def _client_ids(values: list[str]) -> set[uuid.UUID]:
 
 
 @require_POST
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_remind(request: HttpRequest) -> HttpResponse:
     """Send a content-free reminder to the chosen clients (a row's own button, or the
     ticked boxes) who still have a required document to sign; one ``consent.reminded``
@@ -268,24 +269,34 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
     return sorted(entries, key=lambda entry: entry.at)
 
 
+def _reasons_and_timeline(client: User) -> tuple[WithdrawalReasons, list[TimelineEntry]]:
+    """The client's withdrawal reasons, decrypted, and their timeline showing them."""
+    reasons = _withdrawal_reasons(client)
+    return reasons, _timeline(client, reasons)
+
+
 @require_safe
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_client_timeline(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Every consent event of one client, oldest first, with the reason they gave beside
-    each withdrawal, and where they stand now. Practice admins only (everyone else gets a
-    404 from the decorator); the client comes through ``get_client_for_staff`` (404 for ids
-    that are not a client's).
+    each withdrawal, and where they stand now. For ``manage_consent_documents`` holders
+    (everyone else gets a 404 from the decorator), about any client: the client comes
+    through ``get_client_account`` (404 for ids that are not a client's).
 
     A withdrawal reason is something the client told us: showing one decrypts it, so the
     opening is recorded (``consent.viewed``, ids only, the client as subject; they see it
     on their record-access page) once the reasons are known to open and before the page is
     rendered. A timeline without any reason decrypts nothing and records nothing; an erased
     client's reasons cannot be read, and the page says so."""
-    client = get_client_for_staff(request.user, client_id)
-    reasons = _withdrawal_reasons(client)
-    entries = _timeline(client, reasons)  # this opening is listed from the next one on
-    if reasons.by_signature:
-        record_event(Action.CONSENT_VIEWED, actor=request.user, subject=client)
+    client = get_client_account(client_id)
+    reasons, entries = audited_read(
+        Action.CONSENT_VIEWED,
+        # The timeline is built before the opening is recorded: it is listed from the next.
+        read=lambda: _reasons_and_timeline(client),
+        actor=request.user,
+        subject=client,
+        record_if=lambda reading: bool(reading[0].by_signature),
+    )
     register = build_register(client_ids=[client.pk])
     standing = register.for_client(client.pk) if client.pk in register.emails else []
     context = {"client": client, "entries": entries, "standing": standing,
@@ -320,7 +331,7 @@ def _csv_rows(register: Register) -> Iterator[list[str]]:
 
 
 @require_safe
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 @reauthentication_required
 def consent_register_csv(request: HttpRequest) -> HttpResponse:
     """The register as CSV: one row per active client and document, with the signature
@@ -329,8 +340,8 @@ def consent_register_csv(request: HttpRequest) -> HttpResponse:
     Client emails leave the portal here, so the password (or a second-factor code) is asked
     for again first, and the export is recorded (``consent.exported``) before the first byte
     goes out. Cells a spreadsheet would run as formulas are neutralised."""
-    register = build_register()
-    record_event(Action.CONSENT_EXPORTED, actor=request.user, detail={"format": "csv"})
+    register = audited_read(Action.CONSENT_EXPORTED, read=build_register, actor=request.user,
+                            detail={"format": "csv"})
     return streamed_csv(_csv_rows(register),
                         f"consent-register-{timezone.localdate().isoformat()}.csv")
 
@@ -343,7 +354,7 @@ def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     """Choose when clients need a document. Takes effect at once: making a document
     required before the intake closes the intake of every client who has not signed it
@@ -361,7 +372,7 @@ def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_version_new(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
     """Start a draft of a new version, prefilled from the current one. A draft is seen by
     no client until it is published."""
@@ -381,7 +392,7 @@ def consent_version_new(request: HttpRequest, document_id: uuid.UUID) -> HttpRes
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_version_edit(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """Edit a draft. A published version never changes: the admin is sent to its page and
     told to start a new version instead (nothing is saved)."""
@@ -495,7 +506,7 @@ def _base_for(version: ConsentVersion) -> ConsentVersion | None:
 
 
 @require_safe
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 def consent_version_preview(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """A version as the client will read it, and what changed since the version before."""
     version = _version_or_404(version_id)
@@ -523,7 +534,7 @@ def _publish_page(request: HttpRequest, version: ConsentVersion, problems: list[
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@permission_or_404("manage_invitations")
+@permission_or_404("manage_consent_documents")
 @reauthentication_required
 def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """Publish a draft: it gets its number and hash and never changes again, and clients

@@ -25,7 +25,7 @@ from intake.exports.pdf import intake_pdf, short_reference
 from intake.models import Intake
 from portal.access import permission_or_404
 from portal.audit.actions import Action
-from portal.audit.service import record_event
+from portal.audit.reads import audited_read
 from portal.downloads import attachment
 
 PDF = "application/pdf"
@@ -39,16 +39,19 @@ def _submitted(intake: Intake) -> Intake:
 
 
 def _pdf_response(request: HttpRequest, intake: Intake) -> HttpResponse:
-    content = intake_pdf(intake)
-    record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
-                 target=intake, detail={"format": "pdf"})
+    content = audited_read(Action.INTAKE_EXPORTED, read=lambda: intake_pdf(intake),
+                           actor=request.user, subject=intake.client_id, target=intake,
+                           detail={"format": "pdf"})
     return attachment(content, PDF, f"intake-{short_reference(intake)}.pdf")
 
 
 def _fhir_response(request: HttpRequest, intake: Intake) -> HttpResponse:
-    content = json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2)
-    record_event(Action.INTAKE_EXPORTED, actor=request.user, subject=intake.client_id,
-                 target=intake, detail={"format": "fhir"})
+    content = audited_read(
+        Action.INTAKE_EXPORTED,
+        read=lambda: json.dumps(questionnaire_response(intake), ensure_ascii=False, indent=2),
+        actor=request.user, subject=intake.client_id, target=intake,
+        detail={"format": "fhir"},
+    )
     return attachment(
         content.encode(), f"{FHIR_JSON}; charset=utf-8",
         f"intake-{short_reference(intake)}-questionnaire-response.json",

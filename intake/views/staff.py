@@ -33,7 +33,7 @@ from intake.selectors import open_alerts, unacknowledged_alerts, visible_intakes
 from intake.services import NotSubmitted, intake_acknowledge_review, intake_mark_reviewed
 from portal.access import permission_or_404
 from portal.audit.actions import Action
-from portal.audit.service import record_event
+from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_when
 from portal.models import User
@@ -244,12 +244,10 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
     says so and nothing is recorded, because nothing was decrypted."""
     reading: IntakeReading | None = None
     try:
-        reading = _read_intake(intake)
+        reading = audited_read(Action.INTAKE_VIEWED, read=lambda: _read_intake(intake),
+                               actor=request.user, subject=intake.client_id, target=intake)
     except KeyDestroyedError:
         reading = None
-    if reading is not None:
-        record_event(Action.INTAKE_VIEWED, actor=request.user, subject=intake.client_id,
-                     target=intake)
     context = {
         "intake": intake,
         "client_label": person_label(intake.client),

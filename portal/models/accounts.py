@@ -70,6 +70,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("access_client_pages", "Can use the client pages"),
             ("access_staff_pages", "Can use the staff workspace"),
             ("manage_invitations", "Can invite clients and manage invitations"),
+            ("see_all_clients", "Can see every client of the practice"),
+            ("manage_consent_documents",
+             "Can draft and publish consent documents and chase signatures"),
+            ("manage_care_teams", "Can change the care team of any client"),
+            ("erase_clients", "Can erase a client by destroying their keys"),
             ("manage_practice_settings", "Can change the practice's settings"),
             ("view_audit_log", "Can search and export the whole audit trail"),
         ]

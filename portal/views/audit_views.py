@@ -24,13 +24,13 @@ from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.forms import AuditFilterForm
 from portal.audit.models import AuditEvent
+from portal.audit.reads import audited_read
 from portal.audit.selectors import (
     events_visible_to,
     filter_events,
     open_audit_alerts,
     with_staff_names,
 )
-from portal.audit.service import record_event
 from portal.downloads import neutralise, streamed_csv
 from portal.models import User
 
@@ -170,11 +170,11 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     form, events, filtered = _filtered_events(request)
     if not form.is_valid():
         return _render_log(request, form, events, filtered, status=400)
-    totals = events.aggregate(rows=Count("seq"), last_seq=Max("seq"))
-    record_event(
+    totals = audited_read(
         Action.AUDIT_EXPORTED,
+        read=lambda: events.aggregate(rows=Count("seq"), last_seq=Max("seq")),
         actor=request.user,
-        detail={"rows": totals["rows"], "filtered": filtered},
+        detail=lambda totals: {"rows": totals["rows"], "filtered": filtered},
     )
     return streamed_csv(_csv_rows(events, totals["last_seq"]),
                         f"audit-{timezone.localdate().isoformat()}.csv")
