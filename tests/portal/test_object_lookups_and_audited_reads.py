@@ -21,7 +21,7 @@ from portal.models import CareAssignment, User
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MALFORMED_IDS = ("not-a-uuid", "", None, "00000000-0000-0000-0000-00000000000g", 1.5)
 UNKNOWN_ID = "00000000-0000-0000-0000-000000000000"
 AUDIT_WRITER = "portal.audit.service"

@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from portal.models import CareAssignment, ClientProfile, DataKey, User
 from portal.roles import ROLE_PERMISSIONS, Role
-from tests.conftest import reauthenticate, sign_in
+from tests.helpers import reauthenticate, sign_in
 from tests.factories import UserFactory
 
 CAPABILITIES = (
