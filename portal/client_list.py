@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from consents.register import OUTSTANDING, RESIGN, WITHDRAWN, RegisterEntry, build_register
 from intake.models import Intake, IntakeState
+from intake.selectors import open_safety_alerts
 from portal.access import clients_visible_to
 from portal.crypto.blind_index import (
     blind_search,
@@ -330,10 +331,7 @@ def clients_for_list(clients: QuerySet[User]) -> QuerySet[User]:
     a safety alert no one has acknowledged first, then by login email. Annotated with what
     the account column needs, and with the accepted invitation joined, all in the one query.
     """
-    unacknowledged = Intake.objects.filter(
-        client=OuterRef("pk"), needs_prompt_review=True,
-        prompt_review_acknowledged_at__isnull=True,
-    )
+    unacknowledged = open_safety_alerts().filter(intake__client=OuterRef("pk"))
     erased = DataKey.objects.filter(
         owner_kind=OWNER_CLIENT, owner_id=OuterRef("pk"), destroyed_at__isnull=False
     )
@@ -388,18 +386,16 @@ def _intake_summaries(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Intake
     """Each client's intake state, from the plaintext workflow columns of all their intakes
     (one query; answers and scores are not even loaded)."""
     by_client: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    rows = Intake.objects.filter(client_id__in=client_ids).values(
-        "id", "client_id", "state", "needs_prompt_review", "prompt_review_acknowledged_at",
-        "submitted_at", "updated_at",
-    )
+    rows = Intake.objects.filter(client_id__in=client_ids).annotate(
+        alert_open=Exists(open_safety_alerts().filter(intake=OuterRef("pk"))),
+    ).values("id", "client_id", "state", "alert_open", "submitted_at", "updated_at")
     for row in rows:
         by_client[row["client_id"]].append(row)
     return {client_id: _intake_summary(by_client.get(client_id, [])) for client_id in client_ids}
 
 
 def _intake_summary(intakes: list[dict[str, Any]]) -> IntakeSummary:
-    flagged = [i for i in intakes
-               if i["needs_prompt_review"] and i["prompt_review_acknowledged_at"] is None]
+    flagged = [i for i in intakes if i["alert_open"]]
     submitted = sorted((i for i in intakes if i["state"] == IntakeState.SUBMITTED),
                        key=lambda i: i["submitted_at"], reverse=True)
     drafts = [i for i in intakes if i["state"] == IntakeState.DRAFT]

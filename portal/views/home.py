@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from consents.selectors import outstanding
-from intake.selectors import intake_standing
-from intake.views.staff import open_alerts_for
+from intake.selectors import intake_standing, open_alerts_for
 from portal.access import permission_or_404
 from portal.audit.selectors import open_audit_alerts
 from portal.models import Invitation
