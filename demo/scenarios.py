@@ -28,8 +28,8 @@ from consents.authorizations import AuthorizationDetails, authorization_sign
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, DocumentKind
 from consents.services import consent_sign, consent_withdraw, current_version, version_publish
 from intake.models import Intake, IntakeState
+from intake.safety_alerts import close_alert
 from intake.services import (
-    intake_acknowledge_review,
     intake_mark_reviewed,
     intake_save_section,
     intake_start,
@@ -245,8 +245,9 @@ def acknowledge(intake: Intake, clinician: User, note: str) -> None:
     """The clinician reads the intake and acknowledges its safety alert with ``note``,
     once."""
     open_intake(clinician, intake)
-    if intake.prompt_review_acknowledged_at is None:
-        intake_acknowledge_review(intake=intake, clinician=clinician, note=note)
+    alert = intake.raised_safety_alert
+    if alert is not None and alert.is_open:
+        close_alert(alert=alert, by=clinician, note=note)
 
 
 def review(intake: Intake, staff: User) -> None:

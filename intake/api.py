@@ -19,8 +19,14 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 
 from intake.models import Intake, IntakeState
-from intake.selectors import IntakeStanding, intake_standing, visible_intakes
-from intake.views.staff import OpenAlerts, open_alerts_for
+from intake.selectors import (
+    IntakeStanding,
+    OpenAlerts,
+    intake_standing,
+    open_alerts_for,
+    open_safety_alerts,
+    visible_intakes,
+)
 from portal.badges import Badge
 from portal.models import User
 
@@ -49,28 +55,23 @@ class IntakeSummary:
 def has_open_safety_alert(client_ref: OuterRef) -> Exists:
     """An SQL expression, true when the client ``client_ref`` points at has a safety alert
     no one has acknowledged (for ordering a list of clients, flagged first)."""
-    return Exists(Intake.objects.filter(
-        client=client_ref, needs_prompt_review=True,
-        prompt_review_acknowledged_at__isnull=True,
-    ))
+    return Exists(open_safety_alerts().filter(intake__client=client_ref))
 
 
 def intake_summaries(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IntakeSummary]:
     """Each client's intake state, from the plaintext workflow columns of all their intakes
     (one query; answers and scores are not even loaded)."""
     by_client: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    rows = Intake.objects.filter(client_id__in=client_ids).values(
-        "id", "client_id", "state", "needs_prompt_review", "prompt_review_acknowledged_at",
-        "submitted_at", "updated_at",
-    )
+    rows = Intake.objects.filter(client_id__in=client_ids).annotate(
+        alert_open=Exists(open_safety_alerts().filter(intake=OuterRef("pk"))),
+    ).values("id", "client_id", "state", "alert_open", "submitted_at", "updated_at")
     for row in rows:
         by_client[row["client_id"]].append(row)
     return {client_id: _intake_summary(by_client.get(client_id, [])) for client_id in client_ids}
 
 
 def _intake_summary(intakes: list[dict[str, Any]]) -> IntakeSummary:
-    flagged = [i for i in intakes
-               if i["needs_prompt_review"] and i["prompt_review_acknowledged_at"] is None]
+    flagged = [i for i in intakes if i["alert_open"]]
     submitted = sorted((i for i in intakes if i["state"] == IntakeState.SUBMITTED),
                        key=lambda i: i["submitted_at"], reverse=True)
     drafts = [i for i in intakes if i["state"] == IntakeState.DRAFT]

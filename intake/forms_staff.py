@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH
-from intake.services import clean_acknowledgement_note
+from intake.safety_alerts import clean_acknowledgement_note
 from portal.input_checks import SingleValueFieldsMixin
 
 

@@ -64,11 +64,9 @@ class Intake(EncryptedModel):
 
     Everything the client told us (``answers``), everything derived from it (``scores``)
     and the copy of their details the "About you" page started from (``details_on_file``)
-    is encrypted under the client's data key, and so is the note a staff member leaves when
-    acknowledging a safety alert (clinical content about the client). Plaintext by design,
-    for the workflow: the state, the revision counter, the page reached, timestamps, the
-    "needs prompt review" flag (which only says that a safety answer needs a clinician's
-    attention), who acknowledged it and who marked the intake reviewed.
+    is encrypted under the client's data key. Plaintext by design, for the workflow: the
+    state, the revision counter, the page reached, timestamps and who marked the intake
+    reviewed. A safety answer raises the intake's ``SafetyAlert``, a row of its own.
     """
 
     encryption_owner_field = "client"
@@ -91,25 +89,6 @@ class Intake(EncryptedModel):
     # the first copy.
     details_on_file = EncryptedJSONField(null=True, blank=True)
     last_section = models.CharField(max_length=64, blank=True)
-    needs_prompt_review = models.BooleanField(default=False)
-    # When the flag was first raised (a save or the submission); null on intakes flagged
-    # before this column existed.
-    prompt_review_raised_at = models.DateTimeField(null=True, blank=True)
-    # When the care team (or, with none, the admins) was emailed about the alert: once per
-    # alert, on sending or when a flagged draft waited past the practice's setting.
-    prompt_review_alerted_at = models.DateTimeField(null=True, blank=True)
-    prompt_review_acknowledged_at = models.DateTimeField(null=True, blank=True)
-    prompt_review_acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    # "What you did or will do", typed when acknowledging; null on alerts acknowledged
-    # before notes were asked for. These three fields hold the alert's *first*
-    # acknowledgement, the one that closed it; every acknowledgement, the first included,
-    # is also a ``SafetyAlertAcknowledgement`` row.
-    prompt_review_note = EncryptedTextField(
-        max_length=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, null=True, blank=True
-    )
     # A staff member has read the submitted intake (separate from the safety alert).
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -138,16 +117,102 @@ class Intake(EncryptedModel):
     def is_submitted(self) -> bool:
         return self.state == IntakeState.SUBMITTED
 
+    @property
+    def raised_safety_alert(self) -> SafetyAlert | None:
+        """The intake's ``SafetyAlert`` (open or closed: once raised, it stays), or None when
+        no safety answer raised one. One query the first time, none when ``safety_alert``
+        was joined (``select_related``) or the alert was raised through this instance."""
+        try:
+            return self.safety_alert
+        except SafetyAlert.DoesNotExist:
+            return None
+
+    @property
+    def needs_prompt_review(self) -> bool:
+        """Whether a safety answer raised this intake's alert (open or closed)."""
+        return self.raised_safety_alert is not None
+
+    @property
+    def safety_alert_open(self) -> bool:
+        """Whether the intake's safety alert waits for someone to acknowledge it."""
+        alert = self.raised_safety_alert
+        return alert is not None and alert.is_open
+
+
+class SafetyAlert(models.Model):
+    """A safety answer on an intake (e.g. PHQ-9 item 9 above "Not at all") that needs a
+    clinician's prompt attention: raised once, when the client first saves or sends such an
+    answer, and kept once raised whatever they answer later. The care team is emailed about
+    it once (``trigger`` says why: the flagged intake was sent, or the flagged draft waited
+    unsent past the practice's ``safety_alert_draft_hours``). The first staff member who
+    acknowledges it closes it (``closed_at``, ``closed_by``); every acknowledgement, the
+    closing one first, is a ``SafetyAlertAcknowledgement`` pointing here.
+
+    One alert per intake (a one-to-one link: today an intake raises at most one, and lists
+    join it in the same query). Written only by ``intake.safety_alerts`` under the intake's
+    row lock. Plaintext by design (workflow): that an alert exists says only that some
+    safety answer was given, not which; the notes about it live encrypted on the
+    acknowledgements, under the client's key. ``closed_by`` is ``SET_NULL``: deleting a
+    staff account keeps the record, and the audit trail keeps the actor's id.
+    """
+
+    class Trigger(models.TextChoices):
+        SUBMITTED = "submitted", "A flagged intake was sent"
+        DRAFT_UNSENT = "draft_unsent", "A flagged draft was left unsent past the practice's hours"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, related_name="safety_alert")
+    # When the safety answer was first saved or sent. For alerts raised before the time was
+    # recorded (migrated from the intake's columns): the submission, else the last save.
+    raised_at = models.DateTimeField(default=timezone.now)
+    # When the care team (or, with none, the admins) was emailed, and why; once per alert.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(emailed_at__isnull=True, trigger="")
+                           | models.Q(emailed_at__isnull=False,
+                                      trigger__in=["submitted", "draft_unsent"])),
+                name="intake_safetyalert_emailed_with_its_trigger",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closed_by__isnull=True) | models.Q(closed_at__isnull=False),
+                name="intake_safetyalert_closed_by_only_when_closed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"safety alert {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<SafetyAlert {self.id} {'open' if self.is_open else 'closed'}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def closing_acknowledgement(self) -> SafetyAlertAcknowledgement | None:
+        """The acknowledgement that closed the alert (its first), or None while it is open.
+        Its note is decrypted on first read, like any acknowledgement's."""
+        return self.acknowledgements.order_by("at", "id").first()
+
 
 class SafetyAlertAcknowledgement(EncryptedModel):
-    """One staff member's acknowledgement of an intake's safety alert, with their note of
-    what they did or will do. Every acknowledgement is kept, oldest first: a second
-    clinician who also calls the client adds theirs instead of being turned away. The
-    intake's ``prompt_review_acknowledged_*`` fields keep the first one, which closes the
-    alert.
+    """One staff member's acknowledgement of a safety alert, with their note of what they
+    did or will do. Every acknowledgement is kept, oldest first: a second clinician who also
+    calls the client adds theirs instead of being turned away. The first one closed the
+    alert (``SafetyAlert.closed_at``/``closed_by``).
 
     The note is clinical content about the client, so it is encrypted under the *client's*
-    data key (``encryption_owner_field = "client"``, the intake's client, copied here because
+    data key (``encryption_owner_field = "client"``, the alert's client, copied here because
     key owners are found by a direct foreign key): erasing the client shreds it, and
     ``rotate_keys --reencrypt`` re-seals it with the client's other values. Plaintext by
     design: who acknowledged (a staff account; ``SET_NULL`` so deleting a staff account
@@ -157,8 +222,8 @@ class SafetyAlertAcknowledgement(EncryptedModel):
     encryption_owner_field = "client"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    intake = models.ForeignKey(Intake, on_delete=models.CASCADE,
-                               related_name="acknowledgements")
+    alert = models.ForeignKey(SafetyAlert, on_delete=models.CASCADE,
+                              related_name="acknowledgements")
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
         help_text="The intake's client: whose data key protects the note.",
@@ -182,6 +247,7 @@ class SafetyAlertAcknowledgement(EncryptedModel):
         return f"<SafetyAlertAcknowledgement {self.id}>"
 
     def clean(self) -> None:
-        """The note must be sealed under the key of the client the intake belongs to."""
-        if self.intake_id is not None and self.client_id != self.intake.client_id:
+        """The note must be sealed under the key of the client whose intake raised the
+        alert."""
+        if self.alert_id is not None and self.client_id != self.alert.intake.client_id:
             raise ValidationError("An acknowledgement belongs to the intake's client.")

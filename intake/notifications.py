@@ -17,15 +17,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import Intake, IntakeState
+from intake.models import Intake, IntakeState, SafetyAlert
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.mail import notify
 from portal.models import CareAssignment, PracticeSettings, User
 from portal.roles import Role
-
-TRIGGER_SUBMITTED = "submitted"
-TRIGGER_DRAFT_UNSENT = "draft_unsent"
 
 
 def care_team(client_id: object) -> list[User]:
@@ -44,49 +41,54 @@ def _staff_link(intake: Intake) -> str:
     return settings.PORTAL_BASE_URL + reverse("staff_intake_detail", args=[intake.id])
 
 
-def send_safety_alert(intake: Intake, *, trigger: str) -> list[User]:
+def send_safety_alert(alert: SafetyAlert, *, trigger: SafetyAlert.Trigger) -> list[User]:
     """Email every clinician on the client's care team (or, when no clinician is assigned,
     every practice admin) that an intake needs prompt review, with a link to it and nothing
     else; record one ``intake.safety_alert_sent`` event per recipient (their account id and
-    the trigger); stamp the intake's ``prompt_review_alerted_at``. The caller holds the
+    the trigger); stamp the alert's ``emailed_at`` and ``trigger``. The caller holds the
     transaction and the intake's row lock. Returns the recipients."""
+    intake = alert.intake
     recipients = care_team(intake.client_id) or practice_admins()
     practice = PracticeSettings.load()
     context = {"practice": practice, "link": _staff_link(intake),
-               "sent": trigger == TRIGGER_SUBMITTED}
+               "sent": trigger == SafetyAlert.Trigger.SUBMITTED}
     for recipient in recipients:
         record_event(Action.INTAKE_SAFETY_ALERT_SENT, actor=None, subject=intake.client_id,
-                     target=intake, detail={"recipient": str(recipient.pk), "trigger": trigger})
+                     target=intake, detail={"recipient": str(recipient.pk),
+                                            "trigger": str(trigger)})
     notify(recipients, template="intake/email/safety_alert", context=context)
-    intake.prompt_review_alerted_at = timezone.now()
-    intake.save(update_fields=["prompt_review_alerted_at"])
+    alert.emailed_at = timezone.now()
+    alert.trigger = trigger
+    alert.full_clean(validate_unique=False)
+    alert.save(update_fields=["emailed_at", "trigger"])
     return recipients
 
 
 def notify_submission(intake: Intake, client: User) -> None:
     """After commit: a confirmation to the client, and "a new intake is ready" to the
-    practice admins and the client's care team. A flagged intake whose alert has not been
-    emailed yet sends the safety alert instead to those it reaches (``send_safety_alert``),
-    so nobody gets two emails for one intake. The caller holds the transaction."""
+    practice admins and the client's care team. A flagged intake whose open alert has not
+    been emailed yet sends the safety alert instead to those it reaches
+    (``send_safety_alert``), so nobody gets two emails for one intake. The caller holds the
+    transaction and the intake's row lock."""
     practice = PracticeSettings.load()
     alerted: set[object] = set()
-    if (intake.needs_prompt_review and intake.prompt_review_alerted_at is None
-            and intake.prompt_review_acknowledged_at is None):
-        alerted = {user.pk for user in send_safety_alert(intake, trigger=TRIGGER_SUBMITTED)}
+    alert = intake.raised_safety_alert
+    if alert is not None and alert.is_open and alert.emailed_at is None:
+        recipients = send_safety_alert(alert, trigger=SafetyAlert.Trigger.SUBMITTED)
+        alerted = {user.pk for user in recipients}
     notify(client, template="intake/email/submitted_client", context={"practice": practice})
     staff = [user for user in practice_admins() + care_team(client.pk) if user.pk not in alerted]
     notify(staff, template="intake/email/submitted_practice", context={"practice": practice})
 
 
-def drafts_due_for_alert(now: datetime) -> list[Intake]:
-    """Unsent intakes whose safety alert is still open and was raised longer ago than the
-    practice's ``safety_alert_draft_hours``, and whose care team has not been emailed."""
+def drafts_due_for_alert(now: datetime) -> list[SafetyAlert]:
+    """The open alerts of unsent intakes raised longer ago than the practice's
+    ``safety_alert_draft_hours``, whose care team has not been emailed."""
     hours = PracticeSettings.load().safety_alert_draft_hours
-    return list(Intake.objects.filter(
-        state=IntakeState.DRAFT, needs_prompt_review=True,
-        prompt_review_acknowledged_at__isnull=True, prompt_review_alerted_at__isnull=True,
-        prompt_review_raised_at__lte=now - timedelta(hours=hours),
-    ).only("id", "client_id").order_by("prompt_review_raised_at", "id"))
+    return list(SafetyAlert.objects.filter(
+        intake__state=IntakeState.DRAFT, closed_at__isnull=True, emailed_at__isnull=True,
+        raised_at__lte=now - timedelta(hours=hours),
+    ).only("id", "intake_id").order_by("raised_at", "id"))
 
 
 def send_due_draft_alerts(*, now: datetime | None = None) -> int:
@@ -97,11 +99,13 @@ def send_due_draft_alerts(*, now: datetime | None = None) -> int:
     sent = 0
     for due in drafts_due_for_alert(now):
         with transaction.atomic():
-            intake = Intake.objects.select_for_update().get(pk=due.pk)
-            if (intake.prompt_review_alerted_at is not None
-                    or intake.prompt_review_acknowledged_at is not None
+            intake = Intake.objects.select_for_update().only("id", "client_id", "state").get(
+                pk=due.intake_id)
+            alert = SafetyAlert.objects.get(pk=due.pk)
+            alert.intake = intake
+            if (alert.emailed_at is not None or not alert.is_open
                     or intake.state != IntakeState.DRAFT):
                 continue
-            send_safety_alert(intake, trigger=TRIGGER_DRAFT_UNSENT)
+            send_safety_alert(alert, trigger=SafetyAlert.Trigger.DRAFT_UNSENT)
             sent += 1
     return sent

@@ -1,56 +1,94 @@
 """Intake reads for staff: which intakes a staff member may list, in what order, and which
-safety alerts are open. Plaintext columns only: nothing here decrypts."""
+safety alerts are open (the selectors every page showing open alerts uses). Plaintext
+columns only: nothing here decrypts."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
-from intake.models import Intake, IntakeState
+from intake.models import Intake, IntakeState, SafetyAlert
 from portal.access import clients_visible_to
 from portal.models import User
 
 # The order of the list: what needs a clinician now, then what is ready to read, then what
 # is still being filled in.
 _NEEDS_REVIEW, _SUBMITTED, _DRAFT = 0, 1, 2
+# Open safety alerts listed on the staff home; the rest are counted and on the intake list.
+ALERTS_ON_HOME = 25
 
 
-def unacknowledged_alerts(user: User) -> QuerySet[Intake]:
-    """Intakes of the clients ``user`` may open whose safety alert no one has acknowledged
-    yet, drafts included. Plaintext columns only: nothing is decrypted."""
-    return Intake.objects.filter(
-        client__in=clients_visible_to(user),
-        needs_prompt_review=True,
-        prompt_review_acknowledged_at__isnull=True,
+def person_label(user: User | None) -> str:
+    """A name staff recognise: the display name, else the login email (both plaintext)."""
+    if user is None:
+        return "a former staff member"
+    return user.display_name or user.email
+
+
+def open_safety_alerts() -> QuerySet[SafetyAlert]:
+    """Every safety alert no one has acknowledged yet, whoever may see it: for callers that
+    narrow it to what their viewer may open (a subquery per client or per intake)."""
+    return SafetyAlert.objects.filter(closed_at__isnull=True)
+
+
+def open_alerts_of_caseload(user: User) -> QuerySet[SafetyAlert]:
+    """The open safety alerts on the intakes of the clients ``user`` may open (a clinician:
+    their care team's; an admin: every client's), drafts included. Plaintext columns only:
+    nothing is decrypted."""
+    return open_safety_alerts().filter(intake__client__in=clients_visible_to(user))
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    intake_id: Any
+    client_label: str
+    since: datetime
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class OpenAlerts:
+    rows: list[AlertRow]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
+    """The open safety alerts ``user`` may open, longest-waiting first, for the top of the
+    staff home: at most ``limit`` rows (two queries whatever the number, each row with its
+    intake and client joined) and the total. Plaintext only: the client's display name or
+    login email and timestamps; nothing is decrypted, so nothing is recorded."""
+    alerts = list(
+        open_alerts_of_caseload(user)
+        .select_related("intake__client")
+        .only("id", "raised_at", "intake__id", "intake__state", "intake__client_id",
+              "intake__created_at", "intake__client__email",
+              "intake__client__display_name")
+        .order_by("raised_at", "intake__created_at", "id")[:limit]
     )
-
-
-def open_alerts(user: User) -> QuerySet[Intake]:
-    """``unacknowledged_alerts`` ready to list: each with its client (one join, no query per
-    row), only plaintext columns loaded, longest-waiting first. ``alert_since`` is when the
-    flag was raised; for intakes flagged before that was recorded, the submission (or the
-    last save of a draft), which is the nearest later time we know."""
-    return (
-        unacknowledged_alerts(user)
-        .select_related("client")
-        .only("id", "state", "client_id", "submitted_at", "updated_at", "created_at",
-              "prompt_review_raised_at", "client__email", "client__display_name")
-        .annotate(alert_since=Coalesce("prompt_review_raised_at", "submitted_at",
-                                       "updated_at"))
-        .order_by("alert_since", "created_at", "id")
+    total = len(alerts) if len(alerts) < limit else open_alerts_of_caseload(user).count()
+    return OpenAlerts(
+        rows=[AlertRow(alert.intake_id, person_label(alert.intake.client), alert.raised_at,
+                       alert.intake.is_submitted) for alert in alerts],
+        total=total,
     )
 
 
 def visible_intakes(user: User) -> QuerySet[Intake]:
-    """Every intake of the clients ``user`` may open, flagged ones first (a client who told
-    us about current risk in a draft must be seen even if they never submit), then submitted
-    newest first, then drafts by latest activity. The encrypted columns are not even loaded.
+    """Every intake of the clients ``user`` may open, those with an open safety alert first
+    (a client who told us about current risk in a draft must be seen even if they never
+    submit), then submitted newest first, then drafts by latest activity. Each with its
+    alert (if any) and who closed it joined. The encrypted columns are not even loaded.
     """
     group = Case(
-        When(needs_prompt_review=True, prompt_review_acknowledged_at__isnull=True,
+        When(Q(safety_alert__isnull=False, safety_alert__closed_at__isnull=True),
              then=Value(_NEEDS_REVIEW)),
         When(state=IntakeState.SUBMITTED, then=Value(_SUBMITTED)),
         default=Value(_DRAFT),
@@ -58,8 +96,8 @@ def visible_intakes(user: User) -> QuerySet[Intake]:
     )
     return (
         Intake.objects.filter(client__in=clients_visible_to(user))
-        .defer("answers", "scores", "prompt_review_note")
-        .select_related("client", "prompt_review_acknowledged_by", "reviewed_by")
+        .defer("answers", "scores")
+        .select_related("client", "safety_alert__closed_by", "reviewed_by")
         .annotate(review_group=group, last_activity=Coalesce("submitted_at", "updated_at"))
         .order_by("review_group", "-last_activity", "-created_at", "id")
     )

@@ -1,5 +1,5 @@
-"""Intake writes: start a draft, save a page, submit, acknowledge a safety alert (with a
-note of what was done; every acknowledgement is kept), mark a submitted intake reviewed.
+"""Intake writes: start a draft, save a page, submit (a safety answer raises the intake's
+safety alert, through ``intake.safety_alerts``), mark a submitted intake reviewed.
 
 Every write locks the intake row and checks the revision the client's page was built from,
 so two tabs or two devices never overwrite each other silently: the older one is refused
@@ -11,29 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake.answers import clean_section, missing_answers, prune_hidden
 from intake.definitions import install_definition
-from intake.models import (
-    ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
-    Intake,
-    IntakeState,
-    SafetyAlertAcknowledgement,
-)
+from intake.models import Intake, IntakeState
 from intake.notifications import notify_submission
 from intake.profile_details import profile_answers, profile_changes_from_intake
+from intake.safety_alerts import raise_alert
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import User
 from portal.services.profiles import PROFILE_FIELDS, SOURCE_INTAKE, profile_of, profile_update
-from portal.text import visible_length, without_control_characters
 
 
 class StaleRevision(Exception):
@@ -129,11 +122,11 @@ def intake_fill_details(*, intake_id: Any, client: User) -> Intake:
 
 
 def _raise_flag(intake: Intake, safety_answer: bool) -> None:
-    """Set "needs prompt review" on a safety answer, remembering when it was first raised.
-    Once raised it stays raised (and keeps its first time), whatever is answered later."""
+    """Raise the intake's safety alert on a safety answer (``raise_alert``: once raised it
+    stays raised, with its first time, whatever is answered later). Asks nothing of the
+    database when there is no safety answer."""
     if safety_answer and not intake.needs_prompt_review:
-        intake.needs_prompt_review = True
-        intake.prompt_review_raised_at = timezone.now()
+        raise_alert(intake=intake)
 
 
 def _locked(intake_id: Any, client: User) -> Intake:
@@ -149,7 +142,7 @@ def intake_save_section(
     Refuses a stale ``revision`` (``StaleRevision``) and a submitted intake
     (``AlreadySubmitted``); an unknown ``section_id`` raises ``KeyError``. Valid answers
     are stored (encrypted), refused ones reported in ``errors`` with the old value kept. A
-    safety answer sets "needs prompt review", which stays set once raised.
+    safety answer raises the intake's safety alert, which stays raised.
     """
     intake = _locked(intake_id, client)
     if intake.is_submitted:
@@ -204,92 +197,6 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
                    source=SOURCE_INTAKE)
     notify_submission(intake, client)
     return intake
-
-
-def clean_acknowledgement_note(note: str) -> str:
-    """The note as it will be stored: line endings made plain, control characters removed,
-    blank edges trimmed. Refuses (``ValidationError``) a note with nothing visible in it and
-    one over 1,000 characters: an acknowledgement must say what was done, in a few
-    sentences."""
-    plain = without_control_characters(note.replace("\r\n", "\n").replace("\r", "\n"))
-    cleaned = plain.strip()
-    if not visible_length(cleaned):
-        raise ValidationError("Please write what you did or will do, for example \"Called the "
-                              "client, safety plan agreed\".", code="required")
-    if len(cleaned) > ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:
-        raise ValidationError(
-            f"Please keep the note to {ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:,} characters or fewer "
-            f"(it has {len(cleaned):,}).", code="max_length")
-    return cleaned
-
-
-# The same person sending the same note again this soon is the same acknowledgement (a
-# double click, a resent form), not a new one.
-ACKNOWLEDGEMENT_RESEND_WINDOW = timedelta(minutes=10)
-
-
-@dataclass(frozen=True)
-class AcknowledgementOutcome:
-    """What ``intake_acknowledge_review`` did."""
-
-    intake: Intake
-    # The acknowledgement stored now; None when nothing was (no alert, or a resent form).
-    acknowledgement: SafetyAlertAcknowledgement | None
-    # It is the alert's first acknowledgement: the one that closed the alert.
-    first: bool = False
-
-
-def _resent(intake: Intake, clinician: User, note: str, now: datetime) -> bool:
-    """Whether ``clinician`` stored this very note on this alert within the resend window.
-    Decrypts only their own recent notes on this intake, to compare."""
-    recent = SafetyAlertAcknowledgement.objects.filter(
-        intake=intake, by=clinician, at__gte=now - ACKNOWLEDGEMENT_RESEND_WINDOW
-    ).only("id", "client_id", "note")
-    return any(row.note == note for row in recent)
-
-
-@transaction.atomic
-def intake_acknowledge_review(*, intake: Intake, clinician: User,
-                              note: str) -> AcknowledgementOutcome:
-    """A staff member confirms they have seen a safety alert and says, in ``note``, what
-    they did or will do. The caller has checked access (``get_intake_for_staff``).
-
-    Every acknowledgement is kept as a ``SafetyAlertAcknowledgement`` (who, when, the
-    note), so a second clinician who also follows up adds their note instead of losing it.
-    The first one also fills the intake's ``prompt_review_acknowledged_*`` fields and its
-    ``prompt_review_note``, which close the alert; later ones leave those as they are. The
-    same person sending the same note again within ``ACKNOWLEDGEMENT_RESEND_WINDOW`` (a
-    double click) stores nothing and records nothing.
-
-    The note is clinical content about the client, so it is stored encrypted under the
-    client's data key and never reaches the audit trail: each stored acknowledgement records
-    one ``intake.review_acknowledged`` event with ids only, because the trail outlives
-    erasure. An invalid note raises ``ValidationError`` and saves nothing; an erased client
-    raises ``KeyDestroyedError`` (nothing new can be stored for them) and saves nothing.
-    """
-    cleaned = clean_acknowledgement_note(note)
-    intake = Intake.objects.select_for_update().get(pk=intake.pk)
-    if not intake.needs_prompt_review:
-        return AcknowledgementOutcome(intake, None)
-    now = timezone.now()
-    if _resent(intake, clinician, cleaned, now):
-        return AcknowledgementOutcome(intake, None)
-    acknowledgement = SafetyAlertAcknowledgement(
-        intake=intake, client_id=intake.client_id, by=clinician, at=now, note=cleaned
-    )
-    acknowledgement.full_clean()
-    acknowledgement.save(force_insert=True)
-    first = intake.prompt_review_acknowledged_at is None
-    if first:
-        intake.prompt_review_acknowledged_at = now
-        intake.prompt_review_acknowledged_by = clinician
-        intake.prompt_review_note = cleaned
-        # Not ``updated_at``: that is when the client last saved answers.
-        intake.save(update_fields=["prompt_review_acknowledged_at",
-                                   "prompt_review_acknowledged_by", "prompt_review_note"])
-    record_event(Action.INTAKE_REVIEW_ACKNOWLEDGED, actor=clinician, subject=intake.client_id,
-                 target=intake)
-    return AcknowledgementOutcome(intake, acknowledgement, first)
 
 
 @transaction.atomic

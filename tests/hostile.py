@@ -494,12 +494,9 @@ def stored_problems(world: World) -> list[str]:
         questionnaire = intake.questionnaire.questionnaire
         problems += [f"intake {intake.pk}: {p}"
                      for p in intake_problems(questionnaire, intake.answers)]
-        if intake.prompt_review_acknowledged_at is not None:
-            problems.append(text_problem("acknowledgement note", intake.prompt_review_note,
-                                          limit=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
-                                          required=True))
         if intake.state == IntakeState.SUBMITTED and intake.submitted_at is None:
             problems.append(f"intake {intake.pk}: submitted without a time")
+    # Every acknowledgement's note, the one that closed its alert included.
     for acknowledgement in SafetyAlertAcknowledgement.objects.all():
         problems.append(text_problem("acknowledgement note", acknowledgement.note,
                                       limit=ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, required=True))

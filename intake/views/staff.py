@@ -1,7 +1,7 @@
 """Staff review of intakes: clinicians read their clients' intakes, safety alerts first.
 
-The list shows plaintext workflow columns only (state, dates, the "needs prompt review" flag,
-who acknowledged it, who reviewed the intake, the page a draft has reached) and decrypts
+The list shows plaintext workflow columns only (state, dates, the safety alert and who
+closed it, who reviewed the intake, the page a draft has reached) and decrypts
 nothing, so it records nothing. Opening one intake decrypts its answers, scores and the
 acknowledgements' notes, so the opening is recorded (``intake.viewed``) after the values are
 known to open and before any of them reaches a template. Who may see which intake is decided
@@ -24,23 +24,21 @@ from django.views.decorators.http import require_POST, require_safe
 
 from intake.access import get_intake_for_staff
 from intake.forms_staff import AcknowledgementForm
-from intake.models import Intake, QuestionnaireVersion, SafetyAlertAcknowledgement
+from intake.models import Intake, QuestionnaireVersion, SafetyAlert, SafetyAlertAcknowledgement
 from intake.presenters import NOT_ANSWERED, SectionRows, answer_sections, answer_text
+from intake.safety_alerts import close_alert
 from intake.schema import Questionnaire
 from intake.score_scales import ScoreScale, score_scale
 from intake.scoring import scores as compute_scores
-from intake.selectors import open_alerts, unacknowledged_alerts, visible_intakes
-from intake.services import NotSubmitted, intake_acknowledge_review, intake_mark_reviewed
+from intake.selectors import open_alerts_of_caseload, person_label, visible_intakes
+from intake.services import NotSubmitted, intake_mark_reviewed
 from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_when
-from portal.models import User
 
 INTAKES_PER_PAGE = 50
-# Open safety alerts listed on the staff home; the rest are counted and on the intake list.
-ALERTS_ON_HOME = 25
 
 
 @dataclass(frozen=True)
@@ -48,15 +46,9 @@ class IntakeListRow:
     intake: Intake
     client_label: str
     reached: str  # the draft's latest page, e.g. "Your safety (page 4 of 7)"; "" if none
-    acknowledged_by: str
+    alert: SafetyAlert | None  # the intake's safety alert, if a safety answer raised one
+    acknowledged_by: str  # who closed the alert, when it is closed
     reviewed_by: str
-
-
-def person_label(user: User | None) -> str:
-    """A name staff recognise: the display name, else the login email (both plaintext)."""
-    if user is None:
-        return "a former staff member"
-    return user.display_name or user.email
 
 
 def _page_reached(questionnaire: Questionnaire, section_id: str) -> str:
@@ -78,53 +70,23 @@ def _list_rows(intakes: list[Intake]) -> list[IntakeListRow]:
             if version.pk not in parsed:
                 parsed[version.pk] = version.questionnaire
             reached = _page_reached(parsed[version.pk], intake.last_section)
+        alert = intake.raised_safety_alert
         rows.append(IntakeListRow(
             intake=intake,
             client_label=person_label(intake.client),
             reached=reached,
-            acknowledged_by=person_label(intake.prompt_review_acknowledged_by),
+            alert=alert,
+            acknowledged_by=person_label(alert.closed_by) if alert else "",
             reviewed_by=person_label(intake.reviewed_by),
         ))
     return rows
-
-
-@dataclass(frozen=True)
-class AlertRow:
-    intake_id: Any
-    client_label: str
-    since: datetime
-    submitted: bool
-
-
-@dataclass(frozen=True)
-class OpenAlerts:
-    rows: list[AlertRow]
-    total: int
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self.rows)
-
-
-def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
-    """The unacknowledged safety alerts ``user`` may open, longest-waiting first, for the
-    top of the staff home: at most ``limit`` rows (two queries whatever the number, each row
-    with its client joined) and the total. Plaintext only: the client's display name or
-    login email and timestamps; nothing is decrypted, so nothing is recorded."""
-    alerts = list(open_alerts(user)[:limit])
-    total = len(alerts) if len(alerts) < limit else unacknowledged_alerts(user).count()
-    return OpenAlerts(
-        rows=[AlertRow(intake.pk, person_label(intake.client), intake.alert_since,
-                       intake.is_submitted) for intake in alerts],
-        total=total,
-    )
 
 
 @require_safe
 @permission_or_404("access_staff_pages")
 def staff_intake_list(request: HttpRequest) -> HttpResponse:
     """The intakes of the clients the user may open (every client for practice admins, the
-    clinician's care team otherwise), unacknowledged safety alerts first.
+    clinician's care team otherwise), open safety alerts first.
 
     Only plaintext workflow columns are shown; answers and scores are neither loaded nor
     decrypted, so listing records no audit event and needs no client's data key.
@@ -134,7 +96,7 @@ def staff_intake_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": _list_rows(list(page.object_list)),
-        "alerts": unacknowledged_alerts(request.user).count(),
+        "alerts": open_alerts_of_caseload(request.user).count(),
     }
     return render(request, "intake/staff/intake_list.html", context)
 
@@ -196,21 +158,14 @@ class AcknowledgementRow:
     note: str | None
 
 
-def _acknowledgement_rows(intake: Intake) -> list[AcknowledgementRow]:
-    """Every acknowledgement of the intake's safety alert, oldest first, notes decrypted
-    (one query; one data key, the client's). An intake acknowledged but without rows (none
-    is, once migration ``0004`` has copied the first ones) shows its first acknowledgement
-    from the intake's own fields, so the page never says less than the intake knows."""
-    rows = [
+def _acknowledgement_rows(alert: SafetyAlert) -> list[AcknowledgementRow]:
+    """Every acknowledgement of the safety alert, oldest first (the first closed it), notes
+    decrypted (one query; one data key, the client's)."""
+    return [
         AcknowledgementRow(person_label(row.by), row.at, row.note)
-        for row in SafetyAlertAcknowledgement.objects.filter(intake=intake)
+        for row in SafetyAlertAcknowledgement.objects.filter(alert=alert)
         .select_related("by").order_by("at", "id")
     ]
-    if not rows and intake.prompt_review_acknowledged_at is not None:
-        rows.append(AcknowledgementRow(person_label(intake.prompt_review_acknowledged_by),
-                                       intake.prompt_review_acknowledged_at,
-                                       intake.prompt_review_note))
-    return rows
 
 
 @dataclass(frozen=True)
@@ -224,7 +179,7 @@ class IntakeReading:
     acknowledgements: list[AcknowledgementRow]
 
 
-def _read_intake(intake: Intake) -> IntakeReading:
+def _read_intake(intake: Intake, alert: SafetyAlert | None) -> IntakeReading:
     """Decrypt the answers, scores and acknowledgement notes now, so the opening is recorded
     only once the values are known to open, and before any of them reaches a template."""
     questionnaire = intake.questionnaire.questionnaire
@@ -233,7 +188,7 @@ def _read_intake(intake: Intake) -> IntakeReading:
         sections=answer_sections(questionnaire, answers),
         scores=_score_rows(intake, questionnaire, answers),
         triggers=_safety_triggers(questionnaire, answers),
-        acknowledgements=_acknowledgement_rows(intake) if intake.needs_prompt_review else [],
+        acknowledgements=_acknowledgement_rows(alert) if alert is not None else [],
     )
 
 
@@ -242,9 +197,10 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
     """The intake page. Decrypting it is an opening: recorded (``intake.viewed``) once the
     values are known to open. An intake whose client was erased cannot be read: the page
     says so and nothing is recorded, because nothing was decrypted."""
+    alert = intake.raised_safety_alert
     reading: IntakeReading | None = None
     try:
-        reading = audited_read(Action.INTAKE_VIEWED, read=lambda: _read_intake(intake),
+        reading = audited_read(Action.INTAKE_VIEWED, read=lambda: _read_intake(intake, alert),
                                actor=request.user, subject=intake.client_id, target=intake)
     except KeyDestroyedError:
         reading = None
@@ -252,8 +208,8 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
         "intake": intake,
         "client_label": person_label(intake.client),
         "reading": reading,
-        "alert_open": intake.needs_prompt_review
-        and intake.prompt_review_acknowledged_at is None,
+        "alert": alert,
+        "alert_open": alert is not None and alert.is_open,
         "acknowledgement_form": form or AcknowledgementForm(),
         "reviewed_by": person_label(intake.reviewed_by),
     }
@@ -277,8 +233,8 @@ def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
 def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpResponse:
     """A staff member who may open the intake confirms they have seen its safety alert and
     says what they did or will do (404 for everyone else, via ``get_intake_for_staff``).
-    The first acknowledgement closes the alert; a colleague (or the same person, later)
-    may add a further one, and every one is kept with its note.
+    The first acknowledgement closes the alert (``close_alert``); a colleague (or the same
+    person, later) may add a further one, and every one is kept with its note.
 
     The note is required and at most 1,000 characters: a refused note comes back on the
     page (400) as typed, nothing saved; re-showing the page decrypts it again, so that is
@@ -287,31 +243,32 @@ def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpRespon
     name no client detail and never repeat the note.
     """
     intake = get_intake_for_staff(request.user, intake_id)
-    if not intake.needs_prompt_review:
+    alert = intake.raised_safety_alert
+    if alert is None:
         messages.info(request, "This intake has no safety alert to acknowledge.")
         return redirect("staff_intake_detail", intake_id=intake.pk)
     form = AcknowledgementForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, intake, form=form, status=400)
     try:
-        outcome = intake_acknowledge_review(intake=intake, clinician=request.user,
-                                            note=form.cleaned_data["note"])
+        outcome = close_alert(alert=alert, by=request.user,
+                              note=form.cleaned_data["note"])
     except KeyDestroyedError:
         messages.info(request, "This client's details were erased. Nothing can be added to "
                       "their intake.")
         return redirect("staff_intake_detail", intake_id=intake.pk)
-    intake = outcome.intake
+    alert = outcome.alert
     if outcome.acknowledgement is None:
         messages.info(request, "You had just sent this note. It is saved once.")
     elif outcome.first:
         messages.success(request, "Thank you. The safety alert is marked as seen by you, "
                          "with your note.")
-    elif intake.prompt_review_acknowledged_by_id == request.user.pk:
+    elif alert.closed_by_id == request.user.pk:
         messages.success(request, "Thank you. Your further note is added to the safety "
                          "alert's acknowledgements.")
     else:
-        when = format_when(intake.prompt_review_acknowledged_at)
-        who = capfirst(person_label(intake.prompt_review_acknowledged_by))
+        when = format_when(alert.closed_at)
+        who = capfirst(person_label(alert.closed_by))
         messages.success(request, f"Thank you. Your note is added. {who} had acknowledged "
                          f"this safety alert first, on {when}; their note is kept too.")
     return redirect("staff_intake_detail", intake_id=intake.pk)

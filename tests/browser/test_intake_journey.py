@@ -201,8 +201,9 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
 
     assert server_activity.wait_until_quiet()
     intake = Intake.objects.get(client=client_user)
-    assert intake.prompt_review_acknowledged_by_id == clinician_user.pk
-    assert intake.prompt_review_note == "Called the client, safe plan agreed"
+    assert intake.safety_alert.closed_by_id == clinician_user.pk
+    assert intake.safety_alert.closing_acknowledgement.note == (
+        "Called the client, safe plan agreed")
     assert intake.reviewed_by_id == clinician_user.pk
     exports = AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED, subject_id=client_user.pk)
     assert sorted(str(e.actor_id) for e in exports) == sorted(

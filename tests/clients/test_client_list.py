@@ -21,7 +21,7 @@ from django.utils import timezone
 from clients.search import BY_DATE_OF_BIRTH, BY_NAME, client_search
 from consents.models import ConsentDocument, ConsentVersion, DocumentKind, Requirement
 from consents.services import consent_sign, consent_withdraw, current_version, version_publish
-from intake.models import Intake, IntakeState
+from intake.models import Intake, IntakeState, SafetyAlert
 from intake.services import intake_start
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
@@ -79,10 +79,8 @@ def _sign(client: User, document: ConsentDocument, name: str = "Client Person") 
 
 
 def _flag(intake: Intake, *, acknowledged: bool = False) -> None:
-    Intake.objects.filter(pk=intake.pk).update(
-        needs_prompt_review=True,
-        prompt_review_acknowledged_at=timezone.now() if acknowledged else None,
-    )
+    SafetyAlert.objects.update_or_create(
+        intake=intake, defaults={"closed_at": timezone.now() if acknowledged else None})
 
 
 def _searches() -> list[AuditEvent]:

@@ -21,7 +21,7 @@ from consents.models import (
     DocumentKind,
     ReleaseAuthorization,
 )
-from intake.models import Intake, SafetyAlertAcknowledgement
+from intake.models import Intake, SafetyAlert, SafetyAlertAcknowledgement
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, ClientProfile, Invitation, User
@@ -161,7 +161,7 @@ def test_clients_see_their_own_story(demo: str, client: Client) -> None:
 
 def _counts() -> dict[str, int]:
     models = (User, ClientProfile, CareAssignment, Invitation, Intake,
-              SafetyAlertAcknowledgement, ConsentVersion, ConsentSignature,
+              SafetyAlert, SafetyAlertAcknowledgement, ConsentVersion, ConsentSignature,
               ReleaseAuthorization, AuditEvent, Authenticator)
     return {model.__name__: model.objects.count() for model in models}
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from intake.definitions import install_definition
-from intake.models import Intake
+from intake.models import Intake, SafetyAlert
 from intake.score_scales import score_scale
 from intake.services import intake_start, intake_submit
 from portal.audit.actions import Action
@@ -89,10 +89,14 @@ def _messages(response: object) -> list[str]:
 
 
 def _raw_note(intake: Intake) -> bytes | None:
-    """The note's column as someone with database access reads it, around the model."""
+    """The note's column as someone with database access reads it, around the model: the
+    note of the acknowledgement that closed the intake's safety alert."""
     pk = Intake._meta.pk.get_db_prep_value(intake.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT prompt_review_note FROM intake_intake WHERE id = %s", [pk])
+        cursor.execute(
+            "SELECT note FROM intake_safetyalertacknowledgement AS acknowledgement"
+            " JOIN intake_safetyalert AS alert ON alert.id = acknowledgement.alert_id"
+            " WHERE alert.intake_id = %s ORDER BY acknowledgement.at LIMIT 1", [pk])
         (value,) = cursor.fetchone()
     return None if value is None else bytes(value)
 
@@ -123,8 +127,8 @@ def test_a_missing_or_too_long_note_is_refused_and_given_back(
     assert f">\n{typed}</textarea>" in html
     assert "<title>Error: Intake" in html
     kept = Intake.objects.get(pk=intake.pk)
-    assert kept.prompt_review_acknowledged_at is None
-    assert kept.prompt_review_note is None
+    assert kept.safety_alert.closed_at is None
+    assert kept.safety_alert.closing_acknowledgement is None
     assert not _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)
 
 
@@ -137,7 +141,7 @@ def test_a_note_of_exactly_1000_characters_on_several_lines_is_accepted(
     note = "\r\n".join(lines) + "z"
     response = signed_in(clinician_user).post(_ack_url(intake), {"note": note})
     assert response.status_code == HTTPStatus.FOUND
-    stored = Intake.objects.get(pk=intake.pk).prompt_review_note
+    stored = Intake.objects.get(pk=intake.pk).safety_alert.closing_acknowledgement.note
     assert stored == "\n".join(lines) + "z" and len(stored) == 1000
 
 
@@ -151,7 +155,8 @@ def test_the_note_is_stored_encrypted_and_the_event_is_ids_only(
     raw = _raw_note(intake)
     assert raw is not None and raw[0] == 0x01  # the envelope's version byte
     assert NOTE.encode() not in raw and b"safety plan" not in raw
-    assert Intake.objects.get(pk=intake.pk).prompt_review_note == NOTE  # trimmed
+    assert (Intake.objects.get(pk=intake.pk).safety_alert.closing_acknowledgement.note
+            == NOTE)  # trimmed
     (event,) = _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)
     assert (event.actor_id, event.subject_id, event.object_id) == (
         clinician_user.pk, caseload.pk, str(intake.pk))
@@ -177,7 +182,7 @@ def test_the_page_then_shows_who_acknowledged_when_and_their_note(
     # A colleague opening the intake later reads it too (decrypted; the opening is audited).
     html = signed_in(admin_user).get(_detail_url(intake)).content.decode()
     assert "Safety alert reviewed" in html
-    acknowledged_at = Intake.objects.get(pk=intake.pk).prompt_review_acknowledged_at
+    acknowledged_at = Intake.objects.get(pk=intake.pk).safety_alert.closed_at
     assert f'datetime="{timezone.localtime(acknowledged_at).isoformat()}"' in html
     assert "Acknowledged by Dr. Lee on" in html
     assert "Called the client, safety plan agreed &lt;b&gt;today&lt;/b&gt;" in html
@@ -199,7 +204,7 @@ def test_acknowledging_again_adds_a_further_note_and_keeps_the_first(
 
     assert _messages(response)[-1] == (
         "Thank you. Your further note is added to the safety alert's acknowledgements.")
-    assert Intake.objects.get(pk=intake.pk).prompt_review_note == NOTE
+    assert Intake.objects.get(pk=intake.pk).safety_alert.closing_acknowledgement.note == NOTE
     html = response.content.decode()
     assert html.index("safety plan agreed &lt;b&gt;today") < html.index(
         "A second, different note")
@@ -265,15 +270,16 @@ def test_the_home_lists_alerts_longest_waiting_first_decrypting_nothing_in_fixed
     for days in (1, 5, 3):
         client = _assigned_client(f"waiting.{days}@example.com", clinician_user)
         intake = _submitted(client, item_9=1)
-        Intake.objects.filter(pk=intake.pk).update(
-            prompt_review_raised_at=now - datetime.timedelta(days=days))
+        SafetyAlert.objects.filter(intake=intake).update(
+            raised_at=now - datetime.timedelta(days=days))
         clients.append(client)
     http = signed_in(clinician_user)
     http.get(HOME_URL)  # anything a first visit loads once is loaded now
-    Intake.objects.exclude(client=clients[0]).update(needs_prompt_review=False)
+    # One open alert, then three: the others are closed for a moment, then open again.
+    SafetyAlert.objects.exclude(intake__client=clients[0]).update(closed_at=now)
     with CaptureQueriesContext(connection) as one:
         http.get(HOME_URL)
-    Intake.objects.update(needs_prompt_review=True)
+    SafetyAlert.objects.update(closed_at=None)
     events_before = AuditEvent.objects.count()
 
     with (

@@ -10,11 +10,11 @@ from django.http import Http404
 
 from intake.access import get_intake_for_staff, get_own_intake
 from intake.models import Intake
+from intake.safety_alerts import close_alert
 from intake.services import (
     AlreadySubmitted,
     IncompleteIntake,
     StaleRevision,
-    intake_acknowledge_review,
     intake_save_section,
     intake_start,
     intake_submit,
@@ -148,19 +148,18 @@ def test_each_acknowledgement_is_kept_and_audited_and_a_resent_one_is_not(
 ) -> None:
     intake = filled_draft(client_user, item_9=2)
     assert intake.needs_prompt_review
-    first = intake_acknowledge_review(intake=intake, clinician=clinician_user,
-                                      note="Called them")
-    resent = intake_acknowledge_review(intake=intake, clinician=clinician_user,
-                                       note="Called them")
-    again = intake_acknowledge_review(intake=intake, clinician=clinician_user, note="Again")
+    alert = intake.safety_alert
+    first = close_alert(alert=alert, by=clinician_user, note="Called them")
+    resent = close_alert(alert=alert, by=clinician_user, note="Called them")
+    again = close_alert(alert=alert, by=clinician_user, note="Again")
 
     assert first.first and first.acknowledgement is not None
     assert resent.acknowledgement is None  # a double click stores nothing
     assert not again.first and again.acknowledgement is not None
-    # The intake keeps the first acknowledgement: it is what closed the alert.
-    assert again.intake.prompt_review_acknowledged_by_id == clinician_user.pk
-    assert again.intake.prompt_review_note == "Called them"
-    assert [row.note for row in intake.acknowledgements.order_by("at", "id")] == [
+    # The alert keeps the first acknowledgement: it is what closed the alert.
+    assert again.alert.closed_by_id == clinician_user.pk
+    assert again.alert.closing_acknowledgement.note == "Called them"
+    assert [row.note for row in alert.acknowledgements.order_by("at", "id")] == [
         "Called them", "Again"]
     events = AuditEvent.objects.filter(action=Action.INTAKE_REVIEW_ACKNOWLEDGED)
     assert [(e.actor_id, e.subject_id) for e in events] == [

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from intake.models import Intake
+from intake.models import Intake, SafetyAlert
 from intake.services import intake_start, intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
@@ -163,7 +163,7 @@ def test_an_unassigned_clinician_neither_lists_nor_opens_the_intake(
     assert "No intake is waiting for a safety review." in http.get(
         reverse("staff_home")).content.decode()
     assert not _events(Action.INTAKE_VIEWED)
-    assert Intake.objects.get(pk=intake.pk).prompt_review_acknowledged_at is None
+    assert Intake.objects.get(pk=intake.pk).safety_alert.closed_at is None
 
 
 def test_the_admin_sees_every_intake(
@@ -269,9 +269,10 @@ def test_a_colleague_acknowledging_later_adds_their_note_and_keeps_the_first(
     assert any(m.startswith("Thank you. Your note is added. Dr. Lee had acknowledged this "
                             "safety alert first, on") for m in shown), shown
     kept = Intake.objects.get(pk=intake.pk)
-    assert kept.prompt_review_acknowledged_by_id == clinician_user.pk
-    assert kept.prompt_review_note == NOTE["note"]
-    assert [(row.by_id, row.note) for row in kept.acknowledgements.order_by("at", "id")] == [
+    assert kept.safety_alert.closed_by_id == clinician_user.pk
+    assert kept.safety_alert.closing_acknowledgement.note == NOTE["note"]
+    assert [(row.by_id, row.note)
+            for row in kept.safety_alert.acknowledgements.order_by("at", "id")] == [
         (clinician_user.pk, NOTE["note"]), (admin_user.pk, "I called too")]
     assert [e.actor_id for e in _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)] == [
         clinician_user.pk, admin_user.pk]
@@ -284,7 +285,8 @@ def test_acknowledging_an_intake_without_an_alert_changes_nothing(
     response = signed_in(clinician_user).post(_ack_url(intake))
     assert response.status_code == HTTPStatus.FOUND
     assert not _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)
-    assert Intake.objects.get(pk=intake.pk).prompt_review_acknowledged_at is None
+    # No alert, so nothing to acknowledge: none is made either.
+    assert not SafetyAlert.objects.filter(intake=intake).exists()
 
 
 def test_the_acknowledgement_is_a_post(caseload: User, clinician_user: User) -> None:

@@ -11,17 +11,16 @@ from http import HTTPStatus
 from io import StringIO
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from clients.services import client_erase
-from intake.models import Intake, SafetyAlertAcknowledgement
+from intake.models import Intake, SafetyAlert, SafetyAlertAcknowledgement
+from intake.safety_alerts import close_alert
 from intake.services import intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
@@ -34,6 +33,7 @@ from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 from tests.intake_data import filled_draft
+from tests.migrating import migrate, schema_at
 
 pytestmark = pytest.mark.django_db
 
@@ -101,11 +101,14 @@ def _both_acknowledge(intake: Intake, clinician: User, colleague: User) -> None:
 
 
 def _raw_notes(intake: Intake) -> list[bytes]:
-    """The note column as someone with database access reads it, around the model."""
+    """The note column as someone with database access reads it, around the model: the
+    notes on the intake's safety alert."""
     pk = Intake._meta.pk.get_db_prep_value(intake.pk, connection)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT note FROM intake_safetyalertacknowledgement WHERE intake_id = %s",
-                       [pk])
+        cursor.execute(
+            "SELECT note FROM intake_safetyalertacknowledgement AS acknowledgement"
+            " JOIN intake_safetyalert AS alert ON alert.id = acknowledgement.alert_id"
+            " WHERE alert.intake_id = %s", [pk])
         return [bytes(value) for (value,) in cursor.fetchall()]
 
 
@@ -131,13 +134,13 @@ def test_two_clinicians_acknowledge_and_the_page_lists_both_notes_oldest_first(
     second = html.index("Acknowledged by Dr. Okafor on")
     assert first < html.index(FIRST_NOTE) < second < html.index(ESCAPED_SECOND)
     assert "<script>alert('second')" not in html  # the note is shown as text, inert
-    rows = list(SafetyAlertAcknowledgement.objects.filter(intake=flagged).order_by("at"))
+    rows = list(SafetyAlertAcknowledgement.objects.filter(alert__intake=flagged).order_by("at"))
     for row in rows:
         assert f'datetime="{timezone.localtime(row.at).isoformat()}"' in html
     # The first acknowledgement still closes the alert; a further note stays possible.
     assert "Safety alert reviewed" in html and "Add my note" in html
-    kept = Intake.objects.get(pk=flagged.pk)
-    assert (kept.prompt_review_acknowledged_by_id, kept.prompt_review_note) == (
+    kept = Intake.objects.get(pk=flagged.pk).safety_alert
+    assert (kept.closed_by_id, kept.closing_acknowledgement.note) == (
         clinician_user.pk, FIRST_NOTE)
 
 
@@ -168,8 +171,8 @@ def test_the_notes_are_ciphertext_under_the_clients_own_key(
         assert b"safety plan" not in value and b"booked Friday" not in value
         assert b"script" not in value
         assert _key_id(value) in _client_key_ids(flagged.client)
-    assert {row.note for row in SafetyAlertAcknowledgement.objects.filter(intake=flagged)} == {
-        FIRST_NOTE, SECOND_NOTE}
+    notes = SafetyAlertAcknowledgement.objects.filter(alert__intake=flagged)
+    assert {row.note for row in notes} == {FIRST_NOTE, SECOND_NOTE}
 
 
 def test_a_stranger_clinician_gets_404_and_adds_nothing(
@@ -180,7 +183,7 @@ def test_a_stranger_clinician_gets_404_and_adds_nothing(
     assert _acknowledge(stranger, flagged, "I was never on the team").status_code == (
         HTTPStatus.NOT_FOUND)
     assert _detail(stranger, flagged).status_code == HTTPStatus.NOT_FOUND
-    assert SafetyAlertAcknowledgement.objects.filter(intake=flagged).count() == 1
+    assert SafetyAlertAcknowledgement.objects.filter(alert__intake=flagged).count() == 1
     assert not AuditEvent.objects.filter(actor_id=stranger.pk,
                                          action__startswith="intake.").exists()
 
@@ -192,7 +195,7 @@ def test_erasing_the_client_makes_every_note_unreadable(
 
     client_erase(user=flagged.client, actor=admin_user)
 
-    rows = list(SafetyAlertAcknowledgement.objects.filter(intake=flagged))
+    rows = list(SafetyAlertAcknowledgement.objects.filter(alert__intake=flagged))
     assert len(rows) == 2
     for row in rows:
         with pytest.raises(KeyDestroyedError):
@@ -206,7 +209,7 @@ def test_erasing_the_client_makes_every_note_unreadable(
         follow=True)
     assert "This client's details were erased. Nothing can be added to their intake." in [
         str(m) for m in response.context["messages"]]
-    assert SafetyAlertAcknowledgement.objects.filter(intake=flagged).count() == 2
+    assert SafetyAlertAcknowledgement.objects.filter(alert__intake=flagged).count() == 2
 
 
 def test_reencryption_keeps_every_note_readable_under_the_clients_new_key(
@@ -221,7 +224,7 @@ def test_reencryption_keeps_every_note_readable_under_the_clients_new_key(
     assert new_keys and not new_keys & old_keys  # the old key is gone, unused
     assert {_key_id(value) for value in _raw_notes(flagged)} == new_keys
     notes = [row.note for row in
-             SafetyAlertAcknowledgement.objects.filter(intake=flagged).order_by("at")]
+             SafetyAlertAcknowledgement.objects.filter(alert__intake=flagged).order_by("at")]
     assert notes == [FIRST_NOTE, SECOND_NOTE]
 
 
@@ -232,83 +235,63 @@ def test_deleting_a_staff_account_keeps_their_acknowledgement(
 
     colleague.delete()
 
-    row = SafetyAlertAcknowledgement.objects.get(intake=flagged, by__isnull=True)
+    row = SafetyAlertAcknowledgement.objects.get(alert__intake=flagged, by__isnull=True)
     assert row.note == SECOND_NOTE
     html = _detail(admin_user, flagged).content.decode()
     assert "Acknowledged by a former staff member on" in html
 
 
+# Migrating back and forth commits for real; serialized rollback restores the role groups
+# that migrations created, for the tests that follow.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_copies_each_first_acknowledgement_once(
     client_user: User, other_client_user: User, clinician_user: User, admin_user: User
 ) -> None:
     """Intakes acknowledged before the table existed: their first acknowledgement (and note,
     sealed again for its new row) is copied; an erased client's is copied without its note,
-    which no one could read any more."""
+    which no one could read any more. The intakes are written by today's services, then the
+    schema goes back to before the table (the later migrations' reverse steps put the first
+    acknowledgement back in the intake's columns, the note sealed for them)."""
     migration = importlib.import_module("intake.migrations.0004_safety_alert_acknowledgements")
-    acknowledged_at = timezone.now()
 
-    def acknowledged_before(client: User, note: str | None) -> Intake:
+    def acknowledged_before(client: User, note: str) -> Intake:
         intake = filled_draft(client, item_9=2)
-        intake.prompt_review_acknowledged_at = acknowledged_at
-        intake.prompt_review_acknowledged_by = clinician_user
-        intake.prompt_review_note = note
-        intake.save()
+        close_alert(alert=intake.safety_alert, by=clinician_user, note=note)
         return intake
 
     kept = acknowledged_before(client_user, FIRST_NOTE)
+    acknowledged_at = SafetyAlert.objects.get(intake=kept).closed_at
     erased = acknowledged_before(other_client_user, "Their note")
-    client_erase(user=other_client_user, actor=admin_user)
     unacknowledged = filled_draft(UserFactory(role=Role.CLIENT), item_9=2)
-    assert not SafetyAlertAcknowledgement.objects.exists()
+    with schema_at("intake", "0003_review_note_and_reviewed"):
+        client_erase(user=other_client_user, actor=admin_user)
+        assert "intake_safetyalertacknowledgement" not in connection.introspection.table_names()
+        historical = migrate("intake", "0004_safety_alert_acknowledgements")  # the first copy
+        migration.copy_first_acknowledgements(historical, None)  # running it again adds nothing
 
-    for _ in range(2):  # running it again adds nothing
-        migration.copy_first_acknowledgements(apps, None)
-
-    copied = SafetyAlertAcknowledgement.objects.get(intake=kept)
+    copied = SafetyAlertAcknowledgement.objects.get(alert__intake=kept)
     assert (copied.client_id, copied.by_id, copied.at, copied.note) == (
         client_user.pk, clinician_user.pk, acknowledged_at, FIRST_NOTE)
     (raw,) = _raw_notes(kept)
     assert FIRST_NOTE.encode() not in raw and _key_id(raw) in _client_key_ids(client_user)
-    shredded = SafetyAlertAcknowledgement.objects.get(intake=erased)
+    shredded = SafetyAlertAcknowledgement.objects.get(alert__intake=erased)
     assert (shredded.by_id, shredded.note) == (clinician_user.pk, None)
-    assert not SafetyAlertAcknowledgement.objects.filter(intake=unacknowledged).exists()
+    assert not SafetyAlertAcknowledgement.objects.filter(alert__intake=unacknowledged).exists()
     assert SafetyAlertAcknowledgement.objects.count() == 2
 
 
-# Migrating back and forth commits for real; serialized rollback restores the role groups
-# that migrations created, for the tests that follow.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migrating_forward_copies_first_acknowledgements_with_the_historical_models(
     client_user: User, clinician_user: User
 ) -> None:
     """The same copy, run by ``migrate`` itself (historical models, which cannot encrypt on
     their own), from the schema as it was before the table existed."""
-    before = [("intake", "0003_review_note_and_reviewed")]
-    MigrationExecutor(connection).migrate(before)
-    # Columns added after 0004 exist only while the old rows are written (today's model,
-    # which encrypts, inserts every column it has), then go, so migrating adds them again.
-    later = [Intake._meta.get_field(name)
-             for name in ("details_on_file", "prompt_review_alerted_at")]
-    try:
-        with connection.schema_editor() as editor:
-            for column in later:
-                editor.add_field(Intake, column)
-        intake = filled_draft(client_user, item_9=2)
-        Intake.objects.filter(pk=intake.pk).update(
-            prompt_review_acknowledged_at=timezone.now(),
-            prompt_review_acknowledged_by=clinician_user)
-        intake = Intake.objects.get(pk=intake.pk)
-        intake.prompt_review_note = FIRST_NOTE
-        intake.save(update_fields=["prompt_review_note"])
-        with connection.schema_editor() as editor:
-            for column in later:
-                editor.remove_field(Intake, column)
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    intake = filled_draft(client_user, item_9=2)
+    close_alert(alert=intake.safety_alert, by=clinician_user, note=FIRST_NOTE)
+    with schema_at("intake", "0003_review_note_and_reviewed"):
+        pass  # back to the intake's columns, then forward: the copy runs as migrate runs it
 
-    copied = SafetyAlertAcknowledgement.objects.get(intake=intake)
+    copied = SafetyAlertAcknowledgement.objects.get(alert__intake=intake)
     assert (copied.by_id, copied.note) == (clinician_user.pk, FIRST_NOTE)
     (raw,) = _raw_notes(intake)
     assert raw[0] == 0x01 and FIRST_NOTE.encode() not in raw

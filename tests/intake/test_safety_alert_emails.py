@@ -16,9 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.services import client_assign
-from intake.models import Intake
+from intake.models import Intake, SafetyAlert
 from intake.notifications import send_due_draft_alerts
-from intake.services import intake_acknowledge_review, intake_submit
+from intake.safety_alerts import close_alert
+from intake.services import intake_submit
 from portal.audit.models import AuditEvent
 from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
@@ -55,8 +56,8 @@ def _alert_events() -> list[AuditEvent]:
 def _flagged_draft(client: User, *, raised_hours_ago: float) -> Intake:
     intake = filled_draft(client, item_9=2)
     assert intake.needs_prompt_review
-    Intake.objects.filter(pk=intake.pk).update(
-        prompt_review_raised_at=timezone.now() - timedelta(hours=raised_hours_ago))
+    SafetyAlert.objects.filter(intake=intake).update(
+        raised_at=timezone.now() - timedelta(hours=raised_hours_ago))
     return Intake.objects.get(pk=intake.pk)
 
 
@@ -80,7 +81,7 @@ def test_a_flagged_intake_sent_emails_every_clinician_on_the_care_team(
                                                                str(second.pk)}
     assert {event.detail["trigger"] for event in events} == {"submitted"}
     assert all(event.subject_id == client_user.pk for event in events)
-    assert Intake.objects.get(pk=intake.pk).prompt_review_alerted_at is not None
+    assert Intake.objects.get(pk=intake.pk).safety_alert.emailed_at is not None
 
 
 def test_the_alert_email_holds_nothing_about_the_client(
@@ -168,8 +169,8 @@ def test_an_acknowledged_alert_sends_no_email(
 ) -> None:
     client_assign(client=client_user, clinician=clinician_user, actor=admin_user)
     intake = _flagged_draft(client_user, raised_hours_ago=30)
-    intake_acknowledge_review(intake=intake, clinician=clinician_user,
-                              note="Called the client, safety plan agreed.")
+    close_alert(alert=intake.safety_alert, by=clinician_user,
+                note="Called the client, safety plan agreed.")
     with send_mail_now():
         assert send_due_draft_alerts() == 0
     assert _inboxes(ALERT_SUBJECT) == []

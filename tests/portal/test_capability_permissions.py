@@ -20,8 +20,8 @@ from django.urls import reverse
 
 from portal.models import CareAssignment, ClientProfile, DataKey, User
 from portal.roles import ROLE_PERMISSIONS, Role
-from tests.helpers import reauthenticate, sign_in
 from tests.factories import UserFactory
+from tests.helpers import reauthenticate, sign_in
 
 CAPABILITIES = (
     "see_all_clients",

@@ -409,7 +409,7 @@ def _stored_as_typed(written: dict[str, Any]) -> None:
     assert (details.information, details.recipient, details.purpose) == (LONG, LONG, LONG)
     intake = Intake.objects.get(pk=written["intake"].pk)
     assert intake.answers["in_your_own_words"] == LONG
-    assert intake.prompt_review_note == LONG
+    assert intake.safety_alert.closing_acknowledgement.note == LONG
     assert set(Invitation.objects.values_list("email", flat=True)) >= set(INVITED_EMAILS)
 
 
