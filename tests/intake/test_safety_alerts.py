@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.services import client_erase
 from intake.models import Intake, SafetyAlert, SafetyAlertAcknowledgement
 from intake.notifications import send_due_draft_alerts
 from intake.safety_alerts import close_alert, raise_alert
@@ -24,7 +25,6 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, User
 from portal.roles import Role
-from portal.services.clients import client_erase
 from tests.factories import UserFactory
 from tests.helpers import sign_in
 from tests.intake_data import filled_draft, save_page, submitted_intake
