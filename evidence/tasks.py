@@ -52,8 +52,8 @@ def seed(plan_path: str) -> dict[str, Any]:
     from consents.defaults import install_default_documents
     from consents.selectors import blocking_before_intake
     from consents.services import consent_sign
+    from demo.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
     from portal.crypto.datakeys import key_scope
-    from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
     from portal.models import ClientProfile, PracticeSettings, User
     from portal.roles import Role, grant_role
 
