@@ -15,13 +15,14 @@ import uuid
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.services import client_assign, client_erase, client_unassign
 from portal.access import get_client_for_staff, permission_or_404
 from portal.crypto.owners import client_owner
+from portal.http import AuthenticatedHttpRequest
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import DataKey, User
 from portal.roles import Role
@@ -40,7 +41,7 @@ def _clinician(value: str | None) -> User | None:
 
 @require_POST
 @permission_or_404("manage_invitations")
-def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def care_team_add(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Put the chosen clinician on the client's care team (audited by ``client_assign``);
     from now on they may open the record."""
     client = get_client_for_staff(request.user, client_id)
@@ -58,7 +59,7 @@ def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @permission_or_404("manage_invitations")
-def care_team_remove(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def care_team_remove(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Take a clinician off the client's care team (audited by ``client_unassign``): they
     can no longer open the record."""
     client = get_client_for_staff(request.user, client_id)
@@ -98,7 +99,7 @@ class ErasureForm(SingleValueFieldsMixin, forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 @reauthentication_required
-def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def client_erase_view(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Erase a client by crypto-shredding (``client_erase``): their data keys are destroyed,
     so everything encrypted of theirs (details, intake, consent details) becomes unreadable,
     here and in every backup; the account is closed and signed out. GET explains this and

@@ -35,6 +35,7 @@ from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_day
+from portal.http import AuthenticatedHttpRequest
 from portal.models import ClientProfile
 
 CLIENTS_PER_PAGE = 50
@@ -55,7 +56,7 @@ PROFILE_FIELDS = (
 @require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_post_parameters("q")
 @permission_or_404("access_staff_pages")
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clients the user may open (all for practice admins, their caseload for
     clinicians): safety alerts no one has acknowledged first, then by login email, 50 a page,
     each with its account, invitation, intake and consent status. Listing decrypts nothing,
@@ -89,7 +90,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return _client_list_page(request, form, found=found, token=token)
 
 
-def _search(request: HttpRequest) -> HttpResponse:
+def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Run a posted search: check it, count it against the viewer's limit, search only
     the clients they may open (``client_search`` decrypts the candidates' searched field),
     record that they searched (by what, how many found; never the term), keep the ids
@@ -161,7 +162,7 @@ def _read_profile(profile: ClientProfile) -> list[tuple[str, str | None]]:
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
+def client_profile(request: AuthenticatedHttpRequest, client_id: str) -> HttpResponse:
     """One client's contact details, decrypted, for staff who may open them (404 for the
     rest, via ``get_client_for_staff``). Each opening is an audit event the client can see.
 

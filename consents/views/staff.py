@@ -54,6 +54,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
 from portal.crypto.errors import KeyDestroyedError
 from portal.downloads import neutralise, streamed_csv
+from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 
 PAGE_SIZE = 50
@@ -157,7 +158,7 @@ def _client_ids(values: list[str]) -> set[uuid.UUID]:
 
 @require_POST
 @permission_or_404("manage_invitations")
-def consent_remind(request: HttpRequest) -> HttpResponse:
+def consent_remind(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send a content-free reminder to the chosen clients (a row's own button, or the
     ticked boxes) who still have a required document to sign; one ``consent.reminded``
     event each. Anyone else chosen (signed meanwhile, withdrew, inactive, not a client) is
@@ -344,7 +345,9 @@ def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
-def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
+def consent_document_requirement(
+    request: AuthenticatedHttpRequest, document_id: uuid.UUID
+) -> HttpResponse:
     """Choose when clients need a document. Takes effect at once: making a document
     required before the intake closes the intake of every client who has not signed it
     (their drafts are kept), so the page says so before the change is saved."""
@@ -525,7 +528,9 @@ def _publish_page(request: HttpRequest, version: ConsentVersion, problems: list[
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
 @reauthentication_required
-def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+def consent_version_publish(
+    request: AuthenticatedHttpRequest, version_id: uuid.UUID
+) -> HttpResponse:
     """Publish a draft: it gets its number and hash and never changes again, and clients
     see it at once (and must sign again if it is a material change).
 
