@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -72,7 +72,8 @@ def normalise_phone(value: str) -> str:
 
 def _dash_parts(word: str) -> list[str]:
     """``word`` split at dashes of any kind (Unicode category Pd: hyphen, en dash, ...)."""
-    parts, current = [], []
+    parts: list[str] = []
+    current: list[str] = []
     for ch in word:
         if unicodedata.category(ch) == "Pd":
             parts.append("".join(current))
@@ -172,7 +173,7 @@ class BlindIndexField(models.CharField):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs.update(source=self.source, kind=self.kind, bits=self.bits)
         for default in ("max_length", "editable", "null", "db_index"):
