@@ -21,7 +21,7 @@ from consents.services import ConsentStatus, consent_statuses, current_version
 from portal.models import User
 from portal.seams import Prerequisite
 
-REQUIREMENT_ORDER = {
+REQUIREMENT_ORDER: dict[str, int] = {
     Requirement.BEFORE_INTAKE: 0,
     Requirement.BEFORE_FIRST_SESSION: 1,
     Requirement.OPTIONAL: 2,

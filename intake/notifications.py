@@ -10,6 +10,7 @@ never announces itself. Recipients are staff accounts, found by role and care te
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -30,7 +31,7 @@ TRIGGER_SUBMITTED = "submitted"
 TRIGGER_DRAFT_UNSENT = "draft_unsent"
 
 
-def care_team(client_id: object) -> list[User]:
+def care_team(client_id: uuid.UUID) -> list[User]:
     """The active clinicians on the client's care team, in a stable order."""
     ids = CareAssignment.objects.filter(client_id=client_id).values("clinician_id")
     return list(User.objects.filter(pk__in=ids, is_active=True,

@@ -164,7 +164,7 @@ class Questionnaire:
 # --- Parsing ----------------------------------------------------------------------------
 
 
-def _require(condition: bool, where: str, message: str) -> None:
+def _require(condition: object, where: str, message: str) -> None:
     if not condition:
         raise DefinitionError(f"{where}: {message}")
 
@@ -217,7 +217,7 @@ def _options(data: Mapping[str, Any], kind: str, where: str) -> tuple[Option, ..
     if kind not in CHOICE_TYPES:
         _require("options" not in data, where, f"{kind} questions take no options")
         return ()
-    raw = data.get("options")
+    raw: Any = data.get("options")
     _require(isinstance(raw, list) and len(raw) >= 2, where, "needs at least two options")
     options = []
     for number, item in enumerate(raw):

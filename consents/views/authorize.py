@@ -76,7 +76,7 @@ def authorization_form_view(request: HttpRequest, version: ConsentVersion) -> Ht
 
 def _without_tick(form: AuthorizationForm) -> AuthorizationForm:
     """The same typed values for a version the client has not yet agreed to."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or dict
     data.pop("agreed", None)
     return AuthorizationForm(data=data)
 

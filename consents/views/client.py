@@ -49,7 +49,7 @@ WITHDRAWN_MESSAGE = "You have withdrawn your consent. You can sign again at any 
 ALREADY_WITHDRAWN_MESSAGE = "You had already withdrawn this consent. Nothing has changed."
 REVOKED_MESSAGE = "You have revoked this authorization. Nothing more will be shared under it."
 
-WITHDRAW_EFFECTS = {
+WITHDRAW_EFFECTS: dict[str, str] = {
     Requirement.BEFORE_INTAKE: (
         "This document is needed before your intake, so you won't be able to start or carry "
         "on with your intake questionnaire until you sign it again. Nothing you have already "
@@ -95,7 +95,7 @@ def _render_sign(
 def _sign_form_values(form: SignForm) -> SignForm:
     """A fresh form for the new version that keeps what the client typed but never the
     tick: agreeing to an earlier text is not agreeing to this one."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or dict
     data.pop("agreed", None)
     return SignForm(data=data)
 

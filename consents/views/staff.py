@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -83,7 +83,7 @@ def consent_dashboard(request: HttpRequest) -> HttpResponse:
     """Per document: its current version, and how many active clients signed it, still have
     to (or must again), or withdrew. A fixed number of queries however many clients."""
     register = build_register()
-    drafts: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    drafts: dict[uuid.UUID, list[Any]] = {}
     for draft in ConsentVersion.objects.filter(status=VersionStatus.DRAFT).order_by(
         "created_at"
     ).values("id", "document_id", "created_at"):
@@ -259,7 +259,7 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
     events = list(AuditEvent.objects.filter(subject_id=client.pk, action__in=TIMELINE_ACTIONS)
                   .only("occurred_at", "action", "actor_id", "actor_role"))
     actor_ids = {event.actor_id for event in events if event.actor_id}
-    names = {pk: name or email for pk, name, email in
+    names: dict[uuid.UUID | None, str] = {pk: name or email for pk, name, email in
              User.objects.filter(pk__in=actor_ids).values_list("pk", "display_name", "email")}
     for event in events:
         entries.append(TimelineEntry(
@@ -323,7 +323,7 @@ def _csv_rows(register: Register) -> Iterator[list[str]]:
 @require_safe
 @permission_or_404("manage_invitations")
 @reauthentication_required
-def consent_register_csv(request: HttpRequest) -> HttpResponse:
+def consent_register_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The register as CSV: one row per active client and document, with the signature
     that row rests on (the active one, or the latest withdrawn one).
 

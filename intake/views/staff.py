@@ -115,7 +115,8 @@ def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
     alerts = list(open_alerts(user)[:limit])
     total = len(alerts) if len(alerts) < limit else unacknowledged_alerts(user).count()
     return OpenAlerts(
-        rows=[AlertRow(intake.pk, person_label(intake.client), intake.alert_since,
+        rows=[AlertRow(intake.pk, person_label(intake.client),
+                       intake.alert_since,  # type: ignore[attr-defined]  # open_alerts annotates it
                        intake.is_submitted) for intake in alerts],
         total=total,
     )

@@ -21,5 +21,5 @@ def record_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     their record only, newest first, with each staff member's display name and role."""
     events = record_access_for_client(request.user)
     page = Paginator(events, ACCESS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"page": page, "entries": with_client_safe_names(page.object_list)}
+    context = {"page": page, "entries": with_client_safe_names(list(page.object_list))}
     return render(request, "portal/record_access.html", context)
