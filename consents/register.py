@@ -307,7 +307,7 @@ def _send_reminder(email: str, practice: PracticeSettings) -> None:
 REMINDER_INTERVAL = timedelta(hours=24)
 
 
-def last_reminded(client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+def last_reminded(client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID | None, datetime]:
     """When each of ``client_ids`` was last sent a consent reminder, from the audit trail
     (one query; clients never reminded are absent)."""
     return dict(

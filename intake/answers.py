@@ -83,7 +83,7 @@ def _choice(question: Question, raw: Any) -> str:
     return value
 
 
-def _choices(question: Question, raw: Any) -> list[str] | str:
+def _choices(question: Question, raw: Any) -> list[str | int] | str:
     values = list(raw) if isinstance(raw, list | tuple) else [raw]
     if question.sensitive and values == [IN_PERSON]:
         return IN_PERSON

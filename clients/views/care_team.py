@@ -84,7 +84,7 @@ class ErasureForm(SingleValueFieldsMixin, forms.Form):
     confirm_email = forms.CharField(max_length=254, required=False)
 
     def __init__(self, *args: object, expected_email: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.expected_email = expected_email
 
     def clean_confirm_email(self) -> str:

@@ -123,7 +123,7 @@ def _client_list_page(
     (a search's kept results, checked against the viewer's access as it is now)."""
     visible = clients_visible_to(request.user)
     searched = found is not None
-    if searched:
+    if found is not None:
         visible = visible.filter(pk__in=found)
     paginator = Paginator(clients_for_list(visible), CLIENTS_PER_PAGE)
     page = paginator.page(1) if form.is_bound else paginator.get_page(request.GET.get("page"))

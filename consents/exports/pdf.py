@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import cast
 
 from fpdf.enums import MethodReturnValue
 
@@ -326,8 +327,8 @@ def _height(pdf: CopyPDF, lines: Sequence[Line]) -> float:
     for line in lines:
         bold, size, height, after = _STYLES[line.kind]
         pdf.use_font(bold, size)
-        wrapped = pdf.multi_cell(0, height, pdf.clean(line.text), dry_run=True,
-                                 output=MethodReturnValue.LINES) or [""]
+        wrapped = cast(list[str], pdf.multi_cell(0, height, pdf.clean(line.text), dry_run=True,
+                                                 output=MethodReturnValue.LINES)) or [""]
         total += len(wrapped) * height + after
     return total
 

@@ -220,7 +220,7 @@ def _withdrawal_reasons(client: User) -> WithdrawalReasons:
         client=client, withdrawn_at__isnull=False, withdrawal_reason__isnull=False
     ).only("id", "client_id", "withdrawal_reason")
     try:
-        return WithdrawalReasons({row.pk: row.withdrawal_reason for row in signatures})
+        return WithdrawalReasons({row.pk: row.withdrawal_reason or "" for row in signatures})
     except KeyDestroyedError:
         return WithdrawalReasons({}, erased=True)
 
@@ -493,7 +493,7 @@ def _base_for(version: ConsentVersion) -> ConsentVersion | None:
     if not version.is_published:
         return current_version(version.document)
     return version.document.versions.filter(
-        status=VersionStatus.PUBLISHED, number=version.number - 1
+        status=VersionStatus.PUBLISHED, number=(version.number or 0) - 1
     ).first()
 
 

@@ -34,10 +34,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph, auto_detect_base_direction
 from fpdf.enums import Align, MethodReturnValue, TextDirection, XPos, YPos
+from fpdf.fonts import TTFFont
 
 from intake.models import Intake
 from intake.presenters import NOT_ANSWERED, answer_sections
@@ -204,8 +206,8 @@ class CopyPDF(FPDF):
             return
         for part in text.split("\n"):
             direction = auto_detect_base_direction(part)
-            lines = self.multi_cell(0, height, part, dry_run=True,
-                                    output=MethodReturnValue.LINES) or [""]
+            lines = cast(list[str], self.multi_cell(0, height, part, dry_run=True,
+                                                    output=MethodReturnValue.LINES)) or [""]
             for line in lines:
                 visual = BidiParagraph(line, base_direction=direction).get_reordered_string()
                 self.cell(0, height, visual,
@@ -219,7 +221,7 @@ class TextCleaner:
     def __init__(self, pdf: CopyPDF, unicode_font: bool) -> None:
         self.replaced = False
         if unicode_font:
-            self.drawable = set(pdf.current_font.cmap)
+            self.drawable: set[int] | None = set(cast(TTFFont, pdf.current_font).cmap)
             self.mark = (_UNICODE_FALLBACK if ord(_UNICODE_FALLBACK) in self.drawable
                          else _ASCII_FALLBACK)
         else:

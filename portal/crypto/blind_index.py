@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -192,7 +192,9 @@ class BlindIndexField(models.CharField):
         return value
 
 
-def blind_search(queryset: models.QuerySet, source: str, value: Any) -> list[models.Model]:
+_M = TypeVar("_M", bound=models.Model)
+
+def blind_search(queryset: models.QuerySet[_M], source: str, value: Any) -> list[_M]:
     """Rows whose ``source`` field equals ``value`` after normalisation.
 
     Narrows with the blind index in SQL, then confirms each candidate by decrypting, so the
@@ -203,7 +205,7 @@ def blind_search(queryset: models.QuerySet, source: str, value: Any) -> list[mod
     if digest is None:
         return []
     wanted = NORMALISERS[field.kind](value)
-    candidates: Iterable[models.Model] = queryset.filter(**{field.name: digest})
+    candidates: Iterable[_M] = queryset.filter(**{field.name: digest})
     return [
         row for row in candidates
         if getattr(row, source) is not None
