@@ -99,7 +99,7 @@ def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
     """Sign in through the real allauth pages: password, then a TOTP code if enrolled."""
     response = client.post(reverse("account_login"), {"login": user.email, "password": password})
     assert response.status_code == 302, response.content[:500]
-    if response.url.startswith(reverse("mfa_authenticate")):
+    if response["Location"].startswith(reverse("mfa_authenticate")):
         response = client.post(
             reverse("mfa_authenticate"), {"code": current_totp_code(user.totp_secret)}
         )

@@ -558,7 +558,7 @@ def test_export_asks_for_the_password_again_and_records_nothing_until_then(
     sign_in(http, admin_user)
     response = http.get(EXPORT_URL)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not AuditEvent.objects.filter(action=Action.AUDIT_EXPORTED).exists()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -32,7 +33,7 @@ OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reau
 class Row:
     method: str
     expect: dict[str, str]
-    args: Callable[[dict[str, object]], list[object]] = lambda objects: []
+    args: Callable[[dict[str, Any]], list[object]] = lambda objects: []
 
 
 def _everyone(outcome: str) -> dict[str, str]:
@@ -243,9 +244,9 @@ def _outcome(response: object) -> str:
     if status == HTTPStatus.NOT_FOUND:
         return NOT_FOUND
     if status == HTTPStatus.FOUND:
-        if response.url.startswith(reverse("account_login")):
+        if response["Location"].startswith(reverse("account_login")):
             return LOGIN
-        if response.url.startswith(reverse("account_reauthenticate")):
+        if response["Location"].startswith(reverse("account_reauthenticate")):
             return REAUTH
         return REDIRECT
     return str(status)
