@@ -9,6 +9,7 @@ import datetime
 import logging
 import re
 from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
@@ -33,6 +34,9 @@ from portal.roles import Role
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.intake_data import submitted_intake
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -65,11 +69,11 @@ def _listed(response: object) -> list[str]:
     return [row.client.email for row in response.context["rows"]]
 
 
-def _row(response: object, email: str) -> object:
+def _row(response: TestResponse, email: str) -> Any:
     return next(row for row in response.context["rows"] if row.client.email == email)
 
 
-def _search(http: Client, q: str, by: str = "auto") -> object:
+def _search(http: Client, q: str, by: str = "auto") -> TestResponse:
     """Search as a browser does: post, then follow the redirect to the results (a search
     that cannot run is answered in place)."""
     return http.post(LIST_URL, {"q": q, "by": by}, follow=True)
@@ -87,7 +91,7 @@ def _document(kind: str, requirement: str) -> ConsentDocument:
     return document
 
 
-def _sign(client: User, document: ConsentDocument, name: str = "Client Person") -> object:
+def _sign(client: User, document: ConsentDocument, name: str = "Client Person") -> Any:
     """Signs with the legal name on record if there is one (a submitted intake gives one),
     else ``name``."""
     profile = ClientProfile.objects.filter(user=client).first()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -20,6 +21,9 @@ from intake.models import Intake
 from portal.models import ClientProfile, User
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, fill_practice_settings
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +49,7 @@ def _sign_page(http: Client, version: ConsentVersion) -> str:
 
 
 def _post_sign(http: Client, version: ConsentVersion, *, sha256: str | None = None,
-               **fields: str) -> object:
+               **fields: str) -> TestResponse:
     data = {"typed_name": "Robin Example", "agreed": "on",
             "sha256": sha256 if sha256 is not None else version.sha256, **fields}
     return http.post(reverse("consent_sign", args=[version.id]), data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -16,6 +17,9 @@ from django.utils import timezone
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, roles_of
 from portal.services.invitations import TOKEN_SALT
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 NEW_PASSWORD = "Quiet-meadow-river-7"
 LINK_PATTERN = re.compile(r"https?://testserver(/invitations/[^/\s]+/)")
@@ -30,7 +34,7 @@ def _run_on_commit(django_capture_on_commit_callbacks: object) -> object:
     return _capture
 
 
-_capture = None
+_capture: Any = None
 
 
 def _invite(client: Client, email: str = "new.person@example.com") -> str:
@@ -45,7 +49,7 @@ def _invite(client: Client, email: str = "new.person@example.com") -> str:
     return match.group(1)
 
 
-def _sign_up(client: Client, email: str) -> object:
+def _sign_up(client: Client, email: str) -> TestResponse:
     return client.post(
         reverse("account_signup"),
         {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
