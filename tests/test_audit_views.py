@@ -7,7 +7,6 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Callable
 from http import HTTPStatus
 from unittest import mock
 
@@ -15,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from portal.audit.actions import Action
 from portal.audit.context import RequestOrigin
@@ -243,7 +243,7 @@ def test_the_page_shows_names_roles_and_erased_clients_but_only_token_details(
 
 def test_staff_names_for_a_page_are_looked_up_in_one_query(
     caseload: User, other_client_user: User, clinician_user: User, admin_user: User,
-    django_assert_num_queries: Callable[..., object],
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     for _ in range(5):
         _event(Action.INTAKE_VIEWED, clinician_user, caseload)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -14,6 +13,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, Requirement
 from consents.register import build_register
@@ -147,7 +147,7 @@ def _clients_with_signatures(document: ConsentDocument, version: ConsentVersion,
 
 def test_the_dashboard_needs_the_same_number_of_queries_for_10_or_40_clients(
     as_admin: Client, treatment: ConsentDocument, communication: ConsentDocument,
-    django_assert_max_num_queries: Callable[..., object],
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     version = _publish(treatment, "Text.\n")
     _publish(communication, "Text.\n")
@@ -193,7 +193,7 @@ def test_the_outstanding_list_filters_by_document_and_state(
 
 def test_reminders_go_only_to_chosen_clients_with_something_to_sign(
     as_admin: Client, population: dict[str, User], admin_user: User,
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     PracticeSettings.objects.update_or_create(pk=1, defaults={"name": "Harbour Therapy"})
     chosen = [str(population[name].pk) for name in population]
@@ -218,7 +218,7 @@ def test_reminders_go_only_to_chosen_clients_with_something_to_sign(
 
 def test_a_rows_own_button_reminds_that_client_alone(
     as_admin: Client, population: dict[str, User],
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"client": [str(population["material"].pk)],
@@ -230,7 +230,7 @@ def test_a_rows_own_button_reminds_that_client_alone(
 
 def test_no_reminder_for_a_client_who_signed_or_withdrew(
     as_admin: Client, population: dict[str, User],
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"client": [str(population[name].pk) for name in (
@@ -241,7 +241,8 @@ def test_no_reminder_for_a_client_who_signed_or_withdrew(
 
 def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
     as_admin: Client, population: dict[str, User],
-    django_capture_on_commit_callbacks: Callable[..., object], monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     never = population["never"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -273,7 +274,7 @@ def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
 
 def test_the_timeline_shows_a_clients_consent_events_oldest_first(
     as_admin: Client, population: dict[str, User], treatment: ConsentDocument,
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     client = population["material"]
     with django_capture_on_commit_callbacks(execute=True):

@@ -13,6 +13,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, roles_of
@@ -26,7 +27,7 @@ LINK_PATTERN = re.compile(r"https?://testserver(/invitations/[^/\s]+/)")
 
 
 @pytest.fixture(autouse=True)
-def _run_on_commit(django_capture_on_commit_callbacks: object) -> object:
+def _run_on_commit(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> object:
     """Mail is sent when the transaction commits; tests run inside one, so run the
     callbacks as the request's transaction would have committed."""
     global _capture
