@@ -138,7 +138,8 @@ def _check_sample(
         rows = BenchRotation.objects.in_bulk([row_ids[index] for index in sample])
         for index in sample:
             row = rows[row_ids[index]]
-            check(row.owner_id == owner_ids[index % len(owner_ids)], "a row changed owner")
+            # Benchmark models are installed only while benchmarks run: the plugin sees no owner_id.
+            check(row.owner_id == owner_ids[index % len(owner_ids)], "a row changed owner")  # type: ignore[attr-defined]
             for number, name in enumerate(ROTATION_FIELDS):
                 if key_ids is not None:
                     stored = parse(row.__dict__[name])

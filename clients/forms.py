@@ -24,7 +24,7 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 PHONE_CHARACTERS = re.compile(r"^[0-9+() .\-/]*(?:\s*(?:ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
 
 
-def _limit(model: type, name: str) -> int:
+def _limit(model: Any, name: str) -> int:
     return int(model._meta.get_field(name).max_length)
 
 
@@ -122,7 +122,8 @@ class ClientSearchForm(SingleValueFieldsMixin, forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; the stubs allow it None
         text = cleaned.get("q")
         if not text or "by" in self.errors:
             return cleaned

@@ -9,7 +9,7 @@ register of those clients (four, ``consents.api.consent_badges_for``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +63,7 @@ def _account(client: Any) -> Badge:
     return Badge("Active", "success")
 
 
-def client_rows(clients: Sequence[User]) -> list[ClientRow]:
+def client_rows(clients: Iterable[User]) -> list[ClientRow]:
     """The rows of one page of ``clients_for_list``: a fixed number of queries (the intakes,
     and the consent register of exactly these clients), however many rows."""
     clients = list(clients)

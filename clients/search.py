@@ -17,12 +17,12 @@ import re
 import secrets
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from portal.crypto.blind_index import (
     normalise_phone,
     search_tokens,
 )
+from portal.crypto.models import EncryptedQuerySet
 from portal.crypto.owners import OWNER_CLIENT
 from portal.models import ClientNameToken, ClientProfile, DataKey, User
 from portal.rate_limits import PORTAL_LIMITS
@@ -118,7 +119,9 @@ def _clean_phone(text: str) -> str:
     return digits
 
 
-_CLEANERS = {BY_NAME: _clean_name, BY_DATE_OF_BIRTH: _clean_date, BY_PHONE: _clean_phone}
+_CLEANERS: dict[str, Callable[[str], str | datetime.date]] = {
+    BY_NAME: _clean_name, BY_DATE_OF_BIRTH: _clean_date, BY_PHONE: _clean_phone
+}
 
 
 def interpret_term(text: str, by: str) -> tuple[str, str | datetime.date]:
@@ -166,7 +169,9 @@ def client_search_refused(*, viewer: User) -> None:
     record_event(Action.CLIENT_SEARCH_RATE_LIMITED, actor=viewer)
 
 
-def _name_search(profiles: QuerySet[ClientProfile], typed: str) -> list[uuid.UUID]:
+def _name_search(
+    profiles: EncryptedQuerySet[ClientProfile, ClientProfile], typed: str
+) -> list[uuid.UUID]:
     """The profiles among ``profiles`` whose legal name holds every word of ``typed``.
 
     In SQL, the profiles with a ``ClientNameToken`` row for each typed word's digest (one

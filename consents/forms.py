@@ -23,7 +23,8 @@ class SignForm(SingleValueFieldsMixin, forms.Form):
     sha256 = forms.CharField(max_length=64, required=False)
 
     def clean(self) -> dict[str, object]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what clean() returns; the stubs allow it None
         if data.get("on_behalf") and not data.get("representative_name"):
             self.add_error("representative_name",
                            "Please type your own name, as the person signing for them.")

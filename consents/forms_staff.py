@@ -7,7 +7,7 @@ page's URL never carries a name or an email.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -40,7 +40,7 @@ class OutstandingFilterForm(SingleValueFieldsMixin, forms.Form):
 
     def __init__(self, *args: Any, documents: list[ConsentDocument], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["document"].choices = [
+        cast(forms.ChoiceField, self.fields["document"]).choices = [
             ("", "Every required document"),
             *((str(document.id), document.title) for document in documents),
         ]

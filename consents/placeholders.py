@@ -17,8 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from portal.models import PracticeSettings
+
+if TYPE_CHECKING:
+    from django.db.models import Field
 
 # ``[...]`` on one line, holding no bracket, not directly followed by ``(`` (a link's URL).
 _PLACEHOLDER = re.compile(r"\[([^\[\]\n]+)\](?!\()")
@@ -101,7 +105,8 @@ def find_placeholders(*texts: str) -> list[str]:
 
 def setting_label(setting: str) -> str:
     """The name of a practice setting as the practice settings page shows it."""
-    label = str(PracticeSettings._meta.get_field(setting).verbose_name)
+    field = cast("Field[Any, Any]", PracticeSettings._meta.get_field(setting))  # no relation
+    label = str(field.verbose_name)
     return label[:1].upper() + label[1:]
 
 

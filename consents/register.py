@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -51,7 +52,7 @@ STATE_LABELS = {
     UNAVAILABLE: "No published version",
 }
 # When clients need a document, short enough for a table column.
-NEEDED_LABELS = {
+NEEDED_LABELS: dict[str, str] = {
     Requirement.BEFORE_INTAKE: "Before the intake",
     Requirement.BEFORE_FIRST_SESSION: "Before the first session",
     Requirement.OPTIONAL: "Optional",
@@ -234,7 +235,8 @@ def published_versions() -> dict[uuid.UUID, list[VersionFacts]]:
         "id", "document_id", "number", "material_change", "effective_date", "published_at",
         "sha256",
     ):
-        by_document[row["document_id"]].append(VersionFacts(**row))
+        # Published versions always have their number and publication time.
+        by_document[row["document_id"]].append(VersionFacts(**cast(dict[str, Any], row)))
     return by_document
 
 
@@ -298,7 +300,7 @@ def _send_reminder(email: str, practice: PracticeSettings) -> None:
 REMINDER_INTERVAL = timedelta(hours=24)
 
 
-def last_reminded(client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+def last_reminded(client_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID | None, datetime]:
     """When each of ``client_ids`` was last sent a consent reminder, from the audit trail
     (one query; clients never reminded are absent)."""
     return dict(

@@ -22,7 +22,7 @@ from portal.access import visible_or_404
 from portal.models import User
 from portal.seams import Prerequisite
 
-REQUIREMENT_ORDER = {
+REQUIREMENT_ORDER: dict[str, int] = {
     Requirement.BEFORE_INTAKE: 0,
     Requirement.BEFORE_FIRST_SESSION: 1,
     Requirement.OPTIONAL: 2,

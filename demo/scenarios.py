@@ -133,7 +133,7 @@ def sign(client: User, *kinds: str) -> None:
             continue
         version = _published(kind)
         consent_sign(client=client, version_id=version.pk, expected_sha256=version.sha256,
-                     typed_name=legal_name, agreed=True)
+                     typed_name=legal_name or "", agreed=True)
 
 
 def withdraw(client: User, kind: str, reason: str) -> None:
@@ -170,7 +170,7 @@ def authorize_release(client: User, details: AuthorizationDetails) -> None:
     version = _published(DocumentKind.RELEASE_AUTHORIZATION)
     authorization_sign(
         client=client, version_id=version.pk, expected_sha256=version.sha256,
-        typed_name=ClientProfile.objects.get(user=client).legal_name, agreed=True,
+        typed_name=ClientProfile.objects.get(user=client).legal_name or "", agreed=True,
         details=details, submission=uuid.uuid4(),
     )
 

@@ -99,7 +99,8 @@ def _redis_version() -> str:
     try:
         import redis
 
-        return str(redis.Redis.from_url(REDIS_URL).info("server")["redis_version"])
+        info: Any = redis.Redis.from_url(REDIS_URL).info("server")  # a dict: a sync client
+        return str(info["redis_version"])
     except Exception:
         return "unknown"
 

@@ -52,8 +52,8 @@ def seed(plan_path: str) -> dict[str, Any]:
     from consents.defaults import install_default_documents
     from consents.selectors import blocking_before_intake
     from consents.services import consent_sign
+    from demo.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
     from portal.crypto.datakeys import key_scope
-    from portal.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
     from portal.models import ClientProfile, PracticeSettings, User
     from portal.roles import Role, grant_role
 
@@ -88,8 +88,11 @@ def seed(plan_path: str) -> dict[str, Any]:
             profile["date_of_birth"] = datetime.date.fromisoformat(profile["date_of_birth"])
             ClientProfile.objects.create(user=user, **profile)
             for status in blocking_before_intake(user):
-                consent_sign(client=user, version_id=status.current.pk,
-                             expected_sha256=status.current.sha256,
+                version = status.current
+                if version is None:  # blocking means published: never the case
+                    continue
+                consent_sign(client=user, version_id=version.pk,
+                             expected_sha256=version.sha256,
                              typed_name=client["profile"]["legal_name"], agreed=True)
                 signed += 1
             for clinician in clinicians:

@@ -111,7 +111,7 @@ class Visitor:
                 self.parked = False
             response = self._once(method, path, data, headers or {})
             status = response.status_code if response is not None else 0
-            if status in (0, UNAVAILABLE):
+            if response is None or status == UNAVAILABLE:
                 retried = True
                 self.retries += 1
                 time.sleep(1.0)

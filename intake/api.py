@@ -61,7 +61,7 @@ def has_open_safety_alert(client_ref: OuterRef) -> Exists:
 def intake_summaries(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IntakeSummary]:
     """Each client's intake state, from the plaintext workflow columns of all their intakes
     (one query; answers and scores are not even loaded)."""
-    by_client: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    by_client: dict[uuid.UUID, list[Any]] = defaultdict(list)
     rows = Intake.objects.filter(client_id__in=client_ids).annotate(
         alert_open=Exists(open_safety_alerts().filter(intake=OuterRef("pk"))),
     ).values("id", "client_id", "state", "alert_open", "submitted_at", "updated_at")

@@ -10,6 +10,7 @@ never announces itself. Recipients are staff accounts, found by role and care te
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from portal.models import CareAssignment, PracticeSettings, User
 from portal.roles import Role
 
 
-def care_team(client_id: object) -> list[User]:
+def care_team(client_id: uuid.UUID) -> list[User]:
     """The active clinicians on the client's care team, in a stable order."""
     ids = CareAssignment.objects.filter(client_id=client_id).values("clinician_id")
     return list(User.objects.filter(pk__in=ids, is_active=True,

@@ -81,7 +81,7 @@ TEXT_TYPES = frozenset(name for name, kind in registered_types().items() if kind
 # --- Parsing ----------------------------------------------------------------------------
 
 
-def _require(condition: bool, where: str, message: str) -> None:
+def _require(condition: object, where: str, message: str) -> None:
     if not condition:
         raise DefinitionError(f"{where}: {message}")
 
@@ -134,7 +134,7 @@ def _options(data: Mapping[str, Any], kind: QuestionType, where: str) -> tuple[O
     if not kind.takes_options:
         _require("options" not in data, where, f"{kind.name} questions take no options")
         return ()
-    raw = data.get("options")
+    raw: Any = data.get("options")
     _require(isinstance(raw, list) and len(raw) >= 2, where, "needs at least two options")
     options = []
     for number, item in enumerate(raw):

@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -55,8 +55,7 @@ def visible_or_404(visible: QuerySet[M], pk: object) -> M:
     """
     try:
         return visible.get(pk=pk)
-    except (visible.model.DoesNotExist, ValueError, TypeError, AttributeError,
-            ValidationError):
+    except (ObjectDoesNotExist, ValueError, TypeError, AttributeError, ValidationError):
         raise Http404 from None
 
 

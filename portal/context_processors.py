@@ -14,7 +14,7 @@ from portal.roles import ROLE_LABELS, Role, is_staff_member, primary_role
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
+    user: Any = getattr(request, "user", None)  # none before the auth middleware ran
     signed_in = bool(user and user.is_authenticated)
     role = primary_role(user) if signed_in else None
     staff = signed_in and is_staff_member(user)

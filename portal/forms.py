@@ -88,7 +88,8 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         """A value quoted in a sentence of a consent document stays on one line and holds
         no square bracket (brackets mark the placeholders still to fill)."""
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; the stubs allow it None
         for name in DOCUMENT_TEXT_SETTINGS:
             value = cleaned.get(name) or ""
             if "[" in value or "]" in value:

@@ -123,7 +123,7 @@ def unreadable_input(request: HttpRequest) -> bool:
     if request.content_type == "application/x-www-form-urlencoded":
         return not _readable(_urlencoded_values(request.body), encoding)
     if request.content_type == "multipart/form-data":
-        boundary = request.content_params.get("boundary", "")
+        boundary = (request.content_params or {}).get("boundary", "")
         if not boundary:
             return False  # Django refuses the body itself
         return not _readable(_multipart_text(request.body, boundary.encode("ascii", "replace")),
@@ -167,7 +167,7 @@ class SingleValueFieldsMixin:
         repeated = [name for name in repeated_single_value_fields(form)
                     if name not in self.repeated_fields]
         if repeated:
-            data = form.data.copy()
+            data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or dict
             for name in repeated:
                 data.pop(form.add_prefix(name), None)
             form.data = data
@@ -177,7 +177,7 @@ class SingleValueFieldsMixin:
         super().full_clean()  # type: ignore[misc]
         form: forms.BaseForm = self  # type: ignore[assignment]
         for name in self.repeated_fields:
-            if form._errors is None:
+            if form._errors is None:  # type: ignore[attr-defined]  # not in the stubs
                 break
-            form._errors.pop(name, None)
+            form._errors.pop(name, None)  # type: ignore[attr-defined]
             form.add_error(name, self.repeated_field_message)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 
 class UTCFormatter(logging.Formatter):
     """``logging.Formatter`` whose ``asctime`` is ISO 8601 in UTC, ending in ``Z``."""
 
-    converter = time.gmtime
+    converter: Callable[[float | None], time.struct_time] = time.gmtime
     default_time_format = "%Y-%m-%dT%H:%M:%S"
     default_msec_format = "%s.%03dZ"

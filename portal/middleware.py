@@ -50,7 +50,7 @@ class InputChecksMiddleware:
         if unreadable_input(request):
             return refusal(request, UNREADABLE_MESSAGE)
         if request.method == "POST":
-            request.POST = SingleValueQueryDict.of(request.POST)
+            request.POST = SingleValueQueryDict.of(request.POST)  # type: ignore[assignment]
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -54,7 +54,7 @@ def roles_of(user: User | AnonymousUser) -> set[Role]:
     if cached is None:
         names = {group.name for group in user.groups.all()}
         cached = frozenset(role for role in Role if role.value in names)
-        user._portal_roles = cached
+        user._portal_roles = cached  # type: ignore[attr-defined]  # a cache, not a field
     return set(cached)
 
 

@@ -40,7 +40,7 @@ class TypedTextField(forms.CharField):
     check (so limits and "required" see what will be stored), and, when required,
     refused as missing if nothing visible is left."""
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         if isinstance(value, str):
             value = without_control_characters(value)
         return super().to_python(value)

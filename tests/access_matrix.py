@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -26,7 +27,7 @@ OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reau
 class Row:
     method: str
     expect: dict[str, str]
-    args: Callable[[dict[str, object]], list[object]] = lambda objects: []
+    args: Callable[[dict[str, Any]], list[object]] = lambda objects: []
 
 
 def _everyone(outcome: str) -> dict[str, str]:

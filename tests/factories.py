@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import factory
 from allauth.account.models import EmailAddress
@@ -27,7 +27,13 @@ def _password_hash() -> str:
     return make_password(PASSWORD)
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
+    if TYPE_CHECKING:
+        # Calling the factory class creates and returns a User (factory_boy's metaclass
+        # __call__ does it), but its untyped BaseFactory.__new__ makes mypy see a
+        # UserFactory; mypy rejects a __new__ returning another type, hence the ignore.
+        def __new__(cls, *args: Any, **kwargs: Any) -> User: ...  # type: ignore[misc]
+
     class Meta:
         model = User
         skip_postgeneration_save = True

@@ -177,7 +177,7 @@ def _query(data: Mapping[str, Any]) -> str:
 
 def send(http: Client, method: str, url: str, hostile: Hostile) -> Any:
     """Send ``hostile`` to ``url`` the way its envelope says."""
-    extra: dict[str, str] = {}
+    extra: dict[str, Any] = {}
     if hostile.user_agent is not None:
         extra["HTTP_USER_AGENT"] = _no_surrogates(hostile.user_agent)
     data = hostile.data

@@ -17,13 +17,14 @@ import uuid
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clients.services import client_assign, client_erase, client_unassign
 from portal.access import get_client_account, permission_or_404
 from portal.crypto.owners import client_owner
+from portal.http import AuthenticatedHttpRequest
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import DataKey, User
 from portal.roles import Role
@@ -42,7 +43,7 @@ def _clinician(value: str | None) -> User | None:
 
 @require_POST
 @permission_or_404("manage_care_teams")
-def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def care_team_add(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Put the chosen clinician on the client's care team (audited by ``client_assign``);
     from now on they may open the record."""
     client = get_client_account(client_id)
@@ -60,7 +61,7 @@ def care_team_add(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
 
 @require_POST
 @permission_or_404("manage_care_teams")
-def care_team_remove(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def care_team_remove(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Take a clinician off the client's care team (audited by ``client_unassign``): they
     can no longer open the record."""
     client = get_client_account(client_id)
@@ -85,7 +86,7 @@ class ErasureForm(SingleValueFieldsMixin, forms.Form):
     confirm_email = forms.CharField(max_length=254, required=False)
 
     def __init__(self, *args: object, expected_email: str, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.expected_email = expected_email
 
     def clean_confirm_email(self) -> str:
@@ -100,7 +101,7 @@ class ErasureForm(SingleValueFieldsMixin, forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("erase_clients")
 @reauthentication_required
-def client_erase_view(request: HttpRequest, client_id: uuid.UUID) -> HttpResponse:
+def client_erase_view(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> HttpResponse:
     """Erase a client by crypto-shredding (``client_erase``): their data keys are destroyed,
     so everything encrypted of theirs (details, intake, consent details) becomes unreadable,
     here and in every backup; the account is closed and signed out. GET explains this and

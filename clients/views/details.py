@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from clients.forms import ClientDetailsForm
 from portal.access import permission_or_404
+from portal.http import AuthenticatedHttpRequest
 from portal.services.profiles import (
     PROFILE_FIELDS,
     SOURCE_CLIENT,
@@ -17,7 +18,7 @@ from portal.services.profiles import (
 
 
 @permission_or_404("access_client_pages")
-def client_details(request: HttpRequest) -> HttpResponse:
+def client_details(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in client's own details (decrypted for them alone), which they may
     correct at any time. Saved through ``profile_update`` (encrypted under their key, the
     search indexes updated, the change audited by field name)."""

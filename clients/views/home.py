@@ -13,6 +13,7 @@ from consents.api import outstanding
 from intake.api import intake_standing, open_alerts_for
 from portal.access import permission_or_404
 from portal.audit.selectors import open_audit_alerts
+from portal.http import AuthenticatedHttpRequest
 from portal.models import Invitation
 from portal.roles import Role, primary_role
 
@@ -34,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @permission_or_404("access_client_pages")
-def client_home(request: HttpRequest) -> HttpResponse:
+def client_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client's home, saying where they stand now: what they still need to sign
     (required documents not signed, withdrawn, or changed materially since), where their
     intake is (not started, in progress, sent), and, once everything is signed and sent,
@@ -58,7 +59,7 @@ def client_home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def staff_home(request: HttpRequest) -> HttpResponse:
+def staff_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The staff member's starting points, under the unacknowledged safety alerts among
     the intakes they may open (a clinician: their care team's; an admin: every client's),
     each a link to its intake, until someone acknowledges it. Plaintext only (the flag, the

@@ -36,6 +36,7 @@ from portal.audit.actions import Action
 from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_day
+from portal.http import AuthenticatedHttpRequest
 from portal.models import ClientProfile
 
 CLIENTS_PER_PAGE = 50
@@ -56,7 +57,7 @@ PROFILE_FIELDS = (
 @require_http_methods(["GET", "HEAD", "POST"])
 @sensitive_post_parameters("q")
 @permission_or_404("access_staff_pages")
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The clients the user may open (all for practice admins, their caseload for
     clinicians): safety alerts no one has acknowledged first, then by login email, 50 a page,
     each with its account, invitation, intake and consent status. Listing decrypts nothing,
@@ -90,7 +91,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     return _client_list_page(request, form, found=found, token=token)
 
 
-def _search(request: HttpRequest) -> HttpResponse:
+def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Run a posted search: check it, count it against the viewer's limit, search only
     the clients they may open (``client_search`` decrypts the candidates' searched field),
     record that they searched (by what, how many found; never the term), keep the ids
@@ -127,7 +128,7 @@ def _client_list_page(
     (a search's kept results, checked against the viewer's access as it is now)."""
     visible = clients_visible_to(request.user)
     searched = found is not None
-    if searched:
+    if found is not None:
         visible = visible.filter(pk__in=found)
     paginator = Paginator(clients_for_list(visible), CLIENTS_PER_PAGE)
     page = paginator.page(1) if form.is_bound else paginator.get_page(request.GET.get("page"))
@@ -166,7 +167,7 @@ def _read_profile(profile: ClientProfile) -> list[tuple[str, str | None]]:
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def client_profile(request: HttpRequest, client_id: str) -> HttpResponse:
+def client_profile(request: AuthenticatedHttpRequest, client_id: str) -> HttpResponse:
     """One client's contact details, decrypted, for staff who may open them (404 for the
     rest, via ``get_client_for_staff``). Each opening is an audit event the client can see.
 

@@ -28,6 +28,7 @@ from consents.models import ConsentVersion
 from consents.rendering import render_markdown
 from consents.selectors import newest_or_404
 from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged
+from portal.http import AuthenticatedHttpRequest
 from portal.models import PracticeSettings
 
 SIGNED_MESSAGE = "Thank you. Your authorization is saved. You can download a copy below."
@@ -75,12 +76,14 @@ def authorization_form_view(request: HttpRequest, version: ConsentVersion) -> Ht
 
 def _without_tick(form: AuthorizationForm) -> AuthorizationForm:
     """The same typed values for a version the client has not yet agreed to."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or dict
     data.pop("agreed", None)
     return AuthorizationForm(data=data)
 
 
-def authorization_submit_view(request: HttpRequest, version: ConsentVersion) -> HttpResponse:
+def authorization_submit_view(
+    request: AuthenticatedHttpRequest, version: ConsentVersion
+) -> HttpResponse:
     """Sign an authorization (POST), or explain, field by field, what is missing (400); a
     version replaced meanwhile comes back to be read first (409)."""
     form = AuthorizationForm(data=request.POST)

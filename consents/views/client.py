@@ -42,13 +42,14 @@ from consents.services import (
 )
 from consents.views.authorize import authorization_form_view, authorization_submit_view
 from portal.access import permission_or_404
+from portal.http import AuthenticatedHttpRequest
 
 SIGNED_MESSAGE = "Thank you. Your signature is saved. You can download a copy below."
 WITHDRAWN_MESSAGE = "You have withdrawn your consent. You can sign again at any time."
 ALREADY_WITHDRAWN_MESSAGE = "You had already withdrawn this consent. Nothing has changed."
 REVOKED_MESSAGE = "You have revoked this authorization. Nothing more will be shared under it."
 
-WITHDRAW_EFFECTS = {
+WITHDRAW_EFFECTS: dict[str, str] = {
     Requirement.BEFORE_INTAKE: (
         "This document is needed before your intake, so you won't be able to start or carry "
         "on with your intake questionnaire until you sign it again. Nothing you have already "
@@ -94,7 +95,7 @@ def _render_sign(
 def _sign_form_values(form: SignForm) -> SignForm:
     """A fresh form for the new version that keeps what the client typed but never the
     tick: agreeing to an earlier text is not agreeing to this one."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a QueryDict or dict
     data.pop("agreed", None)
     return SignForm(data=data)
 
@@ -104,7 +105,7 @@ def _sign_form_values(form: SignForm) -> SignForm:
 
 @require_safe
 @permission_or_404("access_client_pages")
-def consent_list(request: HttpRequest) -> HttpResponse:
+def consent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """"My consents": every document and where the signed-in client stands with it, read
     from their own signatures only."""
     return render(request, "consents/client/list.html", {"rows": consent_rows(request.user)})
@@ -113,7 +114,7 @@ def consent_list(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
-def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+def consent_sign_view(request: AuthenticatedHttpRequest, version_id: uuid.UUID) -> HttpResponse:
     """Read a document and sign it.
 
     GET shows only the current published version (a draft, an older version or an unknown
@@ -157,7 +158,7 @@ def consent_sign_view(request: HttpRequest, version_id: uuid.UUID) -> HttpRespon
 
 @require_safe
 @permission_or_404("access_client_pages")
-def consent_signed(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+def consent_signed(request: AuthenticatedHttpRequest, signature_id: uuid.UUID) -> HttpResponse:
     """The record of one of the client's own signatures (anyone else's is a 404): what was
     signed, its hash and reference, when, and the name typed."""
     signature = get_own_signature(request.user, signature_id)
@@ -172,7 +173,9 @@ def consent_signed(request: HttpRequest, signature_id: uuid.UUID) -> HttpRespons
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
-def consent_withdraw_view(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+def consent_withdraw_view(
+    request: AuthenticatedHttpRequest, signature_id: uuid.UUID
+) -> HttpResponse:
     """Withdraw one of the client's own signatures (anyone else's is a 404). GET asks for
     confirmation and says what withdrawing means for this document; POST withdraws, with
     an optional reason, and goes back to "My consents"."""

@@ -27,6 +27,7 @@ from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.reads import audited_read
 from portal.downloads import attachment
+from portal.http import AuthenticatedHttpRequest
 
 PDF = "application/pdf"
 TEXT = "text/plain; charset=utf-8"
@@ -47,7 +48,9 @@ def _pdf_response(request: HttpRequest, signature: ConsentSignature) -> HttpResp
 
 @require_safe
 @permission_or_404("access_client_pages")
-def consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+def consent_signature_pdf(
+    request: AuthenticatedHttpRequest, signature_id: uuid.UUID
+) -> HttpResponse:
     """The signed-in client's PDF copy of one of their own signatures (withdrawn ones
     too); 404 for anyone else's. Recorded as an export by the client."""
     return _pdf_response(request, get_own_signature(request.user, signature_id))
@@ -55,7 +58,9 @@ def consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> Http
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def staff_consent_signature_pdf(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+def staff_consent_signature_pdf(
+    request: AuthenticatedHttpRequest, signature_id: uuid.UUID
+) -> HttpResponse:
     """The PDF copy for the client's care team (or a practice admin); 404 for anyone else.
     Recorded, so the client sees who downloaded it."""
     return _pdf_response(request, get_signature_for_staff(request.user, signature_id))
@@ -74,7 +79,9 @@ def _fhir_response(request: HttpRequest, signature: ConsentSignature) -> HttpRes
 
 @require_safe
 @permission_or_404("access_client_pages")
-def consent_signature_fhir(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+def consent_signature_fhir(
+    request: AuthenticatedHttpRequest, signature_id: uuid.UUID
+) -> HttpResponse:
     """The signed-in client's FHIR R4 ``Consent`` for one of their own signatures (the same
     resource staff download); 404 for anyone else's. Recorded as an export by the client,
     like their PDF copy."""
@@ -83,7 +90,9 @@ def consent_signature_fhir(request: HttpRequest, signature_id: uuid.UUID) -> Htt
 
 @require_safe
 @permission_or_404("access_client_pages")
-def consent_signature_text(request: HttpRequest, signature_id: uuid.UUID) -> HttpResponse:
+def consent_signature_text(
+    request: AuthenticatedHttpRequest, signature_id: uuid.UUID
+) -> HttpResponse:
     """The exact bytes the signature's SHA-256 was taken over (``canonical_bytes`` of the
     version signed), as a UTF-8 text file, so the signer, or anyone they give it to, can
     run ``sha256sum`` on it and get the fingerprint on their record.
@@ -107,7 +116,7 @@ def consent_signature_text(request: HttpRequest, signature_id: uuid.UUID) -> Htt
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def staff_consent_signature_fhir(request: HttpRequest,
+def staff_consent_signature_fhir(request: AuthenticatedHttpRequest,
                                  signature_id: uuid.UUID) -> HttpResponse:
     """The FHIR R4 ``Consent`` for the client's care team (or a practice admin); 404 for
     anyone else. Recorded as an export in FHIR format."""

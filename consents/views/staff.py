@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -55,6 +55,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.downloads import neutralise, streamed_csv
+from portal.http import AuthenticatedHttpRequest
 from portal.models import User
 
 PAGE_SIZE = 50
@@ -83,7 +84,7 @@ def consent_dashboard(request: HttpRequest) -> HttpResponse:
     """Per document: its current version, and how many active clients signed it, still have
     to (or must again), or withdrew. A fixed number of queries however many clients."""
     register = build_register()
-    drafts: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    drafts: dict[uuid.UUID, list[Any]] = {}
     for draft in ConsentVersion.objects.filter(status=VersionStatus.DRAFT).order_by(
         "created_at"
     ).values("id", "document_id", "created_at"):
@@ -158,7 +159,7 @@ def _client_ids(values: list[str]) -> set[uuid.UUID]:
 
 @require_POST
 @permission_or_404("manage_consent_documents")
-def consent_remind(request: HttpRequest) -> HttpResponse:
+def consent_remind(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send a content-free reminder to the chosen clients (a row's own button, or the
     ticked boxes) who still have a required document to sign; one ``consent.reminded``
     event each. Anyone else chosen (signed meanwhile, withdrew, inactive, not a client) is
@@ -220,7 +221,7 @@ def _withdrawal_reasons(client: User) -> WithdrawalReasons:
         client=client, withdrawn_at__isnull=False, withdrawal_reason__isnull=False
     ).only("id", "client_id", "withdrawal_reason")
     try:
-        return WithdrawalReasons({row.pk: row.withdrawal_reason for row in signatures})
+        return WithdrawalReasons({row.pk: row.withdrawal_reason or "" for row in signatures})
     except KeyDestroyedError:
         return WithdrawalReasons({}, erased=True)
 
@@ -259,7 +260,7 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
     events = list(AuditEvent.objects.filter(subject_id=client.pk, action__in=TIMELINE_ACTIONS)
                   .only("occurred_at", "action", "actor_id", "actor_role"))
     actor_ids = {event.actor_id for event in events if event.actor_id}
-    names = {pk: name or email for pk, name, email in
+    names: dict[uuid.UUID | None, str] = {pk: name or email for pk, name, email in
              User.objects.filter(pk__in=actor_ids).values_list("pk", "display_name", "email")}
     for event in events:
         entries.append(TimelineEntry(
@@ -333,7 +334,7 @@ def _csv_rows(register: Register) -> Iterator[list[str]]:
 @require_safe
 @permission_or_404("manage_consent_documents")
 @reauthentication_required
-def consent_register_csv(request: HttpRequest) -> HttpResponse:
+def consent_register_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The register as CSV: one row per active client and document, with the signature
     that row rests on (the active one, or the latest withdrawn one).
 
@@ -355,7 +356,9 @@ def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_consent_documents")
-def consent_document_requirement(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
+def consent_document_requirement(
+    request: AuthenticatedHttpRequest, document_id: uuid.UUID
+) -> HttpResponse:
     """Choose when clients need a document. Takes effect at once: making a document
     required before the intake closes the intake of every client who has not signed it
     (their drafts are kept), so the page says so before the change is saved."""
@@ -501,7 +504,7 @@ def _base_for(version: ConsentVersion) -> ConsentVersion | None:
     if not version.is_published:
         return current_version(version.document)
     return version.document.versions.filter(
-        status=VersionStatus.PUBLISHED, number=version.number - 1
+        status=VersionStatus.PUBLISHED, number=(version.number or 0) - 1
     ).first()
 
 
@@ -536,7 +539,9 @@ def _publish_page(request: HttpRequest, version: ConsentVersion, problems: list[
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_consent_documents")
 @reauthentication_required
-def consent_version_publish(request: HttpRequest, version_id: uuid.UUID) -> HttpResponse:
+def consent_version_publish(
+    request: AuthenticatedHttpRequest, version_id: uuid.UUID
+) -> HttpResponse:
     """Publish a draft: it gets its number and hash and never changes again, and clients
     see it at once (and must sign again if it is a material change).
 

@@ -43,6 +43,7 @@ from intake.services import intake_submit as submit_intake
 from portal import rate_limits
 from portal.access import permission_or_404
 from portal.formatting import format_clock
+from portal.http import AuthenticatedHttpRequest
 from portal.seams import before_intake
 from portal.services.profiles import PROFILE_FIELDS
 
@@ -205,7 +206,7 @@ def _render_section(
     return render(request, "intake/client/section.html", context, status=status)
 
 
-def _consents_gate(request: HttpRequest) -> HttpResponse | None:
+def _consents_gate(request: AuthenticatedHttpRequest) -> HttpResponse | None:
     """Send the client to their consents while a document needed before the intake is
     unsigned (or withdrawn, or changed materially: the ``before_intake`` hook, answered by
     the consents app); None when they may go on. Only pages
@@ -224,7 +225,7 @@ def _consents_gate(request: HttpRequest) -> HttpResponse | None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
-def intake_home(request: HttpRequest) -> HttpResponse:
+def intake_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client's own intake overview. GET shows it; POST starts (or finds) their draft
     and goes to where they left off. Only the signed-in client's intakes are looked at.
     While a consent needed before the intake is unsigned, both go to the consents first."""
@@ -259,7 +260,9 @@ def intake_home(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters()
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("access_client_pages")
-def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> HttpResponse:
+def intake_section(
+    request: AuthenticatedHttpRequest, intake_id: str, section_id: str
+) -> HttpResponse:
     """One page of the client's own draft (404 for anyone else's, or an unknown page).
 
     POST saves the page (``intake_save_section``, checked against the page's revision) and
@@ -322,7 +325,7 @@ def intake_section(request: HttpRequest, intake_id: str, section_id: str) -> Htt
 @sensitive_post_parameters()
 @require_POST
 @permission_or_404("access_client_pages")
-def intake_autosave(request: HttpRequest, intake_id: str) -> JsonResponse:
+def intake_autosave(request: AuthenticatedHttpRequest, intake_id: str) -> JsonResponse:
     """Save the fields of one page of the client's own draft in the background.
 
     Answers JSON: the new revision, per-question messages, whether to show the crisis
@@ -385,7 +388,7 @@ def _missing_rows(intake: Intake) -> list[tuple[str, str]]:
 
 @require_safe
 @permission_or_404("access_client_pages")
-def intake_review(request: HttpRequest, intake_id: str) -> HttpResponse:
+def intake_review(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResponse:
     """Every shown answer of the client's own draft, with links to change them, the
     required answers still missing, and the form that sends it all."""
     intake = get_own_intake(request.user, intake_id)
@@ -408,7 +411,7 @@ def intake_review(request: HttpRequest, intake_id: str) -> HttpResponse:
 @sensitive_post_parameters()
 @require_POST
 @permission_or_404("access_client_pages")
-def intake_submit(request: HttpRequest, intake_id: str) -> HttpResponse:
+def intake_submit(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResponse:
     """Send the client's own draft. Missing answers or a stale page go back to the review
     with a plain message; sending twice (a double tap) just shows the sent copy."""
     intake = get_own_intake(request.user, intake_id)
@@ -425,7 +428,7 @@ def intake_submit(request: HttpRequest, intake_id: str) -> HttpResponse:
 
 @require_safe
 @permission_or_404("access_client_pages")
-def intake_submitted(request: HttpRequest, intake_id: str) -> HttpResponse:
+def intake_submitted(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResponse:
     """The client's own read-only copy of exactly what they sent; a draft goes back to its
     page instead."""
     intake = get_own_intake(request.user, intake_id)

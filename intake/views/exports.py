@@ -27,6 +27,7 @@ from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.reads import audited_read
 from portal.downloads import attachment
+from portal.http import AuthenticatedHttpRequest
 
 PDF = "application/pdf"
 
@@ -60,7 +61,7 @@ def _fhir_response(request: HttpRequest, intake: Intake) -> HttpResponse:
 
 @require_safe
 @permission_or_404("access_client_pages")
-def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+def intake_pdf_view(request: AuthenticatedHttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's PDF copy of their own submitted intake; 404 for anyone
     else's intake and for a draft. Recorded as an export by the client."""
     intake = _submitted(get_own_intake(request.user, intake_id))
@@ -70,7 +71,7 @@ def intake_pdf_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
 @require_safe
 @permission_or_404("access_staff_pages")
 @reauthentication_required
-def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+def staff_intake_pdf(request: AuthenticatedHttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The PDF copy for the client's care team (or a practice admin); 404 for anyone else
     and for drafts. The password (or a second-factor code) is asked for again first; the
     download is recorded, so the client sees who downloaded it."""
@@ -80,7 +81,7 @@ def staff_intake_pdf(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse
 
 @require_safe
 @permission_or_404("access_client_pages")
-def intake_fhir_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+def intake_fhir_view(request: AuthenticatedHttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The signed-in client's FHIR R4 ``QuestionnaireResponse`` for their own submitted
     intake (the same resource the care team downloads); 404 for anyone else's intake and
     for a draft. Recorded as an export by the client, like their PDF copy."""
@@ -91,7 +92,7 @@ def intake_fhir_view(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse
 @require_safe
 @permission_or_404("access_staff_pages")
 @reauthentication_required
-def staff_intake_fhir(request: HttpRequest, intake_id: uuid.UUID) -> HttpResponse:
+def staff_intake_fhir(request: AuthenticatedHttpRequest, intake_id: uuid.UUID) -> HttpResponse:
     """The FHIR R4 ``QuestionnaireResponse`` for the client's care team (or a practice
     admin); 404 for anyone else and for drafts. The password (or a second-factor code) is
     asked for again first; recorded as an export in FHIR format."""

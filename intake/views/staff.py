@@ -37,6 +37,7 @@ from portal.audit.actions import Action
 from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_when
+from portal.http import AuthenticatedHttpRequest
 
 INTAKES_PER_PAGE = 50
 
@@ -84,7 +85,7 @@ def _list_rows(intakes: list[Intake]) -> list[IntakeListRow]:
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def staff_intake_list(request: HttpRequest) -> HttpResponse:
+def staff_intake_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The intakes of the clients the user may open (every client for practice admins, the
     clinician's care team otherwise), open safety alerts first.
 
@@ -218,7 +219,7 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
 
 @require_safe
 @permission_or_404("access_staff_pages")
-def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
+def staff_intake_detail(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResponse:
     """One intake, decrypted, for staff who may open it (404 for the rest, via
     ``get_intake_for_staff``): the safety alert first, then scores, then every answer.
 
@@ -230,7 +231,7 @@ def staff_intake_detail(request: HttpRequest, intake_id: str) -> HttpResponse:
 
 @require_POST
 @permission_or_404("access_staff_pages")
-def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpResponse:
+def staff_intake_acknowledge(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResponse:
     """A staff member who may open the intake confirms they have seen its safety alert and
     says what they did or will do (404 for everyone else, via ``get_intake_for_staff``).
     The first acknowledgement closes the alert (``close_alert``); a colleague (or the same
@@ -276,7 +277,7 @@ def staff_intake_acknowledge(request: HttpRequest, intake_id: str) -> HttpRespon
 
 @require_POST
 @permission_or_404("access_staff_pages")
-def staff_intake_mark_reviewed(request: HttpRequest, intake_id: str) -> HttpResponse:
+def staff_intake_mark_reviewed(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResponse:
     """A staff member who may open the intake (404 for everyone else, via
     ``get_intake_for_staff``) records that they have read it: ``intake.reviewed``, ids only.
 

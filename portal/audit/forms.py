@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.models import AnonymousUser
@@ -71,9 +71,10 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].choices = [("", "Any client"), *_client_choices(viewer)]
-        self.fields["actor"].choices = [("", "Anyone"), *_staff_choices()]
-        self.fields["action"].choices = [
+        fields = cast(dict[str, forms.ChoiceField], self.fields)  # these three are choice fields
+        fields["client"].choices = [("", "Any client"), *_client_choices(viewer)]
+        fields["actor"].choices = [("", "Anyone"), *_staff_choices()]
+        fields["action"].choices = [
             ("", "Any action"),
             *((action.value, spec.label) for action, spec in ACTIONS.items()),
         ]
@@ -89,7 +90,8 @@ class AuditFilterForm(forms.Form):
         return self._clean_uuid("actor")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what clean() returns; the stubs allow it None
         for name in ("date_from", "date_to"):
             day = cleaned.get(name)
             if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:

@@ -226,7 +226,7 @@ def with_client_safe_names(events: Sequence[AuditEvent]) -> list[ClientAccessEnt
     display name or a deleted account reads "A member of the practice's staff".
     """
     wanted = _ids(e.actor_id for e in events)
-    names: dict[uuid.UUID, str] = {}
+    names: dict[uuid.UUID | None, str] = {}
     if wanted:
         names = dict(User.objects.filter(pk__in=wanted).values_list("pk", "display_name"))
     entries = []

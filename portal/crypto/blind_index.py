@@ -27,9 +27,9 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -72,7 +72,8 @@ def normalise_phone(value: str) -> str:
 
 def _dash_parts(word: str) -> list[str]:
     """``word`` split at dashes of any kind (Unicode category Pd: hyphen, en dash, ...)."""
-    parts, current = [], []
+    parts: list[str] = []
+    current: list[str] = []
     for ch in word:
         if unicodedata.category(ch) == "Pd":
             parts.append("".join(current))
@@ -172,7 +173,7 @@ class BlindIndexField(models.CharField):
         kwargs.setdefault("db_index", True)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         kwargs.update(source=self.source, kind=self.kind, bits=self.bits)
         for default in ("max_length", "editable", "null", "db_index"):
@@ -191,7 +192,9 @@ class BlindIndexField(models.CharField):
         return value
 
 
-def blind_search(queryset: models.QuerySet, source: str, value: Any) -> list[models.Model]:
+_M = TypeVar("_M", bound=models.Model)
+
+def blind_search(queryset: models.QuerySet[_M], source: str, value: Any) -> list[_M]:
     """Rows whose ``source`` field equals ``value`` after normalisation.
 
     Narrows with the blind index in SQL, then confirms each candidate by decrypting, so the
@@ -202,7 +205,7 @@ def blind_search(queryset: models.QuerySet, source: str, value: Any) -> list[mod
     if digest is None:
         return []
     wanted = NORMALISERS[field.kind](value)
-    candidates: Iterable[models.Model] = queryset.filter(**{field.name: digest})
+    candidates: Iterable[_M] = queryset.filter(**{field.name: digest})
     return [
         row for row in candidates
         if getattr(row, source) is not None

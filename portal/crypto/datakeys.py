@@ -106,6 +106,8 @@ def wrap_new_key(key: DataKey) -> bytes:
 
 def rewrap(key: DataKey) -> bytes:
     """The key's wrapped bytes re-sealed under the active master key (same data key)."""
+    if key.wrapped_key is None:
+        raise KeyDestroyedError("A destroyed data key cannot be re-wrapped.")
     provider = get_key_provider()
     raw = provider.unwrap(bytes(key.wrapped_key), _wrap_aad(key))
     return provider.wrap(raw, _wrap_aad(key))

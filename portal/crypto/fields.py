@@ -12,7 +12,7 @@ value copied to another row or another field does not decrypt.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import checks
@@ -156,7 +156,9 @@ class EncryptedAttribute(DeferredAttribute):
         if isinstance(value, StoredCiphertext):
             pk = instance.__dict__.get(BOUND_PK_ATTR) or instance.pk
             try:
-                value = decrypt_for(self.field, _pk_bytes(instance, pk), value)
+                # Only encrypted fields install this descriptor (their descriptor_class).
+                field = cast("EncryptedMixin", self.field)
+                value = decrypt_for(field, _pk_bytes(instance, pk), value)
             except DecryptionError as error:
                 raise type(error)(
                     f"{type(instance).__name__}.{self.field.name}: {error}"
@@ -168,8 +170,17 @@ class EncryptedAttribute(DeferredAttribute):
 class EncryptedMixin:
     """Shared behaviour of every encrypted field. ``serial_kind`` picks the serialiser."""
 
+    if TYPE_CHECKING:
+        # Supplied by the models.Field each encrypted field also subclasses.
+        model: type[models.Model]
+        name: str
+        attname: str
+        column: str | None
+        # Remembered on the field by _aad_prefix().
+        _aad_prefix: bytes
+
     serial_kind = "str"
-    descriptor_class = EncryptedAttribute
+    descriptor_class: type = EncryptedAttribute
     _refused_options = ("unique", "db_index", "primary_key")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -46,12 +46,12 @@ class EncryptedQuerySet(models.QuerySet):
     _prefetch_data_keys = False
 
     def with_data_keys(self) -> EncryptedQuerySet:
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]  # private QuerySet API, not stubbed
         clone._prefetch_data_keys = True
         return clone
 
     def _clone(self) -> EncryptedQuerySet:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # private QuerySet API, not stubbed
         clone._prefetch_data_keys = self._prefetch_data_keys
         return clone
 
@@ -75,7 +75,7 @@ class EncryptedQuerySet(models.QuerySet):
         self._refuse(field_names, "order_by()")
         return super().order_by(*field_names)
 
-    def values(self, *fields: Any, **expressions: Any) -> EncryptedQuerySet:
+    def values(self, *fields: Any, **expressions: Any) -> models.QuerySet[Any, dict[str, Any]]:
         self._refuse(fields or tuple(f.name for f in self.model._meta.concrete_fields), "values()")
         return super().values(*fields, **expressions)
 
@@ -89,11 +89,11 @@ class EncryptedQuerySet(models.QuerySet):
         return super().distinct(*field_names)
 
 
-def _data_key_ids(rows: list[Any]) -> set[str]:
+def _data_key_ids(rows: list[Any] | None) -> set[str]:
     """The data key ids named in the headers of the rows' still-encrypted values (no
     decryption: the key id is plaintext by design)."""
     ids: set[str] = set()
-    for row in rows:
+    for row in rows or ():
         for value in getattr(row, "__dict__", {}).values():
             if isinstance(value, StoredCiphertext) and len(value) > 2 and value[0] == VERSION:
                 length = value[1]
@@ -125,7 +125,9 @@ class EncryptedModel(models.Model):
         return state
 
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> EncryptedModel:
+    def from_db(  # type: ignore[override]  # django-stubs 6 adds Django 6's fetch_mode
+        cls, db: str | None, field_names: Any, values: Any
+    ) -> EncryptedModel:
         instance = super().from_db(db, field_names, values)
         instance.__dict__[BOUND_PK_ATTR] = instance.pk
         return instance

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from allauth.mfa.models import Authenticator
 from django.db import connection, models, transaction
@@ -160,9 +161,10 @@ def _write_sealed(
     be written."""
     quote = connection.ops.quote_name
     pk = model._meta.pk
-    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    # Concrete fields always have a column (the stubs allow None for other kinds of field).
+    assignments = ", ".join(f"{quote(cast(str, field.column))} = %s" for field in fields)
     table = quote(model._meta.db_table)
-    sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608  # nosec B608
+    sql = f"UPDATE {table} SET {assignments} WHERE {quote(cast(str, pk.column))} = %s"  # noqa: S608  # nosec B608
     params = [
         [field.get_db_prep_save(row.__dict__[field.attname], connection) for field in fields]
         + [pk.get_db_prep_value(row.pk, connection)]

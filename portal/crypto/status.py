@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 from allauth.mfa.models import Authenticator
 from django.db import connection
@@ -64,7 +65,8 @@ def encryption_status() -> EncryptionStatus:
         status.data_keys_by_state[state] += 1
     for model in encrypted_models():
         for enc_field in encrypted_fields(model):
-            counts = _value_key_ids(model._meta.db_table, enc_field.column)
+            # A concrete field always has a column (the stubs allow None for other kinds).
+            counts = _value_key_ids(model._meta.db_table, cast(str, enc_field.column))
             for key_id, count in counts.items():
                 if key_id == "<not encrypted>":
                     status.plaintext_values += count
@@ -83,7 +85,8 @@ def referenced_data_key_ids() -> set[str]:
     referenced: set[str] = set()
     for model in encrypted_models():
         for enc_field in encrypted_fields(model):
-            referenced |= set(_value_key_ids(model._meta.db_table, enc_field.column))
+            column = cast(str, enc_field.column)  # concrete field: always has a column
+            referenced |= set(_value_key_ids(model._meta.db_table, column))
     for data in Authenticator.objects.values_list("data", flat=True):
         for value in (data or {}).values():
             if is_encrypted_text(value):

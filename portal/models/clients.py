@@ -122,7 +122,9 @@ class ClientNameToken(models.Model):
             if set(rows.values_list("token", flat=True)) == wanted:
                 return
             rows.delete()
-        cls.objects.bulk_create([cls(profile=profile, token=token) for token in sorted(wanted)])
+        ClientNameToken.objects.bulk_create(
+            [cls(profile=profile, token=token) for token in sorted(wanted)]
+        )
 
     @classmethod
     def replace_for(cls, profiles: list[ClientProfile]) -> int:
@@ -131,7 +133,7 @@ class ClientNameToken(models.Model):
         rows = [cls(profile=profile, token=token)
                 for profile in profiles for token in sorted(cls._digests_of(profile))]
         cls.objects.filter(profile__in=[profile.pk for profile in profiles]).delete()
-        cls.objects.bulk_create(rows)
+        ClientNameToken.objects.bulk_create(rows)
         return len(rows)
 
 

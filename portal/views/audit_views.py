@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from allauth.account.decorators import reauthentication_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
@@ -80,7 +80,7 @@ def _render_log(
     context = {
         "form": form,
         "page": page,
-        "rows": with_staff_names(page.object_list),
+        "rows": with_staff_names(list(page.object_list)),
         "filtered": filtered,
         # Ends with "&" when not empty, so templates append "page=N" directly.
         "filter_query": f"{urlencode(query)}&" if query else "",
@@ -143,8 +143,7 @@ def _csv_rows(events: QuerySet[AuditEvent], last_seq: int | None) -> Iterator[li
         )
         if not batch:
             return
-        ids = {e.actor_id for e in batch} | {e.subject_id for e in batch}
-        ids.discard(None)
+        ids = {i for e in batch for i in (e.actor_id, e.subject_id) if i is not None}
         emails = dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
         for event in batch:
             yield _csv_line(event, emails)
@@ -156,7 +155,7 @@ def _csv_rows(events: QuerySet[AuditEvent], last_seq: int | None) -> Iterator[li
 @require_safe
 @permission_or_404("access_staff_pages")
 @reauthentication_required
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The events the page would list (same permission, same filters) as CSV.
 
     A file of who did what leaves the portal here, so the password (or a second-factor code)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from portal.access import get_invitation_for_user, permission_or_404
 from portal.adapters import SESSION_INVITATION_KEY
 from portal.forms import InvitationForm
+from portal.http import AuthenticatedHttpRequest
 from portal.models import Invitation
 from portal.services.invitations import (
     InvitationProblem,
@@ -34,7 +35,7 @@ PROBLEM_STATUS = {
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_invitations")
-def invitation_list(request: HttpRequest) -> HttpResponse:
+def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """All invitations with their status, newest first, and the form to send one."""
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -55,7 +56,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_or_404("manage_invitations")
-def invitation_resend_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
+def invitation_resend_view(request: AuthenticatedHttpRequest, invitation_id: str) -> HttpResponse:
     invitation = get_invitation_for_user(request.user, invitation_id)
     try:
         invitation_resend(invitation=invitation, actor=request.user, request=request)
@@ -68,7 +69,7 @@ def invitation_resend_view(request: HttpRequest, invitation_id: str) -> HttpResp
 
 @require_POST
 @permission_or_404("manage_invitations")
-def invitation_revoke_view(request: HttpRequest, invitation_id: str) -> HttpResponse:
+def invitation_revoke_view(request: AuthenticatedHttpRequest, invitation_id: str) -> HttpResponse:
     invitation = get_invitation_for_user(request.user, invitation_id)
     try:
         invitation_revoke(invitation=invitation, actor=request.user)

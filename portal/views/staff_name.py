@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from portal.access import permission_or_404
 from portal.forms import StaffNameForm
+from portal.http import AuthenticatedHttpRequest
 from portal.services.profiles import staff_name_change
 
 
 @permission_or_404("access_staff_pages")
-def staff_name(request: HttpRequest) -> HttpResponse:
+def staff_name(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in staff member's display name, the name clients see on their "Who has
     opened your record" page."""
     form = StaffNameForm(request.POST or None,

@@ -117,7 +117,7 @@ def test_erasing_asks_for_the_password_and_the_email_then_shreds_the_client(
     submitted_intake(record_client, legal_name=LEGAL_NAME)
     admin = signed_in(admin_user)
     erase_url = reverse("client_erase", args=[record_client.pk])
-    assert admin.get(erase_url).url.startswith(reverse("account_reauthenticate"))
+    assert admin.get(erase_url)["Location"].startswith(reverse("account_reauthenticate"))
     reauthenticate(admin)
     explanation = admin.get(erase_url).content.decode()
     assert "crypto-shredding" in explanation and "cannot be undone" in explanation

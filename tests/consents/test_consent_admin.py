@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -14,6 +13,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, Requirement
 from consents.register import build_register
@@ -147,7 +147,7 @@ def _clients_with_signatures(document: ConsentDocument, version: ConsentVersion,
 
 def test_the_dashboard_needs_the_same_number_of_queries_for_10_or_40_clients(
     as_admin: Client, treatment: ConsentDocument, communication: ConsentDocument,
-    django_assert_max_num_queries: Callable[..., object],
+    django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
     version = _publish(treatment, "Text.\n")
     _publish(communication, "Text.\n")
@@ -193,14 +193,14 @@ def test_the_outstanding_list_filters_by_document_and_state(
 
 def test_reminders_go_only_to_chosen_clients_with_something_to_sign(
     as_admin: Client, population: dict[str, User], admin_user: User,
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     PracticeSettings.objects.update_or_create(pk=1, defaults={"name": "Harbour Therapy"})
     chosen = [str(population[name].pk) for name in population]
     with django_capture_on_commit_callbacks(execute=True):
         response = as_admin.post(REMIND_URL, {"client": chosen})
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url == OUTSTANDING_URL
+    assert response["Location"] == OUTSTANDING_URL
     assert sorted(m.to[0] for m in mail.outbox) == ["material@example.com",
                                                     "never@example.com"]
     for message in mail.outbox:
@@ -218,7 +218,7 @@ def test_reminders_go_only_to_chosen_clients_with_something_to_sign(
 
 def test_a_rows_own_button_reminds_that_client_alone(
     as_admin: Client, population: dict[str, User],
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"client": [str(population["material"].pk)],
@@ -230,7 +230,7 @@ def test_a_rows_own_button_reminds_that_client_alone(
 
 def test_no_reminder_for_a_client_who_signed_or_withdrew(
     as_admin: Client, population: dict[str, User],
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"client": [str(population[name].pk) for name in (
@@ -241,7 +241,8 @@ def test_no_reminder_for_a_client_who_signed_or_withdrew(
 
 def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
     as_admin: Client, population: dict[str, User],
-    django_capture_on_commit_callbacks: Callable[..., object], monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     never = population["never"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -273,7 +274,7 @@ def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
 
 def test_the_timeline_shows_a_clients_consent_events_oldest_first(
     as_admin: Client, population: dict[str, User], treatment: ConsentDocument,
-    django_capture_on_commit_callbacks: Callable[..., object],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     client = population["material"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -304,7 +305,7 @@ def test_the_register_export_asks_for_the_password_again_first(
 ) -> None:
     response = as_admin.get(CSV_URL)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not AuditEvent.objects.filter(action=Action.CONSENT_EXPORTED).exists()
 
 
@@ -352,7 +353,7 @@ def test_a_new_version_is_drafted_previewed_with_its_changes_and_published(
         "effective_date": "2030-01-01", "change_note": "Fees", "material_change": "on",
     })
     draft = ConsentVersion.objects.get(document=treatment, status="draft")
-    assert response.url == reverse("consent_version_preview", args=[draft.pk])
+    assert response["Location"] == reverse("consent_version_preview", args=[draft.pk])
     edit_url = reverse("consent_version_edit", args=[draft.pk])
     as_admin.post(edit_url, {
         "summary": "In short.", "body": "# Our work\n\nWe meet weekly.\nFees <b>rise</b>.\n",
@@ -361,7 +362,7 @@ def test_a_new_version_is_drafted_previewed_with_its_changes_and_published(
     draft.refresh_from_db()
     assert "rise" in draft.body and draft.material_change and draft.number is None
 
-    html = as_admin.get(response.url).content.decode()
+    html = as_admin.get(response["Location"]).content.decode()
     assert "<p>We meet weekly.\nFees <b>rise</b>.</p>" not in html
     assert "We meet weekly." in html  # rendered as the client will read it
     assert "<b>rise</b>" not in html  # raw HTML never reaches the page
@@ -372,12 +373,12 @@ def test_a_new_version_is_drafted_previewed_with_its_changes_and_published(
            '<ins class="diff-word">&lt;b&gt;rise&lt;/b&gt;.</ins></span>' in html
 
     publish_url = reverse("consent_version_publish", args=[draft.pk])
-    assert as_admin.post(publish_url).url.startswith(reverse("account_reauthenticate"))
+    assert as_admin.post(publish_url)["Location"].startswith(reverse("account_reauthenticate"))
     draft.refresh_from_db()
     assert not draft.is_published
     _signed_in_again(as_admin)
     assert "Publish this draft?" in as_admin.get(publish_url).content.decode()
-    assert as_admin.post(publish_url).url == DASHBOARD_URL
+    assert as_admin.post(publish_url)["Location"] == DASHBOARD_URL
     draft.refresh_from_db()
     assert (draft.is_published, draft.number, draft.published_by_id) == (
         True, 2, admin_user.pk)
@@ -392,9 +393,9 @@ def test_a_published_version_cannot_be_edited(
     edit_url = reverse("consent_version_edit", args=[version.pk])
     response = as_admin.post(edit_url, {"summary": "x", "body": "Quietly different.",
                                         "effective_date": "2030-01-01"})
-    assert response.url == reverse("consent_version_preview", args=[version.pk])
+    assert response["Location"] == reverse("consent_version_preview", args=[version.pk])
     assert ConsentVersion.objects.get(pk=version.pk).body == "Fixed words.\n"
-    assert "never changes" in as_admin.get(response.url).content.decode()
+    assert "never changes" in as_admin.get(response["Location"]).content.decode()
 
 
 # Access ---------------------------------------------------------------------------------------
@@ -441,10 +442,10 @@ def test_the_admin_decides_when_a_document_is_needed_and_the_intake_gate_follows
     assert as_client.get(reverse("intake_home")).status_code == HTTPStatus.OK
 
     response = as_admin.post(url, {"requirement": "before_intake"})
-    assert response.url == DASHBOARD_URL
+    assert response["Location"] == DASHBOARD_URL
     communication.refresh_from_db()
     assert communication.requirement == Requirement.BEFORE_INTAKE
-    assert as_client.get(reverse("intake_home")).url == reverse("consent_list")
+    assert as_client.get(reverse("intake_home"))["Location"] == reverse("consent_list")
     event = AuditEvent.objects.get(action=Action.DOCUMENT_REQUIREMENT_CHANGED)
     assert event.detail == {"requirement": "before_intake", "previous": "optional"}
 

@@ -290,7 +290,7 @@ def test_revoking_takes_two_clicks_says_what_it_means_and_is_recorded(
     assert "cannot be taken back" in confirm
     response = as_client.post(reverse("consent_withdraw", args=[signature.id]),
                               {"reason": "Changed my mind"})
-    assert response.url == reverse("consent_list")
+    assert response["Location"] == reverse("consent_list")
     signature.refresh_from_db()
     assert signature.withdrawn_at is not None
     assert build_register().entry(client_user.pk, authorization_version.document).state \

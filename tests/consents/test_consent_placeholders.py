@@ -125,7 +125,7 @@ def test_saving_a_draft_fills_in_the_practice_settings(
     draft = ConsentVersion.objects.get(document=fees)
     assert draft.summary == "Sessions cost $150."
     assert draft.body == "A session lasts 50 minutes. [Our own note]"
-    preview = as_admin.get(response.url).content.decode()
+    preview = as_admin.get(response["Location"]).content.decode()
     assert "still has placeholder to fill in before it can be published: [Our own note]" in (
         preview)
 

@@ -312,7 +312,7 @@ def test_marking_an_intake_reviewed_is_recorded_once_and_shown(
 
     response = http.post(_reviewed_url(intake))
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url == _detail_url(intake)
+    assert response["Location"] == _detail_url(intake)
     again = http.post(_reviewed_url(intake), follow=True)  # a double click
     assert _messages(again)[-1] == "The intake is marked as reviewed by you."
     later = signed_in(admin_user).post(_reviewed_url(intake), follow=True)
@@ -424,12 +424,12 @@ def test_a_staff_copy_asks_for_the_password_again_then_downloads_and_is_recorded
     asked = http.get(url)
 
     assert asked.status_code == HTTPStatus.FOUND
-    assert asked.url.startswith(reverse("account_reauthenticate"))
+    assert asked["Location"].startswith(reverse("account_reauthenticate"))
     assert not _events(Action.INTAKE_EXPORTED)
-    confirmed = http.post(asked.url, {"password": PASSWORD})
-    assert confirmed.status_code == HTTPStatus.FOUND and confirmed.url == url
+    confirmed = http.post(asked["Location"], {"password": PASSWORD})
+    assert confirmed.status_code == HTTPStatus.FOUND and confirmed["Location"] == url
 
-    response = http.get(confirmed.url)
+    response = http.get(confirmed["Location"])
 
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith(content_type)

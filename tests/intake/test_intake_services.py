@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.http import Http404
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from intake.access import get_intake_for_staff, get_own_intake
 from intake.models import Intake
@@ -74,7 +75,8 @@ def test_a_save_from_an_older_page_is_refused_and_shows_the_newer_answers(
 
 
 def test_submitting_twice_submits_once(
-    client_user: User, admin_user: User, django_capture_on_commit_callbacks: object
+    client_user: User, admin_user: User,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     intake = filled_draft(client_user)
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]

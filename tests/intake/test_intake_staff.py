@@ -239,7 +239,7 @@ def test_the_safety_alert_comes_first_and_is_acknowledged_once(
 
     response = http.post(_ack_url(intake), NOTE)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url == _detail_url(intake)
+    assert response["Location"] == _detail_url(intake)
     again = http.post(_ack_url(intake), NOTE, follow=True)  # a second click
 
     acknowledged = _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)

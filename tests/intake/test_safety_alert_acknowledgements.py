@@ -9,6 +9,7 @@ import importlib
 from collections.abc import Iterator
 from http import HTTPStatus
 from io import StringIO
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib import admin
@@ -34,6 +35,9 @@ from tests.factories import UserFactory
 from tests.helpers import sign_in
 from tests.intake_data import filled_draft
 from tests.migrating import migrate, schema_at
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -86,12 +90,12 @@ def _signed_in(user: User) -> Client:
     return _BROWSERS[user.pk]
 
 
-def _acknowledge(user: User, intake: Intake, note: str) -> object:
+def _acknowledge(user: User, intake: Intake, note: str) -> TestResponse:
     return _signed_in(user).post(reverse("staff_intake_acknowledge", args=[intake.pk]),
                                  {"note": note})
 
 
-def _detail(user: User, intake: Intake) -> object:
+def _detail(user: User, intake: Intake) -> TestResponse:
     return _signed_in(user).get(reverse("staff_intake_detail", args=[intake.pk]))
 
 

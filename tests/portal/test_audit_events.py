@@ -486,7 +486,7 @@ def test_password_reset_by_email_link_is_recorded(browser: Client, client_user: 
     link = re.search(r"http://testserver(/accounts/password/reset/key/\S+)",
                      mail.outbox[0].body).group(1)
     response = browser.get(link)
-    browser.post(response.url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+    browser.post(response["Location"], {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
     event = _only(Action.AUTH_PASSWORD_RESET)
     assert event.actor_id == client_user.pk and event.subject_id == client_user.pk
 

@@ -7,7 +7,6 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Callable
 from http import HTTPStatus
 from unittest import mock
 
@@ -15,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
 
 from portal.audit.actions import Action
 from portal.audit.context import RequestOrigin
@@ -241,7 +241,7 @@ def test_the_page_shows_names_roles_and_erased_clients_but_only_token_details(
 
 def test_staff_names_for_a_page_are_looked_up_in_one_query(
     caseload: User, other_client_user: User, clinician_user: User, admin_user: User,
-    django_assert_num_queries: Callable[..., object],
+    django_assert_num_queries: DjangoAssertNumQueries,
 ) -> None:
     for _ in range(5):
         _event(Action.INTAKE_VIEWED, clinician_user, caseload)
@@ -556,7 +556,7 @@ def test_export_asks_for_the_password_again_and_records_nothing_until_then(
     sign_in(http, admin_user)
     response = http.get(EXPORT_URL)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
     assert not AuditEvent.objects.filter(action=Action.AUDIT_EXPORTED).exists()
 
 

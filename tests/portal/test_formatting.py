@@ -20,6 +20,7 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from consents.defaults import install_default_documents
 from consents.exports.pdf import signature_lines
@@ -135,7 +136,8 @@ def test_the_consent_pdf_says_it_and_the_exact_utc_time(client_user: User) -> No
 
 def test_the_invitation_email_says_it(admin_user: User, monkeypatch: pytest.MonkeyPatch,
                                       settings: pytest.FixtureRequest,
-                                      django_capture_on_commit_callbacks: object) -> None:
+                                      django_capture_on_commit_callbacks:
+                                      DjangoCaptureOnCommitCallbacks) -> None:
     settings.INVITATION_VALID_DAYS = 7
     sent_at = MOMENT - timedelta(days=7)
     monkeypatch.setattr(timezone, "now", lambda: sent_at)

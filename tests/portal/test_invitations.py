@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -12,17 +13,21 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from portal.models import Invitation, PracticeSettings, User
 from portal.roles import Role, roles_of
 from portal.services.invitations import TOKEN_SALT
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 NEW_PASSWORD = "Quiet-meadow-river-7"
 LINK_PATTERN = re.compile(r"https?://testserver(/invitations/[^/\s]+/)")
 
 
 @pytest.fixture(autouse=True)
-def _run_on_commit(django_capture_on_commit_callbacks: object) -> object:
+def _run_on_commit(django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks) -> object:
     """Mail is sent when the transaction commits; tests run inside one, so run the
     callbacks as the request's transaction would have committed."""
     global _capture
@@ -30,7 +35,7 @@ def _run_on_commit(django_capture_on_commit_callbacks: object) -> object:
     return _capture
 
 
-_capture = None
+_capture: Any = None
 
 
 def _invite(client: Client, email: str = "new.person@example.com") -> str:
@@ -45,7 +50,7 @@ def _invite(client: Client, email: str = "new.person@example.com") -> str:
     return match.group(1)
 
 
-def _sign_up(client: Client, email: str) -> object:
+def _sign_up(client: Client, email: str) -> TestResponse:
     return client.post(
         reverse("account_signup"),
         {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
@@ -59,7 +64,7 @@ def test_invited_client_signs_up_with_email_already_verified(as_admin: Client) -
     visitor = Client()
     response = visitor.get(path)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url == reverse("account_signup")
+    assert response["Location"] == reverse("account_signup")
     page = visitor.get(reverse("account_signup"))
     assert b'value="new.person@example.com"' in page.content
     assert b"readonly" in page.content

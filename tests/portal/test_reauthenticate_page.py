@@ -28,9 +28,9 @@ def test_staff_are_told_why_before_a_download(as_admin: Client, client_user: Use
     export = reverse("consent_register_csv")
     response = as_admin.get(export)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url.startswith(reverse("account_reauthenticate"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
 
-    html = as_admin.get(response.url).content.decode()
+    html = as_admin.get(response["Location"]).content.decode()
 
     assert "Please enter your password again." in html
     assert STAFF_REASON in html

@@ -26,7 +26,7 @@ def test_idle_session_is_signed_out_server_side(as_client: Client) -> None:
     _age_session(as_client, 15 * 60 + 1)
     response = as_client.get(reverse("client_home"))
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url.startswith(reverse("account_login"))
+    assert response["Location"].startswith(reverse("account_login"))
     assert not Session.objects.filter(session_key=session_key).exists()
 
 
