@@ -54,13 +54,34 @@ class UserFactory(DjangoModelFactory[User]):
 
     @factory.post_generation
     def totp(obj: User, create: bool, extracted: bool | None, **kwargs: Any) -> None:
-        """With ``totp=True`` the user has an authenticator app; its secret is on
-        ``user.totp_secret`` so tests can compute codes like the app would."""
-        obj.totp_secret = ""
+        """With ``totp=True`` the user has an authenticator app; its secret is kept on the
+        instance (read it with ``totp_secret_of``) so tests can compute codes like the app
+        would."""
+        remember_totp_secret(obj, "")
         if extracted:
-            obj.totp_secret = generate_totp_secret()
-            TOTP.activate(obj, obj.totp_secret)
+            secret = generate_totp_secret()
+            remember_totp_secret(obj, secret)
+            TOTP.activate(obj, secret)
             RecoveryCodes.activate(obj)
+
+
+# The instance attribute holding the authenticator secret a test knows for a user. User has
+# no such field, so it is reached only through the two typed helpers below.
+_TOTP_SECRET_ATTRIBUTE = "totp_secret"
+
+
+def remember_totp_secret(user: User, secret: str) -> None:
+    """Keep ``secret`` (the plaintext authenticator key, test-only) on this ``user``
+    instance, so ``totp_secret_of`` can compute codes for it; "" means no authenticator."""
+    setattr(user, _TOTP_SECRET_ATTRIBUTE, secret)
+
+
+def totp_secret_of(user: User) -> str:
+    """The authenticator secret the factory (or ``remember_totp_secret``) kept on this
+    ``user`` instance; "" for a user without an authenticator app or not made here."""
+    secret = getattr(user, _TOTP_SECRET_ATTRIBUTE, "")
+    assert isinstance(secret, str)
+    return secret
 
 
 def record_audit_events(count: int) -> None:
@@ -69,6 +90,8 @@ def record_audit_events(count: int) -> None:
     for number in range(count):
         record_event(Action.KEYS_ROTATED, actor=None,
                      detail={"rewrapped": number, "master_key_id": "k1"})
+
+
 def fill_practice_settings() -> PracticeSettings:
     """The practice with every setting the consent documents quote filled in (the demo
     practice's values, from seed_demo), so the shipped documents can be published."""

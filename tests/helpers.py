@@ -1,4 +1,5 @@
-"""What many tests need: signing in for real, and reading the text of a PDF copy.
+"""What many tests need: signing in for real, reading a response's body and the text of a
+PDF copy.
 
 Tests import these from here, never from ``conftest`` or from another test module.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
@@ -14,13 +17,20 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.db import connection
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, ClientProfile, User
 from portal.roles import Role
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_secret_of
+
+if TYPE_CHECKING:
+    # What Django's test client returns: the response with the request, the template
+    # context and the templates attached. django-stubs declares it for type checking only.
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
 
 def current_totp_code(secret: str) -> str:
@@ -36,9 +46,9 @@ def sign_in(client: Client, user: User, password: str = PASSWORD) -> None:
     """Sign in through the real allauth pages: password, then a TOTP code if enrolled."""
     response = client.post(reverse("account_login"), {"login": user.email, "password": password})
     assert response.status_code == 302, response.content[:500]
-    if response.url.startswith(reverse("mfa_authenticate")):
+    if response["Location"].startswith(reverse("mfa_authenticate")):
         response = client.post(
-            reverse("mfa_authenticate"), {"code": current_totp_code(user.totp_secret)}
+            reverse("mfa_authenticate"), {"code": current_totp_code(totp_secret_of(user))}
         )
         assert response.status_code == 302, response.content[:500]
     assert client.session.get("_auth_user_id") == str(user.pk)
@@ -118,7 +128,18 @@ def client_account(email: str, *, clinician: User | None = None, **profile: obje
     return client
 
 
-def listed_emails(response: object) -> list[str]:
+def body_bytes(response: HttpResponseBase) -> bytes:
+    """The whole body of ``response``: its chunks joined when it streams (downloads, CSV
+    exports), else its content."""
+    if isinstance(response, StreamingHttpResponse):
+        chunks = response.streaming_content
+        assert isinstance(chunks, Iterator), "the portal's views stream synchronously"
+        return b"".join(chunks)
+    assert isinstance(response, HttpResponse)
+    return response.content
+
+
+def listed_emails(response: TestResponse) -> list[str]:
     """The login emails of the rows on a client list page, in order."""
     return [row.client.email for row in response.context["rows"]]
 

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, s
 from pytest_django.live_server_helper import LiveServer
 
 from portal.models import User
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_secret_of
 from tests.helpers import current_totp_code
 
 # Playwright's sync API keeps an asyncio event loop running in this thread, so Django would
@@ -337,8 +337,8 @@ def sign_in(page: Page, user: User, *, password: str = PASSWORD) -> None:
     has one. Leaves the page wherever the portal sends the person next."""
     page.goto("/accounts/login/")
     submit_password(page, user.email, password)
-    if getattr(user, "totp_secret", ""):
-        submit_totp_code(page, fresh_totp_code(user.totp_secret))
+    if totp_secret_of(user):
+        submit_totp_code(page, fresh_totp_code(totp_secret_of(user)))
 
 
 def submit_password(page: Page, email: str, password: str) -> None:

@@ -27,7 +27,7 @@ from tests.browser.conftest import (
     submit_password,
     submit_totp_code,
 )
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_secret_of
 from tests.helpers import current_totp_code
 
 pytestmark = pytest.mark.browser
@@ -195,7 +195,7 @@ def test_clinician_needs_the_right_authenticator_code_to_reach_the_staff_home(
 
     expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
     assert_accessible(page, context="the authenticator code page")
-    submit_totp_code(page, _a_wrong_code(clinician_user.totp_secret))
+    submit_totp_code(page, _a_wrong_code(totp_secret_of(clinician_user)))
 
     expect(page.get_by_text("Incorrect code.")).to_be_visible()
     assert_accessible(page, context="the authenticator code page, after a wrong code")
@@ -205,7 +205,7 @@ def test_clinician_needs_the_right_authenticator_code_to_reach_the_staff_home(
     assert response.status == 302
     assert SIGN_IN_URL.search(response.headers["location"].split("?")[0])
 
-    submit_totp_code(page, fresh_totp_code(clinician_user.totp_secret))
+    submit_totp_code(page, fresh_totp_code(totp_secret_of(clinician_user)))
 
     expect(page).to_have_url(re.compile(r"/staff/$"))
     expect(page.get_by_role("heading", name="Staff home")).to_be_visible()

@@ -23,7 +23,7 @@ from portal.audit.models import AuditEvent
 from portal.models import PracticeSettings, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import reauthenticate, sign_in
+from tests.helpers import body_bytes, reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -316,7 +316,7 @@ def test_the_register_export_lists_every_active_client_and_document(
     response = _signed_in_again(as_admin).get(CSV_URL)
     assert response.status_code == HTTPStatus.OK
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(body_bytes(response).decode())))
     assert len(rows) == 6 * 2  # five active clients and the hostile one, two documents
     by_client = {(row["client_email"], row["document_kind"]): row for row in rows}
     signed = by_client[("signed@example.com", "treatment")]

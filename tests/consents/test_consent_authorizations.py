@@ -39,7 +39,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import PracticeSettings, User
 from tests.factories import fill_practice_settings
-from tests.helpers import sign_in
+from tests.helpers import body_bytes, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -225,8 +225,8 @@ def test_a_client_fills_in_signs_reads_and_downloads_an_authorization(
     response = _post(as_client, authorization_version)
     assert response.status_code == HTTPStatus.FOUND
     signature = ConsentSignature.objects.get(client=client_user)
-    assert response.url == reverse("consent_signed", args=[signature.id])
-    record = as_client.get(response.url).content.decode()
+    assert response["Location"] == reverse("consent_signed", args=[signature.id])
+    record = as_client.get(response["Location"]).content.decode()
     assert RECIPIENT in record
     assert "Revoke this authorization" in record
     listing = as_client.get(reverse("consent_list")).content.decode()
@@ -330,7 +330,6 @@ def test_the_admin_sees_expiry_on_the_timeline_and_downloads_the_copy_which_is_r
     assert pdf_url in page
     download = as_admin.get(pdf_url)
     assert download.status_code == HTTPStatus.OK
-    assert b"".join(download.streaming_content if download.streaming else [download.content]
-                    ).startswith(b"%PDF")
+    assert body_bytes(download).startswith(b"%PDF")
     assert AuditEvent.objects.filter(action=Action.CONSENT_EXPORTED,
                                      subject_id=client_user.pk).count() == 1

@@ -25,6 +25,7 @@ from intake.models import Intake, SafetyAlert, SafetyAlertAcknowledgement
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, ClientProfile, Invitation, User
+from tests.factories import remember_totp_secret
 from tests.helpers import sign_in
 
 PASSWORD = "Demo-password-for-tests-1"
@@ -46,7 +47,7 @@ def _as(browser: Client, name: str) -> Client:
     user = User.objects.get(email=f"{name}@{DOMAIN}")
     totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if totp is not None:
-        user.totp_secret = get_mfa_adapter().decrypt(totp.data["secret"])
+        remember_totp_secret(user, get_mfa_adapter().decrypt(totp.data["secret"]))
     sign_in(browser, user, PASSWORD)
     return browser
 

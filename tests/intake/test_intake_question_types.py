@@ -44,7 +44,7 @@ from intake.question_types.base import (
 )
 from intake.schema import DefinitionError, Question, parse_definition
 from portal.models import User
-from tests.helpers import sign_in
+from tests.helpers import body_bytes, sign_in
 
 INTAKE_DIR = Path(intake.__file__).parent
 # A branch on a question's type name: what the registry replaces.
@@ -220,8 +220,8 @@ def test_a_new_type_registered_in_one_file_flows_through_every_page_and_export(
     assert ">40%<" in review
     sent = client.post(reverse("intake_submit", args=[draft.id]),
                        {"revision": draft.revision})
-    assert sent.url == reverse("intake_submitted", args=[draft.id])
-    assert ">40%<" in client.get(sent.url).content.decode()
+    assert sent["Location"] == reverse("intake_submitted", args=[draft.id])
+    assert ">40%<" in client.get(sent["Location"]).content.decode()
     draft.refresh_from_db()
     assert any(block.text == "40%" for block in intake_blocks(draft, "A practice"))
 
@@ -233,8 +233,7 @@ def test_a_new_type_registered_in_one_file_flows_through_every_page_and_export(
     assert item["type"] == "integer"
     assert item["extension"] == [{"url": f"{FHIR_EXTENSION}maxValue", "valueInteger": 100}]
     download = client.get(reverse("intake_fhir", args=[draft.id]))
-    response = json.loads(b"".join(download.streaming_content)
-                          if download.streaming else download.content)
+    response = json.loads(body_bytes(download))
     FhirQuestionnaireResponse.model_validate(response)
     answered = response["item"][0]["item"][0]
     assert answered["linkId"] == "sure" and answered["answer"] == [{"valueInteger": 40}]

@@ -8,6 +8,7 @@ import datetime
 import io
 import re
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from unittest import mock
 
 import pytest
@@ -26,7 +27,10 @@ from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, ClientProfile, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import sign_in, signed_in
+from tests.helpers import body_bytes, sign_in, signed_in
+
+if TYPE_CHECKING:
+    from tests.helpers import TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +71,13 @@ def _local(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> 
     return datetime.datetime(year, month, day, hour, minute, tzinfo=local)
 
 
-def _listed(response: object) -> list[int]:
+def _listed(response: TestResponse) -> list[int]:
     return [row.event.seq for row in response.context["rows"]]
 
 
-def _csv(response: object) -> list[dict[str, str]]:
+def _csv(response: TestResponse) -> list[dict[str, str]]:
     assert response.status_code == HTTPStatus.OK
-    body = b"".join(response.streaming_content).decode()
+    body = body_bytes(response).decode()
     return list(csv.DictReader(io.StringIO(body)))
 
 

@@ -35,7 +35,7 @@ from portal.crypto.owners import client_owner
 from portal.models import DataKey, User
 from portal.roles import Role
 from tests.cryptoapp.models import PracticeNote, Specimen
-from tests.factories import UserFactory
+from tests.factories import UserFactory, totp_secret_of
 
 CANARY = "canary-7f3a-plaintext-that-must-never-be-stored"
 
@@ -346,7 +346,7 @@ def test_mfa_secrets_are_encrypted_at_rest(db: None) -> None:
     authenticator = Authenticator.objects.get(user=staff, type=Authenticator.Type.TOTP)
     stored = authenticator.data["secret"]
     assert stored.startswith("enc1:")
-    assert staff.totp_secret not in stored
+    assert totp_secret_of(staff) not in stored
     codes = Authenticator.objects.get(user=staff, type=Authenticator.Type.RECOVERY_CODES)
     assert codes.data["seed"].startswith("enc1:")
 

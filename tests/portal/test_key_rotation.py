@@ -21,7 +21,7 @@ from portal.crypto.status import encryption_status
 from portal.models import DataKey, User
 from portal.roles import Role
 from tests.cryptoapp.models import PracticeNote, Specimen
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_secret_of
 from tests.helpers import sign_in
 
 
@@ -55,7 +55,7 @@ def _everything_reads(people: dict[str, Any]) -> None:
         assert texts == [f"client {index} row {row}" for row in range(3)]
     assert PracticeNote.objects.get().body == "practice note"
     totp = Authenticator.objects.get(user=people["staff"], type="totp")
-    assert get_mfa_adapter().decrypt(totp.data["secret"]) == people["staff"].totp_secret
+    assert get_mfa_adapter().decrypt(totp.data["secret"]) == totp_secret_of(people["staff"])
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from portal.models import User
 from portal.roles import Role
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, totp_secret_of
 from tests.helpers import current_totp_code, reauthenticate, sign_in
 
 STAFF_PAGES = ("staff_home", "invitation_list", "practice_settings", "home")
@@ -38,7 +38,7 @@ def test_staff_with_mfa_but_password_only_session_must_enter_a_code(client: Clie
     assert response["Location"].startswith(reverse("mfa_reauthenticate"))
 
     response = client.post(
-        reverse("mfa_reauthenticate"), {"code": current_totp_code(clinician.totp_secret)}
+        reverse("mfa_reauthenticate"), {"code": current_totp_code(totp_secret_of(clinician))}
     )
     assert response.status_code == HTTPStatus.FOUND
     assert client.get(reverse("staff_home")).status_code == HTTPStatus.OK

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from portal.crypto.mfa import MFA_PURPOSE
 from portal.crypto.migration import encrypt_plaintext_mfa_data
 from portal.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, totp_secret_of
 
 
 @pytest.mark.django_db
@@ -17,12 +17,12 @@ def test_plaintext_mfa_secrets_are_encrypted_once_and_still_work() -> None:
     staff = UserFactory(role=Role.CLINICIAN, totp=True)
     # A row as an older version stored it: the secret in plaintext.
     Authenticator.objects.filter(user=staff, type="totp").update(
-        data={"secret": staff.totp_secret}
+        data={"secret": totp_secret_of(staff)}
     )
     assert encrypt_plaintext_mfa_data(Authenticator.objects.all(), MFA_PURPOSE) == 1
     stored = Authenticator.objects.get(user=staff, type="totp").data["secret"]
-    assert stored.startswith("enc1:") and staff.totp_secret not in stored
-    assert get_mfa_adapter().decrypt(stored) == staff.totp_secret
+    assert stored.startswith("enc1:") and totp_secret_of(staff) not in stored
+    assert get_mfa_adapter().decrypt(stored) == totp_secret_of(staff)
     # Running again changes nothing: encrypted values are recognised by their prefix.
     assert encrypt_plaintext_mfa_data(Authenticator.objects.all(), MFA_PURPOSE) == 0
     assert Authenticator.objects.get(user=staff, type="totp").data["secret"] == stored

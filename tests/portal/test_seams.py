@@ -50,4 +50,4 @@ def test_the_consents_app_answers_before_intake_with_the_documents_to_sign(
     sign_in(client, client_user)
     response = client.get(reverse("intake_home"))
     assert response.status_code == 302
-    assert response.url == reverse("consent_list")
+    assert response["Location"] == reverse("consent_list")

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from tests.access_matrix import MATRIX
+from tests.helpers import body_bytes
 from tests.hostile import World, build_world, routes
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def _compare(http: Client, url: str) -> str | None:
     get = http.get(url)
     if head.status_code != get.status_code:
         return f"HEAD {head.status_code}, GET {get.status_code}"
-    body = b"".join(head.streaming_content) if head.streaming else head.content
+    body = body_bytes(head)
     if body:
         return f"HEAD sent a body of {len(body)} bytes"
     if head.get("Content-Type") != get.get("Content-Type"):

@@ -25,7 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import PracticeSettings
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_secret_of
 from tests.helpers import current_totp_code, sign_in
 from tests.hostile import World, build_world
 
@@ -123,7 +123,7 @@ def test_the_second_factor_never_follows_a_hostile_next(world: World) -> None:
                              {"login": staff.email, "password": PASSWORD, "next": target})
         _stays_home(response, f"staff password next={target!r}")
         response = http.post(reverse("mfa_authenticate"),
-                             {"code": current_totp_code(staff.totp_secret), "next": target})
+                             {"code": current_totp_code(totp_secret_of(staff)), "next": target})
         _stays_home(response, f"staff code next={target!r}")
         assert http.session.get("_auth_user_id") == str(staff.pk)
 
@@ -150,8 +150,8 @@ def test_confirming_the_password_or_code_never_follows_a_hostile_next(world: Wor
     for target in SAMPLE[:4]:
         cache.clear()
         response = clinician.post(f"{reverse('mfa_reauthenticate')}?next={quote(target)}",
-                                  {"code": current_totp_code(world.people["clinician"]
-                                                             .totp_secret),
+                                  {"code": current_totp_code(totp_secret_of(
+                                                      world.people["clinician"])),
                                    "next": target})
         _stays_home(response, f"mfa reauthenticate next={target!r}")
 

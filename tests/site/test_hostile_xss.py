@@ -44,6 +44,7 @@ from intake.schema import TEXT_TYPES, Question
 from portal.models import CareAssignment, ClientProfile, Invitation, PracticeSettings, User
 from portal.roles import Role
 from tests.factories import UserFactory
+from tests.helpers import body_bytes
 from tests.helpers import unescape_pdf_string as _unescape
 from tests.hostile import World, build_world
 from tests.intake_data import answers_by_section
@@ -516,7 +517,7 @@ def _downloads_carry_them_inert(world: World, written: dict[str, Any]) -> None:
         response = world.http["admin"].get(url)
         assert response.status_code == HTTPStatus.OK, (url, response.status_code)
         assert response["Content-Type"].startswith("text/csv"), url
-        content = b"".join(response.streaming_content).decode()
+        content = body_bytes(response).decode()
         failures += [f"{url}: {p}" for p in csv_problems(content, must_contain)]
     assert not failures, "\n".join(failures)
 

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from django.views.defaults import server_error
 
 from portal.models import DEFAULT_CRISIS_TEXT
+from tests.factories import totp_secret_of
 from tests.helpers import current_totp_code
 
 
@@ -79,6 +80,6 @@ def test_second_step_and_reauthentication_speak_plainly(
     assert b"One more step" in page.content and b"recovery codes" in page.content
     assert b'id="logout-from-stage"' in page.content
     client.post(reverse("mfa_authenticate"),
-                {"code": current_totp_code(clinician_user.totp_secret)})
+                {"code": current_totp_code(totp_secret_of(clinician_user))})
     page = client.get(reverse("account_reauthenticate"))
     assert b"Confirm it&#x27;s you" in page.content or b"Confirm it's you" in page.content
