@@ -15,9 +15,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentVersion
-from consents.services import consent_sign, current_version
+from consents.services import consent_sign
 from portal.models import User
 from tests.factories import fill_practice_settings
+from tests.helpers import published_version
 
 VISITORS = ("anonymous", "client", "other_client", "clinician", "admin")
 OK, LOGIN, NOT_FOUND, REDIRECT, REAUTH = "ok", "login", "404", "redirect", "reauth"
@@ -184,13 +185,13 @@ def consent_objects(client: User) -> dict[str, object]:
     install_default_documents(publish=True)
     signatures = {}
     for kind in ("electronic_signatures", "treatment", "privacy_notice"):
-        version = current_version(ConsentDocument.objects.get(kind=kind))
+        version = published_version(ConsentDocument.objects.get(kind=kind))
         signatures[kind] = consent_sign(client=client, version_id=version.pk,
                                         expected_sha256=version.sha256,
                                         typed_name="Robin Example", agreed=True)
     fees = ConsentDocument.objects.get(kind="fees")
     draft = ConsentVersion.objects.create(document=fees, summary="New fees.", body="Fees.")
-    telehealth = current_version(ConsentDocument.objects.get(kind="telehealth"))
+    telehealth = published_version(ConsentDocument.objects.get(kind="telehealth"))
     return {"signature": signatures["electronic_signatures"],
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
             "consent_version": telehealth, "draft_version": draft}

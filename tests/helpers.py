@@ -16,12 +16,16 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.core.mail import EmailMessage
 from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
+from consents.models import ConsentDocument, ConsentVersion
+from consents.services import current_version
+from intake.models import SafetyAlert, SafetyAlertAcknowledgement
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, ClientProfile, User
 from portal.roles import Role
@@ -31,6 +35,37 @@ if TYPE_CHECKING:
     # What Django's test client returns: the response with the request, the template
     # context and the templates attached. django-stubs declares it for type checking only.
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
+
+def must_search(pattern: re.Pattern[str] | str, text: str) -> re.Match[str]:
+    """The first match of ``pattern`` in ``text``; when there is none the test fails here,
+    on an assertion naming the pattern, rather than on ``None.group``."""
+    match = re.search(pattern, text)
+    assert match is not None, f"{pattern!r} not found"
+    return match
+
+
+def mail_body(message: EmailMessage) -> str:
+    """The plain-text body of a sent email. django-stubs allow a lazy string there; the
+    portal renders its mail to a str, and the test fails here if it did not."""
+    assert isinstance(message.body, str)
+    return message.body
+
+
+def published_version(document: ConsentDocument) -> ConsentVersion:
+    """``document``'s current version, which the test has published (it fails here if
+    none is)."""
+    version = current_version(document)
+    assert version is not None, f"{document.kind} has no published version"
+    return version
+
+
+def closing_acknowledgement(alert: SafetyAlert) -> SafetyAlertAcknowledgement:
+    """The acknowledgement that closed ``alert``, which the test has closed (it fails here
+    if the alert is still open)."""
+    acknowledgement = alert.closing_acknowledgement
+    assert acknowledgement is not None, "the safety alert is still open"
+    return acknowledgement
 
 
 def current_totp_code(secret: str) -> str:

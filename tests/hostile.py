@@ -40,7 +40,7 @@ from consents.models import (
     ReleaseAuthorization,
     VersionStatus,
 )
-from consents.services import current_version, version_hash
+from consents.services import version_hash
 from intake.models import (
     ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
     Intake,
@@ -63,7 +63,7 @@ from portal.roles import Role
 from portal.services.invitations import _new_token, invitation_send
 from tests.access_matrix import consent_objects as _consent_objects
 from tests.factories import UserFactory
-from tests.helpers import reauthenticate, sign_in
+from tests.helpers import published_version, reauthenticate, sign_in
 from tests.intake_data import submitted_intake
 
 # One setting for every fuzzing loop: few examples each (the loops cover many endpoints),
@@ -368,7 +368,7 @@ def build_world(*, signed_in: Sequence[str] = ("client", "other_client", "clinic
         "submitted_intake": submitted, "draft_intake": intake_start(client=client),
         **_consent_objects(client),
     }
-    release = current_version(ConsentDocument.objects.get(kind="release_authorization"))
+    release = published_version(ConsentDocument.objects.get(kind="release_authorization"))
     objects["release_version"] = release
     objects["authorization"] = authorization_sign(
         client=client, version_id=release.pk, expected_sha256=release.sha256,

@@ -17,6 +17,7 @@ from portal.models import CareAssignment, User
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 from tests.factories import PASSWORD
+from tests.helpers import closing_acknowledgement
 
 pytestmark = pytest.mark.browser
 
@@ -202,7 +203,7 @@ def test_a_safety_answer_reaches_the_clinician_who_sees_scores_and_acknowledges(
     assert server_activity.wait_until_quiet()
     intake = Intake.objects.get(client=client_user)
     assert intake.safety_alert.closed_by_id == clinician_user.pk
-    assert intake.safety_alert.closing_acknowledgement.note == (
+    assert closing_acknowledgement(intake.safety_alert).note == (
         "Called the client, safe plan agreed")
     assert intake.reviewed_by_id == clinician_user.pk
     exports = AuditEvent.objects.filter(action=Action.INTAKE_EXPORTED, subject_id=client_user.pk)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from clients.search import BY_DATE_OF_BIRTH, BY_NAME, client_search
 from consents.models import ConsentDocument, ConsentVersion, DocumentKind, Requirement
-from consents.services import consent_sign, consent_withdraw, current_version, version_publish
+from consents.services import consent_sign, consent_withdraw, version_publish
 from intake.models import Intake, IntakeState, SafetyAlert
 from intake.services import intake_start
 from portal.audit.actions import Action
@@ -32,7 +32,7 @@ from portal.crypto.rotation import erase_owner_keys
 from portal.models import ClientNameToken, ClientProfile, Invitation, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import client_account, listed_emails, signed_in
+from tests.helpers import client_account, listed_emails, published_version, signed_in
 from tests.intake_data import submitted_intake
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def _sign(client: User, document: ConsentDocument, name: str = "Client Person") 
     profile = ClientProfile.objects.filter(user=client).first()
     if profile is not None and profile.legal_name:
         name = profile.legal_name
-    version = current_version(document)
+    version = published_version(document)
     return consent_sign(client=client, version_id=version.pk, expected_sha256=version.sha256,
                         typed_name=name, agreed=True)
 

@@ -34,12 +34,12 @@ from consents.models import (
     ReleaseAuthorization,
 )
 from consents.register import EXPIRED, SIGNED, WITHDRAWN, build_register
-from consents.services import SigningError, consent_sign, current_version, version_publish
+from consents.services import SigningError, consent_sign, version_publish
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import PracticeSettings, User
 from tests.factories import fill_practice_settings
-from tests.helpers import body_bytes, sign_in
+from tests.helpers import body_bytes, must_search, published_version, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ SUBMISSION = re.compile(r'name="submission" value="([0-9a-f-]{36})"')
 def authorization_version() -> ConsentVersion:
     fill_practice_settings()
     install_default_documents(publish=True)
-    return current_version(ConsentDocument.objects.get(kind="release_authorization"))
+    return published_version(ConsentDocument.objects.get(kind="release_authorization"))
 
 
 def _details(**changes: Any) -> AuthorizationDetails:
@@ -79,7 +79,7 @@ def _authorize(client: User, version: ConsentVersion, *, submission: uuid.UUID |
 def _post(http: Client, version: ConsentVersion, **changes: str) -> Any:
     page = http.get(reverse("consent_sign", args=[version.id])).content.decode()
     data = {**FIELDS, "typed_name": "Robin Example", "agreed": "on",
-            "sha256": version.sha256, "submission": SUBMISSION.search(page).group(1),
+            "sha256": version.sha256, "submission": must_search(SUBMISSION, page).group(1),
             "expires_on": "", **changes}
     return http.post(reverse("consent_sign", args=[version.id]),
                      {key: value for key, value in data.items() if value is not None})
@@ -267,7 +267,7 @@ def test_a_document_changed_while_filling_in_comes_back_with_everything_but_the_
     as_client: Client, authorization_version: ConsentVersion
 ) -> None:
     page = as_client.get(reverse("consent_sign", args=[authorization_version.id])).content
-    submission = SUBMISSION.search(page.decode()).group(1)
+    submission = must_search(SUBMISSION, page.decode()).group(1)
     newer = version_publish(version=ConsentVersion.objects.create(
         document=authorization_version.document, summary="New.", body="New text.\n",
         material_change=True), actor=None)

@@ -16,11 +16,11 @@ from django.urls import reverse
 
 from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, Requirement
-from consents.services import AGREEMENT_STATEMENT, consent_sign, current_version, version_publish
+from consents.services import AGREEMENT_STATEMENT, consent_sign, version_publish
 from intake.models import Intake
 from portal.models import ClientProfile, User
 from tests.factories import PASSWORD, fill_practice_settings
-from tests.helpers import sign_in
+from tests.helpers import must_search, published_version, sign_in
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -39,7 +39,7 @@ def documents() -> None:
 
 
 def _version(kind: str) -> ConsentVersion:
-    return current_version(ConsentDocument.objects.get(kind=kind))
+    return published_version(ConsentDocument.objects.get(kind=kind))
 
 
 def _sign_page(http: Client, version: ConsentVersion) -> str:
@@ -77,8 +77,8 @@ def test_a_client_reads_signs_and_sees_it_signed(as_client: Client, documents: N
     assert html.escape(version.summary) in page
     assert "<details" in page
     assert AGREEMENT_STATEMENT in page
-    assert SHA.search(page).group(1) == version.sha256
-    assert "checked" not in AGREE_BOX.search(page).group(0)  # unticked until the client ticks
+    assert must_search(SHA, page).group(1) == version.sha256
+    assert "checked" not in must_search(AGREE_BOX, page).group(0)  # unticked until the client ticks
 
     response = _post_sign(as_client, version)
     assert response.status_code == HTTPStatus.FOUND
@@ -115,16 +115,16 @@ def test_a_document_changed_while_reading_comes_back_to_read_and_nothing_is_stor
     page = _sign_page(as_client, first)
     second = _publish_new("treatment", "A new text about therapy.\n", material=True)
 
-    response = _post_sign(as_client, first, sha256=SHA.search(page).group(1),
+    response = _post_sign(as_client, first, sha256=must_search(SHA, page).group(1),
                           typed_name="Robin Kept")
     assert response.status_code == HTTPStatus.CONFLICT
     body = response.content.decode()
     assert "updated while you were reading" in body
     assert "A new text about therapy." in body
-    assert SHA.search(body).group(1) == second.sha256
+    assert must_search(SHA, body).group(1) == second.sha256
     assert reverse("consent_sign", args=[second.id]) in body
     assert 'value="Robin Kept"' in body
-    assert "checked" not in AGREE_BOX.search(body).group(0)  # the tick is not carried over
+    assert "checked" not in must_search(AGREE_BOX, body).group(0)  # the tick is not carried over
     assert not ConsentSignature.objects.exists()
 
 

@@ -17,7 +17,7 @@ from clients.services import client_erase
 from consents.authorizations import AuthorizationDetails, authorization_sign
 from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion
-from consents.services import consent_sign, consent_withdraw, current_version
+from consents.services import consent_sign, consent_withdraw
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.verify import verify_chain
@@ -25,7 +25,7 @@ from portal.crypto.owners import OWNER_CLIENT
 from portal.models import CareAssignment, DataKey, User
 from portal.roles import Role
 from tests.factories import UserFactory, fill_practice_settings
-from tests.helpers import sign_in, signed_in
+from tests.helpers import published_version, sign_in, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def documents() -> None:
 
 
 def _version(kind: str) -> ConsentVersion:
-    return current_version(ConsentDocument.objects.get(kind=kind))
+    return published_version(ConsentDocument.objects.get(kind=kind))
 
 
 def _signed(client: User, kind: str = "telehealth") -> ConsentSignature:

@@ -20,7 +20,7 @@ from intake.services import intake_start
 from intake.views.client import AUTOSAVE_PAUSED_MESSAGE
 from portal import rate_limits
 from portal.models import User
-from tests.helpers import sign_in
+from tests.helpers import must_search, sign_in
 from tests.intake_data import answers_by_section
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +147,7 @@ def test_the_pages_own_next_is_never_limited(
     listed = re.findall(rf'name="{LISTED_FIELD}" value="([^"]+)"', page)
     response = as_client.post(url, {
         LISTED_FIELD: listed, **answers_by_section()["about_you"],
-        "revision": REVISION.search(page).group(1), "action": "next",
+        "revision": must_search(REVISION, page).group(1), "action": "next",
     })
     assert response.status_code == HTTPStatus.FOUND
     assert _saved(intake).answers["legal_name"] == "Robin Example"

@@ -22,7 +22,7 @@ from intake.services import intake_submit
 from portal.audit.models import AuditEvent
 from portal.models import ClientProfile, User
 from portal.services.profiles import SOURCE_CLIENT, profile_update
-from tests.helpers import signed_in
+from tests.helpers import must_search, signed_in
 from tests.intake_data import answers_by_section, save_page
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_about_you_starts_filled_with_the_details_on_file(opened: Opened) -> Non
     assert _input_value(page, "phone") == "+1 555 010 0199"
     assert _input_value(page, "emergency_contact_name") == "Sam Example"
     # Editable: ordinary inputs, not read-only copies.
-    assert "readonly" not in re.search(r'<input[^>]*name="legal_name"[^>]*>', page).group(0)
+    assert "readonly" not in must_search(r'<input[^>]*name="legal_name"[^>]*>', page).group(0)
 
 
 def test_sending_the_intake_untouched_changes_no_detail(client_user: User, opened: Opened) -> None:

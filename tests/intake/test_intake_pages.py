@@ -22,7 +22,7 @@ from intake.views.client import STALE_MESSAGE
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import DEFAULT_CRISIS_TEXT, User
-from tests.helpers import sign_in
+from tests.helpers import must_search, sign_in
 from tests.intake_data import CANARY, answers_by_section
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def _open(http: Client, intake: Intake, section: str) -> tuple[str, int]:
     response = http.get(_section_url(intake, section))
     assert response.status_code == HTTPStatus.OK, response.status_code
     page = response.content.decode()
-    return page, int(REVISION.search(page).group(1))
+    return page, int(must_search(REVISION, page).group(1))
 
 
 def _post_page(
@@ -52,7 +52,7 @@ def _post_page(
     """Send a page as a browser would: its fields, the questions it lists, its revision."""
     page = http.get(_section_url(intake, section)).content.decode()
     if revision is None:
-        revision = int(REVISION.search(page).group(1))
+        revision = int(must_search(REVISION, page).group(1))
     listed = re.findall(rf'name="{LISTED_FIELD}" value="([^"]+)"', page)
     data = {LISTED_FIELD: listed, **answers, "revision": revision, "action": action}
     return http.post(_section_url(intake, section), data)
@@ -282,7 +282,7 @@ def test_a_page_from_an_older_revision_is_refused_and_shows_the_newer_answers(
     form, refused = page.split('id="refused-answers"')
     assert 'value="From the phone"' in form and "From the laptop" not in form
     assert "From the laptop" in refused and "she/her" in refused
-    assert int(REVISION.search(form).group(1)) == old_revision + 1  # can be sent again now
+    assert int(must_search(REVISION, form).group(1)) == old_revision + 1  # can be sent again now
     assert Intake.objects.get(pk=intake.pk).answers == {"legal_name": "From the phone"}
 
 

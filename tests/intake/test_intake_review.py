@@ -28,7 +28,7 @@ from portal.audit.verify import verify_chain
 from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import PASSWORD, UserFactory
-from tests.helpers import sign_in, signed_in
+from tests.helpers import closing_acknowledgement, must_search, sign_in, signed_in
 from tests.intake_data import CANARY, filled_draft, save_page
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_a_note_of_exactly_1000_characters_on_several_lines_is_accepted(
     note = "\r\n".join(lines) + "z"
     response = signed_in(clinician_user).post(_ack_url(intake), {"note": note})
     assert response.status_code == HTTPStatus.FOUND
-    stored = Intake.objects.get(pk=intake.pk).safety_alert.closing_acknowledgement.note
+    stored = closing_acknowledgement(Intake.objects.get(pk=intake.pk).safety_alert).note
     assert stored == "\n".join(lines) + "z" and len(stored) == 1000
 
 
@@ -155,7 +155,7 @@ def test_the_note_is_stored_encrypted_and_the_event_is_ids_only(
     raw = _raw_note(intake)
     assert raw is not None and raw[0] == 0x01  # the envelope's version byte
     assert NOTE.encode() not in raw and b"safety plan" not in raw
-    assert (Intake.objects.get(pk=intake.pk).safety_alert.closing_acknowledgement.note
+    assert (closing_acknowledgement(Intake.objects.get(pk=intake.pk).safety_alert).note
             == NOTE)  # trimmed
     (event,) = _events(Action.INTAKE_REVIEW_ACKNOWLEDGED)
     assert (event.actor_id, event.subject_id, event.object_id) == (
@@ -204,7 +204,7 @@ def test_acknowledging_again_adds_a_further_note_and_keeps_the_first(
 
     assert _messages(response)[-1] == (
         "Thank you. Your further note is added to the safety alert's acknowledgements.")
-    assert Intake.objects.get(pk=intake.pk).safety_alert.closing_acknowledgement.note == NOTE
+    assert closing_acknowledgement(Intake.objects.get(pk=intake.pk).safety_alert).note == NOTE
     html = response.content.decode()
     assert html.index("safety plan agreed &lt;b&gt;today") < html.index(
         "A second, different note")
@@ -375,7 +375,7 @@ def test_each_score_is_drawn_on_its_bands_with_a_spoken_summary(
     html = signed_in(clinician_user).get(_detail_url(intake)).content.decode()
 
     svgs = re.findall(r"<svg\b[^>]*>", html)
-    labels = [re.search(r'aria-label="([^"]*)"', svg).group(1) for svg in svgs
+    labels = [must_search(r'aria-label="([^"]*)"', svg).group(1) for svg in svgs
               if 'class="score-scale"' in svg]
     assert labels == ["PHQ-9: 17 out of 27, Moderately severe",
                       "GAD-7: 14 out of 21, Moderate"]

@@ -22,7 +22,7 @@ from portal.crypto.rotation import erase_owner_keys
 from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import signed_in
+from tests.helpers import closing_acknowledgement, signed_in
 from tests.intake_data import CANARY, filled_draft, save_page
 
 pytestmark = pytest.mark.django_db
@@ -270,7 +270,7 @@ def test_a_colleague_acknowledging_later_adds_their_note_and_keeps_the_first(
                             "safety alert first, on") for m in shown), shown
     kept = Intake.objects.get(pk=intake.pk)
     assert kept.safety_alert.closed_by_id == clinician_user.pk
-    assert kept.safety_alert.closing_acknowledgement.note == NOTE["note"]
+    assert closing_acknowledgement(kept.safety_alert).note == NOTE["note"]
     assert [(row.by_id, row.note)
             for row in kept.safety_alert.acknowledgements.order_by("at", "id")] == [
         (clinician_user.pk, NOTE["note"]), (admin_user.pk, "I called too")]

@@ -26,7 +26,7 @@ from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import sign_in
+from tests.helpers import closing_acknowledgement, sign_in
 from tests.intake_data import filled_draft, save_page, submitted_intake
 from tests.migrating import migrate, schema_at
 
@@ -274,11 +274,11 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
         assert [(row.by_id, row.note) for row in
                 alerts[sent.pk].acknowledgements.order_by("at", "id")] == [
             (clinician_user.pk, FIRST_NOTE), (admin_user.pk, LATER_NOTE)]
-        made = alerts[unkept.pk].closing_acknowledgement
+        made = closing_acknowledgement(alerts[unkept.pk])
         assert (made.by_id, made.at, made.client_id, made.note) == (
             clinician_user.pk, alerts[unkept.pk].closed_at, unkept.client_id,
             "Noted in the old column")
-        assert alerts[erased.pk].closing_acknowledgement.note is None  # no key left to read it
+        assert closing_acknowledgement(alerts[erased.pk]).note is None  # no key left to read it
         assert SafetyAlertAcknowledgement.objects.count() == 5
 
         back = migrate("intake", BEFORE)

@@ -25,7 +25,7 @@ from pytest_django import DjangoCaptureOnCommitCallbacks
 from consents.defaults import install_default_documents
 from consents.exports.pdf import signature_lines
 from consents.models import ConsentDocument, DocumentKind
-from consents.services import consent_sign, current_version
+from consents.services import consent_sign
 from intake.exports.pdf import intake_blocks
 from intake.models import Intake
 from portal.formatting import format_clock, format_day, format_iso, format_when
@@ -33,7 +33,7 @@ from portal.log_format import UTCFormatter
 from portal.models import Invitation, User
 from portal.services.invitations import invitation_send
 from tests.factories import fill_practice_settings
-from tests.helpers import sign_in
+from tests.helpers import mail_body, published_version, sign_in
 from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -125,7 +125,7 @@ def test_the_intake_pdf_says_it(client_user: User) -> None:
 def test_the_consent_pdf_says_it_and_the_exact_utc_time(client_user: User) -> None:
     fill_practice_settings()
     install_default_documents(publish=True)
-    version = current_version(ConsentDocument.objects.get(kind=DocumentKind.TREATMENT))
+    version = published_version(ConsentDocument.objects.get(kind=DocumentKind.TREATMENT))
     signature = consent_sign(client=client_user, version_id=version.pk,
                              expected_sha256=version.sha256, typed_name="Robin Example",
                              agreed=True)
@@ -145,7 +145,7 @@ def test_the_invitation_email_says_it(admin_user: User, monkeypatch: pytest.Monk
         invitation = invitation_send(email="new.person@example.com", invited_by=admin_user)
     assert invitation.expires_at == MOMENT
     (message,) = mail.outbox
-    assert f"expires on {WHEN} (CET)" in _flat(message.body)
+    assert f"expires on {WHEN} (CET)" in _flat(mail_body(message))
 
 
 def test_the_invitation_list_says_it(client: Client, admin_user: User) -> None:

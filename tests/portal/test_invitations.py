@@ -21,6 +21,7 @@ from portal.services.invitations import TOKEN_SALT
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+from tests.helpers import mail_body, must_search
 
 NEW_PASSWORD = "Quiet-meadow-river-7"
 LINK_PATTERN = re.compile(r"https?://testserver(/invitations/[^/\s]+/)")
@@ -45,7 +46,7 @@ def _invite(client: Client, email: str = "new.person@example.com") -> str:
         response = client.post(reverse("invitation_list"), {"email": email})
     assert response.status_code == HTTPStatus.FOUND
     assert len(mail.outbox) == 1
-    match = LINK_PATTERN.search(mail.outbox[0].body)
+    match = LINK_PATTERN.search(mail_body(mail.outbox[0]))
     assert match, mail.outbox[0].body
     return match.group(1)
 
@@ -143,7 +144,7 @@ def test_resend_kills_the_earlier_link(as_admin: Client) -> None:
     mail.outbox.clear()
     with _capture(execute=True):
         as_admin.post(reverse("invitation_resend", args=[invitation.id]))
-    new_path = LINK_PATTERN.search(mail.outbox[0].body).group(1)
+    new_path = must_search(LINK_PATTERN, mail_body(mail.outbox[0])).group(1)
     assert new_path != old_path
     assert Client().get(old_path).status_code == HTTPStatus.GONE
     assert Client().get(new_path).status_code == HTTPStatus.FOUND

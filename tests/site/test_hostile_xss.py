@@ -37,14 +37,13 @@ from django.test import Client
 from django.urls import reverse
 
 from consents.models import ConsentDocument, ConsentSignature, ReleaseAuthorization
-from consents.services import current_version
 from intake.forms import LISTED_FIELD, group_field_name
 from intake.models import Intake
 from intake.schema import TEXT_TYPES, Question
 from portal.models import CareAssignment, ClientProfile, Invitation, PracticeSettings, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import body_bytes
+from tests.helpers import body_bytes, closing_acknowledgement, published_version
 from tests.helpers import unescape_pdf_string as _unescape
 from tests.hostile import World, build_world
 from tests.intake_data import answers_by_section
@@ -359,7 +358,7 @@ def _write_everything(world: World) -> dict[str, Any]:
     # with a reason, each from a browser whose user agent is a formula.
     agents = iter(FORMULA_AGENTS * 3)
     for kind in ("telehealth", "fees"):
-        version = current_version(ConsentDocument.objects.get(kind=kind))
+        version = published_version(ConsentDocument.objects.get(kind=kind))
         _ok(client.post(reverse("consent_sign", args=[version.id]), {
             "typed_name": CORE, "agreed": "on", "sha256": version.sha256,
         }, HTTP_USER_AGENT=next(agents)), HTTPStatus.FOUND)
@@ -410,7 +409,7 @@ def _stored_as_typed(written: dict[str, Any]) -> None:
     assert (details.information, details.recipient, details.purpose) == (LONG, LONG, LONG)
     intake = Intake.objects.get(pk=written["intake"].pk)
     assert intake.answers["in_your_own_words"] == LONG
-    assert intake.safety_alert.closing_acknowledgement.note == LONG
+    assert closing_acknowledgement(intake.safety_alert).note == LONG
     assert set(Invitation.objects.values_list("email", flat=True)) >= set(INVITED_EMAILS)
 
 
@@ -420,7 +419,7 @@ def _pages_show_them_inert(world: World, written: dict[str, Any]) -> None:
     answers = _typed_answers(intake)
     client_a = world.people["client"]
     html_client_id = User.objects.get(email=HTML_EMAILS[0]).pk
-    fees_version = current_version(ConsentDocument.objects.get(kind="fees"))
+    fees_version = published_version(ConsentDocument.objects.get(kind="fees"))
     pages: list[tuple[str, str, tuple[str, ...]]] = [
         # (who, URL, values the page must show escaped)
         ("client", reverse("client_home"), (CORE, LONG)),
