@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 from django.apps import apps
@@ -26,6 +26,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import Field
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -253,6 +254,7 @@ def db_snapshot() -> dict[str, list[tuple[Any, ...]]]:
     rows = {}
     with connection.cursor() as cursor:
         for table, pk in sorted(tables.items()):
+            assert pk is not None, f"{table} has a primary key column"
             quote = connection.ops.quote_name
             cursor.execute(f"SELECT * FROM {quote(table)} ORDER BY {quote(pk)}")  # noqa: S608
             rows[table] = [tuple(row) for row in cursor.fetchall()]
@@ -301,15 +303,17 @@ def allowed_methods(view: Callable[..., Any]) -> set[str] | None:
     them. Class-based views (allauth's) answer None."""
     allowed: set[str] | None = None
     seen = 0
-    while view is not None and seen < 20:
+    layer: Callable[..., Any] | None = view
+    while layer is not None and seen < 20:
         seen += 1
-        code = getattr(view, "__code__", None)
-        if code is not None and view.__closure__:
-            cells = dict(zip(code.co_freevars, view.__closure__, strict=True))
+        code = getattr(layer, "__code__", None)
+        closure = getattr(layer, "__closure__", None)
+        if code is not None and closure:
+            cells = dict(zip(code.co_freevars, closure, strict=True))
             if "request_method_list" in cells:
                 methods = set(cells["request_method_list"].cell_contents)
                 allowed = methods if allowed is None else allowed & methods
-        view = getattr(view, "__wrapped__", None)
+        layer = getattr(layer, "__wrapped__", None)
     return allowed
 
 
@@ -320,7 +324,18 @@ def accepts_post(view: Callable[..., Any]) -> bool:
 
 # --- The practice ---------------------------------------------------------------------------------
 
-AUTHORIZATION_FIELDS = {
+class AuthorizationText(TypedDict):
+    """The text fields of an authorization to release information (``AuthorizationDetails``
+    without its end date and substance-use part)."""
+
+    information: str
+    discloser: str
+    recipient: str
+    purpose: str
+    expiry_event: str
+
+
+AUTHORIZATION_FIELDS: AuthorizationText = {
     "information": "Dates of my sessions and a summary of my treatment plan",
     "discloser": "Our practice",
     "recipient": "Dr Recipient, Lakeside Family Practice",
@@ -432,7 +447,9 @@ def answer_problem(question: Question, value: Any) -> str | None:
             return "in the future"
         return None
     if kind == "number":
-        ok = type(value) is int and question.min_value <= value <= question.max_value
+        low, high = question.min_value, question.max_value
+        assert low is not None and high is not None, "the schema requires both for a number"
+        ok = type(value) is int and low <= value <= high
         return None if ok else "not a whole number in range"
     if kind == "group":
         if not isinstance(value, list) or len(value) > (question.max_items or 0):
@@ -489,7 +506,7 @@ def stored_problems(world: World) -> list[str]:
     """Every stored value the portal's own rules would refuse, across what the forms write:
     intake answers and notes, signatures and authorizations, versions, settings,
     invitations, care teams, and client A (never erased by a wrong email)."""
-    problems: list[str] = []
+    problems: list[str | None] = []  # text_problem answers None for a good value
     for intake in Intake.objects.select_related("questionnaire"):
         questionnaire = intake.questionnaire.questionnaire
         problems += [f"intake {intake.pk}: {p}"
@@ -532,9 +549,10 @@ def stored_problems(world: World) -> list[str]:
             problems += name_problems("profile legal name", profile.legal_name)
         for name in ("preferred_name", "pronouns", "phone", "address",
                      "emergency_contact_name", "emergency_contact_phone"):
+            field = ClientProfile._meta.get_field(name)
+            assert isinstance(field, Field) and field.max_length is not None, name
             problems.append(text_problem(f"profile {name}", getattr(profile, name),
-                                          limit=ClientProfile._meta.get_field(name).max_length,
-                                          required=False))
+                                          limit=field.max_length, required=False))
         born = profile.date_of_birth
         if born is not None and not datetime.date(1900, 1, 1) <= born <= timezone.localdate():
             problems.append("profile: a birth date out of range")

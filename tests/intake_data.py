@@ -3,13 +3,21 @@ browser would post them (strings), with a canary in the free text."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from intake.models import Intake
 from intake.services import intake_save_section, intake_start, intake_submit
 from portal.models import User
 
 CANARY = "canary-intake-6b1d-what-i-told-you"
+
+
+class Scores(TypedDict, total=False):
+    """The scores ``answers_by_section`` takes, for helpers that pass them on."""
+
+    phq9: int
+    gad7: int
+    item_9: int
 
 
 def answers_by_section(*, phq9: int = 1, gad7: int = 1, item_9: int = 0,

@@ -13,7 +13,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,10 +54,12 @@ _reports = pytest.StashKey[dict[str, pytest.TestReport]]()
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     # Keep each phase's report on the item so fixtures can tell, at teardown, whether the
     # test itself failed (and so whether a screenshot is worth taking).
-    report: pytest.TestReport = yield
+    report = yield
     item.stash.setdefault(_reports, {})[report.when] = report
     return report
 
@@ -97,7 +99,8 @@ def _one_database_connection_for_the_test_thread() -> Iterator[None]:
     the per-context storage at the per-thread one restores plain thread-local behaviour,
     for this thread only (the live server's threads never have a loop).
     """
-    local = connections._connections
+    # Private to Django (asgiref's Local behind the handler), so not in django-stubs.
+    local = connections._connections  # type: ignore[attr-defined]
     storage = getattr(local, "_storage", None)
     if not isinstance(storage, threading.local):
         pytest.fail(
@@ -235,6 +238,7 @@ def server_activity(live_server: LiveServer) -> Iterator[ServerActivity]:
     activity = ServerActivity()
     httpd = live_server.thread.httpd
     original_app = httpd.get_app()
+    assert original_app is not None, "the live server runs Django's WSGI application"
     httpd.set_app(activity.watch(original_app))
     user_logged_out.connect(activity.signed_out, weak=False, dispatch_uid="browser-sign-outs")
     yield activity
@@ -279,7 +283,7 @@ def open_page(
 
     def _open(device: Device, *, fake_clock: bool = False) -> Page:
         options = PHONE if device == "phone" else DESKTOP
-        context = browser.new_context(base_url=portal_url, **options)  # type: ignore[arg-type]
+        context = browser.new_context(base_url=portal_url, **options)
         contexts.append(context)
         context.set_default_timeout(ACTION_TIMEOUT_MS)
         context.route(is_foreign, keep_off_the_network)

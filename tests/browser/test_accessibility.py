@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from consents.defaults import install_default_documents
 from consents.models import ConsentVersion, Requirement, VersionStatus
@@ -225,7 +225,7 @@ def test_a_client_completes_the_intake_with_the_keyboard_alone_on_a_phone(
 #
 # Both are desktop contexts (no mobile viewport meta handling), as a zoomed desktop
 # browser is; the phone-sized journeys already cover mobile.
-REFLOW_SIZES = {
+REFLOW_SIZES: dict[str, ViewportSize] = {
     "320 px wide": {"width": 320, "height": 640},
     "200% zoom": {"width": 640, "height": 450},
 }

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.core.mail import EmailMessage
 from django.utils import timezone
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentVersion, VersionStatus
@@ -213,7 +213,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     assert {event.actor_id for event in reminded} == {admin_user.pk}
 
 
-LAPTOP = {"width": 1280, "height": 800}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
 
 
 def test_the_consent_dashboard_shows_every_document_on_one_laptop_screen(

@@ -33,7 +33,8 @@ def _pdf_texts(pdf: bytes) -> list[str]:
     The download is compressed, unlike the copies the export tests build with
     ``compress=False``, so each stream is inflated first; embedded font programs
     (``/Length1``) are left out, as their bytes would read as text operators."""
-    contents, maps = [], []
+    contents: list[bytes] = []
+    maps: list[bytes] = []
     for stream in _STREAM.finditer(pdf):
         dictionary = stream.group("dictionary")
         length = _LENGTH.search(dictionary)

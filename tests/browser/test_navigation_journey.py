@@ -93,6 +93,7 @@ def test_a_client_who_signed_and_sent_sees_what_happens_next(
     install_default_documents(publish=True)
     for status in consent_statuses(client_user):
         if status.blocks and status.document.kind != DocumentKind.RELEASE_AUTHORIZATION:
+            assert status.current is not None, "a document that blocks has a published version"
             consent_sign(client=client_user, version_id=status.current.id,
                          expected_sha256=status.current.sha256,
                          typed_name="Robin Example", agreed=True)

@@ -20,13 +20,15 @@ from tests.helpers import sign_in
 from tests.intake_data import submitted_intake
 
 
-def _raw_profile(user: User) -> dict[str, object]:
-    """The profile row as the database holds it (no decryption)."""
+def _raw_profile(user: User) -> dict[str, bytes | memoryview]:
+    """The profile row as the database holds it (no decryption): ciphertext, as bytes (or a
+    memoryview on PostgreSQL)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT legal_name, phone, date_of_birth FROM portal_clientprofile "
                        "WHERE user_id = %s", [user.pk.hex if connection.vendor == "sqlite"
                                               else user.pk])
         row = cursor.fetchone()
+    assert row is not None, "the client has a profile"
     return {"legal_name": row[0], "phone": row[1], "date_of_birth": row[2]}
 
 

@@ -487,7 +487,7 @@ def test_more_matches_than_a_page_are_paged_under_the_same_token(admin_user: Use
         response = _search(http, "2000-01-01")
         results_url = response.redirect_chain[-1][0]
         token = results_url.split("results=")[1]
-        second = http.get(LIST_URL, {"results": token, "page": 2})
+        second = http.get(LIST_URL, {"results": token, "page": "2"})
 
     assert listed_emails(response) == ["same0@example.com", "same1@example.com"]
     assert b"3 clients found; page 1 of 2." in response.content

@@ -279,7 +279,7 @@ def test_the_timeline_shows_a_clients_consent_events_oldest_first(
     client = population["material"]
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"only": str(client.pk)})
-    current = treatment.versions.order_by("-number").first()
+    current = treatment.versions.latest("number")
     signature = _sign(client, current)
     consent_withdraw(client=client, signature_id=signature.pk)
     response = as_admin.get(reverse("consent_client_timeline", args=[client.pk]))
@@ -405,7 +405,7 @@ def test_clinicians_and_clients_get_404_on_every_admin_consent_page(
     population: dict[str, User], treatment: ConsentDocument, clinician_user: User,
     client_user: User,
 ) -> None:
-    version = treatment.versions.order_by("-number").first()
+    version = treatment.versions.latest("number")
     draft = ConsentVersion.objects.create(document=treatment, summary="s", body="b")
     pages = [
         ("get", DASHBOARD_URL), ("get", OUTSTANDING_URL), ("post", REMIND_URL),

@@ -76,7 +76,7 @@ def _authorize(client: User, version: ConsentVersion, *, submission: uuid.UUID |
     )
 
 
-def _post(http: Client, version: ConsentVersion, **changes: str) -> Any:
+def _post(http: Client, version: ConsentVersion, **changes: str | None) -> Any:
     page = http.get(reverse("consent_sign", args=[version.id])).content.decode()
     data = {**FIELDS, "typed_name": "Robin Example", "agreed": "on",
             "sha256": version.sha256, "submission": must_search(SUBMISSION, page).group(1),
@@ -205,6 +205,7 @@ def test_an_authorization_past_its_end_date_shows_as_expired_without_any_job(
     summary = next(s for s in register.summaries() if s.document == document)
     assert (summary.expired, summary.signed) == (1, 0)
     signature.refresh_from_db()
+    assert signature.expires_on is not None
     resource = consent_resource(signature)
     assert resource["status"] == "inactive"
     assert resource["provision"]["period"]["end"] == signature.expires_on.isoformat()

@@ -50,7 +50,7 @@ def _publish(document: ConsentDocument, body: str = "We agree to work together.\
 
 
 def _sign(client: User, version: ConsentVersion, name: str = "Robin Example",
-          **extra: object) -> ConsentSignature:
+          **extra: str) -> ConsentSignature:
     return consent_sign(client=client, version_id=version.pk, expected_sha256=version.sha256,
                         typed_name=name, agreed=True, **extra)
 

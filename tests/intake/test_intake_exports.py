@@ -8,7 +8,7 @@ import json
 import re
 from datetime import datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 from django.test import Client
@@ -38,7 +38,7 @@ from portal.pdf import FontFiles, find_unicode_font
 from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import pdf_text, signed_in
-from tests.intake_data import CANARY, answers_by_section
+from tests.intake_data import CANARY, Scores, answers_by_section
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ HEBREW = "שלום עולם"
 
 
 def _submit(client: User, changes: dict[str, dict[str, Any]] | None = None,
-            **scores: int) -> Intake:
+            **scores: Unpack[Scores]) -> Intake:
     """A submitted intake of the shipped questionnaire, with ``changes`` per section."""
     intake = intake_start(client=client)
     pages = answers_by_section(**scores)
@@ -73,7 +73,7 @@ def _submit(client: User, changes: dict[str, dict[str, Any]] | None = None,
     return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
 
 
-RICH_CHANGES = {
+RICH_CHANGES: dict[str, dict[str, Any]] = {
     "relationships": {"important_people": PEOPLE, "lives_with": ["partner", "children"],
                       "relationship_patterns": IN_PERSON},
     "health": {"alcohol": IN_PERSON, "sleep_quality": "not_very_well"},

@@ -8,7 +8,7 @@ import html
 import json
 import re
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 from django.test import Client
@@ -23,7 +23,7 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import DEFAULT_CRISIS_TEXT, User
 from tests.helpers import must_search, sign_in
-from tests.intake_data import CANARY, answers_by_section
+from tests.intake_data import CANARY, Scores, answers_by_section
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def _start(http: Client) -> Intake:
     return Intake.objects.get(client__email="client@example.com", state="draft")
 
 
-def _fill_everything(http: Client, intake: Intake, **scores: int) -> None:
+def _fill_everything(http: Client, intake: Intake, **scores: Unpack[Scores]) -> None:
     for section, answers in answers_by_section(**scores).items():
         response = _post_page(http, intake, section, answers)
         assert response.status_code == HTTPStatus.FOUND, (section, response.content[:2000])
@@ -82,10 +82,10 @@ def _fill_everything(http: Client, intake: Intake, **scores: int) -> None:
 
 
 def test_a_client_fills_in_every_page_reviews_and_sends_their_answers(as_client: Client) -> None:
-    home = as_client.get(reverse("intake_home"))
-    assert "Getting to know you" in home.content.decode()
-    assert "Start" in home.content.decode()
-    assert "not marked" in home.content.decode()  # optional questions may be skipped
+    home = as_client.get(reverse("intake_home")).content.decode()
+    assert "Getting to know you" in home
+    assert "Start" in home
+    assert "not marked" in home  # optional questions may be skipped
 
     response = as_client.post(reverse("intake_home"))
     intake = Intake.objects.get(client__email="client@example.com")
@@ -401,7 +401,7 @@ def test_the_crisis_text_follows_a_safety_answer_and_the_client_can_carry_on(
 
 # --- Conditions ------------------------------------------------------------------------------
 
-SMALL = {
+SMALL: dict[str, Any] = {
     "slug": "small-intake", "version": "1", "title": "Small", "intro": "",
     "sections": [
         {"id": "first", "title": "First", "questions": [

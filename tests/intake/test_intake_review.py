@@ -9,6 +9,7 @@ import datetime
 import itertools
 import re
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from unittest import mock
 
 import pytest
@@ -30,6 +31,9 @@ from portal.roles import Role
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import closing_acknowledgement, must_search, sign_in, signed_in
 from tests.intake_data import CANARY, filled_draft, save_page
+
+if TYPE_CHECKING:
+    from tests.helpers import TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +88,7 @@ def _events(action: Action) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=action).order_by("seq"))
 
 
-def _messages(response: object) -> list[str]:
+def _messages(response: TestResponse) -> list[str]:
     return [str(m) for m in response.context["messages"]]
 
 

@@ -80,7 +80,7 @@ def test_submitting_twice_submits_once(
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     intake = filled_draft(client_user)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         first = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
         again = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
     assert first.is_submitted and again.submitted_at == first.submitted_at

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 from unittest import mock
 
 import pytest
@@ -24,6 +25,9 @@ from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import closing_acknowledgement, signed_in
 from tests.intake_data import CANARY, filled_draft, save_page
+
+if TYPE_CHECKING:
+    from tests.helpers import TestResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -66,7 +70,7 @@ def _ack_url(intake: Intake) -> str:
     return reverse("staff_intake_acknowledge", args=[intake.pk])
 
 
-def _listed(response: object) -> list[object]:
+def _listed(response: TestResponse) -> list[object]:
     return [row.intake.pk for row in response.context["rows"]]
 
 

@@ -8,7 +8,7 @@ import datetime
 import io
 import re
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
@@ -56,7 +56,7 @@ def second_clinician() -> User:
 
 
 
-def _event(action: Action, actor: User | None, subject: User | None, **kwargs: object) -> int:
+def _event(action: Action, actor: User | None, subject: User | None, **kwargs: Any) -> int:
     return record_event(action, actor=actor, subject=subject, **kwargs).seq
 
 
@@ -116,7 +116,8 @@ def test_clinician_filtering_by_an_unassigned_client_is_refused_not_answered(
     mine = _event(Action.INTAKE_VIEWED, admin_user, caseload)
     theirs = _event(Action.CONSENT_VIEWED, admin_user, other_client_user)
 
-    response = _reauthenticated(clinician_user).get(AUDIT_URL, {"client": other_client_user.pk})
+    response = _reauthenticated(clinician_user).get(
+        AUDIT_URL, {"client": str(other_client_user.pk)})
 
     assert response.status_code == HTTPStatus.OK
     assert response.context["form"].errors["client"] == ["Choose from the list."]
@@ -139,11 +140,11 @@ def test_admin_sees_every_event_and_filters_by_client_actor_and_action(
     assert {lee_intake, lee_consent, okoye_other, rotation} <= set(everything)
     assert everything == sorted(everything, reverse=True)  # newest first
 
-    assert _listed(admin.get(AUDIT_URL, {"client": caseload.pk})) == [lee_consent, lee_intake]
-    assert _listed(admin.get(AUDIT_URL, {"actor": second_clinician.pk})) == [okoye_other]
+    assert _listed(admin.get(AUDIT_URL, {"client": str(caseload.pk)})) == [lee_consent, lee_intake]
+    assert _listed(admin.get(AUDIT_URL, {"actor": str(second_clinician.pk)})) == [okoye_other]
     by_action = _listed(admin.get(AUDIT_URL, {"action": Action.INTAKE_VIEWED.value}))
     assert by_action == [okoye_other, lee_intake]
-    combined = admin.get(AUDIT_URL, {"client": caseload.pk, "actor": clinician_user.pk,
+    combined = admin.get(AUDIT_URL, {"client": str(caseload.pk), "actor": str(clinician_user.pk),
                                      "action": Action.CONSENT_VIEWED.value})
     assert _listed(combined) == [lee_consent]
 
@@ -221,7 +222,7 @@ def test_page_links_keep_the_filters_and_carry_only_ids_and_codes(
         assert "action=intake.viewed" in link
         assert f"date_from={params['date_from']}" in link
         assert "@" not in link and "%40" not in link
-    second = admin.get(AUDIT_URL, {**params, "page": 2})
+    second = admin.get(AUDIT_URL, {**params, "page": "2"})
     assert _listed(second) == wanted[::-1][50:]
 
 
@@ -269,7 +270,7 @@ def test_csv_export_lists_the_filtered_events_with_every_column(
                  origin=origin)
     _event(Action.INTAKE_EXPORTED, clinician_user, other_client_user)
 
-    response = _reauthenticated(admin_user).get(EXPORT_URL, {"client": caseload.pk})
+    response = _reauthenticated(admin_user).get(EXPORT_URL, {"client": str(caseload.pk)})
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     today = timezone.localdate().isoformat()
@@ -307,7 +308,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(
     dash_email = UserFactory(role=Role.CLINICIAN, email="-dash@example.com")
     _event(Action.INTAKE_VIEWED, dash_email, caseload)
 
-    rows = _csv(_reauthenticated(admin_user).get(EXPORT_URL, {"client": caseload.pk}))
+    rows = _csv(_reauthenticated(admin_user).get(EXPORT_URL, {"client": str(caseload.pk)}))
 
     agents = [row["user_agent"] for row in rows if row["actor_id"] == str(clinician_user.pk)]
     # Control characters are stripped when recorded, so the tab never reaches the file.
@@ -350,7 +351,7 @@ def test_export_streams_in_keyset_pages(
     seqs = [_event(Action.INTAKE_VIEWED, clinician_user, caseload) for _ in range(7)]
     admin = _reauthenticated(admin_user)
     with mock.patch("portal.views.audit_views.EXPORT_BATCH", 3):
-        rows = _csv(admin.get(EXPORT_URL, {"client": caseload.pk}))
+        rows = _csv(admin.get(EXPORT_URL, {"client": str(caseload.pk)}))
     assert [int(row["seq"]) for row in rows] == seqs
 
 
@@ -369,7 +370,7 @@ def test_clinicians_export_excludes_other_clients(
     assert "other.client@example.com" not in {row["subject_email"] for row in rows}
     assert _exported_events()[-1].detail["filtered"] is False
 
-    refused = clinician.get(EXPORT_URL, {"client": other_client_user.pk})
+    refused = clinician.get(EXPORT_URL, {"client": str(other_client_user.pk)})
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert b"Choose from the list." in refused.content
     assert "other.client@example.com" not in refused.content.decode()
@@ -570,7 +571,7 @@ def test_clinician_does_not_see_their_clients_sign_ins(
     CareAssignment.objects.create(client=client_user, clinician=clinician_user)
     sign_in(Client(), client_user)  # records auth.login with the client's IP address
     assert AuditEvent.objects.filter(action=Action.AUTH_LOGIN, subject_id=client_user.pk)
-    page = _reauthenticated(clinician_user).get(AUDIT_URL, {"client": client_user.pk})
+    page = _reauthenticated(clinician_user).get(AUDIT_URL, {"client": str(client_user.pk)})
     assert page.status_code == HTTPStatus.OK
     assert [row.event.action for row in page.context["rows"]] == []
     assert "127.0.0.1" not in page.content.decode()

@@ -20,7 +20,7 @@ from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django import DjangoCaptureOnCommitCallbacks
+from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from consents.defaults import install_default_documents
 from consents.exports.pdf import signature_lines
@@ -46,7 +46,7 @@ HAND_FORMATTING = re.compile(r"\|\s*(date|time|naturaltime|naturalday|timesince|
 
 
 @pytest.fixture(autouse=True)
-def _practice_in_berlin(settings: pytest.FixtureRequest) -> None:
+def _practice_in_berlin(settings: Settings) -> None:
     settings.TIME_ZONE = "Europe/Berlin"
 
 
@@ -135,13 +135,13 @@ def test_the_consent_pdf_says_it_and_the_exact_utc_time(client_user: User) -> No
 
 
 def test_the_invitation_email_says_it(admin_user: User, monkeypatch: pytest.MonkeyPatch,
-                                      settings: pytest.FixtureRequest,
+                                      settings: Settings,
                                       django_capture_on_commit_callbacks:
                                       DjangoCaptureOnCommitCallbacks) -> None:
     settings.INVITATION_VALID_DAYS = 7
     sent_at = MOMENT - timedelta(days=7)
     monkeypatch.setattr(timezone, "now", lambda: sent_at)
-    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+    with django_capture_on_commit_callbacks(execute=True):
         invitation = invitation_send(email="new.person@example.com", invited_by=admin_user)
     assert invitation.expires_at == MOMENT
     (message,) = mail.outbox
@@ -180,4 +180,6 @@ def test_log_lines_say_utc() -> None:
     record.msecs = 0
     formatter = UTCFormatter("%(asctime)s %(message)s")
     assert formatter.format(record) == "2026-12-02T13:05:00.000Z hello"
-    assert django_settings.LOGGING["formatters"]["plain"]["()"] == "portal.log_format.UTCFormatter"
+    formatters = django_settings.LOGGING["formatters"]
+    assert isinstance(formatters, dict)
+    assert formatters["plain"]["()"] == "portal.log_format.UTCFormatter"

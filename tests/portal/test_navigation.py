@@ -107,6 +107,7 @@ def test_no_staff_section_is_offered_to_a_client(as_client: Client) -> None:
 def _sign_everything_required(client: User) -> None:
     for status in consent_statuses(client):
         if status.blocks and status.document.kind != DocumentKind.RELEASE_AUTHORIZATION:
+            assert status.current is not None, "a document that blocks has a published version"
             consent_sign(client=client, version_id=status.current.id,
                          expected_sha256=status.current.sha256,
                          typed_name="Robin Example", agreed=True)
