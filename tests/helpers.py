@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
@@ -35,6 +35,17 @@ if TYPE_CHECKING:
     # What Django's test client returns: the response with the request, the template
     # context and the templates attached. django-stubs declares it for type checking only.
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
+
+Sortable = TypeVar("Sortable", int, str)
+
+
+def sorted_values(values: Iterable[Sortable | None]) -> list[Sortable]:
+    """``values`` sorted, none of them None (the test fails here if one is): for nullable
+    fields read back after the test gave each a value."""
+    present = list(values)
+    assert None not in present, present
+    return sorted(value for value in present if value is not None)
 
 
 def must_search(pattern: re.Pattern[str] | str, text: str) -> re.Match[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.apps.registry import Apps
 from django.db import connection
@@ -23,6 +24,13 @@ def migrate(app: str, name: str) -> Apps:
     executor.migrate([(app, name)])
     executor.loader.build_graph()
     return executor.loader.project_state([(app, name)]).apps
+
+
+def historical_model(apps: Apps, app_label: str, model_name: str) -> Any:
+    """The model ``app_label.model_name`` as it stood in ``apps`` (from ``migrate`` or
+    ``schema_at``). Typed Any on purpose: its fields are those of that migration, not of
+    today's model, which is what django-stubs would check its lookups against."""
+    return apps.get_model(app_label, model_name)
 
 
 def migrate_to_latest() -> None:

@@ -10,6 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 import pytest
+from django.apps.registry import Apps
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
@@ -28,7 +29,7 @@ from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import closing_acknowledgement, sign_in
 from tests.intake_data import filled_draft, save_page, submitted_intake
-from tests.migrating import migrate, schema_at
+from tests.migrating import historical_model, migrate, schema_at
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,7 @@ def test_closing_records_who_closed_it_and_when_and_a_later_note_keeps_that(
 
     closed = SafetyAlert.objects.get(pk=alert.pk)
     assert first.first and closed.closed_by_id == clinician_user.pk
+    assert closed.closed_at is not None and first.acknowledgement is not None
     assert before <= closed.closed_at <= timezone.now()
     assert closed.closing_acknowledgement == first.acknowledgement
     assert (first.acknowledgement.at, first.acknowledgement.note) == (closed.closed_at,
@@ -187,16 +189,16 @@ COLUMNS = ("needs_prompt_review", "prompt_review_raised_at", "prompt_review_aler
            "prompt_review_acknowledged_at", "prompt_review_acknowledged_by_id")
 
 
-def _old_columns(apps: Any) -> dict[Any, dict[str, Any]]:
+def _old_columns(apps: Apps) -> dict[Any, dict[str, Any]]:
     """Each intake's alert columns as they stand, plaintext ones only (nothing decrypted)."""
-    Old = apps.get_model("intake", "Intake")
+    Old = historical_model(apps, "intake", "Intake")
     return {row["id"]: {name: row[name] for name in COLUMNS}
             for row in Old.objects.values("id", *COLUMNS)}
 
 
-def _old_note(apps: Any, intake: Intake) -> str | None:
+def _old_note(apps: Apps, intake: Intake) -> str | None:
     """The intake's ``prompt_review_note``, decrypted by the historical field."""
-    Old = apps.get_model("intake", "Intake")
+    Old = historical_model(apps, "intake", "Intake")
     return Old.objects.only("id", "prompt_review_note").get(pk=intake.pk).prompt_review_note
 
 
@@ -246,9 +248,9 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
     calm = submitted_intake(_client("calm@example.com", clinician_user))
 
     with schema_at("intake", BEFORE) as old:
-        Old = old.get_model("intake", "Intake")
+        Old = historical_model(old, "intake", "Intake")
         Old.objects.filter(pk=oldest.pk).update(prompt_review_raised_at=None)
-        old.get_model("intake", "SafetyAlertAcknowledgement").objects.filter(
+        historical_model(old, "intake", "SafetyAlertAcknowledgement").objects.filter(
             intake_id__in=[unkept.pk, erased.pk]).delete()
         client_erase(user=erased.client, actor=admin_user)
         before = _old_columns(old)
@@ -257,7 +259,7 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
         assert before[calm.pk]["needs_prompt_review"] is False
 
         forward = migrate("intake", "0009_remove_intake_alert_columns")
-        assert forward.get_model("intake", "SafetyAlert").objects.count() == 6
+        assert historical_model(forward, "intake", "SafetyAlert").objects.count() == 6
         alerts = {alert.intake_id: alert for alert in
                   SafetyAlert.objects.select_related("closed_by")}
         assert set(alerts) == {sent.pk, waiting.pk, late.pk, oldest.pk, unkept.pk, erased.pk}
@@ -288,7 +290,7 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
         assert _old_note(back, sent) == FIRST_NOTE
         assert _old_note(back, unkept) == "Noted in the old column"
         assert _old_note(back, erased) is None
-        assert back.get_model("intake", "SafetyAlertAcknowledgement").objects.filter(
+        assert historical_model(back, "intake", "SafetyAlertAcknowledgement").objects.filter(
             intake_id=sent.pk).count() == 2
 
     # Forward once more (leaving the block): the same alerts, nothing doubled.

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test import Client
 
 from portal.audit.actions import Action
 from portal.audit.chain import audit_key, canonical_content, event_mac
@@ -202,7 +203,7 @@ def test_a_lost_chain_head_is_rebuilt_from_the_last_event() -> None:
     record_audit_events(3)
     AuditChainHead.objects.all().delete()  # e.g. a restore that missed the one-row table
     record_audit_events(1)
-    assert AuditEvent.objects.order_by("-seq").first().seq == 4
+    assert AuditEvent.objects.latest("seq").seq == 4
     assert verify_chain().intact
 
 
@@ -238,7 +239,7 @@ def test_the_walk_reads_back_exactly_what_was_maced() -> None:
     assert event.detail == {"format": "pdf"}
 
 
-def test_every_response_carries_a_fresh_request_id(client: object) -> None:
+def test_every_response_carries_a_fresh_request_id(client: Client) -> None:
     first = client.get("/healthz")
     second = client.get("/healthz")
     assert len(first["X-Request-ID"]) == 32

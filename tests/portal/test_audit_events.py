@@ -3,6 +3,7 @@ personal data in it; allauth's sign-in flows are recorded through their signals.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from portal.audit.models import AuditEvent
 from portal.audit.service import AuditDetailError, record_event
 from portal.audit.verify import verify_chain
 from portal.management.commands.rotate_keys import Command as RotateKeys
+from portal.management.commands.rotate_keys import ProgressBar
 from portal.models import CareAssignment, ClientProfile, DataKey, Invitation, User
 from portal.roles import Role
 from portal.services.invitations import invitation_send
@@ -237,12 +239,13 @@ def test_rotate_keys_records_one_event_per_phase_by_the_system(
 def test_interrupted_rewrap_still_records_the_keys_it_rewrapped(
     clients_with_keys: list[User],
 ) -> None:
-    def stop_after_two(done: int, total: int) -> None:
-        if done >= 2:
-            raise Boom
+    class StopAfterTwo(ProgressBar):
+        def __call__(self, done: int, total: int) -> None:
+            if done >= 2:
+                raise Boom
 
     with _new_master_key(), pytest.raises(Boom):
-        RotateKeys._rewrap(1, stop_after_two)
+        RotateKeys._rewrap(1, StopAfterTwo("re-wrap data keys", io.StringIO()))
     assert DataKey.objects.filter(master_key_id="k2027").count() == 2
     assert _only(Action.KEYS_ROTATED).detail == {"master_key_id": "k2027", "rewrapped": 2}
 

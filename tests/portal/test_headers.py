@@ -6,6 +6,7 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +16,7 @@ from tests.subprocesses import production_environ, run_python
 PUBLIC_PAGES = ("home", "account_login", "account_signup", "account_reset_password")
 
 
-def _csp(response: object) -> dict[str, str]:
+def _csp(response: HttpResponseBase) -> dict[str, str]:
     header = response.headers["Content-Security-Policy"]
     return {
         part.strip().split(" ", 1)[0]: part.strip().partition(" ")[2]

@@ -22,7 +22,7 @@ from portal.models import DataKey, User
 from portal.roles import Role
 from tests.cryptoapp.models import PracticeNote, Specimen
 from tests.factories import PASSWORD, UserFactory, totp_secret_of
-from tests.helpers import sign_in
+from tests.helpers import sign_in, sorted_values
 
 
 class Interrupted(Exception):
@@ -51,7 +51,7 @@ def people(db: None) -> dict[str, Any]:
 
 def _everything_reads(people: dict[str, Any]) -> None:
     for index, client in enumerate(people["clients"]):
-        texts = sorted(s.text for s in Specimen.objects.filter(owner=client))
+        texts = sorted_values(s.text for s in Specimen.objects.filter(owner=client))
         assert texts == [f"client {index} row {row}" for row in range(3)]
     assert PracticeNote.objects.get().body == "practice note"
     totp = Authenticator.objects.get(user=people["staff"], type="totp")
@@ -103,17 +103,28 @@ def test_reencryption_interrupted_and_resumed_leaves_nothing_under_old_keys(
     assert mfa.startswith("enc1:")
 
 
+def _data_key_rows() -> list[tuple[Any, bytes, str]]:
+    """Every data key's id, wrapped key (as bytes, whatever the database driver hands back)
+    and master key id."""
+    rows = []
+    for key_id, wrapped, master_key_id in DataKey.objects.values_list(
+            "id", "wrapped_key", "master_key_id"):
+        assert wrapped is not None, "no key is destroyed in this test"
+        rows.append((key_id, bytes(wrapped), master_key_id))
+    return rows
+
+
 @pytest.mark.django_db
 def test_dry_run_changes_nothing(people: dict[str, Any]) -> None:
-    before = list(DataKey.objects.values_list("id", "wrapped_key", "master_key_id"))
+    before = _data_key_rows()
     keyring = {**settings.PORTAL_MASTER_KEYS, "k2027": os.urandom(32)}
     with override_settings(PORTAL_MASTER_KEYS=keyring, PORTAL_ACTIVE_MASTER_KEY_ID="k2027"):
         out = StringIO()
         call_command("rotate_keys", "--reencrypt", "--dry-run", stdout=out)
         assert "would re-wrap 4 data keys" in out.getvalue()
         assert "would re-encrypt the data of 4 owners" in out.getvalue()
-    after = list(DataKey.objects.values_list("id", "wrapped_key", "master_key_id"))
-    assert [(i, bytes(w), m) for i, w, m in before] == [(i, bytes(w), m) for i, w, m in after]
+    after = _data_key_rows()
+    assert before == after
 
 
 @pytest.mark.django_db
@@ -145,7 +156,7 @@ def test_erasing_a_client_shreds_their_data_and_spares_others(people: dict[str, 
     for specimen in Specimen.objects.filter(owner=erased):
         with pytest.raises(KeyDestroyedError):
             _ = specimen.text
-    assert sorted(s.number for s in Specimen.objects.filter(owner=spared)) == [0, 1, 2]
+    assert sorted_values(s.number for s in Specimen.objects.filter(owner=spared)) == [0, 1, 2]
     assert PracticeNote.objects.get().body == "practice note"
     with pytest.raises(KeyDestroyedError), transaction.atomic():
         Specimen.objects.create(owner=erased, text="new data for an erased client")

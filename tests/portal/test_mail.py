@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 from portal.mail import PersonalDataInEmail, addresses_of, notify, render_email
@@ -70,6 +71,7 @@ def test_at_once_when_asked(client_user: User) -> None:
     [message] = mail.outbox
     assert message.to == [client_user.email]
     assert "documents waiting for you" in message.body
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.alternatives == []  # no HTML template for this one
 
 
@@ -115,4 +117,5 @@ def test_the_subject_is_one_line_and_an_html_body_is_sent_when_its_template_exis
     notify(client_user, template="test/email/hello", context={"link": "l"},
            after_commit=False)
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.alternatives[0][1] == "text/html"

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.middleware import LAST_ACTIVITY_KEY
-from portal.models import PracticeSettings
+from portal.models import PracticeSettings, User
 
 
 def _age_session(client: Client, seconds: float) -> None:
@@ -63,7 +63,7 @@ def test_stay_signed_in_resets_the_clock(as_client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_keepalive_requires_csrf(client_user: object) -> None:
+def test_keepalive_requires_csrf(client_user: User) -> None:
     from tests.helpers import sign_in
 
     strict = Client(enforce_csrf_checks=True)
@@ -77,6 +77,7 @@ def test_keepalive_requires_csrf(client_user: object) -> None:
 @pytest.mark.django_db
 def test_logout_deletes_the_session_row(as_client: Client) -> None:
     session_key = as_client.session.session_key
+    assert session_key is not None
     response = as_client.post(reverse("account_logout"))
     assert response.status_code == HTTPStatus.FOUND
     assert not Session.objects.filter(session_key=session_key).exists()
@@ -87,7 +88,7 @@ def test_logout_deletes_the_session_row(as_client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_session_cookie_is_httponly_and_samesite(client: Client, client_user: object) -> None:
+def test_session_cookie_is_httponly_and_samesite(client: Client, client_user: User) -> None:
     from tests.factories import PASSWORD
 
     response = client.post(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -33,7 +35,9 @@ KEY_Y = base64.b64encode(b"y" * 32).decode()
         (lambda e: env.parse_keyring("X", e["X"]), f"bad id!:{KEY_X}"),
     ],
 )
-def test_helpers_refuse_bad_values_and_name_the_variable(helper: object, value: str) -> None:
+def test_helpers_refuse_bad_values_and_name_the_variable(
+    helper: Callable[[dict[str, str]], object], value: str
+) -> None:
     with pytest.raises(ImproperlyConfigured, match="X"):
         helper({"X": value})
 
@@ -49,7 +53,7 @@ def test_helpers_read_good_values() -> None:
     assert ring == {"one": b"1" * 32}
 
 
-def test_secret_from_file_and_refusal_of_both(tmp_path: object) -> None:
+def test_secret_from_file_and_refusal_of_both(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text("from-a-file\n")
     assert env.envsecret("S", {"S_FILE": str(secret_file)}) == "from-a-file"

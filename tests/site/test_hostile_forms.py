@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -215,12 +215,26 @@ def _audit_filters(world: World) -> dict[str, list[str]]:
             "page": ["1", "2", "-1", "last", "0"]}
 
 
+def _draft_section_args(section_id: str) -> Callable[[World], list[Any]]:
+    """The URL arguments of one section of the world's draft intake."""
+    return lambda world: [world.objects["draft_intake"].id, section_id]
+
+
+def _draft_section_fields(section_id: str) -> Callable[[World], dict[str, list[str]]]:
+    """The plausible fields of one section of the world's draft intake."""
+    return lambda world: _section_fields(
+        world, world.objects["draft_intake"].questionnaire.questionnaire.section(section_id))
+
+
+def _always(fields: dict[str, list[str]]) -> Callable[[World], dict[str, list[str]]]:
+    """Fields that are the same in every world."""
+    return lambda world: fields
+
+
 CLIENT_FORMS = [
     Endpoint("intake_home", "client"),
     *(Endpoint("intake_section", "client", label=section_id,
-               args=lambda w, s=section_id: [w.objects["draft_intake"].id, s],
-               fields=lambda w, s=section_id: _section_fields(
-                   w, w.objects["draft_intake"].questionnaire.questionnaire.section(s)))
+               args=_draft_section_args(section_id), fields=_draft_section_fields(section_id))
       for section_id in ("about_you", "what_brings_you", "feelings", "safety",
                          "relationships", "health", "practicalities")),
     Endpoint("intake_autosave", "client", lambda w: [w.objects["draft_intake"].id],
@@ -719,7 +733,7 @@ REACHABLE = tuple(value for value in NASTY if not re.search("[\ud800-\udfff]", v
 ALSO_AS_LIST = ("\x00", "²", "9999-12-31", HUGE, "")
 
 
-def _query_dict(values: dict[str, str | list[str]]) -> QueryDict:
+def _query_dict(values: Mapping[str, str | list[str]]) -> QueryDict:
     data = QueryDict(mutable=True)
     for name, value in values.items():
         data.setlist(name, value if isinstance(value, list) else [value])
@@ -755,7 +769,7 @@ def test_every_form_takes_every_hand_picked_string_in_every_field() -> None:
 
 URLENCODED = "application/x-www-form-urlencoded"
 BAD_ENVELOPES = ("percent-encoded", "raw", "multipart")
-ALLAUTH_ENDPOINTS = [Endpoint(url_name, who, fields=lambda w, f=fields: f)
+ALLAUTH_ENDPOINTS = [Endpoint(url_name, who, fields=_always(fields))
                      for url_name, who, fields in ALLAUTH_FORMS]
 
 

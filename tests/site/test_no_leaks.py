@@ -69,6 +69,7 @@ def test_django_admin_never_shows_encrypted_content_or_key_material() -> None:
     http = Client()
     sign_in(http, superuser)
     key = DataKey.objects.get(owner_id=owner.pk)
+    assert key.wrapped_key is not None
     for url in ("/django-admin/portal/datakey/", f"/django-admin/portal/datakey/{key.pk}/change/",
                 "/django-admin/portal/user/"):
         response = http.get(url)

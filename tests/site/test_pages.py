@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.defaults import server_error
 
-from portal.models import DEFAULT_CRISIS_TEXT
+from portal.models import DEFAULT_CRISIS_TEXT, User
 from tests.factories import totp_secret_of
 from tests.helpers import current_totp_code
 
@@ -71,7 +71,7 @@ def test_every_allauth_page_uses_the_portal_layout(client: Client) -> None:
 
 @pytest.mark.django_db
 def test_second_step_and_reauthentication_speak_plainly(
-    client: Client, clinician_user: object
+    client: Client, clinician_user: User
 ) -> None:
     from tests.factories import PASSWORD
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 
@@ -68,16 +69,16 @@ def visitors(
     return clients
 
 
-def _outcome(response: object) -> str:
+def _outcome(response: HttpResponseBase) -> str:
     status = response.status_code
     if status == HTTPStatus.OK:
         return OK
     if status == HTTPStatus.NOT_FOUND:
         return NOT_FOUND
     if status == HTTPStatus.FOUND:
-        if response.url.startswith(reverse("account_login")):
+        if response["Location"].startswith(reverse("account_login")):
             return LOGIN
-        if response.url.startswith(reverse("account_reauthenticate")):
+        if response["Location"].startswith(reverse("account_reauthenticate")):
             return REAUTH
         return REDIRECT
     return str(status)
@@ -101,7 +102,9 @@ def test_permission_matrix(
 def test_stranger_cannot_learn_whether_an_invitation_exists(
     visitors: dict[str, Client], objects: dict[str, object]
 ) -> None:
-    real = objects["invitation"].id
+    invitation = objects["invitation"]
+    assert isinstance(invitation, Invitation)
+    real = invitation.id
     missing = "00000000-0000-0000-0000-000000000000"
     for visitor in ("client", "clinician"):
         for target in (real, missing):
