@@ -9,20 +9,16 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import Http404
-
 from consents.models import ConsentSignature
-from portal.access import clients_visible_to, owned_or_404, visible_or_404
+from portal.access import client_record_or_404, own_record_or_404
 from portal.models import User
 
 
 def get_own_signature(user: User, signature_id: uuid.UUID | str) -> ConsentSignature:
     """The signed-in client's own signature (with its version and document); 404 for
     anyone else's, for a user who is not a client, and for a malformed id."""
-    if not user.has_perm("portal.access_client_pages"):
-        raise Http404
-    return owned_or_404(ConsentSignature.objects.select_related("version__document"), user,
-                        signature_id)
+    return own_record_or_404(ConsentSignature.objects.select_related("version__document"),
+                             user, signature_id)
 
 
 def get_signature_for_staff(user: User, signature_id: uuid.UUID | str) -> ConsentSignature:
@@ -30,11 +26,7 @@ def get_signature_for_staff(user: User, signature_id: uuid.UUID | str) -> Consen
     any client for holders of ``see_all_clients``: ``clients_visible_to``); 404 otherwise,
     malformed ids included. Decrypting it goes through ``portal.audit.reads.audited_read``,
     which records the export."""
-    if not user.has_perm("portal.access_staff_pages"):
-        raise Http404
-    return visible_or_404(
-        ConsentSignature.objects.select_related("version__document", "client").filter(
-            client__in=clients_visible_to(user)
-        ),
+    return client_record_or_404(
+        ConsentSignature.objects.select_related("version__document", "client"), user,
         signature_id,
     )

@@ -9,29 +9,20 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import Http404
-
 from intake.models import Intake
-from portal.access import clients_visible_to, owned_or_404, visible_or_404
+from portal.access import client_record_or_404, own_record_or_404
 from portal.models import User
 
 
 def get_own_intake(user: User, intake_id: uuid.UUID | str) -> Intake:
     """The signed-in client's own intake; 404 for anyone else's, or a malformed id."""
-    if not user.has_perm("portal.access_client_pages"):
-        raise Http404
-    return owned_or_404(Intake.objects.select_related("questionnaire"), user, intake_id)
+    return own_record_or_404(Intake.objects.select_related("questionnaire"), user, intake_id)
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:
     """An intake of a client the staff member may open (their care team, or any client for
     holders of ``see_all_clients``); 404 otherwise. Decrypting it goes through
     ``portal.audit.reads.audited_read``, which records the opening."""
-    if not user.has_perm("portal.access_staff_pages"):
-        raise Http404
-    return visible_or_404(
-        Intake.objects.select_related("questionnaire", "client").filter(
-            client__in=clients_visible_to(user)
-        ),
-        intake_id,
+    return client_record_or_404(
+        Intake.objects.select_related("questionnaire", "client"), user, intake_id,
     )

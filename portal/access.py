@@ -69,6 +69,23 @@ def owned_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object, 
     return visible_or_404(queryset.filter(**{owner_field: user}), pk)
 
 
+def own_record_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object) -> M:
+    """A client's own row (``queryset``'s ``client`` is ``user``) for someone allowed on the
+    client pages; ``Http404`` for anyone else, a non-client, or a malformed id."""
+    if not user.has_perm("portal.access_client_pages"):
+        raise Http404
+    return owned_or_404(queryset, user, pk)
+
+
+def client_record_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object) -> M:
+    """A row about a client the staff member may open (``clients_visible_to``: their care
+    team's clients, or every client for holders of ``see_all_clients``); ``Http404`` for
+    anyone else, a non-staff user, or a malformed id."""
+    if not user.has_perm("portal.access_staff_pages"):
+        raise Http404
+    return visible_or_404(queryset.filter(client__in=clients_visible_to(user)), pk)
+
+
 def get_invitation_for_user(user: User, invitation_id: uuid.UUID | str) -> Invitation:
     """The invitation, for a user who manages invitations; 404 for everyone else."""
     if not user.has_perm("portal.manage_invitations"):

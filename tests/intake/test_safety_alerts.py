@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from django.apps.registry import Apps
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +26,7 @@ from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import closing_acknowledgement, sign_in
+from tests.helpers import closing_acknowledgement, signed_in
 from tests.intake_data import filled_draft, save_page, submitted_intake
 from tests.migrating import historical_model, migrate, schema_at
 
@@ -49,12 +48,6 @@ def stranger() -> User:
     """A clinician of the practice who should have no access to the client."""
     return UserFactory(role=Role.CLINICIAN, email="stranger@example.com",
                        display_name="Dr. Stranger", totp=True)
-
-
-def _signed_in(user: User) -> Client:
-    http = Client()
-    sign_in(http, user)
-    return http
 
 
 def _ack_url(intake: Intake) -> str:
@@ -120,7 +113,7 @@ def test_a_stranger_gets_404_closing_an_alert_and_it_stays_open(
 ) -> None:
     intake = submitted_intake(caseload, item_9=2)
 
-    response = _signed_in(stranger).post(_ack_url(intake), {"note": "I was never on the team"})
+    response = signed_in(stranger).post(_ack_url(intake), {"note": "I was never on the team"})
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     alert = SafetyAlert.objects.get(intake=intake)
@@ -130,7 +123,7 @@ def test_a_stranger_gets_404_closing_an_alert_and_it_stays_open(
                                          action__startswith="intake.").exists()
     assert alert in open_alerts_of_caseload(clinician_user)
 
-    response = _signed_in(clinician_user).post(_ack_url(intake), {"note": FIRST_NOTE})
+    response = signed_in(clinician_user).post(_ack_url(intake), {"note": FIRST_NOTE})
 
     assert response.status_code == HTTPStatus.FOUND
     assert SafetyAlert.objects.get(pk=alert.pk).closed_by_id == clinician_user.pk

@@ -102,8 +102,7 @@ FORBIDDEN_TAGS = frozenset({"iframe", "frame", "object", "embed", "base", "apple
 PDF_ACTIONS = re.compile(rb"/(?:JavaScript|JS|Launch|AA|SubmitForm|ImportData|RichMedia|"
                          rb"EmbeddedFile|GoToR)\b|/OpenAction\s*<<|/URI\s*\(\s*javascript",
                          re.I)
-_STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
-_OBJECT = re.compile(rb"(\d+) 0 obj(.*?)endobj", re.S)
+_OBJECT_START = re.compile(rb"(\d+) 0 obj")
 _CONTENT_TOKEN = re.compile(
     rb"/(?P<font>F\w+)\s+[\d.]+\s+Tf|\((?P<literal>(?:\\.|[^\\)])*)\)|(?P<end>\bET\b)", re.S)
 
@@ -163,16 +162,27 @@ def _squeezed(text: str) -> str:
 
 
 def _pdf_objects(pdf: bytes) -> dict[bytes, tuple[bytes, bytes]]:
-    """Each object's dictionary and its stream (inflated when compressed)."""
+    """Each object's dictionary and its stream (inflated when compressed). A stream is read
+    by its ``/Length``, never by searching for ``endstream``: compressed bytes may hold
+    ``endobj`` or ``endstream`` by chance."""
     objects = {}
-    for number, body in _OBJECT.findall(pdf):
-        head, _, rest = body.partition(b"stream")
-        stream = b""
-        if match := _STREAM.search(b"stream" + rest):
-            stream = match.group(1)
+    position = 0
+    while match := _OBJECT_START.search(pdf, position):
+        start = match.end()
+        end = pdf.find(b"endobj", start)
+        head, stream = pdf[start:end], b""
+        keyword = head.find(b"stream")
+        length = re.search(rb"/Length (\d+)(?! \d+ R)", head[:keyword]) if keyword >= 0 else None
+        if length is not None:
+            head = head[:keyword]
+            data = start + keyword + len(b"stream")
+            data += 2 if pdf[data:data + 2] == b"\r\n" else 1
+            stream = pdf[data:data + int(length.group(1))]
+            end = pdf.find(b"endobj", data + len(stream))
             if b"/FlateDecode" in head:
                 stream = zlib.decompress(stream)
-        objects[number] = (head, stream)
+        objects[match.group(1)] = (head, stream)
+        position = end + len(b"endobj")
     return objects
 
 
