@@ -30,6 +30,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	PORTAL_ENV=test $(VENV)/bin/lint-imports
+	PORTAL_ENV=test $(VENV)/bin/mypy
 
 # Encryption benchmarks: one JSON object of results last (SQLite, or DATABASE_URL's server).
 bench: $(STAMP)
