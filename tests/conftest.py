@@ -12,7 +12,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
-from portal.models import User
+from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import UserFactory
 from tests.helpers import sign_in
@@ -78,6 +78,21 @@ def admin_user(db: None) -> User:
     return UserFactory(
         role=Role.PRACTICE_ADMIN, email="admin@example.com", display_name="Pat Admin", totp=True
     )
+
+
+@pytest.fixture
+def caseload(client_user: User, clinician_user: User) -> User:
+    """``client_user`` on Dr. Lee's (``clinician_user``'s) caseload; ``other_client_user`` is
+    on no one's."""
+    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
+    return client_user
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    """A clinician of the practice who should have no access to Dr. Lee's clients."""
+    return UserFactory(role=Role.CLINICIAN, email="stranger@example.com",
+                       display_name="Dr. Stranger", totp=True)
 
 
 @pytest.fixture

@@ -46,20 +46,6 @@ LIST_URL = reverse("staff_intake_list")
 # People and intakes ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def caseload(client_user: User, clinician_user: User) -> User:
-    """``client_user`` on Dr. Lee's caseload."""
-    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
-    return client_user
-
-
-@pytest.fixture
-def stranger() -> User:
-    """A clinician of the practice who should have no access to Dr. Lee's clients."""
-    return UserFactory(role=Role.CLINICIAN, email="stranger@example.com",
-                       display_name="Dr. Stranger", totp=True)
-
-
 def _submitted(client: User, **scores: int) -> Intake:
     intake = filled_draft(client, **scores)
     return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)

@@ -40,13 +40,6 @@ CURRENT_THOUGHTS_LABEL = "Are you having thoughts of ending your life at the mom
 # People and intakes ----------------------------------------------------------------------
 
 
-@pytest.fixture
-def caseload(client_user: User, clinician_user: User) -> User:
-    """``client_user`` on Dr. Lee's caseload; ``other_client_user`` is on no one's."""
-    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
-    return client_user
-
-
 def _assigned_client(email: str, clinician: User) -> User:
     client = UserFactory(role=Role.CLIENT, email=email)
     CareAssignment.objects.create(client=client, clinician=clinician)

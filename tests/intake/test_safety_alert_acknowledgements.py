@@ -64,13 +64,6 @@ def flagged(client_user: User, clinician_user: User) -> Intake:
     return intake_submit(intake_id=draft.pk, client=client_user, revision=draft.revision)
 
 
-@pytest.fixture
-def stranger() -> User:
-    """A clinician of the practice who should have no access to the client."""
-    return UserFactory(role=Role.CLINICIAN, email="stranger@example.com",
-                       display_name="Dr. Stranger", totp=True)
-
-
 _BROWSERS: dict[object, Client] = {}
 
 

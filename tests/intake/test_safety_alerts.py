@@ -36,20 +36,6 @@ FIRST_NOTE = "Called the client, safety plan agreed"
 LATER_NOTE = "I called too; session booked for Friday"
 
 
-@pytest.fixture
-def caseload(client_user: User, clinician_user: User) -> User:
-    """``client_user`` on Dr. Lee's caseload."""
-    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
-    return client_user
-
-
-@pytest.fixture
-def stranger() -> User:
-    """A clinician of the practice who should have no access to the client."""
-    return UserFactory(role=Role.CLINICIAN, email="stranger@example.com",
-                       display_name="Dr. Stranger", totp=True)
-
-
 def _ack_url(intake: Intake) -> str:
     return reverse("staff_intake_acknowledge", args=[intake.pk])
 

@@ -43,13 +43,6 @@ RECORD_ACCESS_URL = reverse("record_access")
 
 
 @pytest.fixture
-def caseload(client_user: User, clinician_user: User) -> User:
-    """``client_user`` on Dr. Lee's caseload; ``other_client_user`` is on no one's."""
-    CareAssignment.objects.create(client=client_user, clinician=clinician_user)
-    return client_user
-
-
-@pytest.fixture
 def second_clinician() -> User:
     return UserFactory(role=Role.CLINICIAN, email="second.clinician@example.com",
                        display_name="Dr. Okoye", totp=True)
