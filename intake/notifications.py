@@ -4,8 +4,8 @@ client.
 
 Every email here is content-free: no answer, score, flag detail or client name, only that
 something is waiting and a link to the portal, where reading it is access-checked and
-audited. Mail leaves after the surrounding transaction commits, so a rolled-back submission
-never announces itself. Recipients are staff accounts, found by role and care team.
+audited. Mail is queued in the surrounding transaction, so a rolled-back submission never
+announces itself. Recipients are staff accounts, found by role and care team.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ def send_safety_alert(alert: SafetyAlert, *, trigger: SafetyAlert.Trigger) -> li
         record_event(Action.INTAKE_SAFETY_ALERT_SENT, actor=None, subject=intake.client_id,
                      target=intake, detail={"recipient": str(recipient.pk),
                                             "trigger": str(trigger)})
-    notify(recipients, template="intake/email/safety_alert", context=context)
+    notify(recipients, template="intake/email/safety_alert", context=context,
+           about=intake.client)
     alert.emailed_at = timezone.now()
     alert.trigger = trigger
     alert.full_clean(validate_unique=False)
@@ -66,7 +67,7 @@ def send_safety_alert(alert: SafetyAlert, *, trigger: SafetyAlert.Trigger) -> li
 
 
 def notify_submission(intake: Intake, client: User) -> None:
-    """After commit: a confirmation to the client, and "a new intake is ready" to the
+    """Queue a confirmation to the client, and "a new intake is ready" to the
     practice admins and the client's care team. A flagged intake whose open alert has not
     been emailed yet sends the safety alert instead to those it reaches
     (``send_safety_alert``), so nobody gets two emails for one intake. The caller holds the
@@ -79,7 +80,8 @@ def notify_submission(intake: Intake, client: User) -> None:
         alerted = {user.pk for user in recipients}
     notify(client, template="intake/email/submitted_client", context={"practice": practice})
     staff = [user for user in practice_admins() + care_team(client.pk) if user.pk not in alerted]
-    notify(staff, template="intake/email/submitted_practice", context={"practice": practice})
+    notify(staff, template="intake/email/submitted_practice", context={"practice": practice},
+           about=client)
 
 
 def drafts_due_for_alert(now: datetime) -> list[SafetyAlert]:

@@ -90,15 +90,20 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's account mail (codes, password resets, address confirmations, security
-        notices) leaves through ``portal.mail.notify`` like every other email: with the
-        context allauth gives its templates, rendered with the request (as allauth does)
-        and sent at once (as allauth sends it). allauth's subject prefix is off
+        notices) goes on the queue through ``portal.mail.notify`` like every other email,
+        so a mail server that is down never turns a password reset into an error page.
+
+        The worker renders allauth's templates from the context allauth gives them, minus
+        the request (it cannot cross the queue; links in the context are already absolute)
+        and with the site as plain text. allauth's subject prefix is off
         (``ACCOUNT_EMAIL_SUBJECT_PREFIX = ""``), so the subject is the template's."""
         request = allauth_context.request
+        site = get_current_site(request)
+        queued = {key: value for key, value in context.items()
+                  if not isinstance(value, HttpRequest)}
         notify(email, template=template_prefix,
-               context={"request": request, "email": email,
-                        "current_site": get_current_site(request), **context},
-               request=request, after_commit=False)
+               context={"email": email, **queued,
+                        "current_site": {"name": site.name, "domain": site.domain}})
 
     def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
         """allauth's ways to confirm it's you, unchanged but for their labels (which the

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from portal.background.schedules import BadSchedule, parse_schedule
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -98,6 +100,16 @@ def envchoice(
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of: {', '.join(choices)}.")
     return value
+
+
+def envschedule(name: str, default: str, environ: Mapping[str, str] | None = None) -> str:
+    """A periodic job's schedule ("daily 09:00", "every 15 minutes", "off"), checked now:
+    a schedule that cannot be read stops start-up with the forms that can."""
+    value = envstr(name, default, environ)
+    try:
+        return parse_schedule(value).text
+    except BadSchedule as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None
 
 
 def envsecret(name: str, environ: Mapping[str, str] | None = None) -> str:

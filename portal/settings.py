@@ -20,6 +20,7 @@ from portal.env import (
     envchoice,
     envint,
     envlist,
+    envschedule,
     envsecret,
     envstr,
     parse_keyring,
@@ -114,6 +115,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "portal",
     "intake",
     "consents",
@@ -284,11 +287,38 @@ if IS_PRODUCTION:
     EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=True)
     EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", default=False)
-    EMAIL_TIMEOUT = 10
 elif IS_TEST:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# A mail server that does not answer costs a worker this long, then the email is retried.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT_SECONDS", 10, minimum=1, maximum=120)
+
+# --- Background work: the task queue ------------------------------------------------------
+# Django's Tasks API on the database backend: a task is a row written in the caller's
+# transaction. Workers: `manage.py db_worker` (docs/deployment.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An email is retried with backoff (doubling from the first wait up to the longest) for
+# this long after it was queued, then given up and shown on "Outgoing messages".
+MAIL_RETRY_FOR_HOURS = envint("MAIL_RETRY_FOR_HOURS", 24, minimum=1, maximum=24 * 14)
+MAIL_RETRY_FIRST_SECONDS = envint("MAIL_RETRY_FIRST_SECONDS", 60, minimum=1, maximum=3600)
+MAIL_RETRY_LONGEST_SECONDS = envint("MAIL_RETRY_LONGEST_SECONDS", 1800, minimum=1,
+                                    maximum=6 * 3600)
+# A task running longer than this has lost its worker and goes back to the queue.
+TASK_LEASE_SECONDS = envint("TASK_LEASE_SECONDS", 300, minimum=5, maximum=24 * 3600)
+# Finished tasks and sent or given-up emails are deleted after this many days.
+TASK_RETENTION_DAYS = envint("TASK_RETENTION_DAYS", 30, minimum=1, maximum=3650)
+# /healthz/queue answers 503 when the oldest ready task has waited longer than this.
+QUEUE_HEALTH_MAX_AGE_SECONDS = envint("QUEUE_HEALTH_MAX_AGE_SECONDS", 300, minimum=10)
+SCHEDULER_TICK_SECONDS = envint("SCHEDULER_TICK_SECONDS", 60, minimum=1, maximum=3600)
+# `migrate` starts the scheduler's tick chain; the test suite starts it by hand.
+SCHEDULER_START_ON_MIGRATE = not IS_TEST
+# When each periodic job runs: "daily HH:MM" (practice time zone), "every N minutes",
+# "every N hours" or "off" (portal/background/schedules.py). Bad text stops start-up.
+SCHEDULE = {
+    "queue_housekeeping": envschedule("SCHEDULE_QUEUE_HOUSEKEEPING", "daily 03:30"),
+    "draft_safety_alerts": envschedule("SCHEDULE_DRAFT_SAFETY_ALERTS", "every 15 minutes"),
+}
 
 # --- Security headers and cookies ---------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

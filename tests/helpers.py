@@ -16,12 +16,16 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.core import mail
 from django.core.mail import EmailMessage
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from consents.models import ConsentDocument, ConsentVersion
 from consents.services import current_version
@@ -54,6 +58,39 @@ def must_search(pattern: re.Pattern[str] | str, text: str) -> re.Match[str]:
     match = re.search(pattern, text)
     assert match is not None, f"{pattern!r} not found"
     return match
+
+
+def run_queued_tasks(*, limit: int = 1000) -> int:
+    """Run every task that is ready in the queue, here and now, the way ``db_worker`` runs
+    them (its ``Worker.run_task``: claim, call, mark done), until none is ready; how many
+    ran. Tasks scheduled for later (a retry's backoff) wait; ``make_queued_tasks_due``
+    brings them forward. The worker's own loop is not used because it closes the database
+    connection between tasks, which would end the test's transaction."""
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="test-worker",
+                    excluded_queue_names=[])
+    ran = 0
+    while ran < limit:
+        with transaction.atomic():
+            task = DBTaskResult.objects.ready().get_locked()
+            if task is None:
+                return ran
+            task.claim(worker.worker_id)
+        worker.run_task(task)
+        ran += 1
+    raise AssertionError(f"More than {limit} tasks ran: a task keeps re-enqueuing itself.")
+
+
+def make_queued_tasks_due() -> int:
+    """Make every waiting task runnable now (as if its backoff had passed); how many."""
+    return DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+
+
+def delivered_mail() -> list[EmailMessage]:
+    """The emails sent so far, after the queue has run (``run_queued_tasks``): what a
+    mailbox would have received by now."""
+    run_queued_tasks()
+    return list(mail.outbox)
 
 
 def mail_body(message: EmailMessage) -> str:

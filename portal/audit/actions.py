@@ -52,6 +52,8 @@ class Action(StrEnum):
     KEYS_ROTATED = "keys.rotated"
     KEYS_REENCRYPTED = "keys.reencrypted"
     AUDIT_EXPORTED = "audit.exported"
+    MAIL_GAVE_UP = "mail.gave_up"
+    MAIL_RETRIED = "mail.retried"
     AUDIT_ALERTS_ACKNOWLEDGED = "audit.alerts_acknowledged"
 
 
@@ -136,6 +138,10 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.PRACTICE_SETTINGS_CHANGED: _spec("Practice settings changed", "fields"),
     Action.KEYS_ROTATED: _spec("Data keys re-wrapped", "master_key_id", "rewrapped"),
     Action.KEYS_REENCRYPTED: _spec("Client data re-encrypted", "owners", "rows"),
+    # An email the queue stopped trying to send: its kind (a template's name), how many
+    # attempts, and the last error's class; never the address or the words.
+    Action.MAIL_GAVE_UP: _spec("Email given up", "kind", "attempts", "error"),
+    Action.MAIL_RETRIED: _spec("Email sent again by hand", "kind", "attempts"),
     Action.AUDIT_EXPORTED: _spec("Audit trail exported", "rows", "filtered"),
     # An operator has looked into the trail's alerts (``verify_audit_log``): how many.
     Action.AUDIT_ALERTS_ACKNOWLEDGED: _spec("Audit trail alerts acknowledged", "alerts"),

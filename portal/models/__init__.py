@@ -10,8 +10,10 @@ from __future__ import annotations
 from portal.audit.models import AuditAlert, AuditChainHead, AuditEvent
 from portal.crypto.keystore import DataKey, DataKeyOwnerKind, KeyRotationRun
 from portal.models.accounts import User, UserManager
+from portal.models.background import ScheduledJob
 from portal.models.clients import CareAssignment, ClientNameToken, ClientProfile
 from portal.models.invitations import Invitation, InvitationStatus
+from portal.models.outbox import MessageStatus, OutgoingMessage, RecipientRole
 from portal.models.practice import DEFAULT_CRISIS_TEXT, PracticeSettings
 
 __all__ = [
@@ -27,7 +29,11 @@ __all__ = [
     "Invitation",
     "InvitationStatus",
     "KeyRotationRun",
+    "MessageStatus",
+    "OutgoingMessage",
     "PracticeSettings",
+    "RecipientRole",
+    "ScheduledJob",
     "User",
     "UserManager",
 ]

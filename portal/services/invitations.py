@@ -31,6 +31,7 @@ from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.mail import notify
 from portal.models import Invitation, PracticeSettings, User
+from portal.models.outbox import RecipientRole
 from portal.roles import Role, grant_role
 
 TOKEN_SALT = "portal.invitation.v1"  # noqa: S105 - a signing namespace, not a secret
@@ -67,7 +68,8 @@ def _new_token(invitation: Invitation) -> str:
 
 
 def _send(request: HttpRequest | None, invitation: Invitation, token: str) -> None:
-    """Email the link after the transaction commits. The email holds no clinical content."""
+    """Queue the email with the link, in the caller's transaction (the link's token is sealed
+    in the outbox row until the worker sends it). The email holds no clinical content."""
     path = reverse("invitation_accept", args=[token])
     link = request.build_absolute_uri(path) if request else path
     practice = PracticeSettings.load()
@@ -76,7 +78,8 @@ def _send(request: HttpRequest | None, invitation: Invitation, token: str) -> No
         "link": link,
         "expires_at": invitation.expires_at,
     }
-    notify(invitation.email, template="portal/email/invitation", context=context)
+    notify(invitation.email, template="portal/email/invitation", context=context,
+           role=RecipientRole.INVITED)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from tests.browser.conftest import (
     submit_totp_code,
 )
 from tests.factories import PASSWORD, UserFactory, totp_secret_of
-from tests.helpers import current_totp_code, mail_body
+from tests.helpers import current_totp_code, delivered_mail, mail_body
 
 pytestmark = pytest.mark.browser
 
@@ -154,10 +154,10 @@ def test_admin_invites_a_client_who_signs_up_from_the_link_on_a_phone(
         admin_page.get_by_role("cell", name="new.client@example.com", exact=True)
     ).to_be_visible()
     assert_accessible(admin_page, context="the invitations page, after sending one")
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["new.client@example.com"]
-    link = LINK_PATTERN.search(mail_body(mailoutbox[0]))
-    assert link, mailoutbox[0].body
+    assert len(delivered_mail()) == 1
+    assert delivered_mail()[0].to == ["new.client@example.com"]
+    link = LINK_PATTERN.search(mail_body(delivered_mail()[0]))
+    assert link, delivered_mail()[0].body
 
     invitee = open_page("phone")
     invitee.goto(link.group(0))

@@ -10,7 +10,6 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
@@ -23,7 +22,7 @@ from portal.audit.models import AuditEvent
 from portal.models import PracticeSettings, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import body_bytes, reauthenticate, sign_in
+from tests.helpers import body_bytes, delivered_mail, reauthenticate, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -201,9 +200,9 @@ def test_reminders_go_only_to_chosen_clients_with_something_to_sign(
         response = as_admin.post(REMIND_URL, {"client": chosen})
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == OUTSTANDING_URL
-    assert sorted(m.to[0] for m in mail.outbox) == ["material@example.com",
+    assert sorted(m.to[0] for m in delivered_mail()) == ["material@example.com",
                                                     "never@example.com"]
-    for message in mail.outbox:
+    for message in delivered_mail():
         assert message.body.strip() == (
             "Hello,\n\nPlease sign in to the portal: there are documents waiting for you."
             "\n\nHarbour Therapy")
@@ -224,7 +223,7 @@ def test_a_rows_own_button_reminds_that_client_alone(
         as_admin.post(REMIND_URL, {"client": [str(population["material"].pk)],
                                    "only": str(population["never"].pk),
                                    "state": "resign"})
-    assert [m.to for m in mail.outbox] == [["never@example.com"]]
+    assert [m.to for m in delivered_mail()] == [["never@example.com"]]
     assert AuditEvent.objects.filter(action=Action.CONSENT_REMINDED).count() == 1
 
 
@@ -235,7 +234,7 @@ def test_no_reminder_for_a_client_who_signed_or_withdrew(
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"client": [str(population[name].pk) for name in (
             "signed", "nonmaterial", "withdrew", "inactive")] + ["not-an-id"]})
-    assert mail.outbox == []
+    assert delivered_mail() == []
     assert not AuditEvent.objects.filter(action=Action.CONSENT_REMINDED).exists()
 
 
@@ -253,7 +252,7 @@ def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
     page = again.content.decode()
     assert "Reminder sent to 1 client." in page
     assert "1 had a reminder less than a day ago and was not reminded again." in page
-    assert sorted(m.to[0] for m in mail.outbox) == ["material@example.com",
+    assert sorted(m.to[0] for m in delivered_mail()) == ["material@example.com",
                                                     "never@example.com"]
     # The list shows when each was last reminded, so nobody has to guess.
     before = as_admin.get(f"{OUTSTANDING_URL}?state=withdrawn").content.decode()
@@ -266,7 +265,7 @@ def test_a_client_is_reminded_at_most_once_a_day_however_often_the_admin_clicks(
     monkeypatch.setattr("consents.register.REMINDER_INTERVAL", timedelta(0))
     with django_capture_on_commit_callbacks(execute=True):
         as_admin.post(REMIND_URL, {"only": str(never.pk)})
-    assert [m.to[0] for m in mail.outbox].count("never@example.com") == 2
+    assert [m.to[0] for m in delivered_mail()].count("never@example.com") == 2
 
 
 # Timeline -------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from portal.audit.models import AuditEvent
 from portal.models import ClientProfile, PracticeSettings, User
 from portal.roles import Role
 from tests.factories import UserFactory
-from tests.helpers import mail_body
+from tests.helpers import delivered_mail, mail_body
 from tests.intake_data import CANARY, filled_draft, submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def colleague(db: None) -> User:
 
 
 def _inboxes(subject_part: str) -> list[str]:
-    return sorted(address for message in mail.outbox if subject_part in message.subject
+    return sorted(address for message in delivered_mail() if subject_part in message.subject
                   for address in message.to)
 
 
@@ -75,8 +75,11 @@ def test_a_flagged_intake_sent_emails_every_clinician_on_the_care_team(
     # The admins still hear that an intake is ready; nobody gets two emails for it.
     assert _inboxes(NEW_INTAKE_SUBJECT) == ["admin@example.com"]
     assert "colleague@example.com" not in _inboxes("")
-    [alert] = [message for message in mail.outbox if ALERT_SUBJECT in message.subject]
-    assert reverse("staff_intake_detail", args=[intake.id]) in alert.body
+    # One message per person (no clinician learns who else treats the client from "To").
+    alerts = [message for message in delivered_mail() if ALERT_SUBJECT in message.subject]
+    assert [len(alert.to) for alert in alerts] == [1, 1]
+    assert all(reverse("staff_intake_detail", args=[intake.id]) in alert.body
+               for alert in alerts)
     events = _alert_events()
     assert {event.detail["recipient"] for event in events} == {str(clinician_user.pk),
                                                                str(second.pk)}
@@ -93,7 +96,7 @@ def test_the_alert_email_holds_nothing_about_the_client(
     with send_mail_now():
         submitted_intake(client_user, item_9=2, legal_name="Zebulon Quiller")
     assert ClientProfile.objects.get(user=client_user).legal_name == "Zebulon Quiller"
-    for message in mail.outbox:
+    for message in delivered_mail():
         if ALERT_SUBJECT not in message.subject:
             continue
         assert isinstance(message.subject, str)

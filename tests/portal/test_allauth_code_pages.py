@@ -8,11 +8,10 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.helpers import mail_body
+from tests.helpers import delivered_mail, mail_body
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +68,7 @@ def test_entering_the_code_is_in_the_portals_words(as_client: Client) -> None:
 
 def test_the_code_email_is_in_the_portals_words(as_client: Client) -> None:
     _request_code(as_client)
-    (message,) = mail.outbox
+    (message,) = delivered_mail()
     assert message.subject == "Your sign-in code"
     assert "Here is your code." in message.body
     assert "Your sign-in code is listed below" not in message.body
@@ -79,7 +78,7 @@ def test_the_code_entered_confirms_it_is_you(as_client: Client) -> None:
     """The restyled page still works: the emailed code confirms, and the page asked for
     before opens."""
     confirm_url = _request_code(as_client)
-    code = re.search(r"asked for it:\s+(\S+)", mail_body(mail.outbox[0]))
+    code = re.search(r"asked for it:\s+(\S+)", mail_body(delivered_mail()[0]))
     assert code is not None
     response = as_client.post(confirm_url, {"code": code.group(1)})
     assert response.status_code == HTTPStatus.FOUND

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core import mail
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
@@ -33,7 +32,7 @@ from portal.log_format import UTCFormatter
 from portal.models import Invitation, User
 from portal.services.invitations import invitation_send
 from tests.factories import fill_practice_settings
-from tests.helpers import mail_body, published_version, sign_in
+from tests.helpers import delivered_mail, mail_body, published_version, sign_in
 from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +143,7 @@ def test_the_invitation_email_says_it(admin_user: User, monkeypatch: pytest.Monk
     with django_capture_on_commit_callbacks(execute=True):
         invitation = invitation_send(email="new.person@example.com", invited_by=admin_user)
     assert invitation.expires_at == MOMENT
-    (message,) = mail.outbox
+    (message,) = delivered_mail()
     assert f"expires on {WHEN} (CET)" in _flat(mail_body(message))
 
 

@@ -1,6 +1,6 @@
 """``portal.mail.notify``, the one way an email leaves: it refuses a context holding what a
-client told us, sends after the commit (or at once when asked), one message to its
-recipients, and the words come from templates only."""
+client told us, queues in the caller's transaction (a rolled-back action sends nothing), one
+message per address, and the words come from templates only."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 
 from portal.mail import PersonalDataInEmail, addresses_of, notify, render_email
-from portal.models import ClientProfile, PracticeSettings, User
+from portal.models import ClientProfile, OutgoingMessage, PracticeSettings, User
 from tests.factories import UserFactory
+from tests.helpers import delivered_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -38,62 +39,57 @@ def test_an_encrypted_record_in_the_context_is_refused_before_anything_is_render
     profile = _profile(client_user)
     with pytest.raises(PersonalDataInEmail) as refused:
         notify(client_user, template=REMINDER,
-               context={"practice": PracticeSettings.load(), "profile": shape(profile)},
-               after_commit=False)
-    assert mail.outbox == []
+               context={"practice": PracticeSettings.load(), "profile": shape(profile)})
+    assert delivered_mail() == []
+    assert not OutgoingMessage.objects.exists()
     assert "profile" in str(refused.value)  # where it was, by key
     assert CANARY not in str(refused.value)  # never what it says
 
 
-def test_mail_leaves_after_the_commit_and_not_at_all_when_rolled_back(
-    client_user: User, django_capture_on_commit_callbacks: Callable[..., Any],
+def test_mail_is_queued_with_the_transaction_and_not_at_all_when_rolled_back(
+    client_user: User,
 ) -> None:
     context = {"practice": PracticeSettings.load()}
-    with django_capture_on_commit_callbacks(execute=True):
-        notify(client_user, template=REMINDER, context=context)
-        assert mail.outbox == []  # not before the commit
-    assert [message.to for message in mail.outbox] == [[client_user.email]]
+    try:
+        with transaction.atomic():
+            notify(client_user, template=REMINDER, context=context)
+            raise RuntimeError("the action failed")
+    except RuntimeError:
+        pass
+    assert not OutgoingMessage.objects.exists()
+    assert delivered_mail() == []
 
-    mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        try:
-            with transaction.atomic():
-                notify(client_user, template=REMINDER, context=context)
-                raise RuntimeError("the action failed")
-        except RuntimeError:
-            pass
-    assert mail.outbox == []
-
-
-def test_at_once_when_asked(client_user: User) -> None:
-    notify(client_user, template=REMINDER, context={"practice": PracticeSettings.load()},
-           after_commit=False)
-    [message] = mail.outbox
+    notify(client_user, template=REMINDER, context=context)
+    assert mail.outbox == []  # nothing leaves in the request: a worker sends it
+    [message] = delivered_mail()
     assert message.to == [client_user.email]
     assert "documents waiting for you" in message.body
     assert isinstance(message, EmailMultiAlternatives)
     assert message.alternatives == []  # no HTML template for this one
+    assert delivered_mail() == [message]  # the queue ran again: still once
 
 
-def test_several_recipients_share_one_message_each_address_once(
+def test_each_address_gets_its_own_message_once(
     client_user: User, clinician_user: User,
 ) -> None:
-    notify([clinician_user, client_user, clinician_user, "someone@example.com"],
-           template=REMINDER, context={"practice": PracticeSettings.load()},
-           after_commit=False)
-    [message] = mail.outbox
-    assert message.to == sorted({clinician_user.email, client_user.email,
-                                 "someone@example.com"})
+    notify([clinician_user, client_user, clinician_user, "Someone@example.com",
+            "someone@EXAMPLE.com"],
+           template=REMINDER, context={"practice": PracticeSettings.load()})
+    sent = delivered_mail()
+    assert sorted(message.to[0] for message in sent) == sorted(
+        [clinician_user.email, client_user.email, "Someone@example.com"])
+    assert all(len(message.to) == 1 for message in sent)
 
 
 def test_nobody_to_tell_sends_nothing() -> None:
-    notify([], template=REMINDER, after_commit=False)
-    assert mail.outbox == []
+    assert notify([], template=REMINDER) == []
+    assert delivered_mail() == []
 
 
 def test_an_account_is_reached_at_its_login_email_an_invitee_at_the_address() -> None:
     user = UserFactory(email="Person@Example.com")
     assert addresses_of(user) == ["Person@Example.com"]
+    assert addresses_of([user, "person@example.COM"]) == ["Person@Example.com"]
     assert addresses_of("invited@example.com") == ["invited@example.com"]
 
 
@@ -109,13 +105,12 @@ def test_the_subject_is_one_line_and_an_html_body_is_sent_when_its_template_exis
                 "test/email/hello_message.html": "<p>Rich {{ link }}</p>\n",
             })]},
     }]
-    email = render_email(client_user, template="test/email/hello",
-                         context={"link": "https://portal.example/x"})
+    email = render_email(template="test/email/hello",
+                         context={"link": "https://portal.example/x"}, language="en-us")
     assert email.subject == "Hello there"
     assert email.text == "Plain https://portal.example/x"
     assert email.html == "<p>Rich https://portal.example/x</p>"
-    notify(client_user, template="test/email/hello", context={"link": "l"},
-           after_commit=False)
-    [message] = mail.outbox
+    notify(client_user, template="test/email/hello", context={"link": "l"})
+    [message] = delivered_mail()
     assert isinstance(message, EmailMultiAlternatives)
     assert message.alternatives[0][1] == "text/html"

@@ -64,7 +64,7 @@ def test_the_mail_pattern_catches_each_way_of_sending(sample: str) -> None:
 
 
 def test_mail_leaves_through_portal_mail_only() -> None:
-    assert files_matching(SENDS_MAIL) == {"portal/mail.py"}
+    assert files_matching(SENDS_MAIL) == {"portal/mail/delivery.py"}
 
 
 # allauth's limiter is internal to allauth, however it is imported.
@@ -107,7 +107,7 @@ def test_only_portal_pdf_draws_pdfs() -> None:
 
 # The homes above, and what they may stand on: the standard library, the platform, Django,
 # allauth and fpdf2; never a feature app.
-HOMES = ("portal/mail.py", "portal/rate_limits.py", "portal/pdf/")
+HOMES = ("portal/mail/", "portal/rate_limits.py", "portal/pdf/")
 ALLOWED_ROOTS = {"portal", "django", "allauth", "fpdf"} | set(sys.stdlib_module_names)
 
 

@@ -1,5 +1,6 @@
 """Email the care team about safety answers in intakes left unsent past the practice's
-setting. Run it every few minutes (cron or a systemd timer; docs/deployment.md)."""
+setting, now. The scheduler does this on its own (``SCHEDULE_DRAFT_SAFETY_ALERTS``, every 15
+minutes by default); this command is for an operator who wants it done at once."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from intake.notifications import send_due_draft_alerts
 
 
 class Command(BaseCommand):
-    help = ("Email the care team (or the admins, when no clinician is assigned) about each "
-            "unsent intake whose safety alert has waited past the practice's setting.")
+    help = ("Queue the safety alert email to the care team (or the admins, when no clinician "
+            "is assigned) for each unsent intake whose alert has waited past the practice's "
+            "setting.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         sent = send_due_draft_alerts()
-        self.stdout.write(f"Safety alerts emailed for {sent} unsent intake(s).")
+        self.stdout.write(f"Safety alerts queued for {sent} unsent intake(s).")

@@ -1,0 +1,81 @@
+"""What the queue holds: for ``manage.py queue_status`` and ``/healthz/queue``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from portal.models.background import ScheduledJob
+
+
+@dataclass
+class KindStatus:
+    """One task kind (its dotted path): how many wait, run and failed, and how long the
+    oldest ready one has waited (``None`` when none is ready)."""
+
+    kind: str
+    queued: int = 0
+    running: int = 0
+    failed: int = 0
+    oldest_ready: timedelta | None = None
+
+
+@dataclass
+class QueueStatus:
+    kinds: list[KindStatus] = field(default_factory=list)
+    scheduler_next_tick: datetime | None = None
+    scheduler_waiting: bool = False
+
+    @property
+    def oldest_ready(self) -> timedelta | None:
+        ages = [kind.oldest_ready for kind in self.kinds if kind.oldest_ready is not None]
+        return max(ages, default=None)
+
+    @property
+    def healthy(self) -> bool:
+        """The oldest ready task has waited no longer than ``QUEUE_HEALTH_MAX_AGE_SECONDS``:
+        workers are keeping up."""
+        oldest = self.oldest_ready
+        return oldest is None or oldest <= timedelta(seconds=settings.QUEUE_HEALTH_MAX_AGE_SECONDS)
+
+
+def queue_status(now: datetime | None = None) -> QueueStatus:
+    """Counts per task kind in two queries' worth of work (no task arguments read).
+
+    A task is *ready* when it waits and its ``run_after`` has passed; its age counts from
+    the later of when it was enqueued and when it became runnable, so a retry scheduled for
+    an hour from now is not "late".
+    """
+    now = now or timezone.now()
+    rows = (DBTaskResult.objects.values("task_path")
+            .annotate(queued=Count("id", filter=Q(status="READY")),
+                      running=Count("id", filter=Q(status="RUNNING")),
+                      failed=Count("id", filter=Q(status="FAILED")))
+            .order_by())
+    kinds = {row["task_path"]: KindStatus(row["task_path"], row["queued"], row["running"],
+                                          row["failed"]) for row in rows}
+    ready = DBTaskResult.objects.ready().order_by()
+    never_delayed = get_date_max()  # the backend's run_after for "as soon as possible"
+    waiting_since = [
+        ready.filter(run_after=never_delayed).values("task_path")
+        .annotate(since=Min("enqueued_at")),
+        ready.exclude(run_after=never_delayed).values("task_path")
+        .annotate(since=Min("run_after")),
+    ]
+    for query in waiting_since:
+        for row in query:
+            age = max(now - row["since"], timedelta(0))
+            kind = kinds[row["task_path"]]
+            kind.oldest_ready = max(age, kind.oldest_ready or timedelta(0))
+    status = QueueStatus(kinds=[kinds[name] for name in sorted(kinds)])
+    tick = ScheduledJob.objects.filter(name="scheduler").first()
+    if tick is not None and tick.task_id is not None:
+        status.scheduler_next_tick = tick.next_run_at
+        status.scheduler_waiting = DBTaskResult.objects.filter(
+            pk=tick.task_id, status__in=["READY", "RUNNING"]).exists()
+    return status

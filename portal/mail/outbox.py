@@ -1,0 +1,107 @@
+"""``notify``: decide to send an email. It writes the outbox row and the queue's task in
+the caller's transaction, and sends nothing itself: a worker does (``portal.mail.delivery``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from portal.mail.compose import encode_context
+from portal.mail.delivery import deliver_message
+from portal.models import User
+from portal.models.outbox import OutgoingMessage, RecipientRole
+from portal.roles import Role, roles_of
+
+Recipient = User | str
+Recipients = Recipient | Sequence[Recipient]
+
+_ROLE_OF = {Role.CLIENT: RecipientRole.CLIENT, Role.CLINICIAN: RecipientRole.CLINICIAN,
+            Role.PRACTICE_ADMIN: RecipientRole.PRACTICE_ADMIN}
+
+
+def addresses_of(recipients: Recipients) -> list[str]:
+    """Where mail to ``recipients`` goes: each account's login email, or the address given,
+    each once (compared without case), in order."""
+    listed = [recipients] if isinstance(recipients, (User, str)) else recipients
+    seen: dict[str, str] = {}
+    for recipient in listed:
+        address = recipient.email if isinstance(recipient, User) else recipient
+        seen.setdefault(address.lower(), address)
+    return sorted(seen.values())
+
+
+def language_for(recipient: User | None) -> str:
+    """The language an email to ``recipient`` is written in. The portal speaks one language
+    today; this is where a person's own choice will be read."""
+    return settings.LANGUAGE_CODE
+
+
+def _account_for(recipient: Recipient) -> User | None:
+    if isinstance(recipient, User):
+        return recipient
+    return User.objects.filter(email__iexact=recipient, is_active=True).first()
+
+
+def _role_of(account: User | None, default: RecipientRole) -> RecipientRole:
+    """The recipient's role as the "Outgoing messages" page names it: a staff role before
+    a client's (a person who is both is reached as staff)."""
+    if account is None:
+        return default
+    roles = roles_of(account)
+    for role in (Role.PRACTICE_ADMIN, Role.CLINICIAN, Role.CLIENT):
+        if role in roles:
+            return _ROLE_OF[role]
+    return RecipientRole.ACCOUNT_HOLDER
+
+
+def notify(
+    recipients: Recipients,
+    *,
+    template: str,
+    context: Mapping[str, object] | None = None,
+    about: User | None = None,
+    role: RecipientRole = RecipientRole.NO_ACCOUNT,
+) -> list[OutgoingMessage]:
+    """Queue the email of ``template`` (a path without its ``_subject.txt`` /
+    ``_message.txt`` ending) to each of ``recipients`` (accounts, or addresses of people
+    without one; each address once, one message each; none, nothing).
+
+    ``context`` must be content-free: an encrypted record in it raises
+    ``PersonalDataInEmail`` before anything is written. It is sealed in the outbox row (under
+    the key of ``about``, the client the email concerns, or of a client recipient; else the
+    practice's) and the worker renders the email from it. ``role`` names an address that
+    has no account (``INVITED`` for an invitation).
+
+    Everything happens in the caller's transaction: if it rolls back, the email was never
+    decided; if it commits, a worker sends it (retrying for ``MAIL_RETRY_FOR_HOURS``).
+    """
+    addresses = addresses_of(recipients)
+    if not addresses:
+        return []
+    encoded = encode_context(context or {})
+    listed = [recipients] if isinstance(recipients, (User, str)) else list(recipients)
+    accounts = {address.lower(): _account_for(recipient) for recipient in listed
+                for address in addresses_of(recipient)}
+    now = timezone.now()
+    deliver_by = now + timedelta(hours=settings.MAIL_RETRY_FOR_HOURS)
+    queued = []
+    with transaction.atomic():
+        for address in addresses:
+            account = accounts[address.lower()]
+            client = about
+            if client is None and account is not None and Role.CLIENT in roles_of(account):
+                client = account
+            message = OutgoingMessage(
+                template=template, recipient=account, recipient_role=_role_of(account, role),
+                client=client, address=address, context=encoded,
+                language=language_for(account), created_at=now, deliver_by=deliver_by,
+            )
+            message.task_id = deliver_message.enqueue(str(message.pk)).id
+            message.save(force_insert=True)
+            queued.append(message)
+    return queued
