@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "erase_clients",
         "manage_practice_settings",
         "view_audit_log",
+        "manage_outgoing_messages",
     ),
 }
 

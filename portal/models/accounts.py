@@ -77,6 +77,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("erase_clients", "Can erase a client by destroying their keys"),
             ("manage_practice_settings", "Can change the practice's settings"),
             ("view_audit_log", "Can search and export the whole audit trail"),
+            ("manage_outgoing_messages",
+             "Can see emails the portal could not send, and send them again"),
         ]
 
     def __str__(self) -> str:
