@@ -17,11 +17,15 @@ $(STAMP): pyproject.toml requirements/build-constraints.txt
 .env:
 	$(PY) -m portal.devenv .env
 
+# The portal and one task worker beside it: every email (printed on this console) and every
+# scheduled job goes through the queue, as in production. Ctrl-C stops both.
 run: $(STAMP) .env
 	set -a && . ./.env && set +a && \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	{ $(PY) manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000; }
 
 # The whole suite on SQLite; with DATABASE_URL=postgres://... the same suite on PostgreSQL.
 test: $(STAMP)

@@ -287,6 +287,12 @@ if IS_PRODUCTION:
     EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", default=True)
     EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", default=False)
+elif envstr("EMAIL_HOST"):
+    # Development or a test with a local mail server (a sink the test starts, MailHog):
+    # plain SMTP to it, no TLS, no login.
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = envstr("EMAIL_HOST")
+    EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1, maximum=65535)
 elif IS_TEST:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 else:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 _DAILY = re.compile(r"^daily (?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)$")
 _EVERY = re.compile(r"^every (?P<count>\d{1,4}) ?(?P<unit>m|min|minutes?|h|hours?)$")
+_FORMS = "Write 'daily HH:MM', 'every N minutes', 'every N hours' or 'off'."
 
 
 class BadSchedule(ValueError):
@@ -65,8 +66,7 @@ def parse_schedule(text: str) -> Schedule:
     if every := _EVERY.match(cleaned):
         count = int(every["count"])
         if count < 1:
-            raise BadSchedule(f"{text!r}: an interval must be at least 1.")
+            raise BadSchedule(f"{text!r}: an interval must be at least 1. {_FORMS}")
         unit = timedelta(hours=1) if every["unit"].startswith("h") else timedelta(minutes=1)
         return Schedule(cleaned, interval=count * unit)
-    raise BadSchedule(f"{text!r} is not a schedule: write 'daily HH:MM', 'every N minutes', "
-                      "'every N hours' or 'off'.")
+    raise BadSchedule(f"{text!r} is not a schedule. {_FORMS}")

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import checks
-from django.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection, models
 from django.db.models.query_utils import DeferredAttribute
+from django.utils.functional import cached_property
 
 from portal.crypto import envelope, serialization
 from portal.crypto.datakeys import active_key_for, cipher_for, current_scope
@@ -313,6 +315,14 @@ class EncryptedDateField(EncryptedMixin, models.DateField):
 
 class EncryptedIntegerField(EncryptedMixin, models.IntegerField):
     serial_kind = "int"
+
+    @cached_property
+    def validators(self) -> list[Any]:
+        """A plain integer column's range. ``IntegerField`` asks the database for the range
+        of its internal type, and ours is the ciphertext's (``BinaryField``), which has none:
+        PostgreSQL's backend raised ``KeyError`` in ``manage.py check``."""
+        low, high = connection.ops.integer_field_range("IntegerField")
+        return [*self._validators, MinValueValidator(low), MaxValueValidator(high)]
 
 
 class EncryptedBooleanField(EncryptedMixin, models.BooleanField):

@@ -117,9 +117,8 @@ def _mark_sent(message: OutgoingMessage) -> None:
     message.sent_at = timezone.now()
     message.context = {}
     message.last_error = ""
-    message.task_id = None
-    message.save(update_fields=["status", "sent_at", "context", "last_error", "task_id"])
-    logger.info("Mail %s (%s) sent on attempt %d", message.pk, message.template,
+    message.save(update_fields=["status", "sent_at", "context", "last_error"])
+    logger.info("Mail %s (%s) sent on attempt %d", message.pk, message.kind,
                 message.attempts)
 
 
@@ -161,7 +160,7 @@ def _try_again_later(message: OutgoingMessage, cause: str) -> None:
         message.task_id = _enqueue(message, run_after=when)
         message.save(update_fields=["status", "next_attempt_at", "last_error", "task_id"])
     logger.warning("Mail %s (%s) attempt %d failed (%s); next at %s", message.pk,
-                   message.template, message.attempts, cause, when.isoformat())
+                   message.kind, message.attempts, cause, when.isoformat())
 
 
 def give_up(message: OutgoingMessage, cause: str) -> None:
@@ -171,12 +170,11 @@ def give_up(message: OutgoingMessage, cause: str) -> None:
         message.status = MessageStatus.FAILED
         message.failed_at = timezone.now()
         message.last_error = cause
-        message.task_id = None
-        message.save(update_fields=["status", "failed_at", "last_error", "task_id"])
+        message.save(update_fields=["status", "failed_at", "last_error"])
         record_event(Action.MAIL_GAVE_UP, actor=None, subject=message.client_id,
-                     target=message, detail={"kind": message.template,
+                     target=message, detail={"kind": message.kind,
                                              "attempts": message.attempts, "error": cause})
-    logger.error("Mail %s (%s) given up after %d attempts (%s)", message.pk, message.template,
+    logger.error("Mail %s (%s) given up after %d attempts (%s)", message.pk, message.kind,
                  message.attempts, cause)
 
 
@@ -197,4 +195,4 @@ def retry_failed(message: OutgoingMessage, *, actor: User) -> None:
                                    "task_id"])
         record_event(Action.MAIL_RETRIED, actor=actor,
                      subject=locked.client_id, target=locked,
-                     detail={"kind": locked.template, "attempts": locked.attempts})
+                     detail={"kind": locked.kind, "attempts": locked.attempts})

@@ -70,7 +70,8 @@ class OutgoingMessage(EncryptedModel):
     attempt_started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
-    # The queue's row for the delivery waiting to run, so erasure can remove it.
+    # The queue's row of the latest delivery attempt (waiting, or done): erasure removes a
+    # waiting one, a reader can follow a message to its task.
     task_id = models.UUIDField(null=True, blank=True)
 
     class Meta:
@@ -102,6 +103,12 @@ class OutgoingMessage(EncryptedModel):
         if self.client_id is not None:
             return client_owner(self.client_id)
         return PRACTICE_OWNER
+
+    @property
+    def kind(self) -> str:
+        """The email's kind as a token (``intake/email/safety_alert`` is
+        ``intake.safety_alert``): for the audit trail and the logs."""
+        return self.template.replace("/email/", ".").replace("/", ".")
 
     @property
     def message_id_header(self) -> str:
