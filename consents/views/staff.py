@@ -163,7 +163,15 @@ def consent_remind(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send a content-free reminder to the chosen clients (a row's own button, or the
     ticked boxes) who still have a required document to sign; one ``consent.reminded``
     event each. Anyone else chosen (signed meanwhile, withdrew, inactive, not a client) is
-    skipped quietly, and the message says how many were reminded."""
+    skipped quietly, and the message says how many were reminded.
+
+    Everything posted is read before anything is sent: a field sent twice is refused
+    (``RepeatedValue``, 400) with no reminder gone out."""
+    # Where to go back to: the list as it was filtered.
+    back = OutstandingFilterForm(
+        {"document": request.POST.get("document", ""), "state": request.POST.get("state", "")},
+        documents=list(ConsentDocument.objects.all()),
+    ).query()
     only = request.POST.get("only")
     chosen = _client_ids([only] if only else request.POST.getlist("client"))
     if not chosen:
@@ -178,10 +186,6 @@ def consent_remind(request: AuthenticatedHttpRequest) -> HttpResponse:
             text += (f" {result.nothing_to_sign} had nothing left to sign and "
                      f"{pluralize(result.nothing_to_sign, 'was,were')} not reminded.")
         messages.success(request, text)
-    back = OutstandingFilterForm(
-        {"document": request.POST.get("document", ""), "state": request.POST.get("state", "")},
-        documents=list(ConsentDocument.objects.all()),
-    ).query()
     url = reverse("consent_outstanding")
     return redirect(f"{url}?{urlencode(back)}" if back else url)
 

@@ -46,7 +46,7 @@ def background_task(*, takes_context: bool = False,
                 logger.error("Task %s failed: %s", function.__name__, cause)
                 raise TaskFailed(cause) from None
 
-        made: Task[P, T] = task(guarded, takes_context=takes_context,  # type: ignore[call-overload]
+        made: Task[P, T] = task(guarded, takes_context=takes_context,
                                 priority=priority)
         return made
 

@@ -322,7 +322,8 @@ class EncryptedIntegerField(EncryptedMixin, models.IntegerField):
         of its internal type, and ours is the ciphertext's (``BinaryField``), which has none:
         PostgreSQL's backend raised ``KeyError`` in ``manage.py check``."""
         low, high = connection.ops.integer_field_range("IntegerField")
-        return [*self._validators, MinValueValidator(low), MaxValueValidator(high)]
+        own = list(self._validators)  # type: ignore[attr-defined]  # Field's own, unstubbed
+        return [*own, MinValueValidator(low), MaxValueValidator(high)]
 
 
 class EncryptedBooleanField(EncryptedMixin, models.BooleanField):

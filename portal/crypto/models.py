@@ -132,6 +132,17 @@ class EncryptedModel(models.Model):
         instance.__dict__[BOUND_PK_ATTR] = instance.pk
         return instance
 
+    @classmethod
+    def rows_owned_by(cls, owner: Owner) -> models.QuerySet:
+        """The rows whose values are sealed under ``owner``'s data key: what re-encrypting
+        that owner must re-seal. A model whose owner is decided per row overrides this
+        together with ``get_encryption_owner``."""
+        if cls.encryption_owner_field is None:
+            return cls.objects.all() if owner == PRACTICE_OWNER else cls.objects.none()
+        if owner[0] != PRACTICE_OWNER[0]:
+            return cls.objects.filter(**{f"{cls.encryption_owner_field}_id": owner[1]})
+        return cls.objects.none()
+
     def get_encryption_owner(self) -> Owner:
         """Whose data key protects this row (see the class docstring)."""
         if self.encryption_owner_field is None:

@@ -27,7 +27,6 @@ from portal.crypto.fields import EncryptedMixin, encrypt_for
 from portal.crypto.keystore import DataKey, KeyRotationRun
 from portal.crypto.mfa import MFA_PURPOSE, MFA_SECRET_KEYS
 from portal.crypto.models import (
-    EncryptedModel,
     batches_by_pk,
     encrypted_fields,
     encrypted_models,
@@ -116,14 +115,6 @@ def delete_unused_retired_keys() -> int:
     return len(unused)
 
 
-def _owner_rows(model: type[EncryptedModel], owner: Owner) -> models.QuerySet:
-    if model.encryption_owner_field is None:
-        return model.objects.all() if owner == PRACTICE_OWNER else model.objects.none()
-    if owner[0] != PRACTICE_OWNER[0]:
-        return model.objects.filter(**{f"{model.encryption_owner_field}_id": owner[1]})
-    return model.objects.none()
-
-
 def _reencrypt_owner(owner: Owner, batch_size: int) -> int:
     """Retire the owner's key, create a new one and re-encrypt everything of theirs, in one
     transaction; return the number of rows re-sealed. The retired key stays (re-wrapped like
@@ -142,7 +133,7 @@ def _reencrypt_owner(owner: Owner, batch_size: int) -> int:
         for model in encrypted_models():
             fields = encrypted_fields(model)
             # Rows are locked while re-sealed, so a concurrent edit waits instead of being lost.
-            rows = _owner_rows(model, owner).select_for_update()
+            rows = model.rows_owned_by(owner).select_for_update()
             for batch in batches_by_pk(rows, batch_size):
                 _reseal(batch, fields)
                 _write_sealed(model, batch, fields)

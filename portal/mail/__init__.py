@@ -6,7 +6,7 @@ providers for years and never recalled, so what it may say is decided once, here
 (``portal.mail.compose``), and not again by each feature: invitations, the intake's
 confirmations and safety alerts, consent reminders and allauth's own account mail (through
 ``portal.adapters``) all call ``notify``. A test reads the source tree and fails if anything
-but ``portal.mail.delivery`` calls Django's ``send_mail`` or builds an ``EmailMessage``.
+but ``portal.mail.delivery`` calls Django's mail functions or builds a message object.
 
 How an email travels:
 

@@ -104,6 +104,13 @@ class OutgoingMessage(EncryptedModel):
             return client_owner(self.client_id)
         return PRACTICE_OWNER
 
+    @classmethod
+    def rows_owned_by(cls, owner: Owner) -> models.QuerySet:
+        """A client's messages, or (for the practice) those concerning no client."""
+        if owner == PRACTICE_OWNER:
+            return cls.objects.filter(client__isnull=True)
+        return cls.objects.filter(client_id=owner[1])
+
     @property
     def kind(self) -> str:
         """The email's kind as a token (``intake/email/safety_alert`` is

@@ -8,10 +8,13 @@ import email
 import smtplib
 import socket
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -20,8 +23,8 @@ from portal.audit.models import AuditEvent
 from portal.background.tasks import TaskFailed, background_task
 from portal.mail import notify
 from portal.mail.delivery import backoff, is_transient
-from portal.models import MessageStatus, OutgoingMessage, PracticeSettings, User
-from tests.helpers import delivered_mail, make_queued_tasks_due, run_queued_tasks
+from portal.models import Invitation, MessageStatus, OutgoingMessage, PracticeSettings, User
+from tests.helpers import delivered_mail, make_queued_tasks_due, run_queued_tasks, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +147,7 @@ def test_a_delivery_run_again_after_the_send_sends_nothing(client_user: User) ->
     done: the task runs again and finds the message sent."""
     queued = _reminder_to(client_user)
     assert len(delivered_mail()) == 1
-    DBTaskResult.objects.filter(pk=queued.task_id).update(status="READY", finished_at=None)
+    DBTaskResult.objects.filter(pk=str(queued.task_id)).update(status="READY", finished_at=None)
     assert run_queued_tasks() == 1
     assert len(delivered_mail()) == 1
 
@@ -170,7 +173,7 @@ def test_an_attempt_still_within_its_lease_is_left_to_its_worker(client_user: Us
     assert run_queued_tasks() == 1
     assert delivered_mail() == []
     later = OutgoingMessage.objects.get(pk=queued.pk)
-    assert DBTaskResult.objects.get(pk=later.task_id).status == "READY"  # looks again later
+    assert DBTaskResult.objects.get(pk=str(later.task_id)).status == "READY"  # looks again later
 
 
 def test_the_queue_holds_ids_and_the_outbox_holds_ciphertext(client_user: User) -> None:
@@ -207,3 +210,27 @@ def test_a_failing_task_leaves_its_error_class_and_never_its_message() -> None:
     assert task.exception_class_path == f"{TaskFailed.__module__}.TaskFailed"
     assert "builtins.ValueError" in task.traceback
     assert "canary-words" not in task.traceback
+
+
+def test_with_the_mail_server_down_a_password_reset_and_an_invitation_still_succeed(
+    smtp_settings: Any, client: Client, client_user: User, admin_user: User,
+) -> None:
+    """Before the queue these answered 500 (the reset) or saved and then failed (the
+    invitation). Now the request only queues; the emails leave when the server is back."""
+    response = client.post(reverse("account_reset_password"), {"email": client_user.email})
+    assert response.status_code == HTTPStatus.FOUND
+    as_admin = signed_in(admin_user)
+    response = as_admin.post(reverse("invitation_list"), {"email": "down.day@example.com"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Invitation.objects.filter(email="down.day@example.com").exists()
+
+    run_queued_tasks()  # the workers try, and are refused
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {
+        MessageStatus.PENDING}
+    with MailSink() as sink:
+        smtp_settings.EMAIL_PORT = sink.port
+        make_queued_tasks_due()
+        run_queued_tasks()
+        received = [email.message_from_bytes(raw) for raw in sink.messages]
+    assert sorted(message["To"] for message in received) == sorted(
+        [client_user.email, "down.day@example.com"])

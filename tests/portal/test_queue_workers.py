@@ -62,7 +62,7 @@ def test_two_worker_processes_never_send_one_email_twice(tmp_path: Any) -> None:
         environ = _worker_environ(sink.port)
         logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
         workers = [
-            subprocess.Popen(  # noqa: S603  # this interpreter, fixed arguments
+            subprocess.Popen(  # this interpreter, fixed arguments
                 [sys.executable, "manage.py", "db_worker", "--batch", "--queue-name", "*",
                  "--interval", "0", "--no-startup-delay", "--no-reload",
                  "--worker-id", f"worker-{n}"],

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from portal.background.housekeeping import prune_finished, requeue_abandoned_tasks
-from portal.background.schedules import BadSchedule, parse_schedule
 from portal.background.scheduler import (
     TICK,
     check_schedules,
@@ -20,6 +19,7 @@ from portal.background.scheduler import (
     run_due_jobs,
     scheduler_tick,
 )
+from portal.background.schedules import BadSchedule, parse_schedule
 from portal.env import envschedule
 from portal.mail import notify
 from portal.models import MessageStatus, OutgoingMessage, PracticeSettings, ScheduledJob, User
@@ -103,7 +103,7 @@ def test_the_tick_runs_due_jobs_and_keeps_one_chain_going() -> None:
     assert ScheduledJob.objects.get(name=TICK).task_id == next_tick.pk
 
     # A stray second chain (a restored backup, two deployments) ends at its first tick.
-    scheduler_tick.enqueue()
+    scheduler_tick.enqueue()  # type: ignore[call-arg]  # the worker passes the context
     run_queued_tasks()
     assert _queued(TICK_PATH) == 1
 
@@ -116,14 +116,15 @@ def test_a_task_abandoned_by_a_killed_worker_goes_back_to_the_queue(
                        context={"practice": PracticeSettings.load()})
     # What SIGKILL leaves behind: claimed, never finished.
     started = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS + 1)
-    DBTaskResult.objects.filter(pk=message.task_id).update(status="RUNNING", started_at=started)
+    DBTaskResult.objects.filter(pk=str(message.task_id)).update(status="RUNNING",
+                                                           started_at=started)
     assert run_queued_tasks() == 0
     assert requeue_abandoned_tasks(timezone.now()) == 1
     assert len(delivered_mail()) == 1
     # A task running within its lease belongs to a live worker and is left alone.
     [other] = notify(client_user, template="consents/email/reminder",
                      context={"practice": PracticeSettings.load()})
-    DBTaskResult.objects.filter(pk=other.task_id).update(status="RUNNING",
+    DBTaskResult.objects.filter(pk=str(other.task_id)).update(status="RUNNING",
                                                          started_at=timezone.now())
     assert requeue_abandoned_tasks(timezone.now()) == 0
 
@@ -140,7 +141,7 @@ def test_finished_tasks_and_old_email_records_are_pruned_after_the_retention(
     first = OutgoingMessage.objects.order_by("created_at").first()
     assert first is not None
     OutgoingMessage.objects.filter(pk=first.pk).update(sent_at=old)
-    DBTaskResult.objects.filter(pk=first.task_id).update(finished_at=old)
+    DBTaskResult.objects.filter(pk=str(first.task_id)).update(finished_at=old)
     assert prune_finished(timezone.now()) == (1, 1)
     assert OutgoingMessage.objects.filter(status=MessageStatus.SENT).count() == 1
     assert DBTaskResult.objects.count() == 1
