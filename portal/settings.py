@@ -115,9 +115,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    # Before django_tasks_db: the portal's ``db_worker`` (which first puts back what a killed
+    # worker left and restarts the scheduler) takes the place of the backend's.
+    "portal",
     "django_tasks",
     "django_tasks_db",
-    "portal",
     "intake",
     "consents",
     "clients",

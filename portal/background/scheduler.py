@@ -11,8 +11,9 @@ settings say when each runs (``SCHEDULE``, see ``portal.background.schedules``).
    another tick recorded there, still waiting or running, is a stray (two chains after a
    restore, say) and ends without re-enqueuing, so there is always one chain.
 
-``ensure_scheduler`` starts the chain when none is waiting; ``migrate`` calls it (so a
-deployment starts it by migrating), ``queue_status`` and ``/healthz/queue`` report a
+``ensure_scheduler`` starts the chain when none is alive; ``migrate`` and every worker's
+start (``manage.py db_worker``) call it, so a chain whose tick died with a SIGKILLed worker
+comes back when that worker is restarted; ``queue_status`` and ``/healthz/queue`` report a
 missing one.
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.core import checks
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_tasks.base import Task, TaskContext
 from django_tasks_db.models import DBTaskResult
@@ -39,7 +41,6 @@ from portal.models.background import ScheduledJob
 logger = logging.getLogger("portal.background")
 
 TICK = "scheduler"
-_WAITING = ("READY", "RUNNING")
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,27 @@ def _enqueue_tick(run_after: datetime | None) -> uuid.UUID:
     return uuid.UUID(str(task.enqueue().id))  # type: ignore[call-arg]
 
 
+def live_ticks(now: datetime | None = None) -> QuerySet[DBTaskResult]:
+    """Ticks that will still run: waiting, or running within the lease. A tick ``RUNNING``
+    for longer than ``TASK_LEASE_SECONDS`` lost its worker (SIGKILL) and will never end."""
+    now = now or timezone.now()
+    lease_start = now - timedelta(seconds=settings.TASK_LEASE_SECONDS)
+    return DBTaskResult.objects.filter(
+        Q(status="READY") | Q(status="RUNNING", started_at__gte=lease_start))
+
+
 def _chain_is_waiting(task_id: uuid.UUID | None, *, besides: uuid.UUID | None = None) -> bool:
     if task_id is None or task_id == besides:
         return False
-    return DBTaskResult.objects.filter(pk=task_id, status__in=_WAITING).exists()
+    return live_ticks().filter(pk=task_id).exists()
 
 
 def ensure_scheduler() -> bool:
-    """Start the tick chain if no tick is waiting or running; ``True`` if one was started."""
+    """Start the tick chain if no tick is waiting or running within its lease; ``True`` if
+    one was started. Callers outside the chain (a worker starting, ``queue_status
+    --start-scheduler``, ``migrate``) are what revive a chain whose tick a killed worker took
+    down: tasks past their lease go back to the queue first, the tick among them."""
+    requeue_abandoned_tasks(timezone.now())
     with transaction.atomic():
         row, _ = ScheduledJob.objects.select_for_update().get_or_create(name=TICK)
         if _chain_is_waiting(row.task_id):

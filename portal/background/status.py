@@ -10,6 +10,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from portal.background.scheduler import live_ticks
 from portal.models.background import ScheduledJob
 
 
@@ -29,7 +30,7 @@ class KindStatus:
 class QueueStatus:
     kinds: list[KindStatus] = field(default_factory=list)
     scheduler_next_tick: datetime | None = None
-    scheduler_waiting: bool = False
+    scheduler_waiting: bool = False  # a tick waits, or runs within its lease
 
     @property
     def oldest_ready(self) -> timedelta | None:
@@ -76,6 +77,5 @@ def queue_status(now: datetime | None = None) -> QueueStatus:
     tick = ScheduledJob.objects.filter(name="scheduler").first()
     if tick is not None and tick.task_id is not None:
         status.scheduler_next_tick = tick.next_run_at
-        status.scheduler_waiting = DBTaskResult.objects.filter(
-            pk=tick.task_id, status__in=["READY", "RUNNING"]).exists()
+        status.scheduler_waiting = live_ticks(now).filter(pk=tick.task_id).exists()
     return status

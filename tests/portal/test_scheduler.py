@@ -3,11 +3,13 @@ tasks abandoned by a killed worker put back, finished rows pruned."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -20,6 +22,7 @@ from portal.background.scheduler import (
     scheduler_tick,
 )
 from portal.background.schedules import BadSchedule, parse_schedule
+from portal.background.status import queue_status
 from portal.env import envschedule
 from portal.mail import notify
 from portal.models import MessageStatus, OutgoingMessage, PracticeSettings, ScheduledJob, User
@@ -127,6 +130,27 @@ def test_a_task_abandoned_by_a_killed_worker_goes_back_to_the_queue(
     DBTaskResult.objects.filter(pk=str(other.task_id)).update(status="RUNNING",
                                                          started_at=timezone.now())
     assert requeue_abandoned_tasks(timezone.now()) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tick_killed_with_its_worker_is_revived_when_a_worker_starts(settings: Any) -> None:
+    """SIGKILL in the middle of a tick: the tick stays RUNNING, and it was the tick that
+    would have put it back. Starting a worker (as the process manager does after the kill)
+    brings the chain back, once."""
+    settings.SCHEDULE = dict.fromkeys(settings.SCHEDULE, "off")
+    ensure_scheduler()
+    row = ScheduledJob.objects.get(name=TICK)
+    killed = timezone.now() - timedelta(seconds=settings.TASK_LEASE_SECONDS + 1)
+    DBTaskResult.objects.filter(pk=str(row.task_id)).update(status="RUNNING", started_at=killed)
+    assert not queue_status().scheduler_waiting  # reported, not mistaken for a live tick
+
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload",
+                 "--queue-name", "*", stdout=io.StringIO())
+
+    assert DBTaskResult.objects.get(pk=str(row.task_id)).status == "SUCCESSFUL"
+    assert _queued(TICK_PATH) == 1  # one chain, its next tick waiting
+    assert queue_status().scheduler_waiting
+    assert ensure_scheduler() is False
 
 
 @pytest.mark.django_db
