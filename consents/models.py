@@ -152,6 +152,9 @@ class ConsentSignature(EncryptedModel):
         null=True, blank=True,
         help_text="The last day the agreement holds (authorizations); none: until withdrawn.",
     )
+    # When the client was emailed that this signature is about to end
+    # (``consents.expiry_reminders``): once per signature.
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"signature {self.reference}"

@@ -251,3 +251,32 @@ class SafetyAlertAcknowledgement(EncryptedModel):
         alert."""
         if self.alert_id is not None and self.client_id != self.alert.intake.client_id:
             raise ValidationError("An acknowledgement belongs to the intake's client.")
+
+
+class IntakeReminderState(models.Model):
+    """When the client last opened their unsent intake, and the reminders sent about it
+    (``intake.reminders``). A row of its own, not columns on ``Intake``: recording a visit
+    or a reminder must not touch the intake's ``updated_at`` (the answers' last save) or
+    its revision, which guards the answers against stale pages.
+
+    Plaintext by design (workflow): times and a count, nothing the client typed. Deleted
+    with the intake; kept after submission only as long as the intake is."""
+
+    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, primary_key=True,
+                                  related_name="reminder_state")
+    # The last time the client opened a page of the intake (GET by its owner).
+    last_visit_at = models.DateTimeField(null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reminders_sent=0, last_reminded_at__isnull=True)
+                | models.Q(reminders_sent__gt=0, last_reminded_at__isnull=False),
+                name="intake_reminderstate_count_with_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"reminders for intake {self.intake_id.hex[:8]}"

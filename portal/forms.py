@@ -50,6 +50,9 @@ PRACTICE_SETTINGS_GROUPS = (
     ("What clients see and how they sign in", ("crisis_text", "self_signup_enabled",
                                                 "idle_timeout_minutes")),
     ("Safety alerts", ("safety_alert_draft_hours",)),
+    ("Reminders", ("intake_reminders_enabled", "intake_reminder_after_days",
+                   "intake_reminder_every_days", "intake_reminder_max",
+                   "consent_expiry_reminder_days")),
     ("Sessions and records", ("session_minutes", "video_platform", "reconnect_minutes",
                               "records_retention_years")),
     ("Fees and payment", ("intake_fee", "session_fee", "longer_session_fee", "letters_fee",
@@ -79,6 +82,12 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
             "idle_timeout_minutes": "Sign people out after this many idle minutes",
             "safety_alert_draft_hours": "Email the care team about a safety answer in an "
                                         "unsent intake after this many hours",
+            "intake_reminders_enabled": "Remind clients about an unfinished intake",
+            "intake_reminder_after_days": "First reminder after this many days away",
+            "intake_reminder_every_days": "Then every this many days",
+            "intake_reminder_max": "At most this many reminders per intake",
+            "consent_expiry_reminder_days": "Remind clients this many days before an "
+                                            "authorization ends",
         }
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

@@ -326,6 +326,9 @@ SCHEDULER_START_ON_MIGRATE = not IS_TEST
 SCHEDULE = {
     "queue_housekeeping": envschedule("SCHEDULE_QUEUE_HOUSEKEEPING", "daily 03:30"),
     "draft_safety_alerts": envschedule("SCHEDULE_DRAFT_SAFETY_ALERTS", "every 15 minutes"),
+    # Reminders (the practice settings say whether and when an intake is reminded).
+    "intake_reminders": envschedule("SCHEDULE_INTAKE_REMINDERS", "daily 10:00"),
+    "consent_expiry_reminders": envschedule("SCHEDULE_CONSENT_EXPIRY_REMINDERS", "daily 10:05"),
 }
 
 # --- Security headers and cookies ---------------------------------------------------------

@@ -243,3 +243,17 @@ def raw_audit_rows_containing(needle: str) -> list[tuple[str, object]]:
                 if needle in text.lower():
                     found.append((column, value))
     return found
+
+
+# --- Scheduled jobs (reminders branch) -------------------------------------------------------
+
+
+def run_scheduled_job(name: str) -> int:
+    """Start the registered periodic job ``name`` now, as the scheduler does when it is due
+    (its task enqueued), and run the queue (the job, then the emails it queued); how many
+    tasks ran."""
+    from portal.background.scheduler import registered_jobs
+
+    [job] = [job for job in registered_jobs() if job.name == name]
+    job.task.enqueue()
+    return run_queued_tasks()

@@ -566,6 +566,11 @@ def stored_problems(world: World) -> list[str]:
         problems.append("practice: idle timeout out of range")
     if not 1 <= practice.safety_alert_draft_hours <= 168:
         problems.append("practice: safety alert hours out of range")
+    if not (1 <= practice.intake_reminder_after_days <= 30
+            and 1 <= practice.intake_reminder_every_days <= 30
+            and 1 <= practice.intake_reminder_max <= 10
+            and 1 <= practice.consent_expiry_reminder_days <= 90):
+        problems.append("practice: a reminder setting out of range")
     for email in Invitation.objects.values_list("email", flat=True):
         try:
             validate_email(email)

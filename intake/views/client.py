@@ -30,6 +30,7 @@ from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
 from intake.models import Intake, IntakeState
 from intake.presenters import answer_sections, posted_in_words
+from intake.reminders import record_client_visit
 from intake.schema import Questionnaire, Section, parse_definition
 from intake.services import (
     AlreadySubmitted,
@@ -240,6 +241,7 @@ def intake_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         draft = intake_start(client=request.user)
         return HttpResponseRedirect(_resume_url(draft))
     if draft is not None:
+        record_client_visit(draft)
         questionnaire = _questionnaire(draft)
     elif submitted is not None:
         questionnaire = _questionnaire(submitted)
@@ -275,6 +277,7 @@ def intake_section(
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
     if request.method in ("GET", "HEAD"):
+        record_client_visit(intake)
         if (gate := _consents_gate(request)) is not None:
             return gate
         if not visible(section, intake.answers):
@@ -394,6 +397,7 @@ def intake_review(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResp
     intake = get_own_intake(request.user, intake_id)
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
+    record_client_visit(intake)
     intake = intake_fill_details(intake_id=intake.pk, client=request.user)
     questionnaire = _questionnaire(intake)
     context = {

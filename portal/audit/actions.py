@@ -37,6 +37,7 @@ class Action(StrEnum):
     INTAKE_REVIEW_ACKNOWLEDGED = "intake.review_acknowledged"
     INTAKE_REVIEWED = "intake.reviewed"
     INTAKE_SAFETY_ALERT_SENT = "intake.safety_alert_sent"
+    INTAKE_REMINDED = "intake.reminded"
     CONSENT_VIEWED = "consent.viewed"
     CONSENT_EXPORTED = "consent.exported"
     CONSENT_SIGNED = "consent.signed"
@@ -119,6 +120,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     # One per email: to which staff account (an id) and why now ("submitted", or
     # "draft_unsent" when a flagged draft waited past the practice's setting). No answer.
     Action.INTAKE_SAFETY_ALERT_SENT: _spec("Safety alert emailed", "recipient", "trigger"),
+    # The scheduled reminder that an unsent intake is waiting: which one of at most the
+    # practice's number it was ("reminder"), nothing else.
+    Action.INTAKE_REMINDED: _spec("Intake reminder sent", "reminder"),
     Action.CONSENT_VIEWED: _spec("Consent record opened",
                                  client_sentence="opened your consent records"),
     Action.CONSENT_EXPORTED: _spec(
@@ -127,7 +131,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     ),
     Action.CONSENT_SIGNED: _spec("Consent signed", "version"),
     Action.CONSENT_WITHDRAWN: _spec("Consent withdrawn", "version"),
-    Action.CONSENT_REMINDED: _spec("Consent reminder sent"),
+    # An admin's reminder of what is left to sign (no detail), or the scheduled one that a
+    # signature ends soon (detail kind "expiry"; the target is the signature).
+    Action.CONSENT_REMINDED: _spec("Consent reminder sent", "kind"),
     Action.DOCUMENT_PUBLISHED: _spec("Consent document published", "version"),
     Action.DOCUMENT_REQUIREMENT_CHANGED: _spec("When a consent is needed changed",
                                                "requirement", "previous"),

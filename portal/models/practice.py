@@ -68,6 +68,34 @@ class PracticeSettings(models.Model):
         help_text="When an unsent intake raises a safety alert, email the care team after "
                   "this many hours (1 to 168).",
     )
+    # Reminders (``intake.reminders``, ``consents.expiry_reminders``): emails that say only
+    # that something is waiting, sent by the scheduled jobs of the same names.
+    intake_reminders_enabled = models.BooleanField(
+        default=False,
+        help_text="Email clients who started their intake and have not come back to it.",
+    )
+    intake_reminder_after_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="The first reminder goes this many days after the client last opened "
+                  "their intake (1 to 30).",
+    )
+    intake_reminder_every_days = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Then again every this many days while they stay away (1 to 30).",
+    )
+    intake_reminder_max = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="Never more than this many reminders for one intake (1 to 10).",
+    )
+    consent_expiry_reminder_days = models.PositiveSmallIntegerField(
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Email a client this many days before an authorization they signed ends, "
+                  "once per authorization (1 to 90).",
+    )
     # What the consent documents say about the practice (``consents.placeholders`` puts
     # each into its placeholder when a version is drafted). Blank: the placeholder stays in
     # the draft, and publishing is refused until someone fills it in.
@@ -151,6 +179,19 @@ class PracticeSettings(models.Model):
                 condition=models.Q(safety_alert_draft_hours__gte=1,
                                    safety_alert_draft_hours__lte=168),
                 name="portal_practicesettings_safety_alert_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(intake_reminder_after_days__gte=1,
+                                   intake_reminder_after_days__lte=30,
+                                   intake_reminder_every_days__gte=1,
+                                   intake_reminder_every_days__lte=30,
+                                   intake_reminder_max__gte=1, intake_reminder_max__lte=10),
+                name="portal_practicesettings_intake_reminders_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(consent_expiry_reminder_days__gte=1,
+                                   consent_expiry_reminder_days__lte=90),
+                name="portal_practicesettings_consent_expiry_reminder_range",
             ),
         ]
 

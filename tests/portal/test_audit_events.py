@@ -172,6 +172,10 @@ SETTINGS = {
     "crisis_text": "Call or text 988.",
     "idle_timeout_minutes": "15",
     "safety_alert_draft_hours": "24",
+    "intake_reminder_after_days": "3",
+    "intake_reminder_every_days": "4",
+    "intake_reminder_max": "3",
+    "consent_expiry_reminder_days": "14",
 }
 
 

@@ -19,6 +19,10 @@ VALID = {
     "crisis_text": "Call or text 988.",
     "idle_timeout_minutes": "20",
     "safety_alert_draft_hours": "12",
+    "intake_reminder_after_days": "3",
+    "intake_reminder_every_days": "4",
+    "intake_reminder_max": "3",
+    "consent_expiry_reminder_days": "14",
 }
 
 
@@ -48,6 +52,27 @@ def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
 
 
 @pytest.mark.django_db
+def test_reminders_are_off_until_the_admin_turns_them_on(as_admin: Client) -> None:
+    practice = PracticeSettings.load()
+    assert practice.intake_reminders_enabled is False
+    assert (practice.intake_reminder_after_days, practice.intake_reminder_every_days,
+            practice.intake_reminder_max, practice.consent_expiry_reminder_days) == (3, 4, 3, 14)
+    reauthenticate(as_admin)
+    page = as_admin.get(reverse("practice_settings"))
+    assert b"Remind clients about an unfinished intake" in page.content
+    response = as_admin.post(reverse("practice_settings"), {
+        **VALID, "intake_reminders_enabled": "on", "intake_reminder_after_days": "2",
+        "intake_reminder_every_days": "7", "intake_reminder_max": "1",
+        "consent_expiry_reminder_days": "30",
+    })
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert practice.intake_reminders_enabled is True
+    assert (practice.intake_reminder_after_days, practice.intake_reminder_every_days,
+            practice.intake_reminder_max, practice.consent_expiry_reminder_days) == (2, 7, 1, 30)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("field", "value"),
     [
@@ -68,6 +93,14 @@ def test_admin_changes_settings_and_clients_see_them(as_admin: Client) -> None:
         ("session_minutes", "5"),
         ("cancellation_notice_hours", "169"),
         ("records_retention_years", "seven"),
+        ("intake_reminder_after_days", "0"),
+        ("intake_reminder_after_days", "31"),
+        ("intake_reminder_every_days", "0"),
+        ("intake_reminder_every_days", "two"),
+        ("intake_reminder_max", "11"),
+        ("intake_reminder_max", ""),
+        ("consent_expiry_reminder_days", "0"),
+        ("consent_expiry_reminder_days", "91"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_and_nothing_changes(

@@ -92,7 +92,8 @@ def test_a_job_turned_off_in_the_settings_stops(settings: Any) -> None:
     now = timezone.now()
     run_due_jobs(now)
     settings.SCHEDULE = {**settings.SCHEDULE, "draft_safety_alerts": "off"}
-    assert run_due_jobs(now + timedelta(days=2)) == ["queue_housekeeping"]
+    started = run_due_jobs(now + timedelta(days=2))
+    assert "queue_housekeeping" in started and "draft_safety_alerts" not in started
     assert ScheduledJob.objects.get(name="draft_safety_alerts").next_run_at is None
 
 

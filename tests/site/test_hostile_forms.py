@@ -201,6 +201,11 @@ def _practice_fields(world: World) -> dict[str, list[str]]:
             "crisis_text": ["Call 988."], "self_signup_enabled": ["on"],
             "idle_timeout_minutes": ["5", "120", "4", "121", "32768"],
             "safety_alert_draft_hours": ["1", "168", "0", "169", "32768"],
+            "intake_reminders_enabled": ["on"],
+            "intake_reminder_after_days": ["3", "1", "30", "0", "31", "32768"],
+            "intake_reminder_every_days": ["4", "1", "30", "0", "31"],
+            "intake_reminder_max": ["3", "1", "10", "0", "11"],
+            "consent_expiry_reminder_days": ["14", "1", "90", "0", "91"],
             "session_fee": ["$150", "[amount]", "free\nof charge"],
             "session_minutes": ["50", "9", "241", "32768"],
             "insurance_networks": ["not in network with any insurance plans"]}

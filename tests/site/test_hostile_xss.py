@@ -354,7 +354,9 @@ def _write_everything(world: World) -> dict[str, Any]:
     _ok(admin.post(reverse("practice_settings"), {
         "name": CORE, "contact_email": "desk@example.com", "contact_phone": SHORT,
         "address": LONG, "crisis_text": LONG, "idle_timeout_minutes": "30",
-        "safety_alert_draft_hours": "24",
+        "safety_alert_draft_hours": "24", "intake_reminder_after_days": "3",
+        "intake_reminder_every_days": "4", "intake_reminder_max": "3",
+        "consent_expiry_reminder_days": "14",
     }), HTTPStatus.FOUND)
     for email in INVITED_EMAILS:
         _ok(admin.post(reverse("invitation_list"), {"email": email}), HTTPStatus.FOUND)
