@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from consents.expiry_reminders import EXPIRY_KIND
 from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
 from consents.models import (
     ConsentDocument,
@@ -262,16 +263,24 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
                                      tzinfo=timezone.get_current_timezone())
             entries.append(TimelineEntry(at=ended, what="Expired", **common))
     events = list(AuditEvent.objects.filter(subject_id=client.pk, action__in=TIMELINE_ACTIONS)
-                  .only("occurred_at", "action", "actor_id", "actor_role"))
+                  .only("occurred_at", "action", "actor_id", "actor_role", "detail_json"))
     actor_ids = {event.actor_id for event in events if event.actor_id}
     names: dict[uuid.UUID | None, str] = {pk: name or email for pk, name, email in
              User.objects.filter(pk__in=actor_ids).values_list("pk", "display_name", "email")}
     for event in events:
         entries.append(TimelineEntry(
-            at=event.occurred_at, what=spec_for(event.action).label, document="",
+            at=event.occurred_at, what=_timeline_label(event), document="",
             version=None, by=names.get(event.actor_id, event.actor_role), reference="",
         ))
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _timeline_label(event: AuditEvent) -> str:
+    """What an event on the timeline was: its action's label, and for the scheduled
+    reminder that a signature ends soon, that."""
+    if event.action == Action.CONSENT_REMINDED and event.detail.get("kind") == EXPIRY_KIND:
+        return "Reminder sent: a signature ends soon"
+    return spec_for(event.action).label
 
 
 def _reasons_and_timeline(client: User) -> tuple[WithdrawalReasons, list[TimelineEntry]]:

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,3 +140,14 @@ def test_the_practice_chooses_how_many_days_ahead(
     practice.save()
     _authorize(client_user, authorization_version, ends_in_days=30)
     assert _reminded() == [client_user.email]
+
+
+def test_the_clients_consent_timeline_shows_the_expiry_reminder(
+    as_admin: Client, client_user: User, authorization_version: ConsentVersion,
+) -> None:
+    _authorize(client_user, authorization_version, ends_in_days=7)
+    assert _reminded() == [client_user.email]
+    response = as_admin.get(reverse("consent_client_timeline", args=[client_user.pk]))
+    [entry] = [entry for entry in response.context["entries"]
+               if entry.what == "Reminder sent: a signature ends soon"]
+    assert entry.by == "system"
