@@ -77,6 +77,11 @@ MATRIX: dict[str, Row] = {
                              lambda o: [o["token"]]),
     "session_status": Row("get", _everyone(OK)),
     "session_keepalive": Row("post", SIGNED_IN),
+    # --- Outgoing messages (issue 16): objects["given_up_message"] is an email to "client"
+    # the worker gave up on. Practice admins only; the retry sends it back to the list. ---
+    "outgoing_messages": Row("get", ADMIN_ONLY),
+    "outgoing_message_retry": Row("post", ADMIN_ONLY_ACTION,
+                                  lambda o: [o["given_up_message"].id]),
     # --- Intake (issue 5): objects["draft_intake"] is the client's draft,
     # objects["submitted_intake"] their earlier, submitted intake (client assigned to the
     # clinician). Each page adds its rows here. ---
