@@ -26,6 +26,7 @@ handler500 = "portal.views.errors.server_error"
 urlpatterns = [
     path("", include("clients.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/queue", health.healthz_queue, name="healthz_queue"),
     path("me/record-access/", record_access.record_access, name="record_access"),
     path("staff/name/", staff_name.staff_name, name="staff_name"),
     path("staff/audit/", audit_views.audit_log, name="audit_log"),

@@ -47,6 +47,9 @@ MATRIX: dict[str, Row] = {
     "home": Row("get", {"anonymous": OK, "client": REDIRECT, "other_client": REDIRECT,
                         "clinician": REDIRECT, "admin": REDIRECT}),
     "healthz": Row("get", _everyone(OK)),
+    # The queue's health (issue 16): public, an age and a state only. In the matrix's world
+    # the scheduler is not started, so it answers 503 "behind" to everyone alike.
+    "healthz_queue": Row("get", _everyone("503")),
     "client_home": Row("get", CLIENT_ONLY),
     "record_access": Row("get", CLIENT_ONLY),
     # Each person's own details: a client's profile, a staff member's display name.
