@@ -70,7 +70,7 @@ def _row(values: dict[str, Any]) -> MessageRow:
 
 
 def rows_of(values: Iterable[dict[str, Any]]) -> list[MessageRow]:
-    """Rows from ``given_up_values()`` or ``retrying_values()`` (or a page of either)."""
+    """Rows from plaintext values (``given_up_values()``, or a page of it)."""
     return [_row(item) for item in values]
 
 
