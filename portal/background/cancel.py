@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
+from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
+
+
+def waiting_tasks_taking(task: Task[Any, Any], first_arguments: Iterable[str]) -> list[str]:
+    """The ids of the waiting runs of ``task`` whose first argument is one of
+    ``first_arguments`` (an id: portal tasks take ids only)."""
+    values = list(first_arguments)
+    if not values:
+        return []
+    return [str(pk) for pk in DBTaskResult.objects.filter(
+        status="READY", task_path=task.module_path, args_kwargs__args__0__in=values,
+    ).values_list("pk", flat=True)]
 
 
 def cancel_waiting_tasks(task_ids: Iterable[uuid.UUID | str]) -> int:

@@ -11,9 +11,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
-from portal.background.cancel import cancel_waiting_tasks
+from portal.background.cancel import cancel_waiting_tasks, waiting_tasks_taking
 from portal.mail.compose import encode_context
 from portal.mail.delivery import deliver_message
 from portal.models import User
@@ -128,10 +127,7 @@ def forget_messages_about(client: User) -> int:
     recorded = messages.exclude(task_id=None).values_list("task_id", flat=True)
     # The row names its latest task; a task queued for it earlier and still waiting is
     # found by its argument (ids only: the message's id is the task's one argument).
-    waiting = DBTaskResult.objects.filter(
-        status="READY", task_path=deliver_message.module_path,
-        args_kwargs__args__0__in=message_ids,
-    ).values_list("pk", flat=True)
+    waiting = waiting_tasks_taking(deliver_message, message_ids)
     cancel_waiting_tasks({*recorded, *waiting})
     deleted, _ = OutgoingMessage.objects.filter(pk__in=message_ids).delete()
     return deleted
