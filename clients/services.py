@@ -20,6 +20,7 @@ from portal.crypto.blind_index import BlindIndexField
 from portal.crypto.models import encrypted_models
 from portal.crypto.owners import client_owner
 from portal.crypto.rotation import erase_owner_keys
+from portal.mail import forget_messages_about
 from portal.models import CareAssignment, ClientNameToken, DataKey, User
 from portal.roles import Role, roles_of
 
@@ -34,6 +35,7 @@ class ErasureError(RuntimeError):
 class ErasureResult:
     keys_destroyed: int
     sessions_ended: int
+    messages_removed: int = 0  # outbox rows to or about the client, sent or not
 
 
 def _end_sessions(user: User) -> int:
@@ -63,7 +65,9 @@ def _clear_blind_indexes(user: User) -> None:
 def client_erase(*, user: User, actor: User | None) -> ErasureResult:
     """Crypto-shred a client: destroy their data keys, so every encrypted value of theirs
     (profile, intake, consent details) is unreadable here and in backups; deactivate the
-    account, end its sessions and remove its second factors.
+    account, end its sessions and remove its second factors. Every email to or about them
+    still in the outbox is removed and its waiting delivery taken out of the queue
+    (``forget_messages_about``): nothing is sent to or about an erased client.
 
     Only clients can be erased this way: staff accounts hold no client data of their own.
     The login email and ids stay, plaintext, as the record that an account existed and was
@@ -90,9 +94,11 @@ def client_erase(*, user: User, actor: User | None) -> ErasureResult:
     if destroyed != len(live_keys):
         raise ErasureError("The client's keys changed during erasure; nothing was erased.")
     _clear_blind_indexes(user)
+    messages_removed = forget_messages_about(user)
     User.objects.filter(pk=user.pk).update(is_active=False)
     Authenticator.objects.filter(user=user).delete()
-    return ErasureResult(keys_destroyed=destroyed, sessions_ended=_end_sessions(user))
+    return ErasureResult(keys_destroyed=destroyed, sessions_ended=_end_sessions(user),
+                         messages_removed=messages_removed)
 
 
 def _check_care_pair(client: User, clinician: User) -> None:

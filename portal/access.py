@@ -19,7 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from portal.models import CareAssignment, Invitation, User
+from portal.models import CareAssignment, Invitation, OutgoingMessage, User
 from portal.roles import Role
 
 M = TypeVar("M", bound=Model)
@@ -91,6 +91,20 @@ def get_invitation_for_user(user: User, invitation_id: uuid.UUID | str) -> Invit
     if not user.has_perm("portal.manage_invitations"):
         raise Http404
     return visible_or_404(Invitation.objects.all(), invitation_id)
+
+
+def get_outgoing_message_for_user(user: User | AnonymousUser,
+                                  message_id: uuid.UUID | str) -> OutgoingMessage:
+    """An outbox row, for a user who manages outgoing messages (practice admins); 404 for
+    everyone else, as for an id that does not exist.
+
+    Every status is found, not only ``failed``: an admin pressing "Retry" on a message that
+    was retried a moment ago (a second click, another admin) is told so, rather than shown
+    a 404 that reads like an error. ``retry_failed`` itself acts on ``failed`` rows only.
+    The row's address and context are never shown; the caller uses its id and status."""
+    if not user.has_perm("portal.manage_outgoing_messages"):
+        raise Http404
+    return visible_or_404(OutgoingMessage.objects.all(), message_id)
 
 
 def client_accounts() -> QuerySet[User]:

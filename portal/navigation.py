@@ -1,10 +1,11 @@
 """The top navigation: the main sections a role works in, and which one a page belongs to.
 
 Staff see the sections their permissions open, and no others: a clinician Intakes, Clients
-and the Audit trail; a practice admin also Consents, Invitations and Practice settings (the
-same permissions the views check, so a link is never shown to a page that would 404). A page
-belongs to a section when its path lies under the section's address, so an intake's own page
-still marks "Intakes" as where you are. The brand link is the way home.
+and the Audit trail; a practice admin also Consents, Invitations, Outgoing messages and
+Practice settings (the same permissions the views check, so a link is never shown to a page
+that would 404). A page belongs to a section when its path lies under the section's
+address, so an intake's own page still marks "Intakes" as where you are. The brand link is
+the way home.
 
 URLs are looked up by name: the platform imports no feature app to build its menu.
 """
@@ -33,6 +34,7 @@ STAFF_SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("Consents", "consent_dashboard", "portal.manage_consent_documents"),
     ("Invitations", "invitation_list", "portal.manage_invitations"),
     ("Audit trail", "audit_log", "portal.access_staff_pages"),
+    ("Outgoing messages", "outgoing_messages", "portal.manage_outgoing_messages"),
     ("Practice settings", "practice_settings", "portal.manage_practice_settings"),
 )
 

@@ -10,6 +10,7 @@ from portal.views import (
     audit_views,
     health,
     invitations,
+    outgoing,
     record_access,
     session,
     settings_views,
@@ -25,11 +26,16 @@ handler500 = "portal.views.errors.server_error"
 urlpatterns = [
     path("", include("clients.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/queue", health.healthz_queue, name="healthz_queue"),
     path("me/record-access/", record_access.record_access, name="record_access"),
     path("staff/name/", staff_name.staff_name, name="staff_name"),
     path("staff/audit/", audit_views.audit_log, name="audit_log"),
     path("staff/audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("staff/settings/", settings_views.practice_settings, name="practice_settings"),
+    # Outgoing messages (issue 16): emails given up, and sending them again.
+    path("staff/outgoing/", outgoing.outgoing_messages, name="outgoing_messages"),
+    path("staff/outgoing/<uuid:message_id>/retry/", outgoing.outgoing_message_retry,
+         name="outgoing_message_retry"),
     path("staff/invitations/", invitations.invitation_list, name="invitation_list"),
     path(
         "staff/invitations/<uuid:invitation_id>/resend/",

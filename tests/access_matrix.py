@@ -47,6 +47,9 @@ MATRIX: dict[str, Row] = {
     "home": Row("get", {"anonymous": OK, "client": REDIRECT, "other_client": REDIRECT,
                         "clinician": REDIRECT, "admin": REDIRECT}),
     "healthz": Row("get", _everyone(OK)),
+    # The queue's health (issue 16): public, an age and a state only. In the matrix's world
+    # the scheduler is not started, so it answers 503 "behind" to everyone alike.
+    "healthz_queue": Row("get", _everyone("503")),
     "client_home": Row("get", CLIENT_ONLY),
     "record_access": Row("get", CLIENT_ONLY),
     # Each person's own details: a client's profile, a staff member's display name.
@@ -77,6 +80,11 @@ MATRIX: dict[str, Row] = {
                              lambda o: [o["token"]]),
     "session_status": Row("get", _everyone(OK)),
     "session_keepalive": Row("post", SIGNED_IN),
+    # --- Outgoing messages (issue 16): objects["given_up_message"] is an email to "client"
+    # the worker gave up on. Practice admins only; the retry sends it back to the list. ---
+    "outgoing_messages": Row("get", ADMIN_ONLY),
+    "outgoing_message_retry": Row("post", ADMIN_ONLY_ACTION,
+                                  lambda o: [o["given_up_message"].id]),
     # --- Intake (issue 5): objects["draft_intake"] is the client's draft,
     # objects["submitted_intake"] their earlier, submitted intake (client assigned to the
     # clinician). Each page adds its rows here. ---

@@ -7,6 +7,7 @@ Tests import these from here, never from ``conftest`` or from another test modul
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
@@ -21,7 +22,7 @@ from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
@@ -31,7 +32,15 @@ from consents.models import ConsentDocument, ConsentVersion
 from consents.services import current_version
 from intake.models import SafetyAlert, SafetyAlertAcknowledgement
 from portal.audit.models import AuditEvent
-from portal.models import CareAssignment, ClientProfile, User
+from portal.mail import notify
+from portal.models import (
+    CareAssignment,
+    ClientProfile,
+    MessageStatus,
+    OutgoingMessage,
+    PracticeSettings,
+    User,
+)
 from portal.roles import Role
 from tests.factories import PASSWORD, UserFactory, totp_secret_of
 
@@ -257,3 +266,42 @@ def run_scheduled_job(name: str) -> int:
     [job] = [job for job in registered_jobs() if job.name == name]
     job.task.enqueue()
     return run_queued_tasks()
+
+
+# --- Outgoing messages (issue 16: the "Outgoing messages" page, erasure of pending mail) ---
+
+
+def closed_local_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_task_of(message: OutgoingMessage) -> None:
+    """Run ``message``'s waiting delivery task, and no other, the way a worker runs it."""
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
+                    startup_delay=False, max_tasks=None, worker_id="test-worker",
+                    excluded_queue_names=[])
+    with transaction.atomic():
+        task = DBTaskResult.objects.ready().filter(pk=str(message.task_id)).get_locked()
+        assert task is not None, "the message has no waiting task"
+        task.claim(worker.worker_id)
+    worker.run_task(task)
+
+
+def given_up_message(recipient: User, *, template: str = "consents/email/reminder"
+                     ) -> OutgoingMessage:
+    """An email to ``recipient`` that the worker gave up on, the way it happens: queued by
+    ``notify``, its one attempt refused by a mail server that is down (real SMTP to a
+    closed port) after its time to deliver ran out. Other queued emails are not run."""
+    [message] = notify(recipient, template=template,
+                       context={"practice": PracticeSettings.load()})
+    OutgoingMessage.objects.filter(pk=message.pk).update(deliver_by=timezone.now())
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                           EMAIL_HOST="127.0.0.1", EMAIL_PORT=closed_local_port(),
+                           EMAIL_USE_TLS=False, EMAIL_USE_SSL=False, EMAIL_TIMEOUT=5):
+        run_task_of(message)
+    given_up = OutgoingMessage.objects.get(pk=message.pk)
+    assert given_up.status == MessageStatus.FAILED, given_up.status
+    return given_up

@@ -64,7 +64,7 @@ from portal.roles import Role
 from portal.services.invitations import _new_token, invitation_send
 from tests.access_matrix import consent_objects as _consent_objects
 from tests.factories import UserFactory
-from tests.helpers import published_version, reauthenticate, sign_in
+from tests.helpers import given_up_message, published_version, reauthenticate, sign_in
 from tests.intake_data import submitted_intake
 
 # One setting for every fuzzing loop: few examples each (the loops cover many endpoints),
@@ -390,6 +390,8 @@ def build_world(*, signed_in: Sequence[str] = ("client", "other_client", "clinic
         typed_name="Robin Example", agreed=True, submission=uuid.uuid4(),
         details=AuthorizationDetails(expires_on=None, **AUTHORIZATION_FIELDS),
     )
+    # An email to client A that the worker gave up on (the "Outgoing messages" page).
+    objects["given_up_message"] = given_up_message(client)
     http = {"anonymous": Client()}
     for name in signed_in:
         http[name] = Client()

@@ -117,7 +117,9 @@ def client_erase_view(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -
             f"The client was erased: {result.keys_destroyed} data "
             f"key{'s' if result.keys_destroyed != 1 else ''} destroyed, the account closed "
             f"and {result.sessions_ended} session{'s' if result.sessions_ended != 1 else ''} "
-            f"ended.",
+            f"ended; {result.messages_removed} "
+            f"email{'s' if result.messages_removed != 1 else ''} to or about them removed "
+            f"from the outbox.",
         )
         return redirect("client_list")
     return render(request, "clients/client_erase.html", {

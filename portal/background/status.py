@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from portal.background.scheduler import live_ticks
 from portal.models.background import ScheduledJob
+from portal.models.outbox import MessageStatus, OutgoingMessage
 
 
 @dataclass
@@ -31,6 +32,28 @@ class QueueStatus:
     kinds: list[KindStatus] = field(default_factory=list)
     scheduler_next_tick: datetime | None = None
     scheduler_waiting: bool = False  # a tick waits, or runs within its lease
+    # Outgoing emails not yet sent (waiting, being sent, or waiting for a retry), and those
+    # given up: counts only, from plaintext status columns.
+    messages_pending: int = 0
+    messages_given_up: int = 0
+
+    @property
+    def threshold(self) -> timedelta:
+        """How long a ready task may wait before the queue counts as behind
+        (``QUEUE_HEALTH_MAX_AGE_SECONDS``)."""
+        return timedelta(seconds=settings.QUEUE_HEALTH_MAX_AGE_SECONDS)
+
+    @property
+    def scheduler_ok(self) -> bool:
+        """The scheduler's chain is alive: its next tick waits, or it runs within its lease.
+        Without it no periodic job (reminders, housekeeping) runs."""
+        return self.scheduler_waiting
+
+    @property
+    def all_ok(self) -> bool:
+        """Workers keep up (``healthy``) and the scheduler runs: what ``queue_status``'s
+        exit code and ``/healthz/queue`` report."""
+        return self.healthy and self.scheduler_ok
 
     @property
     def oldest_ready(self) -> timedelta | None:
@@ -42,7 +65,7 @@ class QueueStatus:
         """The oldest ready task has waited no longer than ``QUEUE_HEALTH_MAX_AGE_SECONDS``:
         workers are keeping up."""
         oldest = self.oldest_ready
-        return oldest is None or oldest <= timedelta(seconds=settings.QUEUE_HEALTH_MAX_AGE_SECONDS)
+        return oldest is None or oldest <= self.threshold
 
 
 def queue_status(now: datetime | None = None) -> QueueStatus:
@@ -78,4 +101,21 @@ def queue_status(now: datetime | None = None) -> QueueStatus:
     if tick is not None and tick.task_id is not None:
         status.scheduler_next_tick = tick.next_run_at
         status.scheduler_waiting = live_ticks(now).filter(pk=tick.task_id).exists()
+    counts = dict(OutgoingMessage.objects.values_list("status").annotate(Count("id"))
+                  .order_by())
+    status.messages_pending = sum(counts.get(state, 0) for state in (
+        MessageStatus.PENDING, MessageStatus.SENDING))
+    status.messages_given_up = counts.get(MessageStatus.FAILED, 0)
     return status
+
+
+def format_age(age: timedelta | None) -> str:
+    """An age for people, rounded down to one unit: ``3 s``, ``5 min``, ``2 h``, ``4 d``;
+    ``-`` for none."""
+    if age is None:
+        return "-"
+    seconds = int(age.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"

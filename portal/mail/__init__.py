@@ -24,7 +24,7 @@ How an email travels:
 from __future__ import annotations
 
 from portal.mail.compose import PersonalDataInEmail, RenderedEmail, render_email
-from portal.mail.outbox import addresses_of, language_for, notify
+from portal.mail.outbox import addresses_of, forget_messages_about, language_for, notify
 
-__all__ = ["PersonalDataInEmail", "RenderedEmail", "addresses_of", "language_for", "notify",
-           "render_email"]
+__all__ = ["PersonalDataInEmail", "RenderedEmail", "addresses_of", "forget_messages_about",
+           "language_for", "notify", "render_email"]

@@ -178,14 +178,19 @@ def give_up(message: OutgoingMessage, cause: str) -> None:
                  message.attempts, cause)
 
 
-def retry_failed(message: OutgoingMessage, *, actor: User) -> None:
+def retry_failed(message: OutgoingMessage, *, actor: User) -> bool:
     """Put a ``failed`` message back in the queue now, for another ``MAIL_RETRY_FOR_HOURS``
-    (the "Retry" button; the caller checks the actor may). Recorded as ``mail.retried``."""
+    (the "Retry" button; the caller checks the actor may). Recorded as ``mail.retried``.
+
+    ``True`` if it went back in the queue; ``False``, with nothing changed or recorded, when
+    it is no longer ``failed`` (retried already, by a second click or another admin) or
+    no longer exists (its client was erased): the row is locked first, so two clicks at
+    once queue it once."""
     now = timezone.now()
     with transaction.atomic():
-        locked = OutgoingMessage.objects.select_for_update().get(pk=message.pk)
-        if locked.status != MessageStatus.FAILED:
-            return
+        locked = OutgoingMessage.objects.select_for_update().filter(pk=message.pk).first()
+        if locked is None or locked.status != MessageStatus.FAILED:
+            return False
         locked.status = MessageStatus.PENDING
         locked.failed_at = None
         locked.deliver_by = now + timedelta(hours=settings.MAIL_RETRY_FOR_HOURS)
@@ -196,3 +201,4 @@ def retry_failed(message: OutgoingMessage, *, actor: User) -> None:
         record_event(Action.MAIL_RETRIED, actor=actor,
                      subject=locked.client_id, target=locked,
                      detail={"kind": locked.kind, "attempts": locked.attempts})
+    return True

@@ -9,8 +9,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from portal.background.cancel import cancel_waiting_tasks, waiting_tasks_taking
 from portal.mail.compose import encode_context
 from portal.mail.delivery import deliver_message
 from portal.models import User
@@ -105,3 +107,27 @@ def notify(
             message.save(force_insert=True)
             queued.append(message)
     return queued
+
+
+def forget_messages_about(client: User) -> int:
+    """Remove every outbox row of ``client`` (for their erasure): the messages about them
+    (sealed under their key: ``OutgoingMessage.client``) and those to their own account,
+    whatever their state, and take back the waiting delivery tasks of those not yet sent,
+    so nothing is sent to or about them afterwards; how many rows went.
+
+    Sent rows go too: their ciphertext is unreadable once the key is destroyed, but a row
+    saying that an email went to an erased client should not linger. A delivery a worker
+    is running at this very moment finds its row gone and sends nothing (or, past the
+    send, fails to record it: the email had already left). Called inside the erasure's
+    transaction, so a rolled-back erasure keeps them all."""
+    messages = OutgoingMessage.objects.filter(Q(client=client) | Q(recipient=client))
+    message_ids = [str(pk) for pk in messages.values_list("pk", flat=True)]
+    if not message_ids:
+        return 0
+    recorded = messages.exclude(task_id=None).values_list("task_id", flat=True)
+    # The row names its latest task; a task queued for it earlier and still waiting is
+    # found by its argument (ids only: the message's id is the task's one argument).
+    waiting = waiting_tasks_taking(deliver_message, message_ids)
+    cancel_waiting_tasks({*recorded, *waiting})
+    deleted, _ = OutgoingMessage.objects.filter(pk__in=message_ids).delete()
+    return deleted

@@ -283,6 +283,7 @@ def test_key_pages_reflow_at_320_px_and_200_percent_zoom(
         ("the staff intake page", f"/staff/intakes/{intake.pk}/"),
         ("the consent dashboard", "/staff/consents/"),
         ("your name", "/staff/name/"),
+        ("the outgoing messages", "/staff/outgoing/"),
     ])
 
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 CLINICIAN_SECTIONS = ["Intakes", "Clients", "Audit trail"]
 ADMIN_SECTIONS = ["Intakes", "Clients", "Consents", "Invitations", "Audit trail",
-                  "Practice settings"]
+                  "Outgoing messages", "Practice settings"]
 
 
 def _sections(page: Page) -> list[str]:

@@ -29,6 +29,7 @@ CAPABILITIES = (
     "manage_care_teams",
     "erase_clients",
     "manage_invitations",
+    "manage_outgoing_messages",
 )
 NEW_CAPABILITIES = CAPABILITIES[:4]
 BEFORE_THE_SPLIT = ("portal", "0011_practice_settings_for_consent_documents")
@@ -74,6 +75,10 @@ PROBES: dict[str, tuple[Probe, int]] = {
     ),
     "manage_invitations": (
         lambda http, o: http.get(reverse("invitation_list")).status_code,
+        HTTPStatus.OK,
+    ),
+    "manage_outgoing_messages": (
+        lambda http, o: http.get(reverse("outgoing_messages")).status_code,
         HTTPStatus.OK,
     ),
 }

@@ -93,3 +93,16 @@ def test_hsts_in_production_over_https() -> None:
     environ = production_environ(DATABASE_URL="postgres://postgres@127.0.0.1:1/none")
     result = run_python(code, environ)
     assert "max-age=31536000; includeSubDomains; preload" in result.stdout, result.stderr
+
+
+def test_the_health_checks_answer_plain_http_in_production() -> None:
+    """A load balancer or monitor probes gunicorn directly, without TLS: both checks answer
+    (here 503, the database being down) rather than redirect to HTTPS."""
+    code = (
+        "import django, json; django.setup(); from django.test import Client; "
+        "print(json.dumps([Client().get(p, headers={'host': 'portal.example.org'}).status_code "
+        "for p in ('/healthz', '/healthz/queue')]))"
+    )
+    environ = production_environ(DATABASE_URL="postgres://postgres@127.0.0.1:1/none")
+    result = run_python(code, environ)
+    assert result.stdout.strip().splitlines()[-1] == "[503, 503]", result.stderr

@@ -45,3 +45,24 @@ def test_healthz_503_when_the_database_is_down(database_url: str) -> None:
     status, body = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == HTTPStatus.SERVICE_UNAVAILABLE
     assert body == {"status": "unavailable"}
+
+
+QUEUE_PROBE = PROBE.replace("'/healthz'", "'/healthz/queue'")
+
+
+def test_healthz_queue_503_unavailable_when_the_database_is_down() -> None:
+    """The queue lives in the database: without it, the queue's check says so (and
+    ``/healthz`` above says the same for the web server)."""
+    import os
+
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "PORTAL_ENV": "test",
+        "DATABASE_URL": "sqlite:////nonexistent-directory/portal.sqlite3",
+    }
+    result = run_python(QUEUE_PROBE, environ)
+    assert result.returncode == 0, result.stderr
+    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert status == HTTPStatus.SERVICE_UNAVAILABLE
+    assert body == {"status": "unavailable"}

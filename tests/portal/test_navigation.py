@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 CLINICIAN_SECTIONS = ["Intakes", "Clients", "Audit trail"]
 ADMIN_SECTIONS = ["Intakes", "Clients", "Consents", "Invitations", "Audit trail",
-                  "Practice settings"]
+                  "Outgoing messages", "Practice settings"]
 CLIENT_SECTIONS = ["Home", "Account security", "Email", "Password"]
 LINK = re.compile(r'<a class="nav-link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>')
 
@@ -61,6 +61,7 @@ def test_an_admin_sees_exactly_theirs(as_admin: Client) -> None:
     ("consent_dashboard", "Consents"),
     ("consent_outstanding", "Consents"),
     ("invitation_list", "Invitations"),
+    ("outgoing_messages", "Outgoing messages"),
     ("practice_settings", "Practice settings"),
 ])
 def test_the_current_section_is_marked_and_only_it(as_admin: Client, url_name: str,
@@ -97,7 +98,8 @@ def test_a_client_sees_their_own_menu_with_home_marked_on_its_pages(as_client: C
 
 def test_no_staff_section_is_offered_to_a_client(as_client: Client) -> None:
     html = _page(as_client, reverse("client_home"))
-    for staff_url in ("staff_intake_list", "client_list", "audit_log", "consent_dashboard"):
+    for staff_url in ("staff_intake_list", "client_list", "audit_log", "consent_dashboard",
+                      "outgoing_messages"):
         assert f'href="{reverse(staff_url)}"' not in html
 
 

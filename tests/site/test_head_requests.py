@@ -92,3 +92,11 @@ def test_healthz_answers_head_signed_out() -> None:
     assert response.status_code == HTTPStatus.OK
     assert response.content == b""
     assert response["Content-Type"] == "application/json"
+
+
+def test_healthz_queue_answers_head_signed_out() -> None:
+    # The scheduler is not started in tests: 503, as GET answers, without a body.
+    response = Client().head("/healthz/queue")
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.content == b""
+    assert response["Content-Type"] == "application/json"

@@ -314,6 +314,9 @@ STAFF_FORMS = [
     Endpoint("audit_log", "clinician", fields=_audit_filters, method="get",
              label="clinician"),
     Endpoint("audit_export", "admin", fields=_audit_filters, method="get"),
+    Endpoint("outgoing_messages", "admin", fields=lambda w: {"page": ["1", "2", "x", "0"]},
+             method="get"),
+    Endpoint("outgoing_message_retry", "admin", lambda w: [w.objects["given_up_message"].id]),
 ]
 
 FORMS = CLIENT_FORMS + STAFF_FORMS

@@ -463,6 +463,7 @@ def _pages_show_them_inert(world: World, written: dict[str, Any]) -> None:
         ("admin", reverse("consent_outstanding") + "?" + _query(document=CORE, state=CORE,
                                                                 page=CORE), ()),
         ("clinician", reverse("staff_intake_list") + "?" + _query(page=CORE), ()),
+        ("admin", reverse("outgoing_messages") + "?" + _query(page=CORE), ()),
         ("anonymous", reverse("home"), (CORE, LONG)),
         ("anonymous", reverse("account_login") + "?" + _query(next=CORE), (CORE,)),
         ("anonymous", reverse("account_signup"), (CORE,)),

@@ -30,7 +30,7 @@ from tests.access_matrix import (
     url_names,
 )
 from tests.factories import UserFactory
-from tests.helpers import sign_in
+from tests.helpers import given_up_message, sign_in
 from tests.intake_data import submitted_intake
 
 
@@ -54,7 +54,8 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
     submitted = submitted_intake(client_user)
     return {"invitation": invitation, "token": token, "assigned_client": client_user,
             "submitted_intake": submitted, "draft_intake": intake_start(client=client_user),
-            **consent_objects(client_user)}
+            **consent_objects(client_user),
+            "given_up_message": given_up_message(client_user)}
 
 
 @pytest.fixture

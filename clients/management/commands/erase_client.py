@@ -38,7 +38,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(
             f"Erased client {user.pk}: {result.keys_destroyed} data keys destroyed, "
-            f"{result.sessions_ended} sessions ended, account deactivated."
+            f"{result.sessions_ended} sessions ended, {result.messages_removed} outgoing "
+            f"emails removed, account deactivated."
         ))
 
     @staticmethod
