@@ -129,8 +129,9 @@ def run(ctx: Context) -> PartResult:
         f"({', '.join(f'{name} {count}' for name, count in sorted(running.items())) or 'none'}"
         f"): the kill landed {landed}.", "",
         "Worker B started at once, with `TASK_LEASE_SECONDS=5` and "
-        "`SCHEDULER_TICK_SECONDS=1` (shipped: 300 and 60) so that the task A left is put "
-        "back after 5 s rather than 5 minutes. B emptied the outbox "
+        "`SCHEDULER_TICK_SECONDS=1` (shipped: 300 and 60), so that a task A left `RUNNING` "
+        "is put back after 5 s rather than 5 minutes"
+        f"{'' if running else ' (this time A left none)'}. B emptied the outbox "
         f"{drain_seconds:.0f} s after it started; the scheduler's chain was "
         f"{'alive' if live_ticks else 'NOT alive'} at the end.", "",
         f"At the sink, by Message-ID: **{counted['once']} of {counted['expected']} exactly "
