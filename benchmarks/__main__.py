@@ -23,6 +23,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "--quick", action="store_true",
         help="a tenth of the rows, for trying the harness (figures are not comparable)",
     )
+    parser.add_argument(
+        "--queue-only", action="store_true",
+        help="only the task queue's throughput (benchmarks/queue.py), well under a minute",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,10 +47,11 @@ def main(argv: list[str]) -> int:
         say("migrating the throwaway database")
         call_command("migrate", verbosity=0, interactive=False)
 
-        from benchmarks.runner import FULL, QUICK, run
+        from benchmarks.runner import FULL, QUICK, run, run_queue
 
+        sizes = QUICK if options.quick else FULL
         try:
-            report = run(QUICK if options.quick else FULL)
+            report = run_queue(sizes) if options.queue_only else run(sizes)
         except BenchmarkError as error:
             say(f"CORRECTNESS CHECK FAILED: {error}")
             return 1

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from benchmarks import audit, fields, rotation
+from benchmarks import audit, fields, queue, rotation
 from benchmarks.common import say
 from benchmarks.fixtures import bench_tables, create_owners
 from benchmarks.models import BENCH_MODELS, ROTATION_FIELDS, TEXT_FIELDS, BenchRotation
@@ -36,11 +36,15 @@ class Sizes:
     rotation_owners: int = 1_000
     rotation_rows_per_owner: int = 100
     audit_events: int = 1_000_000
+    queue_inserts: int = 2_000
+    queue_noop_tasks: int = 500
+    queue_emails: int = 100
 
 
 FULL = Sizes()
 QUICK = Sizes(rows=1_000, owners=10, write_repeats=2, read_repeats=3, rotation_owners=100,
-              audit_events=100_000)
+              audit_events=100_000, queue_inserts=200, queue_noop_tasks=100,
+              queue_emails=20)
 
 
 def configure_peer() -> None:
@@ -69,7 +73,16 @@ def run(sizes: Sizes) -> dict[str, Any]:
             rows_per_owner=sizes.rotation_rows_per_owner,
         )
     audit_results = audit.run(events=sizes.audit_events)
-    return _report(database, field_results, rotation_results, audit_results)
+    report = _report(database, field_results, rotation_results, audit_results)
+    report.update(run_queue(sizes))
+    return report
+
+
+def run_queue(sizes: Sizes) -> dict[str, Any]:
+    """The queue benchmark alone (``--queue-only``), and as the last part of ``run``."""
+    results = queue.run(inserts=sizes.queue_inserts, noop_tasks=sizes.queue_noop_tasks,
+                        emails=sizes.queue_emails)
+    return {"database": connection.vendor, **queue.report(results)}
 
 
 def _report(

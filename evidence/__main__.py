@@ -2,9 +2,10 @@
 
 Exit status 0 when every correctness check held, 1 when one failed (differences between what
 clients sent and what is stored, a restored database that does not read, a shredded client
-that does), 2 on bad usage. A missed latency goal is reported in the file, not fatal.
-Everything the run starts (servers, the mail sink) and creates (databases, the work folder,
-Redis counters, collected static files) is removed at the end, also on failure or Ctrl-C.
+that does, an email lost or sent twice in the mail drills), 2 on bad usage. A missed latency
+goal is reported in the file, not fatal. Everything the run starts (servers, task workers,
+the mail sink) and creates (databases, the work folder, Redis counters, collected static
+files) is removed at the end, also on failure or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from evidence import faults, load, restore
+from evidence import faults, load, mail_outage, restore, worker_crash
 from evidence.context import ROOT, Context, PartResult, fresh_keys
 from evidence.mailsink import MailSink
 from evidence.report import machine, render
@@ -37,11 +38,14 @@ class Part:
 
 
 # In order: the restore drill restores what the load wrote; the fault drills use a private
-# PostgreSQL server of their own.
+# PostgreSQL server of their own; the mail outage and worker crash drills (issue 16) each a
+# database of their own.
 PARTS = [
     Part("load", load.TITLE, load.run),
     Part("restore", restore.TITLE, restore.run),
     Part("faults", faults.TITLE, faults.run),
+    Part("mail_outage", mail_outage.TITLE, mail_outage.run),
+    Part("worker_crash", worker_crash.TITLE, worker_crash.run),
 ]
 
 

@@ -110,7 +110,7 @@ class _Person(FastHttpUser):
              data: list[tuple[str, str]] | None = None,
              headers: dict[str, str] | None = None) -> Any:
         """One request; anything but an ``expect``ed status fails it and the journey."""
-        netloc = urlsplit(self.host).netloc
+        netloc = urlsplit(str(self.host)).netloc
         sent = {"X-Forwarded-For": self.person["ip"], "X-Forwarded-Proto": "https",
                 "Referer": f"https://{netloc}/", "User-Agent": "evidence-load/1",
                 **(headers or {})}

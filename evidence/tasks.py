@@ -1,6 +1,6 @@
 """The evidence runner's work inside the portal: seed the cast, compare what the database
-holds with what the simulated clients sent, erase a client, and try to read a database
-with the wrong keys.
+holds with what the simulated clients sent, erase a client, try to read a database
+with the wrong keys, and queue a batch of emails for the worker crash drill.
 
 Run as ``python -m evidence.tasks <task> <json arguments>`` in a child process whose
 environment names the database and the keys (``evidence.context.Context.django_task``);
@@ -343,8 +343,29 @@ def probe(plan_path: str) -> dict[str, Any]:
     return {**counts, "errors": dict(errors)}
 
 
+def queue_emails(count: int, prefix: str) -> dict[str, Any]:
+    """Queue ``count`` consent reminders through ``notify``, to addresses without an account
+    (``<prefix>.NNN@evidence.test``), in one transaction: a batch for the worker crash
+    drill. Returns how many outbox rows were written."""
+    from django.db import transaction
+
+    from evidence.plan import EMAIL_DOMAIN
+    from portal.crypto.datakeys import key_scope
+    from portal.mail import notify
+    from portal.models import PracticeSettings
+
+    with transaction.atomic(), key_scope():
+        practice = PracticeSettings.load()
+        queued = sum(len(notify(f"{prefix}.{number:03d}@{EMAIL_DOMAIN}",
+                                template="consents/email/reminder",
+                                context={"practice": practice}))
+                     for number in range(count))
+    return {"queued": queued}
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "seed": seed, "check": check, "erase": erase, "probe": probe, "drafts": drafts,
+    "queue_emails": queue_emails,
 }
 
 

@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.audit.actions import Action
@@ -117,7 +117,15 @@ def _mark_sent(message: OutgoingMessage) -> None:
     message.sent_at = timezone.now()
     message.context = {}
     message.last_error = ""
-    message.save(update_fields=["status", "sent_at", "context", "last_error"])
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The window for a duplicate is from the mail server's "250" to this commit, so
+            # the commit does not wait for its WAL record to reach the disk. What that risks
+            # is the same outcome: a database crash losing this commit leaves the row
+            # ``sending``, and the next attempt sends it again with the same Message-ID.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        message.save(update_fields=["status", "sent_at", "context", "last_error"])
     logger.info("Mail %s (%s) sent on attempt %d", message.pk, message.kind,
                 message.attempts)
 
