@@ -33,7 +33,6 @@ from django_tasks_db.models import DBTaskResult
 from benchmarks.common import check, say, stopwatch
 from benchmarks.queue_tasks import do_nothing
 
-TABLE = "bench_queue_insert"
 # A line per task at INFO; a production worker logs at LOG_LEVEL (WARNING and up, say).
 WORKER_LOGGERS = ("django_tasks", "django_tasks_db", "portal.mail")
 
@@ -85,19 +84,20 @@ class QueueResults:
 def _insert_baseline(inserts: int) -> float:
     """Seconds for ``inserts`` autocommitted single-row INSERTs into a throwaway table."""
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {TABLE} (id varchar(32) PRIMARY KEY, note varchar(64))")
+        cursor.execute("CREATE TABLE bench_queue_insert "
+                       "(id varchar(32) PRIMARY KEY, note varchar(64))")
     try:
         rows = [(uuid.uuid4().hex, f"row {number}") for number in range(inserts)]
         with stopwatch() as watch, connection.cursor() as cursor:
             for row in rows:
-                cursor.execute(f"INSERT INTO {TABLE} (id, note) VALUES (%s, %s)", row)  # noqa: S608 - fixed table name
+                cursor.execute("INSERT INTO bench_queue_insert (id, note) VALUES (%s, %s)", row)
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {TABLE}")  # noqa: S608 - fixed table name
+            cursor.execute("SELECT count(*) FROM bench_queue_insert")
             stored = cursor.fetchone()
         check(stored is not None and stored[0] == inserts, "the INSERT baseline lost rows")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE {TABLE}")
+            cursor.execute("DROP TABLE bench_queue_insert")
     return watch.seconds
 
 

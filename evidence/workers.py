@@ -23,9 +23,8 @@ import psycopg
 
 from evidence.context import PYTHON, Context, stop_process
 
-# The outbox (portal.models.OutgoingMessage) and the queue (django_tasks_db's table).
-OUTBOX = "portal_outgoingmessage"
-QUEUE = "django_tasks_database_dbtaskresult"
+# The queries below name the outbox (portal.models.OutgoingMessage: portal_outgoingmessage)
+# and the queue (django_tasks_db's django_tasks_database_dbtaskresult) literally.
 WAITING = ("pending", "sending")
 
 
@@ -92,7 +91,7 @@ def outbox(database: str, *, db_port: int = 5432) -> Outbox:
     """Outbox rows per status, now."""
     with _connect(database, db_port) as connection:
         rows = connection.execute(
-            f"SELECT status, count(*) FROM {OUTBOX} GROUP BY status").fetchall()  # noqa: S608 - fixed table name
+            "SELECT status, count(*) FROM portal_outgoingmessage GROUP BY status").fetchall()
     return Outbox({str(status): int(count) for status, count in rows})
 
 
@@ -100,14 +99,14 @@ def message_ids(database: str, *, db_port: int = 5432) -> set[str]:
     """The Message-ID of every email the portal decided to send (one per outbox row:
     ``<row id@intake-portal>``, as ``OutgoingMessage.message_id_header`` writes it)."""
     with _connect(database, db_port) as connection:
-        rows = connection.execute(f"SELECT id FROM {OUTBOX}").fetchall()  # noqa: S608 - fixed table name
+        rows = connection.execute("SELECT id FROM portal_outgoingmessage").fetchall()
     return {f"<{row_id}@intake-portal>" for (row_id,) in rows}
 
 
 def ids_in_status(database: str, status: str, *, db_port: int = 5432) -> set[str]:
     """The Message-IDs of the outbox rows in ``status`` now."""
     with _connect(database, db_port) as connection:
-        rows = connection.execute(f"SELECT id FROM {OUTBOX} WHERE status = %s",  # noqa: S608 - fixed table name
+        rows = connection.execute("SELECT id FROM portal_outgoingmessage WHERE status = %s",
                                   (status,)).fetchall()
     return {f"<{row_id}@intake-portal>" for (row_id,) in rows}
 
@@ -115,15 +114,16 @@ def ids_in_status(database: str, status: str, *, db_port: int = 5432) -> set[str
 def attempts_of(database: str, *, db_port: int = 5432) -> dict[str, int]:
     """Each outbox row's attempts, by Message-ID."""
     with _connect(database, db_port) as connection:
-        rows = connection.execute(f"SELECT id, attempts FROM {OUTBOX}").fetchall()  # noqa: S608 - fixed table name
+        rows = connection.execute("SELECT id, attempts FROM portal_outgoingmessage").fetchall()
     return {f"<{row_id}@intake-portal>": int(attempts) for row_id, attempts in rows}
 
 
 def tasks_in_status(database: str, status: str, *, db_port: int = 5432) -> Counter[str]:
     """Queue rows in ``status`` (``READY``, ``RUNNING``, ...) by task (the function's name)."""
     with _connect(database, db_port) as connection:
-        rows = connection.execute(f"SELECT task_path, count(*) FROM {QUEUE} "  # noqa: S608 - fixed table name
-                                  "WHERE status = %s GROUP BY task_path", (status,)).fetchall()
+        rows = connection.execute(
+            "SELECT task_path, count(*) FROM django_tasks_database_dbtaskresult "
+            "WHERE status = %s GROUP BY task_path", (status,)).fetchall()
     return Counter({str(path).rsplit(".", 1)[-1]: int(count) for path, count in rows})
 
 
