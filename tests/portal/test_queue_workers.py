@@ -51,7 +51,7 @@ def _worker_environ(sink_port: int) -> dict[str, str]:
 
 @pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
                     reason="several workers share one queue on PostgreSQL (DATABASE_URL)")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_worker_processes_never_send_one_email_twice(tmp_path: Any) -> None:
     practice = PracticeSettings.load()
     people = [UserFactory(email=f"person{n}@example.com") for n in range(EMAILS)]

@@ -133,7 +133,7 @@ def test_a_task_abandoned_by_a_killed_worker_goes_back_to_the_queue(
     assert requeue_abandoned_tasks(timezone.now()) == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_tick_killed_with_its_worker_is_revived_when_a_worker_starts(settings: Any) -> None:
     """SIGKILL in the middle of a tick: the tick stays RUNNING, and it was the tick that
     would have put it back. Starting a worker (as the process manager does after the kill)
