@@ -8,8 +8,10 @@ One attempt, in order:
    row ``sending`` whose attempt began within ``TASK_LEASE_SECONDS`` belongs to a worker
    still at it; the task steps back and looks again after the lease. Otherwise the row
    becomes ``sending``, its attempt counted, and that commits before anything leaves.
-2. **Write** the email from its template and sealed context, in the recipient's language.
-   A message that cannot be written (a template or a record gone) will never be: give up.
+2. **Connect** to the mail server (a refused connection is a failed attempt, below, that
+   cost no rendering), then **write** the email from its template and sealed context, in
+   the recipient's language. A message that cannot be written (a template or a record
+   gone) will never be: give up.
 3. **Send**, with the row's id as the Message-ID. Then mark it ``sent`` at once, in its own
    commit (on PostgreSQL without waiting for the disk), and empty its context; only then
    close the connection to the mail server. A worker killed after this commit but before
@@ -62,28 +64,39 @@ def deliver_message(message_id: str) -> None:
         message = _claim(uuid.UUID(message_id))
         if message is None:
             return
-        try:
-            email = render_email(template=message.template,
-                                 context=decode_context(message.context),
-                                 language=message.language)
-        except Exception as error:
-            give_up(message, error_class(error))
-            return
         mailer = get_connection(fail_silently=False)
         try:
             try:
+                # The mail server first: while it is down, an attempt costs a claim and a
+                # refused connection, not the writing of an email nobody can take.
+                mailer.open()
+            except Exception as error:
+                _attempt_failed(message, error)
+                return
+            try:
+                email = render_email(template=message.template,
+                                     context=decode_context(message.context),
+                                     language=message.language)
+            except Exception as error:
+                give_up(message, error_class(error))
+                return
+            try:
                 _hand_over(message, email, mailer)
             except Exception as error:
-                if is_transient(error):
-                    _try_again_later(message, error_class(error))
-                else:
-                    give_up(message, error_class(error))
+                _attempt_failed(message, error)
                 return
             # Marked sent before the goodbye to the mail server: the window in which a
             # killed worker leaves a sent message looking unsent is as short as it can be.
             _mark_sent(message)
         finally:
             _close_quietly(mailer)
+
+
+def _attempt_failed(message: OutgoingMessage, error: Exception) -> None:
+    if is_transient(error):
+        _try_again_later(message, error_class(error))
+    else:
+        give_up(message, error_class(error))
 
 
 def _claim(message_id: uuid.UUID) -> OutgoingMessage | None:
@@ -110,9 +123,8 @@ def _claim(message_id: uuid.UUID) -> OutgoingMessage | None:
 
 
 def _hand_over(message: OutgoingMessage, email: RenderedEmail, mailer: BaseEmailBackend) -> None:
-    """Give the email to the configured mail backend (SMTP in production), on a connection
-    opened here and left open: the caller closes it once the message is marked sent."""
-    mailer.open()
+    """Give the email to the configured mail backend (SMTP in production), on the connection
+    the caller opened and closes once the message is marked sent."""
     outgoing = EmailMultiAlternatives(
         email.subject, email.text, settings.DEFAULT_FROM_EMAIL, [message.address],
         headers={"Message-ID": message.message_id_header}, connection=mailer,
