@@ -19,7 +19,7 @@ from consents.models import (
 )
 from consents.services import ConsentStatus, consent_statuses, current_version
 from portal.access import visible_or_404
-from portal.models import User
+from portal.models import Case, User
 from portal.seams import Prerequisite
 
 REQUIREMENT_ORDER: dict[str, int] = {
@@ -105,9 +105,10 @@ def blocking_before_intake(client: User) -> list[ConsentStatus]:
     ]
 
 
-def intake_prerequisites(client: User) -> list[Prerequisite]:
+def intake_prerequisites(client: User, case: Case | None = None) -> list[Prerequisite]:
     """The answer to the ``before_intake`` hook: each document in ``blocking_before_intake``
-    as something to sign on the consents page (titles only)."""
+    as something to sign on the consents page (titles only), for the client's individual
+    intake and for their intake in ``case`` alike."""
     return [Prerequisite(title=status.document.title, url_name="consent_list")
             for status in blocking_before_intake(client)]
 

@@ -76,6 +76,10 @@ class Intake(EncryptedModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intakes"
     )
     questionnaire = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT)
+    # The couple or family case this intake belongs to; empty for the client's individual
+    # record. A person in both keeps two intakes, each read by its own care team.
+    case = models.ForeignKey("portal.Case", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="intakes")
     state = models.CharField(max_length=16, choices=IntakeState.choices,
                              default=IntakeState.DRAFT)
     # Bumped by every save: a save based on an older revision (another tab, another device)
@@ -102,8 +106,13 @@ class Intake(EncryptedModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["client"], condition=models.Q(state="draft"),
+                fields=["client"], condition=models.Q(state="draft", case__isnull=True),
                 name="intake_one_draft_per_client",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "case"],
+                condition=models.Q(state="draft", case__isnull=False),
+                name="intake_one_draft_per_client_and_case",
             ),
         ]
 

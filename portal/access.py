@@ -16,10 +16,20 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
-from portal.models import CareAssignment, Invitation, OutgoingMessage, User
+from portal.models import (
+    CareAssignment,
+    Case,
+    CaseCareAssignment,
+    CaseParticipant,
+    Guardianship,
+    Invitation,
+    OutgoingMessage,
+    ParticipantRole,
+    User,
+)
 from portal.roles import Role
 
 M = TypeVar("M", bound=Model)
@@ -115,25 +125,117 @@ def client_accounts() -> QuerySet[User]:
     return User.objects.filter(groups__name=Role.CLIENT.value)
 
 
+def _sees_every_client(user: User | AnonymousUser) -> bool:
+    return bool(user.is_superuser or user.has_perm("portal.see_all_clients"))
+
+
 def clients_visible_to(user: User | AnonymousUser) -> QuerySet[User]:
     """The client accounts whose records ``user`` may open: this decides who sees whom.
 
     Holders of ``portal.see_all_clients`` (practice admins) and superusers see every
     client account (``client_accounts``). A clinician (``portal.access_staff_pages``) sees
-    only the clients on whose care team they are (a ``CareAssignment`` naming them).
-    Everyone else, clients included, sees none.
+    the clients on whose care team they are (a ``CareAssignment`` naming them) and the
+    people in the cases on whose care team they are (a ``CaseCareAssignment``): their
+    details and consents. Which *intakes* they may read is narrower
+    (``case_record_filter``): a case's care team reads its case intakes, not the
+    participants' individual ones. Everyone else, clients included, sees none.
     """
     if not user.is_authenticated or not user.is_active:
         return User.objects.none()
     clients = client_accounts()
-    if user.is_superuser or user.has_perm("portal.see_all_clients"):
+    if _sees_every_client(user):
         return clients
     if user.has_perm("portal.access_staff_pages"):
         # Exists() rather than a join: one row per client whatever the care team holds.
         return clients.filter(
             Exists(CareAssignment.objects.filter(client=OuterRef("pk"), clinician=user))
+            | Exists(CaseParticipant.objects.filter(
+                person=OuterRef("pk"), case__care_team__clinician=user))
         )
     return User.objects.none()
+
+
+def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
+    """The couple and family cases ``user`` may open as staff: every case for holders of
+    ``see_all_clients``, the cases on whose care team a clinician is; none for anyone
+    else (a client reaches their own cases through ``own_case_or_404``)."""
+    if not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if _sees_every_client(user):
+        return Case.objects.all()
+    if user.has_perm("portal.access_staff_pages"):
+        return Case.objects.filter(
+            Exists(CaseCareAssignment.objects.filter(case=OuterRef("pk"), clinician=user))
+        )
+    return Case.objects.none()
+
+
+def case_record_filter(user: User | AnonymousUser) -> Q:
+    """Which rows of a record kept per case (a model with ``client`` and ``case``, such
+    as an intake) a staff member may open: a row of a client's individual record (no case)
+    when they may open that client's individual record (their ``CareAssignment``, or
+    every client), a row of a couple or family case when they are on that case's care team
+    (or see every case). Separate records stay separate: a couple's clinician does not read
+    a partner's individual intake, nor an individual clinician the couple's."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if _sees_every_client(user):
+        return Q(client__in=client_accounts())
+    if not user.has_perm("portal.access_staff_pages"):
+        return Q(pk__in=[])
+    individual = client_accounts().filter(
+        Exists(CareAssignment.objects.filter(client=OuterRef("pk"), clinician=user))
+    )
+    return (Q(case__isnull=True, client__in=individual)
+            | Q(case__isnull=False, case__in=cases_visible_to(user)))
+
+
+def case_record_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object) -> M:
+    """A row of a record kept per case (see ``case_record_filter``) the staff member may
+    open; ``Http404`` for anyone else, a non-staff user, or a malformed id."""
+    if not user.has_perm("portal.access_staff_pages"):
+        raise Http404
+    return visible_or_404(queryset.filter(case_record_filter(user)), pk)
+
+
+def get_case_for_staff(user: User | AnonymousUser, case_id: uuid.UUID | str) -> Case:
+    """The case ``case_id`` names, for a staff member on its care team (or who sees every
+    case); 404 for anyone else, as for an id that does not exist."""
+    if not user.has_perm("portal.access_staff_pages"):
+        raise Http404
+    return visible_or_404(cases_visible_to(user), case_id)
+
+
+def own_case_or_404(user: User | AnonymousUser, case_id: uuid.UUID | str) -> Case:
+    """A case the signed-in client takes part in with their own account; 404 for anyone
+    else (a stranger, staff, a malformed id)."""
+    if not user.is_authenticated or not user.has_perm("portal.access_client_pages"):
+        raise Http404
+    return visible_or_404(Case.objects.filter(participants__person=user).distinct(), case_id)
+
+
+def authors_sharing_with(viewer: User | AnonymousUser) -> Q:
+    """Whose *shared* answers ``viewer`` may read, as a filter on rows with ``client`` and
+    ``case``: in a couple case, the other partners'; in a family case, the other adults'
+    (adult to adult) and an adolescent's, for the adolescent's guardians. Never a child's
+    (they have no answers of their own), never one's own (they read those whole), never
+    anyone outside the viewer's cases. Private answers are a separate gate: callers show
+    only ``intake.visibility.shared_answers`` of what this lets them open."""
+    if not viewer.is_authenticated or not viewer.has_perm("portal.access_client_pages"):
+        return Q(pk__in=[])
+    allowed = Q(pk__in=[])
+    mine = CaseParticipant.objects.filter(person=viewer).values_list("case_id", "role", "id")
+    for case_id, role, participant_id in mine:
+        peers = CaseParticipant.objects.filter(case_id=case_id, person__isnull=False
+                                               ).exclude(person=viewer)
+        if role in (ParticipantRole.PARTNER, ParticipantRole.ADULT):
+            same = peers.filter(role=role).values_list("person_id", flat=True)
+            allowed |= Q(case_id=case_id, client__in=list(same))
+        wards = Guardianship.objects.filter(
+            guardian_id=participant_id, minor__role=ParticipantRole.ADOLESCENT,
+        ).values_list("child_id", flat=True)
+        allowed |= Q(case_id=case_id, client__in=list(wards))
+    return allowed
 
 
 def get_client_for_staff(user: User | AnonymousUser, client_id: uuid.UUID | str) -> User:

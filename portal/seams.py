@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from portal.models import User
+from portal.models import Case, User
 
 Answer = TypeVar("Answer")
 
@@ -22,22 +22,23 @@ Answer = TypeVar("Answer")
 @dataclass
 class Hook(Generic[Answer]):
     """One question (``name``, said in words in ``question``) and the providers answering
-    it for a person: each provider returns a list, and ``ask`` joins them in registration
-    order."""
+    it for a person, in their individual record or in a couple or family case (``case``):
+    each provider returns a list, and ``ask`` joins them in registration order."""
 
     name: str
     question: str
-    _providers: list[Callable[[User], list[Answer]]] = field(default_factory=list)
+    _providers: list[Callable[[User, Case | None], list[Answer]]] = field(default_factory=list)
 
-    def provide(self, provider: Callable[[User], list[Answer]]) -> None:
+    def provide(self, provider: Callable[[User, Case | None], list[Answer]]) -> None:
         """Register ``provider`` (once: registering the same function again is a no-op, so
         a ``ready`` that runs twice in tests does not double the answers)."""
         if provider not in self._providers:
             self._providers.append(provider)
 
-    def ask(self, person: User) -> list[Answer]:
-        """Every provider's answer for ``person``, joined."""
-        return [answer for provider in self._providers for answer in provider(person)]
+    def ask(self, person: User, case: Case | None = None) -> list[Answer]:
+        """Every provider's answer for ``person`` (in ``case``, or their individual record),
+        joined."""
+        return [answer for provider in self._providers for answer in provider(person, case)]
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class Prerequisite:
     url_name: str
 
 
-# Asked by the intake before a client starts or continues it; answered by the consents
-# (documents required before the intake that are unsigned, withdrawn or changed materially).
+# Asked by the intake before a client starts or continues it (their individual intake, or
+# their intake in a couple or family case); answered by the consents (documents required
+# before the intake that are unsigned, withdrawn or changed materially; in a case, the
+# practice's secrets policy too).
 before_intake = Hook[Prerequisite](
     name="before_intake",
     question="What must this client do before they may start or continue their intake?",

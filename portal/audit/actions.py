@@ -56,6 +56,15 @@ class Action(StrEnum):
     MAIL_GAVE_UP = "mail.gave_up"
     MAIL_RETRIED = "mail.retried"
     AUDIT_ALERTS_ACKNOWLEDGED = "audit.alerts_acknowledged"
+    CASE_CREATED = "case.created"
+    CASE_PARTICIPANT_ADDED = "case.participant_added"
+    CASE_PARTICIPANT_REMOVED = "case.participant_removed"
+    CASE_ASSIGNED = "case.assigned"
+    CASE_UNASSIGNED = "case.unassigned"
+    CASE_GUARDIAN_LINKED = "case.guardian_linked"
+    CASE_GUARDIAN_ATTESTED = "case.guardian_attested"
+    CASE_VIEWED = "case.viewed"
+    INTAKE_SHARED_VIEWED = "intake.shared_viewed"
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,22 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.AUDIT_EXPORTED: _spec("Audit trail exported", "rows", "filtered"),
     # An operator has looked into the trail's alerts (``verify_audit_log``): how many.
     Action.AUDIT_ALERTS_ACKNOWLEDGED: _spec("Audit trail alerts acknowledged", "alerts"),
+    # Couples and families: the case is the target; the subject is the person concerned
+    # (the participant added or removed, the child a guardian is linked to). The kind and
+    # roles are workflow words, never a name.
+    Action.CASE_CREATED: _spec("Case created", "kind"),
+    Action.CASE_PARTICIPANT_ADDED: _spec("Person added to a case", "role", "invited"),
+    Action.CASE_PARTICIPANT_REMOVED: _spec("Person removed from a case", "role"),
+    Action.CASE_ASSIGNED: _spec("Clinician assigned to case"),
+    Action.CASE_UNASSIGNED: _spec("Clinician unassigned from case"),
+    Action.CASE_GUARDIAN_LINKED: _spec("Guardian linked to a child"),
+    Action.CASE_GUARDIAN_ATTESTED: _spec("Guardian confirmed their authority"),
+    # A staff member opened a case side by side: one event per participant whose record
+    # was decrypted, so each person's "Who has opened my record" lists their own only.
+    Action.CASE_VIEWED: _spec("Case record opened",
+                              client_sentence="opened your part of a shared case"),
+    # A partner (or guardian) read the answers this person chose to share with them.
+    Action.INTAKE_SHARED_VIEWED: _spec("Shared answers read by a case member"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

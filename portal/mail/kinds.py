@@ -16,6 +16,8 @@ from __future__ import annotations
 KIND_LABELS: dict[str, str] = {
     # The platform's own.
     "portal/email/invitation": "Invitation to the portal",
+    # Cases.
+    "clients/email/added_to_case": "Added to a couple or family case",
     # Intake.
     "intake/email/safety_alert": "Safety alert to the care team",
     "intake/email/submitted_client": "Intake received (to the client)",

@@ -26,13 +26,22 @@ _ROLE_OF = {Role.CLIENT: RecipientRole.CLIENT, Role.CLINICIAN: RecipientRole.CLI
             Role.PRACTICE_ADMIN: RecipientRole.PRACTICE_ADMIN}
 
 
+# The reserved top-level domain (RFC 2606) of records that are not logins (a child in a
+# family case): nothing is ever queued to it.
+UNDELIVERABLE_DOMAIN_SUFFIX = ".invalid"
+
+
 def addresses_of(recipients: Recipients) -> list[str]:
     """Where mail to ``recipients`` goes: each account's login email, or the address given,
-    each once (compared without case), in order."""
+    each once (compared without case), in order. Never an address under ``.invalid``: a
+    child's record (``clients.cases.child_add``) has no mailbox, and its guardians are
+    written to instead by whoever decides the email."""
     listed = [recipients] if isinstance(recipients, (User, str)) else recipients
     seen: dict[str, str] = {}
     for recipient in listed:
         address = recipient.email if isinstance(recipient, User) else recipient
+        if address.lower().endswith(UNDELIVERABLE_DOMAIN_SUFFIX):
+            continue
         seen.setdefault(address.lower(), address)
     return sorted(seen.values())
 

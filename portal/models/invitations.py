@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from portal.models.accounts import User
+from portal.models.cases import CaseParticipant
 
 
 class InvitationStatus(models.TextChoices):
@@ -41,6 +42,13 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The place waiting for this person in a couple or family case: accepting the
+    # invitation puts the new account there (``invitation_accept``). Empty for an
+    # individual client. Removing the person from the case revokes the invitation.
+    participant = models.OneToOneField(
+        CaseParticipant, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="invitation",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,6 +7,8 @@ from typing import Any
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from portal.models.cases import SecretsPolicy
+
 DOCUMENT_SETTING_HELP = " Used in the consent documents."
 
 
@@ -95,6 +97,20 @@ class PracticeSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="Email a client this many days before an authorization they signed ends, "
                   "once per authorization (1 to 90).",
+    )
+    # Couples and families (``portal.models.cases``).
+    secrets_policy = models.CharField(
+        max_length=16, default=SecretsPolicy.NO_SECRETS, choices=SecretsPolicy.choices,
+        help_text="What the clinician does with something one partner or family member "
+                  "says alone. Each adult of a couple or family case signs the matching "
+                  "consent before their intake; a case may override it.",
+    )
+    adolescent_account_age = models.PositiveSmallIntegerField(
+        default=12,
+        validators=[MinValueValidator(10), MaxValueValidator(17)],
+        help_text="From this age a child in a family case may have their own account, "
+                  "sign an assent and keep sections private from their guardians (10 to "
+                  "17).",
     )
     # What the consent documents say about the practice (``consents.placeholders`` puts
     # each into its placeholder when a version is drafted). Blank: the placeholder stays in
@@ -187,6 +203,11 @@ class PracticeSettings(models.Model):
                                    intake_reminder_every_days__lte=30,
                                    intake_reminder_max__gte=1, intake_reminder_max__lte=10),
                 name="portal_practicesettings_intake_reminders_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(adolescent_account_age__gte=10,
+                                   adolescent_account_age__lte=17),
+                name="portal_practicesettings_adolescent_age_range",
             ),
             models.CheckConstraint(
                 condition=models.Q(consent_expiry_reminder_days__gte=1,

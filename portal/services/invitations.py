@@ -30,7 +30,7 @@ from django.utils import timezone
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.mail import notify
-from portal.models import Invitation, PracticeSettings, User
+from portal.models import CaseParticipant, Invitation, PracticeSettings, User
 from portal.models.outbox import RecipientRole
 from portal.roles import Role, grant_role
 
@@ -84,7 +84,8 @@ def _send(request: HttpRequest | None, invitation: Invitation, token: str) -> No
 
 @transaction.atomic
 def invitation_send(
-    *, email: str, invited_by: User, request: HttpRequest | None = None
+    *, email: str, invited_by: User, request: HttpRequest | None = None,
+    participant: CaseParticipant | None = None,
 ) -> Invitation:
     """Invite ``email`` to create a client account, or resend its open invitation.
 
@@ -92,7 +93,9 @@ def invitation_send(
     their password instead), so an invitation can never take over an existing account.
     ``invited_by`` is the staff member acting: the event's actor (``invitation.sent``, or
     ``invitation.resent`` when an open invitation is sent again). The caller checks that they
-    may manage invitations.
+    may manage invitations. ``participant``: the place waiting for this person in a couple
+    or family case (``clients.cases.case_participant_invite``); an address with an open
+    invitation elsewhere is refused rather than moved between cases.
     """
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -103,11 +106,15 @@ def invitation_send(
         .first()
     )
     if existing is not None:
+        if participant is not None or existing.participant_id is not None:
+            raise ValidationError("This address already has an invitation waiting. Withdraw "
+                                  "it first, or use another address.")
         return invitation_resend(invitation=existing, actor=invited_by, request=request)
     now = timezone.now()
     invitation = Invitation(
         email=email,
         invited_by=invited_by,
+        participant=participant,
         created_at=now,
         last_sent_at=now,
         send_count=1,
@@ -205,7 +212,8 @@ def invitation_accept(*, invitation_id: str, user: User) -> None:
     Locks the row so two sign-ups racing on one link cannot both accept it: the loser gets
     a ``ValidationError`` and its transaction (including the new account) rolls back.
     The new client is both the actor and the subject of ``invitation.accepted``, recorded
-    after the client role is granted so the event names the role they act in.
+    after the client role is granted so the event names the role they act in. An
+    invitation to a couple or family case puts the new account in its place there.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
     if not invitation.is_open or invitation.expires_at <= timezone.now():
@@ -216,4 +224,9 @@ def invitation_accept(*, invitation_id: str, user: User) -> None:
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     grant_role(user, Role.CLIENT)
+    if invitation.participant_id is not None:
+        participant = CaseParticipant.objects.select_for_update().get(
+            pk=invitation.participant_id)
+        participant.person = user
+        participant.save(update_fields=["person"])
     record_event(Action.INVITATION_ACCEPTED, actor=user, subject=user, target=invitation)

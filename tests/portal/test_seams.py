@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from consents.defaults import install_default_documents
-from portal.models import User
+from portal.models import Case, User
 from portal.seams import Hook, Prerequisite, before_intake
 from tests.factories import fill_practice_settings
 from tests.helpers import sign_in
@@ -15,15 +15,15 @@ from tests.helpers import sign_in
 
 def test_a_hook_joins_every_providers_answer_in_registration_order(client_user: User) -> None:
     hook = Hook[str](name="test", question="What?")
-    hook.provide(lambda person: ["first"])
-    hook.provide(lambda person: ["second", "third"])
+    hook.provide(lambda person, case: ["first"])
+    hook.provide(lambda person, case: ["second", "third"])
     assert hook.ask(client_user) == ["first", "second", "third"]
 
 
 def test_registering_a_provider_twice_does_not_double_its_answers(client_user: User) -> None:
     hook = Hook[str](name="test", question="What?")
 
-    def provider(person: User) -> list[str]:
+    def provider(person: User, case: Case | None) -> list[str]:
         return ["once"]
 
     hook.provide(provider)
