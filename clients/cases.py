@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,12 +24,14 @@ from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.mail import notify
 from portal.models import (
+    CareAssignment,
     Case,
     CaseCareAssignment,
     CaseKind,
     CaseParticipant,
     ClientProfile,
     Guardianship,
+    Invitation,
     ParticipantRole,
     PracticeSettings,
     User,
@@ -227,3 +230,36 @@ def case_unassign(*, case: Case, clinician: User, actor: User) -> None:
     deleted, _ = CaseCareAssignment.objects.filter(case=case, clinician=clinician).delete()
     if deleted:
         record_event(Action.CASE_UNASSIGNED, actor=actor, target=case)
+
+
+def has_individual_record(client: User) -> bool:
+    """Whether ``client`` is seen on their own too (their individual intake is theirs to
+    fill in): everyone invited as an individual client, and anyone who joined through a
+    couple or family case once a clinician is put on their own care team. Someone who came
+    only for a couple or family case is not asked for a second, individual intake."""
+    joined_through_case = Invitation.objects.filter(accepted_by=client,
+                                                    participant__isnull=False).exists()
+    return not joined_through_case or CareAssignment.objects.filter(client=client).exists()
+
+
+@dataclass(frozen=True)
+class ClientCase:
+    """A case the client is in, as their home page lists it."""
+
+    participant: CaseParticipant
+    has_intake: bool  # their part has an intake of its own (not a child's record)
+    to_confirm: list[Guardianship]  # guardianships waiting for their confirmation
+
+
+def cases_of_client(client: User) -> list[ClientCase]:
+    """The couple and family cases ``client`` is in with their own account, oldest first,
+    each with the guardianships they have yet to confirm. Plaintext columns only."""
+    mine = list(CaseParticipant.objects.filter(person=client).select_related("case")
+                .order_by("added_at", "id"))
+    waiting = Guardianship.objects.filter(guardian__in=mine, attested_at__isnull=True
+                                          ).defer("relationship", "legal_authority")
+    by_guardian: dict[uuid.UUID, list[Guardianship]] = {}
+    for link in waiting:
+        by_guardian.setdefault(link.guardian_id, []).append(link)
+    return [ClientCase(p, p.role != ParticipantRole.CHILD, by_guardian.get(p.pk, []))
+            for p in mine]

@@ -24,7 +24,7 @@ from portal.crypto.owners import OWNER_CLIENT
 from portal.models import DataKey, Invitation, User
 
 
-def clients_for_list(clients: QuerySet[User]) -> QuerySet[User]:
+def clients_for_list(clients: QuerySet[User], viewer: User) -> QuerySet[User]:
     """``clients`` (already narrowed to what the viewer may open) in list order: those with
     a safety alert no one has acknowledged first, then by login email. Annotated with what
     the account column needs, and with the accepted invitation joined, all in the one query.
@@ -35,7 +35,7 @@ def clients_for_list(clients: QuerySet[User]) -> QuerySet[User]:
     verified = EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)
     return (
         clients.annotate(
-            needs_prompt_review=has_open_safety_alert(OuterRef("pk")),
+            needs_prompt_review=has_open_safety_alert(OuterRef("pk"), viewer),
             is_erased=Exists(erased),
             email_verified=Exists(verified),
         )
@@ -63,12 +63,12 @@ def _account(client: Any) -> Badge:
     return Badge("Active", "success")
 
 
-def client_rows(clients: Iterable[User]) -> list[ClientRow]:
+def client_rows(clients: Iterable[User], viewer: User) -> list[ClientRow]:
     """The rows of one page of ``clients_for_list``: a fixed number of queries (the intakes,
     and the consent register of exactly these clients), however many rows."""
     clients = list(clients)
     ids = [client.pk for client in clients]
-    intakes = intake_summaries(ids)
+    intakes = intake_summaries(ids, viewer)
     consents = consent_badges_for(ids)
     return [
         ClientRow(

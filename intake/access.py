@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from intake.models import Intake
-from portal.access import client_record_or_404, own_record_or_404
+from portal.access import case_record_or_404, own_record_or_404
 from portal.models import User
 
 
@@ -20,9 +20,10 @@ def get_own_intake(user: User, intake_id: uuid.UUID | str) -> Intake:
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:
-    """An intake of a client the staff member may open (their care team, or any client for
-    holders of ``see_all_clients``); 404 otherwise. Decrypting it goes through
-    ``portal.audit.reads.audited_read``, which records the opening."""
-    return client_record_or_404(
+    """An intake the staff member may open: an individual intake of a client on their care
+    team, a case intake of a case on their care team, or any for holders of
+    ``see_all_clients`` (``portal.access.case_record_filter``); 404 otherwise. Decrypting it
+    goes through ``portal.audit.reads.audited_read``, which records the opening."""
+    return case_record_or_404(
         Intake.objects.select_related("questionnaire", "client"), user, intake_id,
     )

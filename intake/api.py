@@ -24,9 +24,11 @@ from intake.selectors import (
     OpenAlerts,
     intake_standing,
     open_alerts_for,
+    open_alerts_of_caseload,
     open_safety_alerts,
     visible_intakes,
 )
+from portal.access import case_record_filter
 from portal.badges import Badge
 from portal.models import User
 
@@ -52,17 +54,21 @@ class IntakeSummary:
     submitted_at: datetime.datetime | None
 
 
-def has_open_safety_alert(client_ref: OuterRef) -> Exists:
+def has_open_safety_alert(client_ref: OuterRef, viewer: User) -> Exists:
     """An SQL expression, true when the client ``client_ref`` points at has a safety alert
-    no one has acknowledged (for ordering a list of clients, flagged first)."""
-    return Exists(open_safety_alerts().filter(intake__client=client_ref))
+    no one has acknowledged on an intake ``viewer`` may open (for ordering a list of
+    clients, flagged first)."""
+    return Exists(open_alerts_of_caseload(viewer).filter(intake__client=client_ref))
 
 
-def intake_summaries(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, IntakeSummary]:
-    """Each client's intake state, from the plaintext workflow columns of all their intakes
-    (one query; answers and scores are not even loaded)."""
+def intake_summaries(client_ids: Sequence[uuid.UUID],
+                     viewer: User) -> dict[uuid.UUID, IntakeSummary]:
+    """Each client's intake state, from the plaintext workflow columns of the intakes
+    ``viewer`` may open (one query; answers and scores are not even loaded): a couple's
+    clinician does not learn from a badge that a partner has an individual intake."""
     by_client: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    rows = Intake.objects.filter(client_id__in=client_ids).annotate(
+    rows = Intake.objects.filter(case_record_filter(viewer),
+                                 client_id__in=client_ids).annotate(
         alert_open=Exists(open_safety_alerts().filter(intake=OuterRef("pk"))),
     ).values("id", "client_id", "state", "alert_open", "submitted_at", "updated_at")
     for row in rows:

@@ -12,7 +12,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from intake.models import Intake, IntakeState, SafetyAlert
-from portal.access import clients_visible_to
+from portal.access import case_record_filter
 from portal.models import User
 
 # The order of the list: what needs a clinician now, then what is ready to read, then what
@@ -36,10 +36,10 @@ def open_safety_alerts() -> QuerySet[SafetyAlert]:
 
 
 def open_alerts_of_caseload(user: User) -> QuerySet[SafetyAlert]:
-    """The open safety alerts on the intakes of the clients ``user`` may open (a clinician:
-    their care team's; an admin: every client's), drafts included. Plaintext columns only:
-    nothing is decrypted."""
-    return open_safety_alerts().filter(intake__client__in=clients_visible_to(user))
+    """The open safety alerts on the intakes ``user`` may open (a clinician: their care
+    team's clients' individual intakes and their cases' intakes; an admin: every one),
+    drafts included. Plaintext columns only: nothing is decrypted."""
+    return open_safety_alerts().filter(case_record_filter(user, prefix="intake__"))
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
 
 
 def visible_intakes(user: User) -> QuerySet[Intake]:
-    """Every intake of the clients ``user`` may open, those with an open safety alert first
+    """Every intake ``user`` may open (``portal.access.case_record_filter``: a care team's
+    individual intakes, a case's care team's case intakes), those with an open safety alert first
     (a client who told us about current risk in a draft must be seen even if they never
     submit), then submitted newest first, then drafts by latest activity. Each with its
     alert (if any) and who closed it joined. The encrypted columns are not even loaded.
@@ -95,7 +96,7 @@ def visible_intakes(user: User) -> QuerySet[Intake]:
         output_field=IntegerField(),
     )
     return (
-        Intake.objects.filter(client__in=clients_visible_to(user))
+        Intake.objects.filter(case_record_filter(user))
         .defer("answers", "scores")
         .select_related("client", "safety_alert__closed_by", "reviewed_by")
         .annotate(review_group=group, last_activity=Coalesce("submitted_at", "updated_at"))
@@ -112,11 +113,13 @@ class IntakeStanding:
     submitted_at: datetime | None = None
 
 
-def intake_standing(client: User) -> IntakeStanding:
-    """The client's own intake state, from plaintext columns only (nothing is decrypted and
-    nothing is recorded). A draft wins over an earlier submission: there is something to
-    carry on with."""
-    own = Intake.objects.filter(client=client).only("id", "state", "submitted_at")
+def intake_standing(client: User, case_id: Any = None) -> IntakeStanding:
+    """The client's own intake state in their individual record (``case_id`` None) or in
+    a couple or family case, from plaintext columns only (nothing is decrypted and nothing
+    is recorded). A draft wins over an earlier submission: there is something to carry on
+    with."""
+    own = Intake.objects.filter(client=client, case_id=case_id).only(
+        "id", "state", "submitted_at")
     if own.filter(state=IntakeState.DRAFT).exists():
         return IntakeStanding("in_progress")
     latest = (own.filter(state=IntakeState.SUBMITTED)

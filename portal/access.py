@@ -170,24 +170,27 @@ def cases_visible_to(user: User | AnonymousUser) -> QuerySet[Case]:
     return Case.objects.none()
 
 
-def case_record_filter(user: User | AnonymousUser) -> Q:
+def case_record_filter(user: User | AnonymousUser, prefix: str = "") -> Q:
     """Which rows of a record kept per case (a model with ``client`` and ``case``, such
     as an intake) a staff member may open: a row of a client's individual record (no case)
     when they may open that client's individual record (their ``CareAssignment``, or
     every client), a row of a couple or family case when they are on that case's care team
     (or see every case). Separate records stay separate: a couple's clinician does not read
-    a partner's individual intake, nor an individual clinician the couple's."""
+    a partner's individual intake, nor an individual clinician the couple's. ``prefix``
+    reaches the record through a relation (``"intake__"`` for a safety alert)."""
+    nothing = Q(**{f"{prefix}pk__in": []})
     if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
+        return nothing
     if _sees_every_client(user):
-        return Q(client__in=client_accounts())
+        return Q(**{f"{prefix}client__in": client_accounts()})
     if not user.has_perm("portal.access_staff_pages"):
-        return Q(pk__in=[])
+        return nothing
     individual = client_accounts().filter(
         Exists(CareAssignment.objects.filter(client=OuterRef("pk"), clinician=user))
     )
-    return (Q(case__isnull=True, client__in=individual)
-            | Q(case__isnull=False, case__in=cases_visible_to(user)))
+    return (Q(**{f"{prefix}case__isnull": True, f"{prefix}client__in": individual})
+            | Q(**{f"{prefix}case__isnull": False,
+                   f"{prefix}case__in": cases_visible_to(user)}))
 
 
 def case_record_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object) -> M:
@@ -212,6 +215,16 @@ def own_case_or_404(user: User | AnonymousUser, case_id: uuid.UUID | str) -> Cas
     if not user.is_authenticated or not user.has_perm("portal.access_client_pages"):
         raise Http404
     return visible_or_404(Case.objects.filter(participants__person=user).distinct(), case_id)
+
+
+def own_guardianship_or_404(user: User | AnonymousUser,
+                            guardianship_id: uuid.UUID | str) -> Guardianship:
+    """A guardianship naming the signed-in client as the guardian; 404 for anyone else
+    (the child's other guardian included: each confirms their own)."""
+    if not user.is_authenticated or not user.has_perm("portal.access_client_pages"):
+        raise Http404
+    return visible_or_404(Guardianship.objects.filter(guardian__person=user)
+                          .select_related("case", "minor"), guardianship_id)
 
 
 def authors_sharing_with(viewer: User | AnonymousUser) -> Q:

@@ -31,6 +31,7 @@ class NavItem:
 STAFF_SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("Intakes", "staff_intake_list", "portal.access_staff_pages"),
     ("Clients", "client_list", "portal.access_staff_pages"),
+    ("Cases", "case_list", "portal.access_staff_pages"),
     ("Consents", "consent_dashboard", "portal.manage_consent_documents"),
     ("Invitations", "invitation_list", "portal.manage_invitations"),
     ("Audit trail", "audit_log", "portal.access_staff_pages"),

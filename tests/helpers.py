@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
@@ -20,6 +21,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.db.models import Model
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client, override_settings
@@ -32,10 +34,12 @@ from consents.models import ConsentDocument, ConsentVersion
 from consents.services import current_version
 from intake.models import SafetyAlert, SafetyAlertAcknowledgement
 from portal.audit.models import AuditEvent
+from portal.crypto.envelope import parse as parse_envelope
 from portal.mail import notify
 from portal.models import (
     CareAssignment,
     ClientProfile,
+    DataKey,
     MessageStatus,
     OutgoingMessage,
     PracticeSettings,
@@ -305,3 +309,21 @@ def given_up_message(recipient: User, *, template: str = "consents/email/reminde
     given_up = OutgoingMessage.objects.get(pk=message.pk)
     assert given_up.status == MessageStatus.FAILED, given_up.status
     return given_up
+
+
+def raw_column(model: type[Model], field: str, pk: uuid.UUID) -> bytes | None:
+    """What the database holds in ``model.field`` for row ``pk``, read past the ORM: the
+    ciphertext of an encrypted field, to prove that it is one."""
+    column = model._meta.get_field(field).column  # type: ignore[union-attr]
+    sql = f"SELECT {column} FROM {model._meta.db_table} WHERE id = %s"  # noqa: S608 - _meta names
+    key: str | uuid.UUID = pk.hex if connection.vendor == "sqlite" else pk
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else bytes(row[0])
+
+
+def key_owner_of(ciphertext: bytes) -> uuid.UUID:
+    """Whose data key a raw encrypted value was sealed under (the key id inside it names
+    the key; the key names its owner): the person whose erasure shreds it."""
+    return DataKey.objects.get(pk=parse_envelope(ciphertext).key_id).owner_id

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from clients.cases import cases_of_client, has_individual_record
 from consents.api import outstanding
 from intake.api import intake_standing, open_alerts_for
 from portal.access import permission_or_404
@@ -38,12 +39,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def client_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client's home, saying where they stand now: what they still need to sign
     (required documents not signed, withdrawn, or changed materially since), where their
-    intake is (not started, in progress, sent), and, once everything is signed and sent,
+    intake is (not started, in progress, sent) and, for someone in a couple or family case,
+    their intake there and any guardianship to confirm; once everything is signed and sent,
     that it is and what happens next. Plaintext workflow columns only: nothing is decrypted.
     """
     to_sign = outstanding(request.user)
     intake = intake_standing(request.user)
+    cases = [(entry, intake_standing(request.user, entry.participant.case_id))
+             for entry in cases_of_client(request.user)]
+    individual = has_individual_record(request.user)
     context = {
+        "individual": individual,
+        "cases": cases,
         "mfa_enabled": is_mfa_enabled(request.user),
         "outstanding_consents": to_sign,
         "intake": intake,
@@ -52,7 +59,9 @@ def client_home(request: AuthenticatedHttpRequest) -> HttpResponse:
             status.blocks and status.document.requirement == "before_intake"
             for status in to_sign
         ),
-        "all_done": intake.state == "submitted" and not to_sign,
+        "all_done": ((intake.state == "submitted" or not individual) and not to_sign
+                     and all(standing.state == "submitted" for entry, standing in cases
+                             if entry.has_intake)),
     }
     return render(request, "clients/client_home.html", context)
 

@@ -13,7 +13,7 @@ from http import HTTPStatus
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
@@ -116,7 +116,7 @@ def _search(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _client_list_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: ClientSearchForm,
     *,
     found: list[uuid.UUID] | None = None,
@@ -130,12 +130,12 @@ def _client_list_page(
     searched = found is not None
     if found is not None:
         visible = visible.filter(pk__in=found)
-    paginator = Paginator(clients_for_list(visible), CLIENTS_PER_PAGE)
+    paginator = Paginator(clients_for_list(visible, request.user), CLIENTS_PER_PAGE)
     page = paginator.page(1) if form.is_bound else paginator.get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
-        "rows": client_rows(page.object_list),
+        "rows": client_rows(page.object_list, request.user),
         "searched": searched,
         # The token only (random, meaningless outside this session): never the term.
         "page_query": f"{urlencode({'results': token})}&" if searched else "",

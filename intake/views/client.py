@@ -35,16 +35,19 @@ from intake.schema import Questionnaire, Section, parse_definition
 from intake.services import (
     AlreadySubmitted,
     IncompleteIntake,
+    NoIntakeForThisRole,
     StaleRevision,
+    case_questionnaire,
     intake_fill_details,
     intake_save_section,
     intake_start,
 )
 from intake.services import intake_submit as submit_intake
 from portal import rate_limits
-from portal.access import permission_or_404
+from portal.access import own_case_or_404, permission_or_404
 from portal.formatting import format_clock
 from portal.http import AuthenticatedHttpRequest
+from portal.models import Case
 from portal.seams import before_intake
 from portal.services.profiles import PROFILE_FIELDS
 
@@ -207,13 +210,23 @@ def _render_section(
     return render(request, "intake/client/section.html", context, status=status)
 
 
-def _consents_gate(request: AuthenticatedHttpRequest) -> HttpResponse | None:
-    """Send the client to their consents while a document needed before the intake is
-    unsigned (or withdrawn, or changed materially: the ``before_intake`` hook, answered by
-    the consents app); None when they may go on. Only pages
-    that start or show the questionnaire ask; a page being saved is never refused, so
-    nothing typed is lost. Titles only in the message: never anything the client typed."""
-    blocking = before_intake.ask(request.user)
+def _home_url(intake: Intake) -> str:
+    """The overview an intake belongs to: the client's individual intake, or theirs in a
+    couple or family case."""
+    if intake.case_id is not None:
+        return reverse("intake_case_home", args=[intake.case_id])
+    return reverse("intake_home")
+
+
+def _consents_gate(request: AuthenticatedHttpRequest,
+                   case: Case | None = None) -> HttpResponse | None:
+    """Send the client to their consents while a document needed before the intake (in
+    ``case``, or their individual one) is unsigned (or withdrawn, or changed materially:
+    the ``before_intake`` hook, answered by the consents app); None when they may go on.
+    Only pages that start or show the questionnaire ask; a page being saved is never
+    refused, so nothing typed is lost. Titles only in the message: never anything the
+    client typed."""
+    blocking = before_intake.ask(request.user, case)
     if not blocking:
         return None
     titles = ", ".join(prerequisite.title for prerequisite in blocking)
@@ -221,34 +234,41 @@ def _consents_gate(request: AuthenticatedHttpRequest) -> HttpResponse | None:
     return redirect(blocking[0].url_name)
 
 
-# --- Views ------------------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@permission_or_404("access_client_pages")
-def intake_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The client's own intake overview. GET shows it; POST starts (or finds) their draft
-    and goes to where they left off. Only the signed-in client's intakes are looked at.
-    While a consent needed before the intake is unsigned, both go to the consents first."""
-    if (gate := _consents_gate(request)) is not None:
+def _overview(request: AuthenticatedHttpRequest, case: Case | None) -> HttpResponse:
+    """The client's own intake overview, in their individual record or in ``case``. GET
+    shows it; POST starts (or finds) their draft and goes to where they left off. Only the
+    signed-in client's intakes of that record are looked at. While a consent needed before
+    the intake is unsigned, both go to the consents first."""
+    if (gate := _consents_gate(request, case)) is not None:
         return gate
-    own = Intake.objects.filter(client=request.user).select_related("questionnaire")
+    own = Intake.objects.filter(client=request.user, case=case).select_related("questionnaire")
     draft = own.filter(state=IntakeState.DRAFT).first()
     submitted = own.filter(state=IntakeState.SUBMITTED).order_by("-submitted_at").first()
     if request.method == "POST":
         if draft is None and submitted is not None:
             return redirect("intake_submitted", submitted.id)
-        draft = intake_start(client=request.user)
+        try:
+            draft = intake_start(client=request.user, case=case)
+        except NoIntakeForThisRole:
+            raise Http404 from None
         return HttpResponseRedirect(_resume_url(draft))
     if draft is not None:
         record_client_visit(draft)
         questionnaire = _questionnaire(draft)
     elif submitted is not None:
         questionnaire = _questionnaire(submitted)
+    elif case is not None:
+        try:
+            questionnaire = case_questionnaire(request.user, case)
+        except NoIntakeForThisRole:
+            raise Http404 from None
     else:
         questionnaire = parse_definition(read_definition())
     context = {
         "questionnaire": questionnaire,
+        "case": case,
+        "start_url": (reverse("intake_case_home", args=[case.pk]) if case is not None
+                      else reverse("intake_home")),
         "page_count": len(_visible_sections(questionnaire, draft.answers if draft else {})),
         "draft": draft,
         "started": draft is not None and (draft.revision > 0 or bool(draft.last_section)),
@@ -257,6 +277,24 @@ def intake_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "show_crisis": _take_safety_flag(request),
     }
     return render(request, "intake/client/home.html", context)
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_or_404("access_client_pages")
+def intake_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The client's individual intake (see ``_overview``)."""
+    return _overview(request, None)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_or_404("access_client_pages")
+def intake_case_home(request: AuthenticatedHttpRequest, case_id: str) -> HttpResponse:
+    """The client's own intake in a couple or family case they are in (``own_case_or_404``:
+    anyone else gets a 404); see ``_overview``."""
+    return _overview(request, own_case_or_404(request.user, case_id))
 
 
 @sensitive_post_parameters()
@@ -315,13 +353,13 @@ def intake_section(
         request.session[SAFETY_SESSION_KEY] = True
     if action == "later":
         messages.success(request, SAVED_FOR_LATER)
-        return redirect("intake_home")
+        return HttpResponseRedirect(_home_url(intake))
     step = -1 if action == "back" else 1
     target = _next_visible(questionnaire, intake.answers, section.id, step)
     if target is not None:
         return HttpResponseRedirect(_section_url(intake, target))
     if action == "back":
-        return redirect("intake_home")
+        return HttpResponseRedirect(_home_url(intake))
     return redirect("intake_review", intake.id)
 
 

@@ -5,7 +5,7 @@ closed it, who reviewed the intake, the page a draft has reached) and decrypts
 nothing, so it records nothing. Opening one intake decrypts its answers, scores and the
 acknowledgements' notes, so the opening is recorded (``intake.viewed``) after the values are
 known to open and before any of them reaches a template. Who may see which intake is decided
-in one place: ``clients_visible_to`` (through ``get_intake_for_staff``).
+in one place: ``case_record_filter`` (through ``get_intake_for_staff``).
 """
 
 from __future__ import annotations

@@ -65,6 +65,7 @@ class Action(StrEnum):
     CASE_GUARDIAN_ATTESTED = "case.guardian_attested"
     CASE_VIEWED = "case.viewed"
     INTAKE_SHARED_VIEWED = "intake.shared_viewed"
+    CASE_GUARDIANSHIP_READ = "case.guardianship_read"
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,9 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CASE_UNASSIGNED: _spec("Clinician unassigned from case"),
     Action.CASE_GUARDIAN_LINKED: _spec("Guardian linked to a child"),
     Action.CASE_GUARDIAN_ATTESTED: _spec("Guardian confirmed their authority"),
+    # The guardian read the relationship and authority on record (sealed under the
+    # child's key) to confirm them.
+    Action.CASE_GUARDIANSHIP_READ: _spec("Guardian read their recorded authority"),
     # A staff member opened a case side by side: one event per participant whose record
     # was decrypted, so each person's "Who has opened my record" lists their own only.
     Action.CASE_VIEWED: _spec("Case record opened",

@@ -15,12 +15,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from portal.audit.actions import RECORD_ACCESS_ACTIONS, SECURITY_ACTIONS, Action, spec_for
 from portal.audit.models import AuditAlert, AuditEvent
-from portal.models import CareAssignment, User
+from portal.models import CareAssignment, CaseParticipant, User
 from portal.roles import ROLE_LABELS, Role
 
 # Roles an actor may have held when opening a client's record: anyone but the client.
@@ -53,7 +53,8 @@ def events_visible_to(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
 
     ``portal.view_audit_log`` (practice admins, superusers) reads every event. Other staff
     (``portal.access_staff_pages``, i.e. clinicians) read only events about clients on their
-    care team: the ``subject_id`` must be one of their assigned clients, so key rotations and
+    care team or in a case on their care team: the ``subject_id`` must be one of those
+    clients, so key rotations and
     other clients' events stay out of sight, and not their clients' security events
     (sign-ins with IP address and user agent, second-factor changes): a clinician needs to
     know who opened the record, not where the client signs in from. Everyone else reads
@@ -65,7 +66,10 @@ def events_visible_to(user: User | AnonymousUser) -> QuerySet[AuditEvent]:
         return AuditEvent.objects.all()
     if user.has_perm("portal.access_staff_pages"):
         caseload = CareAssignment.objects.filter(clinician=user).values("client_id")
-        return AuditEvent.objects.filter(subject_id__in=caseload).exclude(
+        in_cases = CaseParticipant.objects.filter(
+            case__care_team__clinician=user, person__isnull=False).values("person_id")
+        return AuditEvent.objects.filter(
+            Q(subject_id__in=caseload) | Q(subject_id__in=in_cases)).exclude(
             action__in=sorted(SECURITY_ACTIONS)
         )
     return AuditEvent.objects.none()
