@@ -30,7 +30,9 @@ class VisibilityWords:
 
     visibility: str  # "private" or "shared"
     badge: str  # a few words beside a question or heading: "Shared with your partner"
-    notice: str  # the sentence at the top of a page: who will and will not see its answers
+    notice: str  # the sentence that stands alone (a PDF, an export): who will see these
+    # The same after its badge, so a page showing both does not say "Private" twice.
+    explanation: str
     answer_mark: str  # beside one answer on the review page: "Your partner will see this"
 
 
@@ -40,11 +42,12 @@ class _Audience:
     shared_badge: str
     shared_notice: str
     shared_mark: str
-    private_notice: str
+    not_them: str  # the end of the private notice: who will not see it
 
 
 _PRIVATE_BADGE = "Private"
 _PRIVATE_MARK = "Private: only you and your care team will see this"
+_ONLY_YOU = "only you and your care team will see these answers."
 
 _AUDIENCES: dict[str, _Audience] = {
     "couple": _Audience(
@@ -52,30 +55,21 @@ _AUDIENCES: dict[str, _Audience] = {
         shared_badge="Shared with your partner",
         shared_notice="Your partner will see these answers.",
         shared_mark="Your partner will see this",
-        private_notice=(
-            "Private: only you and your care team will see these answers. "
-            "Your partner will not."
-        ),
+        not_them="Your partner will not.",
     ),
     "family": _Audience(
         others="the other adults in your family's case",
         shared_badge="Shared with your family",
         shared_notice="The other adults in your family's case will see these answers.",
         shared_mark="The other adults in your family's case will see this",
-        private_notice=(
-            "Private: only you and your care team will see these answers. "
-            "The other people in your family's case will not."
-        ),
+        not_them="The other people in your family's case will not.",
     ),
     "adolescent": _Audience(
         others="your parents or guardians",
         shared_badge="Shared with your parents or guardians",
         shared_notice="Your parents or guardians will see these answers.",
         shared_mark="Your parents or guardians will see this",
-        private_notice=(
-            "Private: only you and your care team will see these answers. "
-            "Your parents or guardians will not."
-        ),
+        not_them="Your parents or guardians will not.",
     ),
 }
 
@@ -88,17 +82,23 @@ def visibility_words(audience: str, visibility: str) -> VisibilityWords | None:
     words = _AUDIENCES[audience]
     if visibility == SHARED:
         return VisibilityWords(SHARED, words.shared_badge, words.shared_notice,
-                               words.shared_mark)
+                               words.shared_notice, words.shared_mark)
     if visibility == PRIVATE:
-        return VisibilityWords(PRIVATE, _PRIVATE_BADGE, words.private_notice, _PRIVATE_MARK)
+        return VisibilityWords(
+            PRIVATE, _PRIVATE_BADGE,
+            notice=f"{_PRIVATE_BADGE}: {_ONLY_YOU} {words.not_them}",
+            explanation=f"{_ONLY_YOU[0].upper()}{_ONLY_YOU[1:]} {words.not_them}",
+            answer_mark=_PRIVATE_MARK,
+        )
     raise ValueError(f"unknown visibility {visibility!r}")
 
 
 def shared_summary(audience: str, count: int) -> str:
     """The line at the top of the review page: how many answers the others will see."""
     others = _AUDIENCES[audience].others
-    noun = "answer" if count == 1 else "answers"
-    return f"{count} of your {noun} will be shared with {others}."
+    if count == 0:
+        return f"None of your answers will be shared with {others}."
+    return f"{count} of your answers will be shared with {others}."
 
 
 def _shared_group_entries(questionnaire: Questionnaire, group_id: str, value: Any) -> Any:
