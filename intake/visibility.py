@@ -46,7 +46,7 @@ class _Audience:
 
 
 _PRIVATE_BADGE = "Private"
-_PRIVATE_MARK = "Private: only you and your care team will see this"
+_PRIVATE_MARK = "Private"
 _ONLY_YOU = "only you and your care team will see these answers."
 
 _AUDIENCES: dict[str, _Audience] = {

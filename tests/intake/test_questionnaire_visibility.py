@@ -375,8 +375,7 @@ def test_the_couple_words_say_plainly_who_sees_what() -> None:
                               "Your partner will not.")
     # The page shows the badge, then the explanation: "Private" is said once.
     assert not private.explanation.startswith("Private")
-    assert (shared.answer_mark, private.answer_mark) == (
-        "Your partner will see this", "Private: only you and your care team will see this")
+    assert (shared.answer_mark, private.answer_mark) == ("Your partner will see this", "Private")
 
 
 @pytest.mark.parametrize(("audience", "shared_notice", "private_ending"), [
