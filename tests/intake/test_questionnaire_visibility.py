@@ -410,7 +410,7 @@ def test_the_review_summary_counts_the_shared_answers(count: int, line: str) -> 
 
 # --- The gate: shared_answers -------------------------------------------------------------
 
-EVERY_ANSWER = {
+EVERY_ANSWER: dict[str, Any] = {
     "hopes": "Fewer arguments",
     "secret": "canary-private-secret",
     "children": "yes",
