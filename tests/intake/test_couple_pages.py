@@ -1,7 +1,8 @@
 """The client's own pages of a couple's intake say, in words, who will see each answer: a
 notice before the questions of every page, a badge on a question that differs from its page,
 and on the review page a mark beside every answer and a count at the top. The individual
-questionnaire's pages say nothing of the kind."""
+questionnaire's pages say nothing of the kind. The clinician reads the CSI-4 with its
+meaning."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.urls import reverse
 from intake.models import Intake
 from intake.services import intake_start, intake_submit
 from portal.models import User
-from tests.helpers import sign_in
+from tests.helpers import sign_in, signed_in
 from tests.intake_data import (
     PRIVATE_CANARY,
     SHARED_CANARY,
@@ -159,3 +160,28 @@ def test_another_client_cannot_open_a_couple_draft(
     for url in (reverse("intake_section", args=[intake.id, "what_brings_us"]),
                 reverse("intake_review", args=[intake.id])):
         assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_clinician_reads_the_csi4_score_with_its_meaning_and_citation(
+    caseload: User, clinician_user: User
+) -> None:
+    intake = _filled_couple_draft(caseload)
+    intake_submit(intake_id=intake.pk, client=caseload, revision=intake.revision)
+    response = signed_in(clinician_user).get(reverse("staff_intake_detail", args=[intake.pk]))
+    assert response.status_code == HTTPStatus.OK
+    rows = {row.title: row for row in response.context["reading"].scores}
+    csi4 = rows["CSI-4"]
+    assert (csi4.total, csi4.max_total) == (12, 21)
+    assert csi4.interpretation.startswith("Below 13.5 suggests notable relationship distress")
+    assert csi4.scale is not None and csi4.scale.aria_label.startswith("CSI-4: 12 out of 21")
+    page = html.unescape(response.content.decode())
+    assert "12/21" in page and "Below 13.5 suggests notable relationship distress" in page
+    assert "Journal of Family Psychology, 21(4), 572-583" in page
+    # A whole-number answer reads as its published words, not its number.
+    label = re.escape(html.escape("Please indicate the degree of happiness, all things "
+                                  "considered, of your relationship.", quote=False))
+    answer = re.search(rf"<dt>{label}</dt>\s*<dd[^>]*>(.*?)</dd>",
+                       response.content.decode(), re.S)
+    assert answer is not None and answer.group(1).strip() == "Happy"
+    # The PHQ-9 and GAD-7 rows carry no interpretation (their definition gives none).
+    assert rows["PHQ-9"].interpretation == "" and rows["GAD-7"].interpretation == ""
