@@ -92,3 +92,11 @@ def couple_draft(client: User) -> Intake:
     """A draft of the couple's questionnaire for ``client``, made directly (how a case
     starts one is not this helper's business)."""
     return Intake.objects.create(client=client, questionnaire=install_definition(COUPLE_FILE))
+
+
+def filled_couple_draft(client: User, **answers: Any) -> Intake:
+    """``client``'s couple draft with every page of ``couple_answers_by_section`` saved."""
+    intake = couple_draft(client)
+    for section, posted in couple_answers_by_section(**answers).items():
+        intake = save_page(intake, section, posted, client)
+    return intake

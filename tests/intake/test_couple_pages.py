@@ -22,8 +22,8 @@ from tests.intake_data import (
     PRIVATE_CANARY,
     SHARED_CANARY,
     answers_by_section,
-    couple_answers_by_section,
     couple_draft,
+    filled_couple_draft,
     save_page,
 )
 
@@ -54,13 +54,6 @@ def _review(http: Client, intake: Intake) -> str:
     response = http.get(reverse("intake_review", args=[intake.id]))
     assert response.status_code == HTTPStatus.OK
     return html.unescape(response.content.decode())
-
-
-def _filled_couple_draft(client: User) -> Intake:
-    intake = couple_draft(client)
-    for section, posted in couple_answers_by_section().items():
-        intake = save_page(intake, section, posted, client)
-    return intake
 
 
 @pytest.mark.parametrize(("section", "visibility"), PAGES.items())
@@ -98,7 +91,7 @@ def test_a_private_question_on_a_shared_page_carries_its_own_badge(
 def test_the_review_counts_the_shared_answers_and_marks_every_answer(
     as_client: Client, client_user: User
 ) -> None:
-    intake = _filled_couple_draft(client_user)
+    intake = filled_couple_draft(client_user)
     review = _review(as_client, intake)
     # Shared and answered: in_your_own_words, since_when, living_together, has_children,
     # good_outcome.
@@ -125,7 +118,7 @@ def test_the_review_counts_the_shared_answers_and_marks_every_answer(
 def test_a_couple_intake_is_sent_with_its_csi4_score_and_the_copy_keeps_the_marks(
     as_client: Client, client_user: User
 ) -> None:
-    intake = _filled_couple_draft(client_user)
+    intake = filled_couple_draft(client_user)
     sent = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
     csi4 = next(score for score in sent.scores or [] if score["instrument"] == "csi4")
     assert (csi4["total"], csi4["max_total"]) == (12, 21)
@@ -165,7 +158,7 @@ def test_another_client_cannot_open_a_couple_draft(
 def test_the_clinician_reads_the_csi4_score_with_its_meaning_and_citation(
     caseload: User, clinician_user: User
 ) -> None:
-    intake = _filled_couple_draft(caseload)
+    intake = filled_couple_draft(caseload)
     intake_submit(intake_id=intake.pk, client=caseload, revision=intake.revision)
     response = signed_in(clinician_user).get(reverse("staff_intake_detail", args=[intake.pk]))
     assert response.status_code == HTTPStatus.OK

@@ -9,13 +9,25 @@ import json
 from typing import Any
 
 import pytest
+from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
+from fhir.resources.R4B.questionnaireresponse import (
+    QuestionnaireResponse as FhirQuestionnaireResponse,
+)
 
 from intake.definitions import COUPLE_FILE, DEFAULT_FILE, install_definition, read_definition
+from intake.exports.fhir import questionnaire_resource, questionnaire_response
 from intake.schema import IN_PERSON, Questionnaire, parse_definition
 from intake.score_scales import score_scale
 from intake.scoring import needs_prompt_review, score
+from intake.services import intake_submit
 from intake.visibility import shared_answers
-from tests.intake_data import PRIVATE_CANARY, SHARED_CANARY, couple_answers_by_section
+from portal.models import User
+from tests.intake_data import (
+    PRIVATE_CANARY,
+    SHARED_CANARY,
+    couple_answers_by_section,
+    filled_couple_draft,
+)
 
 PAGES = [
     ("about_you", "private"),
@@ -220,3 +232,34 @@ def test_the_couple_questionnaire_installs_once(raw: dict[str, Any]) -> None:
     assert install_definition(COUPLE_FILE).pk == version.pk
     assert version.questionnaire == parse_definition(raw)
     assert version.questionnaire.audience == "couple"
+
+
+def _item(items: list[dict[str, Any]], link_id: str) -> dict[str, Any]:
+    """The FHIR item with ``link_id``, at any depth ({} when there is none)."""
+    for item in items:
+        if item["linkId"] == link_id:
+            return item
+        if found := _item(item.get("item", []), link_id):
+            return found
+    return {}
+
+
+@pytest.mark.django_db
+def test_a_sent_couple_intake_exports_as_valid_fhir_with_the_csi4_weights(
+    client_user: User,
+) -> None:
+    intake = filled_couple_draft(client_user, csi4=(3, 4, 2, 1))
+    intake = intake_submit(intake_id=intake.pk, client=client_user, revision=intake.revision)
+    definition = questionnaire_resource(intake.questionnaire)
+    FhirQuestionnaire.model_validate(definition)
+    options = _item(definition["item"], "csi4_1")["answerOption"]
+    assert [(o["valueCoding"]["code"], o["extension"][0]["valueDecimal"]) for o in options] == [
+        (str(n), n) for n in range(7)]
+    assert options[3]["valueCoding"]["display"] == "Happy"
+
+    response = questionnaire_response(intake)
+    FhirQuestionnaireResponse.model_validate(response)
+    answer = _item(response["item"], "csi4_2")["answer"]
+    assert answer == [{"valueCoding": {
+        "system": "urn:portal:questionnaire:couple-intake:csi4_2", "code": "4",
+        "display": "Almost Completely True"}}]
