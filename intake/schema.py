@@ -303,18 +303,18 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
     items = data.get("items")
     _require(isinstance(items, list) and bool(items), where, "'items' lists question ids")
     _require(len(items) == len(set(map(str, items))), where, "an item is listed twice")
-    ranges = []
+    ranges: list[tuple[int, int]] = []  # each item's lowest and highest score
     for item in items:
         question = top_level.get(item) if isinstance(item, str) else None
         scored = question_type(question.type).scale_range(question) if question else None
-        _require(question is not None and scored is not None, where,
-                 f"item {item!r} is not a top-level frequency question, nor a single "
-                 "choice with whole-number options")
-        _require(question.required and not question.sensitive, where,  # type: ignore[union-attr]
+        if question is None or scored is None:
+            raise DefinitionError(f"{where}: item {item!r} is not a top-level frequency "
+                                  "question, nor a single choice with whole-number options")
+        _require(question.required and not question.sensitive, where,
                  f"item {item!r} must be required and not sensitive (the total needs it)")
         ranges.append(scored)
-    lowest = sum(low for low, _ in ranges)  # type: ignore[misc]
-    highest = sum(high for _, high in ranges)  # type: ignore[misc]
+    lowest = sum(low for low, _ in ranges)
+    highest = sum(high for _, high in ranges)
     bands = []
     expected_min = lowest
     raw_bands = data.get("bands")
@@ -337,7 +337,7 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
         items=tuple(items),
         bands=tuple(bands),
         interpretation=_text(data, "interpretation", where),
-        item_ranges=tuple(ranges),  # type: ignore[arg-type]
+        item_ranges=tuple(ranges),
     )
 
 
