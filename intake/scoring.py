@@ -30,12 +30,13 @@ def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score | None:
     sum would understate the score), or when an answer is not a whole number its item can
     score (never a band for a total the scale cannot have)."""
     values = [answers.get(item) for item in instrument.items]
-    if any(not isinstance(value, int) or isinstance(value, bool) for value in values):
+    numbers = [value for value in values if type(value) is int]  # never a bool or float
+    if len(numbers) != len(values):
         return None
-    if any(not low <= value <= high  # type: ignore[operator]
-           for value, (low, high) in zip(values, instrument.ranges(), strict=True)):
+    if any(not low <= number <= high
+           for number, (low, high) in zip(numbers, instrument.ranges(), strict=True)):
         return None
-    total = sum(values)  # type: ignore[arg-type]
+    total = sum(numbers)
     band = next(b.label for b in instrument.bands if b.minimum <= total <= b.maximum)
     return Score(instrument.id, instrument.title, total, instrument.max_total, band)
 
