@@ -178,3 +178,21 @@ def test_the_clinician_reads_the_csi4_score_with_its_meaning_and_citation(
     assert answer is not None and answer.group(1).strip() == "Happy"
     # The PHQ-9 and GAD-7 rows carry no interpretation (their definition gives none).
     assert rows["PHQ-9"].interpretation == "" and rows["GAD-7"].interpretation == ""
+
+
+def test_a_saved_csi4_answer_comes_back_chosen_and_a_wrong_one_is_explained(
+    as_client: Client, client_user: User
+) -> None:
+    intake = filled_couple_draft(client_user, csi4=(5, 0, 2, 4))
+    page = _page(as_client, intake, "csi4")
+    chosen = re.findall(r'<input type="radio" name="(csi4_\d)" value="(\d)"[^>]*checked', page)
+    assert chosen == [("csi4_1", "5"), ("csi4_2", "0"), ("csi4_3", "2"), ("csi4_4", "4")]
+    listed = re.findall(r'name="questions" value="([^"]+)"', page)
+    response = as_client.post(
+        reverse("intake_section", args=[intake.id, "csi4"]),
+        {"questions": listed, "csi4_1": "7", "csi4_2": "1", "revision": intake.revision,
+         "action": "next"})
+    assert response.status_code == HTTPStatus.OK  # back to the page, with the message
+    assert "Please choose one of the options." in response.content.decode()
+    stored = Intake.objects.get(pk=intake.pk).answers
+    assert (stored["csi4_1"], stored["csi4_2"]) == (5, 1)  # the old answer kept, the new saved

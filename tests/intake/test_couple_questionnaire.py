@@ -16,12 +16,14 @@ from fhir.resources.R4B.questionnaireresponse import (
 
 from intake.definitions import COUPLE_FILE, DEFAULT_FILE, install_definition, read_definition
 from intake.exports.fhir import questionnaire_resource, questionnaire_response
+from intake.exports.pdf import intake_pdf
 from intake.schema import IN_PERSON, Questionnaire, parse_definition
 from intake.score_scales import score_scale
 from intake.scoring import needs_prompt_review, score
 from intake.services import intake_submit
 from intake.visibility import shared_answers
 from portal.models import User
+from tests.helpers import pdf_text
 from tests.intake_data import (
     PRIVATE_CANARY,
     SHARED_CANARY,
@@ -245,7 +247,7 @@ def _item(items: list[dict[str, Any]], link_id: str) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_a_sent_couple_intake_exports_as_valid_fhir_with_the_csi4_weights(
+def test_a_sent_couple_intake_exports_as_valid_fhir_and_pdf_with_the_csi4(
     client_user: User,
 ) -> None:
     intake = filled_couple_draft(client_user, csi4=(3, 4, 2, 1))
@@ -263,3 +265,8 @@ def test_a_sent_couple_intake_exports_as_valid_fhir_with_the_csi4_weights(
     assert answer == [{"valueCoding": {
         "system": "urn:portal:questionnaire:couple-intake:csi4_2", "code": "4",
         "display": "Almost Completely True"}}]
+
+    text = " ".join(pdf_text(intake_pdf(intake, fonts=None, compress=False),
+                             unicode_font=False).split())
+    assert "CSI-4" in text and "10 out of 21" in text
+    assert "Almost Completely True" in text  # the answer in its published words
