@@ -19,6 +19,9 @@ from intake.schema import DefinitionError, parse_definition
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "questionnaires"
 DEFAULT_FILE = SHIPPED_DIR / "default.json"
+# The couple's intake (audience "couple"): each partner fills in their own, with pages
+# shared with the partner or private to them and their care team.
+COUPLE_FILE = SHIPPED_DIR / "couple.json"
 
 
 def canonical_sha256(definition: Any) -> str:

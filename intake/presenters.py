@@ -6,6 +6,10 @@ Stored answers are ids and values (``"weekday_evenings"``, ``2``, ``"1990-04-21"
 they become the labels the client chose from, dates in words and group entries one by one
 (each answer's words come from its type, ``intake.question_types``). Unanswered questions
 are listed as such, so a reader can tell "skipped" from "no".
+
+On a questionnaire shared between people (a couple's), each section and answer also
+carries who else will see it (``intake.visibility``'s words), for the client's own section
+and review pages to say so; on an individual questionnaire there is nothing to say (None).
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from typing import Any
 
 from intake.answers import visible
 from intake.question_types import question_type
-from intake.schema import Question, Questionnaire, Section
+from intake.schema import SHARED, Question, Questionnaire, Section
+from intake.visibility import VisibilityWords, shared_summary, visibility_words
 
 NOT_ANSWERED = "Not answered"
 
@@ -29,6 +34,8 @@ class AnswerRow:
     answered: bool
     # For repeating groups: one list of (label, text) pairs per entry.
     entries: tuple[tuple[tuple[str, str], ...], ...] = ()
+    # Who else will see this answer; None on an individual questionnaire.
+    visibility: VisibilityWords | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,22 @@ class SectionRows:
     section_id: str
     title: str
     rows: tuple[AnswerRow, ...] = field(default_factory=tuple)
+    # Who else will see the section's answers; None on an individual questionnaire.
+    visibility: VisibilityWords | None = None
+
+
+@dataclass(frozen=True)
+class PageVisibility:
+    """What a section page says, before its questions, about who will see its answers,
+    and the badge of each question that differs from its page."""
+
+    section: VisibilityWords
+    # (question id, its words) for each top-level question whose visibility is not its
+    # section's: a private question on a shared page, or the reverse.
+    overrides: tuple[tuple[str, VisibilityWords], ...] = ()
+
+    def badge_for(self, question_id: str) -> VisibilityWords | None:
+        return dict(self.overrides).get(question_id)
 
 
 def answer_text(question: Question, value: Any) -> str:
@@ -44,7 +67,9 @@ def answer_text(question: Question, value: Any) -> str:
     return question_type(question.type).display(question, value)
 
 
-def _row(question: Question, answers: Mapping[str, Any]) -> AnswerRow:
+def _row(
+    question: Question, answers: Mapping[str, Any], visibility: VisibilityWords | None = None
+) -> AnswerRow:
     value = answers.get(question.id)
     if question_type(question.type).holds_questions:
         entries = tuple(
@@ -52,21 +77,61 @@ def _row(question: Question, answers: Mapping[str, Any]) -> AnswerRow:
                   for child in question.questions)
             for entry in (value or [])
         )
-        return AnswerRow(question.id, question.label, "", bool(entries), entries)
+        return AnswerRow(question.id, question.label, "", bool(entries), entries, visibility)
     text = answer_text(question, value)
-    return AnswerRow(question.id, question.label, text, bool(text))
+    return AnswerRow(question.id, question.label, text, bool(text), visibility=visibility)
+
+
+def _words(questionnaire: Questionnaire, visibility: str) -> VisibilityWords | None:
+    return visibility_words(questionnaire.audience, visibility)
 
 
 def answer_sections(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[SectionRows]:
-    """Every shown section with every shown question, answered or not, in order."""
+    """Every shown section with every shown question, answered or not, in order; on a
+    questionnaire shared between people, each says who else will see it."""
     sections = []
     for section in questionnaire.sections:
         if not visible(section, answers):
             continue
-        rows = tuple(_row(question, answers) for question in section.questions
-                     if visible(question, answers))
-        sections.append(SectionRows(section.id, section.title, rows))
+        rows = tuple(
+            _row(question, answers, _words(questionnaire, questionnaire.visibility_of(question.id)))
+            for question in section.questions if visible(question, answers)
+        )
+        sections.append(SectionRows(section.id, section.title, rows,
+                                    _words(questionnaire, section.visibility)))
     return sections
+
+
+def page_visibility(questionnaire: Questionnaire, section: Section) -> PageVisibility | None:
+    """Who will see the answers on ``section``'s page, and which questions differ from it;
+    None on an individual questionnaire (the page says nothing new)."""
+    words = _words(questionnaire, section.visibility)
+    if words is None:
+        return None
+    overrides = []
+    for question in section.questions:
+        own = questionnaire.visibility_of(question.id)
+        badge = _words(questionnaire, own)
+        if own != section.visibility and badge is not None:
+            overrides.append((question.id, badge))
+    return PageVisibility(words, tuple(overrides))
+
+
+def shared_answer_count(sections: list[SectionRows]) -> int:
+    """How many of the answers listed are shared (answered ones only: a skipped question
+    shares nothing)."""
+    return sum(
+        1 for section in sections for row in section.rows
+        if row.answered and row.visibility is not None and row.visibility.visibility == SHARED
+    )
+
+
+def review_summary(questionnaire: Questionnaire, sections: list[SectionRows]) -> str:
+    """The line at the top of the review page ("3 of your answers will be shared with your
+    partner"); "" on an individual questionnaire."""
+    if not questionnaire.is_shared_between_people:
+        return ""
+    return shared_summary(questionnaire.audience, shared_answer_count(sections))
 
 
 def _posted_rows(question: Question, label: str, value: Any) -> list[tuple[str, str]]:

@@ -6,9 +6,10 @@ frozen classes below, which refuse anything malformed with the path of the probl
 format, in short::
 
     {"slug": "default-intake", "version": "1", "title": "...", "intro": "...",
+     "audience": "individual",
      "sections": [
        {"id": "about_you", "title": "...", "intro": "...", "content_note": "",
-        "condition": null,
+        "condition": null, "visibility": "private",
         "questions": [
           {"id": "legal_name", "type": "short_text", "label": "...", "help": "",
            "why": "why we ask this", "required": true, "sensitive": false,
@@ -16,7 +17,8 @@ format, in short::
           {"id": "relationships", "type": "group", "label": "...", "max_items": 8,
            "questions": [ ...questions of the simple types... ]}]}],
      "instruments": [
-       {"id": "phq9", "title": "...", "attribution": "...", "items": ["phq9_1", ...],
+       {"id": "phq9", "title": "...", "attribution": "...", "interpretation": "",
+        "items": ["phq9_1", ...],
         "bands": [{"min": 0, "max": 4, "label": "Minimal"}, ...]}],
      "safety": [{"question": "phq9_9", "in": [1, 2, 3]},
                 {"question": "thoughts_of_ending_life_now", "equals": "yes"}]}
@@ -24,13 +26,33 @@ format, in short::
 Question types (each one class in ``intake.question_types``, which says which of these keys
 a type takes; the parser refuses an unknown type): ``short_text``, ``long_text``
 (``max_length``), ``single_choice``, ``multiple_choice`` (``options``:
-``[{"value", "label"}]``), ``frequency`` (the 0-3 scale of PHQ-9 and GAD-7: ``options`` with
-values 0 to 3), ``yes_no``, ``date`` (``not_future``), ``number`` (``min_value``,
-``max_value``) and ``group`` (a repeating group of simple questions,
-``max_items``). A condition (``{"question": id, "equals": v}``, ``{"question": id, "in": [..]}``
-or ``{"question": id, "answered": true}``) shows a question or section only when an earlier
+``[{"value", "label"}]``; a single choice's values may instead all be whole numbers),
+``frequency`` (the 0-3 scale of PHQ-9 and GAD-7: ``options`` with values 0 to 3),
+``yes_no``, ``date`` (``not_future``), ``number`` (``min_value``, ``max_value``) and
+``group`` (a repeating group of simple questions, ``max_items``). A condition
+(``{"question": id, "equals": v}``, ``{"question": id, "in": [..]}`` or
+``{"question": id, "answered": true}``) shows a question or section only when an earlier
 top-level answer matches. A ``sensitive`` question is optional and also accepts
 ``IN_PERSON``: "I'd rather talk about this in person".
+
+Who reads the answers (``audience``): ``individual`` (the default) is one person's
+questionnaire, read by them and their care team; it may not say ``visibility`` anywhere.
+``couple``, ``family`` and ``adolescent`` questionnaires are filled in by each person of a
+case, and every section declares ``"visibility": "private"`` (the person and their care
+team only) or ``"shared"`` (the other people of the case too: the partner, the other adults,
+the parents or guardians). A top-level question may override its section's (a private
+question on a shared page); a group's questions take their group's. A shared question or
+section may not have a condition on a private answer: being shown would give it away.
+``Questionnaire.visibility_of`` and ``shared_question_ids`` answer from this; the words
+people read about it, and the one filter every page or export for the others goes
+through (``shared_answers``), are in ``intake.visibility``.
+
+Instruments sum whole-number answers: each item is a required, non-sensitive, top-level
+``frequency`` question (0-3) or ``single_choice`` whose option values are all whole numbers
+(a ``single_choice`` never mixes identifiers and numbers). The totals run from the sum of
+the items' lowest values to the sum of their highest (``min_total``, ``max_total``) and the
+bands cover every total in between exactly once. ``interpretation`` is an optional sentence
+for staff saying what a score means.
 """
 
 from __future__ import annotations
@@ -45,9 +67,14 @@ from intake.question_types import (
     registered_types,
 )
 from intake.schema_classes import (
+    AUDIENCES,
     IDENTIFIER,
     IN_PERSON,
     IN_PERSON_LABEL,
+    INDIVIDUAL,
+    PRIVATE,
+    SHARED,
+    VISIBILITIES,
     Band,
     Condition,
     DefinitionError,
@@ -59,9 +86,14 @@ from intake.schema_classes import (
 )
 
 __all__ = [
+    "AUDIENCES",
+    "INDIVIDUAL",
     "IN_PERSON",
     "IN_PERSON_LABEL",
+    "PRIVATE",
+    "SHARED",
     "TEXT_TYPES",
+    "VISIBILITIES",
     "Band",
     "Condition",
     "DefinitionError",
@@ -155,11 +187,33 @@ def _options(data: Mapping[str, Any], kind: QuestionType, where: str) -> tuple[O
 _QUESTION_KEYS = {
     "id", "type", "label", "help", "why", "required", "sensitive", "options", "max_length",
     "min_value", "max_value", "not_future", "max_items", "condition", "questions",
+    "visibility",
 }
 
 
+def _visibility(data: Mapping[str, Any], where: str, audience: str, *,
+                required: bool) -> str | None:
+    """A section's or top-level question's declared visibility: only on questionnaires
+    shared between people, where a section must declare one (no default: forgetting it
+    must not quietly share, nor quietly hide, what a page promises)."""
+    if audience == INDIVIDUAL:
+        _require("visibility" not in data, where,
+                 "'visibility' is only for couple, family or adolescent questionnaires")
+        return None
+    if "visibility" not in data:
+        _require(not required, where,
+                 f"a section of a {audience} questionnaire declares 'visibility' "
+                 "(private or shared)")
+        return None
+    value = data["visibility"]
+    _require(value in VISIBILITIES, where,
+             f"'visibility' is private or shared, not {value!r}")
+    return str(value)
+
+
 def _question(
-    data: Any, where: str, earlier: Mapping[str, Question], *, in_group: bool = False
+    data: Any, where: str, earlier: Mapping[str, Question], *, in_group: bool = False,
+    audience: str = INDIVIDUAL,
 ) -> Question:
     _require(isinstance(data, dict), where, "a question is an object")
     question_id = data.get("id")
@@ -174,6 +228,9 @@ def _question(
     _require(not (in_group and kind.holds_questions), where, "groups cannot contain groups")
     _require(not (in_group and data.get("condition") is not None), where,
              "questions inside a group cannot have conditions")
+    _require(not (in_group and "visibility" in data), where,
+             "questions inside a group take their group's visibility")
+    visibility = None if in_group else _visibility(data, where, audience, required=False)
     required = data.get("required", False)
     sensitive = data.get("sensitive", False)
     _require(isinstance(required, bool) and isinstance(sensitive, bool), where,
@@ -228,28 +285,38 @@ def _question(
         max_items=max_items,
         condition=None if in_group else _condition(data.get("condition"), where, earlier),
         questions=children,
+        visibility=visibility,
     )
 
 
 def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Instrument:
-    """A scored scale: each item a required, non-sensitive, top-level frequency question,
-    listed once; bands that cover every possible total exactly once."""
+    """A scored scale: each item a required, non-sensitive, top-level question whose
+    answers are whole numbers (a ``frequency``, or a ``single_choice`` with whole-number
+    options), listed once; bands that cover every possible total, from the sum of the
+    items' lowest values to the sum of their highest, exactly once."""
     _require(isinstance(data, dict), where, "an instrument is an object")
-    _known_keys(data, {"id", "title", "attribution", "items", "bands"}, where)
+    _known_keys(data, {"id", "title", "attribution", "interpretation", "items", "bands"},
+                where)
     instrument_id = data.get("id")
     _require(isinstance(instrument_id, str) and bool(IDENTIFIER.match(instrument_id)), where,
              "'id' is a lower-case identifier")
     items = data.get("items")
     _require(isinstance(items, list) and bool(items), where, "'items' lists question ids")
     _require(len(items) == len(set(map(str, items))), where, "an item is listed twice")
+    ranges: list[tuple[int, int]] = []  # each item's lowest and highest score
     for item in items:
         question = top_level.get(item) if isinstance(item, str) else None
-        _require(question is not None and question_type(question.type).scale_item, where,
-                 f"item {item!r} is not a top-level frequency question")
-        _require(question.required and not question.sensitive, where,  # type: ignore[union-attr]
+        scored = question_type(question.type).scale_range(question) if question else None
+        if question is None or scored is None:
+            raise DefinitionError(f"{where}: item {item!r} is not a top-level frequency "
+                                  "question, nor a single choice with whole-number options")
+        _require(question.required and not question.sensitive, where,
                  f"item {item!r} must be required and not sensitive (the total needs it)")
+        ranges.append(scored)
+    lowest = sum(low for low, _ in ranges)
+    highest = sum(high for _, high in ranges)
     bands = []
-    expected_min = 0
+    expected_min = lowest
     raw_bands = data.get("bands")
     _require(isinstance(raw_bands, list), where, "'bands' is a list")
     for number, band in enumerate(raw_bands):
@@ -261,29 +328,50 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
                  and high >= low, spot, f"bands must run on from {expected_min}")
         bands.append(Band(low, high, _text(band, "label", spot, required=True)))
         expected_min = high + 1
-    _require(expected_min == 3 * len(items) + 1, where,
-             f"bands must cover 0 to {3 * len(items)} exactly")
+    _require(expected_min == highest + 1, where,
+             f"bands must cover {lowest} to {highest} exactly")
     return Instrument(
         id=instrument_id,
         title=_text(data, "title", where, required=True),
         attribution=_text(data, "attribution", where, required=True),
         items=tuple(items),
         bands=tuple(bands),
+        interpretation=_text(data, "interpretation", where),
+        item_ranges=tuple(ranges),
     )
+
+
+def _no_shared_clue_to_a_private_answer(
+    where: str, condition: Condition | None, visibility_of: Mapping[str, str]
+) -> None:
+    """A shared question (or section) shown only after a private answer would tell the
+    other people that answer by being there at all: refused."""
+    if condition is not None and visibility_of.get(condition.question) != SHARED:
+        raise DefinitionError(
+            f"{where}: a shared question cannot depend on the private answer to "
+            f"{condition.question!r} (being shown would give that answer away)"
+        )
 
 
 def parse_definition(data: Any) -> Questionnaire:
     """Read a questionnaire definition, refusing anything malformed (``DefinitionError``).
 
     Ids are unique across the whole questionnaire; conditions refer only to earlier
-    top-level questions; instruments sum frequency questions and their bands cover every
-    possible total; safety rules are conditions like any other.
+    top-level questions; instruments sum whole-number answers and their bands cover every
+    possible total; safety rules are conditions like any other. A questionnaire shared
+    between people (``audience`` other than individual) says of every section whether its
+    answers are private or shared, and nothing shared may hinge on a private answer.
     """
     _require(isinstance(data, dict), "questionnaire", "the file holds one object")
-    _known_keys(data, {"slug", "version", "title", "intro", "sections", "instruments",
-                       "safety"}, "questionnaire")
+    _known_keys(data, {"slug", "version", "title", "intro", "audience", "sections",
+                       "instruments", "safety"}, "questionnaire")
     slug = _text(data, "slug", "questionnaire", required=True)
     version = _text(data, "version", "questionnaire", required=True)
+    audience = data.get("audience", INDIVIDUAL)
+    _require(audience in AUDIENCES, "questionnaire",
+             f"'audience' is one of {', '.join(AUDIENCES)}, not {audience!r}")
+    # Each top-level question's visibility as the parse goes (for conditions to check).
+    visibility_of: dict[str, str] = {}
     questions: dict[str, Question] = {}  # every id, group children included
     top_level: dict[str, Question] = {}  # what conditions, instruments and safety may use
     sections = []
@@ -294,19 +382,29 @@ def parse_definition(data: Any) -> Questionnaire:
     for number, raw in enumerate(raw_sections):
         where = f"sections[{number}]"
         _require(isinstance(raw, dict), where, "a section is an object")
-        _known_keys(raw, {"id", "title", "intro", "content_note", "condition", "questions"},
-                    where)
+        _known_keys(raw, {"id", "title", "intro", "content_note", "condition", "questions",
+                          "visibility"}, where)
         section_id = raw.get("id")
         _require(isinstance(section_id, str) and bool(IDENTIFIER.match(section_id))
                  and section_id not in section_ids, where, "'id' is a new lower-case identifier")
         section_ids.add(section_id)
         condition = _condition(raw.get("condition"), where, top_level)
+        section_visibility = _visibility(raw, where, audience, required=True) or PRIVATE
+        if section_visibility == SHARED:
+            _no_shared_clue_to_a_private_answer(where, condition, visibility_of)
         section_questions = []
         raw_questions = raw.get("questions")
         _require(isinstance(raw_questions, list) and raw_questions, where,
                  "a section lists its questions")
         for index, raw_question in enumerate(raw_questions):
-            question = _question(raw_question, f"{where}.questions[{index}]", top_level)
+            spot = f"{where}.questions[{index}]"
+            question = _question(raw_question, spot, top_level, audience=audience)
+            visibility = question.visibility or section_visibility
+            if visibility == SHARED:
+                spot = f"{spot} ({question.id})"
+                _no_shared_clue_to_a_private_answer(spot, question.condition, visibility_of)
+                _no_shared_clue_to_a_private_answer(spot, condition, visibility_of)
+            visibility_of[question.id] = visibility
             every_id = [question.id, *(child.id for child in question.questions)]
             for question_id in every_id:
                 _require(question_id not in questions, where,
@@ -322,6 +420,7 @@ def parse_definition(data: Any) -> Questionnaire:
             content_note=_text(raw, "content_note", where),
             condition=condition,
             questions=tuple(section_questions),
+            visibility=section_visibility,
         ))
     raw_instruments = data.get("instruments", [])
     raw_safety = data.get("safety", [])
@@ -345,6 +444,7 @@ def parse_definition(data: Any) -> Questionnaire:
         sections=tuple(sections),
         instruments=instruments,
         safety=tuple(rule for rule in safety if rule is not None),
+        audience=audience,
         _questions=questions,
     )
 

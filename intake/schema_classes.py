@@ -17,6 +17,16 @@ IN_PERSON_LABEL = "I'd rather talk about this in person"
 # What an id (of a question, section, instrument or option value) looks like.
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
+# Who fills in a questionnaire, and so who else may read some of its answers. An
+# "individual" questionnaire (the default) is one person's, read by their care team only;
+# the others are filled in by each person of a couple, family or an adolescent with
+# guardians, and every section says whether its answers are shared with those others.
+INDIVIDUAL = "individual"
+AUDIENCES = (INDIVIDUAL, "couple", "family", "adolescent")
+PRIVATE = "private"
+SHARED = "shared"
+VISIBILITIES = (PRIVATE, SHARED)
+
 
 class DefinitionError(ValueError):
     """The questionnaire file is malformed; the message names where."""
@@ -67,6 +77,9 @@ class Question:
     max_items: int | None = None
     condition: Condition | None = None
     questions: tuple[Question, ...] = ()
+    # Only where a top-level question differs from its section ("private" inside a shared
+    # section, or the reverse); None takes the section's.
+    visibility: str | None = None
 
     def option_values(self) -> tuple[str | int, ...]:
         return tuple(option.value for option in self.options)
@@ -80,6 +93,9 @@ class Section:
     intro: str = ""
     content_note: str = ""
     condition: Condition | None = None
+    # Who besides the person and their care team reads this section's answers: "private"
+    # (no one) or "shared" (the other people of the case). Always private for individuals.
+    visibility: str = PRIVATE
 
 
 @dataclass(frozen=True)
@@ -91,17 +107,31 @@ class Band:
 
 @dataclass(frozen=True)
 class Instrument:
-    """A scored scale (PHQ-9, GAD-7): the sum of its frequency items, and its bands."""
+    """A scored scale (PHQ-9, GAD-7, CSI-4): the sum of its items' whole-number answers,
+    and its bands, which cover ``min_total`` to ``max_total`` exactly once. The parser
+    works the range out from the items' options (the lowest and highest value of each);
+    0 to 3 per item when built by hand."""
 
     id: str
     title: str
     attribution: str
     items: tuple[str, ...]
     bands: tuple[Band, ...]
+    # What the score means, in a sentence for staff, shown beside it ("" when none).
+    interpretation: str = ""
+    item_ranges: tuple[tuple[int, int], ...] = ()
+
+    def ranges(self) -> tuple[tuple[int, int], ...]:
+        """Each item's lowest and highest score, in item order."""
+        return self.item_ranges or tuple((0, 3) for _ in self.items)
+
+    @property
+    def min_total(self) -> int:
+        return sum(low for low, _ in self.ranges())
 
     @property
     def max_total(self) -> int:
-        return 3 * len(self.items)
+        return sum(high for _, high in self.ranges())
 
 
 @dataclass(frozen=True)
@@ -113,6 +143,7 @@ class Questionnaire:
     intro: str = ""
     instruments: tuple[Instrument, ...] = ()
     safety: tuple[Condition, ...] = ()
+    audience: str = INDIVIDUAL
     _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     def question(self, question_id: str) -> Question:
@@ -126,3 +157,37 @@ class Questionnaire:
             if section.id == section_id:
                 return section
         raise KeyError(section_id)
+
+    @property
+    def is_shared_between_people(self) -> bool:
+        """Filled in by each person of a couple, family or adolescent with guardians, so
+        some answers may be read by the others (not an individual questionnaire)."""
+        return self.audience != INDIVIDUAL
+
+    def visibility_of(self, question_id: str) -> str:
+        """``"shared"`` when the other people of the case may read this question's answer,
+        else ``"private"`` (only the person and their care team). Always private on an
+        individual questionnaire; a question inside a group has its group's. An unknown id
+        is a ``KeyError``, never a guess."""
+        for section in self.sections:
+            for question in section.questions:
+                ids = {question.id, *(child.id for child in question.questions)}
+                if question_id in ids:
+                    return self._effective_visibility(section, question)
+        raise KeyError(question_id)
+
+    def _effective_visibility(self, section: Section, question: Question) -> str:
+        if not self.is_shared_between_people:
+            return PRIVATE
+        return question.visibility or section.visibility
+
+    def shared_question_ids(self) -> frozenset[str]:
+        """The top-level questions (the keys of an answers dict) whose answers the other
+        people of the case may read; empty for an individual questionnaire. A group's
+        entries go with their group's id."""
+        return frozenset(
+            question.id
+            for section in self.sections
+            for question in section.questions
+            if self._effective_visibility(section, question) == SHARED
+        )

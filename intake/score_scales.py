@@ -3,7 +3,8 @@
 Pure geometry, no markup: the template draws an inline SVG from these numbers (the strict
 CSP allows presentation attributes, not ``style``), so the picture is built from the same
 bands the score was banded with (the questionnaire version the client answered). Each
-score point is one equal cell on a horizontal bar; a band covers its points' cells and the
+possible total (``min_total`` to ``max_total``: 0 to 27 for the PHQ-9, 0 to 21 for the
+CSI-4) is one equal cell on a horizontal bar; a band covers its totals' cells and the
 marker stands in the middle of the client's total's cell. The SVG's accessible name says
 the same as the scores table ("PHQ-9: 17 out of 27, Moderately severe"), which stays the
 accessible equivalent of the picture.
@@ -72,22 +73,22 @@ def _tone(index: int, count: int) -> int:
 
 def score_scale(instrument: Instrument, total: int, band_label: str) -> ScoreScale | None:
     """The picture of ``total`` on ``instrument``'s bands, or None when the numbers do not
-    fit the scale (a total outside 0..max, bands that leave the scale): better no picture
+    fit the scale (a total outside min..max, bands that leave the scale): better no picture
     than a wrong one, and the table still says it all."""
-    max_total = instrument.max_total
-    if not instrument.bands or not 0 <= total <= max_total:
+    min_total, max_total = instrument.min_total, instrument.max_total
+    if not instrument.bands or not min_total <= total <= max_total:
         return None
-    if any(b.minimum < 0 or b.maximum > max_total or b.minimum > b.maximum
+    if any(b.minimum < min_total or b.maximum > max_total or b.minimum > b.maximum
            for b in instrument.bands):
         return None
-    cell = (_BAR_END - _BAR_START) / (max_total + 1)
+    cell = (_BAR_END - _BAR_START) / (max_total - min_total + 1)
 
     def centre(value: int) -> float:
-        return _BAR_START + (value + 0.5) * cell
+        return _BAR_START + (value - min_total + 0.5) * cell
 
     def edge(value: int) -> float:
         # Rounded once, so that a band ends exactly where the next begins (no hairline gap).
-        return round(_BAR_START + value * cell, 2)
+        return round(_BAR_START + (value - min_total) * cell, 2)
 
     count = len(instrument.bands)
     bands = tuple(

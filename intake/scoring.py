@@ -1,8 +1,10 @@
-"""PHQ-9 and GAD-7 totals and bands, and the safety rule that flags an intake for prompt
-review. Scores describe symptoms for the clinician; they are not a diagnosis.
+"""Instrument totals and bands (PHQ-9, GAD-7, CSI-4), and the safety rule that flags an
+intake for prompt review. Scores describe symptoms or distress for the clinician; they are
+not a diagnosis.
 
 Bands come from the questionnaire definition (Kroenke, Spitzer and Williams 2001 for the
-PHQ-9; Spitzer, Kroenke, Williams and Löwe 2006 for the GAD-7).
+PHQ-9; Spitzer, Kroenke, Williams and Löwe 2006 for the GAD-7; Funk and Rogge 2007 for the
+CSI-4, whose items score 0-6 and 0-5 rather than 0-3).
 """
 
 from __future__ import annotations
@@ -25,11 +27,16 @@ class Score:
 
 def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score | None:
     """The instrument's total and band, or None until every item is answered (a partial
-    sum would understate the score)."""
+    sum would understate the score), or when an answer is not a whole number its item can
+    score (never a band for a total the scale cannot have)."""
     values = [answers.get(item) for item in instrument.items]
-    if any(not isinstance(value, int) or isinstance(value, bool) for value in values):
+    numbers = [value for value in values if type(value) is int]  # never a bool or float
+    if len(numbers) != len(values):
         return None
-    total = sum(values)  # type: ignore[arg-type]
+    if any(not low <= number <= high
+           for number, (low, high) in zip(numbers, instrument.ranges(), strict=True)):
+        return None
+    total = sum(numbers)
     band = next(b.label for b in instrument.bands if b.minimum <= total <= b.maximum)
     return Score(instrument.id, instrument.title, total, instrument.max_total, band)
 

@@ -1,10 +1,12 @@
-"""A complete, valid set of answers to the shipped questionnaire, page by page, as a
-browser would post them (strings), with a canary in the free text."""
+"""A complete, valid set of answers to the shipped questionnaires (the individual one and
+the couple's), page by page, as a browser would post them (strings), with a canary in the
+free text."""
 
 from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from intake.definitions import COUPLE_FILE, install_definition
 from intake.models import Intake
 from intake.services import intake_save_section, intake_start, intake_submit
 from portal.models import User
@@ -59,3 +61,42 @@ def filled_draft(client: User, **scores: Any) -> Intake:
 def submitted_intake(client: User, **scores: Any) -> Intake:
     intake = filled_draft(client, **scores)
     return intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
+
+
+# In the couple's private answers only: a page for the partner must never show it.
+PRIVATE_CANARY = "canary-private-5e2a-only-my-therapist"
+SHARED_CANARY = "canary-shared-9c4f-we-both-wrote"
+
+
+def couple_answers_by_section(*, csi4: tuple[int, int, int, int] = (3, 3, 3, 3),
+                              phq9: int = 1, gad7: int = 1) -> dict[str, dict]:
+    """Every required answer of the couple's questionnaire and a few optional ones, shared
+    ones carrying ``SHARED_CANARY`` and private ones ``PRIVATE_CANARY``."""
+    feelings = {f"phq9_{n}": str(phq9) for n in range(1, 9)}
+    feelings["phq9_9"] = "0"
+    feelings.update({f"gad7_{n}": str(gad7) for n in range(1, 8)})
+    return {
+        "about_you": {"legal_name": "Robin Example", "date_of_birth": "1990-04-21"},
+        "what_brings_us": {"in_your_own_words": f"We argue about chores. {SHARED_CANARY}",
+                           "since_when": "a_few_months"},
+        "relationship": {"living_together": "yes", "has_children": "no"},
+        "csi4": {f"csi4_{n}": str(value) for n, value in enumerate(csi4, start=1)},
+        "feelings": feelings,
+        "safety": {"thoughts_of_ending_life_now": "no", "afraid_of_partner": "no"},
+        "private_things": {"not_told_partner": f"Something from before. {PRIVATE_CANARY}"},
+        "goals": {"good_outcome": "Kinder evenings."},
+    }
+
+
+def couple_draft(client: User) -> Intake:
+    """A draft of the couple's questionnaire for ``client``, made directly (how a case
+    starts one is not this helper's business)."""
+    return Intake.objects.create(client=client, questionnaire=install_definition(COUPLE_FILE))
+
+
+def filled_couple_draft(client: User, **answers: Any) -> Intake:
+    """``client``'s couple draft with every page of ``couple_answers_by_section`` saved."""
+    intake = couple_draft(client)
+    for section, posted in couple_answers_by_section(**answers).items():
+        intake = save_page(intake, section, posted, client)
+    return intake

@@ -128,7 +128,11 @@ class QuestionType:
     has_range: ClassVar[bool] = False  # "min_value" and "max_value"
     may_be_not_future: ClassVar[bool] = False  # "not_future"
     holds_questions: ClassVar[bool] = False  # a repeating group: "questions", "max_items"
-    scale_item: ClassVar[bool] = False  # answered 0 to 3: an instrument may sum it
+
+    def scale_range(self, question: Question) -> tuple[int, int] | None:
+        """The lowest and highest whole number an answer to ``question`` scores, when an
+        instrument may sum it (its answers are whole numbers); None when it may not."""
+        return None
 
     def option_value_problem(self, value: Any, number: int) -> str | None:
         """What is wrong with the value of option ``number`` of a definition, if anything."""

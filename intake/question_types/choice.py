@@ -4,6 +4,10 @@
 The stored answer is the option's value (a list of them for a multiple choice, in the
 questionnaire's order); its words are the option's label. A sensitive choice offers
 "I'd rather talk about this in person" as one more option. In FHIR each option is a coding.
+
+A ``single_choice`` has identifiers for values, or whole numbers for all of them (the items
+of a scale such as the CSI-4, whose answers score 0 to 5 or 0 to 6): never a mix, so a
+posted "3" can only mean the option worth 3.
 """
 
 from __future__ import annotations
@@ -40,6 +44,24 @@ def _labels(question: Question) -> dict[Any, str]:
     return {option.value: option.label for option in question.options}
 
 
+def _is_whole_number(value: Any) -> bool:
+    # ``True == 1`` in Python: a boolean is never a score.
+    return type(value) is int
+
+
+def _chosen_option_value(question: Question, value: Any) -> str | int | None:
+    """The value of the option ``value`` names, or None. Whole-number options are named by
+    their exact digits as the page posts them ("3"), or by the number itself; nothing is
+    parsed with ``int()`` (which takes "³", " 3" or a 5,000-digit string)."""
+    for option in question.options:
+        if type(value) is type(option.value) and value == option.value:
+            return option.value
+        if _is_whole_number(option.value) and isinstance(value, str) \
+                and value == str(option.value):
+            return option.value
+    return None
+
+
 class ChoiceType(QuestionType):
     """One option out of those the definition lists, drawn as radio buttons."""
 
@@ -56,9 +78,10 @@ class ChoiceType(QuestionType):
         value = single_value(raw)
         if question.sensitive and value == IN_PERSON:
             return IN_PERSON
-        if value not in question.option_values():
+        chosen = _chosen_option_value(question, value)
+        if chosen is None:
             raise AnswerError("Please choose one of the options.")
-        return value
+        return chosen
 
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:
         # The fieldset carries the description; each button only needs its class.
@@ -66,7 +89,8 @@ class ChoiceType(QuestionType):
                                  widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
 
     def words(self, question: Question, value: Any) -> str:
-        return _labels(question).get(value, str(value))
+        chosen = _chosen_option_value(question, value)
+        return _labels(question)[chosen] if chosen is not None else str(value)
 
     def fhir_answers(self, question: Question, value: Any, coding: Coder) -> list[tuple[str, Any]]:
         labels = _labels(question)
@@ -76,7 +100,37 @@ class ChoiceType(QuestionType):
 
 @register
 class SingleChoice(ChoiceType):
+    """One option: identifiers, or whole numbers when the question is a scale's item."""
+
     name = "single_choice"
+
+    def option_value_problem(self, value: Any, number: int) -> str | None:
+        if _is_whole_number(value) and 0 <= value <= 100:
+            return None
+        if super().option_value_problem(value, number) is None:
+            return None
+        return "option values are short lower-case identifiers, or whole numbers 0 to 100"
+
+    def options_problem(self, options: Sequence[Option]) -> str | None:
+        numbers = [_is_whole_number(option.value) for option in options]
+        if all(numbers) or not any(numbers):
+            return None
+        return "option values are all identifiers or all whole numbers, not a mix"
+
+    def scale_range(self, question: Question) -> tuple[int, int] | None:
+        values = question.option_values()
+        if not values or not all(_is_whole_number(value) for value in values):
+            return None
+        numbers = [int(value) for value in values]
+        return min(numbers), max(numbers)
+
+    def fhir_option(self, option: Option, coding: Coder) -> dict[str, Any]:
+        if not _is_whole_number(option.value):
+            return super().fhir_option(option, coding)
+        # A scale's item: the weight the instrument sums, as the frequency items carry it.
+        return {"valueCoding": coding(option.value, option.label),
+                "extension": [{"url": f"{FHIR_EXTENSION}ordinalValue",
+                               "valueDecimal": option.value}]}
 
 
 @register
@@ -136,7 +190,9 @@ class Frequency(ChoiceType):
     GAD-7 sum. Stored as the whole number."""
 
     name = "frequency"
-    scale_item = True
+
+    def scale_range(self, question: Question) -> tuple[int, int] | None:
+        return 0, 3
 
     def option_value_problem(self, value: Any, number: int) -> str | None:
         if type(value) is int and value == number:

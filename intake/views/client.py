@@ -29,7 +29,7 @@ from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visi
 from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
 from intake.models import Intake, IntakeState
-from intake.presenters import answer_sections, posted_in_words
+from intake.presenters import answer_sections, page_visibility, posted_in_words, review_summary
 from intake.reminders import record_client_visit
 from intake.schema import Questionnaire, Section, parse_definition
 from intake.services import (
@@ -183,6 +183,7 @@ def _render_section(
         or (intake.needs_prompt_review and _is_safety_section(questionnaire, section))
     )
     items = form.items()
+    visibility = page_visibility(questionnaire, section)
     errors = form.answer_errors
     summary = [
         (item.anchor, item.question.label, errors[item.name])
@@ -194,6 +195,12 @@ def _render_section(
         "section": section,
         "form": form,
         "items": items,
+        # Each question with its own visibility badge, where it differs from its page's.
+        "items_with_visibility": [
+            (item, visibility.badge_for(item.question.id) if visibility else None)
+            for item in items
+        ],
+        "page_visibility": visibility,
         "listed_field": LISTED_FIELD,
         "revision": revision,
         "step": step,
@@ -438,10 +445,12 @@ def intake_review(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResp
     record_client_visit(intake)
     intake = intake_fill_details(intake_id=intake.pk, client=request.user)
     questionnaire = _questionnaire(intake)
+    sections = answer_sections(questionnaire, intake.answers)
     context = {
         "intake": intake,
         "questionnaire": questionnaire,
-        "sections": answer_sections(questionnaire, intake.answers),
+        "sections": sections,
+        "shared_summary": review_summary(questionnaire, sections),
         "missing": _missing_rows(intake),
         "show_crisis": _take_safety_flag(request),
         "last_section": next(iter(reversed(

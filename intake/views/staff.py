@@ -129,6 +129,7 @@ class ScoreRow:
     band: str
     attribution: str
     scale: ScoreScale | None  # the total drawn on the instrument's bands
+    interpretation: str = ""  # what the score means, from the definition (the CSI-4's cut-off)
 
 
 def _score_rows(intake: Intake, questionnaire: Questionnaire,
@@ -147,6 +148,7 @@ def _score_rows(intake: Intake, questionnaire: Questionnaire,
             score["title"], score["total"], score["max_total"], score["band"],
             instrument.attribution if instrument else "",
             score_scale(instrument, score["total"], score["band"]) if instrument else None,
+            instrument.interpretation if instrument else "",
         ))
     return rows
 
