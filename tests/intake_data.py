@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 from intake.definitions import COUPLE_FILE, install_definition
 from intake.models import Intake
 from intake.services import intake_save_section, intake_start, intake_submit
-from portal.models import User
+from portal.models import Case, User
 
 CANARY = "canary-intake-6b1d-what-i-told-you"
 
@@ -88,15 +88,18 @@ def couple_answers_by_section(*, csi4: tuple[int, int, int, int] = (3, 3, 3, 3),
     }
 
 
-def couple_draft(client: User) -> Intake:
-    """A draft of the couple's questionnaire for ``client``, made directly (how a case
-    starts one is not this helper's business)."""
+def couple_draft(client: User, case: Case | None = None) -> Intake:
+    """A draft of the couple's questionnaire for ``client``: in ``case`` (started as the
+    case's intake page starts it), or made directly without one."""
+    if case is not None:
+        return intake_start(client=client, case=case)
     return Intake.objects.create(client=client, questionnaire=install_definition(COUPLE_FILE))
 
 
-def filled_couple_draft(client: User, **answers: Any) -> Intake:
-    """``client``'s couple draft with every page of ``couple_answers_by_section`` saved."""
-    intake = couple_draft(client)
+def filled_couple_draft(client: User, case: Case | None = None, **answers: Any) -> Intake:
+    """``client``'s couple draft (in ``case`` if given) with every page of
+    ``couple_answers_by_section`` saved."""
+    intake = couple_draft(client, case)
     for section, posted in couple_answers_by_section(**answers).items():
         intake = save_page(intake, section, posted, client)
     return intake

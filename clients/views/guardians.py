@@ -33,7 +33,7 @@ def guardianship_confirm(request: AuthenticatedHttpRequest,
     stated = audited_read(Action.CASE_GUARDIANSHIP_READ,
                           read=lambda: (link.relationship, link.legal_authority),
                           actor=request.user, subject=link.child_id, target=link.case)
-    form = GuardianAttestForm(request.POST or None)
+    form = GuardianAttestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and link.attested_at is None and form.is_valid():
         guardianship_attest(guardianship=link, by=request.user)
         messages.success(request, "Thank you. You can now sign the child's consents.")

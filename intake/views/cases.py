@@ -18,6 +18,7 @@ record" lists the openings of their own record only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.http import HttpResponse
@@ -44,7 +45,7 @@ from portal.models import Case, CaseParticipant, Guardianship, ParticipantRole, 
 
 # How a person is named to the others of their case: by their part, never by anything
 # they told us (their name is sealed under their own key).
-_ROLE_WORDS = {
+_ROLE_WORDS: dict[str, str] = {
     ParticipantRole.PARTNER: "Your partner",
     ParticipantRole.ADULT: "Another adult in your family's case",
     ParticipantRole.ADOLESCENT: "Your young person",
@@ -75,6 +76,11 @@ def _shared_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> l
     return sections
 
 
+def _shared_sections_of(intake: Intake) -> list[SectionRows]:
+    """Decrypt ``intake``'s answers and keep its shared sections only."""
+    return _shared_sections(intake.questionnaire.questionnaire, intake.answers)
+
+
 @dataclass(frozen=True)
 class SharedReading:
     label: str
@@ -95,17 +101,16 @@ def intake_shared(request: AuthenticatedHttpRequest, case_id: str) -> HttpRespon
                  .values_list("person_id", "role"))
     readings = []
     for intake in _latest(intakes).values():
-        questionnaire = intake.questionnaire.questionnaire
         try:
-            sections = audited_read(
-                Action.INTAKE_SHARED_VIEWED,
-                read=lambda intake=intake, questionnaire=questionnaire: _shared_sections(
-                    questionnaire, intake.answers),
-                actor=request.user, subject=intake.client_id, target=intake)
+            sections = audited_read(Action.INTAKE_SHARED_VIEWED,
+                                    read=partial(_shared_sections_of, intake),
+                                    actor=request.user, subject=intake.client_id,
+                                    target=intake)
         except KeyDestroyedError:
             continue  # an erased person's words are gone for everyone
-        readings.append(SharedReading(_ROLE_WORDS.get(roles.get(intake.client_id), "Someone"),
-                                      intake.submitted_at, sections))
+        role = roles.get(intake.client_id) or ""
+        readings.append(SharedReading(_ROLE_WORDS.get(role, "Someone"), intake.submitted_at,
+                                      sections))
     return render(request, "intake/client/shared.html", {"case": case, "readings": readings})
 
 
