@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -263,3 +265,20 @@ def cases_of_client(client: User) -> list[ClientCase]:
         by_guardian.setdefault(link.guardian_id, []).append(link)
     return [ClientCase(p, p.role != ParticipantRole.CHILD, by_guardian.get(p.pk, []))
             for p in mine]
+
+
+def case_export(*, case: Case, actor: User, children: list[Any],
+                build: Callable[[], str]) -> str:
+    """Build a case export (``build`` decrypts what guardians stated about ``children``)
+    and record it: ``case.exported`` once per child whose details it holds, so each
+    child's record shows the export, and once for the case. Nothing is recorded if the
+    build fails."""
+    content = build()
+    with transaction.atomic():
+        for child_id in children:
+            record_event(Action.CASE_EXPORTED, actor=actor, subject=child_id, target=case,
+                         detail={"format": "fhir"})
+        if not children:
+            record_event(Action.CASE_EXPORTED, actor=actor, target=case,
+                         detail={"format": "fhir"})
+    return content

@@ -24,6 +24,7 @@ urlpatterns = [
     path("staff/cases/", cases.case_list, name="case_list"),
     path("staff/cases/new/", cases.case_new, name="case_new"),
     path("staff/cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
+    path("staff/cases/<uuid:case_id>/fhir/", cases.case_fhir, name="case_fhir"),
     path("staff/cases/<uuid:case_id>/invite/", cases.case_invite, name="case_invite"),
     path("staff/cases/<uuid:case_id>/child/", cases.case_child_add, name="case_child_add"),
     path("staff/cases/<uuid:case_id>/guardian/", cases.case_guardian_link,

@@ -11,9 +11,11 @@ recorded). The side-by-side reading of the case's intakes is the intake's page.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -21,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from clients.case_fhir import FHIR_JSON, case_bundle, children_of
 from clients.case_forms import (
     CaseCreateForm,
     ChildAddForm,
@@ -30,6 +33,7 @@ from clients.case_forms import (
 from clients.cases import (
     case_assign,
     case_create,
+    case_export,
     case_participant_invite,
     case_unassign,
     child_add,
@@ -37,6 +41,7 @@ from clients.cases import (
 )
 from clients.views.care_team import _clinician
 from portal.access import cases_visible_to, get_case_for_staff, permission_or_404
+from portal.downloads import attachment
 from portal.formatting import format_day
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Case, CaseKind, CaseParticipant, Guardianship, ParticipantRole, User
@@ -260,3 +265,19 @@ def case_care_team_remove(request: AuthenticatedHttpRequest,
         messages.success(request, f"{clinician.display_name or clinician.email} is no longer "
                                   f"on this case's care team.")
     return redirect("case_detail", case_id=case.pk)
+
+
+@require_safe
+@permission_or_404("access_staff_pages")
+@reauthentication_required
+def case_fhir(request: AuthenticatedHttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The case as a FHIR ``Bundle`` (a ``Group`` and each guardian as a ``RelatedPerson``),
+    for the care team. It carries what guardians stated about their children, so staff
+    confirm their password first, and the export is recorded once per child whose details
+    it holds (``case.exported``), besides once for the case."""
+    case = get_case_for_staff(request.user, case_id)
+    children = children_of(case)
+    content = case_export(case=case, actor=request.user, children=children,
+                          build=lambda: json.dumps(case_bundle(case), indent=2))
+    return attachment(content.encode(), f"{FHIR_JSON}; charset=utf-8",
+                      f"case-{case.reference}.json")

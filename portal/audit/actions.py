@@ -66,6 +66,7 @@ class Action(StrEnum):
     CASE_VIEWED = "case.viewed"
     INTAKE_SHARED_VIEWED = "intake.shared_viewed"
     CASE_GUARDIANSHIP_READ = "case.guardianship_read"
+    CASE_EXPORTED = "case.exported"
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,10 @@ ACTIONS: dict[Action, ActionSpec] = {
     # The guardian read the relationship and authority on record (sealed under the
     # child's key) to confirm them.
     Action.CASE_GUARDIANSHIP_READ: _spec("Guardian read their recorded authority"),
+    # The case as FHIR (its people, and what each guardian stated about a child): one event
+    # per child whose details it holds, with the format.
+    Action.CASE_EXPORTED: _spec("Case exported", "format",
+                                client_sentence="downloaded a copy of your family's case"),
     # A staff member opened a case side by side: one event per participant whose record
     # was decrypted, so each person's "Who has opened my record" lists their own only.
     Action.CASE_VIEWED: _spec("Case record opened",

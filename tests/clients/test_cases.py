@@ -4,6 +4,7 @@ the case's care team, and who may open what (strangers get a 404)."""
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from http import HTTPStatus
 
@@ -11,6 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.group import Group
+from fhir.resources.R4B.relatedperson import RelatedPerson
 
 from clients.cases import (
     case_assign,
@@ -38,6 +42,7 @@ from portal.models import (
     User,
 )
 from tests.helpers import (
+    body_bytes,
     client_account,
     delivered_mail,
     key_owner_of,
@@ -275,3 +280,27 @@ def test_a_case_care_team_needs_staff_and_is_audited(
     case_assign(case=case, clinician=clinician_user, actor=admin_user)
     case_assign(case=case, clinician=clinician_user, actor=admin_user)
     assert AuditEvent.objects.filter(action=Action.CASE_ASSIGNED).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_case_exports_as_a_valid_fhir_group_with_each_guardian_a_related_person(
+    admin_user: User, clinician_user: User, stranger: User,
+) -> None:
+    case, mum, dad, child, _links = _family(admin_user)
+    case_assign(case=case, clinician=clinician_user, actor=admin_user)
+    url = reverse("case_fhir", args=[case.pk])
+    assert signed_in(stranger, reauthenticated=True).get(url).status_code == 404
+    response = signed_in(clinician_user, reauthenticated=True).get(url)
+    assert response.status_code == HTTPStatus.OK
+    data = json.loads(body_bytes(response))
+    bundle = Bundle.model_validate(data)
+    group, *related = (entry.resource for entry in bundle.entry)
+    assert isinstance(group, Group) and group.quantity == 3
+    assert {m.entity.reference for m in group.member} == {
+        f"Patient/{mum.pk}", f"Patient/{dad.pk}", f"Patient/{child.person_id}"}
+    assert all(isinstance(r, RelatedPerson) for r in related)
+    assert sorted(r.relationship[0].text for r in related) == ["Father", "Mother"]
+    assert {r.patient.reference for r in related} == {f"Patient/{child.person_id}"}
+    assert b"Milo" not in body_bytes(response)  # no names: ids only
+    [event] = AuditEvent.objects.filter(action=Action.CASE_EXPORTED)
+    assert event.subject_id == child.person_id and event.detail == {"format": "fhir"}
