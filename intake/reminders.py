@@ -124,7 +124,11 @@ def _candidates(policy: ReminderPolicy, now: datetime) -> QuerySet[Intake]:
     )
 
 
-def _portal_link() -> str:
+def _portal_link(intake: Intake) -> str:
+    """Where the reminder sends the client: their individual intake, or their intake in
+    the couple or family case it belongs to (an id only, never anything about them)."""
+    if intake.case_id is not None:
+        return settings.PORTAL_BASE_URL + reverse("intake_case_home", args=[intake.case_id])
     return settings.PORTAL_BASE_URL + reverse("intake_home")
 
 
@@ -133,7 +137,8 @@ def _remind(intake_id: uuid.UUID, policy: ReminderPolicy, practice: PracticeSett
     """Remind about one intake if it is still due, under its row lock; whether one went."""
     with transaction.atomic():
         intake = (Intake.objects.select_for_update()
-                  .only("id", "client_id", "state", "updated_at").filter(pk=intake_id).first())
+                  .only("id", "client_id", "case_id", "state", "updated_at")
+                  .filter(pk=intake_id).first())
         if intake is None or intake.state != IntakeState.DRAFT:
             return False
         client = User.objects.filter(pk=intake.client_id, is_active=True).first()
@@ -146,7 +151,7 @@ def _remind(intake_id: uuid.UUID, policy: ReminderPolicy, practice: PracticeSett
         state.last_reminded_at = now
         state.save(update_fields=["reminders_sent", "last_reminded_at"])
         notify(client, template=REMINDER_TEMPLATE,
-               context={"practice": practice, "link": _portal_link()},
+               context={"practice": practice, "link": _portal_link(intake)},
                about=client, role=RecipientRole.CLIENT)
         record_event(Action.INTAKE_REMINDED, actor=None, subject=client.pk, target=intake,
                      detail={"reminder": state.reminders_sent})
