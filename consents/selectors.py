@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from consents.audience import audience_of
 from consents.models import (
     ConsentDocument,
     ConsentSignature,
@@ -57,7 +58,8 @@ def consent_rows(client: User) -> list[ConsentRow]:
     )
     withdrawn: dict[uuid.UUID, ConsentSignature] = {}
     for signature in (
-        ConsentSignature.objects.filter(client=client, withdrawn_at__isnull=False)
+        ConsentSignature.objects.filter(client=client, withdrawn_at__isnull=False,
+                                        signer_set__isnull=True)
         .select_related("version").order_by("withdrawn_at")
     ):
         withdrawn[signature.version.document_id] = signature  # the latest one wins
@@ -79,7 +81,7 @@ def own_authorizations(client: User) -> list[ConsentSignature]:
     return list(
         ConsentSignature.objects.filter(
             client=client, version__document__kind=DocumentKind.RELEASE_AUTHORIZATION,
-            authorization__isnull=False,
+            authorization__isnull=False, signer_set__isnull=True,
         ).select_related("authorization", "version").order_by("-signed_at")
     )
 
@@ -95,22 +97,34 @@ def outstanding(client: User) -> list[ConsentStatus]:
     )
 
 
-def blocking_before_intake(client: User) -> list[ConsentStatus]:
-    """The documents that must be signed before the client may start or continue the
-    intake. Empty when the practice has published no document required before the intake
-    (nothing to sign means nothing to wait for)."""
+def blocking_before_intake(client: User, case: Case | None = None) -> list[ConsentStatus]:
+    """The documents that must be signed before the client may start or continue their
+    intake: their individual intake (``case`` None), or their intake in ``case``, which
+    also needs the documents for their place in it (``consents.audience``): an adult's
+    secrets policy of that case, an adolescent's assent. A minor's other documents are
+    signed by their guardians and block until every required guardian has. Empty when
+    the practice has published no document required before the intake (nothing to sign
+    means nothing to wait for)."""
+    audience = audience_of(client)
     return [
         status for status in consent_statuses(client)
         if status.document.requirement == Requirement.BEFORE_INTAKE and status.blocks
+        and audience.needed_in(status.document.kind, case)
     ]
 
 
 def intake_prerequisites(client: User, case: Case | None = None) -> list[Prerequisite]:
     """The answer to the ``before_intake`` hook: each document in ``blocking_before_intake``
-    as something to sign on the consents page (titles only), for the client's individual
-    intake and for their intake in ``case`` alike."""
-    return [Prerequisite(title=status.document.title, url_name="consent_list")
-            for status in blocking_before_intake(client)]
+    (for the client's individual intake, or their intake in ``case``) as something to do
+    on the consents page, titles only; one their guardians sign says so."""
+    return [
+        Prerequisite(
+            title=(f"{status.document.title} (signed by your parent or guardian)"
+                   if status.signed_by_guardians else status.document.title),
+            url_name="consent_list",
+        )
+        for status in blocking_before_intake(client, case)
+    ]
 
 
 def published_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
