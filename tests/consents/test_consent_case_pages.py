@@ -24,7 +24,7 @@ from tests.factories import (
     family_with_child,
     fill_practice_settings,
 )
-from tests.helpers import delivered_mail, published_version, signed_in
+from tests.helpers import body_bytes, delivered_mail, published_version, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,30 @@ def test_withdrawing_from_the_page_withdraws_the_shared_consent_and_emails_the_o
     assert [m.to for m in delivered_mail()] == [[two.email]]
     page = signed_in(two).get(reverse("consent_list")).content.decode()
     assert _ward_state(page, "treatment") == "Withdrawn"
+
+
+# --- (5) The FHIR copy of a consent several people signed --------------------------------
+
+
+def test_the_fhir_consent_of_a_childs_consent_names_every_guardian_and_the_child(
+    documents: None, admin_user: User, parents: tuple[User, User]
+) -> None:
+    from fhir.resources.R4B.consent import Consent as FhirConsent
+
+    one, two = parents
+    _case, child = family_with_child(admin_user, one, two)
+    first = signed_in(one, reauthenticated=True)
+    _sign_for_child(first, child)
+    signature = SignerSet.objects.get(on_behalf_of=child).signatures.get(client=one)
+    url = reverse("consent_signature_fhir", args=[signature.pk])
+    waiting = FhirConsent.model_validate_json(body_bytes(first.get(url)))
+    assert waiting.status == "proposed"
+    _sign_for_child(signed_in(two), child, name="Sam Guardian")
+    body = body_bytes(first.get(url))
+    consent = FhirConsent.model_validate_json(body)
+    assert consent.status == "active"
+    assert consent.patient.reference == f"Patient/{child.pk}"
+    assert sorted(p.reference for p in consent.performer) == sorted(
+        f"RelatedPerson/{guardian.pk}" for guardian in (one, two))
+    for name in (b"Pat Guardian", b"Sam Guardian", b"Sam Child"):
+        assert name not in body
