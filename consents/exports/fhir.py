@@ -123,8 +123,11 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
     }
 
 
-_PERFORMER_TYPE = {SignerRole.GUARDIAN: "RelatedPerson", SignerRole.PARTNER: "Patient",
-                   SignerRole.CLINICIAN: "Practitioner"}
+_PERFORMER_TYPE: dict[str, str] = {
+    SignerRole.GUARDIAN: "RelatedPerson",
+    SignerRole.PARTNER: "Patient",
+    SignerRole.CLINICIAN: "Practitioner",
+}
 
 
 def _several_signers(
@@ -132,7 +135,7 @@ def _several_signers(
 ) -> tuple[dict[str, str], str, dict[str, str], dict[str, Any]]:
     """The patient, status, period and performers of a consent several people sign, from
     its set (one query for the set, one for its signers; ids and times only)."""
-    signer_set = SignerSet.objects.get(pk=signature.signer_set_id)
+    signer_set = SignerSet.objects.get(signatures=signature)
     patient_id = signer_set.on_behalf_of_id or signature.client_id
     if signer_set.withdrawn_at is not None:
         status = "inactive"
