@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
 from consents.models import ConsentSignature
-from portal.access import client_record_or_404, own_record_or_404
-from portal.models import User
+from portal.access import client_record_or_404, own_record_or_404, visible_or_404
+from portal.models import Guardianship, User
 
 
 def get_own_signature(user: User, signature_id: uuid.UUID | str) -> ConsentSignature:
     """The signed-in client's own signature (with its version and document); 404 for
     anyone else's, for a user who is not a client, and for a malformed id."""
-    return own_record_or_404(ConsentSignature.objects.select_related("version__document"),
-                             user, signature_id)
+    return own_record_or_404(
+        ConsentSignature.objects.select_related("version__document", "signer_set"),
+        user, signature_id)
 
 
 def get_signature_for_staff(user: User, signature_id: uuid.UUID | str) -> ConsentSignature:
@@ -30,3 +34,20 @@ def get_signature_for_staff(user: User, signature_id: uuid.UUID | str) -> Consen
         ConsentSignature.objects.select_related("version__document", "client"), user,
         signature_id,
     )
+
+
+def get_ward_or_404(user: User, child_id: uuid.UUID | str) -> Guardianship:
+    """The guardianship making the signed-in client a guardian of the child ``child_id``
+    names (their own link; the first if they are linked in two cases); 404 for anyone
+    else's child, a non-client, a malformed id, as for a child who does not exist.
+    Whether they may sign (attested, required) is the service's to say, in words."""
+    if not user.has_perm("portal.access_client_pages"):
+        raise Http404
+    first = (Guardianship.objects.filter(guardian__person=user)
+             .order_by("created_at").values_list("pk", flat=True))
+    try:
+        link_id = first.filter(child_id=child_id).first()
+    except (ValueError, TypeError, ValidationError):
+        raise Http404 from None
+    return visible_or_404(Guardianship.objects.filter(guardian__person=user)
+                          .select_related("case", "minor"), link_id)

@@ -31,6 +31,11 @@ class DocumentKind(models.TextChoices):
     COMMUNICATION = "communication", "Communication"
     FEES = "fees", "Fees and cancellation"
     RELEASE_AUTHORIZATION = "release_authorization", "Authorization to release information"
+    # Couples and families (``consents.audience`` says who each applies to).
+    SECRETS_NO_SECRETS = "secrets_no_secrets", "No-secrets policy for couples and families"
+    SECRETS_LIMITED_SECRETS = ("secrets_limited_secrets",
+                               "Limited-secrets policy for couples and families")
+    ADOLESCENT_ASSENT = "adolescent_assent", "Assent to counselling for young people"
 
 
 class Requirement(models.TextChoices):
@@ -155,6 +160,25 @@ class ConsentSignature(EncryptedModel):
     # When the client was emailed that this signature is about to end
     # (``consents.expiry_reminders``): once per signature.
     expiry_reminded_at = models.DateTimeField(null=True, blank=True)
+    # One signature of several a consent needs (``SignerSet``): it counts only with the
+    # others, never on its own as the signer's personal agreement. ``client`` is still
+    # the signer, whose key seals the evidence above.
+    signer_set = models.ForeignKey("SignerSet", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="signatures")
+    # The child a guardian signed for (their set's ``on_behalf_of``); None: the signer's
+    # own agreement.
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            # Signing for someone else is only ever one signature of a set.
+            models.CheckConstraint(
+                condition=models.Q(on_behalf_of__isnull=True)
+                | models.Q(signer_set__isnull=False),
+                name="consent_signature_for_another_is_in_a_set",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"signature {self.reference}"
@@ -214,3 +238,104 @@ class ReleaseAuthorization(EncryptedModel):
 
     def __repr__(self) -> str:
         return f"<ReleaseAuthorization {self.id}>"
+
+
+class SignerRole(models.TextChoices):
+    GUARDIAN = "guardian", "Guardian"
+    PARTNER = "partner", "Partner"
+    CLINICIAN = "clinician", "Clinician"
+
+
+class SignerSet(models.Model):
+    """One consent that needs several people's signatures on the same version: every
+    required guardian of a child (joint custody), both partners of a couple (a release of
+    their joint record), a client and a clinician countersigning.
+
+    Decision: the set, not each signature, is the consent. It counts as signed only once
+    every ``RequiredSigner`` has an active signature of ``version`` in it
+    (``completed_at``); a withdrawal by any required signer withdraws the whole set
+    (``withdrawn_at``, ``withdrawn_by``) and the others are told. Signing again after that
+    starts a new set, which everyone signs again: a consent is one act of all its
+    signers, never half of an old one and half of a new one. Who must sign is fixed when
+    the set is made (the guardians the practice required then), so a later change of
+    guardians never turns a complete consent into an incomplete one, or back.
+
+    ``on_behalf_of``: whose consent it is when that person does not sign themself (a
+    child; a guardianship's ``child``); a complete set counts, in the register and on the
+    intake's gate, as that person's signature. Plaintext: ids, roles and times only; each
+    signature's evidence is sealed under its own signer's key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT,
+                                related_name="signer_sets")
+    case = models.ForeignKey("portal.Case", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+    on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            # One consent in progress or in force per person and version: two guardians
+            # signing at once end up in the same set.
+            models.UniqueConstraint(
+                fields=["version", "on_behalf_of"],
+                condition=models.Q(withdrawn_at__isnull=True, on_behalf_of__isnull=False),
+                name="signer_set_one_open_per_person_and_version",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_by__isnull=True)
+                | models.Q(withdrawn_at__isnull=False),
+                name="signer_set_withdrawn_by_only_when_withdrawn",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"signer set {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<SignerSet {self.id}>"
+
+    @property
+    def is_complete(self) -> bool:
+        """Every required signer signed, and nobody withdrew."""
+        return self.completed_at is not None and self.withdrawn_at is None
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for a signature (not complete, not withdrawn)."""
+        return self.completed_at is None and self.withdrawn_at is None
+
+
+class RequiredSigner(models.Model):
+    """One person whose signature a ``SignerSet`` needs, in which capacity, and their
+    signature once given."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    signer_set = models.ForeignKey(SignerSet, on_delete=models.CASCADE,
+                                   related_name="required_signers")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="+")
+    role = models.CharField(max_length=16, choices=SignerRole.choices)
+    signature = models.OneToOneField(ConsentSignature, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="required_as")
+
+    class Meta:
+        ordering = ("role", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["signer_set", "signer"],
+                                    name="required_signer_once_per_set"),
+        ]
+
+    def __str__(self) -> str:
+        return f"required signer {self.id.hex[:8]}"
+
+    def __repr__(self) -> str:
+        return f"<RequiredSigner {self.id} {self.role}>"

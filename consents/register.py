@@ -24,11 +24,13 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from consents.audience import INDIVIDUAL, Audience, audiences
 from consents.models import (
     ConsentDocument,
     ConsentSignature,
     ConsentVersion,
     Requirement,
+    SignerSet,
     VersionStatus,
 )
 from portal.audit.actions import Action
@@ -42,6 +44,9 @@ from portal.roles import Role
 SIGNED, UPDATED, RESIGN = "signed", "updated", "resign"
 OUTSTANDING, WITHDRAWN, EXPIRED = "outstanding", "withdrawn", "expired"
 UNAVAILABLE = "unavailable"
+# Couples and families: a consent several people sign, some of whom have not yet (a
+# child's second guardian); a document that is not for this person (``consents.audience``).
+WAITING, NOT_NEEDED = "waiting", "not_needed"
 STATE_LABELS = {
     SIGNED: "Signed",
     UPDATED: "Signed (since updated without a material change)",
@@ -50,6 +55,8 @@ STATE_LABELS = {
     WITHDRAWN: "Withdrawn",
     EXPIRED: "Expired",
     UNAVAILABLE: "No published version",
+    WAITING: "Waiting for another guardian",
+    NOT_NEEDED: "Not needed for this person",
 }
 # When clients need a document, short enough for a table column.
 NEEDED_LABELS: dict[str, str] = {
@@ -60,7 +67,7 @@ NEEDED_LABELS: dict[str, str] = {
 # What the admin chases: never signed, must sign again, or past its end date. A withdrawal
 # is the client's own decision and is listed, but never answered with an automatic reminder.
 REMIND_STATES = frozenset({OUTSTANDING, RESIGN, EXPIRED})
-ATTENTION_STATES = (OUTSTANDING, RESIGN, EXPIRED, WITHDRAWN)
+ATTENTION_STATES = (OUTSTANDING, RESIGN, EXPIRED, WITHDRAWN, WAITING)
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ def consent_state(
     published: Sequence[VersionFacts],
     signatures: Sequence[SignatureFacts],
     today: date | None = None,
+    waiting_versions: frozenset[uuid.UUID] = frozenset(),
 ) -> tuple[str, SignatureFacts | None]:
     """Where one client stands with one document, and their latest signature in force.
 
@@ -113,7 +121,25 @@ def consent_state(
     change ("resign"); or never signed ("outstanding"); or every signature not withdrawn is
     past its last day ("expired", an authorization's end date needs no job to take effect);
     or withdrew every signature they gave ("withdrawn"). No published version: "unavailable".
+
+    ``waiting_versions``: versions of a consent several people sign that some have signed
+    and others not yet (``signer_set_facts``). When the current version is one of them,
+    anything short of "signed" or "updated" reads "waiting": the consent is on its way,
+    and still does not count.
     """
+    state, active = _state(published, signatures, today)
+    if state not in (SIGNED, UPDATED, UNAVAILABLE) and waiting_versions:
+        current = max(published, key=lambda version: version.number)
+        if current.id in waiting_versions:
+            return WAITING, active
+    return state, active
+
+
+def _state(
+    published: Sequence[VersionFacts],
+    signatures: Sequence[SignatureFacts],
+    today: date | None,
+) -> tuple[str, SignatureFacts | None]:
     if not published:
         return UNAVAILABLE, None
     today = today or timezone.localdate()
@@ -151,7 +177,8 @@ class RegisterEntry:
 
     @property
     def required(self) -> bool:
-        return self.document.requirement != Requirement.OPTIONAL
+        """Required of this client: a document that is not for them never is."""
+        return self.state != NOT_NEEDED and self.document.requirement != Requirement.OPTIONAL
 
     @property
     def needs_reminder(self) -> bool:
@@ -201,6 +228,7 @@ class Register:
         summaries = []
         for document in self.documents:
             states = [self.entry(client_id, document).state for client_id in self.emails]
+            states = [state for state in states if state != NOT_NEEDED]
             unsigned = sum(state in (OUTSTANDING, RESIGN) for state in states)
             optional = document.requirement == Requirement.OPTIONAL
             summaries.append(DocumentSummary(
@@ -255,10 +283,68 @@ def signature_facts(
     return grouped
 
 
+def signer_set_facts(
+    people: QuerySet[User, Any] | Iterable[uuid.UUID], versions: dict[uuid.UUID, VersionFacts]
+) -> tuple[dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]],
+           dict[tuple[uuid.UUID, uuid.UUID], frozenset[uuid.UUID]]]:
+    """The consents signed for ``people`` by several signers (``SignerSet`` with
+    ``on_behalf_of``), as plain values, by (person, document), in two queries:
+
+    - each *complete* set as one signature of the person (signed when the last required
+      signer signed, withdrawn when the set was; its id and reference are those of the
+      last signature, so the staff's copies open on it);
+    - the versions of each set still *waiting* for a signer (``consent_state``'s
+      ``waiting_versions``). A set withdrawn before it was complete never counted.
+    """
+    people_filter = people if isinstance(people, QuerySet) else list(people)
+    sets = list(SignerSet.objects.filter(on_behalf_of__in=people_filter).values(
+        "id", "on_behalf_of_id", "version_id", "completed_at", "withdrawn_at"))
+    last: dict[uuid.UUID, dict[str, Any]] = {}
+    for signed in ConsentSignature.objects.filter(
+        signer_set_id__in=[row["id"] for row in sets if row["completed_at"] is not None]
+    ).order_by("signed_at").values("signer_set_id", "id", "reference", "sha256"):
+        last[signed["signer_set_id"]] = dict(signed)
+    facts: dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]] = defaultdict(list)
+    waiting: dict[tuple[uuid.UUID, uuid.UUID], set[uuid.UUID]] = defaultdict(set)
+    for row in sets:
+        version = versions.get(row["version_id"])
+        if version is None:
+            continue
+        key = (row["on_behalf_of_id"], version.document_id)
+        if row["completed_at"] is not None and row["id"] in last:
+            signature = last[row["id"]]
+            facts[key].append(SignatureFacts(
+                id=signature["id"], client_id=row["on_behalf_of_id"],
+                version_id=row["version_id"], signed_at=row["completed_at"],
+                withdrawn_at=row["withdrawn_at"], reference=signature["reference"],
+                sha256=signature["sha256"],
+            ))
+        elif row["completed_at"] is None and row["withdrawn_at"] is None:
+            waiting[key].add(row["version_id"])
+    return facts, {key: frozenset(found) for key, found in waiting.items()}
+
+
+def facts_for(
+    audience: Audience,
+    client_id: uuid.UUID,
+    document: ConsentDocument,
+    own: dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]],
+    for_them: dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]],
+) -> list[SignatureFacts]:
+    """The signatures that count for one person and document: their own (unless their
+    guardians sign it for them: a minor's own signature is not that consent), and every
+    complete set signed for them."""
+    key = (client_id, document.id)
+    theirs = [] if audience.signed_by_guardians(document.kind) else list(own.get(key, []))
+    return theirs + list(for_them.get(key, []))
+
+
 def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register:
-    """The register of the active client accounts (all, or those of ``client_ids``) in four
-    queries: documents, published versions, client accounts, signatures (as values; nothing
-    is decrypted)."""
+    """The register of the active client accounts (all, or those of ``client_ids``) in a
+    fixed number of queries: documents, published versions, client accounts, their own
+    signatures, the signatures several people gave for them (``signer_set_facts``) and
+    their places in cases (``consents.audience``); as values, nothing is decrypted. A
+    document that is not for a client (``Audience.applies``) reads "not needed"."""
     documents = list(ConsentDocument.objects.all())
     published_by_document = published_versions()
     versions = {v.id: v for listed in published_by_document.values() for v in listed}
@@ -266,8 +352,11 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
     emails = dict(clients.order_by("email").values_list("pk", "email"))
     # A subquery, not a list of ids: no parameter limit however many clients.
     signatures = signature_facts(
-        ConsentSignature.objects.filter(client__in=clients.values("pk")), versions
+        ConsentSignature.objects.filter(client__in=clients.values("pk"),
+                                        signer_set__isnull=True), versions
     )
+    for_them, waiting = signer_set_facts(clients.values("pk"), versions)
+    audience_of = audiences(clients.values("pk"))
     register = Register(
         documents=documents,
         current={d.id: max(published_by_document[d.id], key=lambda v: v.number, default=None)
@@ -278,8 +367,14 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
     for document in documents:
         published = published_by_document[document.id]
         for client_id in emails:
-            theirs = signatures.get((client_id, document.id), [])
-            state, active = consent_state(published, theirs, today)
+            audience = audience_of.get(client_id, INDIVIDUAL)
+            theirs = facts_for(audience, client_id, document, signatures, for_them)
+            if audience.applies(document.kind):
+                state, active = consent_state(
+                    published, theirs, today, waiting.get((client_id, document.id),
+                                                          frozenset()))
+            else:
+                state, active = NOT_NEEDED, None
             latest = max(theirs, key=lambda s: s.signed_at, default=None)
             shown = active or latest
             register.entries[(client_id, document.id)] = RegisterEntry(

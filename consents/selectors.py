@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from consents.audience import INDIVIDUAL, audience_of, audiences
 from consents.models import (
     ConsentDocument,
     ConsentSignature,
@@ -19,7 +20,7 @@ from consents.models import (
 )
 from consents.services import ConsentStatus, consent_statuses, current_version
 from portal.access import visible_or_404
-from portal.models import Case, User
+from portal.models import Case, Guardianship, User
 from portal.seams import Prerequisite
 
 REQUIREMENT_ORDER: dict[str, int] = {
@@ -57,7 +58,8 @@ def consent_rows(client: User) -> list[ConsentRow]:
     )
     withdrawn: dict[uuid.UUID, ConsentSignature] = {}
     for signature in (
-        ConsentSignature.objects.filter(client=client, withdrawn_at__isnull=False)
+        ConsentSignature.objects.filter(client=client, withdrawn_at__isnull=False,
+                                        signer_set__isnull=True)
         .select_related("version").order_by("withdrawn_at")
     ):
         withdrawn[signature.version.document_id] = signature  # the latest one wins
@@ -79,7 +81,7 @@ def own_authorizations(client: User) -> list[ConsentSignature]:
     return list(
         ConsentSignature.objects.filter(
             client=client, version__document__kind=DocumentKind.RELEASE_AUTHORIZATION,
-            authorization__isnull=False,
+            authorization__isnull=False, signer_set__isnull=True,
         ).select_related("authorization", "version").order_by("-signed_at")
     )
 
@@ -95,22 +97,34 @@ def outstanding(client: User) -> list[ConsentStatus]:
     )
 
 
-def blocking_before_intake(client: User) -> list[ConsentStatus]:
-    """The documents that must be signed before the client may start or continue the
-    intake. Empty when the practice has published no document required before the intake
-    (nothing to sign means nothing to wait for)."""
+def blocking_before_intake(client: User, case: Case | None = None) -> list[ConsentStatus]:
+    """The documents that must be signed before the client may start or continue their
+    intake: their individual intake (``case`` None), or their intake in ``case``, which
+    also needs the documents for their place in it (``consents.audience``): an adult's
+    secrets policy of that case, an adolescent's assent. A minor's other documents are
+    signed by their guardians and block until every required guardian has. Empty when
+    the practice has published no document required before the intake (nothing to sign
+    means nothing to wait for)."""
+    audience = audience_of(client)
     return [
         status for status in consent_statuses(client)
         if status.document.requirement == Requirement.BEFORE_INTAKE and status.blocks
+        and audience.needed_in(status.document.kind, case)
     ]
 
 
 def intake_prerequisites(client: User, case: Case | None = None) -> list[Prerequisite]:
     """The answer to the ``before_intake`` hook: each document in ``blocking_before_intake``
-    as something to sign on the consents page (titles only), for the client's individual
-    intake and for their intake in ``case`` alike."""
-    return [Prerequisite(title=status.document.title, url_name="consent_list")
-            for status in blocking_before_intake(client)]
+    (for the client's individual intake, or their intake in ``case``) as something to do
+    on the consents page, titles only; one their guardians sign says so."""
+    return [
+        Prerequisite(
+            title=(f"{status.document.title} (signed by your parent or guardian)"
+                   if status.signed_by_guardians else status.document.title),
+            url_name="consent_list",
+        )
+        for status in blocking_before_intake(client, case)
+    ]
 
 
 def published_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
@@ -146,3 +160,101 @@ def authorization_of(signature: ConsentSignature) -> ReleaseAuthorization | None
     """The details of a signature that is an authorization to release information (None
     for any other signature). The caller has already checked who may see the signature."""
     return ReleaseAuthorization.objects.filter(signature=signature).first()
+
+
+# --- Guardians: what they sign for their children ---------------------------------------
+
+WARD_WORDS: dict[str, str] = {
+    "signed": "Signed",
+    "updated": "Signed",
+    "waiting_for_me": "Waiting for your signature",
+    "waiting": "Waiting for another guardian",
+    "withdrawn": "Withdrawn",
+    "resign": "Please sign the new version",
+    "expired": "Ended",
+    "outstanding": "Not signed",
+}
+
+
+@dataclass(frozen=True)
+class WardDocument:
+    """One document a guardian signs for their child: the child's standing with it, and
+    the guardian's own signature in the consent on its way or in force, if any."""
+
+    status: ConsentStatus
+    mine: ConsentSignature | None
+
+    @property
+    def document(self) -> ConsentDocument:
+        return self.status.document
+
+    @property
+    def state(self) -> str:
+        """The child's state, with "waiting" split by whether this guardian has signed."""
+        if self.status.state == "waiting" and self.mine is None:
+            return "waiting_for_me"
+        return self.status.state
+
+    @property
+    def words(self) -> str:
+        return WARD_WORDS.get(self.state, "Not signed")
+
+    @property
+    def can_sign(self) -> bool:
+        return self.mine is None and self.state not in ("signed", "updated")
+
+
+@dataclass(frozen=True)
+class WardConsents:
+    """A child of the guardian's, and each document the guardian signs for them."""
+
+    guardianship: Guardianship
+    label: str
+    documents: tuple[WardDocument, ...]
+
+    @property
+    def child_id(self) -> uuid.UUID:
+        return self.guardianship.child_id
+
+    @property
+    def may_sign(self) -> bool:
+        """Attested, and required by the practice (otherwise the page says why not)."""
+        return (self.guardianship.attested_at is not None
+                and self.guardianship.signs_for_child)
+
+
+def ward_consents(guardian: User) -> list[WardConsents]:
+    """The children ``guardian`` is a guardian of (their own ``Guardianship`` rows only),
+    each with the documents guardians sign for them and where the child stands.
+
+    Decision: a child is named "your child" with the case's reference (and a number when
+    there are several), not by name: the child's name is sealed under the child's key,
+    and reading it on every visit to this page would be a decryption of the child's
+    record each time. Nothing here decrypts."""
+    links = list(Guardianship.objects.filter(guardian__person=guardian)
+                 .select_related("case").order_by("created_at"))
+    several = len(links) > 1
+    wards = []
+    for number, link in enumerate(links, start=1):
+        child = User(pk=link.child_id)
+        statuses = [status for status in consent_statuses(child)
+                    if status.signed_by_guardians and status.state != "unavailable"]
+        statuses.sort(key=lambda status: REQUIREMENT_ORDER.get(status.document.requirement, 3))
+        mine = {
+            signature.version_id: signature
+            for signature in ConsentSignature.objects.filter(
+                client=guardian, on_behalf_of_id=link.child_id, withdrawn_at__isnull=True,
+                signer_set__withdrawn_at__isnull=True,
+            )
+        }
+        label = f"Your child{f' ({number})' if several else ''}, family case {link.case.reference}"
+        wards.append(WardConsents(link, label, tuple(
+            WardDocument(status, mine.get(status.current.pk) if status.current else None)
+            for status in statuses
+        )))
+    return wards
+
+
+def guardians_sign_for(child_id: uuid.UUID, kind: str) -> bool:
+    """Whether a document of ``kind`` is one the child's guardians sign for them."""
+    return audiences([child_id]).get(child_id, INDIVIDUAL).signed_by_guardians(kind)

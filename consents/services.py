@@ -18,16 +18,26 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from consents.audience import audience_of
 from consents.models import (
     ConsentDocument,
     ConsentSignature,
     ConsentVersion,
     DocumentKind,
     Requirement,
+    SignerSet,
     VersionStatus,
 )
 from consents.placeholders import PlaceholderError, find_placeholders
-from consents.register import consent_state, published_versions, signature_facts
+from consents.register import (
+    WAITING,
+    consent_state,
+    facts_for,
+    published_versions,
+    signature_facts,
+    signer_set_facts,
+)
+from consents.set_withdrawal import signer_set_withdraw
 from portal.audit.actions import Action
 from portal.audit.context import current_origin
 from portal.audit.service import record_event
@@ -210,12 +220,16 @@ def check_signing(
 
 
 def store_signature(
-    *, client: User, checked: CheckedSigning, expires_on: date | None = None
+    *, client: User, checked: CheckedSigning, expires_on: date | None = None,
+    signer_set: SignerSet | None = None,
 ) -> ConsentSignature:
     """Write the signature of a checked request, with the request's IP address and user
-    agent, all encrypted under the client's key, and audit it (``consent.signed``). The
-    caller holds the transaction."""
+    agent, all encrypted under the client's (the signer's) key, and audit it
+    (``consent.signed``). One signature of a ``signer_set`` records it, and the person the
+    set is for (``on_behalf_of``, a child) as the event's subject: the consent is about
+    them. The caller holds the transaction."""
     origin = current_origin()
+    on_behalf_of = signer_set.on_behalf_of if signer_set is not None else None
     signature = ConsentSignature.objects.create(
         client=client,
         version=checked.version,
@@ -227,9 +241,11 @@ def store_signature(
         ip_address=origin.ip_address,
         user_agent=origin.user_agent or None,
         expires_on=expires_on,
+        signer_set=signer_set,
+        on_behalf_of=on_behalf_of,
     )
-    record_event(Action.CONSENT_SIGNED, actor=client, subject=client, target=signature,
-                 detail={"version": str(checked.version.number)})
+    record_event(Action.CONSENT_SIGNED, actor=client, subject=on_behalf_of or client,
+                 target=signature, detail={"version": str(checked.version.number)})
     return signature
 
 
@@ -260,8 +276,14 @@ def consent_sign(
             "An authorization to release information needs its details (what, to whom, "
             "why and until when). Please fill in the authorization form."
         )
+    if audience_of(client).signed_by_guardians(checked.version.document.kind):
+        raise SigningError(
+            "Your parent or guardian signs this document for you. You don't need to sign "
+            "it yourself."
+        )
     existing = ConsentSignature.objects.filter(
-        client=client, version=checked.version, withdrawn_at__isnull=True
+        client=client, version=checked.version, withdrawn_at__isnull=True,
+        signer_set__isnull=True,
     ).first()
     if existing is not None:
         return existing
@@ -271,7 +293,11 @@ def consent_sign(
 @transaction.atomic
 def consent_withdraw(*, client: User, signature_id: Any, reason: str = "") -> ConsentSignature:
     """Withdraw one of the client's own active signatures, effective now. Withdrawing again
-    changes nothing. Another client's signature is not found (``DoesNotExist``)."""
+    changes nothing. Another client's signature is not found (``DoesNotExist``).
+
+    A signature that is one of several a consent needs (a guardian's for a child)
+    withdraws the whole consent: ``consents.signer_sets.signer_set_withdraw`` marks the
+    set withdrawn and emails the other signers, in this transaction."""
     signature = ConsentSignature.objects.select_for_update().select_related(
         "version__document"
     ).get(pk=signature_id, client=client)
@@ -283,8 +309,11 @@ def consent_withdraw(*, client: User, signature_id: Any, reason: str = "") -> Co
     signature.withdrawn_at = timezone.now()
     signature.withdrawal_reason = reason or None
     signature.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    record_event(Action.CONSENT_WITHDRAWN, actor=client, subject=client, target=signature,
+    record_event(Action.CONSENT_WITHDRAWN, actor=client,
+                 subject=signature.on_behalf_of_id or client, target=signature,
                  detail={"version": str(signature.version.number)})
+    if signature.signer_set_id is not None:
+        signer_set_withdraw(signer_set_id=signature.signer_set_id, by=client)
     return signature
 
 
@@ -293,14 +322,17 @@ class ConsentStatus:
     document: ConsentDocument
     current: ConsentVersion | None
     signature: ConsentSignature | None  # the client's latest active signature, if any
-    state: str  # signed | updated | resign | outstanding | expired | withdrawn | unavailable
+    # signed | updated | resign | outstanding | expired | withdrawn | unavailable | waiting
+    state: str
+    # Signed for the client by their guardians (a minor): the signature is a guardian's.
+    signed_by_guardians: bool = False
 
     @property
     def blocks(self) -> bool:
         """Must be signed before going on (required, and not signed, materially changed,
         expired or withdrawn)."""
         return (self.document.requirement != Requirement.OPTIONAL
-                and self.state in ("outstanding", "resign", "expired", "withdrawn"))
+                and self.state in ("outstanding", "resign", "expired", "withdrawn", WAITING))
 
 
 def consent_statuses(client: User) -> list[ConsentStatus]:
@@ -308,15 +340,26 @@ def consent_statuses(client: User) -> list[ConsentStatus]:
     (``consents.register.consent_state``): signed the current version; signed an earlier
     one with only non-material changes since ("updated", not blocking); must sign again
     after a material change ("resign"); never signed ("outstanding"); or withdrew
-    ("withdrawn"). A fixed number of queries however many documents."""
-    documents = list(ConsentDocument.objects.all())
+    ("withdrawn").
+
+    Only the documents that are for the client (``consents.audience``): a couple's secrets
+    policy, an adolescent's assent. A minor's other documents count only as signed by
+    every guardian the practice requires ("waiting" while some have not yet). A fixed
+    number of queries however many documents."""
+    audience = audience_of(client)
+    documents = [document for document in ConsentDocument.objects.all()
+                 if audience.applies(document.kind)]
     published = published_versions()
     versions = {v.id: v for listed in published.values() for v in listed}
-    facts = signature_facts(ConsentSignature.objects.filter(client=client), versions)
+    facts = signature_facts(
+        ConsentSignature.objects.filter(client=client, signer_set__isnull=True), versions)
+    for_them, waiting = signer_set_facts([client.pk], versions)
     today = timezone.localdate()
     states = {
-        document.id: consent_state(published[document.id],
-                                   facts.get((client.pk, document.id), []), today)
+        document.id: consent_state(
+            published[document.id],
+            facts_for(audience, client.pk, document, facts, for_them), today,
+            waiting.get((client.pk, document.id), frozenset()))
         for document in documents
     }
     current_ids = [max(published[d.id], key=lambda v: v.number).id
@@ -334,5 +377,6 @@ def consent_statuses(client: User) -> list[ConsentStatus]:
             current[newest.id] if newest else None,
             active[signature.id] if signature else None,
             state,
+            audience.signed_by_guardians(document.kind),
         ))
     return statuses

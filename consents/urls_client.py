@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from consents.views import client
+from consents.views import client, guardians
 
 urlpatterns: list[URLPattern] = [
     path("", client.consent_list, name="consent_list"),
@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("signatures/<uuid:signature_id>/", client.consent_signed, name="consent_signed"),
     path("signatures/<uuid:signature_id>/withdraw/", client.consent_withdraw_view,
          name="consent_withdraw"),
+    path("children/<uuid:child_id>/<uuid:version_id>/sign/",
+         guardians.consent_sign_for_child_view, name="consent_sign_for_child"),
 ]

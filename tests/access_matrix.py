@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -151,6 +152,10 @@ MATRIX: dict[str, Row] = {
     # GET is the confirmation page; withdrawing itself takes a second, deliberate POST.
     "consent_withdraw": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                             lambda o: [o["signature"].id]),
+    # A guardian signs for their child (issue 17): objects["ward"] is a child of whom
+    # "client" is an attested guardian; nobody else may open the child's signing page.
+    "consent_sign_for_child": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                  lambda o: [o["ward"].id, o["consent_version"].id]),
     # The practice admin's consent pages: admins only; clinicians and clients get a 404.
     "consent_dashboard": Row("get", ADMIN_ONLY),
     "consent_outstanding": Row("get", ADMIN_ONLY),
@@ -202,4 +207,30 @@ def consent_objects(client: User) -> dict[str, object]:
     telehealth = published_version(ConsentDocument.objects.get(kind="telehealth"))
     return {"signature": signatures["electronic_signatures"],
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
-            "consent_version": telehealth, "draft_version": draft}
+            "consent_version": telehealth, "draft_version": draft,
+            "ward": _ward_of(client)}
+
+
+def _ward_of(guardian: User) -> User:
+    """A child in a family case of whom ``guardian`` is an attested guardian whose
+    signature the practice requires (the case made in the guardian's name: the services
+    leave permission checks to their callers)."""
+    from clients.cases import (
+        case_create,
+        case_participant_invite,
+        child_add,
+        guardian_link,
+        guardianship_attest,
+    )
+
+    case = case_create(kind="family", created_by=guardian)
+    minor = child_add(case=case, legal_name="Sam Child", date_of_birth=date(2018, 5, 1),
+                      actor=guardian)
+    place = case_participant_invite(case=case, email=guardian.email, role="adult",
+                                    actor=guardian)
+    link = guardian_link(case=case, guardian=place, minor=minor, relationship="Parent",
+                         legal_authority="Joint legal custody", signs_for_child=True,
+                         actor=guardian)
+    guardianship_attest(guardianship=link, by=guardian)
+    assert minor.person is not None
+    return minor.person

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from factory.django import DjangoModelFactory
 from demo.management.commands.seed_demo import DEMO_PRACTICE_SETTINGS
 from portal.audit.actions import Action
 from portal.audit.service import record_event
-from portal.models import PracticeSettings, User
+from portal.models import Case, PracticeSettings, User
 from portal.roles import Role, grant_role
 
 PASSWORD = "Calm-harbour-lantern-42"
@@ -100,3 +101,70 @@ def fill_practice_settings() -> PracticeSettings:
         setattr(practice, name, value)
     practice.save()
     return practice
+
+
+# --- Couples and families (issue 17), built by the lead's services (clients.cases) -------
+
+
+def couple_case(admin: User, *partners: User, secrets_policy: str = "") -> Case:
+    """A couple case of ``partners`` (existing client accounts), ``secrets_policy`` blank
+    following the practice's."""
+    from clients.cases import case_create, case_participant_invite
+
+    case = case_create(kind="couple", created_by=admin, secrets_policy=secrets_policy)
+    for partner in partners:
+        case_participant_invite(case=case, email=partner.email, role="partner", actor=admin)
+    return case
+
+
+def family_with_child(
+    admin: User, *guardians: User, signs_for_child: tuple[bool, ...] = (),
+    attested: bool = True, secrets_policy: str = "",
+) -> tuple[Case, User]:
+    """A family case with ``guardians`` (existing client accounts, role adult) and a child
+    without an account, each guardian linked to the child (the practice requiring the
+    signature of each, or as ``signs_for_child`` says) and, with ``attested``, having
+    confirmed it. Returns the case and the child's record."""
+    from clients.cases import (
+        case_create,
+        case_participant_invite,
+        child_add,
+        guardian_link,
+        guardianship_attest,
+    )
+
+    case = case_create(kind="family", created_by=admin, secrets_policy=secrets_policy)
+    minor = child_add(case=case, legal_name="Sam Child", date_of_birth=date(2018, 5, 1),
+                      actor=admin)
+    for index, guardian in enumerate(guardians):
+        place = case_participant_invite(case=case, email=guardian.email, role="adult",
+                                        actor=admin)
+        link = guardian_link(case=case, guardian=place, minor=minor, relationship="Parent",
+                             legal_authority="Joint legal custody",
+                             signs_for_child=(signs_for_child[index]
+                                              if index < len(signs_for_child) else True),
+                             actor=admin)
+        if attested:
+            guardianship_attest(guardianship=link, by=guardian)
+    assert minor.person is not None
+    return case, minor.person
+
+
+def adolescent_in_family(admin: User, case: Case, *guardians: User,
+                         email: str = "teen@example.com") -> User:
+    """An adolescent with their own client account in the family ``case``, aged 15, each
+    of ``guardians`` (adults of the case) linked to them as a guardian who signs, and
+    having confirmed it."""
+    from clients.cases import case_participant_invite, guardian_link, guardianship_attest
+
+    teen = UserFactory(role=Role.CLIENT, email=email)
+    today = date.today()  # noqa: DTZ011 (an age in whole years; the zone does not matter)
+    place = case_participant_invite(case=case, email=teen.email, role="adolescent",
+                                    actor=admin, date_of_birth=date(today.year - 15, 1, 1))
+    for guardian in guardians:
+        guardian_place = case.participants.get(person=guardian)
+        link = guardian_link(case=case, guardian=guardian_place, minor=place,
+                             relationship="Parent", legal_authority="Joint legal custody",
+                             signs_for_child=True, actor=admin)
+        guardianship_attest(guardianship=link, by=guardian)
+    return teen

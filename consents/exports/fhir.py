@@ -23,6 +23,14 @@ R4B model (R4B keeps R4's Consent unchanged). Mapping:
   ``https://portal.invalid/ConsentDocument/<kind>|<number>`` (".invalid" never resolves,
   RFC 2606: it is an identifier, not an address).
 
+A consent several people signed (``SignerSet``: a child's guardians) is exported from any
+one of its signatures as the one consent it is: ``patient`` is the person it is for (the
+child), ``performer`` lists every required signer by id only (a guardian as
+``RelatedPerson/<account id>``, a partner as ``Patient/<account id>``, a clinician as
+``Practitioner/<account id>``; their typed names stay in the PDF), ``status`` is
+``proposed`` while some have not signed, ``active`` once all have, ``inactive`` once
+withdrawn; the period starts when the last required signer signed.
+
 Why the hash is an extension. ``Attachment.hash`` is defined as the base64 SHA-1 of the
 attachment's data. The evidence we hold is the SHA-256 (hex) of the version's canonical
 text taken when the client signed; putting it in ``hash`` would break the element's
@@ -36,7 +44,13 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from consents.models import ConsentSignature, ConsentVersion, DocumentKind
+from consents.models import (
+    ConsentSignature,
+    ConsentVersion,
+    DocumentKind,
+    SignerRole,
+    SignerSet,
+)
 
 CANONICAL_BASE = "https://portal.invalid/ConsentDocument/"
 SHA256_EXTENSION = "https://portal.invalid/fhir/StructureDefinition/consent-text-sha256"
@@ -75,7 +89,11 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
     elif signature.expires_on is not None:
         period["end"] = signature.expires_on.isoformat()
     in_force = signature.withdrawn_at is None and not signature.is_expired()
+    status = "active" if in_force else "inactive"
     canonical = canonical_reference(version)
+    extra: dict[str, Any] = {}
+    if signature.signer_set_id is not None:
+        patient, status, period, extra = _several_signers(signature)
     return {
         "resourceType": "Consent",
         "id": str(signature.id),
@@ -83,7 +101,7 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
             {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{signature.id}"},
             {"system": REFERENCE_SYSTEM, "value": signature.reference},
         ],
-        "status": "active" if in_force else "inactive",
+        "status": status,
         "scope": {"coding": [{"system": SCOPE_SYSTEM, "code": scope,
                               "display": _SCOPES[scope]}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0",
@@ -101,4 +119,37 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
                 UTC).isoformat(),
         },
         "provision": {"type": "permit", "period": period},
+        **extra,
     }
+
+
+_PERFORMER_TYPE: dict[str, str] = {
+    SignerRole.GUARDIAN: "RelatedPerson",
+    SignerRole.PARTNER: "Patient",
+    SignerRole.CLINICIAN: "Practitioner",
+}
+
+
+def _several_signers(
+    signature: ConsentSignature,
+) -> tuple[dict[str, str], str, dict[str, str], dict[str, Any]]:
+    """The patient, status, period and performers of a consent several people sign, from
+    its set (one query for the set, one for its signers; ids and times only)."""
+    signer_set = SignerSet.objects.get(signatures=signature)
+    patient_id = signer_set.on_behalf_of_id or signature.client_id
+    if signer_set.withdrawn_at is not None:
+        status = "inactive"
+    elif signer_set.completed_at is not None:
+        status = "active"
+    else:
+        status = "proposed"
+    start = signer_set.completed_at or signature.signed_at
+    period = {"start": start.astimezone(UTC).isoformat()}
+    if signer_set.withdrawn_at is not None:
+        period["end"] = signer_set.withdrawn_at.astimezone(UTC).isoformat()
+    performers = [
+        {"reference": f"{_PERFORMER_TYPE.get(role, 'RelatedPerson')}/{signer_id}"}
+        for signer_id, role in signer_set.required_signers.order_by("role", "id")
+        .values_list("signer_id", "role")
+    ]
+    return {"reference": f"Patient/{patient_id}"}, status, period, {"performer": performers}

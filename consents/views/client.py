@@ -32,6 +32,7 @@ from consents.selectors import (
     newest_or_404,
     published_version_or_404,
     signable_version_or_404,
+    ward_consents,
 )
 from consents.services import (
     AGREEMENT_STATEMENT,
@@ -61,6 +62,12 @@ WITHDRAW_EFFECTS: dict[str, str] = {
     ),
     Requirement.OPTIONAL: "This document is optional, so nothing else about your care changes.",
 }
+SET_WITHDRAW_EFFECT = (
+    "You signed this together with someone else (for example, your child's other "
+    "guardian). Withdrawing your signature withdraws the whole consent: it stops counting "
+    "for everyone, and the others who signed are told by email that something changed "
+    "(the email does not say what). To put it back in place, everyone signs again."
+)
 REVOKE_EFFECT = (
     "The practice will stop sharing your information under this authorization from now. "
     "Information already shared while it was in force cannot be taken back."
@@ -106,9 +113,14 @@ def _sign_form_values(form: SignForm) -> SignForm:
 @require_safe
 @permission_or_404("access_client_pages")
 def consent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """"My consents": every document and where the signed-in client stands with it, read
-    from their own signatures only."""
-    return render(request, "consents/client/list.html", {"rows": consent_rows(request.user)})
+    """"My consents": every document for the signed-in client and where they stand with
+    it, read from their own signatures (and, for a young person, their guardians' for
+    them); and for a guardian, each child's documents: "Signed", "Waiting for another
+    guardian", "Not signed" (``ward_consents``: their own children only)."""
+    return render(request, "consents/client/list.html", {
+        "rows": consent_rows(request.user),
+        "wards": ward_consents(request.user),
+    })
 
 
 @sensitive_post_parameters()
@@ -167,6 +179,7 @@ def consent_signed(request: AuthenticatedHttpRequest, signature_id: uuid.UUID) -
         "version": signature.version,
         "document": signature.version.document,
         "authorization": authorization_of(signature),
+        "signer_set": signature.signer_set,
     })
 
 
@@ -202,7 +215,9 @@ def consent_withdraw_view(
         "document": document,
         "revoke": revoke,
         "authorization": authorization_of(signature) if revoke else None,
-        "effect": REVOKE_EFFECT if revoke else WITHDRAW_EFFECTS.get(document.requirement, ""),
+        "effect": (SET_WITHDRAW_EFFECT if signature.signer_set_id is not None
+                   else REVOKE_EFFECT if revoke
+                   else WITHDRAW_EFFECTS.get(document.requirement, "")),
         "form": form,
         "error": error,
     }, status=400 if error else 200)

@@ -67,6 +67,8 @@ class Action(StrEnum):
     INTAKE_SHARED_VIEWED = "intake.shared_viewed"
     CASE_GUARDIANSHIP_READ = "case.guardianship_read"
     CASE_EXPORTED = "case.exported"
+    CONSENT_SET_COMPLETED = "consent.set_completed"
+    CONSENT_SET_WITHDRAWN = "consent.set_withdrawn"
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,12 @@ ACTIONS: dict[Action, ActionSpec] = {
                               client_sentence="opened your part of a shared case"),
     # A partner (or guardian) read the answers this person chose to share with them.
     Action.INTAKE_SHARED_VIEWED: _spec("Shared answers read by a case member"),
+    # A consent several people sign (a child's guardians): every required signer has
+    # signed (how many), or one withdrew and it stopped counting (how many others were
+    # emailed). The target is the set; the subject the person it is for.
+    Action.CONSENT_SET_COMPLETED: _spec("Consent signed by every required signer",
+                                        "signers"),
+    Action.CONSENT_SET_WITHDRAWN: _spec("Consent with several signers withdrawn", "told"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

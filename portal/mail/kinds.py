@@ -26,6 +26,7 @@ KIND_LABELS: dict[str, str] = {
     # Consents.
     "consents/email/reminder": "Consent reminder",
     "consents/email/expiry_reminder": "Reminder: a signature ends soon",
+    "consents/email/co_signer_withdrew": "Notice: a consent signed with others was withdrawn",
     # allauth: signing in and the account's address.
     "account/email/login_code": "Sign-in code",
     "account/email/email_confirmation": "Email address confirmation",

@@ -30,6 +30,9 @@ EXPECTED_KINDS = [
     "communication",
     "fees",
     "release_authorization",
+    "secrets_no_secrets",
+    "secrets_limited_secrets",
+    "adolescent_assent",
 ]
 REQUIREMENTS = {"before_intake", "before_first_session", "optional"}
 HTML_TAG = re.compile(r"<[A-Za-z]")
@@ -63,7 +66,7 @@ def test_index_parses_as_a_list_of_documents() -> None:
         assert all(isinstance(value, str) and value.strip() for value in document.values())
 
 
-def test_kinds_are_the_seven_defaults_in_order() -> None:
+def test_kinds_are_the_ten_defaults_in_order() -> None:
     assert [document["kind"] for document in _documents()] == EXPECTED_KINDS
 
 
@@ -163,3 +166,22 @@ def test_crisis_numbers_are_given(kind: str) -> None:
     text = _plain(kind)
     assert "988" in text
     assert "911" in text
+
+
+@pytest.mark.parametrize("kind", ["secrets_no_secrets", "secrets_limited_secrets"])
+def test_the_secrets_policies_say_what_happens_to_what_one_partner_says_alone(
+    kind: str,
+) -> None:
+    text = _plain(kind)
+    assert "alone" in text
+    assert "every adult in your case signs it before their intake" in text
+    assert "988" in text and "911" in text
+    assert "withdraw" in text
+
+
+def test_the_assent_is_written_for_a_young_person() -> None:
+    text = _plain("adolescent_assent")
+    assert "your parent or guardian has agreed" in text
+    assert "you can change your mind" in text
+    assert "has to tell someone" in text
+    assert "988" in text

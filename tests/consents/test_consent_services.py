@@ -220,7 +220,7 @@ def test_the_shipped_documents_install_once_and_publish_for_the_demo(client_user
     from consents.defaults import install_default_documents
 
     fill_practice_settings()
-    assert install_default_documents(publish=True) == 7
+    assert install_default_documents(publish=True) == 10
     assert install_default_documents(publish=True) == 0
     statuses = consent_statuses(client_user)
     assert statuses[0].document.kind == "electronic_signatures"

@@ -123,6 +123,11 @@ SWEEPS = [
           lambda w: {"typed_name": "Staff Member", "agreed": "on",
                      "sha256": w.objects["consent_version"].sha256}),
     Sweep("consent_sign", _a("draft_version"), ("client", *CLIENT_PAGE), label="draft"),
+    # Client A signs for their child (issue 17): nobody else, whatever they post.
+    Sweep("consent_sign_for_child",
+          lambda w: [w.objects["ward"].id, w.objects["consent_version"].id], CLIENT_PAGE,
+          lambda w: {"typed_name": "Someone Else", "agreed": "on",
+                     "sha256": w.objects["consent_version"].sha256}),
     # Client A's security key (allauth's pages).
     Sweep("mfa_edit_webauthn", lambda w: [w.objects["webauthn"].pk], CLIENT_PAGE,
           lambda w: {"name": "Taken over"}),

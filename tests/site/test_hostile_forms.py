@@ -250,6 +250,10 @@ CLIENT_FORMS = [
              _sign_fields),
     Endpoint("consent_sign", "client", lambda w: [w.objects["release_version"].id],
              _authorization_fields, label="authorization"),
+    # A guardian signing for their child (issue 17).
+    Endpoint("consent_sign_for_child", "client",
+             lambda w: [w.objects["ward"].id, w.objects["consent_version"].id],
+             _sign_fields),
     Endpoint("consent_withdraw", "client", lambda w: [w.objects["signature"].id],
              lambda w: {"reason": ["I changed my mind."]}),
     Endpoint("consent_withdraw", "client", lambda w: [w.objects["authorization"].id],
