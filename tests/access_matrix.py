@@ -156,6 +156,36 @@ MATRIX: dict[str, Row] = {
     # "client" is an attested guardian; nobody else may open the child's signing page.
     "consent_sign_for_child": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                                   lambda o: [o["ward"].id, o["consent_version"].id]),
+    # --- Couples and families (issue 17): objects["couple_case"] is a couple case of
+    # "client" and another partner, on the clinician's case care team;
+    # objects["guardianship"] is "client"'s (attested) guardianship of objects["ward"]. ---
+    "case_list": Row("get", STAFF_ONLY),
+    "case_new": Row("get", ADMIN_ONLY),
+    "case_detail": Row("get", STAFF_ONLY, lambda o: [o["couple_case"].id]),
+    "staff_case_intakes": Row("get", STAFF_ONLY, lambda o: [o["couple_case"].id]),
+    # The case's people and what guardians stated leave the portal: password first.
+    "case_fhir": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
+                     lambda o: [o["couple_case"].id]),
+    # Building a case is the admin's; posted empty, the form comes back with its errors.
+    "case_invite": Row("post", {**ADMIN_ONLY, "admin": "400"},
+                       lambda o: [o["couple_case"].id]),
+    "case_child_add": Row("post", {**ADMIN_ONLY, "admin": "400"},
+                          lambda o: [o["couple_case"].id]),
+    "case_guardian_link": Row("post", {**ADMIN_ONLY, "admin": "400"},
+                              lambda o: [o["couple_case"].id]),
+    # Posted with no clinician chosen: nothing changes, back to the case with a message.
+    "case_care_team_add": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["couple_case"].id]),
+    "case_care_team_remove": Row("post", ADMIN_ONLY_ACTION, lambda o: [o["couple_case"].id]),
+    # The partner's own pages of their case: "client" is in it, the other client is not.
+    # "client" has not signed the practice's secrets policy (published in objects), which
+    # every adult of a case signs before their case intake: sent to the consents first.
+    "intake_case_home": Row("get", {**CLIENT_ONLY, "client": REDIRECT,
+                                    "other_client": NOT_FOUND},
+                            lambda o: [o["couple_case"].id]),
+    "intake_shared": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                         lambda o: [o["couple_case"].id]),
+    "guardianship_confirm": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                                lambda o: [o["guardianship"].id]),
     # The practice admin's consent pages: admins only; clinicians and clients get a 404.
     "consent_dashboard": Row("get", ADMIN_ONLY),
     "consent_outstanding": Row("get", ADMIN_ONLY),
@@ -234,3 +264,19 @@ def _ward_of(guardian: User) -> User:
     guardianship_attest(guardianship=link, by=guardian)
     assert minor.person is not None
     return minor.person
+
+
+def case_objects(client: User, clinician: User, admin: User) -> dict[str, object]:
+    """A couple case of ``client`` and another partner, with ``clinician`` on its care
+    team, and ``client``'s guardianship of the ward ``consent_objects`` made."""
+    from clients.cases import case_assign, case_create, case_participant_invite
+    from portal.models import Guardianship
+    from tests.helpers import client_account
+
+    case = case_create(kind="couple", created_by=admin)
+    partner = client_account("partner@example.com")
+    for person in (client, partner):
+        case_participant_invite(case=case, email=person.email, role="partner", actor=admin)
+    case_assign(case=case, clinician=clinician, actor=admin)
+    return {"couple_case": case, "partner": partner,
+            "guardianship": Guardianship.objects.get(guardian__person=client)}

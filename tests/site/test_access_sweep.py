@@ -22,11 +22,17 @@ from typing import Any
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from clients.cases import case_assign, case_create, case_participant_invite, guardian_link
 from intake.models import Intake
-from tests.helpers import body_bytes, reauthenticate
+from intake.services import intake_submit
+from portal.models import Guardianship
+from tests.helpers import body_bytes, client_account, reauthenticate, sign_in
 from tests.hostile import World, allowed_methods, build_world, db_changes, db_snapshot, routes
+from tests.intake_data import filled_couple_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +42,18 @@ CLIENT_PAGE = ("other_client", "clinician", "other_clinician", "admin", ANONYMOU
 CARE_TEAM_PAGE = ("client", "other_client", "other_clinician", ANONYMOUS)
 ADMIN_PAGE = ("client", "other_client", "clinician", "other_clinician", ANONYMOUS)
 SIGNABLE = ("clinician", "other_clinician", "admin", ANONYMOUS)
+# Couples and families (issue 17): the people of client A's cases who are not the owner.
+# "partner" is A's partner in a couple case; "co_guardian" the other guardian of A's ward
+# in a family case; "adolescent" a young person with their own account in that family.
+CASE_MEMBERS = ("partner", "co_guardian", "adolescent")
+# A's case pages (staff): A and everyone in A's cases are strangers there, as is a
+# clinician on no care team of the case.
+CASE_STAFF_PAGE = (*CARE_TEAM_PAGE, *CASE_MEMBERS)
+CASE_ADMIN_PAGE = (*ADMIN_PAGE, *CASE_MEMBERS)
+# A's own pages of the couple case, and of their intake in it: the family's people and
+# staff are strangers (the partner reads only what A shares, on the shared-answers page).
+CASE_CLIENT_PAGE = (*CLIENT_PAGE, "co_guardian", "adolescent")
+OWN_CASE_INTAKE = (*CLIENT_PAGE, *CASE_MEMBERS)
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,36 @@ SWEEPS = [
           lambda w: [w.objects["ward"].id, w.objects["consent_version"].id], CLIENT_PAGE,
           lambda w: {"typed_name": "Someone Else", "agreed": "on",
                      "sha256": w.objects["consent_version"].sha256}),
+    # Client A's couple case: the staff pages (the care team is clinician A's) ...
+    Sweep("case_detail", _a("couple_case"), CASE_STAFF_PAGE),
+    Sweep("staff_case_intakes", _a("couple_case"), CASE_STAFF_PAGE),
+    Sweep("case_fhir", _a("couple_case"), CASE_STAFF_PAGE),
+    Sweep("case_invite", _a("couple_case"), CASE_ADMIN_PAGE,
+          lambda w: {"email": "intruder@example.com", "role": "partner"}),
+    Sweep("case_child_add", _a("family_case"), CASE_ADMIN_PAGE,
+          lambda w: {"legal_name": "Intruder Child", "date_of_birth": "2019-01-01"},
+          label="family"),
+    Sweep("case_guardian_link", _a("family_case"), CASE_ADMIN_PAGE,
+          lambda w: {"guardian": str(w.objects["co_guardian_place"].pk),
+                     "minor": str(w.objects["adolescent_place"].pk),
+                     "relationship": "Aunt", "legal_authority": "None",
+                     "signs_for_child": "on"}, label="family"),
+    Sweep("case_care_team_add", _a("couple_case"), CASE_ADMIN_PAGE,
+          lambda w: {"clinician": str(w.people["other_clinician"].pk)}),
+    Sweep("case_care_team_remove", _a("couple_case"), CASE_ADMIN_PAGE,
+          lambda w: {"clinician": str(w.people["clinician"].pk)}),
+    # ... A's own pages of it, and A's intake in it (the partner gets the 404 a stranger
+    # gets: A's answers reach the partner only through the shared-answers page) ...
+    Sweep("intake_case_home", _a("couple_case"), CASE_CLIENT_PAGE),
+    Sweep("intake_shared", _a("couple_case"), CASE_CLIENT_PAGE),
+    Sweep("intake_shared", _a("family_case"), (*CLIENT_PAGE, "partner"), label="family"),
+    Sweep("intake_submitted", _a("case_intake"), OWN_CASE_INTAKE, label="case"),
+    Sweep("intake_pdf", _a("case_intake"), OWN_CASE_INTAKE, label="case"),
+    Sweep("intake_fhir", _a("case_intake"), OWN_CASE_INTAKE, label="case"),
+    Sweep("staff_intake_detail", _a("case_intake"), CASE_STAFF_PAGE, label="case"),
+    # ... and A's guardianship of their ward, which only A confirms.
+    Sweep("guardianship_confirm", _a("guardianship"), (*CLIENT_PAGE, *CASE_MEMBERS),
+          lambda w: {"confirm": "on"}),
     # Client A's security key (allauth's pages).
     Sweep("mfa_edit_webauthn", lambda w: [w.objects["webauthn"].pk], CLIENT_PAGE,
           lambda w: {"name": "Taken over"}),
@@ -159,11 +207,46 @@ def world(settings: Any) -> World:
     world = build_world()
     for name in ("client", "other_client"):
         reauthenticate(world.http[name])
+    _add_cases(world)
     world.objects["webauthn"] = Authenticator.objects.create(
         user=world.people["client"], type=Authenticator.Type.WEBAUTHN,
         data={"name": "Client A's key", "credential": {}},
     )
     return world
+
+
+def _add_cases(world: World) -> None:
+    """Client A's couple case (with a partner, on clinician A's case care team, A's intake
+    in it sent), and the family case of A's ward: a co-guardian and an adolescent with
+    their own accounts. Each new person signed in as a stranger to A's things."""
+    people, admin, client_a = world.people, world.people["admin"], world.people["client"]
+    couple = case_create(kind="couple", created_by=admin)
+    people["partner"] = client_account("partner@example.com")
+    for person in (client_a, people["partner"]):
+        case_participant_invite(case=couple, email=person.email, role="partner", actor=admin)
+    case_assign(case=couple, clinician=people["clinician"], actor=admin)
+    draft = filled_couple_draft(client_a, couple)
+    world.objects["case_intake"] = intake_submit(intake_id=draft.pk, client=client_a,
+                                                 revision=draft.revision)
+    world.objects["couple_case"] = couple
+    link = Guardianship.objects.select_related("case", "minor").get(guardian__person=client_a)
+    family = link.case
+    world.objects["guardianship"], world.objects["family_case"] = link, family
+    people["co_guardian"] = client_account("co.guardian@example.com")
+    place = case_participant_invite(case=family, email=people["co_guardian"].email,
+                                    role="adult", actor=admin)
+    guardian_link(case=family, guardian=place, minor=link.minor, relationship="Parent",
+                  legal_authority="Joint legal custody", signs_for_child=True, actor=admin)
+    world.objects["co_guardian_place"] = place
+    people["adolescent"] = client_account("teen@example.com")
+    today = timezone.localdate()
+    world.objects["adolescent_place"] = case_participant_invite(
+        case=family, email=people["adolescent"].email, role="adolescent", actor=admin,
+        date_of_birth=today.replace(year=today.year - 14, day=1))
+    for name in CASE_MEMBERS:
+        world.http[name] = Client()
+        sign_in(world.http[name], people[name])
+        reauthenticate(world.http[name])
 
 
 def _missing_args(args: list[Any]) -> list[Any]:
@@ -228,6 +311,18 @@ def test_the_sweep_would_notice_a_page_that_lets_strangers_in(world: World) -> N
     for url_name in ("staff_intake_detail", "staff_intake_pdf", "staff_intake_fhir"):
         response = team.get(reverse(url_name, args=[world.objects["submitted_intake"].id]))
         assert response.status_code == HTTPStatus.OK, url_name
+    # The case's own people and care team get through the case URLs.
+    couple = world.objects["couple_case"].id
+    for who, url_name, args in (
+            ("client", "intake_shared", [couple]),
+            ("partner", "intake_shared", [couple]),
+            ("client", "guardianship_confirm", [world.objects["guardianship"].id]),
+            ("client", "intake_submitted", [world.objects["case_intake"].id]),
+            ("clinician", "case_detail", [couple]),
+            ("clinician", "staff_case_intakes", [couple]),
+            ("clinician", "staff_intake_detail", [world.objects["case_intake"].id])):
+        response = world.http[who].get(reverse(url_name, args=args))
+        assert response.status_code == HTTPStatus.OK, (who, url_name)
     before = db_snapshot()
     team.post(reverse("staff_intake_mark_reviewed", args=[world.objects["submitted_intake"].id]))
     assert "intake_intake" in db_changes(before, db_snapshot())
