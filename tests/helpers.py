@@ -10,6 +10,7 @@ import re
 import socket
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
 
@@ -327,3 +328,29 @@ def key_owner_of(ciphertext: bytes) -> uuid.UUID:
     """Whose data key a raw encrypted value was sealed under (the key id inside it names
     the key; the key names its owner): the person whose erasure shreds it."""
     return DataKey.objects.get(pk=parse_envelope(ciphertext).key_id).owner_id
+
+
+_STREAM = re.compile(rb"<<(?P<dictionary>(?:(?!>>).)*?)>>\s*stream\r?\n", re.S)
+_LENGTH = re.compile(rb"/Length (\d+)\b")
+
+
+def pdf_page_texts(pdf: bytes) -> list[str]:
+    """The text on the pages of a compressed fpdf2 PDF, read once with each font's character
+    map (``pdf_text`` knows one map at a time; the copy uses a regular and a bold font).
+
+    The download is compressed, unlike the copies the export tests build with
+    ``compress=False``, so each stream is inflated first; embedded font programs
+    (``/Length1``) are left out, as their bytes would read as text operators."""
+    contents: list[bytes] = []
+    maps: list[bytes] = []
+    for stream in _STREAM.finditer(pdf):
+        dictionary = stream.group("dictionary")
+        length = _LENGTH.search(dictionary)
+        if length is None or b"/Length1" in dictionary:
+            continue
+        data = pdf[stream.end():stream.end() + int(length.group(1))]
+        data = zlib.decompress(data) if b"/FlateDecode" in dictionary else data
+        (maps if b"beginbfchar" in data else contents).append(data)
+    pages = b"\n".join(contents)
+    readings = [pdf_text(pages + b"\n" + cmap, unicode_font=True) for cmap in maps]
+    return [" ".join(text.split()) for text in readings or [pdf_text(pages, unicode_font=False)]]

@@ -5,7 +5,6 @@ downloading a PDF copy of what they signed."""
 from __future__ import annotations
 
 import re
-import zlib
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,37 +16,11 @@ from portal.models import User
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ServerActivity, field, sign_in
 from tests.factories import fill_practice_settings
-from tests.helpers import pdf_text
+from tests.helpers import pdf_page_texts
 
 pytestmark = pytest.mark.browser
 
 BEFORE_INTAKE = ("electronic_signatures", "treatment", "privacy_notice")
-_STREAM = re.compile(rb"<<(?P<dictionary>(?:(?!>>).)*?)>>\s*stream\r?\n", re.S)
-_LENGTH = re.compile(rb"/Length (\d+)\b")
-
-
-def _pdf_texts(pdf: bytes) -> list[str]:
-    """The text on the pages of a compressed fpdf2 PDF, read once with each font's character
-    map (``pdf_text`` knows one map at a time; the copy uses a regular and a bold font).
-
-    The download is compressed, unlike the copies the export tests build with
-    ``compress=False``, so each stream is inflated first; embedded font programs
-    (``/Length1``) are left out, as their bytes would read as text operators."""
-    contents: list[bytes] = []
-    maps: list[bytes] = []
-    for stream in _STREAM.finditer(pdf):
-        dictionary = stream.group("dictionary")
-        length = _LENGTH.search(dictionary)
-        if length is None or b"/Length1" in dictionary:
-            continue
-        data = pdf[stream.end():stream.end() + int(length.group(1))]
-        data = zlib.decompress(data) if b"/FlateDecode" in dictionary else data
-        (maps if b"beginbfchar" in data else contents).append(data)
-    pages = b"\n".join(contents)
-    readings = [pdf_text(pages + b"\n" + cmap, unicode_font=True) for cmap in maps]
-    return [" ".join(text.split()) for text in readings or [pdf_text(pages, unicode_font=False)]]
-
-
 def _sign(page: Page, title: str, *, link: str = "Read and sign") -> None:
     page.get_by_role("link", name=f"{link} {title}").click()
     expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
@@ -122,7 +95,7 @@ def test_a_client_signs_what_the_intake_needs_then_withdraws_and_signs_again(
     with open(download.value.path(), "rb") as copy:
         pdf = copy.read()
     assert pdf.startswith(b"%PDF")
-    texts = _pdf_texts(pdf)
+    texts = pdf_page_texts(pdf)
     assert any(treatment_hash in text for text in texts), texts
     assert any(titles["treatment"] in text for text in texts), texts
 
