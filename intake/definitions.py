@@ -22,6 +22,13 @@ DEFAULT_FILE = SHIPPED_DIR / "default.json"
 # The couple's intake (audience "couple"): each partner fills in their own, with pages
 # shared with the partner or private to them and their care team.
 COUPLE_FILE = SHIPPED_DIR / "couple.json"
+# The family's intake (audience "family"): each adult of a family case fills in their own;
+# shared pages are read by the other adults, private ones by them and their care team only.
+FAMILY_FILE = SHIPPED_DIR / "family.json"
+# A young person's own intake (audience "adolescent", ages 12 to 17 with their own account):
+# shared pages are read by their parents or guardians, private ones by them and their care
+# team only.
+ADOLESCENT_FILE = SHIPPED_DIR / "adolescent.json"
 
 
 def canonical_sha256(definition: Any) -> str:

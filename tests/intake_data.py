@@ -4,6 +4,7 @@ free text."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypedDict
 
 from intake.definitions import COUPLE_FILE, install_definition
@@ -101,5 +102,63 @@ def filled_couple_draft(client: User, case: Case | None = None, **answers: Any) 
     ``couple_answers_by_section`` saved."""
     intake = couple_draft(client, case)
     for section, posted in couple_answers_by_section(**answers).items():
+        intake = save_page(intake, section, posted, client)
+    return intake
+
+
+def _phq9_gad7_page(phq9: int, gad7: int, item_9: int) -> dict[str, str]:
+    """The PHQ-9 and GAD-7 page (the same on every questionnaire that asks them)."""
+    feelings = {f"phq9_{n}": str(phq9) for n in range(1, 9)}
+    feelings["phq9_9"] = str(item_9)
+    feelings.update({f"gad7_{n}": str(gad7) for n in range(1, 8)})
+    return feelings
+
+
+def family_answers_by_section(*, phq9: int = 1, gad7: int = 1,
+                              item_9: int = 0) -> dict[str, dict]:
+    """Every required answer of the family's questionnaire (one adult's) and a few optional
+    ones, a child's entry included; shared ones carry ``SHARED_CANARY``, private ones
+    ``PRIVATE_CANARY``. No safety answer flags it."""
+    return {
+        "about_you": {"legal_name": "Robin Example", "date_of_birth": "1985-02-11"},
+        "what_brings_family": {
+            "in_your_own_words": f"Mornings end in shouting. {SHARED_CANARY}",
+            "since_when": "a_year_or_more",
+        },
+        "family_life": {"home_members": ["partner", "children"], "more_than_one_home": "no"},
+        "about_the_children": {"children": [
+            {"child_name": "Sam", "child_age": "9", "child_worries": "Will not sleep alone."},
+        ]},
+        "feelings": _phq9_gad7_page(phq9, gad7, item_9),
+        "safety": {"thoughts_of_ending_life_now": "no", "unsafe_adult_at_home": "no",
+                   "child_unsafe": "no"},
+        "private_things": {"not_shared_with_family": f"Before we met. {PRIVATE_CANARY}"},
+        "goals": {"good_outcome": "Calmer mornings."},
+    }
+
+
+def adolescent_answers_by_section(*, phq9: int = 1, gad7: int = 1,
+                                  item_9: int = 0) -> dict[str, dict]:
+    """Every required answer of a young person's questionnaire and a few optional ones;
+    shared ones carry ``SHARED_CANARY``, private ones ``PRIVATE_CANARY``. No safety answer
+    flags it."""
+    return {
+        "about_you": {"legal_name": "Alex Example", "date_of_birth": "2011-06-03",
+                      "preferred_name": "Lex"},
+        "what_brings_you": {"in_your_own_words": f"School is a lot. {SHARED_CANARY}"},
+        "school_and_friends": {"school_year": "Year 9", "school_feels": "hard"},
+        "feelings": _phq9_gad7_page(phq9, gad7, item_9),
+        "safety": {"thoughts_of_ending_life_now": "no"},
+        "private_things": {"vaping": "tried_it",
+                           "not_told_guardians": f"About my friend. {PRIVATE_CANARY}"},
+        "hopes": {"good_outcome": "Sleeping better."},
+    }
+
+
+def filled_case_draft(client: User, path: Path, pages: dict[str, dict]) -> Intake:
+    """A draft of the questionnaire at ``path`` for ``client``, made directly (no case),
+    with each of ``pages`` saved through the service."""
+    intake = Intake.objects.create(client=client, questionnaire=install_definition(path))
+    for section, posted in pages.items():
         intake = save_page(intake, section, posted, client)
     return intake
