@@ -259,7 +259,7 @@ def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Lin
     return lines + box + [Line("note", HASH_NOTE)]
 
 
-SIGNER_ROLE_WORDS = {SignerRole.GUARDIAN: "Guardian", SignerRole.PARTNER: "Partner",
+SIGNER_ROLE_WORDS: dict[str, str] = {SignerRole.GUARDIAN: "Guardian", SignerRole.PARTNER: "Partner",
                      SignerRole.CLINICIAN: "Clinician"}
 
 
