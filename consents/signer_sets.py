@@ -93,7 +93,7 @@ def _set_for_child(*, version: ConsentVersion, link: Guardianship, by: User) -> 
     return signer_set
 
 
-def _complete_if_all_signed(signer_set: SignerSet, *, actor: User) -> None:
+def complete_if_all_signed(signer_set: SignerSet, *, actor: User) -> None:
     """Mark the set complete once every required signer has an active signature of its
     version in it; audited as ``consent.set_completed``."""
     required = list(signer_set.required_signers.select_related("signature"))
@@ -127,7 +127,7 @@ def consent_sign_for_child(
     (``consents.audience``); the usual checks of ``check_signing`` apply, the typed name
     being the guardian's own. The signature joins the child's set for this version (made
     now if none is open, requiring every guardian the practice requires); the consent
-    counts for the child only when all have signed (``_complete_if_all_signed``).
+    counts for the child only when all have signed (``complete_if_all_signed``).
     Signing again returns the guardian's active signature in the set.
     """
     link = guardianship_for(guardian, child_id)
@@ -156,5 +156,5 @@ def consent_sign_for_child(
     signature = store_signature(client=guardian, checked=checked, signer_set=signer_set)
     place.signature = signature
     place.save(update_fields=["signature"])
-    _complete_if_all_signed(signer_set, actor=guardian)
+    complete_if_all_signed(signer_set, actor=guardian)
     return signature

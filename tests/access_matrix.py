@@ -156,6 +156,10 @@ MATRIX: dict[str, Row] = {
     # "client" is an attested guardian; nobody else may open the child's signing page.
     "consent_sign_for_child": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                                   lambda o: [o["ward"].id, o["consent_version"].id]),
+    # A couple's joint release (issue 17): objects["joint_release"] asks "client" and their
+    # partner to sign; only the partners asked open it. The admin's page of the couple case.
+    "consent_joint_sign": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                              lambda o: [o["joint_release"].id]),
     # The practice admin's consent pages: admins only; clinicians and clients get a 404.
     "consent_dashboard": Row("get", ADMIN_ONLY),
     "consent_outstanding": Row("get", ADMIN_ONLY),
@@ -172,6 +176,7 @@ MATRIX: dict[str, Row] = {
     # Publishing cannot be undone: the password is asked for again first.
     "consent_version_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
                                    lambda o: [o["draft_version"].id]),
+    "consent_joint_release": Row("get", ADMIN_ONLY, lambda o: [o["couple_case"].id]),
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
@@ -208,7 +213,24 @@ def consent_objects(client: User) -> dict[str, object]:
     return {"signature": signatures["electronic_signatures"],
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
             "consent_version": telehealth, "draft_version": draft,
-            "ward": _ward_of(client)}
+            "ward": _ward_of(client), **_joint_release_of(client)}
+
+
+def _joint_release_of(partner: User) -> dict[str, object]:
+    """A couple case of ``partner`` and a second partner, both asked to sign a release of
+    their joint record (made in the partner's name: the services leave permission checks
+    to their callers)."""
+    from clients.cases import case_create, case_participant_invite
+    from consents.joint_release import joint_release_request
+    from portal.roles import Role
+    from tests.factories import UserFactory
+
+    other = UserFactory(role=Role.CLIENT, email="partner@example.com")
+    case = case_create(kind="couple", created_by=partner)
+    for person in (partner, other):
+        case_participant_invite(case=case, email=person.email, role="partner", actor=partner)
+    return {"couple_case": case, "joint_release": joint_release_request(case=case,
+                                                                         actor=partner)}
 
 
 def _ward_of(guardian: User) -> User:

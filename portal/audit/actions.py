@@ -67,6 +67,8 @@ class Action(StrEnum):
     INTAKE_SHARED_VIEWED = "intake.shared_viewed"
     CONSENT_SET_COMPLETED = "consent.set_completed"
     CONSENT_SET_WITHDRAWN = "consent.set_withdrawn"
+    CONSENT_SET_REQUESTED = "consent.set_requested"
+    CONSENT_JOINT_DETAILS_READ = "consent.joint_details_read"
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,11 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CONSENT_SET_COMPLETED: _spec("Consent signed by every required signer",
                                         "signers"),
     Action.CONSENT_SET_WITHDRAWN: _spec("Consent with several signers withdrawn", "told"),
+    # A practice admin asked both partners of a couple case to sign a release of their
+    # joint record (how many signers); a partner read the details the other partner
+    # stated on it, before signing the same (the subject is the partner who wrote them).
+    Action.CONSENT_SET_REQUESTED: _spec("Joint authorization requested", "signers"),
+    Action.CONSENT_JOINT_DETAILS_READ: _spec("Joint authorization read by the other partner"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

@@ -128,6 +128,14 @@ SWEEPS = [
           lambda w: [w.objects["ward"].id, w.objects["consent_version"].id], CLIENT_PAGE,
           lambda w: {"typed_name": "Someone Else", "agreed": "on",
                      "sha256": w.objects["consent_version"].sha256}),
+    # Client A's joint release with their partner (issue 17), and the admin's case page.
+    Sweep("consent_joint_sign", _a("joint_release"), CLIENT_PAGE,
+          lambda w: {"typed_name": "Someone Else", "agreed": "on",
+                     "sha256": w.objects["release_version"].sha256,
+                     "submission": str(uuid.uuid4()), "information": "Everything",
+                     "recipient": "Someone", "purpose": "Curiosity",
+                     "expires_on": "2031-01-01"}),
+    Sweep("consent_joint_release", _a("couple_case"), ADMIN_PAGE),
     # Client A's security key (allauth's pages).
     Sweep("mfa_edit_webauthn", lambda w: [w.objects["webauthn"].pk], CLIENT_PAGE,
           lambda w: {"name": "Taken over"}),
