@@ -40,6 +40,7 @@ from consents.models import (
     RequiredSigner,
     SignerRole,
     SignerSet,
+    SignerSetPurpose,
 )
 from consents.services import SigningError, current_version
 from consents.signer_sets import complete_if_all_signed
@@ -95,7 +96,8 @@ def joint_release_request(*, case: Case, actor: User) -> SignerSet:
                                         is_active=True).order_by("email"))
     if len(partners) < 2:
         raise JointReleaseUnavailable("Both partners need their own account first.")
-    signer_set = SignerSet.objects.create(version=version, case=case, created_by=actor)
+    signer_set = SignerSet.objects.create(version=version, case=case, created_by=actor,
+                                          purpose=SignerSetPurpose.JOINT)
     RequiredSigner.objects.bulk_create(
         RequiredSigner(signer_set=signer_set, signer=partner, role=SignerRole.PARTNER)
         for partner in partners

@@ -177,6 +177,12 @@ MATRIX: dict[str, Row] = {
     "consent_version_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
                                    lambda o: [o["draft_version"].id]),
     "consent_joint_release": Row("get", ADMIN_ONLY, lambda o: [o["couple_case"].id]),
+    # Countersignatures (issue 17): the care team's list; countersigning a signature that
+    # needs none tells the staff member so, back on the list.
+    "consent_countersign_list": Row("get", STAFF_ONLY),
+    "consent_countersign": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                        "admin": REDIRECT},
+                               lambda o: [o["signature"].id]),
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to

@@ -49,7 +49,12 @@ from consents.register import (
     last_reminded,
 )
 from consents.rendering import render_markdown
-from consents.services import current_version, document_requirement_set, version_publish
+from consents.services import (
+    current_version,
+    document_countersign_set,
+    document_requirement_set,
+    version_publish,
+)
 from portal.access import get_client_account, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
@@ -372,14 +377,21 @@ def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
 def consent_document_requirement(
     request: AuthenticatedHttpRequest, document_id: uuid.UUID
 ) -> HttpResponse:
-    """Choose when clients need a document. Takes effect at once: making a document
+    """Choose when clients need a document, and whether a clinician of the client's care
+    team countersigns each new signature of it. Takes effect at once: making a document
     required before the intake closes the intake of every client who has not signed it
     (their drafts are kept), so the page says so before the change is saved."""
     document = get_object_or_404(ConsentDocument, pk=document_id)
-    form = RequirementForm(request.POST or None, initial={"requirement": document.requirement})
+    form = RequirementForm(request.POST or None, initial={
+        "requirement": document.requirement,
+        "countersign_required": document.countersign_required,
+    })
     if request.method == "POST" and form.is_valid():
         changed = document_requirement_set(document=document, actor=request.user,
                                            requirement=form.cleaned_data["requirement"])
+        changed = document_countersign_set(
+            document=document, actor=request.user,
+            required=form.cleaned_data["countersign_required"]) or changed
         messages.success(request, f"{document.title}: saved." if changed
                          else f"{document.title}: nothing changed.")
         return redirect("consent_dashboard")

@@ -69,6 +69,8 @@ class Action(StrEnum):
     CONSENT_SET_WITHDRAWN = "consent.set_withdrawn"
     CONSENT_SET_REQUESTED = "consent.set_requested"
     CONSENT_JOINT_DETAILS_READ = "consent.joint_details_read"
+    CONSENT_COUNTERSIGNED = "consent.countersigned"
+    DOCUMENT_COUNTERSIGN_CHANGED = "document.countersign_changed"
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,11 @@ ACTIONS: dict[Action, ActionSpec] = {
     # stated on it, before signing the same (the subject is the partner who wrote them).
     Action.CONSENT_SET_REQUESTED: _spec("Joint authorization requested", "signers"),
     Action.CONSENT_JOINT_DETAILS_READ: _spec("Joint authorization read by the other partner"),
+    # A clinician of the care team countersigned a client's signature (the set is the
+    # target); a practice admin changed whether a document is countersigned.
+    Action.CONSENT_COUNTERSIGNED: _spec("Consent countersigned by a clinician"),
+    Action.DOCUMENT_COUNTERSIGN_CHANGED: _spec("Whether a consent is countersigned changed",
+                                               "required"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

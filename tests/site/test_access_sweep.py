@@ -136,6 +136,8 @@ SWEEPS = [
                      "recipient": "Someone", "purpose": "Curiosity",
                      "expires_on": "2031-01-01"}),
     Sweep("consent_joint_release", _a("couple_case"), ADMIN_PAGE),
+    # Countersigning client A's signature: the care team's alone.
+    Sweep("consent_countersign", _a("signature"), CARE_TEAM_PAGE),
     # Client A's security key (allauth's pages).
     Sweep("mfa_edit_webauthn", lambda w: [w.objects["webauthn"].pk], CLIENT_PAGE,
           lambda w: {"name": "Taken over"}),

@@ -294,6 +294,7 @@ STAFF_FORMS = [
                   '"<script>"@example.com', "=1+2@example.com"]}),
     Endpoint("invitation_resend", "admin", lambda w: [w.objects["invitation"].id]),
     Endpoint("consent_joint_release", "admin", lambda w: [w.objects["couple_case"].id]),
+    Endpoint("consent_countersign", "clinician", lambda w: [w.objects["signature"].id]),
     Endpoint("invitation_revoke", "admin", lambda w: [w.objects["invitation"].id]),
     Endpoint("consent_remind", "admin", fields=lambda w: {
         "only": _ids(w, "client", "other_client", "admin"),
