@@ -370,3 +370,19 @@ def test_a_guardians_pdf_lists_every_signature_but_not_the_others_devices(
     for device in ("198.51.100.7", "Second-Browser", "203.0.113.1", "First-Browser"):
         assert device not in text
     assert "Sam Child" not in text  # the child is never named on the copy
+
+
+def test_the_staff_badge_says_a_childs_consent_waits_rather_than_all_signed(
+    documents: None, admin_user: User, parents: tuple[User, User]
+) -> None:
+    from consents.api import consent_badges_for
+
+    one, two = parents
+    _case, child = family_with_child(admin_user, one, two)
+    for kind in ("treatment", "privacy_notice", "telehealth", "fees"):
+        _sign_for(one, child, kind)
+    texts = [badge.text for badge in consent_badges_for([child.pk])[child.pk]]
+    assert texts == ["4 waiting for another signature"]
+    for kind in ("treatment", "privacy_notice", "telehealth", "fees"):
+        _sign_for(two, child, kind)
+    assert [b.text for b in consent_badges_for([child.pk])[child.pk]] == ["All required signed"]
