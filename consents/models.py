@@ -6,6 +6,11 @@ what was agreed to. What identifies the signer beyond their account (the typed n
 representative's name and authority, IP address, user agent, a withdrawal reason) is
 encrypted under the client's data key; the version, its hash, the statement agreed to and
 the times stay plaintext as evidence.
+
+A consent several people sign (a child's guardians, both partners of a couple, a client and
+a clinician countersigning) is a ``SignerSet``: each signature in it is still its signer's
+own row (``client`` is the signer, whose key seals its evidence), and the set says whether
+the consent counts. Sets hold ids, roles and times only.
 """
 
 from __future__ import annotations
@@ -343,7 +348,7 @@ class RequiredSigner(models.Model):
     signer_set = models.ForeignKey(SignerSet, on_delete=models.CASCADE,
                                    related_name="required_signers")
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+                               on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=16, choices=SignerRole.choices)
     signature = models.OneToOneField(ConsentSignature, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="required_as")
