@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from consents.audience import CASE_KINDS
 from consents.expiry_reminders import EXPIRY_KIND
 from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
 from consents.models import (
@@ -96,8 +97,20 @@ def consent_dashboard(request: HttpRequest) -> HttpResponse:
     ).values("id", "document_id", "created_at"):
         drafts.setdefault(draft["document_id"], []).append(draft)
     rows = [(summary, drafts.get(summary.document.id, [])) for summary in register.summaries()]
-    return render(request, "consents/staff/dashboard.html",
-                  {"rows": rows, "clients": len(register.emails)})
+    clients = len(register.emails)
+    # The documents only some people sign (couples and families) get their own table: a
+    # column "of N clients" means something else for them.
+    return render(request, "consents/staff/dashboard.html", {
+        "rows": [row for row in rows if row[0].document.kind not in CASE_KINDS],
+        "case_rows": [row for row in rows if row[0].document.kind in CASE_KINDS],
+        "clients": clients,
+        "caption": (
+            f"Where the practice's {clients} active client "
+            f"{'account stands' if clients == 1 else 'accounts stand'} with each document. "
+            '"Signed" includes clients who signed an earlier version when every change since '
+            "was not material. Only an authorization to release information can expire."
+        ),
+    })
 
 
 # Outstanding list and reminders --------------------------------------------------------------
