@@ -12,9 +12,14 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from consents.models import ConsentSignature
-from portal.access import client_record_or_404, own_record_or_404, visible_or_404
-from portal.models import Guardianship, User
+from consents.models import ConsentSignature, SignerSet
+from portal.access import (
+    client_record_or_404,
+    get_case_for_staff,
+    own_record_or_404,
+    visible_or_404,
+)
+from portal.models import Case, Guardianship, User
 
 
 def get_own_signature(user: User, signature_id: uuid.UUID | str) -> ConsentSignature:
@@ -51,3 +56,25 @@ def get_ward_or_404(user: User, child_id: uuid.UUID | str) -> Guardianship:
         raise Http404 from None
     return visible_or_404(Guardianship.objects.filter(guardian__person=user)
                           .select_related("case", "minor"), link_id)
+
+
+def get_joint_set_or_404(user: User, signer_set_id: uuid.UUID | str) -> SignerSet:
+    """A consent of a couple's joint record (a ``SignerSet`` of a case, for no one person)
+    that the signed-in client is a required signer of; 404 for everyone else (the other
+    partner's own signatures are never reached through it), a non-client, a malformed id.
+    """
+    if not user.has_perm("portal.access_client_pages"):
+        raise Http404
+    return visible_or_404(
+        SignerSet.objects.filter(required_signers__signer=user, on_behalf_of__isnull=True,
+                                 case__isnull=False).select_related("version__document"),
+        signer_set_id,
+    )
+
+
+def get_case_for_consent_admin(user: User, case_id: uuid.UUID | str) -> Case:
+    """A case, for a practice admin (``manage_consent_documents``) who may open it
+    (``portal.access.get_case_for_staff``); 404 for everyone else, as for a made-up id."""
+    if not user.has_perm("portal.manage_consent_documents"):
+        raise Http404
+    return get_case_for_staff(user, case_id)

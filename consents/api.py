@@ -12,7 +12,15 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from consents.register import OUTSTANDING, RESIGN, WITHDRAWN, RegisterEntry, build_register
+from consents.register import (
+    COUNTERSIGN,
+    OUTSTANDING,
+    RESIGN,
+    WAITING,
+    WITHDRAWN,
+    RegisterEntry,
+    build_register,
+)
 from consents.selectors import ConsentStatus, outstanding
 from portal.badges import Badge
 
@@ -42,12 +50,17 @@ def consent_badges(entries: Iterable[RegisterEntry] | None) -> list[Badge]:
         if entry.needs_reminder and entry.state not in (OUTSTANDING, RESIGN):
             other[entry.state_label.lower()] += 1
     withdrawn = sum(entry.state == WITHDRAWN for entry in required)
+    # Signed by some but not yet all who must sign (a second guardian, a clinician's
+    # countersignature): not the client's to chase, and not signed either.
+    waiting = sum(entry.state in (WAITING, COUNTERSIGN) for entry in required)
     badges = []
     if to_sign:
         badges.append(Badge(f"{to_sign} required to sign", "warning"))
     if again:
         badges.append(Badge(f"{again} must sign again", "warning"))
     badges.extend(Badge(f"{count} {label}", "warning") for label, count in other.items())
+    if waiting:
+        badges.append(Badge(f"{waiting} waiting for another signature", "secondary"))
     if withdrawn:
         badges.append(Badge(f"{withdrawn} withdrawn", "danger"))
     return badges or [Badge("All required signed", "success")]

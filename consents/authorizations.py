@@ -22,7 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization
+from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization, SignerSet
 from consents.services import SigningError, check_signing, store_signature
 from portal.crypto.blind_index import normalise_name
 from portal.models import User
@@ -168,13 +168,15 @@ def authorization_sign(
     submission: uuid.UUID,
     representative_name: str = "",
     representative_authority: str = "",
+    signer_set: SignerSet | None = None,
 ) -> ConsentSignature:
     """Sign an authorization to release information: refuse it, naming every missing or
     unusable element (``IncompleteAuthorization``), or on the checks every signature passes
     (``check_signing``); else store the signature (ending on ``details.expires_on``, if
     given) and the encrypted details with the statements shown. ``submission`` is the
     form's one-time id: the same form sent twice returns the first signature, while a new
-    form makes a new, separate authorization."""
+    form makes a new, separate authorization. With ``signer_set`` it is one signature of
+    an authorization several people sign (``consents.joint_release``)."""
     errors = authorization_errors(details, typed_name=typed_name, agreed=agreed)
     if errors:
         raise IncompleteAuthorization(errors)
@@ -188,7 +190,8 @@ def authorization_sign(
     earlier = ReleaseAuthorization.objects.filter(client=client, submission=submission).first()
     if earlier is not None:
         return earlier.signature
-    signature = store_signature(client=client, checked=checked, expires_on=details.expires_on)
+    signature = store_signature(client=client, checked=checked, expires_on=details.expires_on,
+                                signer_set=signer_set)
     try:
         with transaction.atomic():
             ReleaseAuthorization.objects.create(

@@ -97,9 +97,12 @@ class VersionForm(SingleValueFieldsMixin, forms.ModelForm):
 
 
 class RequirementForm(SingleValueFieldsMixin, forms.Form):
-    """When clients need a document."""
+    """When clients need a document, and whether a clinician countersigns it."""
 
     requirement = forms.ChoiceField(
         label="When clients need it", choices=Requirement.choices, widget=forms.RadioSelect,
         error_messages={"invalid_choice": NOT_IN_LIST, "required": "Choose one."},
+    )
+    countersign_required = forms.BooleanField(
+        required=False, label="A clinician on the care team countersigns each signature",
     )

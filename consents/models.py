@@ -6,6 +6,11 @@ what was agreed to. What identifies the signer beyond their account (the typed n
 representative's name and authority, IP address, user agent, a withdrawal reason) is
 encrypted under the client's data key; the version, its hash, the statement agreed to and
 the times stay plaintext as evidence.
+
+A consent several people sign (a child's guardians, both partners of a couple, a client and
+a clinician countersigning) is a ``SignerSet``: each signature in it is still its signer's
+own row (``client`` is the signer, whose key seals its evidence), and the set says whether
+the consent counts. Sets hold ids, roles and times only.
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ class ConsentDocument(models.Model):
     requirement = models.CharField(max_length=32, choices=Requirement.choices,
                                    default=Requirement.OPTIONAL)
     position = models.PositiveSmallIntegerField(default=0)
+    # A clinician of the client's care team countersigns each signature; it counts only
+    # then (``consents.countersign``).
+    countersign_required = models.BooleanField(
+        default=False, help_text="A clinician on the care team countersigns each signature.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -244,6 +254,15 @@ class SignerRole(models.TextChoices):
     GUARDIAN = "guardian", "Guardian"
     PARTNER = "partner", "Partner"
     CLINICIAN = "clinician", "Clinician"
+    CLIENT = "client", "Client"
+
+
+class SignerSetPurpose(models.TextChoices):
+    """Why a consent has several signers: what the people waiting are told."""
+
+    GUARDIANS = "guardians", "Every guardian the practice requires"
+    JOINT = "joint", "Both partners of a couple"
+    COUNTERSIGN = "countersign", "The client, then a clinician's countersignature"
 
 
 class SignerSet(models.Model):
@@ -269,6 +288,7 @@ class SignerSet(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT,
                                 related_name="signer_sets")
+    purpose = models.CharField(max_length=16, choices=SignerSetPurpose.choices)
     case = models.ForeignKey("portal.Case", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     on_behalf_of = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -316,22 +336,39 @@ class SignerSet(models.Model):
 
 class RequiredSigner(models.Model):
     """One person whose signature a ``SignerSet`` needs, in which capacity, and their
-    signature once given."""
+    signature once given.
+
+    A clinician's countersignature is a place with no signer until one of the client's
+    care team countersigns (``consents.countersign``): then ``signer`` names them and
+    ``countersigned_at`` says when. Decision: it is not a ``ConsentSignature`` (no typed
+    name, IP address or user agent): a clinician countersigns as a member of staff, by
+    their account, and what identifies them is the practice's, not a client's to seal."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     signer_set = models.ForeignKey(SignerSet, on_delete=models.CASCADE,
                                    related_name="required_signers")
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                               related_name="+")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
     role = models.CharField(max_length=16, choices=SignerRole.choices)
     signature = models.OneToOneField(ConsentSignature, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="required_as")
+    countersigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("role", "id")
         constraints = [
             models.UniqueConstraint(fields=["signer_set", "signer"],
                                     name="required_signer_once_per_set"),
+            # Only a clinician's place waits without a signer, and only it is countersigned.
+            models.CheckConstraint(
+                condition=models.Q(signer__isnull=False) | models.Q(role="clinician"),
+                name="required_signer_named_unless_clinician",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(countersigned_at__isnull=True)
+                | (models.Q(role="clinician") & models.Q(signer__isnull=False)),
+                name="required_signer_countersigned_by_a_clinician",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -339,3 +376,11 @@ class RequiredSigner(models.Model):
 
     def __repr__(self) -> str:
         return f"<RequiredSigner {self.id} {self.role}>"
+
+    @property
+    def has_signed(self) -> bool:
+        """An active signature of the set's version in it, or a clinician's countersignature."""
+        if self.role == SignerRole.CLINICIAN:
+            return self.countersigned_at is not None
+        return (self.signature is not None and self.signature.withdrawn_at is None
+                and self.signature.version_id == self.signer_set.version_id)

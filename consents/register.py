@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
@@ -31,6 +31,7 @@ from consents.models import (
     ConsentVersion,
     Requirement,
     SignerSet,
+    SignerSetPurpose,
     VersionStatus,
 )
 from portal.audit.actions import Action
@@ -47,6 +48,8 @@ UNAVAILABLE = "unavailable"
 # Couples and families: a consent several people sign, some of whom have not yet (a
 # child's second guardian); a document that is not for this person (``consents.audience``).
 WAITING, NOT_NEEDED = "waiting", "not_needed"
+# The client signed a document the practice has countersigned by a clinician; not yet.
+COUNTERSIGN = "countersign"
 STATE_LABELS = {
     SIGNED: "Signed",
     UPDATED: "Signed (since updated without a material change)",
@@ -56,6 +59,7 @@ STATE_LABELS = {
     EXPIRED: "Expired",
     UNAVAILABLE: "No published version",
     WAITING: "Waiting for another guardian",
+    COUNTERSIGN: "Waiting for the clinician's countersignature",
     NOT_NEEDED: "Not needed for this person",
 }
 # When clients need a document, short enough for a table column.
@@ -67,7 +71,7 @@ NEEDED_LABELS: dict[str, str] = {
 # What the admin chases: never signed, must sign again, or past its end date. A withdrawal
 # is the client's own decision and is listed, but never answered with an automatic reminder.
 REMIND_STATES = frozenset({OUTSTANDING, RESIGN, EXPIRED})
-ATTENTION_STATES = (OUTSTANDING, RESIGN, EXPIRED, WITHDRAWN, WAITING)
+ATTENTION_STATES = (OUTSTANDING, RESIGN, EXPIRED, WITHDRAWN, WAITING, COUNTERSIGN)
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ def consent_state(
     published: Sequence[VersionFacts],
     signatures: Sequence[SignatureFacts],
     today: date | None = None,
-    waiting_versions: frozenset[uuid.UUID] = frozenset(),
+    waiting_versions: Mapping[uuid.UUID, str] | None = None,
 ) -> tuple[str, SignatureFacts | None]:
     """Where one client stands with one document, and their latest signature in force.
 
@@ -123,15 +127,16 @@ def consent_state(
     or withdrew every signature they gave ("withdrawn"). No published version: "unavailable".
 
     ``waiting_versions``: versions of a consent several people sign that some have signed
-    and others not yet (``signer_set_facts``). When the current version is one of them,
-    anything short of "signed" or "updated" reads "waiting": the consent is on its way,
-    and still does not count.
+    and others not yet (``signer_set_facts``), each with what it waits for ("waiting" for
+    another guardian or partner, "countersign" for a clinician). When the current version
+    is one of them, anything short of "signed" or "updated" reads so: the consent is on
+    its way, and still does not count.
     """
     state, active = _state(published, signatures, today)
     if state not in (SIGNED, UPDATED, UNAVAILABLE) and waiting_versions:
         current = max(published, key=lambda version: version.number)
         if current.id in waiting_versions:
-            return WAITING, active
+            return waiting_versions[current.id], active
     return state, active
 
 
@@ -286,26 +291,27 @@ def signature_facts(
 def signer_set_facts(
     people: QuerySet[User, Any] | Iterable[uuid.UUID], versions: dict[uuid.UUID, VersionFacts]
 ) -> tuple[dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]],
-           dict[tuple[uuid.UUID, uuid.UUID], frozenset[uuid.UUID]]]:
+           dict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, str]]]:
     """The consents signed for ``people`` by several signers (``SignerSet`` with
     ``on_behalf_of``), as plain values, by (person, document), in two queries:
 
     - each *complete* set as one signature of the person (signed when the last required
       signer signed, withdrawn when the set was; its id and reference are those of the
       last signature, so the staff's copies open on it);
-    - the versions of each set still *waiting* for a signer (``consent_state``'s
-      ``waiting_versions``). A set withdrawn before it was complete never counted.
+    - the versions of each set still *waiting* for a signer, with the state that names
+      what for (``consent_state``'s ``waiting_versions``). A set withdrawn before it was
+      complete never counted.
     """
     people_filter = people if isinstance(people, QuerySet) else list(people)
     sets = list(SignerSet.objects.filter(on_behalf_of__in=people_filter).values(
-        "id", "on_behalf_of_id", "version_id", "completed_at", "withdrawn_at"))
+        "id", "on_behalf_of_id", "version_id", "completed_at", "withdrawn_at", "purpose"))
     last: dict[uuid.UUID, dict[str, Any]] = {}
     for signed in ConsentSignature.objects.filter(
         signer_set_id__in=[row["id"] for row in sets if row["completed_at"] is not None]
     ).order_by("signed_at").values("signer_set_id", "id", "reference", "sha256"):
         last[signed["signer_set_id"]] = dict(signed)
     facts: dict[tuple[uuid.UUID, uuid.UUID], list[SignatureFacts]] = defaultdict(list)
-    waiting: dict[tuple[uuid.UUID, uuid.UUID], set[uuid.UUID]] = defaultdict(set)
+    waiting: dict[tuple[uuid.UUID, uuid.UUID], dict[uuid.UUID, str]] = defaultdict(dict)
     for row in sets:
         version = versions.get(row["version_id"])
         if version is None:
@@ -320,8 +326,9 @@ def signer_set_facts(
                 sha256=signature["sha256"],
             ))
         elif row["completed_at"] is None and row["withdrawn_at"] is None:
-            waiting[key].add(row["version_id"])
-    return facts, {key: frozenset(found) for key, found in waiting.items()}
+            waiting[key][row["version_id"]] = (
+                COUNTERSIGN if row["purpose"] == SignerSetPurpose.COUNTERSIGN else WAITING)
+    return facts, dict(waiting)
 
 
 def facts_for(
@@ -370,9 +377,8 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
             audience = audience_of.get(client_id, INDIVIDUAL)
             theirs = facts_for(audience, client_id, document, signatures, for_them)
             if audience.applies(document.kind):
-                state, active = consent_state(
-                    published, theirs, today, waiting.get((client_id, document.id),
-                                                          frozenset()))
+                state, active = consent_state(published, theirs, today,
+                                              waiting.get((client_id, document.id)))
             else:
                 state, active = NOT_NEEDED, None
             latest = max(theirs, key=lambda s: s.signed_at, default=None)

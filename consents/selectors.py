@@ -15,7 +15,9 @@ from consents.models import (
     ConsentVersion,
     DocumentKind,
     ReleaseAuthorization,
+    RequiredSigner,
     Requirement,
+    SignerSet,
     VersionStatus,
 )
 from consents.services import ConsentStatus, consent_statuses, current_version
@@ -258,3 +260,65 @@ def ward_consents(guardian: User) -> list[WardConsents]:
 def guardians_sign_for(child_id: uuid.UUID, kind: str) -> bool:
     """Whether a document of ``kind`` is one the child's guardians sign for them."""
     return audiences([child_id]).get(child_id, INDIVIDUAL).signed_by_guardians(kind)
+
+
+# --- Couples: a release of the joint record, signed by both partners ---------------------
+
+
+@dataclass(frozen=True)
+class JointRequest:
+    """A consent the signed-in partner is asked to sign with the other partner(s), and
+    where it stands for them (no detail of the other's beyond whether they signed)."""
+
+    signer_set: SignerSet
+    mine: ConsentSignature | None
+    signed: int
+    needed: int
+
+    @property
+    def words(self) -> str:
+        if self.signer_set.withdrawn_at is not None:
+            return "Withdrawn"
+        if self.signer_set.completed_at is not None:
+            return "Signed by both of you"
+        if self.mine is None:
+            return "Waiting for your signature"
+        return "Waiting for your partner"
+
+    @property
+    def can_sign(self) -> bool:
+        return self.signer_set.is_open and self.mine is None
+
+
+def joint_requests(partner: User) -> list[JointRequest]:
+    """The joint consents ``partner`` is a required signer of, newest first (their own
+    places only; nothing decrypted)."""
+    sets = list(SignerSet.objects.filter(required_signers__signer=partner,
+                                         on_behalf_of__isnull=True, case__isnull=False)
+                .select_related("version__document").order_by("-created_at"))
+    places = RequiredSigner.objects.filter(signer_set__in=sets).select_related("signature")
+    signed: dict[uuid.UUID, int] = {}
+    needed: dict[uuid.UUID, int] = {}
+    mine: dict[uuid.UUID, ConsentSignature] = {}
+    for place in places:
+        needed[place.signer_set_id] = needed.get(place.signer_set_id, 0) + 1
+        if place.signature is not None and place.signature.withdrawn_at is None:
+            signed[place.signer_set_id] = signed.get(place.signer_set_id, 0) + 1
+            if place.signer_id == partner.pk:
+                mine[place.signer_set_id] = place.signature
+    return [JointRequest(s, mine.get(s.pk), signed.get(s.pk, 0), needed.get(s.pk, 0))
+            for s in sets]
+
+
+def joint_releases_of(case: Case) -> list[JointRequest]:
+    """A case's joint consents for the practice admin: how many of the required signers
+    have signed each, newest first (nothing decrypted)."""
+    sets = list(SignerSet.objects.filter(case=case, on_behalf_of__isnull=True)
+                .select_related("version__document").order_by("-created_at"))
+    rows = []
+    for signer_set in sets:
+        places = list(signer_set.required_signers.select_related("signature"))
+        signed = sum(p.signature is not None and p.signature.withdrawn_at is None
+                     for p in places)
+        rows.append(JointRequest(signer_set, None, signed, len(places)))
+    return rows

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from consents.audience import audience_of
@@ -24,12 +24,16 @@ from consents.models import (
     ConsentSignature,
     ConsentVersion,
     DocumentKind,
+    RequiredSigner,
     Requirement,
+    SignerRole,
     SignerSet,
+    SignerSetPurpose,
     VersionStatus,
 )
 from consents.placeholders import PlaceholderError, find_placeholders
 from consents.register import (
+    COUNTERSIGN,
     WAITING,
     consent_state,
     facts_for,
@@ -125,6 +129,23 @@ def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVe
     record_event(Action.DOCUMENT_PUBLISHED, actor=actor, target=version,
                  detail={"version": str(version.number)})
     return version
+
+
+@transaction.atomic
+def document_countersign_set(
+    *, document: ConsentDocument, required: bool, actor: User | None
+) -> bool:
+    """Whether a clinician of the client's care team countersigns each new signature of
+    the document before it counts (``consents.countersign``). Audited as
+    ``document.countersign_changed``. Returns False when nothing changed."""
+    document = ConsentDocument.objects.select_for_update().get(pk=document.pk)
+    if document.countersign_required == required:
+        return False
+    document.countersign_required = required
+    document.save(update_fields=["countersign_required"])
+    record_event(Action.DOCUMENT_COUNTERSIGN_CHANGED, actor=actor, target=document,
+                 detail={"required": required})
+    return True
 
 
 @transaction.atomic
@@ -282,12 +303,33 @@ def consent_sign(
             "it yourself."
         )
     existing = ConsentSignature.objects.filter(
+        Q(signer_set__isnull=True)
+        | Q(signer_set__on_behalf_of=client, signer_set__withdrawn_at__isnull=True),
         client=client, version=checked.version, withdrawn_at__isnull=True,
-        signer_set__isnull=True,
     ).first()
     if existing is not None:
         return existing
-    return store_signature(client=client, checked=checked)
+    if not checked.version.document.countersign_required:
+        return store_signature(client=client, checked=checked)
+    return _store_for_countersignature(client=client, checked=checked)
+
+
+def _store_for_countersignature(*, client: User, checked: CheckedSigning) -> ConsentSignature:
+    """The client's signature of a document the practice has a clinician countersign
+    (``ConsentDocument.countersign_required``): it opens a set for the client needing
+    their signature (given now) and a clinician's countersignature (a place any clinician
+    of their care team fills: ``consents.countersign``); it counts only then. Decision:
+    the setting applies to signatures given after it is turned on; earlier ones stand."""
+    signer_set = SignerSet.objects.create(version=checked.version, on_behalf_of=client,
+                                          created_by=client,
+                                          purpose=SignerSetPurpose.COUNTERSIGN)
+    signature = store_signature(client=client, checked=checked, signer_set=signer_set)
+    RequiredSigner.objects.bulk_create([
+        RequiredSigner(signer_set=signer_set, signer=client, role=SignerRole.CLIENT,
+                       signature=signature),
+        RequiredSigner(signer_set=signer_set, signer=None, role=SignerRole.CLINICIAN),
+    ])
+    return signature
 
 
 @transaction.atomic
@@ -332,7 +374,8 @@ class ConsentStatus:
         """Must be signed before going on (required, and not signed, materially changed,
         expired or withdrawn)."""
         return (self.document.requirement != Requirement.OPTIONAL
-                and self.state in ("outstanding", "resign", "expired", "withdrawn", WAITING))
+                and self.state in ("outstanding", "resign", "expired", "withdrawn", WAITING,
+                                   COUNTERSIGN))
 
 
 def consent_statuses(client: User) -> list[ConsentStatus]:
@@ -359,7 +402,7 @@ def consent_statuses(client: User) -> list[ConsentStatus]:
         document.id: consent_state(
             published[document.id],
             facts_for(audience, client.pk, document, facts, for_them), today,
-            waiting.get((client.pk, document.id), frozenset()))
+            waiting.get((client.pk, document.id)))
         for document in documents
     }
     current_ids = [max(published[d.id], key=lambda v: v.number).id

@@ -44,7 +44,9 @@ def signer_set_withdraw(*, signer_set_id: Any, by: User) -> SignerSet:
     signer_set.withdrawn_by = by
     signer_set.save(update_fields=["withdrawn_at", "withdrawn_by"])
     practice = PracticeSettings.load()
-    others = [r.signer for r in required if r.signer_id != by.pk and r.signer.is_active]
+    # A clinician's place not yet countersigned has no one to tell.
+    others = [r.signer for r in required
+              if r.signer is not None and r.signer_id != by.pk and r.signer.is_active]
     for other in others:
         notify(other, template=CO_SIGNER_WITHDREW_TEMPLATE, context={"practice": practice},
                role=RecipientRole.CLIENT, about=other)

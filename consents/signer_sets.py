@@ -24,6 +24,7 @@ from consents.models import (
     RequiredSigner,
     SignerRole,
     SignerSet,
+    SignerSetPurpose,
 )
 from consents.services import SigningError, check_signing, store_signature
 from portal.audit.actions import Action
@@ -80,6 +81,7 @@ def _set_for_child(*, version: ConsentVersion, link: Guardianship, by: User) -> 
     try:
         with transaction.atomic():
             signer_set = SignerSet.objects.create(version=version, case=link.case,
+                                                  purpose=SignerSetPurpose.GUARDIANS,
                                                   on_behalf_of_id=link.child_id,
                                                   created_by=by)
             RequiredSigner.objects.bulk_create(
@@ -93,14 +95,13 @@ def _set_for_child(*, version: ConsentVersion, link: Guardianship, by: User) -> 
     return signer_set
 
 
-def _complete_if_all_signed(signer_set: SignerSet, *, actor: User) -> None:
+def complete_if_all_signed(signer_set: SignerSet, *, actor: User) -> None:
     """Mark the set complete once every required signer has an active signature of its
     version in it; audited as ``consent.set_completed``."""
-    required = list(signer_set.required_signers.select_related("signature"))
+    required = list(signer_set.required_signers.select_related("signature", "signer_set"))
     if not required or signer_set.completed_at is not None:
         return
-    if all(r.signature is not None and r.signature.withdrawn_at is None
-           and r.signature.version_id == signer_set.version_id for r in required):
+    if all(r.has_signed for r in required):
         signer_set.completed_at = timezone.now()
         signer_set.save(update_fields=["completed_at"])
         record_event(Action.CONSENT_SET_COMPLETED, actor=actor,
@@ -127,7 +128,7 @@ def consent_sign_for_child(
     (``consents.audience``); the usual checks of ``check_signing`` apply, the typed name
     being the guardian's own. The signature joins the child's set for this version (made
     now if none is open, requiring every guardian the practice requires); the consent
-    counts for the child only when all have signed (``_complete_if_all_signed``).
+    counts for the child only when all have signed (``complete_if_all_signed``).
     Signing again returns the guardian's active signature in the set.
     """
     link = guardianship_for(guardian, child_id)
@@ -156,5 +157,5 @@ def consent_sign_for_child(
     signature = store_signature(client=guardian, checked=checked, signer_set=signer_set)
     place.signature = signature
     place.save(update_fields=["signature"])
-    _complete_if_all_signed(signer_set, actor=guardian)
+    complete_if_all_signed(signer_set, actor=guardian)
     return signature

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from consents.views import client, guardians
+from consents.views import client, guardians, joint
 
 urlpatterns: list[URLPattern] = [
     path("", client.consent_list, name="consent_list"),
@@ -14,4 +14,5 @@ urlpatterns: list[URLPattern] = [
          name="consent_withdraw"),
     path("children/<uuid:child_id>/<uuid:version_id>/sign/",
          guardians.consent_sign_for_child_view, name="consent_sign_for_child"),
+    path("joint/<uuid:signer_set_id>/", joint.consent_joint_sign, name="consent_joint_sign"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from consents.views import staff
+from consents.views import countersign, joint, staff
 
 urlpatterns: list[URLPattern] = [
     path("", staff.consent_dashboard, name="consent_dashboard"),
@@ -23,4 +23,10 @@ urlpatterns: list[URLPattern] = [
          name="consent_version_edit"),
     path("versions/<uuid:version_id>/publish/", staff.consent_version_publish,
          name="consent_version_publish"),
+    path("cases/<uuid:case_id>/joint-release/", joint.consent_joint_release,
+         name="consent_joint_release"),
+    path("countersign/", countersign.consent_countersign_list,
+         name="consent_countersign_list"),
+    path("signatures/<uuid:signature_id>/countersign/", countersign.consent_countersign_view,
+         name="consent_countersign"),
 ]

@@ -186,6 +186,10 @@ MATRIX: dict[str, Row] = {
                          lambda o: [o["couple_case"].id]),
     "guardianship_confirm": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
                                 lambda o: [o["guardianship"].id]),
+    # A couple's joint release (issue 17): objects["joint_release"] asks "client" and their
+    # partner to sign; only the partners asked open it. The admin's page of the couple case.
+    "consent_joint_sign": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND},
+                              lambda o: [o["joint_release"].id]),
     # The practice admin's consent pages: admins only; clinicians and clients get a 404.
     "consent_dashboard": Row("get", ADMIN_ONLY),
     "consent_outstanding": Row("get", ADMIN_ONLY),
@@ -202,6 +206,13 @@ MATRIX: dict[str, Row] = {
     # Publishing cannot be undone: the password is asked for again first.
     "consent_version_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
                                    lambda o: [o["draft_version"].id]),
+    "consent_joint_release": Row("get", ADMIN_ONLY, lambda o: [o["couple_case"].id]),
+    # Countersignatures (issue 17): the care team's list; countersigning a signature that
+    # needs none tells the staff member so, back on the list.
+    "consent_countersign_list": Row("get", STAFF_ONLY),
+    "consent_countersign": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                        "admin": REDIRECT},
+                               lambda o: [o["signature"].id]),
 }
 
 # allauth's own pages: public ones answer everyone; the rest send anonymous visitors to
@@ -238,7 +249,24 @@ def consent_objects(client: User) -> dict[str, object]:
     return {"signature": signatures["electronic_signatures"],
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
             "consent_version": telehealth, "draft_version": draft,
-            "ward": _ward_of(client)}
+            "ward": _ward_of(client), **_joint_release_of(client)}
+
+
+def _joint_release_of(partner: User) -> dict[str, object]:
+    """A couple case of ``partner`` and a second partner, both asked to sign a release of
+    their joint record (made in the partner's name: the services leave permission checks
+    to their callers)."""
+    from clients.cases import case_create, case_participant_invite
+    from consents.joint_release import joint_release_request
+    from portal.roles import Role
+    from tests.factories import UserFactory
+
+    other = UserFactory(role=Role.CLIENT, email="partner@example.com")
+    case = case_create(kind="couple", created_by=partner)
+    for person in (partner, other):
+        case_participant_invite(case=case, email=person.email, role="partner", actor=partner)
+    return {"couple_case": case, "joint_release": joint_release_request(case=case,
+                                                                         actor=partner)}
 
 
 def _ward_of(guardian: User) -> User:
@@ -266,17 +294,14 @@ def _ward_of(guardian: User) -> User:
     return minor.person
 
 
-def case_objects(client: User, clinician: User, admin: User) -> dict[str, object]:
-    """A couple case of ``client`` and another partner, with ``clinician`` on its care
-    team, and ``client``'s guardianship of the ward ``consent_objects`` made."""
-    from clients.cases import case_assign, case_create, case_participant_invite
-    from portal.models import Guardianship
-    from tests.helpers import client_account
+def case_objects(clinician: User) -> dict[str, object]:
+    """``clinician`` on the care team of the couple case ``consent_objects`` made for
+    "client" (with their partner), and "client"'s guardianship of the ward it made."""
+    from clients.cases import case_assign
+    from portal.models import Case, Guardianship
 
-    case = case_create(kind="couple", created_by=admin)
-    partner = client_account("partner@example.com")
-    for person in (client, partner):
-        case_participant_invite(case=case, email=person.email, role="partner", actor=admin)
-    case_assign(case=case, clinician=clinician, actor=admin)
-    return {"couple_case": case, "partner": partner,
-            "guardianship": Guardianship.objects.get(guardian__person=client)}
+    case = Case.objects.get(kind="couple")
+    case_assign(case=case, clinician=clinician, actor=clinician)
+    guardianship = Guardianship.objects.select_related("guardian__person").get(
+        guardian__person__email="client@example.com")
+    return {"guardianship": guardianship}

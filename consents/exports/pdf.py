@@ -19,6 +19,14 @@ produced or interpreted, so raw HTML in a document would appear as the character
 The page, fonts, text safety (any script, emoji, right-to-left names) and the footer come
 from the platform (``portal.pdf``), so this copy and the intake's draw text the same way.
 Building the copy decrypts the typed name: the views that serve it audit every download.
+
+A consent several people sign (``SignerSet``: a child's guardians) adds a list of every
+signature it needs, each with its own evidence as far as the signers share it: the role,
+the name that signer typed, when and the reference, or "not signed yet"; and whether the
+consent counts (complete, waiting, withdrawn). Decision: another signer's IP address and
+user agent never appear in this copy (nor in anyone's): the signers signed the same text,
+not each other's devices; what they both put on the joint document is their typed name
+and time.
 """
 
 from __future__ import annotations
@@ -28,7 +36,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization
+from consents.models import (
+    ConsentSignature,
+    DocumentKind,
+    ReleaseAuthorization,
+    SignerRole,
+    SignerSet,
+)
 from portal.formatting import format_day, format_when, format_zone
 from portal.models import PracticeSettings
 from portal.pdf import CopyPDF, FontFiles, TextStyle, find_unicode_font, new_copy_pdf
@@ -240,7 +254,40 @@ def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Lin
     elif signature.is_expired():
         box.append(Line("withdrawn", f"Expired: it applied until the end of "
                                      f"{_day(signature.expires_on)}."))
+    if signature.signer_set_id is not None:
+        box += signer_set_lines(signature)
     return lines + box + [Line("note", HASH_NOTE)]
+
+
+SIGNER_ROLE_WORDS: dict[str, str] = {SignerRole.GUARDIAN: "Guardian", SignerRole.PARTNER: "Partner",
+                     SignerRole.CLINICIAN: "Clinician"}
+
+
+def signer_set_lines(signature: ConsentSignature) -> list[Line]:
+    """The signatures a consent with several signers needs, and whether it counts
+    (decrypts each signer's typed name, under that signer's own key)."""
+    signer_set = SignerSet.objects.get(signatures=signature)
+    if signer_set.withdrawn_at is not None:
+        standing = (f"Withdrawn by one of its signers on {_moment(signer_set.withdrawn_at)}: "
+                    "it no longer counts.")
+    elif signer_set.completed_at is not None:
+        standing = f"Signed by everyone needed; it counts from {_moment(signer_set.completed_at)}."
+    else:
+        standing = "Waiting for another signature: it counts once everyone needed has signed."
+    lines = [Line("box_label", "This consent needs more than one signature"),
+             Line("box", standing)]
+    for number, required in enumerate(
+        signer_set.required_signers.select_related("signature").order_by("role", "id"),
+        start=1,
+    ):
+        role = SIGNER_ROLE_WORDS.get(required.role, required.role)
+        theirs = required.signature
+        if theirs is None:
+            lines.append(Line("box", f"{number}. {role}: not signed yet"))
+            continue
+        lines.append(Line("box", f"{number}. {role}: signed by {theirs.typed_name}, "
+                                 f"{_moment(theirs.signed_at)}, reference {theirs.reference}"))
+    return lines
 
 
 def _day(value: date | None) -> str:

@@ -29,6 +29,7 @@ from consents.rendering import render_markdown
 from consents.selectors import (
     authorization_of,
     consent_rows,
+    joint_requests,
     newest_or_404,
     published_version_or_404,
     signable_version_or_404,
@@ -120,6 +121,7 @@ def consent_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "consents/client/list.html", {
         "rows": consent_rows(request.user),
         "wards": ward_consents(request.user),
+        "joint": joint_requests(request.user),
     })
 
 

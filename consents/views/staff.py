@@ -30,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from consents.audience import CASE_KINDS
 from consents.expiry_reminders import EXPIRY_KIND
 from consents.forms_staff import OutstandingFilterForm, RequirementForm, VersionForm
 from consents.models import (
@@ -49,7 +50,12 @@ from consents.register import (
     last_reminded,
 )
 from consents.rendering import render_markdown
-from consents.services import current_version, document_requirement_set, version_publish
+from consents.services import (
+    current_version,
+    document_countersign_set,
+    document_requirement_set,
+    version_publish,
+)
 from portal.access import get_client_account, permission_or_404
 from portal.audit.actions import Action, spec_for
 from portal.audit.models import AuditEvent
@@ -91,8 +97,20 @@ def consent_dashboard(request: HttpRequest) -> HttpResponse:
     ).values("id", "document_id", "created_at"):
         drafts.setdefault(draft["document_id"], []).append(draft)
     rows = [(summary, drafts.get(summary.document.id, [])) for summary in register.summaries()]
-    return render(request, "consents/staff/dashboard.html",
-                  {"rows": rows, "clients": len(register.emails)})
+    clients = len(register.emails)
+    # The documents only some people sign (couples and families) get their own table: a
+    # column "of N clients" means something else for them.
+    return render(request, "consents/staff/dashboard.html", {
+        "rows": [row for row in rows if row[0].document.kind not in CASE_KINDS],
+        "case_rows": [row for row in rows if row[0].document.kind in CASE_KINDS],
+        "clients": clients,
+        "caption": (
+            f"Where the practice's {clients} active client "
+            f"{'account stands' if clients == 1 else 'accounts stand'} with each document. "
+            '"Signed" includes clients who signed an earlier version when every change since '
+            "was not material. Only an authorization to release information can expire."
+        ),
+    })
 
 
 # Outstanding list and reminders --------------------------------------------------------------
@@ -372,14 +390,21 @@ def _version_or_404(version_id: uuid.UUID) -> ConsentVersion:
 def consent_document_requirement(
     request: AuthenticatedHttpRequest, document_id: uuid.UUID
 ) -> HttpResponse:
-    """Choose when clients need a document. Takes effect at once: making a document
+    """Choose when clients need a document, and whether a clinician of the client's care
+    team countersigns each new signature of it. Takes effect at once: making a document
     required before the intake closes the intake of every client who has not signed it
     (their drafts are kept), so the page says so before the change is saved."""
     document = get_object_or_404(ConsentDocument, pk=document_id)
-    form = RequirementForm(request.POST or None, initial={"requirement": document.requirement})
+    form = RequirementForm(request.POST or None, initial={
+        "requirement": document.requirement,
+        "countersign_required": document.countersign_required,
+    })
     if request.method == "POST" and form.is_valid():
         changed = document_requirement_set(document=document, actor=request.user,
                                            requirement=form.cleaned_data["requirement"])
+        changed = document_countersign_set(
+            document=document, actor=request.user,
+            required=form.cleaned_data["countersign_required"]) or changed
         messages.success(request, f"{document.title}: saved." if changed
                          else f"{document.title}: nothing changed.")
         return redirect("consent_dashboard")

@@ -69,6 +69,10 @@ class Action(StrEnum):
     CASE_EXPORTED = "case.exported"
     CONSENT_SET_COMPLETED = "consent.set_completed"
     CONSENT_SET_WITHDRAWN = "consent.set_withdrawn"
+    CONSENT_SET_REQUESTED = "consent.set_requested"
+    CONSENT_JOINT_DETAILS_READ = "consent.joint_details_read"
+    CONSENT_COUNTERSIGNED = "consent.countersigned"
+    DOCUMENT_COUNTERSIGN_CHANGED = "document.countersign_changed"
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,16 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CONSENT_SET_COMPLETED: _spec("Consent signed by every required signer",
                                         "signers"),
     Action.CONSENT_SET_WITHDRAWN: _spec("Consent with several signers withdrawn", "told"),
+    # A practice admin asked both partners of a couple case to sign a release of their
+    # joint record (how many signers); a partner read the details the other partner
+    # stated on it, before signing the same (the subject is the partner who wrote them).
+    Action.CONSENT_SET_REQUESTED: _spec("Joint authorization requested", "signers"),
+    Action.CONSENT_JOINT_DETAILS_READ: _spec("Joint authorization read by the other partner"),
+    # A clinician of the care team countersigned a client's signature (the set is the
+    # target); a practice admin changed whether a document is countersigned.
+    Action.CONSENT_COUNTERSIGNED: _spec("Consent countersigned by a clinician"),
+    Action.DOCUMENT_COUNTERSIGN_CHANGED: _spec("Whether a consent is countersigned changed",
+                                               "required"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

@@ -27,6 +27,7 @@ KIND_LABELS: dict[str, str] = {
     "consents/email/reminder": "Consent reminder",
     "consents/email/expiry_reminder": "Reminder: a signature ends soon",
     "consents/email/co_signer_withdrew": "Notice: a consent signed with others was withdrawn",
+    "consents/email/signature_requested": "Request: a document to sign with a partner",
     # allauth: signing in and the account's address.
     "account/email/login_code": "Sign-in code",
     "account/email/email_confirmation": "Email address confirmation",

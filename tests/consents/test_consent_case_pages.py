@@ -212,3 +212,22 @@ def test_the_fhir_consent_of_a_childs_consent_names_every_guardian_and_the_child
         f"RelatedPerson/{guardian.pk}" for guardian in (one, two))
     for name in (b"Pat Guardian", b"Sam Guardian", b"Sam Child"):
         assert name not in body
+
+
+def test_the_dashboard_counts_case_documents_only_for_the_people_they_are_for(
+    documents: None, admin_user: User, parents: tuple[User, User]
+) -> None:
+    one, two = parents
+    family_with_child(admin_user, one, two)
+    response = signed_in(admin_user).get(reverse("consent_dashboard"))
+    assert [row[0].document.kind for row in response.context["case_rows"]] == [
+        "secrets_no_secrets", "secrets_limited_secrets", "adolescent_assent"]
+    assert "secrets_no_secrets" not in {row[0].document.kind
+                                        for row in response.context["rows"]}
+    by_kind = {row[0].document.kind: row[0] for row in response.context["case_rows"]}
+    # The two adults of the family case sign the practice's policy; nobody the other one.
+    assert by_kind["secrets_no_secrets"].clients == 2
+    assert by_kind["secrets_limited_secrets"].clients == 0
+    page = response.content.decode()
+    assert "Where the practice&#x27;s 3 active client accounts stand" in page
+    assert "Couples and families" in page

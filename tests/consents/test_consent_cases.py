@@ -11,12 +11,14 @@ import pytest
 from django.db import connection
 
 from consents.defaults import install_default_documents
+from consents.exports.pdf import signature_pdf
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, SignerSet
 from consents.register import build_register
 from consents.selectors import blocking_before_intake, intake_prerequisites
 from consents.services import SigningError, consent_sign, consent_statuses, consent_withdraw
 from consents.signer_sets import NotAGuardian, consent_sign_for_child
 from portal.audit.actions import Action
+from portal.audit.context import RequestOrigin, request_origin
 from portal.audit.models import AuditEvent
 from portal.crypto.envelope import parse
 from portal.crypto.keystore import DataKey
@@ -30,7 +32,7 @@ from tests.factories import (
     family_with_child,
     fill_practice_settings,
 )
-from tests.helpers import delivered_mail, mail_body, published_version
+from tests.helpers import delivered_mail, mail_body, pdf_text, published_version
 
 pytestmark = pytest.mark.django_db
 
@@ -341,3 +343,46 @@ def test_a_partner_cannot_withdraw_the_other_partners_signature(
     signature = _sign(alex, "secrets_no_secrets")
     with pytest.raises(ConsentSignature.DoesNotExist):
         consent_withdraw(client=jordan, signature_id=signature.pk)
+
+
+# --- (5) The PDF copy of a consent several people signed ---------------------------------
+
+
+def test_a_guardians_pdf_lists_every_signature_but_not_the_others_devices(
+    documents: None, admin_user: User, parents: tuple[User, User]
+) -> None:
+    one, two = parents
+    _case, child = family_with_child(admin_user, one, two)
+    with request_origin(RequestOrigin("a" * 32, "203.0.113.1", "First-Browser/1.0")):
+        mine = _sign_for(one, child, name="Pat Guardian")
+    waiting = " ".join(pdf_text(signature_pdf(mine, fonts=None, compress=False),
+                                unicode_font=False).split())
+    assert "Waiting for another signature" in waiting
+    assert "Guardian: not signed yet" in waiting
+    with request_origin(RequestOrigin("b" * 32, "198.51.100.7", "Second-Browser/2.0")):
+        theirs = _sign_for(two, child, name="Sam Guardian")
+    text = " ".join(pdf_text(signature_pdf(ConsentSignature.objects.get(pk=mine.pk),
+                                           fonts=None, compress=False),
+                             unicode_font=False).split())
+    assert "Signed by everyone needed" in text
+    assert "signed by Pat Guardian" in text and "signed by Sam Guardian" in text
+    assert theirs.reference in text
+    for device in ("198.51.100.7", "Second-Browser", "203.0.113.1", "First-Browser"):
+        assert device not in text
+    assert "Sam Child" not in text  # the child is never named on the copy
+
+
+def test_the_staff_badge_says_a_childs_consent_waits_rather_than_all_signed(
+    documents: None, admin_user: User, parents: tuple[User, User]
+) -> None:
+    from consents.api import consent_badges_for
+
+    one, two = parents
+    _case, child = family_with_child(admin_user, one, two)
+    for kind in ("treatment", "privacy_notice", "telehealth", "fees"):
+        _sign_for(one, child, kind)
+    texts = [badge.text for badge in consent_badges_for([child.pk])[child.pk]]
+    assert texts == ["4 waiting for another signature"]
+    for kind in ("treatment", "privacy_notice", "telehealth", "fees"):
+        _sign_for(two, child, kind)
+    assert [b.text for b in consent_badges_for([child.pk])[child.pk]] == ["All required signed"]

@@ -71,11 +71,12 @@ def test_seed_demo_publishes_every_document_with_no_placeholder_left(
     call_command("seed_demo", stdout=StringIO())  # again: no new version
     versions = list(ConsentVersion.objects.select_related("document").order_by("published_at"))
     assert len(versions) == first_run
-    # Seven documents, each published once; the fees policy once more, with a material
-    # change (the demo client who signed version 1 must sign again).
-    assert ConsentDocument.objects.count() == 7
+    # Ten documents (the seven for everyone, the two secrets policies and the assent of
+    # couples and families), each published once; the fees policy once more, with a
+    # material change (the demo client who signed version 1 must sign again).
+    assert ConsentDocument.objects.count() == 10
     assert sorted(v.document.kind for v in versions).count("fees") == 2
-    assert len(versions) == 8
+    assert len(versions) == 11
     for version in versions:
         assert version.status == VersionStatus.PUBLISHED, version.document.kind
         assert find_placeholders(version.summary, version.body) == [], version.document.kind

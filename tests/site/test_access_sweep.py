@@ -26,10 +26,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.cases import case_assign, case_create, case_participant_invite, guardian_link
+from clients.cases import case_assign, case_participant_invite, guardian_link
 from intake.models import Intake
 from intake.services import intake_submit
-from portal.models import Guardianship
+from portal.models import Guardianship, User
 from tests.helpers import body_bytes, client_account, reauthenticate, sign_in
 from tests.hostile import World, allowed_methods, build_world, db_changes, db_snapshot, routes
 from tests.intake_data import filled_couple_draft
@@ -176,6 +176,16 @@ SWEEPS = [
     # ... and A's guardianship of their ward, which only A confirms.
     Sweep("guardianship_confirm", _a("guardianship"), (*CLIENT_PAGE, *CASE_MEMBERS),
           lambda w: {"confirm": "on"}),
+    # Client A's joint release with their partner (issue 17), and the admin's case page.
+    Sweep("consent_joint_sign", _a("joint_release"), CLIENT_PAGE,
+          lambda w: {"typed_name": "Someone Else", "agreed": "on",
+                     "sha256": w.objects["release_version"].sha256,
+                     "submission": str(uuid.uuid4()), "information": "Everything",
+                     "recipient": "Someone", "purpose": "Curiosity",
+                     "expires_on": "2031-01-01"}),
+    Sweep("consent_joint_release", _a("couple_case"), ADMIN_PAGE),
+    # Countersigning client A's signature: the care team's alone.
+    Sweep("consent_countersign", _a("signature"), CARE_TEAM_PAGE),
     # Client A's security key (allauth's pages).
     Sweep("mfa_edit_webauthn", lambda w: [w.objects["webauthn"].pk], CLIENT_PAGE,
           lambda w: {"name": "Taken over"}),
@@ -220,15 +230,12 @@ def _add_cases(world: World) -> None:
     in it sent), and the family case of A's ward: a co-guardian and an adolescent with
     their own accounts. Each new person signed in as a stranger to A's things."""
     people, admin, client_a = world.people, world.people["admin"], world.people["client"]
-    couple = case_create(kind="couple", created_by=admin)
-    people["partner"] = client_account("partner@example.com")
-    for person in (client_a, people["partner"]):
-        case_participant_invite(case=couple, email=person.email, role="partner", actor=admin)
+    couple = world.objects["couple_case"]  # with A's partner (tests.access_matrix)
+    people["partner"] = User.objects.get(email="partner@example.com")
     case_assign(case=couple, clinician=people["clinician"], actor=admin)
     draft = filled_couple_draft(client_a, couple)
     world.objects["case_intake"] = intake_submit(intake_id=draft.pk, client=client_a,
                                                  revision=draft.revision)
-    world.objects["couple_case"] = couple
     link = Guardianship.objects.select_related("case", "minor").get(guardian__person=client_a)
     family = link.case
     world.objects["guardianship"], world.objects["family_case"] = link, family

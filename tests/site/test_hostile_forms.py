@@ -250,6 +250,9 @@ CLIENT_FORMS = [
              _sign_fields),
     Endpoint("consent_sign", "client", lambda w: [w.objects["release_version"].id],
              _authorization_fields, label="authorization"),
+    # A couple's joint release, the first partner filling it in (issue 17).
+    Endpoint("consent_joint_sign", "client", lambda w: [w.objects["joint_release"].id],
+             _authorization_fields),
     # A guardian signing for their child (issue 17).
     Endpoint("consent_sign_for_child", "client",
              lambda w: [w.objects["ward"].id, w.objects["consent_version"].id],
@@ -290,6 +293,8 @@ STAFF_FORMS = [
         "email": ["new.person@example.com", "invitee@example.com", "client@example.com",
                   '"<script>"@example.com', "=1+2@example.com"]}),
     Endpoint("invitation_resend", "admin", lambda w: [w.objects["invitation"].id]),
+    Endpoint("consent_joint_release", "admin", lambda w: [w.objects["couple_case"].id]),
+    Endpoint("consent_countersign", "clinician", lambda w: [w.objects["signature"].id]),
     Endpoint("invitation_revoke", "admin", lambda w: [w.objects["invitation"].id]),
     Endpoint("consent_remind", "admin", fields=lambda w: {
         "only": _ids(w, "client", "other_client", "admin"),
