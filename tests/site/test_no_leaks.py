@@ -50,7 +50,9 @@ def test_demo_client_details_are_stored_encrypted(monkeypatch: pytest.MonkeyPatc
         rows = cursor.fetchall()
     for legal_name, phone in rows:
         assert bytes(legal_name)[0] == 0x01 and b"Maya" not in bytes(legal_name)
-        assert b"555" not in bytes(phone or b"")
+        # The whole number as typed: "555" alone also turns up, now and then, in the
+        # random hex key id every ciphertext carries in its header.
+        assert b"(555) 010" not in bytes(phone or b"")
     found = blind_search(ClientProfile.objects.all(), "date_of_birth", datetime.date(1991, 4, 12))
     assert [profile.legal_name for profile in found] == ["Maya Okafor"]
     assert [p.preferred_name for p in blind_search(
