@@ -22,6 +22,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from intake.api import has_individual_intake
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.mail import notify
@@ -236,12 +237,16 @@ def case_unassign(*, case: Case, clinician: User, actor: User) -> None:
 
 def has_individual_record(client: User) -> bool:
     """Whether ``client`` is seen on their own too (their individual intake is theirs to
-    fill in): everyone invited as an individual client, and anyone who joined through a
-    couple or family case once a clinician is put on their own care team. Someone who came
-    only for a couple or family case is not asked for a second, individual intake."""
-    joined_through_case = Invitation.objects.filter(accepted_by=client,
-                                                    participant__isnull=False).exists()
-    return not joined_through_case or CareAssignment.objects.filter(client=client).exists()
+    fill in): anyone in no couple or family case; anyone invited as an individual client;
+    anyone with a clinician on their own care team or an individual intake already. Someone
+    who came only for a couple or family case is not asked for a second, individual
+    intake."""
+    if not CaseParticipant.objects.filter(person=client).exists():
+        return True
+    invited_alone = Invitation.objects.filter(accepted_by=client,
+                                              participant__isnull=True).exists()
+    return (invited_alone or CareAssignment.objects.filter(client=client).exists()
+            or has_individual_intake(client))
 
 
 @dataclass(frozen=True)

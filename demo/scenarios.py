@@ -112,7 +112,7 @@ def _document(kind: str) -> ConsentDocument:
     return ConsentDocument.objects.get(kind=kind)
 
 
-def _published(kind: str) -> ConsentVersion:
+def published_document(kind: str) -> ConsentVersion:
     version = current_version(_document(kind))
     if version is None:
         raise RuntimeError(f"The demo needs a published {kind} document.")
@@ -131,7 +131,7 @@ def sign(client: User, *kinds: str) -> None:
     for kind in kinds:
         if _signatures(client, kind).exists():
             continue
-        version = _published(kind)
+        version = published_document(kind)
         consent_sign(client=client, version_id=version.pk, expected_sha256=version.sha256,
                      typed_name=legal_name or "", agreed=True)
 
@@ -149,7 +149,7 @@ def publish_material_change(kind: str, *, signed_by: User, admin: User) -> None:
     the current one with one paragraph added (no new placeholder). Done once: when the
     client's signature is no longer on the current version, it already happened."""
     signed = _signatures(signed_by, kind).filter(withdrawn_at__isnull=True).first()
-    current = _published(kind)
+    current = published_document(kind)
     if signed is None or signed.version_id != current.pk:
         return
     draft = ConsentVersion(
@@ -167,7 +167,7 @@ def authorize_release(client: User, details: AuthorizationDetails) -> None:
     """The client's authorization to release information, signed once."""
     if _signatures(client, DocumentKind.RELEASE_AUTHORIZATION).exists():
         return
-    version = _published(DocumentKind.RELEASE_AUTHORIZATION)
+    version = published_document(DocumentKind.RELEASE_AUTHORIZATION)
     authorization_sign(
         client=client, version_id=version.pk, expected_sha256=version.sha256,
         typed_name=ClientProfile.objects.get(user=client).legal_name or "", agreed=True,

@@ -37,6 +37,7 @@ __all__ = [
     "IntakeSummary",
     "OpenAlerts",
     "client_intakes_visible_to",
+    "has_individual_intake",
     "has_open_safety_alert",
     "intake_standing",
     "intake_summaries",
@@ -100,3 +101,8 @@ def client_intakes_visible_to(viewer: User, client: User) -> list[Intake]:
     """The intakes of ``client`` that ``viewer`` may open (for the client record), newest
     first as ``visible_intakes`` orders them."""
     return list(visible_intakes(viewer).filter(client=client))
+
+
+def has_individual_intake(client: User) -> bool:
+    """Whether ``client`` has an intake in their individual record (not in a case)."""
+    return Intake.objects.filter(client=client, case__isnull=True).exists()

@@ -14,10 +14,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from consents.models import ConsentDocument, ConsentVersion, VersionStatus
+from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, VersionStatus
 from consents.placeholders import find_placeholders
+from intake.models import Intake
+from portal.audit.models import AuditEvent
 from portal.devenv import write_env
-from portal.models import Invitation, User
+from portal.models import Case, Invitation, User
 from portal.roles import Role, roles_of
 from tests.helpers import current_totp_code
 from tests.subprocesses import production_environ, run_manage
@@ -45,7 +47,9 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     call_command("seed_demo", stdout=second)
     assert (User.objects.count(), Invitation.objects.count(),
             Authenticator.objects.count()) == counts
-    assert counts[0] == 11
+    # The admin, two clinicians, eight clients, the couple, two parents, their teenager,
+    # and their young son's record (no login).
+    assert counts[0] == 17
     output = second.getvalue()
     assert "Demo-password-for-tests-1" in output
     assert "TOTP secret" in output and "recovery code" in output
@@ -53,7 +57,7 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     admin = User.objects.get(email="admin@demo.example.org")
     assert roles_of(admin) == {Role.PRACTICE_ADMIN}
     clients = [u for u in User.objects.all() if roles_of(u) == {Role.CLIENT}]
-    assert len(clients) == 8
+    assert len(clients) == 14
     assert not EmailAddress.objects.get(email="client.unverified@demo.example.org").verified
     clinicians = [u for u in User.objects.all() if roles_of(u) == {Role.CLINICIAN}]
     assert len(clinicians) == 2
@@ -105,3 +109,29 @@ def test_seed_demo_refuses_to_run_in_production() -> None:
     result = run_manage(["seed_demo"], production_environ())
     assert result.returncode != 0
     assert "refuses to run in production" in result.stderr
+
+
+@pytest.mark.django_db
+def test_seed_demo_adds_a_couple_and_a_family_case_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
+    call_command("seed_demo", stdout=StringIO())
+    counted = (Case.objects.count(), Intake.objects.count(), ConsentSignature.objects.count(),
+               AuditEvent.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (Case.objects.count(), Intake.objects.count(), ConsentSignature.objects.count(),
+            AuditEvent.objects.count()) == counted
+    couple, family = Case.objects.get(kind="couple"), Case.objects.get(kind="family")
+    sent = Intake.objects.filter(case=couple, state="submitted")
+    assert sent.count() == 2
+    scores = sorted(next(s["band"] for s in intake.scores if s["instrument"] == "csi4")
+                    for intake in sent)
+    assert scores[0].startswith("Above") and scores[1].startswith("Below")
+    assert couple.care_team.get().clinician.email == "clinician.chen@demo.example.org"
+    roles = sorted(family.participants.values_list("role", flat=True))
+    assert roles == ["adolescent", "adult", "adult", "child"]
+    assert Intake.objects.filter(case=family, state="submitted").count() == 1
+    # One parent signed for the young son: it waits for the other.
+    signed_for_child = ConsentSignature.objects.filter(on_behalf_of__isnull=False)
+    assert signed_for_child.count() == 1
+    waiting = signed_for_child.get().signer_set
+    assert waiting is not None and waiting.completed_at is None

@@ -131,7 +131,8 @@ def test_admin_pages_show_every_story(demo: str, client: Client) -> None:
     telehealth_row = dashboard.split(f'id="doc-{telehealth.pk}"')[1].split("</tr>")[0]
     assert "Version 2<" in fees_row
     withdrawn_cell = re.findall(r"<td>(.*?)</td>", telehealth_row, re.S)[1]
-    assert "count-withdrawn" in withdrawn_cell and "1 of 8" in withdrawn_cell
+    # Every client record counts: the eight clients and the six people of the two cases.
+    assert "count-withdrawn" in withdrawn_cell and "1 of 14" in withdrawn_cell
 
     renew = _page(admin, reverse("consent_outstanding") + "?state=resign")
     assert f"client.outdated@{DOMAIN}" in renew
@@ -173,6 +174,7 @@ def test_seeding_twice_changes_nothing_and_keeps_the_chain_intact(
     before = _counts()
     call_command("seed_demo", stdout=StringIO())
     assert _counts() == before
-    assert before["Intake"] == 5 and before["ReleaseAuthorization"] == 1
+    # Five individual intakes, the couple's two and the teenager's.
+    assert before["Intake"] == 8 and before["ReleaseAuthorization"] == 1
     assert AuditEvent.objects.filter(action=Action.INTAKE_VIEWED).count() == 3
     call_command("verify_audit_log", stdout=StringIO())  # raises on a broken chain

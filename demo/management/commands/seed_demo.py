@@ -1,7 +1,8 @@
 """``manage.py seed_demo``: an idempotent demo practice for development.
 
 Creates (or brings back to its demo state) one practice admin, two clinicians, eight
-clients and one pending invitation, then plays each client's story (``demo.scenarios``):
+clients, a couple and a family (``demo.case_stories``) and one pending invitation, then
+plays each client's story (``demo.scenarios``):
 consents signed, withdrawn and outdated, intakes in progress, sent, and raising a safety
 alert, an authorization to release information, and staff opening records; all through the
 real services, so it is encrypted, audited and chained as real use would make it. Clients
@@ -35,6 +36,7 @@ from django.db import transaction
 
 from clients.services import client_assign
 from consents.defaults import install_default_documents
+from demo.case_stories import CASE_PEOPLE, play_cases
 from demo.scenarios import (
     ADMIN,
     CHEN,
@@ -70,6 +72,7 @@ DEMO_ACCOUNTS = (
                 "clinician (MFA): two clients, one intake reviewed", totp=True),
     *(DemoAccount(demo.email, Role.CLIENT, "", demo.shows, verified=demo.verified,
                   totp=demo.totp) for demo in DEMO_CLIENTS),
+    *(DemoAccount(person.email, Role.CLIENT, "", person.shows) for person in CASE_PEOPLE),
 )
 PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
 # What the demo practice says about itself: every setting the shipped consent documents
@@ -137,6 +140,7 @@ class Command(BaseCommand):
             # with its counsel first).
             install_default_documents(publish=True)
             play_stories()
+            play_cases()
         self._print(rows, password, generated)
 
     def _ensure_account(self, account: DemoAccount, password: str) -> tuple[DemoAccount, str]:
