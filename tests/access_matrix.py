@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from consents.defaults import install_default_documents
 from consents.models import ConsentDocument, ConsentVersion
 from consents.services import consent_sign
-from portal.models import User
+from portal.models import Guardianship, User
 from tests.factories import fill_practice_settings
 from tests.helpers import published_version
 
@@ -249,7 +249,8 @@ def consent_objects(client: User) -> dict[str, object]:
     return {"signature": signatures["electronic_signatures"],
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
             "consent_version": telehealth, "draft_version": draft,
-            "ward": _ward_of(client), **_joint_release_of(client)}
+            "ward": _ward_of(client), **_joint_release_of(client),
+            "guardianship": Guardianship.objects.get(guardian__person=client)}
 
 
 def _joint_release_of(partner: User) -> dict[str, object]:
@@ -296,12 +297,9 @@ def _ward_of(guardian: User) -> User:
 
 def case_objects(clinician: User) -> dict[str, object]:
     """``clinician`` on the care team of the couple case ``consent_objects`` made for
-    "client" (with their partner), and "client"'s guardianship of the ward it made."""
+    "client" (with their partner)."""
     from clients.cases import case_assign
-    from portal.models import Case, Guardianship
+    from portal.models import Case
 
-    case = Case.objects.get(kind="couple")
-    case_assign(case=case, clinician=clinician, actor=clinician)
-    guardianship = Guardianship.objects.select_related("guardian__person").get(
-        guardian__person__email="client@example.com")
-    return {"guardianship": guardianship}
+    case_assign(case=Case.objects.get(kind="couple"), clinician=clinician, actor=clinician)
+    return {}

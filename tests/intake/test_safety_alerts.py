@@ -251,7 +251,9 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
         assert {intake_id: alert.trigger for intake_id, alert in alerts.items()} == {
             sent.pk: "submitted", waiting.pk: "draft_unsent", late.pk: "draft_unsent",
             oldest.pk: "submitted", unkept.pk: "submitted", erased.pk: "submitted"}
-        assert alerts[oldest.pk].raised_at == Intake.objects.get(pk=oldest.pk).submitted_at
+        # One column only: at this migration the intake has no case column yet.
+        assert alerts[oldest.pk].raised_at == Intake.objects.values_list(
+            "submitted_at", flat=True).get(pk=oldest.pk)
         assert [(row.by_id, row.note) for row in
                 alerts[sent.pk].acknowledgements.order_by("at", "id")] == [
             (clinician_user.pk, FIRST_NOTE), (admin_user.pk, LATER_NOTE)]

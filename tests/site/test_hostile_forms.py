@@ -56,7 +56,7 @@ from portal.input_checks import (
     UNREADABLE_MESSAGE,
     SingleValueFieldsMixin,
 )
-from portal.models import PracticeSettings
+from portal.models import Guardianship, PracticeSettings
 from tests.factories import PASSWORD
 from tests.hostile import (
     BAD_BYTES,
@@ -176,6 +176,11 @@ def _authorization_fields(world: World) -> dict[str, list[str]]:
     }
 
 
+def _guardianship(world: World) -> Guardianship:
+    """Client A's guardianship of their ward (``tests.access_matrix.consent_objects``)."""
+    return Guardianship.objects.get(guardian__person=world.people["client"])
+
+
 def _ids(world: World, *names: str) -> list[str]:
     return [str(world.people[name].pk) for name in names]
 
@@ -261,6 +266,10 @@ CLIENT_FORMS = [
              lambda w: {"reason": ["I changed my mind."]}),
     Endpoint("consent_withdraw", "client", lambda w: [w.objects["authorization"].id],
              lambda w: {"reason": ["I changed my mind."]}, label="authorization"),
+    # Couples and families (issue 17): the client's couple case and their guardianship.
+    Endpoint("intake_case_home", "client", lambda w: [w.objects["couple_case"].id]),
+    Endpoint("guardianship_confirm", "client", lambda w: [_guardianship(w).id],
+             lambda w: {"confirm": ["on", "off", ""]}),
     Endpoint("session_keepalive", "client"),
     Endpoint("record_access", "client", fields=lambda w: {"page": ["1", "2", "-1"]},
              method="get"),
@@ -293,6 +302,28 @@ STAFF_FORMS = [
         "email": ["new.person@example.com", "invitee@example.com", "client@example.com",
                   '"<script>"@example.com', "=1+2@example.com"]}),
     Endpoint("invitation_resend", "admin", lambda w: [w.objects["invitation"].id]),
+    # Building couple and family cases (issue 17).
+    Endpoint("case_new", "admin", fields=lambda w: {
+        "kind": ["couple", "family", "individual"],
+        "secrets_policy": ["", "no_secrets", "limited_secrets"]}),
+    Endpoint("case_invite", "admin", lambda w: [w.objects["couple_case"].id],
+             lambda w: {"email": ["new.partner@example.com", "client@example.com",
+                                  "clinician@example.com"],
+                        "role": ["partner", "adolescent", "child"],
+                        "date_of_birth": ["2012-01-01", "2030-01-01", "1899-12-31"]}),
+    Endpoint("case_child_add", "admin", lambda w: [_guardianship(w).case_id],
+             lambda w: {"legal_name": ["Sam Child", "S"],
+                        "date_of_birth": ["2019-05-04", "1990-01-01", "2099-01-01"]}),
+    Endpoint("case_guardian_link", "admin", lambda w: [_guardianship(w).case_id],
+             lambda w: {"guardian": [str(_guardianship(w).guardian_id)],
+                        "minor": [str(_guardianship(w).minor_id)],
+                        "relationship": ["Mother", "Aunt"],
+                        "legal_authority": ["Joint legal custody"],
+                        "signs_for_child": ["on", ""]}),
+    Endpoint("case_care_team_add", "admin", lambda w: [w.objects["couple_case"].id],
+             lambda w: {"clinician": _ids(w, "clinician", "admin", "client")}),
+    Endpoint("case_care_team_remove", "admin", lambda w: [w.objects["couple_case"].id],
+             lambda w: {"clinician": _ids(w, "clinician", "admin")}),
     Endpoint("consent_joint_release", "admin", lambda w: [w.objects["couple_case"].id]),
     Endpoint("consent_countersign", "clinician", lambda w: [w.objects["signature"].id]),
     Endpoint("invitation_revoke", "admin", lambda w: [w.objects["invitation"].id]),
