@@ -265,7 +265,11 @@ def test_the_family_safety_page_asks_about_anyone_at_home_hurt_or_afraid(
 def test_the_young_persons_safety_page_keeps_the_rules_and_says_the_limit(
     adolescent: Questionnaire, individual: Questionnaire
 ) -> None:
-    assert adolescent.safety == individual.safety
+    # Every rule of the individual intake, and one more: a young person who feels unsafe at
+    # home (or would rather say so in person) may need protecting, so it flags the intake.
+    assert set(individual.safety) < set(adolescent.safety)
+    [extra] = set(adolescent.safety) - set(individual.safety)
+    assert extra.question == "unsafe_at_home" and set(extra.one_of) == {"yes", "in_person"}
     intro = adolescent.section("safety").intro
     assert "Your parents or guardians will not see your answers here." in intro
     assert LIMIT in intro
@@ -401,6 +405,9 @@ def test_a_private_question_on_a_shared_page_stays_private(
     ("adolescent", "safety", {"thoughts_of_ending_life_now": "yes"}, True),
     ("adolescent", "safety", {"thoughts_of_ending_life_now": IN_PERSON}, True),
     ("adolescent", "safety", {"thoughts_of_ending_life_now": "no", "self_harm": "no"}, False),
+    ("adolescent", "safety", {"unsafe_at_home": "yes"}, True),
+    ("adolescent", "safety", {"unsafe_at_home": IN_PERSON}, True),
+    ("adolescent", "safety", {"unsafe_at_home": "no"}, False),
     ("adolescent", "feelings", {"phq9_9": "1"}, True),
     ("family", "feelings", {"phq9_9": "3"}, True),
 ])
