@@ -59,7 +59,7 @@ _AUDIENCES: dict[str, _Audience] = {
     ),
     "family": _Audience(
         others="the other adults in your family's case",
-        shared_badge="Shared with your family",
+        shared_badge="Shared with the other adults",
         shared_notice="The other adults in your family's case will see these answers.",
         shared_mark="The other adults in your family's case will see this",
         not_them="The other people in your family's case will not.",

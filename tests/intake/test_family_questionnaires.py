@@ -68,7 +68,7 @@ PROFILE_QUESTIONS = ["legal_name", "preferred_name", "pronouns", "date_of_birth"
                      "address", "emergency_contact_name", "emergency_contact_phone"]
 # What the page says above its questions, by audience and visibility (badge, sentence).
 NOTICES = {
-    ("family", "shared"): ("Shared with your family",
+    ("family", "shared"): ("Shared with the other adults",
                            "The other adults in your family's case will see these answers."),
     ("family", "private"): ("Private", "Only you and your care team will see these answers. "
                                        "The other people in your family's case will not."),
