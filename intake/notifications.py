@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -22,15 +23,29 @@ from intake.models import Intake, IntakeState, SafetyAlert
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.mail import notify
-from portal.models import CareAssignment, PracticeSettings, User
+from portal.models import CareAssignment, CaseCareAssignment, PracticeSettings, User
 from portal.roles import Role
 
 
 def care_team(client_id: uuid.UUID) -> list[User]:
     """The active clinicians on the client's care team, in a stable order."""
     ids = CareAssignment.objects.filter(client_id=client_id).values("clinician_id")
+    return _active_clinicians(ids)
+
+
+def _active_clinicians(ids: Any) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True,
                                     groups__name=Role.CLINICIAN.value).order_by("email"))
+
+
+def intake_care_team(intake: Intake) -> list[User]:
+    """Who reads this intake: the care team of the couple or family case it belongs to,
+    or the client's own care team for their individual intake (separate records, separate
+    teams: ``portal.access.case_record_filter``)."""
+    if intake.case_id is not None:
+        return _active_clinicians(CaseCareAssignment.objects.filter(
+            case_id=intake.case_id).values("clinician_id"))
+    return care_team(intake.client_id)
 
 
 def practice_admins() -> list[User]:
@@ -43,13 +58,14 @@ def _staff_link(intake: Intake) -> str:
 
 
 def send_safety_alert(alert: SafetyAlert, *, trigger: SafetyAlert.Trigger) -> list[User]:
-    """Email every clinician on the client's care team (or, when no clinician is assigned,
+    """Email every clinician on the intake's care team (the case's, for an intake in a couple
+    or family case; else the client's; when no clinician is assigned,
     every practice admin) that an intake needs prompt review, with a link to it and nothing
     else; record one ``intake.safety_alert_sent`` event per recipient (their account id and
     the trigger); stamp the alert's ``emailed_at`` and ``trigger``. The caller holds the
     transaction and the intake's row lock. Returns the recipients."""
     intake = alert.intake
-    recipients = care_team(intake.client_id) or practice_admins()
+    recipients = intake_care_team(intake) or practice_admins()
     practice = PracticeSettings.load()
     context = {"practice": practice, "link": _staff_link(intake),
                "sent": trigger == SafetyAlert.Trigger.SUBMITTED}
@@ -79,7 +95,8 @@ def notify_submission(intake: Intake, client: User) -> None:
         recipients = send_safety_alert(alert, trigger=SafetyAlert.Trigger.SUBMITTED)
         alerted = {user.pk for user in recipients}
     notify(client, template="intake/email/submitted_client", context={"practice": practice})
-    staff = [user for user in practice_admins() + care_team(client.pk) if user.pk not in alerted]
+    staff = [user for user in practice_admins() + intake_care_team(intake)
+             if user.pk not in alerted]
     notify(staff, template="intake/email/submitted_practice", context={"practice": practice},
            about=client)
 
@@ -102,8 +119,8 @@ def send_due_draft_alerts(*, now: datetime | None = None) -> int:
     sent = 0
     for due in drafts_due_for_alert(now):
         with transaction.atomic():
-            intake = Intake.objects.select_for_update().only("id", "client_id", "state").get(
-                pk=due.intake_id)
+            intake = Intake.objects.select_for_update().only(
+                "id", "client_id", "case_id", "state").get(pk=due.intake_id)
             alert = SafetyAlert.objects.get(pk=due.pk)
             alert.intake = intake
             if (alert.emailed_at is not None or not alert.is_open

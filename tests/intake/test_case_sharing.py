@@ -16,9 +16,18 @@ from intake.models import Intake
 from intake.services import intake_submit
 from portal.audit.actions import Action
 from portal.audit.selectors import record_access_for_client
-from portal.models import AuditEvent, Case, ParticipantRole, User
-from tests.helpers import body_bytes, client_account, key_owner_of, raw_column, signed_in
-from tests.intake_data import PRIVATE_CANARY, SHARED_CANARY, filled_couple_draft
+from portal.models import AuditEvent, CareAssignment, Case, ParticipantRole, User
+from tests.helpers import (
+    body_bytes,
+    client_account,
+    delivered_mail,
+    key_owner_of,
+    mail_body,
+    raw_column,
+    run_queued_tasks,
+    signed_in,
+)
+from tests.intake_data import PRIVATE_CANARY, SHARED_CANARY, filled_couple_draft, save_page
 
 pytestmark = pytest.mark.django_db
 
@@ -147,3 +156,21 @@ def test_erasing_one_partner_leaves_the_others_intake_whole(
     # Ben no longer reads anything of Ana's; Ana's shared words are gone for him too.
     shared = signed_in(ben).get(reverse("intake_shared", args=[case.pk]))
     assert SHARED_CANARY.encode() not in shared.content
+
+
+def test_a_partners_safety_answer_reaches_the_cases_care_team_not_their_individual_one(
+    couple: tuple[Case, User, User], clinician_user: User, stranger: User,
+) -> None:
+    """Dr. Lee (the couple's clinician) is emailed about Ben's flagged couple intake; Dr.
+    Stranger, on Ben's individual care team, is not: it is not their record."""
+    case, _ana, ben = couple
+    CareAssignment.objects.create(client=ben, clinician=stranger)
+    draft = filled_couple_draft(ben, case)
+    draft = save_page(draft, "safety", {"afraid_of_partner": "yes"}, ben)
+    intake_submit(intake_id=draft.pk, client=ben, revision=draft.revision)
+    alerted = AuditEvent.objects.filter(action=Action.INTAKE_SAFETY_ALERT_SENT)
+    assert {event.detail["recipient"] for event in alerted} == {str(clinician_user.pk)}
+    run_queued_tasks()
+    to = {address for message in delivered_mail() for address in message.to}
+    assert clinician_user.email in to and stranger.email not in to
+    assert all(PRIVATE_CANARY not in mail_body(message) for message in delivered_mail())
