@@ -102,9 +102,11 @@ def test_an_admin_creates_a_couple_case_and_each_partner_joins_with_their_own_in
 
 @pytest.mark.django_db
 def test_an_existing_client_joins_a_case_at_once_and_is_emailed_nothing_personal(
-    admin_user: User,
+    admin_user: User, clinician_user: User,
 ) -> None:
-    existing = client_account("in.therapy@example.com", legal_name="Dana Quill")
+    # In individual therapy with Dr. Lee already.
+    existing = client_account("in.therapy@example.com", clinician=clinician_user,
+                              legal_name="Dana Quill")
     case = case_create(kind="couple", created_by=admin_user)
     case_participant_invite(case=case, email="IN.therapy@example.com", role="partner",
                             actor=admin_user)
@@ -114,8 +116,11 @@ def test_an_existing_client_joins_a_case_at_once_and_is_emailed_nothing_personal
     [message] = delivered_mail()
     assert message.to == ["in.therapy@example.com"]
     assert "Dana" not in mail_body(message) and "couple" not in mail_body(message).lower()
-    # Their individual record is still theirs.
+    # Their individual record is still theirs; someone who came only for the case has none.
     assert has_individual_record(existing)
+    newcomer = client_account("newcomer@example.com")
+    case_participant_invite(case=case, email=newcomer.email, role="partner", actor=admin_user)
+    assert not has_individual_record(newcomer)
 
 
 @pytest.mark.django_db
