@@ -7,6 +7,7 @@ from typing import Any
 from allauth.account.forms import SignupForm
 from allauth.core import context
 from django import forms
+from django.http import QueryDict
 
 from portal.adapters import invited_email
 from portal.input_checks import SingleValueFieldsMixin
@@ -50,6 +51,7 @@ PRACTICE_SETTINGS_GROUPS = (
     ("What clients see and how they sign in", ("crisis_text", "self_signup_enabled",
                                                 "idle_timeout_minutes")),
     ("Safety alerts", ("safety_alert_draft_hours",)),
+    ("Couples and families", ("secrets_policy", "adolescent_account_age")),
     ("Reminders", ("intake_reminders_enabled", "intake_reminder_after_days",
                    "intake_reminder_every_days", "intake_reminder_max",
                    "consent_expiry_reminder_days")),
@@ -82,6 +84,8 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
             "idle_timeout_minutes": "Sign people out after this many idle minutes",
             "safety_alert_draft_hours": "Email the care team about a safety answer in an "
                                         "unsent intake after this many hours",
+            "secrets_policy": "Secrets policy for couples and families",
+            "adolescent_account_age": "Young people may have their own account from age",
             "intake_reminders_enabled": "Remind clients about an unfinished intake",
             "intake_reminder_after_days": "First reminder after this many days away",
             "intake_reminder_every_days": "Then every this many days",
@@ -93,6 +97,20 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
             "address": forms.Textarea(attrs={"rows": 3}),
             "crisis_text": forms.Textarea(attrs={"rows": 4}),
         }
+
+    # Added with couples and families: a post from a page built before them (or a script
+    # that leaves them out) keeps what is stored rather than failing on a missing field.
+    KEPT_WHEN_ABSENT = ("secrets_policy", "adolescent_account_age")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        missing = [name for name in self.KEPT_WHEN_ABSENT if name not in self.data]
+        if self.is_bound and missing:
+            data = QueryDict(mutable=True)
+            data.update(self.data)
+            for name in missing:
+                data[name] = str(getattr(self.instance, name))
+            self.data = data
 
     def clean(self) -> dict[str, Any]:
         """A value quoted in a sentence of a consent document stays on one line and holds

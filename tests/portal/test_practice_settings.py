@@ -23,6 +23,8 @@ VALID = {
     "intake_reminder_every_days": "4",
     "intake_reminder_max": "3",
     "consent_expiry_reminder_days": "14",
+    "secrets_policy": "no_secrets",
+    "adolescent_account_age": "12",
 }
 
 
@@ -101,6 +103,10 @@ def test_reminders_are_off_until_the_admin_turns_them_on(as_admin: Client) -> No
         ("intake_reminder_max", ""),
         ("consent_expiry_reminder_days", "0"),
         ("consent_expiry_reminder_days", "91"),
+        ("secrets_policy", "tell_everyone"),
+        ("secrets_policy", ""),
+        ("adolescent_account_age", "9"),
+        ("adolescent_account_age", "18"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_and_nothing_changes(
@@ -112,6 +118,23 @@ def test_bad_values_are_refused_with_a_message_and_nothing_changes(
     assert response.status_code == HTTPStatus.OK
     assert b"invalid-feedback" in response.content
     assert PracticeSettings.load().name == before
+
+
+@pytest.mark.django_db
+def test_the_admin_chooses_the_secrets_policy_and_the_age_of_a_young_persons_account(
+    as_admin: Client,
+) -> None:
+    """The practice's secrets policy decides which policy the adults of a case sign (unless
+    the case overrides it); the age decides who may be invited as a young person."""
+    reauthenticate(as_admin)
+    page = as_admin.get(reverse("practice_settings"))
+    assert b"Secrets policy for couples and families" in page.content
+    response = as_admin.post(reverse("practice_settings"), {
+        **VALID, "secrets_policy": "limited_secrets", "adolescent_account_age": "14"})
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert (practice.secrets_policy, practice.adolescent_account_age) == (
+        "limited_secrets", 14)
 
 
 @pytest.mark.django_db

@@ -211,6 +211,8 @@ def _practice_fields(world: World) -> dict[str, list[str]]:
             "intake_reminder_every_days": ["4", "1", "30", "0", "31"],
             "intake_reminder_max": ["3", "1", "10", "0", "11"],
             "consent_expiry_reminder_days": ["14", "1", "90", "0", "91"],
+            "secrets_policy": ["no_secrets", "limited_secrets", "all_secrets"],
+            "adolescent_account_age": ["12", "10", "17", "9", "18"],
             "session_fee": ["$150", "[amount]", "free\nof charge"],
             "session_minutes": ["50", "9", "241", "32768"],
             "insurance_networks": ["not in network with any insurance plans"]}
