@@ -55,11 +55,11 @@ def required_guardians(child: User | uuid.UUID) -> list[uuid.UUID]:
     """The accounts of the guardians whose signature the practice requires for ``child``
     (``Guardianship.signs_for_child``), in every case the child is in."""
     child_id = child.pk if isinstance(child, User) else child
-    return list(
-        Guardianship.objects.filter(child_id=child_id, signs_for_child=True,
-                                    guardian__person__isnull=False)
-        .order_by("created_at").values_list("guardian__person_id", flat=True).distinct()
-    )
+    found = (Guardianship.objects.filter(child_id=child_id, signs_for_child=True,
+                                         guardian__person__isnull=False)
+             .order_by("created_at").values_list("guardian__person_id", flat=True))
+    # Each once, in order (a guardian linked to the child in two cases signs once).
+    return [person for person in dict.fromkeys(found) if person is not None]
 
 
 def open_set_for(version: ConsentVersion, child_id: uuid.UUID) -> SignerSet | None:
