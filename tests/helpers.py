@@ -39,6 +39,7 @@ from portal.crypto.envelope import parse as parse_envelope
 from portal.mail import notify
 from portal.models import (
     CareAssignment,
+    Case,
     ClientProfile,
     DataKey,
     MessageStatus,
@@ -354,3 +355,16 @@ def pdf_page_texts(pdf: bytes) -> list[str]:
     pages = b"\n".join(contents)
     readings = [pdf_text(pages + b"\n" + cmap, unicode_font=True) for cmap in maps]
     return [" ".join(text.split()) for text in readings or [pdf_text(pages, unicode_font=False)]]
+
+
+def couple_case(admin: User, *partners: User, clinician: User | None = None) -> Case:
+    """A couple case of ``partners`` (accounts already made), built by ``admin`` through
+    the services the case pages use, with ``clinician`` on its care team if given."""
+    from clients.cases import case_assign, case_create, case_participant_invite
+
+    case = case_create(kind="couple", created_by=admin)
+    for partner in partners:
+        case_participant_invite(case=case, email=partner.email, role="partner", actor=admin)
+    if clinician is not None:
+        case_assign(case=case, clinician=clinician, actor=admin)
+    return case

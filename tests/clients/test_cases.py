@@ -44,6 +44,7 @@ from portal.models import (
 from tests.helpers import (
     body_bytes,
     client_account,
+    couple_case,
     delivered_mail,
     key_owner_of,
     mail_body,
@@ -54,14 +55,6 @@ from tests.helpers import (
 
 LINK = re.compile(r"(/invitations/[^\s]+/)")
 PASSWORD = "a long enough passphrase 42"
-
-
-def _couple(admin: User, first: User, second: User) -> Case:
-    case = case_create(kind="couple", created_by=admin)
-    for partner in (first, second):
-        case_participant_invite(case=case, email=partner.email, role=ParticipantRole.PARTNER,
-                                actor=admin)
-    return case
 
 
 @pytest.mark.django_db
@@ -228,7 +221,7 @@ def test_case_pages_are_404_for_a_clinician_off_the_case_clients_and_strangers(
     admin_user: User, clinician_user: User, stranger: User, client_user: User,
     other_client_user: User,
 ) -> None:
-    case = _couple(admin_user, client_user, other_client_user)
+    case = couple_case(admin_user, client_user, other_client_user)
     case_assign(case=case, clinician=clinician_user, actor=admin_user)
     staff_urls = [reverse("case_detail", args=[case.pk]),
                   reverse("staff_case_intakes", args=[case.pk])]
@@ -260,7 +253,7 @@ def test_separate_records_stay_separate_between_a_case_and_an_individual_care_te
     """Dr. Lee sees the couple's intakes; Dr. Stranger, on the client's individual care
     team, sees the individual intake only, and neither sees the other's."""
     CareAssignment.objects.create(client=client_user, clinician=stranger)
-    case = _couple(admin_user, client_user, other_client_user)
+    case = couple_case(admin_user, client_user, other_client_user)
     case_assign(case=case, clinician=clinician_user, actor=admin_user)
     individual = intake_start(client=client_user)
     couple = Intake.objects.create(client=client_user, case=case,

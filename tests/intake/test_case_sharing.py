@@ -10,16 +10,16 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from clients.cases import case_assign, case_create, case_participant_invite
 from clients.services import client_erase
 from intake.models import Intake
 from intake.services import intake_submit
 from portal.audit.actions import Action
 from portal.audit.selectors import record_access_for_client
-from portal.models import AuditEvent, CareAssignment, Case, ParticipantRole, User
+from portal.models import AuditEvent, CareAssignment, Case, User
 from tests.helpers import (
     body_bytes,
     client_account,
+    couple_case,
     delivered_mail,
     key_owner_of,
     mail_body,
@@ -35,14 +35,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def couple(admin_user: User, clinician_user: User) -> tuple[Case, User, User]:
     """Ana and Ben, a couple on Dr. Lee's care team, each with their own account."""
-    case = case_create(kind="couple", created_by=admin_user)
     ana = client_account("ana@example.com")
     ben = client_account("ben@example.com")
-    for partner in (ana, ben):
-        case_participant_invite(case=case, email=partner.email,
-                                role=ParticipantRole.PARTNER, actor=admin_user)
-    case_assign(case=case, clinician=clinician_user, actor=admin_user)
-    return case, ana, ben
+    return couple_case(admin_user, ana, ben, clinician=clinician_user), ana, ben
 
 
 def _sent(client: User, case: Case) -> Intake:
