@@ -38,7 +38,8 @@ from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
 from portal.mail import notify
-from portal.models import PracticeSettings, User
+from portal.mail.outbox import UNDELIVERABLE_DOMAIN_SUFFIX
+from portal.models import Guardianship, PracticeSettings, User
 from portal.roles import Role
 
 # The states a client can be in with one document (the words ``consent_statuses`` uses).
@@ -391,10 +392,21 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
     return register
 
 
-def _send_reminder(email: str, practice: PracticeSettings) -> None:
+def _reminder_addresses(client_id: uuid.UUID, email: str) -> list[str]:
+    """Who is reminded about ``client_id``'s documents: the client, or, for a child's
+    record that has no mailbox (an address under ``.invalid``), the guardians the practice
+    needs to sign for them."""
+    if not email.lower().endswith(UNDELIVERABLE_DOMAIN_SUFFIX):
+        return [email]
+    return sorted(set(Guardianship.objects.filter(
+        child_id=client_id, signs_for_child=True, guardian__person__is_active=True,
+    ).values_list("guardian__person__email", flat=True)))
+
+
+def _send_reminder(addresses: list[str], practice: PracticeSettings) -> None:
     """Queue the reminder for after the commit. It says only that documents are waiting:
     no document name, no state, no link (an email is read on shared screens)."""
-    notify(email, template="consents/email/reminder", context={"practice": practice})
+    notify(addresses, template="consents/email/reminder", context={"practice": practice})
 
 
 # A client is reminded at most once in this time, however often the admin clicks.
@@ -428,7 +440,8 @@ def consent_reminders_send(*, client_ids: Iterable[uuid.UUID], actor: User) -> R
     nothing to sign and clients who withdrew (their decision, not an oversight) get nothing;
     nor does anyone reminded within ``REMINDER_INTERVAL`` (a double click, or a second admin,
     must not flood a client's inbox). The caller checks that ``actor`` manages the
-    practice."""
+    practice. A child's record has no mailbox: their guardians who sign for them are
+    reminded instead."""
     chosen = set(client_ids)
     register = build_register(client_ids=chosen)
     practice = PracticeSettings.load()
@@ -441,7 +454,10 @@ def consent_reminders_send(*, client_ids: Iterable[uuid.UUID], actor: User) -> R
         if client_id in previously and previously[client_id] > recent_since:
             recent += 1
             continue
-        _send_reminder(email, practice)
+        addresses = _reminder_addresses(client_id, email)
+        if not addresses:
+            continue  # a child with no guardian to sign for them yet: no one to remind
+        _send_reminder(addresses, practice)
         record_event(Action.CONSENT_REMINDED, actor=actor, subject=client_id)
         sent += 1
     return RemindersSent(sent, recent, len(chosen) - sent - recent)
