@@ -30,7 +30,7 @@ from portal.models import DataKey, User
 from portal.roles import Role
 
 
-def _clinician(value: str | None) -> User | None:
+def active_clinician(value: str | None) -> User | None:
     """The active clinician ``value`` names, or None (a malformed or unknown id, or anyone
     who is not a clinician)."""
     try:
@@ -47,7 +47,7 @@ def care_team_add(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> Ht
     """Put the chosen clinician on the client's care team (audited by ``client_assign``);
     from now on they may open the record."""
     client = get_client_account(client_id)
-    clinician = _clinician(request.POST.get("clinician"))
+    clinician = active_clinician(request.POST.get("clinician"))
     if clinician is None:
         messages.error(request, "Choose a clinician from the list.")
     elif not client.is_active:
@@ -65,7 +65,7 @@ def care_team_remove(request: AuthenticatedHttpRequest, client_id: uuid.UUID) ->
     """Take a clinician off the client's care team (audited by ``client_unassign``): they
     can no longer open the record."""
     client = get_client_account(client_id)
-    clinician = _clinician(request.POST.get("clinician"))
+    clinician = active_clinician(request.POST.get("clinician"))
     if clinician is not None and client_unassign(client=client, clinician=clinician,
                                                  actor=request.user):
         messages.success(request, f"{clinician.display_name or clinician.email} is no longer "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -39,7 +40,7 @@ from clients.cases import (
     child_add,
     guardian_link,
 )
-from clients.views.care_team import _clinician
+from clients.views.care_team import active_clinician
 from portal.access import cases_visible_to, get_case_for_staff, permission_or_404
 from portal.downloads import attachment
 from portal.formatting import format_day
@@ -99,14 +100,19 @@ def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
+def _guardian_choices(rows: list[ParticipantRow]) -> tuple[
+        list[CaseParticipant], list[CaseParticipant], dict[Any, str]]:
+    """Who may be linked as a guardian (adults with a record) and as a child (minors with
+    a record), and how each is labelled."""
+    joined = [row.participant for row in rows if row.participant.person_id is not None]
+    return ([p for p in joined if p.is_adult], [p for p in joined if p.is_minor],
+            {row.participant.pk: row.label for row in rows})
+
+
 def _forms(case: Case, rows: list[ParticipantRow], data: object = None,
            which: str = "") -> dict[str, object]:
     """The case page's forms, the one posted (``which``) bound to ``data``."""
-    labels = {row.participant.pk: row.label for row in rows}
-    adults = [r.participant for r in rows
-              if r.participant.is_adult and r.participant.person_id is not None]
-    minors = [r.participant for r in rows
-              if r.participant.is_minor and r.participant.person_id is not None]
+    adults, minors, labels = _guardian_choices(rows)
 
     def bound(name: str) -> object:
         return data if which == name else None
@@ -216,10 +222,7 @@ def case_guardian_link(request: AuthenticatedHttpRequest, case_id: uuid.UUID) ->
     """Link a guardian to a child of the case (``guardian_link``); the guardian confirms it
     in their own account before they can sign for the child."""
     case = get_case_for_staff(request.user, case_id)
-    rows = _rows(case)
-    labels = {row.participant.pk: row.label for row in rows}
-    adults = [r.participant for r in rows if r.participant.is_adult and r.participant.person_id]
-    minors = [r.participant for r in rows if r.participant.is_minor and r.participant.person_id]
+    adults, minors, labels = _guardian_choices(_rows(case))
     form = GuardianLinkForm(request.POST, adults=adults, minors=minors, labels=labels)
     if not form.is_valid():
         return _refused(request, case, "guardian")
@@ -243,7 +246,7 @@ def case_guardian_link(request: AuthenticatedHttpRequest, case_id: uuid.UUID) ->
 def case_care_team_add(request: AuthenticatedHttpRequest, case_id: uuid.UUID) -> HttpResponse:
     """Put a clinician on the case's care team (``case_assign``)."""
     case = get_case_for_staff(request.user, case_id)
-    clinician = _clinician(request.POST.get("clinician"))
+    clinician = active_clinician(request.POST.get("clinician"))
     if clinician is None:
         messages.error(request, "Choose a clinician from the list.")
     else:
@@ -259,7 +262,7 @@ def case_care_team_remove(request: AuthenticatedHttpRequest,
                           case_id: uuid.UUID) -> HttpResponse:
     """Take a clinician off the case's care team (``case_unassign``)."""
     case = get_case_for_staff(request.user, case_id)
-    clinician = _clinician(request.POST.get("clinician"))
+    clinician = active_clinician(request.POST.get("clinician"))
     if clinician is not None:
         case_unassign(case=case, clinician=clinician, actor=request.user)
         messages.success(request, f"{clinician.display_name or clinician.email} is no longer "

@@ -29,7 +29,7 @@ from intake.models import Intake, IntakeState
 from intake.presenters import SectionRows, answer_sections
 from intake.schema import SHARED, Questionnaire
 from intake.selectors import person_label
-from intake.views.staff import IntakeReading, _read_intake
+from intake.views.staff import IntakeReading, read_intake
 from intake.visibility import shared_answers, visibility_words
 from portal.access import (
     authors_sharing_with,
@@ -142,7 +142,7 @@ def _column(request: AuthenticatedHttpRequest, participant: CaseParticipant,
         alert = intake.raised_safety_alert
         try:
             reading = audited_read(Action.INTAKE_VIEWED,
-                                   read=lambda: _read_intake(intake, alert),
+                                   read=lambda: read_intake(intake, alert),
                                    actor=request.user, subject=intake.client_id, target=intake)
         except KeyDestroyedError:
             erased = True

@@ -182,7 +182,7 @@ class IntakeReading:
     acknowledgements: list[AcknowledgementRow]
 
 
-def _read_intake(intake: Intake, alert: SafetyAlert | None) -> IntakeReading:
+def read_intake(intake: Intake, alert: SafetyAlert | None) -> IntakeReading:
     """Decrypt the answers, scores and acknowledgement notes now, so the opening is recorded
     only once the values are known to open, and before any of them reaches a template."""
     questionnaire = intake.questionnaire.questionnaire
@@ -203,7 +203,7 @@ def _render_detail(request: HttpRequest, intake: Intake, *,
     alert = intake.raised_safety_alert
     reading: IntakeReading | None = None
     try:
-        reading = audited_read(Action.INTAKE_VIEWED, read=lambda: _read_intake(intake, alert),
+        reading = audited_read(Action.INTAKE_VIEWED, read=lambda: read_intake(intake, alert),
                                actor=request.user, subject=intake.client_id, target=intake)
     except KeyDestroyedError:
         reading = None
