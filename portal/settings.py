@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "intake",
     "consents",
     "clients",
+    "measures",
     "demo",
 ]
 if IS_TEST:

@@ -98,6 +98,42 @@ class PracticeSettings(models.Model):
         help_text="Email a client this many days before an authorization they signed ends, "
                   "once per authorization (1 to 90).",
     )
+    # Measures over time (``measures``): check-ins between sessions and what clients see.
+    clients_see_scores = models.BooleanField(
+        default=True,
+        help_text="Show clients their own scores and trends. Turn off if your clinicians "
+                  "prefer to discuss scores in session.",
+    )
+    check_in_answers_required = models.BooleanField(
+        default=False,
+        help_text="Ask clients to answer every check-in question (no \"I'd rather not "
+                  "answer today\").",
+    )
+    check_in_open_days = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text="A check-in left unanswered this many days after it is due shows as "
+                  "missed (1 to 28).",
+    )
+    check_in_reminder_max = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(0), MaxValueValidator(5)],
+        help_text="Reminder emails for one check-in, the first when it is due (0 to 5).",
+    )
+    reliable_change_phq9 = models.PositiveSmallIntegerField(
+        "reliable change on the PHQ-9",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(27)],
+        help_text="A PHQ-9 change of at least this many points from the first score counts "
+                  "as reliable improvement or deterioration (default 6).",
+    )
+    reliable_change_gad7 = models.PositiveSmallIntegerField(
+        "reliable change on the GAD-7",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(21)],
+        help_text="A GAD-7 change of at least this many points from the first score counts "
+                  "as reliable improvement or deterioration (default 4).",
+    )
     # Couples and families (``portal.models.cases``).
     secrets_policy = models.CharField(
         max_length=16, default=SecretsPolicy.NO_SECRETS, choices=SecretsPolicy.choices,
