@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 
+from intake.events import IntakeSent, ScoredInstrument, intake_sent, submitted_intakes
 from intake.models import Intake, IntakeState
 from intake.selectors import (
     IntakeStanding,
@@ -33,15 +34,19 @@ from portal.badges import Badge
 from portal.models import User
 
 __all__ = [
+    "IntakeSent",
     "IntakeStanding",
     "IntakeSummary",
     "OpenAlerts",
+    "ScoredInstrument",
     "client_intakes_visible_to",
     "has_individual_intake",
     "has_open_safety_alert",
+    "intake_sent",
     "intake_standing",
     "intake_summaries",
     "open_alerts_for",
+    "submitted_intakes",
 ]
 
 
