@@ -138,3 +138,16 @@ def test_caseload_reads_baseline_and_latest_in_constant_queries(clients: int) ->
     row = found[(people[0].pk, "phq9")]
     assert row.baseline.total == 18
     assert [p.total for p in row.recent] == [9, 4]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_makes_points_of_intakes_sent_before_the_series(client_user: User) -> None:
+    from tests.migrating import schema_at
+
+    submitted_intake(client_user, phq9=3, gad7=2)
+    with schema_at("measures", "0001_measures") as old:
+        assert not old.get_model("measures", "MeasureResponse").objects.exists()
+    # ... and coming forward (schema_at's exit) makes them again from the sent intake.
+
+    assert [p.total for p in series(client_user.pk, "phq9")] == [24]
+    assert [(p.total, p.band) for p in series(client_user.pk, "gad7")] == [(14, "Moderate")]
