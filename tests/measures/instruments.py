@@ -8,8 +8,7 @@ definitions and the practice's settings. These follow the published scoring: PHQ
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-from django.utils import timezone
+from zoneinfo import ZoneInfo
 
 from measures.scales import HIGHER_IS_BETTER, Point, Scale, ScaleBand
 
@@ -32,8 +31,9 @@ CSI4 = Scale(
     cutoff_label="suggests notable relationship distress",
 )
 
-# Noon in the practice's zone (America/New_York in the tests), so a day is never in doubt.
-START = timezone.make_aware(datetime(2026, 3, 3, 12, 0))
+# Noon in the practice's zone (TIME_ZONE, America/New_York by default), so a day is never
+# in doubt.
+START = datetime(2026, 3, 3, 12, 0, tzinfo=ZoneInfo("America/New_York"))
 
 
 def series(scale: Scale, *totals: int, every: timedelta = timedelta(weeks=1),

@@ -11,9 +11,9 @@ import pytest
 from measures.change import (
     AT_OR_ABOVE_CUTOFF,
     BELOW_CUTOFF,
-    REMISSION,
     RELIABLE_DETERIORATION,
     RELIABLE_IMPROVEMENT,
+    REMISSION,
     RESPONSE,
     assess,
 )
