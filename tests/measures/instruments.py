@@ -31,9 +31,10 @@ CSI4 = Scale(
     cutoff_label="suggests notable relationship distress",
 )
 
-# Noon in the practice's zone (TIME_ZONE, America/New_York by default), so a day is never
-# in doubt.
-START = datetime(2026, 3, 3, 12, 0, tzinfo=ZoneInfo("America/New_York"))
+# The tests' practice zone (tests/measures/conftest.py sets it); the first score at noon
+# there, so a day is never in doubt.
+PRACTICE_ZONE = "America/New_York"
+START = datetime(2026, 3, 3, 12, 0, tzinfo=ZoneInfo(PRACTICE_ZONE))
 
 
 def series(scale: Scale, *totals: int, every: timedelta = timedelta(weeks=1),
