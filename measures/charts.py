@@ -87,7 +87,7 @@ class ChartPoint:
 @dataclass(frozen=True)
 class Cutoff:
     y: str
-    label: str  # "Cut-off 13.5"
+    label: str  # "Cut-off 13.5", at the left end of the line, just above it
     label_x: str
     label_y: str
 
@@ -267,7 +267,7 @@ def trend_chart(scale: Scale, points: Iterable[Point], *, width: int = TREND_WID
         cutoff_y = y_of(scale.cutoff)
         cutoff = Cutoff(y=plain_number(round(cutoff_y, 2)),
                         label=f"Cut-off {plain_number(scale.cutoff)}",
-                        label_x=plain_number(right - 4),
+                        label_x=plain_number(left + 4),
                         label_y=plain_number(round(cutoff_y - 4, 2)))
     start, end = left + _POINT_INSET, right - _POINT_INSET
     xs = _x_positions(series, start, end)
