@@ -233,6 +233,16 @@ def _description(scale: Scale, series: Sequence[Point]) -> str:
             f"(lowest {min(totals)}, highest {max(totals)}).{cutoff}")
 
 
+def _chart_point(point: Point, *, x: float, y: float, latest: bool) -> ChartPoint:
+    day = format_day(point.taken_at)  # once: formatting a day is the chart's main cost
+    return ChartPoint(
+        x=plain_number(round(x, 2)), y=plain_number(round(y, 2)), total=point.total,
+        band=point.band, day=day,
+        label=f"{point.total} on {day}" + (f", {point.band}" if point.band else ""),
+        latest=latest,
+    )
+
+
 def trend_chart(scale: Scale, points: Iterable[Point], *, width: int = TREND_WIDTH,
                 height: int = TREND_HEIGHT, dom_id: str | None = None) -> TrendChart | None:
     """The chart of a series on its scale, oldest score on the left; None when there are no
@@ -272,13 +282,7 @@ def trend_chart(scale: Scale, points: Iterable[Point], *, width: int = TREND_WID
     start, end = left + _POINT_INSET, right - _POINT_INSET
     xs = _x_positions(series, start, end)
     chart_points = tuple(
-        ChartPoint(
-            x=plain_number(round(x, 2)), y=plain_number(round(y_of(point.total), 2)),
-            total=point.total, band=point.band, day=format_day(point.taken_at),
-            label=f"{point.total} on {format_day(point.taken_at)}"
-                  + (f", {point.band}" if point.band else ""),
-            latest=index == len(series) - 1,
-        )
+        _chart_point(point, x=x, y=y_of(point.total), latest=index == len(series) - 1)
         for index, (x, point) in enumerate(zip(xs, series, strict=True))
     )
     return TrendChart(
