@@ -102,7 +102,10 @@ __all__ = [
     "Question",
     "Questionnaire",
     "Section",
+    "parse_condition",
     "parse_definition",
+    "parse_question",
+    "parse_scale",
     "top_level_questions",
 ]
 
@@ -339,6 +342,23 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
         interpretation=_text(data, "interpretation", where),
         item_ranges=tuple(ranges),
     )
+
+
+def parse_question(data: Any, where: str) -> Question:
+    """One top-level question standing alone (an instrument's item), checked as a
+    questionnaire checks its questions; it may have no condition (nothing comes before it)."""
+    return _question(data, where, {})
+
+
+def parse_scale(data: Any, where: str, questions: Mapping[str, Question]) -> Instrument:
+    """An ``instruments`` entry scoring some of ``questions`` (see ``_instrument``)."""
+    return _instrument(data, where, questions)
+
+
+def parse_condition(data: Any, where: str,
+                    questions: Mapping[str, Question]) -> Condition | None:
+    """A condition (or safety rule) on one of ``questions`` (see ``_condition``)."""
+    return _condition(data, where, questions)
 
 
 def _no_shared_clue_to_a_private_answer(
