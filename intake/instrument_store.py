@@ -6,62 +6,61 @@ used: a check-in or an intake names the version it was answered with, and is rea
 against it after the file moves on. Changing a shipped file without a new version number is
 refused rather than silently rewriting what old scores meant.
 
-A stored version is looked up (one indexed query) each time it is asked for; its parse is
-kept per process (``intake.instrument_sources``). Whether the shipped version is stored is
-remembered only once its row is committed, so a rolled-back transaction never leaves a
-process believing in a row that is not there.
+A stored version is looked up (one indexed query) each time it is asked for, the current
+one included, so no process ever believes in a row that a rolled-back transaction took
+away; only its parse is kept per process (``intake.instrument_sources``).
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from django.db import transaction
 
-from intake.canonical import canonical_sha256
 from intake.instrument_schema import InstrumentDefinition
 from intake.instrument_sources import (
     UnknownInstrument,
     parsed_instrument,
     read_instrument,
     shipped_instrument,
-    shipped_path,
     shipped_with_digest,
 )
 from intake.models import InstrumentVersion
 from intake.schema import DefinitionError
 
-# (slug, version, digest) of shipped versions known to be stored and committed.
-_stored: set[tuple[str, str, str]] = set()
+
+def _store(definition: InstrumentDefinition, digest: str, name: str) -> InstrumentVersion:
+    """The stored row for ``definition``, created the first time; refused when its slug
+    and version are stored with other content (``name`` says which file)."""
+    version, created = InstrumentVersion.objects.get_or_create(
+        slug=definition.slug, version=definition.version,
+        defaults={"definition": copy.deepcopy(dict(definition.source)), "sha256": digest},
+    )
+    if not created and version.sha256 != digest:
+        raise DefinitionError(
+            f"{name}: {definition.slug} version {definition.version} is already in use with "
+            "different items or rules. Give the changed file a new version number."
+        )
+    return version
 
 
 @transaction.atomic
 def install_instrument(path: Path) -> InstrumentVersion:
     """The stored version for the instrument file at ``path``, created the first time. A
     file whose slug and version are already stored with other content is refused."""
-    data = read_instrument(path)
-    digest = canonical_sha256(data)
-    version, created = InstrumentVersion.objects.get_or_create(
-        slug=data["slug"], version=data["version"],
-        defaults={"definition": data, "sha256": digest},
-    )
-    if not created and version.sha256 != digest:
-        raise DefinitionError(
-            f"{path.name}: {data['slug']} version {data['version']} is already in use with "
-            "different items or rules. Give the changed file a new version number."
-        )
-    return version
+    definition, digest = parsed_instrument(read_instrument(path))
+    return _store(definition, digest, path.name)
 
 
+@transaction.atomic
 def current_instrument(slug: str) -> InstrumentDefinition:
     """The shipped version of ``slug``, stored on first use (so that its answers can be
-    read back against it after the file changes). ``UnknownInstrument`` for a slug that
-    does not ship."""
+    read back against it after the file changes): one indexed query once stored, which
+    also refuses a shipped file changed under a stored version number.
+    ``UnknownInstrument`` for a slug that does not ship."""
     definition, digest = shipped_with_digest(slug)
-    key = (definition.slug, definition.version, digest)
-    if key not in _stored:
-        install_instrument(shipped_path(slug))
-        transaction.on_commit(lambda: _stored.add(key))
+    _store(definition, digest, f"{slug}.json")
     return definition
 
 
