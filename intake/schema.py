@@ -53,6 +53,11 @@ Instruments sum whole-number answers: each item is a required, non-sensitive, to
 the items' lowest values to the sum of their highest (``min_total``, ``max_total``) and the
 bands cover every total in between exactly once. ``interpretation`` is an optional sentence
 for staff saying what a score means.
+
+This is the self-contained form, as stored and hashed. The shipped source files do not
+repeat the PHQ-9, GAD-7 or CSI-4: they refer to the instruments' own files
+(``intake/instruments``), and ``intake.instrument_references`` writes those references out
+before this parser sees them.
 """
 
 from __future__ import annotations
