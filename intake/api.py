@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 
+from intake.events import IntakeSent, ScoredInstrument, intake_sent, submitted_intakes
 from intake.instrument_schema import (
     HIGHER_IS_BETTER,
     HIGHER_IS_WORSE,
@@ -63,21 +64,25 @@ __all__ = [
     "Cutoff",
     "InstrumentDefinition",
     "InstrumentScore",
+    "IntakeSent",
     "IntakeStanding",
     "IntakeSummary",
     "LoincCodes",
     "OpenAlerts",
     "Question",
+    "ScoredInstrument",
     "UnknownInstrument",
     "client_intakes_visible_to",
     "current_instrument",
     "has_individual_intake",
     "has_open_safety_alert",
     "instrument_version",
+    "intake_sent",
     "intake_standing",
     "intake_summaries",
     "open_alerts_for",
     "question_type",
+    "submitted_intakes",
 ]
 
 

@@ -73,6 +73,10 @@ class Action(StrEnum):
     CONSENT_JOINT_DETAILS_READ = "consent.joint_details_read"
     CONSENT_COUNTERSIGNED = "consent.countersigned"
     DOCUMENT_COUNTERSIGN_CHANGED = "document.countersign_changed"
+    MEASURES_TREND_VIEWED = "measures.trend_viewed"
+    MEASURES_CASELOAD_VIEWED = "measures.caseload_viewed"
+    MEASURES_EXPORTED = "measures.exported"
+    MEASURES_REVIEW_FLAG_CLEARED = "measures.review_flag_cleared"
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,19 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CONSENT_COUNTERSIGNED: _spec("Consent countersigned by a clinician"),
     Action.DOCUMENT_COUNTERSIGN_CHANGED: _spec("Whether a consent is countersigned changed",
                                                "required"),
+    # Measures over time: a staff member opened a client's scores over time (which
+    # instrument), or their caseload, which shows each listed client's latest score (one
+    # event per client, recorded in one batch); a client's scores exported (the format;
+    # the client downloading their own is recorded too, as their intake's copy is); a
+    # clinician marked a deterioration reviewed.
+    Action.MEASURES_TREND_VIEWED: _spec("Scores over time opened", "instrument",
+                                        client_sentence="opened your check-in scores"),
+    Action.MEASURES_CASELOAD_VIEWED: _spec(
+        "Caseload of scores opened",
+        client_sentence="saw your latest check-in score on their caseload"),
+    Action.MEASURES_EXPORTED: _spec("Scores over time exported", "format",
+                                    client_sentence="downloaded a copy of your scores"),
+    Action.MEASURES_REVIEW_FLAG_CLEARED: _spec("Worsening score marked reviewed"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".
