@@ -32,6 +32,7 @@ STAFF_SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("Intakes", "staff_intake_list", "portal.access_staff_pages"),
     ("Clients", "client_list", "portal.access_staff_pages"),
     ("Cases", "case_list", "portal.access_staff_pages"),
+    ("Scores", "measures_caseload", "portal.access_staff_pages"),
     ("Consents", "consent_dashboard", "portal.manage_consent_documents"),
     ("Invitations", "invitation_list", "portal.manage_invitations"),
     ("Audit trail", "audit_log", "portal.access_staff_pages"),
@@ -45,6 +46,7 @@ STAFF_ACCOUNT_PATHS = ("/accounts/", "/staff/name/")
 # (label, URL name, paths that belong to it): the client's menu.
 CLIENT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Home", "client_home", ()),
+    ("My progress", "measures_progress", ()),
     ("Account security", "mfa_index", ()),
     ("Email", "account_email", ()),
     ("Password", "account_change_password", ("/accounts/password/",)),

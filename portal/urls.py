@@ -56,6 +56,8 @@ urlpatterns = [
     path("consents/", include("consents.urls_client")),
     path("staff/consents/", include("consents.urls_staff")),
     path("", include("consents.urls_exports")),
+    path("staff/measures/", include("measures.urls_staff")),
+    path("progress/", include("measures.urls_progress")),
     path("accounts/", include("allauth.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -209,6 +209,20 @@ MATRIX: dict[str, Row] = {
     "consent_joint_release": Row("get", ADMIN_ONLY, lambda o: [o["couple_case"].id]),
     # Countersignatures (issue 17): the care team's list; countersigning a signature that
     # needs none tells the staff member so, back on the list.
+    # Measures over time (issue 18): "client" has PHQ-9 scores in their individual record
+    # and a review flag (objects["review_flag"]); the other client has no scores.
+    "measures_caseload": Row("get", STAFF_ONLY),
+    "measures_staff_trend": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
+    "measures_staff_case_trend": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id,
+                                                                   o["couple_case"].id]),
+    # The first to post marks it reviewed; the next finds it reviewed: both back to the page.
+    "measures_flag_reviewed": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
+                                           "admin": REDIRECT},
+                                  lambda o: [o["assigned_client"].id, o["review_flag"].id]),
+    "measures_staff_fhir": Row("get", {**STAFF_ONLY, "clinician": REAUTH, "admin": REAUTH},
+                               lambda o: [o["assigned_client"].id]),
+    "measures_progress": Row("get", CLIENT_ONLY),
+    "measures_progress_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND}),
     "consent_countersign_list": Row("get", STAFF_ONLY),
     "consent_countersign": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                         "admin": REDIRECT},
@@ -250,7 +264,18 @@ def consent_objects(client: User) -> dict[str, object]:
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
             "consent_version": telehealth, "draft_version": draft,
             "ward": _ward_of(client), **_joint_release_of(client),
-            "guardianship": Guardianship.objects.get(guardian__person=client)}
+            "guardianship": Guardianship.objects.get(guardian__person=client),
+            **_measure_objects(client)}
+
+
+def _measure_objects(client: User) -> dict[str, object]:
+    """Two PHQ-9 check-ins of ``client``, the second reliably worse: a review flag."""
+    from measures.models import ReviewFlag
+    from tests.measures.points import check_in_point
+
+    check_in_point(client, "phq9", 5, days_ago=14)
+    worse = check_in_point(client, "phq9", 12)
+    return {"review_flag": ReviewFlag.objects.get(response=worse)}
 
 
 def _joint_release_of(partner: User) -> dict[str, object]:

@@ -14,14 +14,14 @@ nothing was shown; the caller decides what to say instead.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from portal.audit.actions import Action
-from portal.audit.service import record_event
+from portal.audit.service import record_event, record_events
 from portal.models import User
 
 T = TypeVar("T")
@@ -56,4 +56,23 @@ def audited_read(
             target=target,
             detail=detail(value) if callable(detail) else detail,
         )
+    return value
+
+
+def audited_read_of_each(
+    action: Action,
+    *,
+    read: Callable[[], T],
+    actor: User | AnonymousUser,
+    subjects: Callable[[T], Sequence[uuid.UUID]],
+    target: models.Model | None = None,
+) -> T:
+    """Like ``audited_read``, for a page that decrypts something of each of many clients
+    (a caseload): one ``action`` event per client whose values were read
+    (``subjects(value)``), recorded in one batch (``record_events``), so the page costs
+    the same number of queries however many clients it lists, and each client finds the
+    opening in their own "Who has opened my record". If ``read`` raises, nothing is
+    recorded."""
+    value = read()
+    record_events(action, actor=actor, subjects=subjects(value), target=target)
     return value

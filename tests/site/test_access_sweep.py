@@ -186,6 +186,14 @@ SWEEPS = [
     Sweep("consent_joint_release", _a("couple_case"), ADMIN_PAGE),
     # Countersigning client A's signature: the care team's alone.
     Sweep("consent_countersign", _a("signature"), CARE_TEAM_PAGE),
+    # Client A's scores over time (issue 18): the care team's pages.
+    Sweep("measures_staff_trend", _client_a, CARE_TEAM_PAGE),
+    Sweep("measures_staff_fhir", _client_a, CARE_TEAM_PAGE),
+    Sweep("measures_staff_case_trend", lambda w: [w.people["client"].id,
+                                                  w.objects["couple_case"].id],
+          CASE_STAFF_PAGE),
+    Sweep("measures_flag_reviewed", lambda w: [w.people["client"].id,
+                                               w.objects["review_flag"].id], CARE_TEAM_PAGE),
     # Client A's security key (allauth's pages).
     Sweep("mfa_edit_webauthn", lambda w: [w.objects["webauthn"].pk], CLIENT_PAGE,
           lambda w: {"name": "Taken over"}),

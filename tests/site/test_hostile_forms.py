@@ -47,6 +47,7 @@ from intake.forms_staff import AcknowledgementForm
 from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, Intake
 from intake.schema import TEXT_TYPES, Question, Questionnaire, Section, parse_definition
 from intake.views.client import ACTIONS
+from measures.caseload import SORTS
 from portal.audit.actions import ACTIONS as AUDIT_ACTIONS
 from portal.audit.forms import AuditFilterForm
 from portal.audit.selectors import events_visible_to, filter_events
@@ -350,6 +351,12 @@ STAFF_FORMS = [
              lambda w: {"note": ["Called the client, safety plan agreed."]}),
     Endpoint("staff_intake_mark_reviewed", "clinician",
              lambda w: [w.objects["submitted_intake"].id]),
+    # A hostile "case" names no case of the client's: 404, the flag untouched.
+    Endpoint("measures_flag_reviewed", "clinician",
+             lambda w: [w.people["client"].id, w.objects["review_flag"].id],
+             fields=lambda w: {"case": ["", str(w.objects["couple_case"].id)]}),
+    Endpoint("measures_caseload", "clinician", fields=lambda w: {"sort": list(SORTS)},
+             method="get"),
     Endpoint("staff_intake_list", "clinician", fields=lambda w: {"page": ["1", "2", "x"]},
              method="get"),
     Endpoint("audit_log", "admin", fields=_audit_filters, method="get"),

@@ -1,0 +1,49 @@
+"""Access helpers: the only way the measures' views reach a client's scores. Strangers get
+a 404, the same as for an id that does not exist.
+
+A client's scores are kept per record, like their intakes (``portal.access
+.case_record_filter``): the individual record's are read by the client's care team (or
+whoever sees every client), a couple or family case's by the case's care team.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from portal.access import cases_visible_to, client_accounts, visible_or_404
+from portal.models import CareAssignment, Case, CaseParticipant, User
+
+
+def may_open_record(user: User | AnonymousUser, *, client: User, case: Case | None) -> bool:
+    """Whether ``user`` may open ``client``'s record: their individual record (``case``
+    None) or the couple or family case ``case``. The rule of ``case_record_filter``,
+    asked of a record rather than of a row in it: for the individual record, a clinician
+    on the client's care team or anyone who sees every client; for a case, a staff member
+    on the case's care team or who sees every case, and only for one of its people.
+    Clients, strangers and inactive accounts may not."""
+    if (not user.is_authenticated or not user.is_active
+            or not user.has_perm("portal.access_staff_pages")):
+        return False
+    if case is not None:
+        return (cases_visible_to(user).filter(pk=case.pk).exists()
+                and CaseParticipant.objects.filter(case=case, person=client).exists())
+    if user.is_superuser or user.has_perm("portal.see_all_clients"):
+        return True
+    return CareAssignment.objects.filter(client=client, clinician=user).exists()
+
+
+def staff_record_or_404(user: User | AnonymousUser, client_id: uuid.UUID | str,
+                        case_id: uuid.UUID | str | None = None) -> tuple[User, Case | None]:
+    """The client ``client_id`` names and the case ``case_id`` names (None: their
+    individual record), when ``user`` may open that record (``may_open_record``);
+    ``Http404`` for everyone else, a malformed id, a client not in the case, non-staff."""
+    if not user.has_perm("portal.access_staff_pages"):
+        raise Http404
+    client = visible_or_404(client_accounts(), client_id)
+    case = visible_or_404(Case.objects.all(), case_id) if case_id is not None else None
+    if not may_open_record(user, client=client, case=case):
+        raise Http404
+    return client, case
