@@ -27,6 +27,7 @@ from django.utils import timezone
 from consents.authorizations import AuthorizationDetails, authorization_sign
 from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, DocumentKind
 from consents.services import consent_sign, consent_withdraw, current_version, version_publish
+from demo.measure_stories import IMPROVING, WORSENING, play_history
 from intake.models import Intake, IntakeState
 from intake.safety_alerts import close_alert
 from intake.services import (
@@ -70,6 +71,10 @@ class Feelings:
 MILD = Feelings(phq9=(1, 1, 1, 1, 1, 0, 1, 0, 0), gad7=(1, 1, 1, 1, 0, 1, 0))  # 6 and 5
 # PHQ-9 12 and GAD-7 11: both in the moderate band (10 to 14).
 MODERATE = Feelings(phq9=(2, 2, 1, 2, 1, 1, 2, 1, 0), gad7=(2, 2, 2, 1, 2, 1, 1))
+# The first points of the measures' demo series (demo.measure_stories): PHQ-9 16 and
+# GAD-7 14 (improving over six months), PHQ-9 7 and GAD-7 6 (worsening over three).
+BEFORE_IMPROVING = Feelings(phq9=(2, 2, 2, 2, 2, 2, 2, 2, 0), gad7=(2, 2, 2, 2, 2, 2, 2))
+BEFORE_WORSENING = Feelings(phq9=(1, 1, 1, 1, 1, 1, 1, 0, 0), gad7=(1, 1, 1, 1, 1, 1, 0))
 # PHQ-9 15 with item 9 at "Several days": a safety answer on its own.
 SAFETY_ITEM_9 = Feelings(phq9=(2, 2, 2, 2, 1, 2, 2, 1, 1), gad7=(2, 2, 2, 2, 1, 1, 1))
 
@@ -301,6 +306,20 @@ def _acknowledged_intake(client: User, profile: dict[str, Any]) -> None:
                 "booked for Thursday.")
 
 
+def _improving_over_six_months(client: User, profile: dict[str, Any]) -> None:
+    sign(client, *BEFORE_INTAKE, DocumentKind.TELEHEALTH)
+    intake_sent(client, answers(profile, feelings=BEFORE_IMPROVING,
+                                words="I lost my job in the spring and stopped seeing anyone."))
+    play_history(client, IMPROVING)
+
+
+def _worsening_over_three_months(client: User, profile: dict[str, Any]) -> None:
+    sign(client, *BEFORE_INTAKE, DocumentKind.TELEHEALTH)
+    intake_sent(client, answers(profile, feelings=BEFORE_WORSENING,
+                                words="I want to manage the stress of caring for my mother."))
+    play_history(client, WORSENING)
+
+
 def _withdrew_telehealth(client: User, profile: dict[str, Any]) -> None:
     sign(client, *BEFORE_INTAKE, DocumentKind.TELEHEALTH, DocumentKind.FEES)
     withdraw(client, DocumentKind.TELEHEALTH,
@@ -361,6 +380,18 @@ DEMO_CLIENTS = (
                {"legal_name": "Grace Kim", "pronouns": "she/her",
                 "date_of_birth": date(1983, 6, 25), "phone": "(555) 010-0128"},
                _acknowledged_intake),
+    DemoClient(f"client.improving@{DEMO_DOMAIN}",
+               "six months of fortnightly check-ins: PHQ-9 16 to 4 and GAD-7 14 to 4 "
+               "(response, then remission); see My progress",
+               {"legal_name": "Noah Fischer", "pronouns": "he/him",
+                "date_of_birth": date(1988, 3, 17), "phone": "(555) 010-0139"},
+               _improving_over_six_months),
+    DemoClient(f"client.worsening@{DEMO_DOMAIN}",
+               "three months of weekly check-ins: PHQ-9 7 to 15, GAD-7 6 to 12; first on "
+               "Dr. Rivera's Scores page, waiting for review",
+               {"legal_name": "Lena Park", "pronouns": "she/her",
+                "date_of_birth": date(1990, 10, 5), "phone": "(555) 010-0194"},
+               _worsening_over_three_months),
     DemoClient(f"client.withdrew@{DEMO_DOMAIN}",
                "withdrew the telehealth consent, with a reason; intake reviewed by "
                "Jordan Chen",

@@ -47,9 +47,9 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     call_command("seed_demo", stdout=second)
     assert (User.objects.count(), Invitation.objects.count(),
             Authenticator.objects.count()) == counts
-    # The admin, two clinicians, eight clients, the couple, two parents, their teenager,
+    # The admin, two clinicians, ten clients, the couple, two parents, their teenager,
     # and their young son's record (no login).
-    assert counts[0] == 17
+    assert counts[0] == 19
     output = second.getvalue()
     assert "Demo-password-for-tests-1" in output
     assert "TOTP secret" in output and "recovery code" in output
@@ -57,7 +57,7 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     admin = User.objects.get(email="admin@demo.example.org")
     assert roles_of(admin) == {Role.PRACTICE_ADMIN}
     clients = [u for u in User.objects.all() if roles_of(u) == {Role.CLIENT}]
-    assert len(clients) == 14
+    assert len(clients) == 16
     assert not EmailAddress.objects.get(email="client.unverified@demo.example.org").verified
     clinicians = [u for u in User.objects.all() if roles_of(u) == {Role.CLINICIAN}]
     assert len(clinicians) == 2

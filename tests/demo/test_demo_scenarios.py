@@ -5,6 +5,7 @@ changes nothing."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -22,6 +23,7 @@ from consents.models import (
     ReleaseAuthorization,
 )
 from intake.models import Intake, SafetyAlert, SafetyAlertAcknowledgement
+from measures.models import MeasureResponse, ReviewFlag
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.models import CareAssignment, ClientProfile, Invitation, User
@@ -131,8 +133,8 @@ def test_admin_pages_show_every_story(demo: str, client: Client) -> None:
     telehealth_row = dashboard.split(f'id="doc-{telehealth.pk}"')[1].split("</tr>")[0]
     assert "Version 2<" in fees_row
     withdrawn_cell = re.findall(r"<td>(.*?)</td>", telehealth_row, re.S)[1]
-    # Every client record counts: the eight clients and the six people of the two cases.
-    assert "count-withdrawn" in withdrawn_cell and "1 of 14" in withdrawn_cell
+    # Every client record counts: the ten clients and the six people of the two cases.
+    assert "count-withdrawn" in withdrawn_cell and "1 of 16" in withdrawn_cell
 
     renew = _page(admin, reverse("consent_outstanding") + "?state=resign")
     assert f"client.outdated@{DOMAIN}" in renew
@@ -162,7 +164,8 @@ def test_clients_see_their_own_story(demo: str, client: Client) -> None:
 
 
 def _counts() -> dict[str, int]:
-    models = (User, ClientProfile, CareAssignment, Invitation, Intake,
+    models = (User, ClientProfile, CareAssignment, Invitation, Intake, MeasureResponse,
+              ReviewFlag,
               SafetyAlert, SafetyAlertAcknowledgement, ConsentVersion, ConsentSignature,
               ReleaseAuthorization, AuditEvent, Authenticator)
     return {model.__name__: model.objects.count() for model in models}
@@ -174,7 +177,30 @@ def test_seeding_twice_changes_nothing_and_keeps_the_chain_intact(
     before = _counts()
     call_command("seed_demo", stdout=StringIO())
     assert _counts() == before
-    # Five individual intakes, the couple's two and the teenager's.
-    assert before["Intake"] == 8 and before["ReleaseAuthorization"] == 1
+    # Seven individual intakes, the couple's two and the teenager's.
+    assert before["Intake"] == 10 and before["ReleaseAuthorization"] == 1
+    # The two histories: PHQ-9 and GAD-7 at intake and at each check-in (12 and 11), and
+    # the worsening client's two series flagged once each.
+    assert before["ReviewFlag"] == 2
     assert AuditEvent.objects.filter(action=Action.INTAKE_VIEWED).count() == 3
     call_command("verify_audit_log", stdout=StringIO())  # raises on a broken chain
+
+
+def test_scores_over_time_tell_an_improving_and_a_worsening_story(demo: str,
+                                                                  client: Client) -> None:
+    rivera = _as(client, "clinician.rivera")
+    caseload = _page(rivera, reverse("measures_caseload"))
+    worsening = caseload.index(f"client.worsening@{DOMAIN}")
+    assert worsening < caseload.index(f"client.improving@{DOMAIN}")  # flagged first
+    assert "Worsened: review" in caseload
+
+    improving = User.objects.get(email=f"client.improving@{DOMAIN}")
+    trend = _page(rivera, reverse("measures_staff_trend", args=[improving.pk]))
+    phq9 = trend.split('id="trend-phq9-heading"')[1].split("</section>")[0]
+    assert phq9.count('class="trend-point') == 13  # the intake and twelve check-ins
+    assert "Response:" in phq9 and "Remission:" in phq9
+    first, last = re.findall(r'<time datetime="([0-9-]+)', phq9.split("<table")[1])[::12]
+    assert (date.fromisoformat(last) - date.fromisoformat(first)).days >= 150
+
+    own = _page(_as(Client(), "client.improving"), reverse("measures_progress"))
+    assert "Your latest score is 4 out of 27" in own

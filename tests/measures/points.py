@@ -7,24 +7,11 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from demo.measure_stories import items_for
 from intake.api import current_instrument
 from measures.models import CheckIn, MeasureResponse
 from measures.responses import response_record
 from portal.models import Case, User
-
-
-def items_for(slug: str, total: int) -> dict[str, int]:
-    """Answers to every item of ``slug`` adding up to ``total`` (lowest items first)."""
-    definition = current_instrument(slug)
-    answers: dict[str, int] = {}
-    left = total - definition.min_total
-    for question, (low, high) in zip(definition.items, definition.scale.ranges(), strict=True):
-        step = min(high - low, left)
-        answers[question.id] = low + step
-        left -= step
-    if left:
-        raise ValueError(f"{slug} cannot total {total}")
-    return answers
 
 
 def check_in_point(client: User, slug: str, total: int, *, days_ago: float = 0,

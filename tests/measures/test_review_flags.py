@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from demo.measure_stories import items_for
 from measures.models import ReviewFlag
 from measures.responses import ResponseError, response_record
 from measures.review_flags import review_flag_clear
 from portal.audit.models import AuditEvent
 from portal.models import PracticeSettings, User
-from tests.measures.points import check_in_point, items_for
+from tests.measures.points import check_in_point
 
 pytestmark = pytest.mark.django_db
 

@@ -66,7 +66,8 @@ DEMO_ACCOUNTS = (
                 "practice admin (MFA): consents (one withdrawn, one to sign again), "
                 "invitations, every client, the whole audit trail", totp=True),
     DemoAccount(RIVERA, Role.CLINICIAN, "Dr. Sam Rivera",
-                "clinician (MFA): a safety alert waiting on the home page, five clients",
+                "clinician (MFA): a safety alert waiting on the home page, seven clients, "
+                "a worsening first on Scores",
                 totp=True),
     DemoAccount(CHEN, Role.CLINICIAN, "Jordan Chen, LCSW",
                 "clinician (MFA): two clients, one intake reviewed", totp=True),
