@@ -52,6 +52,7 @@ urlpatterns = [
     path("session/keepalive/", session.session_keepalive, name="session_keepalive"),
     path("intake/", include("intake.urls_client")),
     path("staff/intakes/", include("intake.urls_staff")),
+    path("staff/alerts/", include("intake.urls_alerts")),
     path("", include("intake.urls_exports")),
     path("consents/", include("consents.urls_client")),
     path("staff/consents/", include("consents.urls_staff")),

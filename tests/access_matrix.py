@@ -124,6 +124,11 @@ MATRIX: dict[str, Row] = {
     "staff_intake_acknowledge": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                              "admin": REDIRECT},
                                     lambda o: [o["submitted_intake"].id]),
+    # A check-in's safety alert (issue 18) of "client" (on the clinician's care team): the
+    # care team's page; posted with no note, it comes back refused (400).
+    "staff_alert_detail": Row("get", STAFF_ONLY, lambda o: [o["check_in_alert"].id]),
+    "staff_alert_acknowledge": Row("post", {**STAFF_ONLY, "clinician": "400", "admin": "400"},
+                                   lambda o: [o["check_in_alert"].id]),
     # Marked reviewed (by the clinician, then "already reviewed" for the admin): back to
     # the page either way.
     "staff_intake_mark_reviewed": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
@@ -293,6 +298,16 @@ def _ward_of(guardian: User) -> User:
     guardianship_attest(guardianship=link, by=guardian)
     assert minor.person is not None
     return minor.person
+
+
+def check_in_objects(client: User) -> dict[str, object]:
+    """Measures over time (issue 18): a safety alert raised by a check-in of ``client``."""
+    import uuid
+
+    from intake.api import raise_check_in_alert
+
+    return {"check_in_alert": raise_check_in_alert(client=client, case=None,
+                                                   check_in_id=uuid.uuid4())}
 
 
 def case_objects(clinician: User) -> dict[str, object]:

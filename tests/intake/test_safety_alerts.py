@@ -144,7 +144,7 @@ def test_the_database_refuses_a_closer_without_a_closing_time_and_a_second_alert
     with pytest.raises(IntegrityError), transaction.atomic():
         SafetyAlert.objects.filter(intake=intake).update(closed_by=clinician_user)
     with pytest.raises(IntegrityError), transaction.atomic():
-        SafetyAlert.objects.create(intake=intake)
+        SafetyAlert.objects.create(intake=intake, client=caseload)
 
 
 # Selectors ------------------------------------------------------------------------------------
@@ -239,8 +239,10 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
 
         forward = migrate("intake", "0009_remove_intake_alert_columns")
         assert historical_model(forward, "intake", "SafetyAlert").objects.count() == 6
+        # Today's model, without the columns a later migration (0013) adds.
         alerts = {alert.intake_id: alert for alert in
-                  SafetyAlert.objects.select_related("closed_by")}
+                  SafetyAlert.objects.select_related("closed_by").defer(
+                      "client", "case", "source", "check_in_id")}
         assert set(alerts) == {sent.pk, waiting.pk, late.pk, oldest.pk, unkept.pk, erased.pk}
         for intake_id, alert in alerts.items():
             was = before[intake_id]
