@@ -11,8 +11,8 @@ the portal. Answers are kept in two shapes:
   questionnaire's order); the database is compared with this shape;
 - *posted* (``form_fields``): what a browser sends for one page, built from the stored shape.
 
-Pure Python (the questionnaire parser ``intake.schema`` needs no Django), so the Locust
-process can import it too.
+Pure Python (the questionnaire parser ``intake.schema`` and the instruments' files,
+``intake.instrument_sources``, need no Django), so the Locust process can import it too.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from intake.instrument_references import expand_instrument_references
 from intake.schema import IN_PERSON, TEXT_TYPES, Question, Questionnaire, parse_definition
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,8 +59,10 @@ _FRAGMENTS = (
 
 
 def load_questionnaire() -> Questionnaire:
-    """The shipped questionnaire, parsed as the portal parses it."""
-    return parse_definition(json.loads(DEFINITION.read_text(encoding="utf-8")))
+    """The shipped questionnaire, parsed as the portal parses it (its instruments'
+    questions written out from ``intake/instruments/``)."""
+    source = json.loads(DEFINITION.read_text(encoding="utf-8"))
+    return parse_definition(expand_instrument_references(source))
 
 
 def _syllables(rng: random.Random, count: int) -> str:

@@ -5,6 +5,15 @@ list, the record, and each role's home page. They ask here, never the intake's m
 views, so the intake can change inside without breaking them; the import-linter contract
 "Feature apps are independent" (``.importlinter``) names this module as the declared seam.
 Everything here reads plaintext workflow columns and decrypts nothing.
+
+The measures over time (``measures``) ask here for the instruments (PHQ-9, GAD-7, CSI-4):
+an instrument is a scored questionnaire fragment and belongs to the intake, which asks it
+first; check-ins reuse the same definition (items, options, scoring, bands, safety rule).
+``current_instrument`` gives the shipped version to ask now, ``instrument_version`` the
+version an earlier answer was given to, and ``InstrumentDefinition.score`` and
+``needs_prompt_review`` are the intake's own scoring and safety rules. An instrument's
+questions are the intake's ``Question`` objects: ``question_type(question.type)`` draws,
+checks (``AnswerError``) and words their answers exactly as the intake does.
 """
 
 from __future__ import annotations
@@ -18,7 +27,21 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef
 
+from intake.events import IntakeSent, ScoredInstrument, intake_sent, submitted_intakes
+from intake.instrument_schema import (
+    HIGHER_IS_BETTER,
+    HIGHER_IS_WORSE,
+    ChangeRules,
+    Cutoff,
+    InstrumentDefinition,
+    InstrumentScore,
+    LoincCodes,
+)
+from intake.instrument_sources import CHECK_IN_INSTRUMENTS, UnknownInstrument
+from intake.instrument_store import current_instrument, instrument_version
 from intake.models import Intake, IntakeState
+from intake.question_types import AnswerError, question_type
+from intake.schema import Question
 from intake.selectors import (
     IntakeStanding,
     OpenAlerts,
@@ -33,15 +56,33 @@ from portal.badges import Badge
 from portal.models import User
 
 __all__ = [
+    "CHECK_IN_INSTRUMENTS",
+    "HIGHER_IS_BETTER",
+    "HIGHER_IS_WORSE",
+    "AnswerError",
+    "ChangeRules",
+    "Cutoff",
+    "InstrumentDefinition",
+    "InstrumentScore",
+    "IntakeSent",
     "IntakeStanding",
     "IntakeSummary",
+    "LoincCodes",
     "OpenAlerts",
+    "Question",
+    "ScoredInstrument",
+    "UnknownInstrument",
     "client_intakes_visible_to",
+    "current_instrument",
     "has_individual_intake",
     "has_open_safety_alert",
+    "instrument_version",
+    "intake_sent",
     "intake_standing",
     "intake_summaries",
     "open_alerts_for",
+    "question_type",
+    "submitted_intakes",
 ]
 
 

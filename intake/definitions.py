@@ -7,13 +7,14 @@ without a new version number is refused rather than silently rewriting history.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
+from intake.canonical import canonical_sha256
+from intake.instrument_references import expand_instrument_references
 from intake.models import QuestionnaireVersion
 from intake.schema import DefinitionError, parse_definition
 
@@ -31,17 +32,28 @@ FAMILY_FILE = SHIPPED_DIR / "family.json"
 ADOLESCENT_FILE = SHIPPED_DIR / "adolescent.json"
 
 
-def canonical_sha256(definition: Any) -> str:
-    """SHA-256 of the definition as canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(definition, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+__all__ = [
+    "ADOLESCENT_FILE",
+    "COUPLE_FILE",
+    "DEFAULT_FILE",
+    "FAMILY_FILE",
+    "SHIPPED_DIR",
+    "canonical_sha256",
+    "install_definition",
+    "read_definition",
+]
 
 
 def read_definition(path: Path = DEFAULT_FILE) -> dict[str, Any]:
+    """The questionnaire at ``path``, self-contained: its references to instruments
+    (``{"instrument": "phq9"}``, ``{"ref": "phq9"}``) replaced by the shipped instruments'
+    questions, scales and safety rules (``intake.instrument_references``), then checked.
+    This is what is stored and hashed as a version."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        source = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise DefinitionError(f"{path.name}: cannot be read as JSON ({error})") from None
+    data = expand_instrument_references(source)
     parse_definition(data)  # refuses a malformed file before anything is stored
     return data
 

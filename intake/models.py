@@ -12,13 +12,19 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from intake.instrument_schema import (
+    SLUG_MAX_LENGTH,
+    VERSION_MAX_LENGTH,
+    InstrumentDefinition,
+    parse_instrument,
+)
 from intake.schema import Questionnaire, parse_definition
 from portal.crypto.fields import EncryptedJSONField, EncryptedTextField
 from portal.crypto.models import EncryptedModel
 
 
 class ImmutableVersionError(Exception):
-    """A stored questionnaire version was about to change."""
+    """A stored questionnaire or instrument version was about to change."""
 
 
 class QuestionnaireVersion(models.Model):
@@ -318,3 +324,35 @@ class IntakeReminderState(models.Model):
 
     def __str__(self) -> str:
         return f"reminders for intake {self.intake_id.hex[:8]}"
+
+
+class InstrumentVersion(models.Model):
+    """One version of an instrument definition (PHQ-9, GAD-7, CSI-4), exactly as shipped.
+
+    Practice data, no personal data. Kept so that a score taken with an older version
+    (a check-in names its instrument's slug and version) is always read back against the
+    items and bands it was answered with, after the shipped file moves on."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH)
+    version = models.CharField(max_length=VERSION_MAX_LENGTH)
+    definition = models.JSONField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="instrument_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slug} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ImmutableVersionError("A stored instrument version never changes.")
+        super().save(*args, **kwargs)
+
+    @cached_property
+    def instrument(self) -> InstrumentDefinition:
+        return parse_instrument(self.definition)

@@ -53,6 +53,11 @@ Instruments sum whole-number answers: each item is a required, non-sensitive, to
 the items' lowest values to the sum of their highest (``min_total``, ``max_total``) and the
 bands cover every total in between exactly once. ``interpretation`` is an optional sentence
 for staff saying what a score means.
+
+This is the self-contained form, as stored and hashed. The shipped source files do not
+repeat the PHQ-9, GAD-7 or CSI-4: they refer to the instruments' own files
+(``intake/instruments``), and ``intake.instrument_references`` writes those references out
+before this parser sees them.
 """
 
 from __future__ import annotations
@@ -102,7 +107,10 @@ __all__ = [
     "Question",
     "Questionnaire",
     "Section",
+    "parse_condition",
     "parse_definition",
+    "parse_question",
+    "parse_scale",
     "top_level_questions",
 ]
 
@@ -339,6 +347,23 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
         interpretation=_text(data, "interpretation", where),
         item_ranges=tuple(ranges),
     )
+
+
+def parse_question(data: Any, where: str) -> Question:
+    """One top-level question standing alone (an instrument's item), checked as a
+    questionnaire checks its questions; it may have no condition (nothing comes before it)."""
+    return _question(data, where, {})
+
+
+def parse_scale(data: Any, where: str, questions: Mapping[str, Question]) -> Instrument:
+    """An ``instruments`` entry scoring some of ``questions`` (see ``_instrument``)."""
+    return _instrument(data, where, questions)
+
+
+def parse_condition(data: Any, where: str,
+                    questions: Mapping[str, Question]) -> Condition | None:
+    """A condition (or safety rule) on one of ``questions`` (see ``_condition``)."""
+    return _condition(data, where, questions)
 
 
 def _no_shared_clue_to_a_private_answer(

@@ -9,11 +9,11 @@ CSI-4, whose items score 0-6 and 0-5 rather than 0-3).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from intake.schema import Instrument, Questionnaire
+from intake.schema import Condition, Instrument, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -48,4 +48,10 @@ def scores(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Sco
 def needs_prompt_review(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> bool:
     """True when any safety rule matches (e.g. PHQ-9 item 9 above "Not at all", or a yes to
     current thoughts of ending one's life): show the crisis text now and flag for staff."""
-    return any(rule.holds(answers) for rule in questionnaire.safety)
+    return any_safety_rule_holds(questionnaire.safety, answers)
+
+
+def any_safety_rule_holds(rules: Iterable[Condition], answers: Mapping[str, Any]) -> bool:
+    """True when one of ``rules`` matches ``answers``: the one test of a safety rule, for a
+    whole questionnaire and for one instrument answered in a check-in alike."""
+    return any(rule.holds(answers) for rule in rules)

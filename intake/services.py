@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from intake.answers import clean_section, missing_answers, prune_hidden
 from intake.definitions import SHIPPED_DIR, install_definition, read_definition
+from intake.events import IntakeSent, intake_sent, scored_instruments
 from intake.models import Intake, IntakeState
 from intake.notifications import notify_submission
 from intake.profile_details import profile_answers, profile_changes_from_intake
@@ -228,6 +229,9 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     intake.revision += 1
     intake.save()
     record_event(Action.INTAKE_SUBMITTED, actor=client, subject=client, target=intake)
+    intake_sent.send(sender=Intake, event=IntakeSent(
+        intake_id=intake.id, client_id=client.pk, case_id=intake.case_id,
+        sent_at=intake.submitted_at, instruments=scored_instruments(questionnaire, answers)))
     profile_update(client=client,
                    values=profile_changes_from_intake(answers, intake.details_on_file or {}),
                    source=SOURCE_INTAKE)

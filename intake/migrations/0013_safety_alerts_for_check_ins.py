@@ -57,7 +57,7 @@ def forget_check_in_alerts(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('intake', '0011_intake_case'),
+        ('intake', '0012_instrument_versions'),
         ('portal', '0017_measures_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

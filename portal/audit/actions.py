@@ -81,6 +81,10 @@ class Action(StrEnum):
     MEASURES_REMINDERS_RESUMED = "measures.reminders_resumed"
     MEASURES_CHECK_IN_COMPLETED = "measures.check_in_completed"
     MEASURES_CHECK_IN_REMINDED = "measures.check_in_reminded"
+    MEASURES_TREND_VIEWED = "measures.trend_viewed"
+    MEASURES_CASELOAD_VIEWED = "measures.caseload_viewed"
+    MEASURES_EXPORTED = "measures.exported"
+    MEASURES_REVIEW_FLAG_CLEARED = "measures.review_flag_cleared"
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,19 @@ ACTIONS: dict[Action, ActionSpec] = {
     # The scheduled reminder that a check-in waits: which one of at most the practice's
     # number it was.
     Action.MEASURES_CHECK_IN_REMINDED: _spec("Check-in reminder sent", "reminder"),
+    # Measures over time: a staff member opened a client's scores over time (which
+    # instrument), or their caseload, which shows each listed client's latest score (one
+    # event per client, recorded in one batch); a client's scores exported (the format;
+    # the client downloading their own is recorded too, as their intake's copy is); a
+    # clinician marked a deterioration reviewed.
+    Action.MEASURES_TREND_VIEWED: _spec("Scores over time opened", "instrument",
+                                        client_sentence="opened your check-in scores"),
+    Action.MEASURES_CASELOAD_VIEWED: _spec(
+        "Caseload of scores opened",
+        client_sentence="saw your latest check-in score on their caseload"),
+    Action.MEASURES_EXPORTED: _spec("Scores over time exported", "format",
+                                    client_sentence="downloaded a copy of your scores"),
+    Action.MEASURES_REVIEW_FLAG_CLEARED: _spec("Worsening score marked reviewed"),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Count, F, Min, OuterRef, Subquery
 from django.utils import timezone
 
@@ -230,6 +230,84 @@ def record_event(
         event.save()
         AuditChainHead.objects.filter(pk=HEAD_ID).update(last_mac=event.mac)
     return event
+
+
+def record_events(
+    action: Action,
+    *,
+    actor: User | AnonymousUser | None,
+    subjects: Sequence[uuid.UUID],
+    target: models.Model | tuple[str, object] | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> int:
+    """Append one event per subject, the same in all else (a staff member opening a list
+    that decrypts something of each client on it), in a fixed number of queries however
+    many subjects: the head moves past them all at once, the events are chained in order
+    in memory and inserted in one statement, then the head takes the last one's MAC. Each
+    client still finds the event in their own "Who has opened my record", and the chain
+    verifies event by event as if they had been recorded one at a time.
+
+    If stray events sit past the head (see ``_advance_head``), this falls back to one
+    ``record_event`` per subject, which routes round them and raises the alert. Returns the
+    number of events recorded."""
+    if not subjects:
+        return 0
+    action = Action(action)
+    spec = spec_for(action)
+    clean_detail = detail_text(_check_detail(action, detail or {}))
+    origin = current_origin()
+    keep_origin = spec.security or (actor is not None and is_staff_member(actor))
+    object_type, object_id = _target(target)
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    count = len(subjects)
+    with transaction.atomic():
+        heads = AuditChainHead.objects.filter(pk=HEAD_ID)
+        if not heads.update(last_seq=F("last_seq") + count):
+            _create_head()
+            heads.update(last_seq=F("last_seq") + count)
+        stray = AuditEvent.objects.filter(seq__gt=OuterRef("last_seq") - count).values("seq")
+        last_seq, mac, has_stray = heads.annotate(
+            has_stray=Subquery(stray[:1])).values_list("last_seq", "last_mac", "has_stray").get()
+        if has_stray is not None:
+            heads.update(last_seq=F("last_seq") - count)
+            for subject in subjects:
+                record_event(action, actor=actor, subject=subject, target=target,
+                             detail=detail)
+            return count
+        previous_mac = bytes(mac)
+        now = timezone.now()
+        events = []
+        for offset, subject in enumerate(subjects):
+            event = AuditEvent(
+                seq=last_seq - count + 1 + offset, occurred_at=now, actor_id=actor_id,
+                actor_role=role_label(actor), action=action.value, subject_id=subject,
+                object_type=object_type, object_id=object_id, request_id=origin.request_id,
+                ip_address=(origin.ip_address or "") if keep_origin else "",
+                user_agent=_CONTROL_CHARS.sub("", origin.user_agent) if keep_origin else "",
+                detail_json=clean_detail, prev_mac=previous_mac,
+            )
+            event.mac = event_mac(audit_key(), previous_mac,
+                                  canonical_content(event_texts(event)))
+            previous_mac = event.mac
+            events.append(event)
+        _insert_in_one_statement(events)
+        heads.update(last_mac=previous_mac)
+    return count
+
+
+def _insert_in_one_statement(events: list[AuditEvent]) -> None:
+    """Insert ``events`` with one ``executemany`` (one statement for the database, one
+    query however many rows: ``bulk_create`` splits into batches on SQLite). Each value is
+    prepared by its own field, as ``save`` would."""
+    fields = AuditEvent._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - _meta names
+    rows = [[f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+            for event in events]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 @transaction.atomic

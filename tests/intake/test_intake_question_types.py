@@ -22,7 +22,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 )
 
 import intake
-from intake.definitions import SHIPPED_DIR, canonical_sha256
+from intake.definitions import SHIPPED_DIR, canonical_sha256, read_definition
 from intake.exports.fhir import questionnaire_resource
 from intake.exports.pdf import intake_blocks
 from intake.models import Intake, QuestionnaireVersion
@@ -65,7 +65,7 @@ def test_the_registry_covers_every_type_the_shipped_questionnaires_use() -> None
     files = sorted(SHIPPED_DIR.glob("*.json"))
     assert files
     for path in files:
-        used = _types_used(json.loads(path.read_text(encoding="utf-8")))
+        used = _types_used(read_definition(path))
         assert used and used <= set(registered_types()), (path.name, used)
         for name in used:
             assert question_type(name).name == name

@@ -6,7 +6,6 @@ No database: these tests read JSON and the frozen classes of ``intake.schema`` o
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 
 import intake
+from intake.definitions import read_definition
 from intake.schema import (
     IN_PERSON,
     Condition,
@@ -123,8 +123,8 @@ INSTRUMENTS = [
 
 @pytest.fixture(scope="module")
 def raw_definition() -> dict[str, Any]:
-    with DEFAULT_DEFINITION.open(encoding="utf-8") as handle:
-        return json.load(handle)
+    # As stored: the instruments' questions written out from their own files.
+    return read_definition(DEFAULT_DEFINITION)
 
 
 @pytest.fixture(scope="module")
