@@ -27,6 +27,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         "--queue-only", action="store_true",
         help="only the task queue's throughput (benchmarks/queue.py), well under a minute",
     )
+    parser.add_argument(
+        "--charts-only", action="store_true",
+        help="only the trend chart's rendering (benchmarks/charts.py), seconds, no database",
+    )
     return parser.parse_args(argv)
 
 
@@ -34,6 +38,8 @@ def main(argv: list[str]) -> int:
     options = _arguments(argv)
     os.environ.setdefault("PORTAL_ENV", "test")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    if options.charts_only:
+        return _charts_only(options)
     with throwaway_database(os.environ.get("DATABASE_URL") or None) as url:
         os.environ["DATABASE_URL"] = url
         import django
@@ -55,6 +61,22 @@ def main(argv: list[str]) -> int:
         except BenchmarkError as error:
             say(f"CORRECTNESS CHECK FAILED: {error}")
             return 1
+    print(json.dumps(report))
+    return 0
+
+
+def _charts_only(options: argparse.Namespace) -> int:
+    """The chart benchmark needs no database: Django set up, the partials rendered."""
+    import django
+
+    django.setup()
+    from benchmarks.runner import FULL, QUICK, run_charts
+
+    try:
+        report = run_charts(QUICK if options.quick else FULL)
+    except BenchmarkError as error:
+        say(f"CORRECTNESS CHECK FAILED: {error}")
+        return 1
     print(json.dumps(report))
     return 0
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from benchmarks import audit, fields, queue, rotation
+from benchmarks import audit, charts, fields, queue, rotation
 from benchmarks.common import say
 from benchmarks.fixtures import bench_tables, create_owners
 from benchmarks.models import BENCH_MODELS, ROTATION_FIELDS, TEXT_FIELDS, BenchRotation
@@ -39,12 +39,14 @@ class Sizes:
     queue_inserts: int = 2_000
     queue_noop_tasks: int = 500
     queue_emails: int = 100
+    chart_points: int = 104
+    chart_rounds: int = 50
 
 
 FULL = Sizes()
 QUICK = Sizes(rows=1_000, owners=10, write_repeats=2, read_repeats=3, rotation_owners=100,
               audit_events=100_000, queue_inserts=200, queue_noop_tasks=100,
-              queue_emails=20)
+              queue_emails=20, chart_rounds=10)
 
 
 def configure_peer() -> None:
@@ -75,7 +77,14 @@ def run(sizes: Sizes) -> dict[str, Any]:
     audit_results = audit.run(events=sizes.audit_events)
     report = _report(database, field_results, rotation_results, audit_results)
     report.update(run_queue(sizes))
+    report.update(run_charts(sizes))
     return report
+
+
+def run_charts(sizes: Sizes) -> dict[str, Any]:
+    """The trend chart benchmark alone (``--charts-only``, no database), and as part of
+    ``run``."""
+    return charts.report(charts.run(points=sizes.chart_points, rounds=sizes.chart_rounds))
 
 
 def run_queue(sizes: Sizes) -> dict[str, Any]:

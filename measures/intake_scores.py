@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from intake.api import IntakeSent, submitted_intakes
-from measures.models import ResponseSource
+from measures.models import MeasureResponse, ResponseSource
 from measures.responses import response_store
 
 
@@ -28,8 +28,14 @@ def store_intake_scores(event: IntakeSent) -> int:
 
 
 def on_intake_sent(sender: Any, *, event: IntakeSent, **kwargs: Any) -> None:
-    """The ``intake_sent`` receiver."""
+    """The ``intake_sent`` receiver: the points, and a review flag if a later intake shows
+    reliable deterioration since the first score (``flag_if_deteriorated``)."""
+    from measures.review_flags import flag_if_deteriorated
+
     store_intake_scores(event)
+    for response in MeasureResponse.objects.filter(intake_id=event.intake_id).only(
+            "id", "client_id", "case_id", "instrument"):
+        flag_if_deteriorated(response)
 
 
 def backfill_from_sent_intakes() -> int:

@@ -15,7 +15,9 @@ from datetime import datetime
 
 from django.db import transaction
 
+from intake.api import InstrumentDefinition
 from measures.models import CheckIn, MeasureResponse, ResponseSource
+from portal.models import Case, User
 
 
 class ResponseError(ValueError):
@@ -52,4 +54,29 @@ def response_store(*, client_id: uuid.UUID, case_id: uuid.UUID | None, instrumen
     )
     response.full_clean()
     response.save(force_insert=True)
+    return response
+
+
+@transaction.atomic
+def response_record(*, client: User, case: Case | None, instrument: InstrumentDefinition,
+                    items: Mapping[str, int], check_in: CheckIn,
+                    taken_at: datetime) -> MeasureResponse:
+    """A check-in's answers to one instrument become a point of the client's series:
+    scored by the instrument's one rule (``InstrumentDefinition.score``: a partly answered
+    instrument is refused with ``ResponseError``, never stored as a smaller total), stored
+    encrypted under the client's key (``response_store``), and a reliable deterioration
+    flagged for the care team (``flag_if_deteriorated``). The caller has checked that the
+    check-in is the client's own and holds its row lock."""
+    from measures.review_flags import flag_if_deteriorated
+
+    scored = instrument.score(items)
+    if scored is None:
+        raise ResponseError(f"Every {instrument.title} question needs an answer to be scored.")
+    response = response_store(
+        client_id=client.pk, case_id=case.pk if case else None, instrument=instrument.slug,
+        version=instrument.version, taken_at=taken_at,
+        items={item.id: items[item.id] for item in instrument.items},
+        total=scored.total, band=scored.band, source=ResponseSource.CHECK_IN,
+        check_in=check_in)
+    flag_if_deteriorated(response)
     return response
