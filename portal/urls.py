@@ -54,6 +54,7 @@ urlpatterns = [
     path("staff/intakes/", include("intake.urls_staff")),
     path("staff/alerts/", include("intake.urls_alerts")),
     path("", include("intake.urls_exports")),
+    path("check-ins/", include("measures.urls_client")),
     path("consents/", include("consents.urls_client")),
     path("staff/consents/", include("consents.urls_staff")),
     path("", include("consents.urls_exports")),

@@ -383,7 +383,7 @@ def build_world(*, signed_in: Sequence[str] = ("client", "other_client", "clinic
         "invitation": invitation, "token": token, "assigned_client": client,
         "submitted_intake": submitted, "draft_intake": intake_start(client=client),
         **_consent_objects(client),
-        **_check_in_objects(client),
+        **_check_in_objects(client, clinician),
     }
     release = published_version(ConsentDocument.objects.get(kind="release_authorization"))
     objects["release_version"] = release

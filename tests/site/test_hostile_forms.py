@@ -111,6 +111,19 @@ class Endpoint:
 # --- The plausible values of each form -----------------------------------------------------
 
 
+def _fresh_check_in(world: World) -> Any:
+    from measures.models import CheckIn
+
+    return CheckIn.objects.get(pk=world.objects["check_in"].pk)
+
+
+def _check_in_fields(world: World) -> dict[str, list[str]]:
+    """The PHQ-9 page of a check-in: each item's choices, "decline", the revision."""
+    fields = {f"phq9_{n}": ["0", "1", "3", "4", "x"] for n in range(1, 10)}
+    return {**fields, "action": ["next", "back", "decline"],
+            "revision": [str(_fresh_check_in(world).revision)]}
+
+
 def _question_values(question: Question) -> list[str]:
     values = [str(option.value) for option in question.options]
     if question.sensitive:
@@ -253,6 +266,17 @@ CLIENT_FORMS = [
              _autosave_fields),
     Endpoint("intake_submit", "client", lambda w: [w.objects["draft_intake"].id],
              lambda w: {"revision": [str(w.objects["draft_intake"].revision)]}),
+    # Check-ins (issue 18): the PHQ-9 page of client A's open check-in, its autosave, its
+    # sending and the reminders' switch.
+    Endpoint("measures_check_in_page", "client",
+             lambda w: [w.objects["check_in"].id, "phq9"], _check_in_fields),
+    Endpoint("measures_check_in_autosave", "client", lambda w: [w.objects["check_in"].id],
+             lambda w: {**_check_in_fields(w), "instrument": ["phq9", "gad7", ""]}),
+    Endpoint("measures_check_in_send", "client", lambda w: [w.objects["check_in"].id],
+             lambda w: {"revision": [str(_fresh_check_in(w).revision)]}),
+    Endpoint("measures_check_in_reminders", "client",
+             lambda w: [w.objects["check_in_schedule"].id],
+             lambda w: {"action": ["pause", "resume", ""]}),
     Endpoint("consent_sign", "client", lambda w: [w.objects["consent_version"].id],
              _sign_fields),
     Endpoint("consent_sign", "client", lambda w: [w.objects["release_version"].id],
