@@ -40,6 +40,7 @@ from portal import rate_limits
 from portal.access import permission_or_404
 from portal.formatting import format_clock
 from portal.http import AuthenticatedHttpRequest
+from portal.input_checks import REPEATED_FIELD_MESSAGE
 from portal.models import PracticeSettings
 
 # Session flag: a safety answer was just saved, so the next page shows the crisis text.
@@ -60,6 +61,13 @@ def _revision(request: HttpRequest) -> int:
         return int(request.POST.get("revision", ""))
     except ValueError:
         return -1
+
+
+def _repeated(request: HttpRequest) -> bool:
+    """Some field of the page arrived more than once (every field of a check-in page takes
+    one value): the whole post is refused, nothing saved, rather than one of them guessed
+    (``portal.input_checks``)."""
+    return any(len(values) > 1 for _name, values in request.POST.lists())
 
 
 def _take_safety_flag(request: HttpRequest) -> bool:
@@ -229,6 +237,8 @@ def check_in_page(request: AuthenticatedHttpRequest, check_in_id: str,
         return _closed(request, check_in)
     if request.method != "POST":
         return _render_page(request, check_in, slug)
+    if _repeated(request):
+        return _render_page(request, check_in, slug, notice=REPEATED_FIELD_MESSAGE, status=400)
     action = request.POST.get("action", "next")
     try:
         outcome = check_in_save_page(check_in_id=check_in.pk, client=request.user,
@@ -283,6 +293,8 @@ def check_in_autosave(request: AuthenticatedHttpRequest, check_in_id: str) -> Js
         refused["Retry-After"] = str(retry_after)
         return refused
     check_in = get_own_check_in(request.user, check_in_id)
+    if _repeated(request):
+        return JsonResponse({"message": REPEATED_FIELD_MESSAGE}, status=400)
     slug = request.POST.get("instrument", "")
     if slug not in check_in.instruments:
         return JsonResponse({"message": "This page could not be saved."}, status=400)
