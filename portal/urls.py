@@ -55,6 +55,7 @@ urlpatterns = [
     path("staff/alerts/", include("intake.urls_alerts")),
     path("", include("intake.urls_exports")),
     path("check-ins/", include("measures.urls_client")),
+    path("staff/check-ins/", include("measures.urls_staff")),
     path("consents/", include("consents.urls_client")),
     path("staff/consents/", include("consents.urls_staff")),
     path("", include("consents.urls_exports")),

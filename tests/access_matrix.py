@@ -134,6 +134,8 @@ MATRIX: dict[str, Row] = {
                                    lambda o: [o["check_in_alert"].id]),
     # --- Check-ins (issue 18): objects["check_in"] is "client"'s open check-in (PHQ-9) of
     # the weekly schedule objects["check_in_schedule"]; other_client has none of their own.
+    # The care team's schedule page for "client" (the clinician's own care team).
+    "measures_staff_schedule": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
     "measures_check_ins": Row("get", CLIENT_ONLY),
     # Posted with no action: nothing changes, back to the list.
     "measures_check_in_reminders": Row("post", OWNER_ACTION,

@@ -132,6 +132,9 @@ SWEEPS = [
     Sweep("staff_alert_detail", _a("check_in_alert"), CARE_TEAM_PAGE),
     Sweep("staff_alert_acknowledge", _a("check_in_alert"), CARE_TEAM_PAGE,
           lambda w: {"note": "Called the client."}),
+    # Client A's check-in schedule: the care team's page.
+    Sweep("measures_staff_schedule", _client_a, CARE_TEAM_PAGE,
+          lambda w: {"instruments": "phq9", "frequency": "weekly"}),
     # Client A's check-in and its schedule's reminders: theirs alone.
     Sweep("measures_check_in", _a("check_in"), CLIENT_PAGE),
     Sweep("measures_check_in_page", lambda w: [w.objects["check_in"].id, "phq9"], CLIENT_PAGE,

@@ -111,6 +111,10 @@ class Endpoint:
 # --- The plausible values of each form -----------------------------------------------------
 
 
+def _client_a_id(world: World) -> list[Any]:
+    return [world.people["client"].id]
+
+
 def _fresh_check_in(world: World) -> Any:
     from measures.models import CheckIn
 
@@ -375,6 +379,10 @@ STAFF_FORMS = [
     Endpoint("staff_alert_acknowledge", "clinician",
              lambda w: [w.objects["check_in_alert"].id],
              lambda w: {"note": ["Called the client, safety plan agreed."]}),
+    Endpoint("measures_staff_schedule", "clinician", _client_a_id,
+             lambda w: {"instruments": ["phq9", "gad7", "csi4", "x"],
+                        "frequency": ["weekly", "once", "daily"], "action": ["", "end"],
+                        "case": ["", str(uuid.uuid4())]}),
     Endpoint("staff_intake_mark_reviewed", "clinician",
              lambda w: [w.objects["submitted_intake"].id]),
     Endpoint("staff_intake_list", "clinician", fields=lambda w: {"page": ["1", "2", "x"]},
