@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from measures.access import may_schedule_check_ins
 from measures.models import CheckIn, CheckInState
 from portal.models import User
 
-__all__ = ["check_ins_waiting"]
+__all__ = ["check_ins_waiting", "may_schedule_check_ins"]
 
 
 def check_ins_waiting(client: User) -> int:

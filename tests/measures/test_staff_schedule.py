@@ -21,6 +21,8 @@ def _url(client: User) -> str:
 
 def test_the_care_team_sets_and_stops_check_ins(caseload: User, clinician_user: User) -> None:
     http = signed_in(clinician_user)
+    record = http.get(reverse("client_profile", args=[caseload.pk])).content.decode()
+    assert _url(caseload) in record
     page = http.get(_url(caseload)).content.decode()
     assert "No check-ins are scheduled." in page and "CSI-4" not in page
     saved = http.post(_url(caseload), {"instruments": ["phq9", "gad7"],
@@ -64,6 +66,7 @@ def test_in_a_couple_case_the_case_team_may_ask_the_csi4(
     # Dr. Lee treats the client individually, not in the couple's case.
     assert signed_in(clinician_user).get(url).status_code == 404
     http = signed_in(stranger)
+    assert url in http.get(reverse("case_detail", args=[case.pk])).content.decode()
     assert "CSI-4" in http.get(url).content.decode()
     http.post(_url(caseload), {"case": str(case.pk), "instruments": ["csi4"],
                                "frequency": "once"})
