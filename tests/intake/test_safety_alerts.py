@@ -282,9 +282,10 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
     assert SafetyAlertAcknowledgement.objects.count() == 5
     assert Intake.objects.get(pk=late.pk).safety_alert.trigger == "draft_unsent"
     # 0013 gave each alert its intake's record.
-    assert all((alert.client_id, alert.case_id, alert.source)
-               == (alert.intake.client_id, alert.intake.case_id, "intake")
-               for alert in SafetyAlert.objects.select_related("intake"))
+    for alert in SafetyAlert.objects.select_related("intake"):
+        assert alert.intake is not None
+        assert (alert.client_id, alert.case_id, alert.source) == (
+            alert.intake.client_id, alert.intake.case_id, "intake")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
