@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from intake.models import Intake
+from intake.models import Intake, SafetyAlert
 from portal.access import case_record_or_404, own_record_or_404
 from portal.models import User
 
@@ -26,4 +26,15 @@ def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:
     goes through ``portal.audit.reads.audited_read``, which records the opening."""
     return case_record_or_404(
         Intake.objects.select_related("questionnaire", "client"), user, intake_id,
+    )
+
+
+def get_alert_for_staff(user: User, alert_id: uuid.UUID | str) -> SafetyAlert:
+    """A safety alert (an intake's or a check-in's) the staff member may open: one of a
+    record they may open, by the alert's client and case (``case_record_filter``: the
+    client's care team for their individual record, the case's care team for a couple or
+    family case, everyone's for holders of ``see_all_clients``); 404 otherwise, as for an id
+    that does not exist."""
+    return case_record_or_404(
+        SafetyAlert.objects.select_related("client", "case", "closed_by"), user, alert_id,
     )

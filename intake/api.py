@@ -98,9 +98,9 @@ class IntakeSummary:
 
 def has_open_safety_alert(client_ref: OuterRef, viewer: User) -> Exists:
     """An SQL expression, true when the client ``client_ref`` points at has a safety alert
-    no one has acknowledged on an intake ``viewer`` may open (for ordering a list of
-    clients, flagged first)."""
-    return Exists(open_alerts_of_caseload(viewer).filter(intake__client=client_ref))
+    no one has acknowledged, raised by an intake or a check-in of a record ``viewer`` may
+    open (for ordering a list of clients, flagged first)."""
+    return Exists(open_alerts_of_caseload(viewer).filter(client=client_ref))
 
 
 def intake_summaries(client_ids: Sequence[uuid.UUID],
@@ -147,3 +147,12 @@ def client_intakes_visible_to(viewer: User, client: User) -> list[Intake]:
 def has_individual_intake(client: User) -> bool:
     """Whether ``client`` has an intake in their individual record (not in a case)."""
     return Intake.objects.filter(client=client, case__isnull=True).exists()
+
+
+# --- Safety alerts beyond intakes (issue 18: a check-in's safety answer) -------------------
+# ``measures`` raises a check-in's alert here: the alert, its email to the care team and its
+# staff page are the intake's, so every safety alert keeps one set of rules
+# (``intake.safety_alerts``).
+from intake.safety_alerts import raise_check_in_alert  # noqa: E402
+
+__all__ += ["raise_check_in_alert"]

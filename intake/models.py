@@ -155,28 +155,50 @@ class Intake(EncryptedModel):
 
 
 class SafetyAlert(models.Model):
-    """A safety answer on an intake (e.g. PHQ-9 item 9 above "Not at all") that needs a
-    clinician's prompt attention: raised once, when the client first saves or sends such an
-    answer, and kept once raised whatever they answer later. The care team is emailed about
-    it once (``trigger`` says why: the flagged intake was sent, or the flagged draft waited
-    unsent past the practice's ``safety_alert_draft_hours``). The first staff member who
-    acknowledges it closes it (``closed_at``, ``closed_by``); every acknowledgement, the
-    closing one first, is a ``SafetyAlertAcknowledgement`` pointing here.
+    """A safety answer (e.g. PHQ-9 item 9 above "Not at all") that needs a clinician's
+    prompt attention, given on an intake or on a check-in between sessions (``source``).
 
-    One alert per intake (a one-to-one link: today an intake raises at most one, and lists
-    join it in the same query). Written only by ``intake.safety_alerts`` under the intake's
-    row lock. Plaintext by design (workflow): that an alert exists says only that some
-    safety answer was given, not which; the notes about it live encrypted on the
-    acknowledgements, under the client's key. ``closed_by`` is ``SET_NULL``: deleting a
+    On an intake: raised once, when the client first saves or sends such an answer, and
+    kept once raised whatever they answer later. The care team is emailed about it once
+    (``trigger`` says why: the flagged intake was sent, or the flagged draft waited unsent
+    past the practice's ``safety_alert_draft_hours``). On a check-in (``check_in_id``, the
+    ``measures`` app's row, named by id: no foreign key across apps): raised and emailed at
+    once, on the save that gives the answer (``trigger`` "check_in"), because a check-in is
+    a two-minute form with no draft to wait for. The first staff member who acknowledges it
+    closes it (``closed_at``, ``closed_by``); every acknowledgement, the closing one first, is
+    a ``SafetyAlertAcknowledgement`` pointing here.
+
+    At most one alert per intake and one per check-in (unique links), exactly one of the
+    two (a check constraint). ``client`` and ``case`` say whose record it belongs to (the
+    client's individual record, or a couple or family case), so who may see it is decided
+    as for any record kept per case (``portal.access.case_record_filter``), whatever raised
+    it. Written only by ``intake.safety_alerts`` under a row lock (the intake's, or the
+    alert's own for a check-in). Plaintext by design (workflow): that an alert exists says
+    only that some safety answer was given, not which; the notes about it live encrypted on
+    the acknowledgements, under the client's key. ``closed_by`` is ``SET_NULL``: deleting a
     staff account keeps the record, and the audit trail keeps the actor's id.
     """
+
+    class Source(models.TextChoices):
+        INTAKE = "intake", "An intake"
+        CHECK_IN = "check_in", "A check-in"
 
     class Trigger(models.TextChoices):
         SUBMITTED = "submitted", "A flagged intake was sent"
         DRAFT_UNSENT = "draft_unsent", "A flagged draft was left unsent past the practice's hours"
+        CHECK_IN = "check_in", "A check-in answer was saved"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    intake = models.OneToOneField(Intake, on_delete=models.CASCADE, related_name="safety_alert")
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                               related_name="+")
+    # The couple or family case whose record it belongs to; empty for the individual record.
+    case = models.ForeignKey("portal.Case", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="+")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.INTAKE)
+    intake = models.OneToOneField(Intake, null=True, blank=True, on_delete=models.CASCADE,
+                                  related_name="safety_alert")
+    # The check-in (``measures.CheckIn``) whose answer raised it; an id, not a foreign key.
+    check_in_id = models.UUIDField(null=True, blank=True, unique=True)
     # When the safety answer was first saved or sent. For alerts raised before the time was
     # recorded (migrated from the intake's columns): the submission, else the last save.
     raised_at = models.DateTimeField(default=timezone.now)
@@ -194,8 +216,15 @@ class SafetyAlert(models.Model):
             models.CheckConstraint(
                 condition=(models.Q(emailed_at__isnull=True, trigger="")
                            | models.Q(emailed_at__isnull=False,
-                                      trigger__in=["submitted", "draft_unsent"])),
+                                      trigger__in=["submitted", "draft_unsent", "check_in"])),
                 name="intake_safetyalert_emailed_with_its_trigger",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(source="intake", intake__isnull=False,
+                                    check_in_id__isnull=True)
+                           | models.Q(source="check_in", intake__isnull=True,
+                                      check_in_id__isnull=False)),
+                name="intake_safetyalert_one_source",
             ),
             models.CheckConstraint(
                 condition=models.Q(closed_by__isnull=True) | models.Q(closed_at__isnull=False),
@@ -241,7 +270,7 @@ class SafetyAlertAcknowledgement(EncryptedModel):
                               related_name="acknowledgements")
     client = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
-        help_text="The intake's client: whose data key protects the note.",
+        help_text="The alert's client: whose data key protects the note.",
     )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -262,10 +291,10 @@ class SafetyAlertAcknowledgement(EncryptedModel):
         return f"<SafetyAlertAcknowledgement {self.id}>"
 
     def clean(self) -> None:
-        """The note must be sealed under the key of the client whose intake raised the
-        alert."""
-        if self.alert_id is not None and self.client_id != self.alert.intake.client_id:
-            raise ValidationError("An acknowledgement belongs to the intake's client.")
+        """The note must be sealed under the key of the client whose intake or check-in
+        raised the alert."""
+        if self.alert_id is not None and self.client_id != self.alert.client_id:
+            raise ValidationError("An acknowledgement belongs to the alert's client.")
 
 
 class IntakeReminderState(models.Model):

@@ -1,6 +1,6 @@
 """Who hears about an intake, and how: the confirmation to the client, "a new intake is
-ready" to the practice, and the safety alert that must reach the people who treat the
-client.
+ready" to the practice, and the safety alert (an intake's or a check-in's) that must reach
+the people who treat the client.
 
 Every email here is content-free: no answer, score, flag detail or client name, only that
 something is waiting and a link to the portal, where reading it is access-checked and
@@ -26,6 +26,8 @@ from portal.mail import notify
 from portal.models import CareAssignment, CaseCareAssignment, PracticeSettings, User
 from portal.roles import Role
 
+CHECK_IN_ALERT_TEMPLATE = "intake/email/check_in_safety_alert"
+
 
 def care_team(client_id: uuid.UUID) -> list[User]:
     """The active clinicians on the client's care team, in a stable order."""
@@ -38,14 +40,19 @@ def _active_clinicians(ids: Any) -> list[User]:
                                     groups__name=Role.CLINICIAN.value).order_by("email"))
 
 
-def intake_care_team(intake: Intake) -> list[User]:
-    """Who reads this intake: the care team of the couple or family case it belongs to,
-    or the client's own care team for their individual intake (separate records, separate
-    teams: ``portal.access.case_record_filter``)."""
-    if intake.case_id is not None:
+def record_care_team(client_id: uuid.UUID, case_id: uuid.UUID | None) -> list[User]:
+    """Who reads a record kept per case: the care team of the couple or family case
+    ``case_id``, or the client's own care team for their individual record (separate
+    records, separate teams: ``portal.access.case_record_filter``)."""
+    if case_id is not None:
         return _active_clinicians(CaseCareAssignment.objects.filter(
-            case_id=intake.case_id).values("clinician_id"))
-    return care_team(intake.client_id)
+            case_id=case_id).values("clinician_id"))
+    return care_team(client_id)
+
+
+def intake_care_team(intake: Intake) -> list[User]:
+    """Who reads this intake (``record_care_team`` of its client and case)."""
+    return record_care_team(intake.client_id, intake.case_id)
 
 
 def practice_admins() -> list[User]:
@@ -65,6 +72,8 @@ def send_safety_alert(alert: SafetyAlert, *, trigger: SafetyAlert.Trigger) -> li
     the trigger); stamp the alert's ``emailed_at`` and ``trigger``. The caller holds the
     transaction and the intake's row lock. Returns the recipients."""
     intake = alert.intake
+    if intake is None:
+        raise ValueError("A check-in's alert is sent by send_check_in_safety_alert.")
     recipients = intake_care_team(intake) or practice_admins()
     practice = PracticeSettings.load()
     context = {"practice": practice, "link": _staff_link(intake),
@@ -75,6 +84,33 @@ def send_safety_alert(alert: SafetyAlert, *, trigger: SafetyAlert.Trigger) -> li
                                             "trigger": str(trigger)})
     notify(recipients, template="intake/email/safety_alert", context=context,
            about=intake.client)
+    alert.emailed_at = timezone.now()
+    alert.trigger = trigger
+    alert.full_clean(validate_unique=False)
+    alert.save(update_fields=["emailed_at", "trigger"])
+    return recipients
+
+
+def _alert_link(alert: SafetyAlert) -> str:
+    return settings.PORTAL_BASE_URL + reverse("staff_alert_detail", args=[alert.id])
+
+
+def send_check_in_safety_alert(alert: SafetyAlert, *, link: str | None = None) -> list[User]:
+    """Email every clinician on the care team of the check-in's record (the case's, for a
+    check-in in a couple or family case; else the client's; with no clinician assigned,
+    every practice admin) that a check-in answer needs prompt review, with ``link`` (by
+    default the alert's staff page) and nothing else; record one
+    ``intake.safety_alert_sent`` event per recipient (their account id and the trigger
+    "check_in"); stamp the alert's ``emailed_at`` and ``trigger``. The caller holds the
+    transaction in which the alert was raised. Returns the recipients."""
+    recipients = record_care_team(alert.client_id, alert.case_id) or practice_admins()
+    context = {"practice": PracticeSettings.load(), "link": link or _alert_link(alert)}
+    trigger = SafetyAlert.Trigger.CHECK_IN
+    for recipient in recipients:
+        record_event(Action.INTAKE_SAFETY_ALERT_SENT, actor=None, subject=alert.client_id,
+                     target=alert, detail={"recipient": str(recipient.pk),
+                                           "trigger": str(trigger)})
+    notify(recipients, template=CHECK_IN_ALERT_TEMPLATE, context=context, about=alert.client)
     alert.emailed_at = timezone.now()
     alert.trigger = trigger
     alert.full_clean(validate_unique=False)
@@ -118,6 +154,8 @@ def send_due_draft_alerts(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for due in drafts_due_for_alert(now):
+        if due.intake_id is None:  # never: a draft's alert is an intake's
+            continue
         with transaction.atomic():
             intake = Intake.objects.select_for_update().only(
                 "id", "client_id", "case_id", "state").get(pk=due.intake_id)

@@ -1,16 +1,23 @@
-"""Safety alert writes: raising an intake's alert, and closing it with acknowledgements.
+"""Safety alert writes: raising an intake's or a check-in's alert, and closing it with
+acknowledgements.
 
-The only way to change a ``SafetyAlert``, so its rules hold in one place: an intake raises
-at most one alert and it stays raised; the first acknowledgement closes it, and says who
-and when; every acknowledgement is kept with its note, encrypted under the client's key;
-each stored acknowledgement is on the audit trail (ids only); a resent form stores nothing.
-Every write holds the intake's row lock, as the client's saves and the alert emails
-(``intake.notifications``) do, so none of them overtakes another. Callers check access
-first (``get_intake_for_staff``); reads are in ``intake.selectors``.
+The only way to change a ``SafetyAlert``, so its rules hold in one place: an intake or a
+check-in raises at most one alert and it stays raised; the first acknowledgement closes it,
+and says who and when; every acknowledgement is kept with its note, encrypted under the
+client's key; each stored acknowledgement is on the audit trail (ids only); a resent form
+stores nothing. Every write on an intake's alert holds the intake's row lock, as the
+client's saves and the alert emails (``intake.notifications``) do, so none of them
+overtakes another; a check-in's alert is locked by its own row. Callers check access first
+(``get_intake_for_staff``, ``get_alert_for_staff``); reads are in ``intake.selectors``.
+
+A check-in's alert (``raise_check_in_alert``) is emailed to the care team at once, on the
+very save that gives the answer: a check-in is a two-minute form with no draft left waiting,
+so there is nothing to wait for, and the answer may mean the client is at risk today.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,9 +31,10 @@ from intake.models import (
     SafetyAlert,
     SafetyAlertAcknowledgement,
 )
+from intake.notifications import send_check_in_safety_alert
 from portal.audit.actions import Action
 from portal.audit.service import record_event
-from portal.models import User
+from portal.models import Case, User
 from portal.text import visible_length, without_control_characters
 
 # The same person sending the same note again this soon is the same acknowledgement (a
@@ -46,7 +54,8 @@ def raise_alert(*, intake: Intake) -> SafetyAlert:
     if existing is not None:
         intake.safety_alert = existing
         return existing
-    alert = SafetyAlert(intake=intake, raised_at=timezone.now())
+    alert = SafetyAlert(intake=intake, client_id=intake.client_id, case_id=intake.case_id,
+                        source=SafetyAlert.Source.INTAKE, raised_at=timezone.now())
     alert.full_clean(validate_unique=False, validate_constraints=True)
     try:
         with transaction.atomic():
@@ -54,6 +63,37 @@ def raise_alert(*, intake: Intake) -> SafetyAlert:
     except IntegrityError:
         alert = SafetyAlert.objects.get(intake=intake)
         intake.safety_alert = alert
+    return alert
+
+
+@transaction.atomic
+def raise_check_in_alert(*, client: User, case: Case | None, check_in_id: uuid.UUID,
+                         link: str | None = None) -> SafetyAlert:
+    """The safety alert of the check-in ``check_in_id`` (a ``measures.CheckIn``, named by
+    id), raised now and emailed to the care team of the client's record (the case's, for a
+    check-in of a couple or family case; else the client's; with no clinician, every
+    practice admin) in the same transaction, if the check-in has none yet. The email is
+    content-free: that a check-in answer needs prompt review, and ``link`` (by default
+    the alert's staff page, ``staff_alert_detail``); one ``intake.safety_alert_sent``
+    event per recipient (ids and the trigger "check_in").
+
+    Once raised it stays, whatever the client answers later: raising it again (the next
+    page's save, a second tab) returns it unchanged and emails no one. Two raises at once
+    make one alert and one email (the unique ``check_in_id``: the loser of the race finds
+    the winner's). The caller has checked that the check-in is ``client``'s own and holds
+    its row lock."""
+    existing = SafetyAlert.objects.filter(check_in_id=check_in_id).first()
+    if existing is not None:
+        return existing
+    alert = SafetyAlert(source=SafetyAlert.Source.CHECK_IN, check_in_id=check_in_id,
+                        client=client, case=case, raised_at=timezone.now())
+    alert.full_clean(validate_unique=False, validate_constraints=True)
+    try:
+        with transaction.atomic():
+            alert.save(force_insert=True)
+    except IntegrityError:
+        return SafetyAlert.objects.get(check_in_id=check_in_id)
+    send_check_in_safety_alert(alert, link=link)
     return alert
 
 
@@ -97,8 +137,9 @@ def _resent(alert: SafetyAlert, by: User, note: str, now: datetime) -> bool:
 @transaction.atomic
 def close_alert(*, alert: SafetyAlert, by: User, note: str) -> AcknowledgementOutcome:
     """A staff member confirms they have seen a safety alert and says, in ``note``, what
-    they did or will do. The caller has checked that ``by`` may open the intake
-    (``get_intake_for_staff``: a stranger gets a 404 before reaching here).
+    they did or will do. The caller has checked that ``by`` may open the intake, or the
+    alert's record for a check-in's alert (``get_intake_for_staff``,
+    ``get_alert_for_staff``: a stranger gets a 404 before reaching here).
 
     The first acknowledgement closes the alert (``closed_at``, ``closed_by``); a later one,
     from a colleague or the same person, is added to it and leaves the closing as it is.
@@ -108,20 +149,26 @@ def close_alert(*, alert: SafetyAlert, by: User, note: str) -> AcknowledgementOu
 
     The note is clinical content about the client, so it is stored encrypted under the
     client's data key and never reaches the audit trail: each stored acknowledgement records
-    one ``intake.review_acknowledged`` event about the intake, with ids only, because the
+    one ``intake.review_acknowledged`` event about the intake (the alert itself, for a
+    check-in's), with ids only, because the
     trail outlives erasure. An invalid note raises ``ValidationError`` and saves nothing; an
     erased client raises ``KeyDestroyedError`` (nothing new can be stored for them) and
     saves nothing.
     """
     cleaned = clean_acknowledgement_note(note)
-    intake = Intake.objects.select_for_update().only("id", "client_id").get(pk=alert.intake_id)
-    alert = SafetyAlert.objects.select_related("closed_by").get(pk=alert.pk)
-    alert.intake = intake
+    intake: Intake | None = None
+    if alert.intake_id is not None:
+        intake = Intake.objects.select_for_update().only("id", "client_id").get(
+            pk=alert.intake_id)
+        alert = SafetyAlert.objects.select_related("closed_by").get(pk=alert.pk)
+        alert.intake = intake
+    else:
+        alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     now = timezone.now()
     if _resent(alert, by, cleaned, now):
         return AcknowledgementOutcome(alert, None)
     acknowledgement = SafetyAlertAcknowledgement(
-        alert=alert, client_id=intake.client_id, by=by, at=now, note=cleaned
+        alert=alert, client_id=alert.client_id, by=by, at=now, note=cleaned
     )
     acknowledgement.full_clean()
     acknowledgement.save(force_insert=True)
@@ -131,6 +178,6 @@ def close_alert(*, alert: SafetyAlert, by: User, note: str) -> AcknowledgementOu
         alert.closed_by = by
         alert.full_clean(validate_unique=False)
         alert.save(update_fields=["closed_at", "closed_by"])
-    record_event(Action.INTAKE_REVIEW_ACKNOWLEDGED, actor=by, subject=intake.client_id,
-                 target=intake)
+    record_event(Action.INTAKE_REVIEW_ACKNOWLEDGED, actor=by, subject=alert.client_id,
+                 target=intake if intake is not None else alert)
     return AcknowledgementOutcome(alert, acknowledgement, first)

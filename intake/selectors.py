@@ -35,19 +35,31 @@ def open_safety_alerts() -> QuerySet[SafetyAlert]:
     return SafetyAlert.objects.filter(closed_at__isnull=True)
 
 
+def alerts_visible_to(user: User) -> QuerySet[SafetyAlert]:
+    """Every safety alert, open or closed, of a record ``user`` may open: the alert's client
+    and case decide, as for any record kept per case (``case_record_filter``: a clinician
+    sees their care team's clients' individual records and their cases' records; an admin
+    every one), whether an intake or a check-in raised it."""
+    return SafetyAlert.objects.filter(case_record_filter(user))
+
+
 def open_alerts_of_caseload(user: User) -> QuerySet[SafetyAlert]:
-    """The open safety alerts on the intakes ``user`` may open (a clinician: their care
-    team's clients' individual intakes and their cases' intakes; an admin: every one),
-    drafts included. Plaintext columns only: nothing is decrypted."""
-    return open_safety_alerts().filter(case_record_filter(user, prefix="intake__"))
+    """The open safety alerts of the records ``user`` may open (``alerts_visible_to``),
+    intake drafts and check-ins included. Plaintext columns only: nothing is decrypted."""
+    return alerts_visible_to(user).filter(closed_at__isnull=True)
 
 
 @dataclass(frozen=True)
 class AlertRow:
-    intake_id: Any
+    alert_id: Any
+    intake_id: Any  # None for a check-in's alert
     client_label: str
     since: datetime
-    submitted: bool
+    submitted: bool  # the intake was sent (always True for a check-in's alert)
+
+    @property
+    def from_check_in(self) -> bool:
+        return self.intake_id is None
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,12 @@ class OpenAlerts:
     def more(self) -> int:
         return self.total - len(self.rows)
 
+    @property
+    def has_check_ins(self) -> bool:
+        """Some listed alert was raised by a check-in (the heading then counts answers,
+        not intakes)."""
+        return any(row.from_check_in for row in self.rows)
+
 
 def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
     """The open safety alerts ``user`` may open, longest-waiting first, for the top of the
@@ -67,16 +85,16 @@ def open_alerts_for(user: User, limit: int = ALERTS_ON_HOME) -> OpenAlerts:
     login email and timestamps; nothing is decrypted, so nothing is recorded."""
     alerts = list(
         open_alerts_of_caseload(user)
-        .select_related("intake__client")
-        .only("id", "raised_at", "intake__id", "intake__state", "intake__client_id",
-              "intake__created_at", "intake__client__email",
-              "intake__client__display_name")
+        .select_related("client", "intake")
+        .only("id", "raised_at", "intake_id", "client_id", "intake__id", "intake__state",
+              "intake__created_at", "client__email", "client__display_name")
         .order_by("raised_at", "intake__created_at", "id")[:limit]
     )
     total = len(alerts) if len(alerts) < limit else open_alerts_of_caseload(user).count()
     return OpenAlerts(
-        rows=[AlertRow(alert.intake_id, person_label(alert.intake.client), alert.raised_at,
-                       alert.intake.is_submitted) for alert in alerts],
+        rows=[AlertRow(alert.id, alert.intake_id, person_label(alert.client), alert.raised_at,
+                       alert.intake.is_submitted if alert.intake is not None else True)
+              for alert in alerts],
         total=total,
     )
 

@@ -330,6 +330,9 @@ SCHEDULE = {
     # Reminders (the practice settings say whether and when an intake is reminded).
     "intake_reminders": envschedule("SCHEDULE_INTAKE_REMINDERS", "daily 10:00"),
     "consent_expiry_reminders": envschedule("SCHEDULE_CONSENT_EXPIRY_REMINDERS", "daily 10:05"),
+    # Check-ins between sessions (measures/queue.py): opening and expiring, and reminders.
+    "check_in_queue": envschedule("SCHEDULE_CHECK_IN_QUEUE", "every 15 minutes"),
+    "check_in_reminders": envschedule("SCHEDULE_CHECK_IN_REMINDERS", "daily 10:10"),
 }
 
 # --- Security headers and cookies ---------------------------------------------------------

@@ -43,6 +43,9 @@ ADMIN_ONLY_ACTION = {**ADMIN_ONLY, "admin": REDIRECT}
 CLIENT_ONLY = {"anonymous": LOGIN, "client": OK, "other_client": OK,
                "clinician": NOT_FOUND, "admin": NOT_FOUND}
 SIGNED_IN = {**_everyone(OK), "anonymous": LOGIN}
+# A client's own object (their check-in): the owner opens it, every other visitor gets a 404.
+OWNER_PAGE = {**CLIENT_ONLY, "other_client": NOT_FOUND}
+OWNER_ACTION = {**OWNER_PAGE, "client": REDIRECT}
 
 MATRIX: dict[str, Row] = {
     "home": Row("get", {"anonymous": OK, "client": REDIRECT, "other_client": REDIRECT,
@@ -124,6 +127,32 @@ MATRIX: dict[str, Row] = {
     "staff_intake_acknowledge": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                              "admin": REDIRECT},
                                     lambda o: [o["submitted_intake"].id]),
+    # A check-in's safety alert (issue 18) of "client" (on the clinician's care team): the
+    # care team's page; posted with no note, it comes back refused (400).
+    "staff_alert_detail": Row("get", STAFF_ONLY, lambda o: [o["check_in_alert"].id]),
+    "staff_alert_acknowledge": Row("post", {**STAFF_ONLY, "clinician": "400", "admin": "400"},
+                                   lambda o: [o["check_in_alert"].id]),
+    # --- Check-ins (issue 18): objects["check_in"] is "client"'s open check-in (PHQ-9) of
+    # the weekly schedule objects["check_in_schedule"]; other_client has none of their own.
+    # The care team's schedule page for "client" (the clinician's own care team).
+    "measures_staff_schedule": Row("get", STAFF_ONLY, lambda o: [o["assigned_client"].id]),
+    "measures_check_ins": Row("get", CLIENT_ONLY),
+    # Posted with no action: nothing changes, back to the list.
+    "measures_check_in_reminders": Row("post", OWNER_ACTION,
+                                       lambda o: [o["check_in_schedule"].id]),
+    # The reminder's link: on to the first instrument.
+    "measures_check_in": Row("get", {**OWNER_PAGE, "client": REDIRECT},
+                             lambda o: [o["check_in"].id]),
+    "measures_check_in_page": Row("get", OWNER_PAGE, lambda o: [o["check_in"].id, "phq9"]),
+    # Posted with no instrument: refused (400), nothing saved.
+    "measures_check_in_autosave": Row("post", {**OWNER_PAGE, "client": "400"},
+                                      lambda o: [o["check_in"].id]),
+    "measures_check_in_review": Row("get", OWNER_PAGE, lambda o: [o["check_in"].id]),
+    # Posted with no revision: refused as stale, back to the review.
+    "measures_check_in_send": Row("post", OWNER_ACTION, lambda o: [o["check_in"].id]),
+    # Not sent yet: back to the check-in.
+    "measures_check_in_thanks": Row("get", {**OWNER_PAGE, "client": REDIRECT},
+                                    lambda o: [o["check_in"].id]),
     # Marked reviewed (by the clinician, then "already reviewed" for the admin): back to
     # the page either way.
     "staff_intake_mark_reviewed": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
@@ -318,6 +347,24 @@ def _ward_of(guardian: User) -> User:
     guardianship_attest(guardianship=link, by=guardian)
     assert minor.person is not None
     return minor.person
+
+
+def check_in_objects(client: User, clinician: User) -> dict[str, object]:
+    """Measures over time (issue 18): ``client``'s weekly check-in schedule set by
+    ``clinician`` (on their care team), its open check-in (the PHQ-9), and a safety alert
+    raised by another check-in of theirs."""
+    import uuid
+
+    from intake.api import raise_check_in_alert
+    from measures.models import CheckIn
+    from measures.schedules import schedule_set
+
+    schedule = schedule_set(client=client, case=None, instruments=["phq9"],
+                            frequency="weekly", by=clinician)
+    return {"check_in_alert": raise_check_in_alert(client=client, case=None,
+                                                   check_in_id=uuid.uuid4()),
+            "check_in_schedule": schedule,
+            "check_in": CheckIn.objects.get(schedule=schedule)}
 
 
 def case_objects(clinician: User) -> dict[str, object]:

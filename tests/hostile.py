@@ -62,6 +62,7 @@ from portal.models import (
 )
 from portal.roles import Role
 from portal.services.invitations import _new_token, invitation_send
+from tests.access_matrix import check_in_objects as _check_in_objects
 from tests.access_matrix import consent_objects as _consent_objects
 from tests.factories import UserFactory
 from tests.helpers import given_up_message, published_version, reauthenticate, sign_in
@@ -382,6 +383,7 @@ def build_world(*, signed_in: Sequence[str] = ("client", "other_client", "clinic
         "invitation": invitation, "token": token, "assigned_client": client,
         "submitted_intake": submitted, "draft_intake": intake_start(client=client),
         **_consent_objects(client),
+        **_check_in_objects(client, clinician),
     }
     release = published_version(ConsentDocument.objects.get(kind="release_authorization"))
     objects["release_version"] = release

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from clients.cases import cases_of_client, has_individual_record
 from consents.api import outstanding
 from intake.api import intake_standing, open_alerts_for
+from measures.api import check_ins_waiting
 from portal.access import permission_or_404
 from portal.audit.selectors import open_audit_alerts
 from portal.http import AuthenticatedHttpRequest
@@ -54,6 +55,7 @@ def client_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "mfa_enabled": is_mfa_enabled(request.user),
         "outstanding_consents": to_sign,
         "intake": intake,
+        "check_ins_waiting": check_ins_waiting(request.user),
         # The intake waits for these (the intake pages send the client to sign them first).
         "sign_before_intake": any(
             status.blocks and status.document.requirement == "before_intake"

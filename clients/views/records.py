@@ -31,6 +31,7 @@ from clients.search import (
     remember_results,
     search_allowed,
 )
+from measures.api import may_open_record
 from portal.access import clients_visible_to, get_client_for_staff, permission_or_404
 from portal.audit.actions import Action
 from portal.audit.reads import audited_read
@@ -195,5 +196,6 @@ def client_profile(request: AuthenticatedHttpRequest, client_id: str) -> HttpRes
         "erased": erased,
         "manages_care_team": manages_care_team,
         "record": client_record(request.user, client, manages_care_team=manages_care_team),
+        "schedules_check_ins": may_open_record(request.user, client=client, case=None),
     }
     return render(request, "clients/client_profile.html", context)

@@ -97,7 +97,8 @@ def staff_intake_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": _list_rows(list(page.object_list)),
-        "alerts": open_alerts_of_caseload(request.user).count(),
+        # The intakes' alerts: a check-in's is on the staff home, not on this list.
+        "alerts": open_alerts_of_caseload(request.user).filter(intake__isnull=False).count(),
     }
     return render(request, "intake/staff/intake_list.html", context)
 
@@ -161,7 +162,7 @@ class AcknowledgementRow:
     note: str | None
 
 
-def _acknowledgement_rows(alert: SafetyAlert) -> list[AcknowledgementRow]:
+def acknowledgement_rows(alert: SafetyAlert) -> list[AcknowledgementRow]:
     """Every acknowledgement of the safety alert, oldest first (the first closed it), notes
     decrypted (one query; one data key, the client's)."""
     return [
@@ -191,7 +192,7 @@ def read_intake(intake: Intake, alert: SafetyAlert | None) -> IntakeReading:
         sections=answer_sections(questionnaire, answers),
         scores=_score_rows(intake, questionnaire, answers),
         triggers=_safety_triggers(questionnaire, answers),
-        acknowledgements=_acknowledgement_rows(alert) if alert is not None else [],
+        acknowledgements=acknowledgement_rows(alert) if alert is not None else [],
     )
 
 

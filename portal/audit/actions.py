@@ -73,6 +73,14 @@ class Action(StrEnum):
     CONSENT_JOINT_DETAILS_READ = "consent.joint_details_read"
     CONSENT_COUNTERSIGNED = "consent.countersigned"
     DOCUMENT_COUNTERSIGN_CHANGED = "document.countersign_changed"
+    # Measures over time (issue 18): safety alerts beyond intakes, check-ins.
+    INTAKE_SAFETY_ALERT_VIEWED = "intake.safety_alert_viewed"
+    MEASURES_SCHEDULE_SET = "measures.schedule_set"
+    MEASURES_SCHEDULE_ENDED = "measures.schedule_ended"
+    MEASURES_REMINDERS_PAUSED = "measures.reminders_paused"
+    MEASURES_REMINDERS_RESUMED = "measures.reminders_resumed"
+    MEASURES_CHECK_IN_COMPLETED = "measures.check_in_completed"
+    MEASURES_CHECK_IN_REMINDED = "measures.check_in_reminded"
     MEASURES_TREND_VIEWED = "measures.trend_viewed"
     MEASURES_CASELOAD_VIEWED = "measures.caseload_viewed"
     MEASURES_EXPORTED = "measures.exported"
@@ -211,6 +219,22 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.CONSENT_COUNTERSIGNED: _spec("Consent countersigned by a clinician"),
     Action.DOCUMENT_COUNTERSIGN_CHANGED: _spec("Whether a consent is countersigned changed",
                                                "required"),
+    # Measures over time (issue 18). A staff member read a check-in's safety alert and the
+    # care team's notes on it (decrypted); the alert is the target.
+    Action.INTAKE_SAFETY_ALERT_VIEWED: _spec(
+        "Safety alert opened", client_sentence="opened a safety alert from your check-in"),
+    # A clinician set a client's check-in schedule (how often, which instruments: slugs,
+    # never an answer), or ended it; the schedule is the target.
+    Action.MEASURES_SCHEDULE_SET: _spec("Check-in schedule set", "frequency", "instruments"),
+    Action.MEASURES_SCHEDULE_ENDED: _spec("Check-in schedule ended"),
+    # The client paused or resumed their check-in reminders.
+    Action.MEASURES_REMINDERS_PAUSED: _spec("Check-in reminders paused"),
+    Action.MEASURES_REMINDERS_RESUMED: _spec("Check-in reminders resumed"),
+    # The client sent a check-in: how many instruments were answered and declined; no score.
+    Action.MEASURES_CHECK_IN_COMPLETED: _spec("Check-in completed", "answered", "declined"),
+    # The scheduled reminder that a check-in waits: which one of at most the practice's
+    # number it was.
+    Action.MEASURES_CHECK_IN_REMINDED: _spec("Check-in reminder sent", "reminder"),
     # Measures over time: a staff member opened a client's scores over time (which
     # instrument), or their caseload, which shows each listed client's latest score (one
     # event per client, recorded in one batch); a client's scores exported (the format;

@@ -20,9 +20,12 @@ KIND_LABELS: dict[str, str] = {
     "clients/email/added_to_case": "Added to a couple or family case",
     # Intake.
     "intake/email/safety_alert": "Safety alert to the care team",
+    "intake/email/check_in_safety_alert": "Safety alert to the care team (check-in)",
     "intake/email/submitted_client": "Intake received (to the client)",
     "intake/email/submitted_practice": "New intake (to the practice)",
     "intake/email/reminder": "Reminder: intake not yet sent",
+    # Measures over time.
+    "measures/email/check_in_reminder": "Reminder: a check-in is waiting",
     # Consents.
     "consents/email/reminder": "Consent reminder",
     "consents/email/expiry_reminder": "Reminder: a signature ends soon",

@@ -83,8 +83,11 @@ def _sign(client: User, document: ConsentDocument, name: str = "Client Person") 
 
 
 def _flag(intake: Intake, *, acknowledged: bool = False) -> None:
+    closed_at = timezone.now() if acknowledged else None
     SafetyAlert.objects.update_or_create(
-        intake=intake, defaults={"closed_at": timezone.now() if acknowledged else None})
+        intake=intake, defaults={"closed_at": closed_at},
+        create_defaults={"closed_at": closed_at, "client_id": intake.client_id,
+                         "case_id": intake.case_id})
 
 
 def _searches() -> list[AuditEvent]:

@@ -6,6 +6,7 @@ And the migration that built these rows from the intake's old columns, both ways
 from __future__ import annotations
 
 import datetime
+import uuid
 from http import HTTPStatus
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 from clients.services import client_erase
 from intake.models import Intake, SafetyAlert, SafetyAlertAcknowledgement
 from intake.notifications import send_due_draft_alerts
-from intake.safety_alerts import close_alert, raise_alert
+from intake.safety_alerts import close_alert, raise_alert, raise_check_in_alert
 from intake.selectors import open_alerts_of_caseload
 from intake.services import intake_submit
 from portal.audit.actions import Action
@@ -144,7 +145,7 @@ def test_the_database_refuses_a_closer_without_a_closing_time_and_a_second_alert
     with pytest.raises(IntegrityError), transaction.atomic():
         SafetyAlert.objects.filter(intake=intake).update(closed_by=clinician_user)
     with pytest.raises(IntegrityError), transaction.atomic():
-        SafetyAlert.objects.create(intake=intake)
+        SafetyAlert.objects.create(intake=intake, client=caseload)
 
 
 # Selectors ------------------------------------------------------------------------------------
@@ -239,8 +240,10 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
 
         forward = migrate("intake", "0009_remove_intake_alert_columns")
         assert historical_model(forward, "intake", "SafetyAlert").objects.count() == 6
+        # Today's model, without the columns a later migration (0013) adds.
         alerts = {alert.intake_id: alert for alert in
-                  SafetyAlert.objects.select_related("closed_by")}
+                  SafetyAlert.objects.select_related("closed_by").defer(
+                      "client", "case", "source", "check_in_id")}
         assert set(alerts) == {sent.pk, waiting.pk, late.pk, oldest.pk, unkept.pk, erased.pk}
         for intake_id, alert in alerts.items():
             was = before[intake_id]
@@ -278,3 +281,26 @@ def test_the_migration_turns_the_intake_columns_into_alerts_and_back(
     assert SafetyAlert.objects.count() == 6
     assert SafetyAlertAcknowledgement.objects.count() == 5
     assert Intake.objects.get(pk=late.pk).safety_alert.trigger == "draft_unsent"
+    # 0013 gave each alert its intake's record.
+    for alert in SafetyAlert.objects.select_related("intake"):
+        assert alert.intake is not None
+        assert (alert.client_id, alert.case_id, alert.source) == (
+            alert.intake.client_id, alert.intake.case_id, "intake")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_going_back_before_check_in_alerts_keeps_the_intakes_and_drops_the_check_ins(
+    caseload: User, clinician_user: User
+) -> None:
+    """0013 backwards: an intake's alert loses nothing the older schema can hold; a
+    check-in's alert (which it cannot hold) goes, with its acknowledgement. Forward again,
+    the intake's alert has its client back."""
+    intake = submitted_intake(caseload, item_9=2)
+    check_in_alert = raise_check_in_alert(client=caseload, case=None, check_in_id=uuid.uuid4())
+    close_alert(alert=check_in_alert, by=clinician_user, note=FIRST_NOTE)
+    with schema_at("intake", "0012_instrument_versions") as old:
+        Old = historical_model(old, "intake", "SafetyAlert")
+        assert list(Old.objects.values_list("intake_id", flat=True)) == [intake.pk]
+        assert historical_model(old, "intake", "SafetyAlertAcknowledgement").objects.count() == 0
+    alert = SafetyAlert.objects.get()
+    assert (alert.intake_id, alert.client_id, alert.source) == (intake.pk, caseload.pk, "intake")

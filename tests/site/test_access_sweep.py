@@ -80,6 +80,12 @@ def _intake_post(world: World) -> dict[str, Any]:
             "legal_name": "Taken over", "action": "next"}
 
 
+def _check_in_post(world: World) -> dict[str, Any]:
+    """Client A's PHQ-9 page, answered with item 9 (would raise an alert if it were saved)."""
+    answers = {f"phq9_{n}": "3" for n in range(1, 10)}
+    return {**answers, "revision": str(world.objects["check_in"].revision), "action": "next"}
+
+
 SWEEPS = [
     # Client A's record, for staff.
     Sweep("client_profile", _client_a, CARE_TEAM_PAGE),
@@ -122,6 +128,25 @@ SWEEPS = [
     Sweep("staff_intake_mark_reviewed", _a("submitted_intake"), CARE_TEAM_PAGE),
     Sweep("staff_intake_pdf", _a("submitted_intake"), CARE_TEAM_PAGE),
     Sweep("staff_intake_fhir", _a("submitted_intake"), CARE_TEAM_PAGE),
+    # A safety alert raised by client A's check-in (issue 18): the care team's page.
+    Sweep("staff_alert_detail", _a("check_in_alert"), CARE_TEAM_PAGE),
+    Sweep("staff_alert_acknowledge", _a("check_in_alert"), CARE_TEAM_PAGE,
+          lambda w: {"note": "Called the client."}),
+    # Client A's check-in schedule: the care team's page.
+    Sweep("measures_staff_schedule", _client_a, CARE_TEAM_PAGE,
+          lambda w: {"instruments": "phq9", "frequency": "weekly"}),
+    # Client A's check-in and its schedule's reminders: theirs alone.
+    Sweep("measures_check_in", _a("check_in"), CLIENT_PAGE),
+    Sweep("measures_check_in_page", lambda w: [w.objects["check_in"].id, "phq9"], CLIENT_PAGE,
+          _check_in_post),
+    Sweep("measures_check_in_autosave", _a("check_in"), CLIENT_PAGE,
+          lambda w: {**_check_in_post(w), "instrument": "phq9"}),
+    Sweep("measures_check_in_review", _a("check_in"), CLIENT_PAGE),
+    Sweep("measures_check_in_send", _a("check_in"), CLIENT_PAGE,
+          lambda w: {"revision": str(w.objects["check_in"].revision)}),
+    Sweep("measures_check_in_thanks", _a("check_in"), CLIENT_PAGE),
+    Sweep("measures_check_in_reminders", _a("check_in_schedule"), CLIENT_PAGE,
+          lambda w: {"action": "pause"}),
     # Client A's signatures: theirs, and the care team's copies.
     Sweep("consent_signed", _a("signature"), CLIENT_PAGE),
     Sweep("consent_signed", _a("authorization"), CLIENT_PAGE, label="authorization"),

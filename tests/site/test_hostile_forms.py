@@ -112,6 +112,23 @@ class Endpoint:
 # --- The plausible values of each form -----------------------------------------------------
 
 
+def _client_a_id(world: World) -> list[Any]:
+    return [world.people["client"].id]
+
+
+def _fresh_check_in(world: World) -> Any:
+    from measures.models import CheckIn
+
+    return CheckIn.objects.get(pk=world.objects["check_in"].pk)
+
+
+def _check_in_fields(world: World) -> dict[str, list[str]]:
+    """The PHQ-9 page of a check-in: each item's choices, "decline", the revision."""
+    fields = {f"phq9_{n}": ["0", "1", "3", "4", "x"] for n in range(1, 10)}
+    return {**fields, "action": ["next", "back", "decline"],
+            "revision": [str(_fresh_check_in(world).revision)]}
+
+
 def _question_values(question: Question) -> list[str]:
     values = [str(option.value) for option in question.options]
     if question.sensitive:
@@ -254,6 +271,17 @@ CLIENT_FORMS = [
              _autosave_fields),
     Endpoint("intake_submit", "client", lambda w: [w.objects["draft_intake"].id],
              lambda w: {"revision": [str(w.objects["draft_intake"].revision)]}),
+    # Check-ins (issue 18): the PHQ-9 page of client A's open check-in, its autosave, its
+    # sending and the reminders' switch.
+    Endpoint("measures_check_in_page", "client",
+             lambda w: [w.objects["check_in"].id, "phq9"], _check_in_fields),
+    Endpoint("measures_check_in_autosave", "client", lambda w: [w.objects["check_in"].id],
+             lambda w: {**_check_in_fields(w), "instrument": ["phq9", "gad7", ""]}),
+    Endpoint("measures_check_in_send", "client", lambda w: [w.objects["check_in"].id],
+             lambda w: {"revision": [str(_fresh_check_in(w).revision)]}),
+    Endpoint("measures_check_in_reminders", "client",
+             lambda w: [w.objects["check_in_schedule"].id],
+             lambda w: {"action": ["pause", "resume", ""]}),
     Endpoint("consent_sign", "client", lambda w: [w.objects["consent_version"].id],
              _sign_fields),
     Endpoint("consent_sign", "client", lambda w: [w.objects["release_version"].id],
@@ -349,6 +377,13 @@ STAFF_FORMS = [
     Endpoint("staff_intake_acknowledge", "clinician",
              lambda w: [w.objects["submitted_intake"].id],
              lambda w: {"note": ["Called the client, safety plan agreed."]}),
+    Endpoint("staff_alert_acknowledge", "clinician",
+             lambda w: [w.objects["check_in_alert"].id],
+             lambda w: {"note": ["Called the client, safety plan agreed."]}),
+    Endpoint("measures_staff_schedule", "clinician", _client_a_id,
+             lambda w: {"instruments": ["phq9", "gad7", "csi4", "x"],
+                        "frequency": ["weekly", "once", "daily"], "action": ["", "end"],
+                        "case": ["", str(uuid.uuid4())]}),
     Endpoint("staff_intake_mark_reviewed", "clinician",
              lambda w: [w.objects["submitted_intake"].id]),
     # A hostile "case" names no case of the client's: 404, the flag untouched.

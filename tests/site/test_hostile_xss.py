@@ -398,6 +398,10 @@ def _write_everything(world: World) -> dict[str, Any]:
     written["intake"] = intake
     _ok(clinician.post(reverse("staff_intake_acknowledge", args=[intake.id]),
                        {"note": LONG}), HTTPStatus.FOUND)
+    # A check-in's safety alert (issue 18), acknowledged with the same note.
+    _ok(clinician.post(reverse("staff_alert_acknowledge",
+                               args=[world.objects["check_in_alert"].id]),
+                       {"note": LONG}), HTTPStatus.FOUND)
     return written
 
 
@@ -447,6 +451,12 @@ def _pages_show_them_inert(world: World, written: dict[str, Any]) -> None:
         ("clinician", reverse("staff_intake_list"), ()),
         ("clinician", reverse("staff_intake_detail", args=[intake.id]), (*answers, LONG)),
         ("clinician", reverse("client_list"), HTML_EMAILS),
+        ("clinician", reverse("staff_alert_detail", args=[world.objects["check_in_alert"].id]),
+         (LONG,)),
+        ("clinician", reverse("measures_staff_schedule", args=[client_a.id]), ()),
+        ("client", reverse("measures_check_ins"), ()),
+        ("client", reverse("measures_check_in_page", args=[world.objects["check_in"].id,
+                                                         "phq9"]), ()),
         ("clinician", reverse("audit_log"), ()),
         ("admin", reverse("client_profile", args=[client_a.id]), (CORE, LONG, SHORT)),
         ("admin", reverse("client_profile", args=[html_client_id]), (HTML_EMAILS[0],)),

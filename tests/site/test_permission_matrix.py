@@ -27,6 +27,7 @@ from tests.access_matrix import (
     REDIRECT,
     VISITORS,
     case_objects,
+    check_in_objects,
     consent_objects,
     url_names,
 )
@@ -57,6 +58,7 @@ def objects(admin_user: User, clinician_user: User, client_user: User) -> dict[s
             "submitted_intake": submitted, "draft_intake": intake_start(client=client_user),
             **consent_objects(client_user),
             **case_objects(clinician_user),
+            **check_in_objects(client_user, clinician_user),
             "given_up_message": given_up_message(client_user)}
 
 
