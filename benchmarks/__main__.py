@@ -28,6 +28,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         help="only the task queue's throughput (benchmarks/queue.py), well under a minute",
     )
     parser.add_argument(
+        "--caseload-only", action="store_true",
+        help="only the caseload of scores (benchmarks/caseload.py), about a minute",
+    )
+    parser.add_argument(
         "--charts-only", action="store_true",
         help="only the trend chart's rendering (benchmarks/charts.py), seconds, no database",
     )
@@ -53,11 +57,16 @@ def main(argv: list[str]) -> int:
         say("migrating the throwaway database")
         call_command("migrate", verbosity=0, interactive=False)
 
-        from benchmarks.runner import FULL, QUICK, run, run_queue
+        from benchmarks.runner import FULL, QUICK, run, run_caseload, run_queue
 
         sizes = QUICK if options.quick else FULL
         try:
-            report = run_queue(sizes) if options.queue_only else run(sizes)
+            if options.queue_only:
+                report = run_queue(sizes)
+            elif options.caseload_only:
+                report = run_caseload(sizes)
+            else:
+                report = run(sizes)
         except BenchmarkError as error:
             say(f"CORRECTNESS CHECK FAILED: {error}")
             return 1

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from benchmarks import audit, charts, fields, queue, rotation
+from benchmarks import audit, caseload, charts, fields, queue, rotation
 from benchmarks.common import say
 from benchmarks.fixtures import bench_tables, create_owners
 from benchmarks.models import BENCH_MODELS, ROTATION_FIELDS, TEXT_FIELDS, BenchRotation
@@ -41,12 +41,14 @@ class Sizes:
     queue_emails: int = 100
     chart_points: int = 104
     chart_rounds: int = 50
+    caseload_clients: int = 200
+    caseload_rounds: int = 5
 
 
 FULL = Sizes()
 QUICK = Sizes(rows=1_000, owners=10, write_repeats=2, read_repeats=3, rotation_owners=100,
               audit_events=100_000, queue_inserts=200, queue_noop_tasks=100,
-              queue_emails=20, chart_rounds=10)
+              queue_emails=20, chart_rounds=10, caseload_clients=50, caseload_rounds=3)
 
 
 def configure_peer() -> None:
@@ -78,7 +80,14 @@ def run(sizes: Sizes) -> dict[str, Any]:
     report = _report(database, field_results, rotation_results, audit_results)
     report.update(run_queue(sizes))
     report.update(run_charts(sizes))
+    report.update(run_caseload(sizes))
     return report
+
+
+def run_caseload(sizes: Sizes) -> dict[str, Any]:
+    """The caseload of scores alone (``--caseload-only``), and as part of ``run``."""
+    return caseload.report(caseload.run(clients=sizes.caseload_clients,
+                                        rounds=sizes.caseload_rounds))
 
 
 def run_charts(sizes: Sizes) -> dict[str, Any]:
