@@ -52,6 +52,9 @@ PRACTICE_SETTINGS_GROUPS = (
                                                 "idle_timeout_minutes")),
     ("Safety alerts", ("safety_alert_draft_hours",)),
     ("Couples and families", ("secrets_policy", "adolescent_account_age")),
+    ("Check-ins and scores", ("clients_see_scores", "check_in_answers_required",
+                              "check_in_open_days", "check_in_reminder_max",
+                              "reliable_change_phq9", "reliable_change_gad7")),
     ("Reminders", ("intake_reminders_enabled", "intake_reminder_after_days",
                    "intake_reminder_every_days", "intake_reminder_max",
                    "consent_expiry_reminder_days")),
@@ -92,6 +95,13 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
             "intake_reminder_max": "At most this many reminders per intake",
             "consent_expiry_reminder_days": "Remind clients this many days before an "
                                             "authorization ends",
+            "clients_see_scores": "Show clients their own scores and trends",
+            "check_in_answers_required": "Clients must answer every check-in question",
+            "check_in_open_days": "A check-in shows as missed this many days after it is "
+                                  "due",
+            "check_in_reminder_max": "At most this many reminders per check-in",
+            "reliable_change_phq9": "Reliable change on the PHQ-9, in points",
+            "reliable_change_gad7": "Reliable change on the GAD-7, in points",
         }
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
@@ -100,7 +110,10 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
 
     # Added with couples and families: a post from a page built before them (or a script
     # that leaves them out) keeps what is stored rather than failing on a missing field.
-    KEPT_WHEN_ABSENT = ("secrets_policy", "adolescent_account_age")
+    # So were the check-in and score numbers, with measures over time.
+    KEPT_WHEN_ABSENT = ("secrets_policy", "adolescent_account_age", "check_in_open_days",
+                        "check_in_reminder_max", "reliable_change_phq9",
+                        "reliable_change_gad7")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

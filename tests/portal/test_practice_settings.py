@@ -107,6 +107,13 @@ def test_reminders_are_off_until_the_admin_turns_them_on(as_admin: Client) -> No
         ("secrets_policy", ""),
         ("adolescent_account_age", "9"),
         ("adolescent_account_age", "18"),
+        ("check_in_open_days", "0"),
+        ("check_in_open_days", "29"),
+        ("check_in_reminder_max", "6"),
+        ("reliable_change_phq9", "0"),
+        ("reliable_change_phq9", "28"),
+        ("reliable_change_gad7", "22"),
+        ("reliable_change_gad7", "four"),
     ],
 )
 def test_bad_values_are_refused_with_a_message_and_nothing_changes(
@@ -168,3 +175,26 @@ def test_admin_fills_in_what_the_consent_documents_quote(as_admin: Client) -> No
     assert (practice.session_fee, practice.session_minutes, practice.late_cancellation_fee,
             practice.cancellation_notice_hours) == ("$140", 45, "$60", 48)
     assert practice.video_platform == "" and practice.reconnect_minutes is None
+
+
+@pytest.mark.django_db
+def test_the_admin_sets_what_clients_see_and_the_change_rules(as_admin: Client) -> None:
+    """Scores shown to clients by default; the reliable-change thresholds (PHQ-9 6, GAD-7 4
+    by default) are the practice's to set, and a post without them keeps them."""
+    practice = PracticeSettings.load()
+    assert practice.clients_see_scores is True
+    assert (practice.reliable_change_phq9, practice.reliable_change_gad7) == (6, 4)
+    reauthenticate(as_admin)
+    page = as_admin.get(reverse("practice_settings"))
+    assert b"Show clients their own scores and trends" in page.content
+    response = as_admin.post(reverse("practice_settings"), {
+        **VALID, "reliable_change_phq9": "5", "reliable_change_gad7": "3",
+        "check_in_open_days": "7", "check_in_reminder_max": "1"})
+    assert response.status_code == HTTPStatus.FOUND
+    practice = PracticeSettings.load()
+    assert practice.clients_see_scores is False  # the box left unticked
+    assert (practice.reliable_change_phq9, practice.reliable_change_gad7,
+            practice.check_in_open_days, practice.check_in_reminder_max) == (5, 3, 7, 1)
+    as_admin.post(reverse("practice_settings"), {**VALID, "clients_see_scores": "on"})
+    practice = PracticeSettings.load()
+    assert practice.clients_see_scores is True and practice.reliable_change_phq9 == 5
