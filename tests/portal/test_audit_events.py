@@ -359,11 +359,12 @@ def test_seed_demo_puts_the_demo_clients_on_their_care_teams_once(
     rivera, chen = "clinician.rivera@demo.example.org", "clinician.chen@demo.example.org"
     assert pairs == {
         *((rivera, f"client.{name}@demo.example.org")
-          for name in ("ready", "mfa", "moderate", "alert", "acknowledged")),
+          for name in ("ready", "mfa", "moderate", "alert", "acknowledged", "improving",
+                       "worsening")),
         *((chen, f"client.{name}@demo.example.org") for name in ("withdrew", "outdated")),
     }
     events = _events(Action.CLIENT_ASSIGNED)
-    assert len(events) == 7
+    assert len(events) == 9
     assert all(event.actor_role == "system" for event in events)
 
 

@@ -22,10 +22,10 @@ from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.django_db
 
-CLINICIAN_SECTIONS = ["Intakes", "Clients", "Cases", "Audit trail"]
-ADMIN_SECTIONS = ["Intakes", "Clients", "Cases", "Consents", "Invitations", "Audit trail",
+CLINICIAN_SECTIONS = ["Intakes", "Clients", "Cases", "Scores", "Audit trail"]
+ADMIN_SECTIONS = ["Intakes", "Clients", "Cases", "Scores", "Consents", "Invitations", "Audit trail",
                   "Outgoing messages", "Practice settings"]
-CLIENT_SECTIONS = ["Home", "Account security", "Email", "Password"]
+CLIENT_SECTIONS = ["Home", "My progress", "Account security", "Email", "Password"]
 LINK = re.compile(r'<a class="nav-link" href="([^"]+)"( aria-current="page")?>([^<]+)</a>')
 
 

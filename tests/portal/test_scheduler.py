@@ -80,10 +80,12 @@ def test_a_due_job_is_started_once_and_then_waits_for_its_next_time(settings: An
     # Noon in the practice's zone: no daily job falls in the quarter hour that follows
     # (with the clock's own time, the test failed when run just before 03:30 there).
     now = datetime(2026, 12, 2, 12, 0, tzinfo=ZoneInfo(settings.TIME_ZONE))
-    assert run_due_jobs(now) == ["draft_safety_alerts"]  # an interval job starts at once
+    # Interval jobs start at once (the check-in queue runs every 15 minutes too).
+    every_quarter = ["check_in_queue", "draft_safety_alerts"]
+    assert run_due_jobs(now) == every_quarter
     assert run_due_jobs(now) == []
     assert run_due_jobs(now + timedelta(minutes=14)) == []
-    assert run_due_jobs(now + timedelta(minutes=15)) == ["draft_safety_alerts"]
+    assert run_due_jobs(now + timedelta(minutes=15)) == every_quarter
     assert _queued(DRAFT_ALERTS) == 2
     housekeeping = ScheduledJob.objects.get(name="queue_housekeeping")
     assert housekeeping.next_run_at is not None and housekeeping.next_run_at > now
