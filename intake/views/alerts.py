@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.text import capfirst
 from django.views.decorators.http import require_POST, require_safe
 
 from intake.access import get_alert_for_staff
@@ -23,12 +22,12 @@ from intake.forms_staff import AcknowledgementForm
 from intake.models import SafetyAlert
 from intake.safety_alerts import close_alert
 from intake.selectors import person_label
+from intake.views.acknowledgements import tell_acknowledged
 from intake.views.staff import AcknowledgementRow, acknowledgement_rows
 from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
-from portal.formatting import format_when
 from portal.http import AuthenticatedHttpRequest
 
 
@@ -101,18 +100,5 @@ def staff_alert_acknowledge(request: AuthenticatedHttpRequest, alert_id: str) ->
         messages.info(request, "This client's details were erased. Nothing can be added to "
                       "their record.")
         return redirect("staff_alert_detail", alert_id=alert.pk)
-    alert = outcome.alert
-    if outcome.acknowledgement is None:
-        messages.info(request, "You had just sent this note. It is saved once.")
-    elif outcome.first:
-        messages.success(request, "Thank you. The safety alert is marked as seen by you, "
-                         "with your note.")
-    elif alert.closed_by_id == request.user.pk:
-        messages.success(request, "Thank you. Your further note is added to the safety "
-                         "alert's acknowledgements.")
-    else:
-        who = capfirst(person_label(alert.closed_by))
-        messages.success(request, f"Thank you. Your note is added. {who} had acknowledged "
-                         f"this safety alert first, on {format_when(alert.closed_at)}; "
-                         "their note is kept too.")
-    return redirect("staff_alert_detail", alert_id=alert.pk)
+    tell_acknowledged(request, outcome)
+    return redirect("staff_alert_detail", alert_id=outcome.alert.pk)

@@ -32,6 +32,7 @@ from intake.score_scales import ScoreScale, score_scale
 from intake.scoring import scores as compute_scores
 from intake.selectors import open_alerts_of_caseload, person_label, visible_intakes
 from intake.services import NotSubmitted, intake_mark_reviewed
+from intake.views.acknowledgements import tell_acknowledged
 from portal.access import permission_or_404
 from portal.audit.actions import Action
 from portal.audit.reads import audited_read
@@ -261,20 +262,7 @@ def staff_intake_acknowledge(request: AuthenticatedHttpRequest, intake_id: str) 
         messages.info(request, "This client's details were erased. Nothing can be added to "
                       "their intake.")
         return redirect("staff_intake_detail", intake_id=intake.pk)
-    alert = outcome.alert
-    if outcome.acknowledgement is None:
-        messages.info(request, "You had just sent this note. It is saved once.")
-    elif outcome.first:
-        messages.success(request, "Thank you. The safety alert is marked as seen by you, "
-                         "with your note.")
-    elif alert.closed_by_id == request.user.pk:
-        messages.success(request, "Thank you. Your further note is added to the safety "
-                         "alert's acknowledgements.")
-    else:
-        when = format_when(alert.closed_at)
-        who = capfirst(person_label(alert.closed_by))
-        messages.success(request, f"Thank you. Your note is added. {who} had acknowledged "
-                         f"this safety alert first, on {when}; their note is kept too.")
+    tell_acknowledged(request, outcome)
     return redirect("staff_intake_detail", intake_id=intake.pk)
 
 
