@@ -303,7 +303,7 @@ def _insert_in_one_statement(events: list[AuditEvent]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - _meta names
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608 - _meta names
     rows = [[f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
             for event in events]
     with connection.cursor() as cursor:
