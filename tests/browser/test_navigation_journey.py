@@ -19,8 +19,8 @@ from tests.intake_data import submitted_intake
 
 pytestmark = pytest.mark.browser
 
-CLINICIAN_SECTIONS = ["Intakes", "Clients", "Cases", "Audit trail"]
-ADMIN_SECTIONS = ["Intakes", "Clients", "Cases", "Consents", "Invitations", "Audit trail",
+CLINICIAN_SECTIONS = ["Intakes", "Clients", "Cases", "Scores", "Audit trail"]
+ADMIN_SECTIONS = ["Intakes", "Clients", "Cases", "Scores", "Consents", "Invitations", "Audit trail",
                   "Outgoing messages", "Practice settings"]
 
 
