@@ -15,7 +15,7 @@ import uuid
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from measures.models import CheckIn, CheckInSchedule
+from measures.models import CheckIn, CheckInSchedule, ReviewFlag
 from portal.access import cases_visible_to, client_accounts, own_record_or_404, visible_or_404
 from portal.models import CareAssignment, Case, CaseParticipant, User
 
@@ -65,3 +65,13 @@ def get_own_schedule(user: User | AnonymousUser,
     """The signed-in client's own check-in schedule (to pause or resume its reminders);
     404 for anyone else's, or a malformed id."""
     return own_record_or_404(CheckInSchedule.objects.all(), user, schedule_id)
+
+
+def open_flag_of_record_or_404(client: User, case: Case | None,
+                               flag_id: uuid.UUID | str) -> ReviewFlag:
+    """The open review flag ``flag_id`` names in ``client``'s record (their individual one,
+    or their part of ``case``); ``Http404`` for a reviewed flag, another record's or
+    another client's. The caller has checked the record with ``staff_record_or_404``."""
+    flags = ReviewFlag.objects.filter(client=client, reviewed_at__isnull=True)
+    flags = flags.filter(case__isnull=True) if case is None else flags.filter(case=case)
+    return visible_or_404(flags, flag_id)

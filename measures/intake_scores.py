@@ -12,19 +12,20 @@ from measures.models import MeasureResponse, ResponseSource
 from measures.responses import response_store
 
 
-def store_intake_scores(event: IntakeSent) -> int:
+def store_intake_scores(event: IntakeSent) -> list[MeasureResponse]:
     """One ``MeasureResponse`` per instrument the sent intake completed, taken at the time
     it was sent, under the client's key. Runs inside the submission's transaction, so the
-    intake and its points are stored together or not at all. Returns how many were stored
-    (or already were)."""
-    for scored in event.instruments:
+    intake and its points are stored together or not at all. Returns the points (stored
+    now, or already)."""
+    return [
         response_store(
             client_id=event.client_id, case_id=event.case_id, instrument=scored.instrument,
             version=scored.version, taken_at=event.sent_at, items=scored.items,
             total=scored.total, band=scored.band, source=ResponseSource.INTAKE,
             intake_id=event.intake_id,
         )
-    return len(event.instruments)
+        for scored in event.instruments
+    ]
 
 
 def on_intake_sent(sender: Any, *, event: IntakeSent, **kwargs: Any) -> None:
@@ -32,9 +33,7 @@ def on_intake_sent(sender: Any, *, event: IntakeSent, **kwargs: Any) -> None:
     reliable deterioration since the first score (``flag_if_deteriorated``)."""
     from measures.review_flags import flag_if_deteriorated
 
-    store_intake_scores(event)
-    for response in MeasureResponse.objects.filter(intake_id=event.intake_id).only(
-            "id", "client_id", "case_id", "instrument"):
+    for response in store_intake_scores(event):
         flag_if_deteriorated(response)
 
 
@@ -43,4 +42,4 @@ def backfill_from_sent_intakes() -> int:
     stored are kept as they are (``response_store`` is idempotent per intake and
     instrument), so running it twice adds nothing. An erased client's intakes are skipped
     (``submitted_intakes``). Returns the number of points seen."""
-    return sum(store_intake_scores(event) for event in submitted_intakes())
+    return sum(len(store_intake_scores(event)) for event in submitted_intakes())

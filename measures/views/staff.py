@@ -20,12 +20,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from measures.access import staff_record_or_404
+from measures.access import open_flag_of_record_or_404, staff_record_or_404
 from measures.caseload import DEFAULT_SORT, SORTS, caseload
 from measures.exports.fhir import FHIR_JSON, patient_reference, series_bundle
 from measures.instrument_scales import definition_of
 from measures.models import MeasureResponse, ReviewFlag
-from measures.review_flags import open_flags, review_flag_clear
+from measures.review_flags import review_flag_clear
 from measures.trends import record_trends
 from portal.access import permission_or_404
 from portal.audit.actions import Action
@@ -97,15 +97,6 @@ def staff_case_trend(request: AuthenticatedHttpRequest, client_id: uuid.UUID,
     return _render_trend(request, client, case)
 
 
-def _flag_of_record(client: User, case: Case | None, flag_id: uuid.UUID) -> ReviewFlag:
-    flags = open_flags().filter(client=client)
-    flags = flags.filter(case__isnull=True) if case is None else flags.filter(case=case)
-    flag = flags.filter(pk=flag_id).first()
-    if flag is None:
-        raise Http404
-    return flag
-
-
 @require_POST
 @permission_or_404("access_staff_pages")
 def staff_flag_reviewed(request: AuthenticatedHttpRequest, client_id: uuid.UUID,
@@ -117,7 +108,7 @@ def staff_flag_reviewed(request: AuthenticatedHttpRequest, client_id: uuid.UUID,
     case_id = request.POST.get("case") or None
     client, case = staff_record_or_404(request.user, client_id, case_id)
     try:
-        flag = _flag_of_record(client, case, flag_id)
+        flag = open_flag_of_record_or_404(client, case, flag_id)
     except Http404:
         if ReviewFlag.objects.filter(pk=flag_id, client=client,
                                      reviewed_at__isnull=False).exists():
