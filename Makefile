@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint bench evidence
+.PHONY: run test install lint bench evidence messages translations
 
 install: $(STAMP)
 
@@ -14,12 +14,21 @@ $(STAMP): pyproject.toml requirements/build-constraints.txt
 	$(PY) -m pip install --quiet --build-constraint requirements/build-constraints.txt ".[dev]"
 	@touch $(STAMP)
 
+# The translations' .mo files are built from the committed .po files, never committed.
+messages: $(STAMP)
+	@$(PY) -m portal.i18n.catalogs
+
+# Extract every string into locale/es after changing code (needs GNU gettext), then fail on
+# any string without a translation: CI runs the same check (docs/translations.md).
+translations: $(STAMP)
+	PORTAL_ENV=test $(PY) manage.py check_translations
+
 .env:
 	$(PY) -m portal.devenv .env
 
 # The portal and one task worker beside it: every email (printed on this console) and every
 # scheduled job goes through the queue, as in production. Ctrl-C stops both.
-run: $(STAMP) .env
+run: $(STAMP) messages .env
 	set -a && . ./.env && set +a && \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
@@ -28,7 +37,7 @@ run: $(STAMP) .env
 	  $(PY) manage.py runserver 127.0.0.1:8000; }
 
 # The whole suite on SQLite; with DATABASE_URL=postgres://... the same suite on PostgreSQL.
-test: $(STAMP)
+test: $(STAMP) messages
 	PORTAL_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from portal.i18n.views import choose_language
 
 from portal.views import (
     audit_views,
@@ -26,6 +30,10 @@ handler500 = "portal.views.errors.server_error"
 urlpatterns = [
     path("", include("clients.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("language/", choose_language, name="choose_language"),
+    # The words of our scripts, in the page's language: served from here under the CSP.
+    path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()),
+         name="javascript_catalog"),
     path("healthz/queue", health.healthz_queue, name="healthz_queue"),
     path("me/record-access/", record_access.record_access, name="record_access"),
     path("staff/name/", staff_name.staff_name, name="staff_name"),

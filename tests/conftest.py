@@ -12,6 +12,7 @@ from django.db.backends.postgresql.operations import DatabaseOperations as Postg
 from django.test import Client
 from hypothesis import settings as hypothesis_settings
 
+from portal.i18n.catalogs import compile_catalogs
 from portal.models import CareAssignment, User
 from portal.roles import Role
 from tests.factories import UserFactory
@@ -23,6 +24,12 @@ from tests.helpers import sign_in
 hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI", "").lower() == "true":
     hypothesis_settings.load_profile("ci")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pages are tested in every language with the catalogs as committed: a ``.po`` edited
+    since the last ``make messages`` is compiled before the first test."""
+    compile_catalogs()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.background.cancel import cancel_waiting_tasks, waiting_tasks_taking
+from portal.i18n.languages import language_of
 from portal.mail.compose import encode_context
 from portal.mail.delivery import deliver_message
 from portal.models import User
@@ -47,9 +48,9 @@ def addresses_of(recipients: Recipients) -> list[str]:
 
 
 def language_for(recipient: User | None) -> str:
-    """The language an email to ``recipient`` is written in. The portal speaks one language
-    today; this is where a person's own choice will be read."""
-    return settings.LANGUAGE_CODE
+    """The language an email to ``recipient`` is written in: the language they chose on the
+    portal, else the practice's default (an address with no account yet gets the default)."""
+    return language_of(recipient)
 
 
 def _account_for(recipient: Recipient) -> User | None:

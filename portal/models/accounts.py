@@ -54,6 +54,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="May sign in to the Django admin (superusers only in practice)."
     )
     is_active = models.BooleanField(default=True)
+    language = models.CharField(
+        max_length=16, blank=True,
+        help_text="The language this person reads the portal, emails and PDFs in "
+                  "(settings.LANGUAGES); empty means the practice's default.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[UserManager] = UserManager()

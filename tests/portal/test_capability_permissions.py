@@ -198,8 +198,11 @@ def test_the_migration_gives_the_capabilities_to_whoever_could_invite() -> None:
         inviting = _portal_permissions("manage_invitations")
         front_desk = Group.objects.create(name="front_desk")
         front_desk.permissions.add(*inviting)
-        by_hand = UserFactory(email="by.hand@example.com")
-        by_hand.user_permissions.add(*inviting)
+        # The account as it was then (later migrations add columns the live model has).
+        then = executor.loader.project_state([BEFORE_THE_SPLIT]).apps
+        by_hand = then.get_model("portal", "User").objects.create(
+            email="by.hand@example.com", password="!")
+        by_hand.user_permissions.add(*[permission.pk for permission in inviting])
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()

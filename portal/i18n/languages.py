@@ -1,0 +1,32 @@
+"""The portal's languages and a person's own choice among them.
+
+A person's choice lives on their account (``User.language``) once they have signed in, and
+in the language cookie before that. Pages, emails and PDFs for that person are written in it;
+an empty choice means the practice's default, ``settings.LANGUAGE_CODE``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+
+
+def offered_languages() -> list[tuple[str, str]]:
+    """Every language a person may choose, as (code, name in that language)."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+def is_offered(code: str | None) -> bool:
+    """Whether ``code`` names a language the portal speaks."""
+    return bool(code) and any(code == offered for offered, _ in settings.LANGUAGES)
+
+
+def language_of(person: object | None) -> str:
+    """The language ``person`` reads: their saved choice, else the practice's default."""
+    chosen = getattr(person, "language", "") or ""
+    return chosen if is_offered(chosen) else settings.LANGUAGE_CODE
+
+
+def current_language() -> str:
+    """The language of the page or email being written now."""
+    return translation.get_language() or settings.LANGUAGE_CODE

@@ -1,0 +1,44 @@
+"""Choosing a language: a button on every page, before sign-in too."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from portal.i18n.languages import is_offered
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Back to the page the button was on; never to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+@login_not_required
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponseRedirect:
+    """Remember the chosen language: in the cookie for this browser, and on the account of
+    a signed-in person, so their emails, reminders and PDFs follow it. A code the portal
+    does not speak changes nothing."""
+    response = HttpResponseRedirect(_safe_next(request))
+    code = request.POST.get("language", "")
+    if not is_offered(code):
+        return response
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code,
+        max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    user = request.user
+    if user.is_authenticated and getattr(user, "language", None) != code:
+        user.language = code  # type: ignore[union-attr]
+        user.save(update_fields=["language"])  # type: ignore[union-attr]
+    return response
