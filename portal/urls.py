@@ -9,7 +9,6 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
 from portal.i18n.views import choose_language
-
 from portal.views import (
     audit_views,
     health,
