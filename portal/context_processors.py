@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from portal.i18n.languages import offered_languages
 from portal.middleware import idle_seconds_left
 from portal.navigation import client_sections, staff_account_item, staff_sections
 from portal.practice import practice_for
@@ -35,6 +36,8 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "nav_sections": nav_sections,
         "nav_account": nav_account,
         "quick_exit_url": settings.QUICK_EXIT_URL,
+        # The language buttons: each language named in its own words (portal.i18n).
+        "offered_languages": offered_languages(),
         "idle_timeout_seconds": (
             practice_for(request).idle_timeout_minutes * 60 if signed_in else None
         ),
