@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 
 from portal.models.cases import SecretsPolicy
 
@@ -28,7 +29,9 @@ def _document_number(verbose_name: str, low: int, high: int, help_text: str) -> 
     )
 
 
-DEFAULT_CRISIS_TEXT = (
+# Marked for translation but stored in English: a practice that keeps the default shows it
+# in each reader's language (``crisis_text_for_reader``).
+DEFAULT_CRISIS_TEXT = gettext_noop(
     "If you are in crisis or thinking about ending your life, call or text 988 "
     "(the Suicide & Crisis Lifeline, US) or chat at 988lifeline.org. "
     "If you are in immediate danger, call 911 or go to your nearest emergency room. "
@@ -254,6 +257,14 @@ class PracticeSettings(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def crisis_text_for_reader(self) -> str:
+        """The crisis text in the reader's language: the shipped default is translated; a
+        practice's own wording is shown as the practice wrote it."""
+        if self.crisis_text == DEFAULT_CRISIS_TEXT:
+            return gettext(DEFAULT_CRISIS_TEXT)
+        return self.crisis_text
 
     @classmethod
     def load(cls) -> PracticeSettings:
