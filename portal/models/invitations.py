@@ -42,6 +42,10 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The language the client reads (``settings.LANGUAGES``), chosen by the admin inviting
+    # them: the invitation email is written in it, and the new account starts with it
+    # (``invitation_accept``). Empty: the practice's default.
+    language = models.CharField(max_length=16, blank=True, default="")
     # The place waiting for this person in a couple or family case: accepting the
     # invitation puts the new account there (``invitation_accept``). Empty for an
     # individual client. Removing the person from the case revokes the invitation.
