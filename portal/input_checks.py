@@ -31,16 +31,17 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext_lazy as _
 
-UNREADABLE_MESSAGE = (
+UNREADABLE_MESSAGE = _(
     "Some characters in what you sent could not be read, so nothing was saved. Please "
     "check what you typed and try again."
 )
-REPEATED_MESSAGE = (
+REPEATED_MESSAGE = _(
     "Part of what you sent arrived more than once, so nothing was saved. Please go back "
     "and send the form again."
 )
-REPEATED_FIELD_MESSAGE = (
+REPEATED_FIELD_MESSAGE = _(
     "This answer arrived more than once. Please give one answer and send the form again."
 )
 

@@ -7,16 +7,17 @@ import uuid
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.models.accounts import User
 from portal.models.cases import CaseParticipant
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for the client"
-    ACCEPTED = "accepted", "Accepted"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", _("Waiting for the client")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
 
 
 class Invitation(models.Model):
