@@ -15,6 +15,7 @@ from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.access import clients_visible_to
 from portal.audit.actions import ACTIONS
@@ -65,9 +66,11 @@ class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), required=False, error_messages={"invalid_choice": NOT_IN_LIST}
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    date_from = forms.DateField(label=pgettext_lazy("first day", "From"), required=False,
+                                widget=DateInput)
     date_to = forms.DateField(
-        label=_("To"), required=False, widget=DateInput, help_text=_("Includes this whole day.")
+        label=pgettext_lazy("last day", "To"), required=False, widget=DateInput,
+        help_text=_("Includes this whole day."),
     )
 
     def __init__(self, *args: Any, viewer: User | AnonymousUser, **kwargs: Any) -> None:

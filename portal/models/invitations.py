@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models.accounts import User
 from portal.models.cases import CaseParticipant
@@ -15,9 +16,9 @@ from portal.models.cases import CaseParticipant
 
 class InvitationStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for the client")
-    ACCEPTED = "accepted", _("Accepted")
-    EXPIRED = "expired", _("Expired")
-    REVOKED = "revoked", _("Revoked")
+    ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+    EXPIRED = "expired", pgettext_lazy("invitation status", "Expired")
+    REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
 
 
 class Invitation(models.Model):

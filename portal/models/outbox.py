@@ -16,6 +16,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.crypto.fields import EncryptedCharField, EncryptedJSONField
 from portal.crypto.models import EncryptedModel
@@ -26,7 +27,7 @@ from portal.models.accounts import User
 class MessageStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
     SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("email status", "Sent")
     FAILED = "failed", _("Gave up")
 
 
