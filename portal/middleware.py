@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
@@ -20,6 +20,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.input_checks import (
@@ -31,9 +32,6 @@ from portal.input_checks import (
 )
 from portal.practice import practice_for
 from portal.roles import is_staff_member
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 
 class InputChecksMiddleware:
@@ -64,19 +62,21 @@ class InputChecksMiddleware:
         return None
 
 
-def refusal(request: HttpRequest, message: StrOrPromise) -> HttpResponse:
-    """400 saying ``message``: JSON to a script that asked for it, else the calm 400 page
-    (rendered without a request context, like Django's own, so it cannot fail here).
+def refusal(request: HttpRequest, message: str) -> HttpResponse:
+    """400 saying ``message`` (an English original marked for translation, as
+    ``portal.input_checks`` holds them): JSON to a script that asked for it, else the calm
+    400 page (rendered without a request context, like Django's own, so it cannot fail
+    here).
 
     In the request's language: the one chosen for it already, or, for a refusal made
     before the language middleware ran, the cookie's or the browser's."""
     language = (getattr(request, "LANGUAGE_CODE", None)
                 or translation.get_language_from_request(request))
     with translation.override(language):
+        words = gettext(message)
         if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-            return JsonResponse({"message": str(message), "refused": True}, status=400)
-        return HttpResponseBadRequest(loader.render_to_string("400.html",
-                                                              {"reason": str(message)}))
+            return JsonResponse({"message": words, "refused": True}, status=400)
+        return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": words}))
 
 
 LAST_ACTIVITY_KEY = "portal_last_activity"

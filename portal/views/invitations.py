@@ -118,6 +118,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             settings.LANGUAGE_COOKIE_NAME, language,
             max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
             secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
         )
     return response
