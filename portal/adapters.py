@@ -9,13 +9,17 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.auth_events import record_login_rate_limited
+from portal.i18n.languages import is_offered
 from portal.mail import notify
 from portal.models import PracticeSettings, User
 from portal.rate_limits import spent_allowances
@@ -31,11 +35,27 @@ _TOO_MANY_ATTEMPTS = "too_many_login_attempts"
 
 # The "confirm another way" choices on the re-authentication pages, in the portal's words.
 _REAUTHENTICATION_WORDS = {
-    "reauthenticate": "Use my password",
-    "reauthenticate_by_code": "Email me a code",
-    "mfa_reauthenticate": "Use my authenticator app or a recovery code",
-    "mfa_reauthenticate:webauthn": "Use my security key",
+    "reauthenticate": _("Use my password"),
+    "reauthenticate_by_code": _("Email me a code"),
+    "mfa_reauthenticate": _("Use my authenticator app or a recovery code"),
+    "mfa_reauthenticate:webauthn": _("Use my security key"),
 }
+
+
+def signup_language(request: HttpRequest) -> str:
+    """The language a new account starts with, as the person showed it while signing up:
+    the one they chose with the language button (the language cookie; the invitation link
+    sets it to the invitation's language when the browser has none), else the language the
+    sign-up page was shown in when it is not the practice's default (their browser asked
+    for it). "" when they showed none: an invited client then gets the invitation's
+    language (``invitation_accept``), anyone else the practice's default."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    if is_offered(chosen):
+        return chosen
+    active = translation.get_language() or ""
+    if is_offered(active) and active != settings.LANGUAGE_CODE:
+        return active
+    return ""
 
 
 def invited_email(request: HttpRequest | None) -> str | None:
@@ -61,7 +81,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         expected = invited_email(getattr(self, "request", None))
         if expected and email.lower() != expected.lower():
             raise ValidationError(
-                "Please use the email address your invitation was sent to."
+                _("Please use the email address your invitation was sent to.")
             )
         return email
 
@@ -118,8 +138,10 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         self, request: HttpRequest, user: User, form: Any, commit: bool = True
     ) -> User:
         """Create the account and, in the same transaction, redeem the invitation (or, for
-        self-signup, just make the account a client)."""
+        self-signup, just make the account a client). The account reads the portal in the
+        language of ``signup_language``, else the invitation's."""
         invitation_id = request.session.get(SESSION_INVITATION_KEY)
+        user.language = signup_language(request)
         try:
             with transaction.atomic():
                 user = super().save_user(request, user, form, commit=commit)

@@ -1,29 +1,51 @@
-"""How a date or a moment reads to a person: one format, in the practice's time zone.
+"""How a date, a moment or a number reads to a person: one format per language, in the
+practice's time zone.
 
-Every page, PDF and email says a moment the same way ("2 Dec 2026, 14:05") and a day the
-same way ("2 Dec 2026"), in the practice's time zone (``settings.TIME_ZONE``), whatever
-zone the server, the database or a request runs in. Templates reach these functions through
-the ``when``, ``day``, ``clock`` and ``iso`` filters (``portal.templatetags.portal_format``,
-a built-in library: no ``{% load %}`` needed); Python code calls them directly. Nothing else
+Every page, PDF and email says a moment the same way ("2 Dec 2026, 14:05" in English,
+"2 de diciembre de 2026, 14:05" in Spanish) and a day the same way ("2 Dec 2026",
+"2 de diciembre de 2026"), in the practice's time zone (``settings.TIME_ZONE``), whatever
+zone the server, the database or a request runs in. The language is the active one (the
+page's, or the recipient's while an email or a PDF is written). Templates reach these
+functions through the ``when``, ``day``, ``clock``, ``zone``, ``iso`` and ``number`` filters
+(``portal.templatetags.portal_format``, a built-in library: no ``{% load %}`` needed);
+Python code calls them directly. Nothing else
 formats a date for people, so a new page cannot drift into a second style.
 
 Machine formats are not for people and stay ISO 8601: ``iso`` for the ``datetime``
 attribute of ``<time>``, the exports' own ISO columns, FHIR and the audit chain.
 
-Month abbreviations go through Django's translation catalogue (``date_format``), so a
-translated page names the month in its own language with the same layout.
+English keeps the portal's own short layout (``DAY_FORMAT``, ``CLOCK_FORMAT``). Every
+other language takes the layout of Django's own locale formats for it (``DATE_FORMAT``,
+``TIME_FORMAT``: "j \\d\\e F \\d\\e Y" in Spanish), and month and day names come from
+Django's catalogues, so nothing here names a month by hand. Numbers with decimals follow
+the language too (``format_number``: "2.5", "2,5").
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
 
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import date_format, get_format, number_format
 
 DAY_FORMAT = "j M Y"  # 2 Dec 2026
 CLOCK_FORMAT = "H:i"  # 14:05
 WHEN_FORMAT = f"{DAY_FORMAT}, {CLOCK_FORMAT}"  # 2 Dec 2026, 14:05
+
+# The languages that keep a layout of the portal's own (a day, a time of day); any other
+# language uses Django's locale formats for it.
+HOUSE_FORMATS: dict[str, tuple[str, str]] = {"en": (DAY_FORMAT, CLOCK_FORMAT)}
+
+
+def _formats() -> tuple[str, str]:
+    """The day and time-of-day formats of the active language."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    house = HOUSE_FORMATS.get(language) or HOUSE_FORMATS.get(language.split("-")[0])
+    if house is not None:
+        return house
+    return (str(get_format("DATE_FORMAT", language)),
+            str(get_format("TIME_FORMAT", language)))
 
 
 def practice_zone() -> tzinfo:
@@ -41,10 +63,13 @@ def in_practice_zone(value: datetime) -> datetime:
 
 
 def format_when(value: datetime | None) -> str:
-    """A moment for people: ``2 Dec 2026, 14:05`` in the practice's zone; "" for None."""
+    """A moment for people: ``2 Dec 2026, 14:05`` (``2 de diciembre de 2026, 14:05``) in the
+    practice's zone; "" for None."""
     if value is None:
         return ""
-    return date_format(in_practice_zone(value), WHEN_FORMAT)
+    day, clock = _formats()
+    moment = in_practice_zone(value)
+    return f"{date_format(moment, day)}, {date_format(moment, clock)}"
 
 
 def format_day(value: date | datetime | None) -> str:
@@ -55,7 +80,7 @@ def format_day(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = in_practice_zone(value)
-    return date_format(value, DAY_FORMAT)
+    return date_format(value, _formats()[0])
 
 
 def format_clock(value: datetime | None) -> str:
@@ -63,7 +88,7 @@ def format_clock(value: datetime | None) -> str:
     page that already says which day it is. "" for None."""
     if value is None:
         return ""
-    return date_format(in_practice_zone(value), CLOCK_FORMAT)
+    return date_format(in_practice_zone(value), _formats()[1])
 
 
 def format_zone(value: datetime | None) -> str:
@@ -82,3 +107,14 @@ def format_iso(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return in_practice_zone(value).isoformat()
     return value.isoformat()
+
+
+def format_number(value: float | int | None, decimals: int | None = None) -> str:
+    """A number for people in the active language's way: ``2.5`` in English, ``2,5`` in
+    Spanish (``decimals`` places when given). No thousands separator, as elsewhere on the
+    portal. "" for None."""
+    if value is None:
+        return ""
+    if decimals is not None:  # Django cuts extra decimals off; people expect rounding
+        value = round(value, decimals)
+    return number_format(value, decimals, use_l10n=True, force_grouping=False)

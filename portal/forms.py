@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.forms import SignupForm
 from allauth.core import context
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from portal.adapters import invited_email
+from portal.i18n.languages import offered_languages
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import PracticeSettings, User
 from portal.text import TypedTextField, has_letter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class PortalSignupForm(SingleValueFieldsMixin, SignupForm):
@@ -25,16 +31,32 @@ class PortalSignupForm(SingleValueFieldsMixin, SignupForm):
             field = self.fields["email"]
             field.initial = email
             field.widget.attrs["readonly"] = True
-            field.help_text = "This is the address your invitation was sent to."
+            field.help_text = _("This is the address your invitation was sent to.")
 
 
 class InvitationForm(SingleValueFieldsMixin, forms.Form):
     email = forms.EmailField(
-        label="Client's email address",
+        label=_("Client's email address"),
         max_length=254,
-        help_text="We send them a link to create their account. It works once, for "
-        "a limited time.",
+        help_text=_("We send them a link to create their account. It works once, for "
+                    "a limited time."),
     )
+    # Optional in a post (a page or script from before languages sends only the email):
+    # blank means the practice's default.
+    language = forms.ChoiceField(
+        label=_("Language of the invitation"),
+        choices=offered_languages,
+        required=False,
+        help_text=_("The email and the portal are in this language for them. They can "
+                    "change it at any time."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].initial = settings.LANGUAGE_CODE
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
 
 
 # The settings the consent documents quote as words (``consents.placeholders`` fills them
@@ -46,21 +68,21 @@ DOCUMENT_TEXT_SETTINGS = (
 )
 # The page's sections: a legend, and the fields under it.
 PRACTICE_SETTINGS_GROUPS = (
-    ("The practice", ("name", "contact_email", "contact_phone", "address",
-                      "practice_state")),
-    ("What clients see and how they sign in", ("crisis_text", "self_signup_enabled",
-                                                "idle_timeout_minutes")),
-    ("Safety alerts", ("safety_alert_draft_hours",)),
-    ("Couples and families", ("secrets_policy", "adolescent_account_age")),
-    ("Check-ins and scores", ("clients_see_scores", "check_in_answers_required",
+    (_("The practice"), ("name", "contact_email", "contact_phone", "address",
+                         "practice_state")),
+    (_("What clients see and how they sign in"), ("crisis_text", "self_signup_enabled",
+                                                   "idle_timeout_minutes")),
+    (_("Safety alerts"), ("safety_alert_draft_hours",)),
+    (_("Couples and families"), ("secrets_policy", "adolescent_account_age")),
+    (_("Check-ins and scores"), ("clients_see_scores", "check_in_answers_required",
                               "check_in_open_days", "check_in_reminder_max",
                               "reliable_change_phq9", "reliable_change_gad7")),
-    ("Reminders", ("intake_reminders_enabled", "intake_reminder_after_days",
+    (_("Reminders"), ("intake_reminders_enabled", "intake_reminder_after_days",
                    "intake_reminder_every_days", "intake_reminder_max",
                    "consent_expiry_reminder_days")),
-    ("Sessions and records", ("session_minutes", "video_platform", "reconnect_minutes",
+    (_("Sessions and records"), ("session_minutes", "video_platform", "reconnect_minutes",
                               "records_retention_years")),
-    ("Fees and payment", ("intake_fee", "session_fee", "longer_session_fee", "letters_fee",
+    (_("Fees and payment"), ("intake_fee", "session_fee", "longer_session_fee", "letters_fee",
                           "legal_hourly_fee", "cancellation_notice_hours",
                           "late_cancellation_fee", "fee_change_notice_days", "payment_due",
                           "payment_methods", "returned_check_fee", "paper_copy_fee",
@@ -82,26 +104,26 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
         )
         fields = [name for _, names in PRACTICE_SETTINGS_GROUPS for name in names]
         labels = {
-            "crisis_text": "Crisis text shown to clients",
-            "self_signup_enabled": "Let people create an account without an invitation",
-            "idle_timeout_minutes": "Sign people out after this many idle minutes",
-            "safety_alert_draft_hours": "Email the care team about a safety answer in an "
-                                        "unsent intake after this many hours",
-            "secrets_policy": "Secrets policy for couples and families",
-            "adolescent_account_age": "Young people may have their own account from age",
-            "intake_reminders_enabled": "Remind clients about an unfinished intake",
-            "intake_reminder_after_days": "First reminder after this many days away",
-            "intake_reminder_every_days": "Then every this many days",
-            "intake_reminder_max": "At most this many reminders per intake",
-            "consent_expiry_reminder_days": "Remind clients this many days before an "
-                                            "authorization ends",
-            "clients_see_scores": "Show clients their own scores and trends",
-            "check_in_answers_required": "Clients must answer every check-in question",
-            "check_in_open_days": "A check-in shows as missed this many days after it is "
-                                  "due",
-            "check_in_reminder_max": "At most this many reminders per check-in",
-            "reliable_change_phq9": "Reliable change on the PHQ-9, in points",
-            "reliable_change_gad7": "Reliable change on the GAD-7, in points",
+            "crisis_text": _("Crisis text shown to clients"),
+            "self_signup_enabled": _("Let people create an account without an invitation"),
+            "idle_timeout_minutes": _("Sign people out after this many idle minutes"),
+            "safety_alert_draft_hours": _("Email the care team about a safety answer in an "
+                                          "unsent intake after this many hours"),
+            "secrets_policy": _("Secrets policy for couples and families"),
+            "adolescent_account_age": _("Young people may have their own account from age"),
+            "intake_reminders_enabled": _("Remind clients about an unfinished intake"),
+            "intake_reminder_after_days": _("First reminder after this many days away"),
+            "intake_reminder_every_days": _("Then every this many days"),
+            "intake_reminder_max": _("At most this many reminders per intake"),
+            "consent_expiry_reminder_days": _("Remind clients this many days before an "
+                                              "authorization ends"),
+            "clients_see_scores": _("Show clients their own scores and trends"),
+            "check_in_answers_required": _("Clients must answer every check-in question"),
+            "check_in_open_days": _("A check-in shows as missed this many days after it "
+                                    "is due"),
+            "check_in_reminder_max": _("At most this many reminders per check-in"),
+            "reliable_change_phq9": _("Reliable change on the PHQ-9, in points"),
+            "reliable_change_gad7": _("Reliable change on the GAD-7, in points"),
         }
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
@@ -133,13 +155,14 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
         for name in DOCUMENT_TEXT_SETTINGS:
             value = cleaned.get(name) or ""
             if "[" in value or "]" in value:
-                self.add_error(name, "Please leave out square brackets: the consent "
-                                     "documents use them to mark what is still to fill in.")
+                self.add_error(name, _("Please leave out square brackets: the consent "
+                                       "documents use them to mark what is still to fill "
+                                       "in."))
             elif "\n" in value or "\r" in value:
-                self.add_error(name, "Please keep this to one line.")
+                self.add_error(name, _("Please keep this to one line."))
         return cleaned
 
-    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+    def groups(self) -> list[tuple[StrOrPromise, list[forms.BoundField]]]:
         """The page's sections, each with its fields, in order."""
         return [(legend, [self[name] for name in names])
                 for legend, names in PRACTICE_SETTINGS_GROUPS]
@@ -149,14 +172,14 @@ class StaffNameForm(SingleValueFieldsMixin, forms.Form):
     """The name clients see beside what a staff member did ("Who has opened my record")."""
 
     display_name = TypedTextField(
-        label="Your name as clients see it", required=True, strip=True,
+        label=_("Your name as clients see it"), required=True, strip=True,
         max_length=User._meta.get_field("display_name").max_length,
-        help_text="Shown to clients on their \"Who has opened your record\" page, for "
-                  "example \"Dr. Sam Rivera\" or \"Sam (practice manager)\".")
+        help_text=_("Shown to clients on their \"Who has opened your record\" page, for "
+                    "example \"Dr. Sam Rivera\" or \"Sam (practice manager)\"."))
 
     def clean_display_name(self) -> str:
         name = " ".join(self.cleaned_data["display_name"].split())
         if not has_letter(name) or len(name) < 2:
-            raise forms.ValidationError("Please enter a name of at least two characters, "
-                                        "with letters.", code="too_short")
+            raise forms.ValidationError(_("Please enter a name of at least two characters, "
+                                          "with letters."), code="too_short")
         return name

@@ -31,16 +31,19 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, QueryDict
+from django.utils.translation import gettext, gettext_noop
 
-UNREADABLE_MESSAGE = (
+# In English, marked for translation (``gettext_noop``): whoever shows one translates it
+# then (``gettext(UNREADABLE_MESSAGE)``), in the language of the page or script it answers.
+UNREADABLE_MESSAGE = gettext_noop(
     "Some characters in what you sent could not be read, so nothing was saved. Please "
     "check what you typed and try again."
 )
-REPEATED_MESSAGE = (
+REPEATED_MESSAGE = gettext_noop(
     "Part of what you sent arrived more than once, so nothing was saved. Please go back "
     "and send the form again."
 )
-REPEATED_FIELD_MESSAGE = (
+REPEATED_FIELD_MESSAGE = gettext_noop(
     "This answer arrived more than once. Please give one answer and send the form again."
 )
 
@@ -180,4 +183,4 @@ class SingleValueFieldsMixin:
             if form._errors is None:  # type: ignore[attr-defined]  # not in the stubs
                 break
             form._errors.pop(name, None)  # type: ignore[attr-defined]
-            form.add_error(name, self.repeated_field_message)
+            form.add_error(name, gettext(self.repeated_field_message))

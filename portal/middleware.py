@@ -18,7 +18,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.input_checks import (
     REPEATED_MESSAGE,
@@ -60,11 +63,20 @@ class InputChecksMiddleware:
 
 
 def refusal(request: HttpRequest, message: str) -> HttpResponse:
-    """400 saying ``message``: JSON to a script that asked for it, else the calm 400 page
-    (rendered without a request context, like Django's own, so it cannot fail here)."""
-    if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
-        return JsonResponse({"message": message, "refused": True}, status=400)
-    return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": message}))
+    """400 saying ``message`` (an English original marked for translation, as
+    ``portal.input_checks`` holds them): JSON to a script that asked for it, else the calm
+    400 page (rendered without a request context, like Django's own, so it cannot fail
+    here).
+
+    In the request's language: the one chosen for it already, or, for a refusal made
+    before the language middleware ran, the cookie's or the browser's."""
+    language = (getattr(request, "LANGUAGE_CODE", None)
+                or translation.get_language_from_request(request))
+    with translation.override(language):
+        words = gettext(message)
+        if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
+            return JsonResponse({"message": words, "refused": True}, status=400)
+        return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": words}))
 
 
 LAST_ACTIVITY_KEY = "portal_last_activity"
@@ -107,8 +119,8 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 messages.info(
                     request,
-                    "You were signed out after a period of inactivity, to keep your "
-                    "information private. Anything you saved is still here.",
+                    _("You were signed out after a period of inactivity, to keep your "
+                      "information private. Anything you saved is still here."),
                 )
             elif not self._is_passive(request):
                 last = request.session.get(LAST_ACTIVITY_KEY)
@@ -176,8 +188,8 @@ class StaffMFARequiredMiddleware:
         if not is_mfa_enabled(request.user):
             messages.info(
                 request,
-                "Staff accounts must use two-factor authentication. Set up an "
-                "authenticator app to continue.",
+                _("Staff accounts must use two-factor authentication. Set up an "
+                  "authenticator app to continue."),
             )
             return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         if not used_mfa_this_session(request):

@@ -13,43 +13,48 @@ URLs are looked up by name: the platform imports no feature app to build its men
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: StrOrPromise  # translatable: read in the page's language
     url: str
     current: bool
 
 
 # (label, URL name, the permission the section's pages require), in menu order.
-STAFF_SECTIONS: tuple[tuple[str, str, str], ...] = (
-    ("Intakes", "staff_intake_list", "portal.access_staff_pages"),
-    ("Clients", "client_list", "portal.access_staff_pages"),
-    ("Cases", "case_list", "portal.access_staff_pages"),
-    ("Scores", "measures_caseload", "portal.access_staff_pages"),
-    ("Consents", "consent_dashboard", "portal.manage_consent_documents"),
-    ("Invitations", "invitation_list", "portal.manage_invitations"),
-    ("Audit trail", "audit_log", "portal.access_staff_pages"),
-    ("Outgoing messages", "outgoing_messages", "portal.manage_outgoing_messages"),
-    ("Practice settings", "practice_settings", "portal.manage_practice_settings"),
+STAFF_SECTIONS: tuple[tuple[StrOrPromise, str, str], ...] = (
+    (_("Intakes"), "staff_intake_list", "portal.access_staff_pages"),
+    (_("Clients"), "client_list", "portal.access_staff_pages"),
+    (_("Cases"), "case_list", "portal.access_staff_pages"),
+    (_("Scores"), "measures_caseload", "portal.access_staff_pages"),
+    (_("Consents"), "consent_dashboard", "portal.manage_consent_documents"),
+    (_("Invitations"), "invitation_list", "portal.manage_invitations"),
+    (_("Audit trail"), "audit_log", "portal.access_staff_pages"),
+    (_("Outgoing messages"), "outgoing_messages", "portal.manage_outgoing_messages"),
+    (_("Practice settings"), "practice_settings", "portal.manage_practice_settings"),
 )
 
 # A staff member's own settings: sign-in security, email, password and their name.
 STAFF_ACCOUNT_PATHS = ("/accounts/", "/staff/name/")
 
 # (label, URL name, paths that belong to it): the client's menu.
-CLIENT_SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("Home", "client_home", ()),
-    ("My progress", "measures_progress", ()),
-    ("Account security", "mfa_index", ()),
-    ("Email", "account_email", ()),
-    ("Password", "account_change_password", ("/accounts/password/",)),
+CLIENT_SECTIONS: tuple[tuple[StrOrPromise, str, tuple[str, ...]], ...] = (
+    (_("Home"), "client_home", ()),
+    (_("My progress"), "measures_progress", ()),
+    (_("Account security"), "mfa_index", ()),
+    (_("Email"), "account_email", ()),
+    (_("Password"), "account_change_password", ("/accounts/password/",)),
 )
 
 
@@ -74,7 +79,7 @@ def staff_sections(user: User | AnonymousUser, path: str) -> list[NavItem]:
 
 def staff_account_item(path: str) -> NavItem:
     """The staff member's own account (two-factor, email, password, name)."""
-    return NavItem("Your account", reverse("mfa_index"),
+    return NavItem(_("Your account"), reverse("mfa_index"),
                    any(_under(path, prefix) for prefix in STAFF_ACCOUNT_PATHS))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser, Group
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
 
@@ -20,10 +21,11 @@ class Role(StrEnum):
     PRACTICE_ADMIN = "practice_admin"
 
 
+# Translatable (lazy): read in the language of the page that shows them.
 ROLE_LABELS = {
-    Role.CLIENT: "Client",
-    Role.CLINICIAN: "Clinician",
-    Role.PRACTICE_ADMIN: "Practice admin",
+    Role.CLIENT: _("Client"),
+    Role.CLINICIAN: _("Clinician"),
+    Role.PRACTICE_ADMIN: _("Practice admin"),
 }
 
 # Permission codenames (app label "portal") each role's group holds. Each is named for the

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Action(StrEnum):
@@ -89,170 +95,192 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """What an action means, in staff words and (for record access) in the client's words."""
+    """What an action means, in staff words and (for record access) in the client's words.
+    Both are kept translatable and read as text in the language active when they are asked
+    for (``label``, ``client_sentence``), so the page showing them chooses the language."""
 
-    label: str
+    words: StrOrPromise
     detail_keys: frozenset[str] = frozenset()
-    # Shown on the client's "Who has opened my record" page when a staff member did it:
-    # completes the sentence "<name> (<role>) ..." and so must read naturally after a name.
-    client_sentence: str = ""
+    # Shown on the client's "Who has opened my record" page when a staff member did it: one
+    # whole sentence per action, "%(person)s opened your intake", where ``person`` is the
+    # staff member as the client knows them ("Dr. Lee (Clinician)"), so that each language
+    # puts the words in its own order.
+    client_words: StrOrPromise | None = None
     # Security events keep the IP address and user agent even when a client is the actor.
     security: bool = False
 
+    @property
+    def label(self) -> str:
+        """The action in staff words, in the active language."""
+        return str(self.words)
 
-def _spec(label: str, *keys: str, client_sentence: str = "", security: bool = False) -> ActionSpec:
+    @property
+    def client_sentence(self) -> str:
+        """The client's sentence with its ``%(person)s`` placeholder, in the active
+        language; "" for an action that is not a record access."""
+        return "" if self.client_words is None else str(self.client_words)
+
+
+def _spec(label: StrOrPromise, *keys: str, client_sentence: StrOrPromise | None = None,
+          security: bool = False) -> ActionSpec:
     return ActionSpec(label, frozenset(keys), client_sentence, security)
 
 
 ACTIONS: dict[Action, ActionSpec] = {
-    Action.AUTH_LOGIN: _spec("Signed in", "method", security=True),
-    Action.AUTH_LOGOUT: _spec("Signed out", security=True),
-    Action.AUTH_LOGIN_FAILED: _spec("Sign-in failed", "account_exists", security=True),
+    Action.AUTH_LOGIN: _spec(_("Signed in"), "method", security=True),
+    Action.AUTH_LOGOUT: _spec(_("Signed out"), security=True),
+    Action.AUTH_LOGIN_FAILED: _spec(_("Sign-in failed"), "account_exists", security=True),
     # A password attempt refused unchecked because too many failed recently (allauth's
     # ``login_failed`` limit): which allowances were used up ("ip", "key"), never the address.
-    Action.AUTH_LOGIN_RATE_LIMITED: _spec("Sign-in refused: too many attempts",
+    Action.AUTH_LOGIN_RATE_LIMITED: _spec(_("Sign-in refused: too many attempts"),
                                           "account_exists", "limits", security=True),
-    Action.AUTH_MFA_ENABLED: _spec("Two-factor method added", "kind", security=True),
-    Action.AUTH_MFA_REMOVED: _spec("Two-factor method removed", "kind", security=True),
-    Action.AUTH_MFA_RESET: _spec("Recovery codes regenerated", "kind", security=True),
-    Action.AUTH_MFA_FAILED: _spec("Two-factor code refused", "kind", "reauthentication",
+    Action.AUTH_MFA_ENABLED: _spec(_("Two-factor method added"), "kind", security=True),
+    Action.AUTH_MFA_REMOVED: _spec(_("Two-factor method removed"), "kind", security=True),
+    Action.AUTH_MFA_RESET: _spec(_("Recovery codes regenerated"), "kind", security=True),
+    Action.AUTH_MFA_FAILED: _spec(_("Two-factor code refused"), "kind", "reauthentication",
                                   security=True),
-    Action.AUTH_PASSWORD_CHANGED: _spec("Password changed", "first_password", security=True),
-    Action.AUTH_PASSWORD_RESET: _spec("Password reset by email link", security=True),
-    Action.AUTH_EMAIL_VERIFIED: _spec("Email address verified", security=True),
+    Action.AUTH_PASSWORD_CHANGED: _spec(_("Password changed"), "first_password", security=True),
+    Action.AUTH_PASSWORD_RESET: _spec(_("Password reset by email link"), security=True),
+    Action.AUTH_EMAIL_VERIFIED: _spec(_("Email address verified"), security=True),
     Action.CLIENT_PROFILE_VIEWED: _spec(
-        "Client profile opened", client_sentence="opened your contact details"
+        _("Client profile opened"), client_sentence=_("%(person)s opened your contact details")
     ),
     # A search decrypts the searched field of each candidate: recorded with what was searched
     # (name, date_of_birth or phone) and how many clients were found, never the term itself.
-    Action.CLIENT_SEARCHED: _spec("Clients searched", "by", "results"),
+    Action.CLIENT_SEARCHED: _spec(_("Clients searched"), "by", "results"),
     # A search refused by the per-minute limit: nothing was decrypted. Many in a row look
     # like someone trying names to list the practice's clients.
-    Action.CLIENT_SEARCH_RATE_LIMITED: _spec("Client search refused: too many searches",
+    Action.CLIENT_SEARCH_RATE_LIMITED: _spec(_("Client search refused: too many searches"),
                                              security=True),
-    Action.CLIENT_ASSIGNED: _spec("Clinician assigned to client"),
-    Action.CLIENT_UNASSIGNED: _spec("Clinician unassigned from client"),
-    Action.CLIENT_ERASED: _spec("Client erased (data keys destroyed)", "keys_destroyed"),
+    Action.CLIENT_ASSIGNED: _spec(_("Clinician assigned to client")),
+    Action.CLIENT_UNASSIGNED: _spec(_("Clinician unassigned from client")),
+    Action.CLIENT_ERASED: _spec(_("Client erased (data keys destroyed)"), "keys_destroyed"),
     # Which fields changed and where from (the intake, or the client's details page), never
     # their values.
-    Action.CLIENT_PROFILE_UPDATED: _spec("Client details updated", "fields", "source"),
-    Action.STAFF_NAME_CHANGED: _spec("Staff display name changed"),
-    Action.INTAKE_VIEWED: _spec("Intake opened", client_sentence="opened your intake"),
+    Action.CLIENT_PROFILE_UPDATED: _spec(_("Client details updated"), "fields", "source"),
+    Action.STAFF_NAME_CHANGED: _spec(_("Staff display name changed")),
+    Action.INTAKE_VIEWED: _spec(_("Intake opened"),
+                                client_sentence=_("%(person)s opened your intake")),
     Action.INTAKE_EXPORTED: _spec(
-        "Intake exported", "format", client_sentence="downloaded a copy of your intake"
+        _("Intake exported"), "format",
+        client_sentence=_("%(person)s downloaded a copy of your intake"),
     ),
     # No flag or score here: the trail outlives erasure, health details must not.
-    Action.INTAKE_SUBMITTED: _spec("Intake submitted"),
+    Action.INTAKE_SUBMITTED: _spec(_("Intake submitted")),
     # Ids only: the acknowledgement's note is clinical content, kept encrypted on the intake.
-    Action.INTAKE_REVIEW_ACKNOWLEDGED: _spec("Safety alert acknowledged"),
-    Action.INTAKE_REVIEWED: _spec("Intake marked reviewed"),
+    Action.INTAKE_REVIEW_ACKNOWLEDGED: _spec(_("Safety alert acknowledged")),
+    Action.INTAKE_REVIEWED: _spec(_("Intake marked reviewed")),
     # One per email: to which staff account (an id) and why now ("submitted", or
     # "draft_unsent" when a flagged draft waited past the practice's setting). No answer.
-    Action.INTAKE_SAFETY_ALERT_SENT: _spec("Safety alert emailed", "recipient", "trigger"),
+    Action.INTAKE_SAFETY_ALERT_SENT: _spec(_("Safety alert emailed"), "recipient", "trigger"),
     # The scheduled reminder that an unsent intake is waiting: which one of at most the
     # practice's number it was ("reminder"), nothing else.
-    Action.INTAKE_REMINDED: _spec("Intake reminder sent", "reminder"),
-    Action.CONSENT_VIEWED: _spec("Consent record opened",
-                                 client_sentence="opened your consent records"),
+    Action.INTAKE_REMINDED: _spec(_("Intake reminder sent"), "reminder"),
+    Action.CONSENT_VIEWED: _spec(_("Consent record opened"),
+                                 client_sentence=_("%(person)s opened your consent records")),
     Action.CONSENT_EXPORTED: _spec(
-        "Consent evidence exported", "format",
-        client_sentence="downloaded a copy of your consent records",
+        _("Consent evidence exported"), "format",
+        client_sentence=_("%(person)s downloaded a copy of your consent records"),
     ),
-    Action.CONSENT_SIGNED: _spec("Consent signed", "version"),
-    Action.CONSENT_WITHDRAWN: _spec("Consent withdrawn", "version"),
+    Action.CONSENT_SIGNED: _spec(_("Consent signed"), "version"),
+    Action.CONSENT_WITHDRAWN: _spec(_("Consent withdrawn"), "version"),
     # An admin's reminder of what is left to sign (no detail), or the scheduled one that a
     # signature ends soon (detail kind "expiry"; the target is the signature).
-    Action.CONSENT_REMINDED: _spec("Consent reminder sent", "kind"),
-    Action.DOCUMENT_PUBLISHED: _spec("Consent document published", "version"),
-    Action.DOCUMENT_REQUIREMENT_CHANGED: _spec("When a consent is needed changed",
+    Action.CONSENT_REMINDED: _spec(_("Consent reminder sent"), "kind"),
+    Action.DOCUMENT_PUBLISHED: _spec(_("Consent document published"), "version"),
+    Action.DOCUMENT_REQUIREMENT_CHANGED: _spec(_("When a consent is needed changed"),
                                                "requirement", "previous"),
-    Action.INVITATION_SENT: _spec("Invitation sent"),
-    Action.INVITATION_RESENT: _spec("Invitation re-sent"),
-    Action.INVITATION_REVOKED: _spec("Invitation withdrawn"),
-    Action.INVITATION_ACCEPTED: _spec("Invitation accepted"),
-    Action.PRACTICE_SETTINGS_CHANGED: _spec("Practice settings changed", "fields"),
-    Action.KEYS_ROTATED: _spec("Data keys re-wrapped", "master_key_id", "rewrapped"),
-    Action.KEYS_REENCRYPTED: _spec("Client data re-encrypted", "owners", "rows"),
+    Action.INVITATION_SENT: _spec(_("Invitation sent")),
+    Action.INVITATION_RESENT: _spec(_("Invitation re-sent")),
+    Action.INVITATION_REVOKED: _spec(_("Invitation withdrawn")),
+    Action.INVITATION_ACCEPTED: _spec(_("Invitation accepted")),
+    Action.PRACTICE_SETTINGS_CHANGED: _spec(_("Practice settings changed"), "fields"),
+    Action.KEYS_ROTATED: _spec(_("Data keys re-wrapped"), "master_key_id", "rewrapped"),
+    Action.KEYS_REENCRYPTED: _spec(_("Client data re-encrypted"), "owners", "rows"),
     # An email the queue stopped trying to send: its kind (a template's name), how many
     # attempts, and the last error's class; never the address or the words.
-    Action.MAIL_GAVE_UP: _spec("Email given up", "kind", "attempts", "error"),
-    Action.MAIL_RETRIED: _spec("Email sent again by hand", "kind", "attempts"),
-    Action.AUDIT_EXPORTED: _spec("Audit trail exported", "rows", "filtered"),
+    Action.MAIL_GAVE_UP: _spec(_("Email given up"), "kind", "attempts", "error"),
+    Action.MAIL_RETRIED: _spec(_("Email sent again by hand"), "kind", "attempts"),
+    Action.AUDIT_EXPORTED: _spec(_("Audit trail exported"), "rows", "filtered"),
     # An operator has looked into the trail's alerts (``verify_audit_log``): how many.
-    Action.AUDIT_ALERTS_ACKNOWLEDGED: _spec("Audit trail alerts acknowledged", "alerts"),
+    Action.AUDIT_ALERTS_ACKNOWLEDGED: _spec(_("Audit trail alerts acknowledged"), "alerts"),
     # Couples and families: the case is the target; the subject is the person concerned
     # (the participant added or removed, the child a guardian is linked to). The kind and
     # roles are workflow words, never a name.
-    Action.CASE_CREATED: _spec("Case created", "kind"),
-    Action.CASE_PARTICIPANT_ADDED: _spec("Person added to a case", "role", "invited"),
-    Action.CASE_PARTICIPANT_REMOVED: _spec("Person removed from a case", "role"),
-    Action.CASE_ASSIGNED: _spec("Clinician assigned to case"),
-    Action.CASE_UNASSIGNED: _spec("Clinician unassigned from case"),
-    Action.CASE_GUARDIAN_LINKED: _spec("Guardian linked to a child"),
-    Action.CASE_GUARDIAN_ATTESTED: _spec("Guardian confirmed their authority"),
+    Action.CASE_CREATED: _spec(_("Case created"), "kind"),
+    Action.CASE_PARTICIPANT_ADDED: _spec(_("Person added to a case"), "role", "invited"),
+    Action.CASE_PARTICIPANT_REMOVED: _spec(_("Person removed from a case"), "role"),
+    Action.CASE_ASSIGNED: _spec(_("Clinician assigned to case")),
+    Action.CASE_UNASSIGNED: _spec(_("Clinician unassigned from case")),
+    Action.CASE_GUARDIAN_LINKED: _spec(_("Guardian linked to a child")),
+    Action.CASE_GUARDIAN_ATTESTED: _spec(_("Guardian confirmed their authority")),
     # The guardian read the relationship and authority on record (sealed under the
     # child's key) to confirm them.
-    Action.CASE_GUARDIANSHIP_READ: _spec("Guardian read their recorded authority"),
+    Action.CASE_GUARDIANSHIP_READ: _spec(_("Guardian read their recorded authority")),
     # The case as FHIR (its people, and what each guardian stated about a child): one event
     # per child whose details it holds, with the format.
-    Action.CASE_EXPORTED: _spec("Case exported", "format",
-                                client_sentence="downloaded a copy of your family's case"),
+    Action.CASE_EXPORTED: _spec(_("Case exported"), "format",
+                                client_sentence=_("%(person)s downloaded a copy of your "
+                                                  "family's case")),
     # A staff member opened a case side by side: one event per participant whose record
     # was decrypted, so each person's "Who has opened my record" lists their own only.
-    Action.CASE_VIEWED: _spec("Case record opened",
-                              client_sentence="opened your part of a shared case"),
+    Action.CASE_VIEWED: _spec(_("Case record opened"),
+                              client_sentence=_("%(person)s opened your part of a shared case")),
     # A partner (or guardian) read the answers this person chose to share with them.
-    Action.INTAKE_SHARED_VIEWED: _spec("Shared answers read by a case member"),
+    Action.INTAKE_SHARED_VIEWED: _spec(_("Shared answers read by a case member")),
     # A consent several people sign (a child's guardians): every required signer has
     # signed (how many), or one withdrew and it stopped counting (how many others were
     # emailed). The target is the set; the subject the person it is for.
-    Action.CONSENT_SET_COMPLETED: _spec("Consent signed by every required signer",
+    Action.CONSENT_SET_COMPLETED: _spec(_("Consent signed by every required signer"),
                                         "signers"),
-    Action.CONSENT_SET_WITHDRAWN: _spec("Consent with several signers withdrawn", "told"),
+    Action.CONSENT_SET_WITHDRAWN: _spec(_("Consent with several signers withdrawn"), "told"),
     # A practice admin asked both partners of a couple case to sign a release of their
     # joint record (how many signers); a partner read the details the other partner
     # stated on it, before signing the same (the subject is the partner who wrote them).
-    Action.CONSENT_SET_REQUESTED: _spec("Joint authorization requested", "signers"),
-    Action.CONSENT_JOINT_DETAILS_READ: _spec("Joint authorization read by the other partner"),
+    Action.CONSENT_SET_REQUESTED: _spec(_("Joint authorization requested"), "signers"),
+    Action.CONSENT_JOINT_DETAILS_READ: _spec(_("Joint authorization read by the other partner")),
     # A clinician of the care team countersigned a client's signature (the set is the
     # target); a practice admin changed whether a document is countersigned.
-    Action.CONSENT_COUNTERSIGNED: _spec("Consent countersigned by a clinician"),
-    Action.DOCUMENT_COUNTERSIGN_CHANGED: _spec("Whether a consent is countersigned changed",
+    Action.CONSENT_COUNTERSIGNED: _spec(_("Consent countersigned by a clinician")),
+    Action.DOCUMENT_COUNTERSIGN_CHANGED: _spec(_("Whether a consent is countersigned changed"),
                                                "required"),
     # Measures over time (issue 18). A staff member read a check-in's safety alert and the
     # care team's notes on it (decrypted); the alert is the target.
     Action.INTAKE_SAFETY_ALERT_VIEWED: _spec(
-        "Safety alert opened", client_sentence="opened a safety alert from your check-in"),
+        _("Safety alert opened"),
+        client_sentence=_("%(person)s opened a safety alert from your check-in")),
     # A clinician set a client's check-in schedule (how often, which instruments: slugs,
     # never an answer), or ended it; the schedule is the target.
-    Action.MEASURES_SCHEDULE_SET: _spec("Check-in schedule set", "frequency", "instruments"),
-    Action.MEASURES_SCHEDULE_ENDED: _spec("Check-in schedule ended"),
+    Action.MEASURES_SCHEDULE_SET: _spec(_("Check-in schedule set"), "frequency", "instruments"),
+    Action.MEASURES_SCHEDULE_ENDED: _spec(_("Check-in schedule ended")),
     # The client paused or resumed their check-in reminders.
-    Action.MEASURES_REMINDERS_PAUSED: _spec("Check-in reminders paused"),
-    Action.MEASURES_REMINDERS_RESUMED: _spec("Check-in reminders resumed"),
+    Action.MEASURES_REMINDERS_PAUSED: _spec(_("Check-in reminders paused")),
+    Action.MEASURES_REMINDERS_RESUMED: _spec(_("Check-in reminders resumed")),
     # The client sent a check-in: how many instruments were answered and declined; no score.
-    Action.MEASURES_CHECK_IN_COMPLETED: _spec("Check-in completed", "answered", "declined"),
+    Action.MEASURES_CHECK_IN_COMPLETED: _spec(_("Check-in completed"), "answered", "declined"),
     # The scheduled reminder that a check-in waits: which one of at most the practice's
     # number it was.
-    Action.MEASURES_CHECK_IN_REMINDED: _spec("Check-in reminder sent", "reminder"),
+    Action.MEASURES_CHECK_IN_REMINDED: _spec(_("Check-in reminder sent"), "reminder"),
     # Measures over time: a staff member opened a client's scores over time (which
     # instrument), or their caseload, which shows each listed client's latest score (one
     # event per client, recorded in one batch); a client's scores exported (the format;
     # the client downloading their own is recorded too, as their intake's copy is); a
     # clinician marked a deterioration reviewed.
-    Action.MEASURES_TREND_VIEWED: _spec("Scores over time opened", "instrument",
-                                        client_sentence="opened your check-in scores"),
+    Action.MEASURES_TREND_VIEWED: _spec(_("Scores over time opened"), "instrument",
+                                        client_sentence=_("%(person)s opened your check-in "
+                                                          "scores")),
     Action.MEASURES_CASELOAD_VIEWED: _spec(
-        "Caseload of scores opened",
-        client_sentence="saw your latest check-in score on their caseload"),
-    Action.MEASURES_EXPORTED: _spec("Scores over time exported", "format",
-                                    client_sentence="downloaded a copy of your scores"),
-    Action.MEASURES_REVIEW_FLAG_CLEARED: _spec("Worsening score marked reviewed"),
+        _("Caseload of scores opened"),
+        client_sentence=_("%(person)s saw your latest check-in score on their caseload")),
+    Action.MEASURES_EXPORTED: _spec(_("Scores over time exported"), "format",
+                                    client_sentence=_("%(person)s downloaded a copy of your "
+                                                      "scores")),
+    Action.MEASURES_REVIEW_FLAG_CLEARED: _spec(_("Worsening score marked reviewed")),
 }
 
 # Staff opening or exporting what a client told us: the client's "Who has opened my record".
 RECORD_ACCESS_ACTIONS = frozenset(action for action, spec in ACTIONS.items()
-                                  if spec.client_sentence)
+                                  if spec.client_words is not None)
 
 
 # Sign-ins, failures and second-factor changes: for practice admins, not for a client's

@@ -14,13 +14,15 @@ from typing import Any, cast
 from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.access import clients_visible_to
 from portal.audit.actions import ACTIONS
 from portal.models import User
 from portal.roles import Role
 
-NOT_IN_LIST = "Choose from the list."
+NOT_IN_LIST = _("Choose from the list.")
 # The days a filter may name. The filter turns a practice-local day into the instants
 # where it starts and where the next one starts; at the ends of the calendar (9999-12-31,
 # or 0001-01-01 east of UTC) those fall outside what Python's datetime holds, and the page
@@ -56,27 +58,29 @@ class AuditFilterForm(forms.Form):
     """Narrow the audit trail by client, actor, action and a range of practice-local days."""
 
     client = forms.ChoiceField(
-        label="Client", required=False, error_messages={"invalid_choice": NOT_IN_LIST}
+        label=_("Client"), required=False, error_messages={"invalid_choice": NOT_IN_LIST}
     )
     actor = forms.ChoiceField(
-        label="Done by", required=False, error_messages={"invalid_choice": NOT_IN_LIST}
+        label=_("Done by"), required=False, error_messages={"invalid_choice": NOT_IN_LIST}
     )
     action = forms.ChoiceField(
-        label="Action", required=False, error_messages={"invalid_choice": NOT_IN_LIST}
+        label=_("Action"), required=False, error_messages={"invalid_choice": NOT_IN_LIST}
     )
-    date_from = forms.DateField(label="From", required=False, widget=DateInput)
+    date_from = forms.DateField(label=pgettext_lazy("first day", "From"), required=False,
+                                widget=DateInput)
     date_to = forms.DateField(
-        label="To", required=False, widget=DateInput, help_text="Includes this whole day."
+        label=pgettext_lazy("last day", "To"), required=False, widget=DateInput,
+        help_text=_("Includes this whole day."),
     )
 
     def __init__(self, *args: Any, viewer: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields = cast(dict[str, forms.ChoiceField], self.fields)  # these three are choice fields
-        fields["client"].choices = [("", "Any client"), *_client_choices(viewer)]
-        fields["actor"].choices = [("", "Anyone"), *_staff_choices()]
+        fields["client"].choices = [("", _("Any client")), *_client_choices(viewer)]
+        fields["actor"].choices = [("", _("Anyone")), *_staff_choices()]
         fields["action"].choices = [
-            ("", "Any action"),
-            *((action.value, spec.label) for action, spec in ACTIONS.items()),
+            ("", _("Any action")),
+            *((action.value, spec.words) for action, spec in ACTIONS.items()),
         ]
 
     def _clean_uuid(self, name: str) -> uuid.UUID | None:
@@ -96,11 +100,11 @@ class AuditFilterForm(forms.Form):
             day = cleaned.get(name)
             if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
                 self.add_error(name, forms.ValidationError(
-                    "Choose a date between 1900 and 9998.", code="date_out_of_range"))
+                    _("Choose a date between 1900 and 9998."), code="date_out_of_range"))
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
             raise forms.ValidationError(
-                "The 'from' date must be on or before the 'to' date.", code="date_range"
+                _("The 'from' date must be on or before the 'to' date."), code="date_range"
             )
         return cleaned
 

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -121,9 +122,9 @@ class AuditAlert(models.Model):
 
     class Kind(models.TextChoices):
         # Events numbered past the chain head: inserted behind the application's back.
-        EVENTS_PAST_HEAD = "events_past_head", "Events past the chain head"
+        EVENTS_PAST_HEAD = "events_past_head", _("Events past the chain head")
         # The head row was gone while events existed, and was rebuilt from the last event.
-        HEAD_REBUILT = "head_rebuilt", "Chain head rebuilt"
+        HEAD_REBUILT = "head_rebuilt", _("Chain head rebuilt")
 
     raised_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=32, choices=Kind.choices)

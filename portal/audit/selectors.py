@@ -12,36 +12,41 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.audit.actions import RECORD_ACCESS_ACTIONS, SECURITY_ACTIONS, Action, spec_for
 from portal.audit.models import AuditAlert, AuditEvent
 from portal.models import CareAssignment, CaseParticipant, User
 from portal.roles import ROLE_LABELS, Role
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Roles an actor may have held when opening a client's record: anyone but the client.
 STAFF_ACTOR_ROLES = frozenset(
     {Role.CLINICIAN.value, Role.PRACTICE_ADMIN.value, "superuser", "none"}
 )
-ACTOR_ROLE_LABELS: dict[str, str] = {
+ACTOR_ROLE_LABELS: dict[str, StrOrPromise] = {
     **{role.value: label for role, label in ROLE_LABELS.items()},
-    "superuser": "Superuser",
-    "none": "No role",
-    "system": "System",
-    "anonymous": "Not signed in",
+    "superuser": _("Superuser"),
+    "none": _("No role"),
+    "system": _("System"),
+    "anonymous": _("Not signed in"),
 }
 # What a client reads in brackets after a staff name ("Dr. Lee (Clinician)").
 CLIENT_FACING_ROLE_LABELS = {
     role.value: label for role, label in ROLE_LABELS.items() if role != Role.CLIENT
 }
-UNKNOWN_CLIENT = "erased/unknown"
-UNKNOWN_ACTOR = "Deleted account"
-STAFF_FALLBACK_NAME = "A member of the practice's staff"
-HIDDEN_DETAIL = "(hidden)"
+UNKNOWN_CLIENT = _("erased/unknown")
+UNKNOWN_ACTOR = _("Deleted account")
+STAFF_FALLBACK_NAME = _("A member of the practice's staff")
+HIDDEN_DETAIL = _("(hidden)")
 # Each alert is one intrusion found; past the first ten, more would tell staff nothing new.
 MAX_ALERTS_SHOWN = 10
 # The same shape record_event enforces; checked again on display, in case a row predates it.
@@ -150,7 +155,10 @@ class StaffEventRow:
 @dataclass(frozen=True)
 class ClientAccessEntry:
     """One line of a client's "Who has opened my record": a staff name, a role, what they
-    did in the client's words, and when. Nothing else about the staff member."""
+    did in the client's words, and when. Nothing else about the staff member.
+
+    ``sentence`` is the whole line in the page's language, name and role included ("Dr. Lee
+    (Clinician) opened your intake"): one translated sentence per action, never pieces."""
 
     name: str
     role_label: str
@@ -162,6 +170,10 @@ def _ids(values: Iterable[uuid.UUID | None]) -> set[uuid.UUID]:
     return {value for value in values if value is not None}
 
 
+def _text(value: StrOrPromise, fallback: str = "") -> str:
+    return str(value) if value else fallback
+
+
 def action_label(action: str) -> str:
     try:
         return spec_for(action).label
@@ -171,8 +183,9 @@ def action_label(action: str) -> str:
 
 def detail_text(detail: Any) -> str:
     """The detail payload compactly (``rows=12 filtered=true``), showing only token values."""
+    hidden = str(HIDDEN_DETAIL)
     if not isinstance(detail, dict):
-        return HIDDEN_DETAIL if detail else ""
+        return hidden if detail else ""
     parts = []
     for key in sorted(detail):
         value = detail[key]
@@ -184,8 +197,8 @@ def detail_text(detail: Any) -> str:
             elif isinstance(item, int) or (isinstance(item, str) and _TOKEN.match(item)):
                 shown.append(str(item))
             else:
-                shown.append(HIDDEN_DETAIL)
-        key_text = key if _TOKEN.match(str(key)) else HIDDEN_DETAIL
+                shown.append(hidden)
+        key_text = key if _TOKEN.match(str(key)) else hidden
         parts.append(f"{key_text}={','.join(shown)}")
     return " ".join(parts)
 
@@ -203,18 +216,19 @@ def with_staff_names(events: Sequence[AuditEvent]) -> list[StaffEventRow]:
         people = {pk: display_name or email for pk, display_name, email in accounts}
     rows = []
     for event in events:
+        role_label = str(ACTOR_ROLE_LABELS.get(event.actor_role, event.actor_role))
         if event.actor_id is None:
-            actor_name = ACTOR_ROLE_LABELS.get(event.actor_role, event.actor_role)
+            actor_name = role_label
         else:
-            actor_name = people.get(event.actor_id, UNKNOWN_ACTOR)
+            actor_name = people.get(event.actor_id) or str(UNKNOWN_ACTOR)
         client_label = ""
         if event.subject_id is not None:
-            client_label = people.get(event.subject_id, UNKNOWN_CLIENT)
+            client_label = people.get(event.subject_id) or str(UNKNOWN_CLIENT)
         rows.append(
             StaffEventRow(
                 event=event,
                 actor_name=actor_name,
-                actor_role_label=ACTOR_ROLE_LABELS.get(event.actor_role, event.actor_role),
+                actor_role_label=role_label,
                 action_label=action_label(event.action),
                 client_label=client_label,
                 detail_text=detail_text(event.detail),
@@ -227,7 +241,8 @@ def with_client_safe_names(events: Sequence[AuditEvent]) -> list[ClientAccessEnt
     """Record-access events as a client sees them, names looked up in one query.
 
     A client learns a staff member's display name and role, never their email: a blank
-    display name or a deleted account reads "A member of the practice's staff".
+    display name or a deleted account reads "A member of the practice's staff". Each line
+    is one translated sentence of its action, in the active language.
     """
     wanted = _ids(e.actor_id for e in events)
     names: dict[uuid.UUID | None, str] = {}
@@ -235,12 +250,23 @@ def with_client_safe_names(events: Sequence[AuditEvent]) -> list[ClientAccessEnt
         names = dict(User.objects.filter(pk__in=wanted).values_list("pk", "display_name"))
     entries = []
     for event in events:
+        name = (names.get(event.actor_id) or "").strip() or str(STAFF_FALLBACK_NAME)
+        role_label = _text(CLIENT_FACING_ROLE_LABELS.get(event.actor_role, ""))
         entries.append(
             ClientAccessEntry(
-                name=(names.get(event.actor_id) or "").strip() or STAFF_FALLBACK_NAME,
-                role_label=CLIENT_FACING_ROLE_LABELS.get(event.actor_role, ""),
-                sentence=spec_for(Action(event.action)).client_sentence,
+                name=name,
+                role_label=role_label,
+                sentence=client_sentence(event.action, name=name, role_label=role_label),
                 occurred_at=event.occurred_at,
             )
         )
     return entries
+
+
+def client_sentence(action: str, *, name: str, role_label: str = "") -> str:
+    """What a staff member did, as one sentence a client reads: "Dr. Lee (Clinician)
+    opened your intake". The action's own sentence (``ActionSpec.client_sentence``) holds
+    the person as ``%(person)s``, so each language orders the words its own way."""
+    person = (gettext("%(name)s (%(role)s)") % {"name": name, "role": role_label}
+              if role_label else name)
+    return spec_for(Action(action)).client_sentence % {"person": person}

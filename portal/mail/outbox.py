@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.background.cancel import cancel_waiting_tasks, waiting_tasks_taking
-from portal.i18n.languages import language_of
+from portal.i18n.languages import is_offered, language_of
 from portal.mail.compose import encode_context
 from portal.mail.delivery import deliver_message
 from portal.models import User
@@ -53,6 +53,15 @@ def language_for(recipient: User | None) -> str:
     return language_of(recipient)
 
 
+def _language(account: User | None, named: str | None) -> str:
+    """An account's own language when it has chosen one; else the language the sender
+    named, if the portal speaks it; else the practice's default."""
+    if (account is None or not account.language) and is_offered(named):
+        assert named is not None  # noqa: S101 - narrowing for the type checker
+        return named
+    return language_for(account)
+
+
 def _account_for(recipient: Recipient) -> User | None:
     if isinstance(recipient, User):
         return recipient
@@ -78,6 +87,7 @@ def notify(
     context: Mapping[str, object] | None = None,
     about: User | None = None,
     role: RecipientRole = RecipientRole.NO_ACCOUNT,
+    language: str | None = None,
 ) -> list[OutgoingMessage]:
     """Queue the email of ``template`` (a path without its ``_subject.txt`` /
     ``_message.txt`` ending) to each of ``recipients`` (accounts, or addresses of people
@@ -88,6 +98,11 @@ def notify(
     the key of ``about``, the client the email concerns, or of a client recipient; else the
     practice's) and the worker renders the email from it. ``role`` names an address that
     has no account (``INVITED`` for an invitation).
+
+    Each email is written in its recipient's language (``language_for``); ``language``
+    (a code of ``settings.LANGUAGES``) names it for an address with no account yet, whose
+    language only the sender knows (an invitation in the language the admin chose). An
+    account's own choice still wins over it.
 
     Everything happens in the caller's transaction: if it rolls back, the email was never
     decided; if it commits, a worker sends it (retrying for ``MAIL_RETRY_FOR_HOURS``).
@@ -111,7 +126,8 @@ def notify(
             message = OutgoingMessage(
                 template=template, recipient=account, recipient_role=_role_of(account, role),
                 client=client, address=address, context=encoded,
-                language=language_for(account), created_at=now, deliver_by=deliver_by,
+                language=_language(account, language), created_at=now,
+                deliver_by=deliver_by,
             )
             message.task_id = deliver_message.enqueue(str(message.pk)).id
             message.save(force_insert=True)

@@ -59,7 +59,7 @@ def retrying() -> QuerySet[OutgoingMessage]:
 def _row(values: dict[str, Any]) -> MessageRow:
     return MessageRow(
         id=values["id"],
-        recipient_role=RecipientRole(values["recipient_role"]).label,
+        recipient_role=str(RecipientRole(values["recipient_role"]).label),
         kind=kind_label(values["template"]),
         attempts=values["attempts"],
         last_error=values["last_error"],

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.crypto.fields import EncryptedCharField
 from portal.crypto.models import EncryptedModel
@@ -40,16 +41,16 @@ def new_case_reference() -> str:
 
 
 class CaseKind(models.TextChoices):
-    COUPLE = "couple", "Couple"
-    FAMILY = "family", "Family"
+    COUPLE = "couple", _("Couple")
+    FAMILY = "family", _("Family")
 
 
 class SecretsPolicy(models.TextChoices):
     """What the clinician does with something one person says alone (a consent document
     each adult of a couple or family case signs before their intake)."""
 
-    NO_SECRETS = "no_secrets", "No secrets"
-    LIMITED_SECRETS = "limited_secrets", "Limited secrets"
+    NO_SECRETS = "no_secrets", _("No secrets")
+    LIMITED_SECRETS = "limited_secrets", _("Limited secrets")
 
 
 class Case(models.Model):
@@ -78,10 +79,10 @@ class Case(models.Model):
 
 
 class ParticipantRole(models.TextChoices):
-    PARTNER = "partner", "Partner"
-    ADULT = "adult", "Adult"
-    ADOLESCENT = "adolescent", "Adolescent"
-    CHILD = "child", "Child"
+    PARTNER = "partner", _("Partner")
+    ADULT = "adult", _("Adult")
+    ADOLESCENT = "adolescent", _("Adolescent")
+    CHILD = "child", _("Child")
 
 
 # The roles with a login of their own; a child is a record without one.
@@ -176,11 +177,11 @@ class Guardianship(EncryptedModel):
         """A guardian is an adult of the same case; the minor is a minor of it, and the key
         owner is the minor's record."""
         if self.guardian.case_id != self.case_id or self.minor.case_id != self.case_id:
-            raise ValidationError("A guardian and the child belong to the same case.")
+            raise ValidationError(_("A guardian and the child belong to the same case."))
         if not self.guardian.is_adult or not self.minor.is_minor:
-            raise ValidationError("A guardian is an adult and the child a minor of the case.")
+            raise ValidationError(_("A guardian is an adult and the child a minor of the case."))
         if self.minor.person_id is None or self.child_id != self.minor.person_id:
-            raise ValidationError("The child's record must exist before a guardian is added.")
+            raise ValidationError(_("The child's record must exist before a guardian is added."))
 
 
 class CaseCareAssignment(models.Model):

@@ -7,16 +7,18 @@ import uuid
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models.accounts import User
 from portal.models.cases import CaseParticipant
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for the client"
-    ACCEPTED = "accepted", "Accepted"
-    EXPIRED = "expired", "Expired"
-    REVOKED = "revoked", "Revoked"
+    PENDING = "pending", _("Waiting for the client")
+    ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+    EXPIRED = "expired", pgettext_lazy("invitation status", "Expired")
+    REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
 
 
 class Invitation(models.Model):
@@ -42,6 +44,10 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The language the client reads (``settings.LANGUAGES``), chosen by the admin inviting
+    # them: the invitation email is written in it, and the new account starts with it
+    # (``invitation_accept``). Empty: the practice's default.
+    language = models.CharField(max_length=16, blank=True, default="")
     # The place waiting for this person in a couple or family case: accepting the
     # invitation puts the new account there (``invitation_accept``). Empty for an
     # individual client. Removing the person from the case revokes the invitation.

@@ -15,6 +15,8 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.crypto.fields import EncryptedCharField, EncryptedJSONField
 from portal.crypto.models import EncryptedModel
@@ -23,21 +25,21 @@ from portal.models.accounts import User
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Being sent"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", pgettext_lazy("email status", "Sent")
+    FAILED = "failed", _("Gave up")
 
 
 class RecipientRole(models.TextChoices):
     """Who a message went to, in words an admin can act on without seeing the address."""
 
-    CLIENT = "client", "Client"
-    CLINICIAN = "clinician", "Clinician"
-    PRACTICE_ADMIN = "practice_admin", "Practice admin"
-    INVITED = "invited", "Invited person"
-    ACCOUNT_HOLDER = "account", "Account holder"
-    NO_ACCOUNT = "no_account", "Address without an account"
+    CLIENT = "client", _("Client")
+    CLINICIAN = "clinician", _("Clinician")
+    PRACTICE_ADMIN = "practice_admin", _("Practice admin")
+    INVITED = "invited", _("Invited person")
+    ACCOUNT_HOLDER = "account", _("Account holder")
+    NO_ACCOUNT = "no_account", _("Address without an account")
 
 
 class OutgoingMessage(EncryptedModel):

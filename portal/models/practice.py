@@ -2,30 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from portal.models.cases import SecretsPolicy
 
-DOCUMENT_SETTING_HELP = " Used in the consent documents."
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+DOCUMENT_SETTING_HELP = _("Used in the consent documents.")
 
 
-def _document_text(verbose_name: str, help_text: str, *, max_length: int = 120) -> Any:
-    """A practice setting the consent documents quote, as words (blank until filled)."""
+def _document_text(verbose_name: StrOrPromise, help_text: StrOrPromise, *,
+                   max_length: int = 120) -> Any:
+    """A practice setting the consent documents quote, as words (blank until filled). Its
+    help is two whole sentences, each translated: what to write, then where it is used."""
     return models.CharField(verbose_name, max_length=max_length, blank=True,
-                            help_text=help_text + DOCUMENT_SETTING_HELP)
+                            help_text=format_lazy("{} {}", help_text, DOCUMENT_SETTING_HELP))
 
 
-def _document_number(verbose_name: str, low: int, high: int, help_text: str) -> Any:
+def _document_number(verbose_name: StrOrPromise, low: int, high: int,
+                     help_text: StrOrPromise) -> Any:
     """A practice setting the consent documents quote, as a whole number (empty until
     filled)."""
     return models.PositiveSmallIntegerField(
         verbose_name, null=True, blank=True,
         validators=[MinValueValidator(low), MaxValueValidator(high)],
-        help_text=f"{help_text} From {low} to {high}.{DOCUMENT_SETTING_HELP}",
+        help_text=format_lazy("{} {} {}", help_text,
+                              format_lazy(_("From {low} to {high}."), low=low, high=high),
+                              DOCUMENT_SETTING_HELP),
     )
 
 
@@ -39,189 +49,191 @@ DEFAULT_CRISIS_TEXT = gettext_noop(
 )
 
 
-
 class PracticeSettings(models.Model):
     """The one row of settings for the practice this deployment serves."""
 
     SINGLETON_ID = 1
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
-    name = models.CharField("practice name", max_length=120, default="Our practice")
-    contact_email = models.EmailField("contact email", blank=True)
-    contact_phone = models.CharField("contact phone", max_length=40, blank=True)
+    name = models.CharField(_("practice name"), max_length=120, default="Our practice")
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     address = models.TextField(
-        "postal address", max_length=500, blank=True,
-        help_text="Where clients can write to the practice.",
+        _("postal address"), max_length=500, blank=True,
+        help_text=_("Where clients can write to the practice."),
     )
     crisis_text = models.TextField(
         max_length=1000,
         default=DEFAULT_CRISIS_TEXT,
-        help_text="Shown to clients on every page. Say how to get help right now.",
+        help_text=_("Shown to clients on every page. Say how to get help right now."),
     )
     self_signup_enabled = models.BooleanField(
         default=False,
-        help_text="Let people create an account without an invitation.",
+        help_text=_("Let people create an account without an invitation."),
     )
     idle_timeout_minutes = models.PositiveSmallIntegerField(
         default=15,
         validators=[MinValueValidator(5), MaxValueValidator(120)],
-        help_text="Sign people out after this many minutes without activity (5 to 120).",
+        help_text=_("Sign people out after this many minutes without activity (5 to 120)."),
     )
     safety_alert_draft_hours = models.PositiveSmallIntegerField(
         default=24,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
-        help_text="When an unsent intake raises a safety alert, email the care team after "
-                  "this many hours (1 to 168).",
+        help_text=_("When an unsent intake raises a safety alert, email the care team after "
+                    "this many hours (1 to 168)."),
     )
     # Reminders (``intake.reminders``, ``consents.expiry_reminders``): emails that say only
     # that something is waiting, sent by the scheduled jobs of the same names.
     intake_reminders_enabled = models.BooleanField(
         default=False,
-        help_text="Email clients who started their intake and have not come back to it.",
+        help_text=_("Email clients who started their intake and have not come back to it."),
     )
     intake_reminder_after_days = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="The first reminder goes this many days after the client last opened "
-                  "their intake (1 to 30).",
+        help_text=_("The first reminder goes this many days after the client last opened "
+                    "their intake (1 to 30)."),
     )
     intake_reminder_every_days = models.PositiveSmallIntegerField(
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
-        help_text="Then again every this many days while they stay away (1 to 30).",
+        help_text=_("Then again every this many days while they stay away (1 to 30)."),
     )
     intake_reminder_max = models.PositiveSmallIntegerField(
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
-        help_text="Never more than this many reminders for one intake (1 to 10).",
+        help_text=_("Never more than this many reminders for one intake (1 to 10)."),
     )
     consent_expiry_reminder_days = models.PositiveSmallIntegerField(
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text="Email a client this many days before an authorization they signed ends, "
-                  "once per authorization (1 to 90).",
+        help_text=_("Email a client this many days before an authorization they signed ends, "
+                    "once per authorization (1 to 90)."),
     )
     # Measures over time (``measures``): check-ins between sessions and what clients see.
     clients_see_scores = models.BooleanField(
         default=True,
-        help_text="Show clients their own scores and trends. Turn off if your clinicians "
-                  "prefer to discuss scores in session.",
+        help_text=_("Show clients their own scores and trends. Turn off if your clinicians "
+                    "prefer to discuss scores in session."),
     )
     check_in_answers_required = models.BooleanField(
         default=False,
-        help_text="Ask clients to answer every check-in question (no \"I'd rather not "
-                  "answer today\").",
+        help_text=_("Ask clients to answer every check-in question (no \"I'd rather not "
+                    "answer today\")."),
     )
     check_in_open_days = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(1), MaxValueValidator(28)],
-        help_text="A check-in left unanswered this many days after it is due shows as "
-                  "missed (1 to 28).",
+        help_text=_("A check-in left unanswered this many days after it is due shows as "
+                    "missed (1 to 28)."),
     )
     check_in_reminder_max = models.PositiveSmallIntegerField(
         default=2,
         validators=[MinValueValidator(0), MaxValueValidator(5)],
-        help_text="Reminder emails for one check-in, the first when it is due (0 to 5).",
+        help_text=_("Reminder emails for one check-in, the first when it is due (0 to 5)."),
     )
     reliable_change_phq9 = models.PositiveSmallIntegerField(
-        "reliable change on the PHQ-9",
+        _("reliable change on the PHQ-9"),
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(27)],
-        help_text="A PHQ-9 change of at least this many points from the first score counts "
-                  "as reliable improvement or deterioration (default 6).",
+        help_text=_("A PHQ-9 change of at least this many points from the first score counts "
+                    "as reliable improvement or deterioration (default 6)."),
     )
     reliable_change_gad7 = models.PositiveSmallIntegerField(
-        "reliable change on the GAD-7",
+        _("reliable change on the GAD-7"),
         default=4,
         validators=[MinValueValidator(1), MaxValueValidator(21)],
-        help_text="A GAD-7 change of at least this many points from the first score counts "
-                  "as reliable improvement or deterioration (default 4).",
+        help_text=_("A GAD-7 change of at least this many points from the first score counts "
+                    "as reliable improvement or deterioration (default 4)."),
     )
     # Couples and families (``portal.models.cases``).
     secrets_policy = models.CharField(
         max_length=16, default=SecretsPolicy.NO_SECRETS, choices=SecretsPolicy.choices,
-        help_text="What the clinician does with something one partner or family member "
-                  "says alone. Each adult of a couple or family case signs the matching "
-                  "consent before their intake; a case may override it.",
+        help_text=_("What the clinician does with something one partner or family member "
+                    "says alone. Each adult of a couple or family case signs the matching "
+                    "consent before their intake; a case may override it."),
     )
     adolescent_account_age = models.PositiveSmallIntegerField(
         default=12,
         validators=[MinValueValidator(10), MaxValueValidator(17)],
-        help_text="From this age a child in a family case may have their own account, "
-                  "sign an assent and keep sections private from their guardians (10 to "
-                  "17).",
+        help_text=_("From this age a child in a family case may have their own account, "
+                    "sign an assent and keep sections private from their guardians (10 to "
+                    "17)."),
     )
     # What the consent documents say about the practice (``consents.placeholders`` puts
     # each into its placeholder when a version is drafted). Blank: the placeholder stays in
     # the draft, and publishing is refused until someone fills it in.
     paper_copy_fee = _document_text(
-        "paper copy fee",
-        'How "Paper copies are ..." ends, for example "free of charge" or "$1 per document".',
+        _("paper copy fee"),
+        _('How "Paper copies are ..." ends, for example "free of charge" or "$1 per '
+          'document".'),
     )
-    intake_fee = _document_text("intake assessment fee", "For example $180.")
-    session_fee = _document_text("session fee", "For example $150.")
+    intake_fee = _document_text(_("intake assessment fee"), _("For example $180."))
+    session_fee = _document_text(_("session fee"), _("For example $150."))
     session_minutes = _document_number(
-        "session length in minutes", 10, 240, "How long a usual session lasts, for example 50.",
+        _("session length in minutes"), 10, 240,
+        _("How long a usual session lasts, for example 50."),
     )
     longer_session_fee = _document_text(
-        "longer session fee", "For example $75 for each additional 25 minutes.",
+        _("longer session fee"), _("For example $75 for each additional 25 minutes."),
     )
     letters_fee = _document_text(
-        "letters and reports fee", "For letters, reports or forms clients ask for, for "
-        "example $50 per letter.",
+        _("letters and reports fee"),
+        _("For letters, reports or forms clients ask for, for example $50 per letter."),
     )
     legal_hourly_fee = _document_text(
-        "legal work fee per hour", "For court appearances and other legal work, per hour, "
-        "for example $250.",
+        _("legal work fee per hour"),
+        _("For court appearances and other legal work, per hour, for example $250."),
     )
     fee_change_notice_days = _document_number(
-        "notice of fee changes in days", 1, 365,
-        "How many days before a fee change clients are told, for example 30.",
+        _("notice of fee changes in days"), 1, 365,
+        _("How many days before a fee change clients are told, for example 30."),
     )
     payment_due = _document_text(
-        "when payment is due", 'How "Payment is due ..." ends, for example "at the time of '
-        'each session".',
+        _("when payment is due"),
+        _('How "Payment is due ..." ends, for example "at the time of each session".'),
     )
     payment_methods = _document_text(
-        "payment methods", "For example cash, credit or debit card, HSA or FSA card.",
+        _("payment methods"), _("For example cash, credit or debit card, HSA or FSA card."),
     )
-    returned_check_fee = _document_text("returned check fee", "For example $25.")
+    returned_check_fee = _document_text(_("returned check fee"), _("For example $25."))
     cancellation_notice_hours = _document_number(
-        "cancellation notice in hours", 1, 168,
-        "How many hours before a session a client must cancel, for example 24.",
+        _("cancellation notice in hours"), 1, 168,
+        _("How many hours before a session a client must cancel, for example 24."),
     )
     late_cancellation_fee = _document_text(
-        "late cancellation fee", "For a late cancellation or a missed session, for example "
-        "$150.",
+        _("late cancellation fee"),
+        _("For a late cancellation or a missed session, for example $150."),
     )
     insurance_networks = _document_text(
-        "insurance network status", 'How "<practice name> is ..." ends, for example "in '
-        'network with Aetna and Cigna" or "not in network with any insurance plans".',
+        _("insurance network status"),
+        _('How "<practice name> is ..." ends, for example "in network with Aetna and '
+          'Cigna" or "not in network with any insurance plans".'),
     )
     unpaid_balance_days = _document_number(
-        "days before an unpaid balance is followed up", 1, 365, "For example 60.",
+        _("days before an unpaid balance is followed up"), 1, 365, _("For example 60."),
     )
     video_platform = _document_text(
-        "video platform", "The video service used for telehealth sessions, for example "
-        "Doxy.me.",
+        _("video platform"),
+        _("The video service used for telehealth sessions, for example Doxy.me."),
     )
     reconnect_minutes = _document_number(
-        "minutes to reconnect a dropped video session", 1, 60,
-        "After this many minutes the therapist calls the client, for example 10.",
+        _("minutes to reconnect a dropped video session"), 1, 60,
+        _("After this many minutes the therapist calls the client, for example 10."),
     )
     practice_state = _document_text(
-        "state", "The state whose law applies to the practice, for example Oregon.",
+        _("state"), _("The state whose law applies to the practice, for example Oregon."),
         max_length=60,
     )
     records_retention_years = _document_number(
-        "years records are kept", 1, 100,
-        "How many years records are kept after the last session, for example 7.",
+        _("years records are kept"), 1, 100,
+        _("How many years records are kept after the last session, for example 7."),
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "practice settings"
-        verbose_name_plural = "practice settings"
+        verbose_name = _("practice settings")
+        verbose_name_plural = _("practice settings")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(id=1), name="portal_practicesettings_singleton"

@@ -17,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from fpdf import FPDF
 from fpdf.bidi import BidiParagraph, auto_detect_base_direction
 from fpdf.enums import Align, MethodReturnValue, TextDirection, XPos, YPos
@@ -67,7 +70,10 @@ class CopyPDF(FPDF):
         self.set_y(-14)
         self.use_font(False, 8)
         self.set_text_color(90)
-        text = f"{self.clean(self.footer_text)} · page {self.page_no()} of {self.page_total}"
+        # One sentence in the copy's language (the one active while it is drawn).
+        text = gettext("%(footer)s · page %(page)s of %(pages)s") % {
+            "footer": self.clean(self.footer_text), "page": self.page_no(),
+            "pages": self.page_total}
         self.cell(0, 5, text, align=Align.C)
         self.set_text_color(0)
 
@@ -144,7 +150,8 @@ def new_copy_pdf(
     pdf.set_author(author)
     pdf.set_subject(subject)
     pdf.set_creator("Intake portal")
-    pdf.set_lang("en")
+    # The copy's language: the one active while it is made (its reader's).
+    pdf.set_lang(translation.get_language() or settings.LANGUAGE_CODE)
     if fonts is not None:
         pdf.add_font(FAMILY, "", str(fonts.regular))
         if fonts.bold is not None:

@@ -26,9 +26,11 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal.audit.actions import Action
 from portal.audit.service import record_event
+from portal.i18n.languages import is_offered
 from portal.mail import notify
 from portal.models import CaseParticipant, Invitation, PracticeSettings, User
 from portal.models.outbox import RecipientRole
@@ -79,13 +81,13 @@ def _send(request: HttpRequest | None, invitation: Invitation, token: str) -> No
         "expires_at": invitation.expires_at,
     }
     notify(invitation.email, template="portal/email/invitation", context=context,
-           role=RecipientRole.INVITED)
+           role=RecipientRole.INVITED, language=invitation.language or None)
 
 
 @transaction.atomic
 def invitation_send(
     *, email: str, invited_by: User, request: HttpRequest | None = None,
-    participant: CaseParticipant | None = None,
+    participant: CaseParticipant | None = None, language: str = "",
 ) -> Invitation:
     """Invite ``email`` to create a client account, or resend its open invitation.
 
@@ -95,11 +97,16 @@ def invitation_send(
     ``invitation.resent`` when an open invitation is sent again). The caller checks that they
     may manage invitations. ``participant``: the place waiting for this person in a couple
     or family case (``clients.cases.case_participant_invite``); an address with an open
-    invitation elsewhere is refused rather than moved between cases.
+    invitation elsewhere is refused rather than moved between cases. ``language``: the
+    language the client reads (a code of ``settings.LANGUAGES``; "" for the practice's
+    default): the email is written in it and the new account starts with it. Resending an
+    open invitation with another language changes it.
     """
+    if language and not is_offered(language):
+        raise ValidationError(_("Please choose a language from the list."), code="language")
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError("An account with this email address already exists.")
+        raise ValidationError(_("An account with this email address already exists."))
     existing = (
         Invitation.objects.select_for_update()
         .filter(email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
@@ -107,14 +114,16 @@ def invitation_send(
     )
     if existing is not None:
         if participant is not None or existing.participant_id is not None:
-            raise ValidationError("This address already has an invitation waiting. Withdraw "
-                                  "it first, or use another address.")
-        return invitation_resend(invitation=existing, actor=invited_by, request=request)
+            raise ValidationError(_("This address already has an invitation waiting. "
+                                    "Withdraw it first, or use another address."))
+        return invitation_resend(invitation=existing, actor=invited_by, request=request,
+                                 language=language or None)
     now = timezone.now()
     invitation = Invitation(
         email=email,
         invited_by=invited_by,
         participant=participant,
+        language=language,
         created_at=now,
         last_sent_at=now,
         send_count=1,
@@ -130,21 +139,27 @@ def invitation_send(
 
 @transaction.atomic
 def invitation_resend(
-    *, invitation: Invitation, actor: User, request: HttpRequest | None = None
+    *, invitation: Invitation, actor: User, request: HttpRequest | None = None,
+    language: str | None = None,
 ) -> Invitation:
     """Send a fresh link with a fresh expiry; every earlier link for it stops working.
+    ``language``, when given, replaces the invitation's language (the new email is in it).
 
     Records ``invitation.resent`` by ``actor`` (the staff member acting; the caller checks
     that they may manage invitations)."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
-        raise ValidationError("This invitation was already accepted or revoked.")
+        raise ValidationError(_("This invitation was already accepted or revoked."))
     now = timezone.now()
     token = _new_token(invitation)
     invitation.last_sent_at = now
     invitation.send_count += 1
     invitation.expires_at = now + timedelta(days=settings.INVITATION_VALID_DAYS)
-    invitation.save(update_fields=["nonce_sha256", "last_sent_at", "send_count", "expires_at"])
+    fields = ["nonce_sha256", "last_sent_at", "send_count", "expires_at"]
+    if language is not None and is_offered(language) and language != invitation.language:
+        invitation.language = language
+        fields.append("language")
+    invitation.save(update_fields=fields)
     _send(request, invitation, token)
     record_event(Action.INVITATION_RESENT, actor=actor, target=invitation)
     return invitation
@@ -159,7 +174,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        raise ValidationError("This invitation was already accepted; it cannot be revoked.")
+        raise ValidationError(_("This invitation was already accepted; it cannot be revoked."))
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -214,16 +229,24 @@ def invitation_accept(*, invitation_id: str, user: User) -> None:
     The new client is both the actor and the subject of ``invitation.accepted``, recorded
     after the client role is granted so the event names the role they act in. An
     invitation to a couple or family case puts the new account in its place there.
+
+    The new account reads the portal in the invitation's language unless the person
+    already chose one while signing up (``user.language`` set by the sign-up: the language
+    button, or a browser asking for a language other than the default; see
+    ``portal.adapters.signup_language``).
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
     if not invitation.is_open or invitation.expires_at <= timezone.now():
-        raise ValidationError("This invitation can no longer be used.")
+        raise ValidationError(_("This invitation can no longer be used."))
     if invitation.email.lower() != user.email.lower():
-        raise ValidationError("This invitation was sent to a different email address.")
+        raise ValidationError(_("This invitation was sent to a different email address."))
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     grant_role(user, Role.CLIENT)
+    if not user.language and is_offered(invitation.language):
+        user.language = invitation.language
+        user.save(update_fields=["language"])
     if invitation.participant_id is not None:
         participant = CaseParticipant.objects.select_for_update().get(
             pk=invitation.participant_id)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -16,6 +18,7 @@ from portal.access import get_invitation_for_user, permission_or_404
 from portal.adapters import SESSION_INVITATION_KEY
 from portal.forms import InvitationForm
 from portal.http import AuthenticatedHttpRequest
+from portal.i18n.languages import is_offered
 from portal.models import Invitation
 from portal.services.invitations import (
     InvitationProblem,
@@ -41,12 +44,13 @@ def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation_send(
-                email=form.cleaned_data["email"], invited_by=request.user, request=request
+                email=form.cleaned_data["email"], invited_by=request.user, request=request,
+                language=form.cleaned_data["language"],
             )
         except ValidationError as error:
             form.add_error("email", error)
         else:
-            messages.success(request, "Invitation sent.")
+            messages.success(request, _("Invitation sent."))
             return redirect("invitation_list")
     page = Paginator(Invitation.objects.select_related("invited_by"), 25).get_page(
         request.GET.get("page")
@@ -63,7 +67,7 @@ def invitation_resend_view(request: AuthenticatedHttpRequest, invitation_id: str
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, "A new link was sent. Earlier links no longer work.")
+        messages.success(request, _("A new link was sent. Earlier links no longer work."))
     return redirect("invitation_list")
 
 
@@ -76,7 +80,7 @@ def invitation_revoke_view(request: AuthenticatedHttpRequest, invitation_id: str
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
-        messages.success(request, "Invitation revoked. Its link no longer works.")
+        messages.success(request, _("Invitation revoked. Its link no longer works."))
     return redirect("invitation_list")
 
 
@@ -85,7 +89,12 @@ def invitation_revoke_view(request: AuthenticatedHttpRequest, invitation_id: str
 @require_safe
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Check the link; if it is good, remember it in the session and go to sign-up with
-    the address already verified (the link proves it). Bad links get a plain page."""
+    the address already verified (the link proves it). Bad links get a plain page.
+
+    An invitation in a language other than the practice's default shows the sign-up page
+    in it when this browser has not chosen one yet (the language cookie is set to it); the
+    language button still changes it, and the account keeps whichever was chosen last
+    (``portal.adapters.signup_language``)."""
     check = invitation_check(token)
     if not check.ok:
         assert check.problem is not None  # noqa: S101 - narrowing for the type checker
@@ -101,4 +110,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     request.session[SESSION_INVITATION_KEY] = str(check.invitation.id)
     # allauth marks this address verified at sign-up instead of mailing a confirmation.
     get_adapter(request).stash_verified_email(request, check.invitation.email)
-    return redirect("account_signup")
+    response = redirect("account_signup")
+    language = check.invitation.language
+    if (is_offered(language) and language != settings.LANGUAGE_CODE
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language,
+            max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
+        )
+    return response

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.access import get_outgoing_message_for_user, permission_or_404
@@ -47,9 +48,9 @@ def outgoing_message_retry(request: AuthenticatedHttpRequest, message_id: str) -
     told so."""
     message = get_outgoing_message_for_user(request.user, message_id)
     if retry_failed(message, actor=request.user):
-        messages.success(request, "The email is back in the queue. A worker will try to "
-                                  "send it again in a moment.")
+        messages.success(request, _("The email is back in the queue. A worker will try to "
+                                    "send it again in a moment."))
     else:
-        messages.info(request, "That email is no longer waiting for a retry: it was "
-                               "already put back in the queue. Nothing was changed.")
+        messages.info(request, _("That email is no longer waiting for a retry: it was "
+                                 "already put back in the queue. Nothing was changed."))
     return redirect("outgoing_messages")

@@ -6,6 +6,7 @@ from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from portal.access import permission_or_404
 from portal.forms import PracticeSettingsForm
@@ -24,6 +25,6 @@ def practice_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PracticeSettingsForm(request.POST or None, instance=practice)
     if request.method == "POST" and form.is_valid():
         practice_settings_update(values=form.cleaned_data, actor=request.user)
-        messages.success(request, "Practice settings saved.")
+        messages.success(request, _("Practice settings saved."))
         return redirect("practice_settings")
     return render(request, "portal/practice_settings.html", {"form": form})

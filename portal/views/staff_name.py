@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from portal.access import permission_or_404
 from portal.forms import StaffNameForm
@@ -21,7 +22,7 @@ def staff_name(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changed = staff_name_change(staff=request.user,
                                     display_name=form.cleaned_data["display_name"])
-        messages.success(request, "Your name is saved." if changed
-                         else "That was already your name.")
+        messages.success(request, _("Your name is saved.") if changed
+                         else _("That was already your name."))
         return redirect("staff_home")
     return render(request, "portal/staff_name.html", {"form": form})
