@@ -34,10 +34,10 @@ from clients.case_forms import (
 )
 from clients.cases import (
     case_assign,
-    case_title,
     case_create,
     case_export,
     case_participant_invite,
+    case_title,
     case_unassign,
     child_add,
     guardian_link,

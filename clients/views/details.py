@@ -3,6 +3,8 @@ language the portal speaks to them in."""
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
@@ -20,6 +22,8 @@ from portal.services.profiles import (
     profile_of,
     profile_update,
 )
+
+SameSite = Literal["Lax", "Strict", "None"]  # the settings hold one of these, typed as str
 
 
 @permission_or_404("access_client_pages")
@@ -42,7 +46,8 @@ def client_details(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _page(request, form, LanguageForm(initial={"language": language_of(request.user)}))
 
 
-def _details_form(request: AuthenticatedHttpRequest, data: QueryDict | None = None) -> ClientDetailsForm:
+def _details_form(request: AuthenticatedHttpRequest,
+                  data: QueryDict | None = None) -> ClientDetailsForm:
     """The details form, showing what the client's profile holds now."""
     profile = profile_of(request.user)
     initial = {name: getattr(profile, name) for name in PROFILE_FIELDS} if profile else {}
@@ -75,6 +80,6 @@ def _save_language(request: AuthenticatedHttpRequest) -> HttpResponse:
         settings.LANGUAGE_COOKIE_NAME, code,
         max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite=cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE),
     )
     return response
