@@ -9,12 +9,15 @@ from their intake page), names, contact details. People are referenced by their 
 as ``Patient/<id>``, the id the intake and consent exports use for the same person.
 
 Plain ``dict``s for ``json.dumps``; tests validate them with the ``fhir.resources`` R4B models.
+The ``display`` texts are for the person reading the export, in the language of whoever
+downloads it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from clients.cases import case_title
 from portal.models import Case, CaseParticipant, Guardianship
 
 FHIR_JSON = "application/fhir+json"
@@ -51,7 +54,7 @@ def case_group(case: Case, participants: list[CaseParticipant]) -> dict[str, Any
         "type": "person",
         "actual": True,
         "code": {"coding": [{"system": CASE_SYSTEM, "code": case.kind,
-                             "display": f"{case.get_kind_display()} case"}]},
+                             "display": case_title(case.kind)}]},
         "quantity": len(members),
         "member": [_member(p) for p in members],
     }

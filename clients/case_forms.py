@@ -13,6 +13,8 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import CaseKind, CaseParticipant, ParticipantRole, SecretsPolicy
@@ -22,40 +24,40 @@ EARLIEST_BIRTH_DATE_YEAR = 1900
 
 
 class CaseCreateForm(SingleValueFieldsMixin, forms.Form):
-    kind = forms.ChoiceField(label="Who is seen together", choices=CaseKind.choices,
+    kind = forms.ChoiceField(label=_("Who is seen together"), choices=CaseKind.choices,
                              widget=forms.RadioSelect)
     secrets_policy = forms.ChoiceField(
-        label="Secrets policy for this case",
-        choices=[("", "The practice's policy"), *SecretsPolicy.choices], required=False,
-        help_text="What the clinician does with something one person says alone. Each adult "
-                  "signs it before their intake.",
+        label=_("Secrets policy for this case"),
+        choices=[("", _("The practice's policy")), *SecretsPolicy.choices], required=False,
+        help_text=_("What the clinician does with something one person says alone. Each "
+                    "adult signs it before their intake."),
     )
 
 
 def _role_choices(kind: str) -> list[tuple[str, str]]:
     if kind == CaseKind.COUPLE:
-        return [(ParticipantRole.PARTNER, "Partner")]
-    return [(ParticipantRole.ADULT, "Adult (parent, guardian or other adult)"),
-            (ParticipantRole.ADOLESCENT, "Young person with their own account")]
+        return [(ParticipantRole.PARTNER, gettext("Partner"))]
+    return [(ParticipantRole.ADULT, gettext("Adult (parent, guardian or other adult)")),
+            (ParticipantRole.ADOLESCENT, gettext("Young person with their own account"))]
 
 
 def _past_date(value: Any) -> Any:
     if value is not None and (value > timezone.localdate()
                               or value.year < EARLIEST_BIRTH_DATE_YEAR):
-        raise forms.ValidationError("Enter a real date of birth, in the past.")
+        raise forms.ValidationError(gettext("Enter a real date of birth, in the past."))
     return value
 
 
 class ParticipantInviteForm(SingleValueFieldsMixin, forms.Form):
     """A person with their own account: their own email, their own invitation."""
 
-    email = forms.EmailField(label="Their own email address", max_length=254)
-    role = forms.ChoiceField(label="Their part in the case")
+    email = forms.EmailField(label=_("Their own email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Their part in the case"))
     date_of_birth = forms.DateField(
-        label="Date of birth (young people only)", required=False,
+        label=_("Date of birth (young people only)"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Checked against the age from which the practice gives young people their "
-                  "own account; not stored.",
+        help_text=_("Checked against the age from which the practice gives young people "
+                    "their own account; not stored."),
     )
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
@@ -69,15 +71,15 @@ class ParticipantInviteForm(SingleValueFieldsMixin, forms.Form):
 class ChildAddForm(SingleValueFieldsMixin, forms.Form):
     """A child without an account of their own: their guardians act for them."""
 
-    legal_name = TypedTextField(label="The child's full legal name", max_length=200,
+    legal_name = TypedTextField(label=_("The child's full legal name"), max_length=200,
                                 strip=True)
-    date_of_birth = forms.DateField(label="The child's date of birth",
+    date_of_birth = forms.DateField(label=_("The child's date of birth"),
                                     widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_legal_name(self) -> str:
         name = self.cleaned_data["legal_name"]
         if not has_letter(name):
-            raise forms.ValidationError("Enter the child's name in letters.")
+            raise forms.ValidationError(gettext("Enter the child's name in letters."))
         return str(name)
 
     def clean_date_of_birth(self) -> Any:
@@ -85,16 +87,17 @@ class ChildAddForm(SingleValueFieldsMixin, forms.Form):
 
 
 class GuardianLinkForm(SingleValueFieldsMixin, forms.Form):
-    guardian = forms.ChoiceField(label="Guardian")
-    minor = forms.ChoiceField(label="Child or young person")
-    relationship = TypedTextField(label="Relationship to the child, as the guardian told you",
-                                  max_length=100, strip=True,
-                                  help_text="For example mother, father, legal guardian.")
+    guardian = forms.ChoiceField(label=_("Guardian"))
+    minor = forms.ChoiceField(label=_("Child or young person"))
+    relationship = TypedTextField(
+        label=_("Relationship to the child, as the guardian told you"),
+        max_length=100, strip=True,
+        help_text=_("For example mother, father, legal guardian."))
     legal_authority = TypedTextField(
-        label="Legal authority to consent for the child", max_length=200, strip=True,
-        help_text="For example joint legal custody, sole legal custody, court order.")
+        label=_("Legal authority to consent for the child"), max_length=200, strip=True,
+        help_text=_("For example joint legal custody, sole legal custody, court order."))
     signs_for_child = forms.BooleanField(
-        label="The practice needs this guardian's signature on the child's consents",
+        label=_("The practice needs this guardian's signature on the child's consents"),
         required=False, initial=True)
 
     def __init__(self, *args: Any, adults: list[CaseParticipant], minors: list[CaseParticipant],
@@ -110,9 +113,9 @@ class GuardianAttestForm(SingleValueFieldsMixin, forms.Form):
     """The guardian's own confirmation, ticked in their account."""
 
     confirm = forms.BooleanField(
-        label="I confirm that what is recorded is true and that I have the legal authority "
-              "to consent to care for this child.",
-        error_messages={"required": "Tick the box to confirm, or contact the practice if "
-                                    "something is wrong."},
+        label=_("I confirm that what is recorded is true and that I have the legal "
+                "authority to consent to care for this child."),
+        error_messages={"required": _("Tick the box to confirm, or contact the practice if "
+                                      "something is wrong.")},
     )
 

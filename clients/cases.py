@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from intake.api import has_individual_intake
 from portal.audit.actions import Action
@@ -54,6 +55,12 @@ ROLES_BY_KIND: dict[str, tuple[str, ...]] = {
 NO_LOGIN_DOMAIN = "records.invalid"
 
 
+def case_title(kind: str) -> str:
+    """A case's kind as a whole phrase, "Couple case" or "Family case", in the language of
+    the page (never the kind's label glued to the word "case": word order differs)."""
+    return gettext("Couple case") if kind == CaseKind.COUPLE else gettext("Family case")
+
+
 def age_on(date_of_birth: datetime.date, day: datetime.date) -> int:
     """Whole years between a birth date and ``day``."""
     before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
@@ -73,22 +80,24 @@ def case_create(*, kind: str, created_by: User, secrets_policy: str = "") -> Cas
 
 def _check_role(case: Case, role: str) -> None:
     if role not in ROLES_BY_KIND[case.kind]:
-        raise ValidationError(f"A {case.get_kind_display().lower()} case has no place for "
-                              f"this role.")
+        raise ValidationError(gettext("A couple case has no place for this role.")
+                              if case.kind == CaseKind.COUPLE
+                              else gettext("A family case has no place for this role."))
 
 
 def _check_adolescent_age(date_of_birth: datetime.date | None) -> None:
     """An adolescent may have their own account only from the practice's age."""
     if date_of_birth is None:
-        raise ValidationError("Give the young person's date of birth.")
+        raise ValidationError(gettext("Give the young person's date of birth."))
     minimum = PracticeSettings.load().adolescent_account_age
     age = age_on(date_of_birth, timezone.localdate())
     if age < minimum:
-        raise ValidationError(f"The practice gives young people their own account from age "
-                              f"{minimum}. Add them as a child instead; their guardians "
-                              f"sign for them.")
+        raise ValidationError(
+            gettext("The practice gives young people their own account from age %(age)s. "
+                    "Add them as a child instead; their guardians sign for them.")
+            % {"age": minimum})
     if age >= 18:
-        raise ValidationError("This person is an adult: add them as an adult.")
+        raise ValidationError(gettext("This person is an adult: add them as an adult."))
 
 
 @transaction.atomic
@@ -107,8 +116,8 @@ def case_participant_invite(
     """
     _check_role(case, role)
     if role == ParticipantRole.CHILD:
-        raise ValidationError("A child without an account is added with their name and "
-                              "date of birth, not an email address.")
+        raise ValidationError(gettext("A child without an account is added with their name "
+                                      "and date of birth, not an email address."))
     if role == ParticipantRole.ADOLESCENT:
         _check_adolescent_age(date_of_birth)
     email = email.strip().lower()
@@ -116,10 +125,10 @@ def case_participant_invite(
     participant = CaseParticipant(case=case, role=role)
     if existing is not None:
         if roles_of(existing) != {Role.CLIENT} or not existing.is_active:
-            raise ValidationError("This address belongs to an account that cannot join a "
-                                  "case. Use the person's own address.")
+            raise ValidationError(gettext("This address belongs to an account that cannot "
+                                          "join a case. Use the person's own address."))
         if case.participants.filter(person=existing).exists():
-            raise ValidationError("This person is already in the case.")
+            raise ValidationError(gettext("This person is already in the case."))
         participant.person = existing
         participant.full_clean()
         participant.save()
@@ -148,11 +157,11 @@ def child_add(*, case: Case, legal_name: str, date_of_birth: datetime.date,
     _check_role(case, ParticipantRole.CHILD)
     legal_name = " ".join(legal_name.split())
     if not legal_name:
-        raise ValidationError("Give the child's name.")
+        raise ValidationError(gettext("Give the child's name."))
     if date_of_birth > timezone.localdate():
-        raise ValidationError("A date of birth cannot be in the future.")
+        raise ValidationError(gettext("A date of birth cannot be in the future."))
     if age_on(date_of_birth, timezone.localdate()) >= 18:
-        raise ValidationError("This person is an adult: add them as an adult.")
+        raise ValidationError(gettext("This person is an adult: add them as an adult."))
     child = User.objects.create_user(f"child-{uuid.uuid4().hex}@{NO_LOGIN_DOMAIN}",
                                      password=None)
     grant_role(child, Role.CLIENT)
@@ -180,15 +189,16 @@ def guardian_link(
     relationship = " ".join(relationship.split())
     legal_authority = " ".join(legal_authority.split())
     if not relationship or not legal_authority:
-        raise ValidationError("Give the relationship and the legal authority.")
+        raise ValidationError(gettext("Give the relationship and the legal authority."))
     if minor.person_id is None:
-        raise ValidationError("The child's record must exist before a guardian is added.")
+        raise ValidationError(gettext("The child's record must exist before a guardian is "
+                                      "added."))
     link = Guardianship(case=case, guardian=guardian, minor=minor, child_id=minor.person_id,
                         relationship=relationship, legal_authority=legal_authority,
                         signs_for_child=signs_for_child)
     link.clean()
     if Guardianship.objects.filter(guardian=guardian, minor=minor).exists():
-        raise ValidationError("This guardian is already linked to this child.")
+        raise ValidationError(gettext("This guardian is already linked to this child."))
     link.save()
     record_event(Action.CASE_GUARDIAN_LINKED, actor=actor, subject=minor.person_id,
                  target=case)
@@ -204,7 +214,7 @@ def guardianship_attest(*, guardianship: Guardianship, by: User) -> Guardianship
     link = Guardianship.objects.select_for_update().select_related("guardian").get(
         pk=guardianship.pk)
     if link.guardian.person_id != by.pk:
-        raise ValidationError("Only the guardian may confirm this.")
+        raise ValidationError(gettext("Only the guardian may confirm this."))
     if link.attested_at is None:
         link.attested_at = timezone.now()
         link.save(update_fields=["attested_at"])
@@ -218,7 +228,7 @@ def case_assign(*, case: Case, clinician: User, actor: User) -> CaseCareAssignme
     """Put ``clinician`` on the case's care team (a second time changes nothing). Only a
     member of staff may be; records ``case.assigned``."""
     if not clinician.has_perm("portal.access_staff_pages") or not clinician.is_active:
-        raise ValidationError("Only an active member of staff can join a care team.")
+        raise ValidationError(gettext("Only an active member of staff can join a care team."))
     link, created = CaseCareAssignment.objects.get_or_create(case=case, clinician=clinician)
     if created:
         record_event(Action.CASE_ASSIGNED, actor=actor, target=case,

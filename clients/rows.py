@@ -16,6 +16,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from consents.api import consent_badges_for
 from intake.api import IntakeSummary, has_open_safety_alert, intake_summaries
@@ -55,12 +56,12 @@ class ClientRow:
 
 def _account(client: Any) -> Badge:
     if client.is_erased:
-        return Badge("Erased", "secondary")
+        return Badge(pgettext("account", "Erased"), "secondary")
     if not client.is_active:
-        return Badge("Closed", "secondary")
+        return Badge(pgettext("account", "Closed"), "secondary")
     if not client.email_verified:
-        return Badge("Email not verified", "warning")
-    return Badge("Active", "success")
+        return Badge(gettext("Email not verified"), "warning")
+    return Badge(pgettext("account", "Active"), "success")
 
 
 def client_rows(clients: Iterable[User], viewer: User) -> list[ClientRow]:

@@ -25,6 +25,8 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from portal import rate_limits
 from portal.access import clients_visible_to
@@ -52,7 +54,7 @@ _US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}$")
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s().-]+$")
 
-DATE_FORMAT_MESSAGE = (
+DATE_FORMAT_MESSAGE = _(
     "Enter the date of birth as year-month-day (for example 1990-04-21) or "
     "month/day/year (04/21/1990)."
 )
@@ -73,8 +75,11 @@ def _parse_date(text: str) -> datetime.date | None:
     try:
         return datetime.date(year, month, day)
     except ValueError:
+        # One sentence pair, one string: never "That date does not exist. " + the format.
         raise forms.ValidationError(
-            "That date does not exist. " + DATE_FORMAT_MESSAGE, code="bad_date"
+            gettext("That date does not exist. Enter the date of birth as year-month-day "
+                    "(for example 1990-04-21) or month/day/year (04/21/1990)."),
+            code="bad_date",
         ) from None
 
 
@@ -91,8 +96,8 @@ def _guess_kind(text: str) -> str:
 
 def _clean_name(text: str) -> str:
     if not search_tokens(text):
-        raise forms.ValidationError("Enter the client's legal name or part of it, with at "
-                                    "least one letter.", code="bad_name")
+        raise forms.ValidationError(gettext("Enter the client's legal name or part of it, "
+                                            "with at least one letter."), code="bad_name")
     return text
 
 
@@ -101,7 +106,7 @@ def _clean_date(text: str) -> datetime.date:
     if value is None:
         raise forms.ValidationError(DATE_FORMAT_MESSAGE, code="bad_date")
     if value > timezone.localdate():
-        raise forms.ValidationError("A date of birth cannot be in the future.",
+        raise forms.ValidationError(gettext("A date of birth cannot be in the future."),
                                     code="future_date")
     return value
 
@@ -109,12 +114,13 @@ def _clean_date(text: str) -> datetime.date:
 def _clean_phone(text: str) -> str:
     if not _PHONE_CHARACTERS.match(text):
         raise forms.ValidationError(
-            "Enter a phone number in digits (spaces, dashes, brackets and a leading + are "
-            "fine).", code="bad_phone")
+            gettext("Enter a phone number in digits (spaces, dashes, brackets and a leading + "
+                    "are fine)."), code="bad_phone")
     digits = normalise_phone(text)
     if not MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS:
         raise forms.ValidationError(
-            f"A phone number has {MIN_PHONE_DIGITS} to {MAX_PHONE_DIGITS} digits.",
+            gettext("A phone number has %(fewest)s to %(most)s digits.")
+            % {"fewest": MIN_PHONE_DIGITS, "most": MAX_PHONE_DIGITS},
             code="bad_phone")
     return digits
 

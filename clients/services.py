@@ -13,6 +13,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.audit.actions import Action
 from portal.audit.service import record_event
@@ -103,9 +104,9 @@ def client_erase(*, user: User, actor: User | None) -> ErasureResult:
 
 def _check_care_pair(client: User, clinician: User) -> None:
     if Role.CLIENT not in roles_of(client):
-        raise ValidationError("Only a client can have a care team.")
+        raise ValidationError(gettext("Only a client can have a care team."))
     if Role.CLINICIAN not in roles_of(clinician):
-        raise ValidationError("Only a clinician can join a client's care team.")
+        raise ValidationError(gettext("Only a clinician can join a client's care team."))
 
 
 @transaction.atomic

@@ -19,9 +19,10 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clients.services import client_assign, client_erase, client_unassign
+from clients.services import ErasureResult, client_assign, client_erase, client_unassign
 from portal.access import get_client_account, permission_or_404
 from portal.crypto.owners import client_owner
 from portal.http import AuthenticatedHttpRequest
@@ -49,13 +50,13 @@ def care_team_add(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -> Ht
     client = get_client_account(client_id)
     clinician = active_clinician(request.POST.get("clinician"))
     if clinician is None:
-        messages.error(request, "Choose a clinician from the list.")
+        messages.error(request, gettext("Choose a clinician from the list."))
     elif not client.is_active:
-        messages.error(request, "This account is closed: its care team cannot change.")
+        messages.error(request, gettext("This account is closed: its care team cannot change."))
     else:
         client_assign(client=client, clinician=clinician, actor=request.user)
-        messages.success(request, f"{clinician.display_name or clinician.email} is now on "
-                                  f"this client's care team.")
+        messages.success(request, gettext("%(name)s is now on this client's care team.")
+                         % {"name": clinician.display_name or clinician.email})
     return redirect("client_profile", client_id=client.pk)
 
 
@@ -68,11 +69,25 @@ def care_team_remove(request: AuthenticatedHttpRequest, client_id: uuid.UUID) ->
     clinician = active_clinician(request.POST.get("clinician"))
     if clinician is not None and client_unassign(client=client, clinician=clinician,
                                                  actor=request.user):
-        messages.success(request, f"{clinician.display_name or clinician.email} is no longer "
-                                  f"on this client's care team.")
+        messages.success(request, gettext("%(name)s is no longer on this client's care team.")
+                         % {"name": clinician.display_name or clinician.email})
     else:
-        messages.info(request, "That clinician was not on this client's care team.")
+        messages.info(request, gettext("That clinician was not on this client's care team."))
     return redirect("client_profile", client_id=client.pk)
+
+
+def _erasure_summary(result: ErasureResult) -> str:
+    """What an erasure did, in one sentence: each count is a whole phrase of its own (so
+    each language makes its words agree with its number), placed in the sentence by name."""
+    keys = ngettext("%(count)s data key destroyed", "%(count)s data keys destroyed",
+                    result.keys_destroyed) % {"count": result.keys_destroyed}
+    sessions = ngettext("%(count)s session ended", "%(count)s sessions ended",
+                        result.sessions_ended) % {"count": result.sessions_ended}
+    emails = ngettext("%(count)s email to or about them removed from the outbox",
+                      "%(count)s emails to or about them removed from the outbox",
+                      result.messages_removed) % {"count": result.messages_removed}
+    return gettext("The client was erased: %(keys)s, the account closed and %(sessions)s; "
+                   "%(emails)s.") % {"keys": keys, "sessions": sessions, "emails": emails}
 
 
 def _erased(client: User) -> bool:
@@ -93,7 +108,7 @@ class ErasureForm(SingleValueFieldsMixin, forms.Form):
         typed = self.cleaned_data["confirm_email"].strip()
         if typed.casefold() != self.expected_email.casefold():
             raise forms.ValidationError(
-                "Type the client's login email exactly as shown above to confirm."
+                gettext("Type the client's login email exactly as shown above to confirm.")
             )
         return typed
 
@@ -112,15 +127,7 @@ def client_erase_view(request: AuthenticatedHttpRequest, client_id: uuid.UUID) -
     form = ErasureForm(request.POST or None, expected_email=client.email)
     if request.method == "POST" and not already and form.is_valid():
         result = client_erase(user=client, actor=request.user)
-        messages.success(
-            request,
-            f"The client was erased: {result.keys_destroyed} data "
-            f"key{'s' if result.keys_destroyed != 1 else ''} destroyed, the account closed "
-            f"and {result.sessions_ended} session{'s' if result.sessions_ended != 1 else ''} "
-            f"ended; {result.messages_removed} "
-            f"email{'s' if result.messages_removed != 1 else ''} to or about them removed "
-            f"from the outbox.",
-        )
+        messages.success(request, _erasure_summary(result))
         return redirect("client_list")
     return render(request, "clients/client_erase.html", {
         "client": client, "form": form, "already": already,

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from clients.case_fhir import FHIR_JSON, case_bundle, children_of
@@ -36,6 +37,7 @@ from clients.cases import (
     case_create,
     case_export,
     case_participant_invite,
+    case_title,
     case_unassign,
     child_add,
     guardian_link,
@@ -62,9 +64,11 @@ def participant_label(participant: CaseParticipant) -> str:
     person = participant.person
     if person is None:
         invitation = getattr(participant, "invitation", None)
-        return f"Invited: {invitation.email}" if invitation is not None else "Invitation withdrawn"
+        return (gettext("Invited: %(email)s") % {"email": invitation.email}
+                if invitation is not None else gettext("Invitation withdrawn"))
     if participant.role == ParticipantRole.CHILD:
-        return f"Child (no login), added {format_day(participant.added_at)}"
+        return (gettext("Child (no login), added %(day)s")
+                % {"day": format_day(participant.added_at)})
     return person.display_name or person.email
 
 
@@ -93,8 +97,8 @@ def case_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         case = case_create(kind=form.cleaned_data["kind"], created_by=request.user,
                            secrets_policy=form.cleaned_data["secrets_policy"])
-        messages.success(request, "The case was created. Now invite each person with their "
-                                  "own email address.")
+        messages.success(request, gettext("The case was created. Now invite each person with "
+                                          "their own email address."))
         return redirect("case_detail", case_id=case.pk)
     return render(request, "clients/case_new.html", {"form": form},
                   status=400 if form.errors else 200)
@@ -140,6 +144,7 @@ def _render_case(request: AuthenticatedHttpRequest, case: Case, *, which: str = 
     manages_team = request.user.has_perm("portal.manage_care_teams")
     context: dict[str, object] = {
         "case": case,
+        "case_title": case_title(case.kind),
         "rows": rows,
         "guardianships": [(labels.get(link.guardian_id, ""), labels.get(link.minor_id, ""),
                            link) for link in links],
@@ -150,7 +155,8 @@ def _render_case(request: AuthenticatedHttpRequest, case: Case, *, which: str = 
                            .exclude(pk__in=[c.pk for c in team])
                            .order_by("display_name", "email")) if manages_team else [],
         "builds_case": request.user.has_perm("portal.manage_invitations"),
-        "effective_policy": case.get_secrets_policy_display() or "The practice's policy",
+        "effective_policy": (case.get_secrets_policy_display()
+                             or gettext("The practice's policy")),
         "intakes_url": reverse("staff_case_intakes", args=[case.pk]),
     }
     if context["builds_case"]:
@@ -189,11 +195,11 @@ def case_invite(request: AuthenticatedHttpRequest, case_id: uuid.UUID) -> HttpRe
     except ValidationError as error:
         return _refused(request, case, "invite", error)
     if participant.person_id is None:
-        messages.success(request, "The invitation was sent. They join the case when they "
-                                  "create their account.")
+        messages.success(request, gettext("The invitation was sent. They join the case when "
+                                          "they create their account."))
     else:
-        messages.success(request, "This person already had an account: they are now in the "
-                                  "case, and were emailed to sign in.")
+        messages.success(request, gettext("This person already had an account: they are now "
+                                          "in the case, and were emailed to sign in."))
     return redirect("case_detail", case_id=case.pk)
 
 
@@ -203,7 +209,8 @@ def case_child_add(request: AuthenticatedHttpRequest, case_id: uuid.UUID) -> Htt
     """Add a child without an account of their own (``child_add``)."""
     case = get_case_for_staff(request.user, case_id)
     if case.kind != CaseKind.FAMILY:
-        return _refused(request, case, "", ValidationError("Only a family case has children."))
+        return _refused(request, case, "",
+                        ValidationError(gettext("Only a family case has children.")))
     form = ChildAddForm(request.POST)
     if not form.is_valid():
         return _refused(request, case, "child")
@@ -212,7 +219,7 @@ def case_child_add(request: AuthenticatedHttpRequest, case_id: uuid.UUID) -> Htt
                   date_of_birth=form.cleaned_data["date_of_birth"], actor=request.user)
     except ValidationError as error:
         return _refused(request, case, "child", error)
-    messages.success(request, "The child was added. Link their guardians next.")
+    messages.success(request, gettext("The child was added. Link their guardians next."))
     return redirect("case_detail", case_id=case.pk)
 
 
@@ -236,8 +243,8 @@ def case_guardian_link(request: AuthenticatedHttpRequest, case_id: uuid.UUID) ->
                       actor=request.user)
     except ValidationError as error:
         return _refused(request, case, "guardian", error)
-    messages.success(request, "The guardian was linked. They confirm it when they next sign "
-                              "in.")
+    messages.success(request, gettext("The guardian was linked. They confirm it when they "
+                                      "next sign in."))
     return redirect("case_detail", case_id=case.pk)
 
 
@@ -248,11 +255,11 @@ def case_care_team_add(request: AuthenticatedHttpRequest, case_id: uuid.UUID) ->
     case = get_case_for_staff(request.user, case_id)
     clinician = active_clinician(request.POST.get("clinician"))
     if clinician is None:
-        messages.error(request, "Choose a clinician from the list.")
+        messages.error(request, gettext("Choose a clinician from the list."))
     else:
         case_assign(case=case, clinician=clinician, actor=request.user)
-        messages.success(request, f"{clinician.display_name or clinician.email} is now on "
-                                  f"this case's care team.")
+        messages.success(request, gettext("%(name)s is now on this case's care team.")
+                         % {"name": clinician.display_name or clinician.email})
     return redirect("case_detail", case_id=case.pk)
 
 
@@ -265,8 +272,8 @@ def case_care_team_remove(request: AuthenticatedHttpRequest,
     clinician = active_clinician(request.POST.get("clinician"))
     if clinician is not None:
         case_unassign(case=case, clinician=clinician, actor=request.user)
-        messages.success(request, f"{clinician.display_name or clinician.email} is no longer "
-                                  f"on this case's care team.")
+        messages.success(request, gettext("%(name)s is no longer on this case's care team.")
+                         % {"name": clinician.display_name or clinician.email})
     return redirect("case_detail", case_id=case.pk)
 
 

@@ -13,6 +13,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from clients.case_forms import GuardianAttestForm
@@ -36,7 +37,7 @@ def guardianship_confirm(request: AuthenticatedHttpRequest,
     form = GuardianAttestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and link.attested_at is None and form.is_valid():
         guardianship_attest(guardianship=link, by=request.user)
-        messages.success(request, "Thank you. You can now sign the child's consents.")
+        messages.success(request, gettext("Thank you. You can now sign the child's consents."))
         return redirect("client_home")
     return render(request, "clients/guardianship_confirm.html", {
         "link": link, "relationship": stated[0], "legal_authority": stated[1], "form": form,

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -38,20 +39,21 @@ from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_day
 from portal.http import AuthenticatedHttpRequest
+from portal.i18n.languages import is_offered, language_of, offered_languages
 from portal.models import ClientProfile
 
 CLIENTS_PER_PAGE = 50
 
 # What a staff member reads on a client's profile, in this order.
 PROFILE_FIELDS = (
-    ("legal_name", "Legal name"),
-    ("preferred_name", "Preferred name"),
-    ("pronouns", "Pronouns"),
-    ("date_of_birth", "Date of birth"),
-    ("phone", "Phone"),
-    ("address", "Address"),
-    ("emergency_contact_name", "Emergency contact"),
-    ("emergency_contact_phone", "Emergency contact's phone"),
+    ("legal_name", _("Legal name")),
+    ("preferred_name", _("Preferred name")),
+    ("pronouns", _("Pronouns")),
+    ("date_of_birth", _("Date of birth")),
+    ("phone", _("Phone")),
+    ("address", _("Address")),
+    ("emergency_contact_name", _("Emergency contact")),
+    ("emergency_contact_phone", _("Emergency contact's phone")),
 )
 
 
@@ -163,7 +165,7 @@ def _shown(value: object) -> str | None:
 def _read_profile(profile: ClientProfile) -> list[tuple[str, str | None]]:
     """Decrypt every field of the profile now, so the event is recorded after the values
     are known to open and before any of them reaches a template."""
-    return [(label, _shown(getattr(profile, name))) for name, label in PROFILE_FIELDS]
+    return [(str(label), _shown(getattr(profile, name))) for name, label in PROFILE_FIELDS]
 
 
 @require_safe
@@ -192,6 +194,10 @@ def client_profile(request: AuthenticatedHttpRequest, client_id: str) -> HttpRes
     manages_care_team = request.user.has_perm("portal.manage_care_teams")
     context = {
         "client": client,
+        # The language the client reads the portal and their emails in, named in itself.
+        "client_language_code": language_of(client),
+        "client_language": dict(offered_languages())[language_of(client)],
+        "client_chose_language": is_offered(client.language),
         "details": details,
         "erased": erased,
         "manages_care_team": manages_care_team,
