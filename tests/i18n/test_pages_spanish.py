@@ -63,6 +63,8 @@ def test_the_second_step_of_signing_in_is_in_spanish(clinician_user: User) -> No
 
 
 def test_an_error_page_speaks_the_persons_language(client_user: User) -> None:
+    """A Spanish account on a browser that never chose a language: the welcome said while
+    signing in, and the next page (here a 404), are in Spanish."""
     client_user.language = "es"
     client_user.save(update_fields=["language"])
     browser = Client()
@@ -71,8 +73,9 @@ def test_an_error_page_speaks_the_persons_language(client_user: User) -> None:
     assert response.status_code == HTTPStatus.NOT_FOUND
     _assert_spanish(
         response.content.decode(),
-        present=("No encontramos esa página", "Ir a la página de inicio"),
-        absent=("We can't find that page", "Go to the start page"),
+        present=("No encontramos esa página", "Ir a la página de inicio",
+                 "Ya inició sesión. Nos alegra verle de nuevo."),
+        absent=("We can't find that page", "Go to the start page", "Welcome back"),
     )
 
 
