@@ -10,6 +10,16 @@
 (function () {
   'use strict';
 
+  // Words come from Django's JavaScript catalog (/jsi18n/, loaded by base.html before this
+  // script); if it failed to load, the English original is shown.
+  const gettext = window.gettext || function (text) { return text; };
+  const ngettext = window.ngettext || function (singular, plural, count) {
+    return count === 1 ? singular : plural;
+  };
+  const interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   const body = document.body;
   const dialog = document.getElementById('idle-warning');
   const timeout = parseInt(body.dataset.idleTimeoutSeconds, 10);
@@ -93,7 +103,9 @@
     if (seconds > 0 && seconds < WARN_SECONDS && seconds % ANNOUNCE_EVERY === 0 &&
         seconds !== lastAnnounced) {
       lastAnnounced = seconds;
-      live.textContent = seconds + ' seconds left.';
+      live.textContent = interpolate(
+        ngettext('%(seconds)s second left.', '%(seconds)s seconds left.', seconds),
+        { seconds: seconds }, true);
     }
     if (seconds <= 0) {
       expire();
@@ -174,7 +186,7 @@
       closeWarning();
       schedule(data.seconds_left);
     } catch (error) {
-      live.textContent = 'We could not reach the server. Please try again.';
+      live.textContent = gettext('We could not reach the server. Please try again.');
     } finally {
       stayButton.disabled = false;
     }
