@@ -70,6 +70,12 @@ GENERIC_DESCRIPTIONS = frozenset({
     "all information", "all of it", "any records", "any information", "my whole record",
     "whole record", "entire record", "my entire record", "all of my records", "na", "n a",
     "none", "yes",
+    # The same in Spanish, as a Spanish-reading client might answer (accents dropped).
+    "todo", "todos", "toda", "todas", "cualquiera", "cualquier cosa", "todo el expediente",
+    "todos los expedientes", "todos mis expedientes", "mis expedientes", "expedientes",
+    "mi expediente", "expediente completo", "mi expediente completo", "todo mi expediente",
+    "toda la informacion", "toda mi informacion", "cualquier informacion",
+    "cualquier expediente", "informacion", "no aplica", "ninguno", "ninguna", "nada", "si",
 })
 
 

@@ -125,7 +125,7 @@ def placeholder_problems(placeholders: Iterable[str]) -> list[str]:
             ) % {"placeholder": shown})
         else:
             problems.append(gettext(
-                "%(placeholder)s: fill in \u201c%(setting)s\u201d in practice settings, then "
+                "%(placeholder)s: fill in “%(setting)s” in practice settings, then "
                 "open the draft and save it again."
             ) % {"placeholder": shown, "setting": setting_label(placeholder.setting)})
     return problems
