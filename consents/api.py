@@ -12,8 +12,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from django.utils.translation import gettext, ngettext
+
 from consents.register import (
     COUNTERSIGN,
+    EXPIRED,
     OUTSTANDING,
     RESIGN,
     WAITING,
@@ -42,12 +45,13 @@ def consent_badges(entries: Iterable[RegisterEntry] | None) -> list[Badge]:
         return []
     required = [entry for entry in entries if entry.required and entry.current is not None]
     if not required:
-        return [Badge("Nothing to sign yet", "light")]
+        return [Badge(gettext("Nothing to sign yet"), "light")]
     to_sign = sum(entry.state == OUTSTANDING for entry in required if entry.needs_reminder)
     again = sum(entry.state == RESIGN for entry in required if entry.needs_reminder)
+    expired = sum(entry.state == EXPIRED for entry in required if entry.needs_reminder)
     other: dict[str, int] = defaultdict(int)  # any further state the register chases
     for entry in required:
-        if entry.needs_reminder and entry.state not in (OUTSTANDING, RESIGN):
+        if entry.needs_reminder and entry.state not in (OUTSTANDING, RESIGN, EXPIRED):
             other[entry.state_label.lower()] += 1
     withdrawn = sum(entry.state == WITHDRAWN for entry in required)
     # Signed by some but not yet all who must sign (a second guardian, a clinician's
@@ -55,15 +59,27 @@ def consent_badges(entries: Iterable[RegisterEntry] | None) -> list[Badge]:
     waiting = sum(entry.state in (WAITING, COUNTERSIGN) for entry in required)
     badges = []
     if to_sign:
-        badges.append(Badge(f"{to_sign} required to sign", "warning"))
+        badges.append(Badge(ngettext("%(count)s required to sign", "%(count)s required to sign",
+                                     to_sign) % {"count": to_sign}, "warning"))
     if again:
-        badges.append(Badge(f"{again} must sign again", "warning"))
-    badges.extend(Badge(f"{count} {label}", "warning") for label, count in other.items())
+        badges.append(Badge(ngettext("%(count)s must sign again", "%(count)s must sign again",
+                                     again) % {"count": again}, "warning"))
+    if expired:
+        badges.append(Badge(ngettext("%(count)s expired", "%(count)s expired", expired)
+                            % {"count": expired}, "warning"))
+    badges.extend(
+        # Translators: a number of documents, then the state they are in (in lower case).
+        Badge(gettext("%(count)s %(state)s") % {"count": count, "state": label}, "warning")
+        for label, count in other.items()
+    )
     if waiting:
-        badges.append(Badge(f"{waiting} waiting for another signature", "secondary"))
+        badges.append(Badge(ngettext("%(count)s waiting for another signature",
+                                     "%(count)s waiting for another signature", waiting)
+                            % {"count": waiting}, "secondary"))
     if withdrawn:
-        badges.append(Badge(f"{withdrawn} withdrawn", "danger"))
-    return badges or [Badge("All required signed", "success")]
+        badges.append(Badge(ngettext("%(count)s withdrawn", "%(count)s withdrawn", withdrawn)
+                            % {"count": withdrawn}, "danger"))
+    return badges or [Badge(gettext("All required signed"), "success")]
 
 
 def consent_badges_for(client_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Badge]]:

@@ -21,6 +21,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from consents.models import ConsentSignature, DocumentKind, ReleaseAuthorization, SignerSet
 from consents.services import SigningError, check_signing, store_signature
@@ -28,22 +30,23 @@ from portal.crypto.blind_index import normalise_name
 from portal.models import User
 from portal.text import visible_length
 
-# Shown above the signature on every authorization and kept with it, word for word.
-STATEMENT_REVOKE = (
+# Shown above the signature on every authorization and kept with it, word for word, in the
+# language the signer read them in (``statements_for`` translates; the constants are English).
+STATEMENT_REVOKE = gettext_noop(
     "You may revoke this authorization at any time, in writing: on the \"My consents\" page "
     "of this portal, or by a signed letter or email to the practice. Revoking stops any "
     "further disclosure from the time the practice receives it, but it cannot undo a "
     "disclosure already made in reliance on this authorization."
 )
-STATEMENT_NOT_CONDITIONED = (
+STATEMENT_NOT_CONDITIONED = gettext_noop(
     "The practice will not condition your treatment, payment, enrollment in a health plan "
     "or eligibility for benefits on whether you sign this authorization."
 )
-STATEMENT_REDISCLOSURE = (
+STATEMENT_REDISCLOSURE = gettext_noop(
     "Information disclosed under this authorization may be redisclosed by the recipient, "
     "and may then no longer be protected by federal privacy law."
 )
-STATEMENT_SUBSTANCE_USE = (
+STATEMENT_SUBSTANCE_USE = gettext_noop(
     "Substance use disorder records are protected by federal law (42 CFR Part 2). Records "
     "disclosed under this authorization may not be used or disclosed in any civil, "
     "criminal, administrative or legislative investigation or proceeding against you, "
@@ -67,13 +70,21 @@ GENERIC_DESCRIPTIONS = frozenset({
     "all information", "all of it", "any records", "any information", "my whole record",
     "whole record", "entire record", "my entire record", "all of my records", "na", "n a",
     "none", "yes",
+    # The same in Spanish, as a Spanish-reading client might answer (accents dropped).
+    "todo", "todos", "toda", "todas", "cualquiera", "cualquier cosa", "todo el expediente",
+    "todos los expedientes", "todos mis expedientes", "mis expedientes", "expedientes",
+    "mi expediente", "expediente completo", "mi expediente completo", "todo mi expediente",
+    "toda la informacion", "toda mi informacion", "cualquier informacion",
+    "cualquier expediente", "informacion", "no aplica", "ninguno", "ninguna", "nada", "si",
 })
 
 
 def statements_for(includes_substance_use: bool) -> tuple[str, ...]:
     """The statements an authorization must carry (the SUD notice only when it covers
-    SUD records)."""
-    return REQUIRED_STATEMENTS + ((STATEMENT_SUBSTANCE_USE,) if includes_substance_use else ())
+    SUD records), in the active language."""
+    english = REQUIRED_STATEMENTS + ((STATEMENT_SUBSTANCE_USE,) if includes_substance_use
+                                     else ())
+    return tuple(gettext(statement) for statement in english)
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,7 @@ class IncompleteAuthorization(SigningError):
     to a plain-words message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("Please complete the parts of the authorization marked below.")
+        super().__init__(gettext("Please complete the parts of the authorization marked below."))
         self.errors = errors
 
 
@@ -103,7 +114,8 @@ class DuplicateSubmission(SigningError):
     """The same authorization form was sent twice at the same moment; the first counts."""
 
     def __init__(self) -> None:
-        super().__init__("This authorization was already sent. Please check My consents.")
+        super().__init__(gettext("This authorization was already sent. Please check My "
+                                 "consents."))
 
 
 def _tidy(value: str) -> str:
@@ -118,10 +130,10 @@ def authorization_errors(
     today = today or timezone.localdate()
     errors: dict[str, str] = {}
     required = {
-        "information": "Please describe the information that may be shared.",
-        "discloser": "Please say who may share the information.",
-        "recipient": "Please name the person or organization who may receive it.",
-        "purpose": 'Please say why it is being shared. "At my request" is enough.',
+        "information": gettext("Please describe the information that may be shared."),
+        "discloser": gettext("Please say who may share the information."),
+        "recipient": gettext("Please name the person or organization who may receive it."),
+        "purpose": gettext('Please say why it is being shared. "At my request" is enough.'),
     }
     for name, message in required.items():
         # Counted in characters a reader can see: zero-width or direction marks alone
@@ -131,28 +143,34 @@ def authorization_errors(
     for name, limit in LIMITS.items():
         value = getattr(details, name)
         if name not in errors and len(value) > limit:
-            errors[name] = f"Please keep this to {limit:,} characters."
+            errors[name] = ngettext(
+                "Please keep this to %(limit)s character.",
+                "Please keep this to %(limit)s characters.", limit,
+            ) % {"limit": number_format(limit, force_grouping=True)}
     if details.expires_on is None and not _tidy(details.expiry_event):
-        errors["expires_on"] = (
+        errors["expires_on"] = gettext(
             "Please give a date or an event when this authorization ends (for example, "
             '"when my treatment ends").'
         )
     elif details.expires_on is not None and details.expires_on <= today:
-        errors["expires_on"] = "The end date must be after today."
+        errors["expires_on"] = gettext("The end date must be after today.")
     elif details.expires_on is not None and details.expires_on.year > today.year + MAX_YEARS:
-        errors["expires_on"] = f"Please choose an end date within {MAX_YEARS} years."
+        errors["expires_on"] = ngettext(
+            "Please choose an end date within %(years)s year.",
+            "Please choose an end date within %(years)s years.", MAX_YEARS,
+        ) % {"years": MAX_YEARS}
     if details.includes_substance_use:
         described = normalise_name(details.substance_use_information)
         if not described or described in GENERIC_DESCRIPTIONS:
-            errors["substance_use_information"] = (
+            errors["substance_use_information"] = gettext(
                 "Please describe which substance use treatment information may be shared "
                 '(for example, "dates of attendance and diagnosis"). "All records" is not '
                 "enough for these records."
             )
     if not _tidy(typed_name):
-        errors["typed_name"] = "Please type your full name to sign."
+        errors["typed_name"] = gettext("Please type your full name to sign.")
     if not agreed:
-        errors["agreed"] = "Please tick the box to show that you agree."
+        errors["agreed"] = gettext("Please tick the box to show that you agree.")
     return errors
 
 
@@ -186,7 +204,8 @@ def authorization_sign(
         representative_authority=representative_authority,
     )
     if checked.version.document.kind != DocumentKind.RELEASE_AUTHORIZATION:
-        raise SigningError("This document is not an authorization to release information.")
+        raise SigningError(gettext("This document is not an authorization to release "
+                                   "information."))
     earlier = ReleaseAuthorization.objects.filter(client=client, submission=submission).first()
     if earlier is not None:
         return earlier.signature

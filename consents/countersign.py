@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from consents.models import ConsentSignature, SignerRole, SignerSet, SignerSetPurpose
 from consents.services import SigningError
@@ -46,11 +47,13 @@ def consent_countersign(*, clinician: User, signature_id: Any) -> SignerSet:
     signer_set = SignerSet.objects.select_for_update().filter(
         signatures=signature, purpose=SignerSetPurpose.COUNTERSIGN).first()
     if signer_set is None:
-        raise SigningError("This signature does not need a countersignature.")
+        raise SigningError(gettext("This signature does not need a countersignature."))
     if signer_set.withdrawn_at is not None:
-        raise SigningError("The client withdrew this consent: there is nothing to countersign.")
+        raise SigningError(gettext("The client withdrew this consent: there is nothing to "
+                                   "countersign."))
     if not on_care_team(clinician, signature.client_id):
-        raise SigningError("Only a clinician on the client's care team can countersign.")
+        raise SigningError(gettext("Only a clinician on the client's care team can "
+                                   "countersign."))
     place = signer_set.required_signers.select_for_update().filter(
         role=SignerRole.CLINICIAN).first()
     if place is None or place.countersigned_at is not None:

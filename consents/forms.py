@@ -5,6 +5,8 @@ on record, the representative's authority) and says why not in plain words."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consents.authorizations import AuthorizationDetails
 from portal.input_checks import SingleValueFieldsMixin
@@ -27,7 +29,8 @@ class SignForm(SingleValueFieldsMixin, forms.Form):
         data = self.cleaned_data  # what clean() returns; the stubs allow it None
         if data.get("on_behalf") and not data.get("representative_name"):
             self.add_error("representative_name",
-                           "Please type your own name, as the person signing for them.")
+                           gettext("Please type your own name, as the person signing for "
+                                   "them."))
         return data
 
     def representative(self) -> tuple[str, str]:
@@ -56,13 +59,13 @@ class AuthorizationForm(SignForm):
     purpose = TypedTextField(required=False, widget=forms.Textarea)
     expires_on = forms.DateField(
         required=False, input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Please give the date as year-month-day, for example "
-                                   "2027-06-30."},
+        error_messages={"invalid": _("Please give the date as year-month-day, for example "
+                                     "2027-06-30.")},
     )
     expiry_event = TypedTextField(required=False)
     submission = forms.UUIDField(
-        error_messages={"required": "This form has expired. Please fill it in again.",
-                        "invalid": "This form has expired. Please fill it in again."},
+        error_messages={"required": _("This form has expired. Please fill it in again."),
+                        "invalid": _("This form has expired. Please fill it in again.")},
     )
 
     def details(self) -> AuthorizationDetails:

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from consents.authorizations import (
     AuthorizationDetails,
@@ -64,8 +65,8 @@ def _release_version() -> ConsentVersion:
     document = ConsentDocument.objects.filter(kind=DocumentKind.RELEASE_AUTHORIZATION).first()
     version = current_version(document) if document is not None else None
     if version is None:
-        raise JointReleaseUnavailable("The practice has not published an authorization to "
-                                      "release information yet.")
+        raise JointReleaseUnavailable(gettext("The practice has not published an "
+                                              "authorization to release information yet."))
     return version
 
 
@@ -85,7 +86,8 @@ def joint_release_request(*, case: Case, actor: User) -> SignerSet:
     second email). Records ``consent.set_requested``. The caller checks that ``actor``
     manages the practice's consent documents."""
     if case.kind != CaseKind.COUPLE:
-        raise JointReleaseUnavailable("Only a couple case has a joint record to release.")
+        raise JointReleaseUnavailable(gettext("Only a couple case has a joint record to "
+                                              "release."))
     version = _release_version()
     Case.objects.select_for_update().filter(pk=case.pk).get()
     existing = open_joint_release(case)
@@ -95,7 +97,7 @@ def joint_release_request(*, case: Case, actor: User) -> SignerSet:
                                         case_participations__role="partner",
                                         is_active=True).order_by("email"))
     if len(partners) < 2:
-        raise JointReleaseUnavailable("Both partners need their own account first.")
+        raise JointReleaseUnavailable(gettext("Both partners need their own account first."))
     signer_set = SignerSet.objects.create(version=version, case=case, created_by=actor,
                                           purpose=SignerSetPurpose.JOINT)
     RequiredSigner.objects.bulk_create(
@@ -169,16 +171,17 @@ def joint_release_sign(
     place = signer_set.required_signers.select_related("signature").filter(
         signer=partner).first()
     if place is None:
-        raise SigningError("Only a partner asked to sign this can sign it.")
+        raise SigningError(gettext("Only a partner asked to sign this can sign it."))
     if signer_set.withdrawn_at is not None:
-        raise SigningError("This authorization was withdrawn. Please ask the practice if "
-                           "you want to start a new one.")
+        raise SigningError(gettext("This authorization was withdrawn. Please ask the practice "
+                                   "if you want to start a new one."))
     if place.signature is not None and place.signature.withdrawn_at is None:
         return place.signature
     agreed_details = details_to_agree(signer_set, reader=partner)
     if agreed_details is None:
         if details is None:
-            raise IncompleteAuthorization({"information": "Please say what may be shared."})
+            raise IncompleteAuthorization(
+                {"information": gettext("Please say what may be shared.")})
         agreed_details = details
     signature = authorization_sign(
         client=partner, version_id=signer_set.version_id, expected_sha256=expected_sha256,

@@ -19,6 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from portal.models import PracticeSettings
 
 if TYPE_CHECKING:
@@ -111,28 +114,34 @@ def setting_label(setting: str) -> str:
 
 
 def placeholder_problems(placeholders: Iterable[str]) -> list[str]:
-    """One plain sentence per placeholder: what to do so it is filled in."""
+    """One plain sentence per placeholder, in the active language: what to do so it is
+    filled in."""
     problems = []
     for shown in placeholders:
         placeholder = placeholder_for(shown[1:-1])
         if placeholder is None:
-            problems.append(f"{shown}: replace it with the right words in the draft.")
+            problems.append(gettext(
+                "%(placeholder)s: replace it with the right words in the draft."
+            ) % {"placeholder": shown})
         else:
-            problems.append(
-                f"{shown}: fill in \u201c{setting_label(placeholder.setting)}\u201d in "
-                "practice settings, then open the draft and save it again."
-            )
+            problems.append(gettext(
+                "%(placeholder)s: fill in “%(setting)s” in practice settings, then "
+                "open the draft and save it again."
+            ) % {"placeholder": shown, "setting": setting_label(placeholder.setting)})
     return problems
 
 
 class PlaceholderError(ValueError):
     """A version still holds placeholders, so it cannot be published. ``placeholders``
-    lists them; ``problems`` says, for each, how to fill it."""
+    lists them; ``problems`` says, for each, how to fill it (in the active language, for
+    the page); the exception's own message, for developers, is in English."""
 
     def __init__(self, placeholders: list[str]) -> None:
         self.placeholders = placeholders
         self.problems = placeholder_problems(placeholders)
+        with translation.override(None):  # the source language: English
+            english = placeholder_problems(placeholders)
         super().__init__(
             "This version still has placeholders that clients must never see: "
-            f"{', '.join(placeholders)}. " + " ".join(self.problems)
+            f"{', '.join(placeholders)}. " + " ".join(english)
         )

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from consents.audience import audience_of
 from consents.models import (
@@ -133,25 +134,25 @@ def consent_sign_for_child(
     """
     link = guardianship_for(guardian, child_id)
     if link.attested_at is None:
-        raise SigningError(
+        raise SigningError(gettext(
             "Before you can sign for your child, please confirm that you are their "
             "guardian and may consent for them."
-        )
+        ))
     if not link.signs_for_child:
-        raise SigningError("The practice has not asked you to sign for this child.")
+        raise SigningError(gettext("The practice has not asked you to sign for this child."))
     checked = check_signing(client=guardian, version_id=version_id,
                             expected_sha256=expected_sha256, typed_name=typed_name,
                             agreed=agreed)
     if not audience_of(link.child).signed_by_guardians(checked.version.document.kind):
-        raise SigningError("This document is not one you sign for your child.")
+        raise SigningError(gettext("This document is not one you sign for your child."))
     signer_set = _set_for_child(version=checked.version, link=link, by=guardian)
     place = signer_set.required_signers.select_related("signature").filter(
         signer=guardian).first()
     if place is None:
-        raise SigningError(
+        raise SigningError(gettext(
             "The practice did not ask for your signature when this consent was started. "
             "Please contact the practice."
-        )
+        ))
     if place.signature is not None and place.signature.withdrawn_at is None:
         return place.signature
     signature = store_signature(client=guardian, checked=checked, signer_set=signer_set)

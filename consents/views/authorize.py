@@ -15,13 +15,15 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consents.authorizations import (
-    REQUIRED_STATEMENTS,
     STATEMENT_SUBSTANCE_USE,
     IncompleteAuthorization,
     authorization_errors,
     authorization_sign,
+    statements_for,
 )
 from consents.forms import AuthorizationForm
 from consents.models import ConsentVersion
@@ -31,7 +33,7 @@ from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged
 from portal.http import AuthenticatedHttpRequest
 from portal.models import PracticeSettings
 
-SIGNED_MESSAGE = "Thank you. Your authorization is saved. You can download a copy below."
+SIGNED_MESSAGE = _("Thank you. Your authorization is saved. You can download a copy below.")
 # Form fields in the order they appear, for the summary of what to fix.
 FIELD_ORDER = (
     "information", "substance_use_information", "discloser", "recipient", "purpose",
@@ -55,8 +57,8 @@ def _render(
         "body_html": render_markdown(version.body),
         "form": form,
         "statement": AGREEMENT_STATEMENT,
-        "required_statements": REQUIRED_STATEMENTS,
-        "substance_use_statement": STATEMENT_SUBSTANCE_USE,
+        "required_statements": statements_for(includes_substance_use=False),
+        "substance_use_statement": gettext(STATEMENT_SUBSTANCE_USE),
         "sha256": version.sha256,
         "error": error,
         "problems": problems,
@@ -96,8 +98,8 @@ def authorization_submit_view(
         for name, message in others.items():
             if name not in form.errors:
                 form.add_error(name, message)
-        return _render(request, version, form, error="Please check the parts marked below.",
-                       status=400)
+        return _render(request, version, form,
+                       error=gettext("Please check the parts marked below."), status=400)
     representative_name, representative_authority = form.representative()
     try:
         signature = authorization_sign(

@@ -14,6 +14,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from consents.access import get_signature_for_staff
@@ -22,7 +23,7 @@ from consents.services import SigningError
 from portal.access import clients_visible_to, permission_or_404
 from portal.http import AuthenticatedHttpRequest
 
-COUNTERSIGNED_MESSAGE = "Countersigned. The client's consent now counts."
+COUNTERSIGNED_MESSAGE = _("Countersigned. The client's consent now counts.")
 
 
 @require_safe

@@ -16,6 +16,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -35,15 +37,15 @@ from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Guardianship
 
-SIGNED_FOR_CHILD_MESSAGE = (
+SIGNED_FOR_CHILD_MESSAGE = _(
     "Thank you. Your signature for your child is saved. If the practice needs another "
     "guardian's signature too, the consent counts once they have signed."
 )
-NOT_ATTESTED = (
+NOT_ATTESTED = _(
     "Before you can sign for your child, please confirm that you are their guardian and "
     "may consent for them. The practice will show you how."
 )
-NOT_REQUIRED = "The practice has not asked you to sign for this child."
+NOT_REQUIRED = _("The practice has not asked you to sign for this child.")
 
 
 def _render(request: AuthenticatedHttpRequest, link: Guardianship, version: ConsentVersion,
@@ -90,8 +92,8 @@ def consent_sign_for_child_view(
         return _render(request, link, version, SignForm())
     form = SignForm(data=request.POST)
     if not form.is_valid():
-        return _render(request, link, version, form, error="Please check the form below.",
-                       status=400)
+        return _render(request, link, version, form,
+                       error=gettext("Please check the form below."), status=400)
     try:
         consent_sign_for_child(
             guardian=request.user, child_id=link.child_id, version_id=version.pk,

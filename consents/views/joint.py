@@ -16,14 +16,16 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from consents.access import get_case_for_consent_admin, get_joint_set_or_404
 from consents.authorizations import (
-    REQUIRED_STATEMENTS,
     STATEMENT_SUBSTANCE_USE,
     IncompleteAuthorization,
+    statements_for,
 )
 from consents.forms import AuthorizationForm
 from consents.joint_release import (
@@ -40,10 +42,10 @@ from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
 from portal.models import PracticeSettings
 
-REQUESTED_MESSAGE = ("Both partners have been asked to sign. Each was emailed that something "
-                     "is waiting.")
-SIGNED_MESSAGE = ("Thank you. Your signature is saved. The authorization allows a release "
-                  "only once both of you have signed.")
+REQUESTED_MESSAGE = _("Both partners have been asked to sign. Each was emailed that "
+                      "something is waiting.")
+SIGNED_MESSAGE = _("Thank you. Your signature is saved. The authorization allows a release "
+                   "only once both of you have signed.")
 
 
 @sensitive_post_parameters()
@@ -82,8 +84,8 @@ def _render_sign(request: AuthenticatedHttpRequest, signer_set: SignerSet,
         "body_html": render_markdown(version.body),
         "form": form,
         "statement": AGREEMENT_STATEMENT,
-        "required_statements": REQUIRED_STATEMENTS,
-        "substance_use_statement": STATEMENT_SUBSTANCE_USE,
+        "required_statements": statements_for(includes_substance_use=False),
+        "substance_use_statement": gettext(STATEMENT_SUBSTANCE_USE),
         "sha256": version.sha256,
         "error": error,
         "problems": problems,
@@ -116,8 +118,8 @@ def consent_joint_sign(request: AuthenticatedHttpRequest, signer_set_id: uuid.UU
         return _render_sign(request, signer_set, form)
     form = AuthorizationForm(data=request.POST)
     if not form.is_valid():
-        return _render_sign(request, signer_set, form, error="Please check the form below.",
-                            status=400)
+        return _render_sign(request, signer_set, form,
+                            error=gettext("Please check the form below."), status=400)
     try:
         signature = joint_release_sign(
             partner=request.user, signer_set_id=signer_set.pk,
