@@ -67,13 +67,17 @@ STALE_AUTOSAVE_MESSAGE = gettext_noop(
     "You changed these answers in another window or device, so this page was not saved. "
     "Copy anything you need, then reload the page to see what is saved now."
 )
-SUBMITTED_AUTOSAVE_MESSAGE = gettext_noop("You have already sent these answers, so they can't be changed.")
+SUBMITTED_AUTOSAVE_MESSAGE = gettext_noop(
+    "You have already sent these answers, so they can't be changed."
+)
 AUTOSAVE_PAUSED_MESSAGE = gettext_noop(
     "Nothing is lost: everything you typed stays on this page, and it will be saved in a "
     "moment."
 )
 UNREADABLE_AUTOSAVE_MESSAGE = gettext_noop("This page could not be saved.")
-SAVED_FOR_LATER = gettext_noop("Your answers are saved. You can come back and carry on at any time.")
+SAVED_FOR_LATER = gettext_noop(
+    "Your answers are saved. You can come back and carry on at any time."
+)
 INCOMPLETE_MESSAGE = gettext_noop("A few questions still need an answer before you can send this.")
 STALE_SUBMIT_MESSAGE = gettext_noop(
     "Your answers changed in another window or device. Please check them below, then send "
