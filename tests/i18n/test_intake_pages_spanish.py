@@ -52,6 +52,9 @@ def test_a_spanish_reading_client_sees_their_intake_in_spanish(client: Client,
     assert "Paso 1 de" in page
     assert ">Siguiente</button>" in page and "Guardar y terminar más tarde" in page
     assert "Save and finish later" not in page and "Step 1 of" not in page
+    # The page's script takes its words from the JavaScript catalog, in Spanish.
+    catalog = client.get(reverse("javascript_catalog")).content.decode()
+    assert "Guardado a las %(time)s." in catalog
 
     refused = client.post(reverse("intake_autosave", args=[intake.id]),
                           {"section": "no-such-page", "revision": intake.revision})
