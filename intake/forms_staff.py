@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from intake.models import ACKNOWLEDGEMENT_NOTE_MAX_LENGTH
 from intake.safety_alerts import clean_acknowledgement_note
 from portal.input_checks import SingleValueFieldsMixin
+
+
+def _note_help() -> str:
+    """The note's help, in the reader's language, the limit written as they write numbers."""
+    return gettext('For example "Called the client, safety plan agreed". Up to %(limit)s '
+                   "characters. Kept with the intake, encrypted; the client's care team can "
+                   "read it.") % {
+        "limit": number_format(ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, force_grouping=True)}
 
 
 class AcknowledgementForm(SingleValueFieldsMixin, forms.Form):
@@ -17,10 +29,8 @@ class AcknowledgementForm(SingleValueFieldsMixin, forms.Form):
     """
 
     note = forms.CharField(
-        label="What you did or will do",
-        help_text=f'For example "Called the client, safety plan agreed". Up to '
-        f"{ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:,} characters. Kept with the intake, encrypted; "
-        "the client's care team can read it.",
+        label=_("What you did or will do"),
+        help_text=lazy(_note_help, str)(),
         # Length and blankness are checked by clean_note once line endings are made plain,
         # and there is no maxlength attribute: a browser would silently cut a pasted note,
         # whereas the server refuses it and gives it back whole.

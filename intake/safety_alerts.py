@@ -24,6 +24,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from intake.models import (
     ACKNOWLEDGEMENT_NOTE_MAX_LENGTH,
@@ -105,12 +107,16 @@ def clean_acknowledgement_note(note: str) -> str:
     plain = without_control_characters(note.replace("\r\n", "\n").replace("\r", "\n"))
     cleaned = plain.strip()
     if not visible_length(cleaned):
-        raise ValidationError("Please write what you did or will do, for example \"Called the "
-                              "client, safety plan agreed\".", code="required")
+        raise ValidationError(gettext("Please write what you did or will do, for example "
+                                      "\"Called the client, safety plan agreed\"."),
+                              code="required")
     if len(cleaned) > ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:
         raise ValidationError(
-            f"Please keep the note to {ACKNOWLEDGEMENT_NOTE_MAX_LENGTH:,} characters or fewer "
-            f"(it has {len(cleaned):,}).", code="max_length")
+            gettext("Please keep the note to %(limit)s characters or fewer (it has "
+                    "%(length)s).") % {
+                "limit": number_format(ACKNOWLEDGEMENT_NOTE_MAX_LENGTH, force_grouping=True),
+                "length": number_format(len(cleaned), force_grouping=True)},
+            code="max_length")
     return cleaned
 
 

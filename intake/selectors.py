@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from intake.models import Intake, IntakeState, SafetyAlert
 from portal.access import case_record_filter
@@ -25,7 +26,7 @@ ALERTS_ON_HOME = 25
 def person_label(user: User | None) -> str:
     """A name staff recognise: the display name, else the login email (both plaintext)."""
     if user is None:
-        return "a former staff member"
+        return gettext("a former staff member")
     return user.display_name or user.email
 
 

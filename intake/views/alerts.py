@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from intake.access import get_alert_for_staff
@@ -97,8 +98,8 @@ def staff_alert_acknowledge(request: AuthenticatedHttpRequest, alert_id: str) ->
     try:
         outcome = close_alert(alert=alert, by=request.user, note=form.cleaned_data["note"])
     except KeyDestroyedError:
-        messages.info(request, "This client's details were erased. Nothing can be added to "
-                      "their record.")
+        messages.info(request, gettext("This client's details were erased. Nothing can be "
+                                       "added to their record."))
         return redirect("staff_alert_detail", alert_id=alert.pk)
     tell_acknowledged(request, outcome)
     return redirect("staff_alert_detail", alert_id=outcome.alert.pk)

@@ -23,6 +23,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_safe
 
 from intake.models import Intake, IntakeState
@@ -44,11 +45,12 @@ from portal.http import AuthenticatedHttpRequest
 from portal.models import Case, CaseParticipant, Guardianship, ParticipantRole, User
 
 # How a person is named to the others of their case: by their part, never by anything
-# they told us (their name is sealed under their own key).
+# they told us (their name is sealed under their own key). In English here, in the reader's
+# language on the page.
 _ROLE_WORDS: dict[str, str] = {
-    ParticipantRole.PARTNER: "Your partner",
-    ParticipantRole.ADULT: "Another adult in your family's case",
-    ParticipantRole.ADOLESCENT: "Your young person",
+    ParticipantRole.PARTNER: gettext_noop("Your partner"),
+    ParticipantRole.ADULT: gettext_noop("Another adult in your family's case"),
+    ParticipantRole.ADOLESCENT: gettext_noop("Your young person"),
 }
 
 
@@ -109,8 +111,8 @@ def intake_shared(request: AuthenticatedHttpRequest, case_id: str) -> HttpRespon
         except KeyDestroyedError:
             continue  # an erased person's words are gone for everyone
         role = roles.get(intake.client_id) or ""
-        readings.append(SharedReading(_ROLE_WORDS.get(role, "Someone"), intake.submitted_at,
-                                      sections))
+        readings.append(SharedReading(gettext(_ROLE_WORDS.get(role, gettext_noop("Someone"))),
+                                      intake.submitted_at, sections))
     return render(request, "intake/client/shared.html", {"case": case, "readings": readings})
 
 
@@ -131,14 +133,15 @@ def _column(request: AuthenticatedHttpRequest, participant: CaseParticipant,
             intake: Intake | None, guardians: list[str]) -> ParticipantColumn:
     person: User | None = participant.person
     label = person_label(person) if participant.role != ParticipantRole.CHILD else (
-        "Child (no login)")
+        gettext("Child (no login)"))
     reading, erased, shared_ids = None, False, frozenset[str]()
     shared_word = private_word = ""
     if intake is not None:
         questionnaire = intake.questionnaire.questionnaire
         shared_ids = questionnaire.shared_question_ids()
         shared_word = getattr(visibility_words(questionnaire.audience, SHARED), "badge", "")
-        private_word = "Private" if questionnaire.audience != "individual" else ""
+        private_word = (gettext("Private") if questionnaire.audience != "individual"
+                        else "")
         alert = intake.raised_safety_alert
         try:
             reading = audited_read(Action.INTAKE_VIEWED,
@@ -162,7 +165,7 @@ def staff_case_intakes(request: AuthenticatedHttpRequest, case_id: str) -> HttpR
     intakes = _latest(list(Intake.objects.filter(case=case).select_related(
         "questionnaire", "client", "safety_alert")))
     labels = {p.pk: (person_label(p.person) if p.role != ParticipantRole.CHILD
-                     else "Child (no login)") for p in participants}
+                     else gettext("Child (no login)")) for p in participants}
     guardians: dict[Any, list[str]] = {}
     for link in Guardianship.objects.filter(case=case).defer("relationship",
                                                              "legal_authority"):

@@ -21,6 +21,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -56,22 +57,29 @@ from portal.services.profiles import PROFILE_FIELDS
 # cookie message, because even "this person gave a safety answer" is sensitive.
 SAFETY_SESSION_KEY = "intake_show_crisis_support"
 
-STALE_MESSAGE = (
+# What the client is told: marked here in English (``gettext_noop``), and put in the
+# client's language where it is shown or sent (``gettext``).
+STALE_MESSAGE = gettext_noop(
     "You changed these answers in another window or device. Here is what is saved now; "
     "your answers from this page are shown below so you can copy anything you need."
 )
-STALE_AUTOSAVE_MESSAGE = (
+STALE_AUTOSAVE_MESSAGE = gettext_noop(
     "You changed these answers in another window or device, so this page was not saved. "
     "Copy anything you need, then reload the page to see what is saved now."
 )
-SUBMITTED_AUTOSAVE_MESSAGE = "You have already sent these answers, so they can't be changed."
-AUTOSAVE_PAUSED_MESSAGE = (
+SUBMITTED_AUTOSAVE_MESSAGE = gettext_noop(
+    "You have already sent these answers, so they can't be changed."
+)
+AUTOSAVE_PAUSED_MESSAGE = gettext_noop(
     "Nothing is lost: everything you typed stays on this page, and it will be saved in a "
     "moment."
 )
-SAVED_FOR_LATER = "Your answers are saved. You can come back and carry on at any time."
-INCOMPLETE_MESSAGE = "A few questions still need an answer before you can send this."
-STALE_SUBMIT_MESSAGE = (
+UNREADABLE_AUTOSAVE_MESSAGE = gettext_noop("This page could not be saved.")
+SAVED_FOR_LATER = gettext_noop(
+    "Your answers are saved. You can come back and carry on at any time."
+)
+INCOMPLETE_MESSAGE = gettext_noop("A few questions still need an answer before you can send this.")
+STALE_SUBMIT_MESSAGE = gettext_noop(
     "Your answers changed in another window or device. Please check them below, then send "
     "them again."
 )
@@ -208,7 +216,7 @@ def _render_section(
         "previous": _next_visible(questionnaire, answers, section.id, -1),
         "error_summary": summary,
         "unknown_error": errors.get(UNKNOWN_QUESTION, ""),
-        "stale_message": STALE_MESSAGE if stale_rows is not None else "",
+        "stale_message": gettext(STALE_MESSAGE) if stale_rows is not None else "",
         "stale_rows": stale_rows or [],
         "show_crisis": show_crisis,
         "crisis_hidden": not show_crisis,
@@ -237,7 +245,8 @@ def _consents_gate(request: AuthenticatedHttpRequest,
     if not blocking:
         return None
     titles = ", ".join(prerequisite.title for prerequisite in blocking)
-    messages.info(request, f"Before your intake, please read and sign: {titles}.")
+    messages.info(request, gettext("Before your intake, please read and sign: %(titles)s.")
+                  % {"titles": titles})
     return redirect(blocking[0].url_name)
 
 
@@ -359,7 +368,7 @@ def intake_section(
     if outcome.safety_now:
         request.session[SAFETY_SESSION_KEY] = True
     if action == "later":
-        messages.success(request, SAVED_FOR_LATER)
+        messages.success(request, gettext(SAVED_FOR_LATER))
         return HttpResponseRedirect(_home_url(intake))
     step = -1 if action == "back" else 1
     target = _next_visible(questionnaire, intake.answers, section.id, step)
@@ -388,7 +397,7 @@ def intake_autosave(request: AuthenticatedHttpRequest, intake_id: str) -> JsonRe
     retry_after = rate_limits.retry_after("intake_autosave", user=request.user)
     if retry_after is not None:
         refused = JsonResponse(
-            {"message": AUTOSAVE_PAUSED_MESSAGE, "retry_after": retry_after}, status=429
+            {"message": gettext(AUTOSAVE_PAUSED_MESSAGE), "retry_after": retry_after}, status=429
         )
         refused["Retry-After"] = str(retry_after)
         return refused
@@ -397,16 +406,17 @@ def intake_autosave(request: AuthenticatedHttpRequest, intake_id: str) -> JsonRe
     try:
         section = questionnaire.section(request.POST.get("section", ""))
     except KeyError:
-        return JsonResponse({"message": "This page could not be saved."}, status=400)
+        return JsonResponse({"message": gettext(UNREADABLE_AUTOSAVE_MESSAGE)}, status=400)
     try:
         outcome = intake_save_section(intake_id=intake.pk, client=request.user,
                                       section_id=section.id,
                                       posted=posted_answers(section, request.POST),
                                       revision=_revision(request))
     except StaleRevision:
-        return JsonResponse({"message": STALE_AUTOSAVE_MESSAGE, "stale": True}, status=409)
+        return JsonResponse({"message": gettext(STALE_AUTOSAVE_MESSAGE), "stale": True},
+                            status=409)
     except AlreadySubmitted:
-        return JsonResponse({"message": SUBMITTED_AUTOSAVE_MESSAGE, "submitted": True},
+        return JsonResponse({"message": gettext(SUBMITTED_AUTOSAVE_MESSAGE), "submitted": True},
                             status=409)
     return JsonResponse({
         "revision": outcome.intake.revision,
@@ -469,10 +479,10 @@ def intake_submit(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResp
     try:
         submit_intake(intake_id=intake.pk, client=request.user, revision=_revision(request))
     except IncompleteIntake:
-        messages.error(request, INCOMPLETE_MESSAGE)
+        messages.error(request, gettext(INCOMPLETE_MESSAGE))
         return redirect("intake_review", intake.id)
     except StaleRevision:
-        messages.warning(request, STALE_SUBMIT_MESSAGE)
+        messages.warning(request, gettext(STALE_SUBMIT_MESSAGE))
         return redirect("intake_review", intake.id)
     return redirect("intake_submitted", intake.id)
 

@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from intake.access import get_intake_for_staff
@@ -56,7 +57,8 @@ class IntakeListRow:
 def _page_reached(questionnaire: Questionnaire, section_id: str) -> str:
     for number, section in enumerate(questionnaire.sections, start=1):
         if section.id == section_id:
-            return f"{section.title} (page {number} of {len(questionnaire.sections)})"
+            return gettext("%(title)s (page %(number)s of %(count)s)") % {
+                "title": section.title, "number": number, "count": len(questionnaire.sections)}
     return ""
 
 
@@ -250,7 +252,7 @@ def staff_intake_acknowledge(request: AuthenticatedHttpRequest, intake_id: str) 
     intake = get_intake_for_staff(request.user, intake_id)
     alert = intake.raised_safety_alert
     if alert is None:
-        messages.info(request, "This intake has no safety alert to acknowledge.")
+        messages.info(request, gettext("This intake has no safety alert to acknowledge."))
         return redirect("staff_intake_detail", intake_id=intake.pk)
     form = AcknowledgementForm(request.POST)
     if not form.is_valid():
@@ -259,8 +261,8 @@ def staff_intake_acknowledge(request: AuthenticatedHttpRequest, intake_id: str) 
         outcome = close_alert(alert=alert, by=request.user,
                               note=form.cleaned_data["note"])
     except KeyDestroyedError:
-        messages.info(request, "This client's details were erased. Nothing can be added to "
-                      "their intake.")
+        messages.info(request, gettext("This client's details were erased. Nothing can be "
+                                       "added to their intake."))
         return redirect("staff_intake_detail", intake_id=intake.pk)
     tell_acknowledged(request, outcome)
     return redirect("staff_intake_detail", intake_id=intake.pk)
@@ -280,13 +282,14 @@ def staff_intake_mark_reviewed(request: AuthenticatedHttpRequest, intake_id: str
     try:
         intake = intake_mark_reviewed(intake=intake, staff=request.user)
     except NotSubmitted:
-        messages.info(request, "This intake is still in progress. It can be marked reviewed "
-                      "once the client has submitted it.")
+        messages.info(request, gettext("This intake is still in progress. It can be marked "
+                                       "reviewed once the client has submitted it."))
         return redirect("staff_intake_detail", intake_id=intake.pk)
     if intake.reviewed_by_id == request.user.pk:
-        messages.success(request, "The intake is marked as reviewed by you.")
+        messages.success(request, gettext("The intake is marked as reviewed by you."))
     else:
         who = capfirst(person_label(intake.reviewed_by))
         when = format_when(intake.reviewed_at)
-        messages.info(request, f"{who} had already marked this intake reviewed on {when}.")
+        messages.info(request, gettext("%(who)s had already marked this intake reviewed on "
+                                       "%(when)s.") % {"who": who, "when": when})
     return redirect("staff_intake_detail", intake_id=intake.pk)

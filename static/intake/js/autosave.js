@@ -15,6 +15,10 @@
  * Conditions: questions with data-condition are shown only when the answer they depend on
  * matches. Without JavaScript every question is shown and the server drops answers to
  * questions that do not apply; the page works fully without this file.
+ *
+ * Words: every status message comes from Django's JavaScript catalog (/jsi18n/, loaded by
+ * base.html before this file), so it reads in the person's language; if the catalog did not
+ * load, the English below is shown.
  */
 (function () {
   'use strict';
@@ -24,11 +28,21 @@
     return;
   }
 
+  // The catalog's functions, or English as written here when it did not load. (Named as
+  // the catalog names them, so makemessages finds the words.)
+  const gettext = window.gettext || function (text) { return text; };
+  const ngettext = window.ngettext || function (one, many, count) {
+    return count === 1 ? one : many;
+  };
+  const interpolate = window.interpolate || function (text, values) {
+    return text.replace(/%\((\w+)\)s/g, function (all, name) { return String(values[name]); });
+  };
+
   const SAVE_AFTER_TYPING_MS = 2500;
   const RETRY_MS = 15000;
   const LONGEST_PAUSE_S = 300; // however long a reply asks us to wait, never more than this
-  const PAUSED_MESSAGE = 'Nothing is lost: everything you typed stays on this page, and it ' +
-    'will be saved in a moment.';
+  const PAUSED_MESSAGE = gettext('Nothing is lost: everything you typed stays on this page, ' +
+    'and it will be saved in a moment.');
   const url = form.dataset.autosaveUrl;
   const revisionInput = form.querySelector('[data-revision]');
   const status = document.getElementById('autosave-status');
@@ -165,8 +179,8 @@
     });
     if (response.type === 'opaqueredirect' || response.status === 403) {
       stopped = true;
-      say('You have been signed out, so this page is not being saved. Copy anything you ' +
-          'typed, then sign in again.', true);
+      say(gettext('You have been signed out, so this page is not being saved. Copy anything ' +
+                  'you typed, then sign in again.'), true);
       return;
     }
     if (response.status === 429) {
@@ -175,7 +189,8 @@
     }
     if (response.status === 409) {
       stopped = true;
-      let message = 'These answers were changed somewhere else, so this page was not saved.';
+      let message = gettext('These answers were changed somewhere else, so this page was ' +
+                            'not saved.');
       try {
         message = (await response.json()).message || message;
       } catch (error) {
@@ -187,7 +202,7 @@
     if (response.status === 400) {
       // Refused as sent (text the server could not read): trying the same again cannot
       // help, so say why and wait for the next change.
-      let message = 'This page could not be saved. Please check what you typed.';
+      let message = gettext('This page could not be saved. Please check what you typed.');
       try {
         message = (await response.json()).message || message;
       } catch (error) {
@@ -206,10 +221,13 @@
       crisis.hidden = false;
     }
     const count = Object.keys(data.errors || {}).length;
-    say('Saved at ' + data.saved_at + (count
-      ? '. ' + count + (count === 1 ? ' answer needs' : ' answers need') +
-        ' a small change; see the message next to it.'
-      : '.'), count > 0);
+    const saved = count
+      ? ngettext('Saved at %(time)s. %(count)s answer needs a small change; see the ' +
+                 'message next to it.',
+                 'Saved at %(time)s. %(count)s answers need a small change; see the ' +
+                 'message next to it.', count)
+      : gettext('Saved at %(time)s.');
+    say(interpolate(saved, { time: data.saved_at, count: count }, true), count > 0);
   }
 
   // During a pause after a 429, a save asked for (typing, a change, leaving a field) is
@@ -240,8 +258,8 @@
     dirty = false;
     inFlight = send().catch(function () {
       dirty = true;
-      say('Not saved yet. We will try again in a moment; your answers are still on this ' +
-          'page.', true);
+      say(gettext('Not saved yet. We will try again in a moment; your answers are still on ' +
+                  'this page.'), true);
       schedule(RETRY_MS);
     });
     try {
@@ -293,7 +311,7 @@
     }
     waitingToSubmit = true;
     const submitter = event.submitter;
-    say('Saving…', false);
+    say(gettext('Saving…'), false);
     inFlight.then(function () {
       releasing = true;
       if (typeof form.requestSubmit === 'function') {
