@@ -96,6 +96,11 @@ class VersionFacts:
     sha256: str
     language: str = "en"
 
+    @property
+    def language_name(self) -> str:
+        """The name of the version's language, in that language ("Español")."""
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
 
 @dataclass(frozen=True)
 class SignatureFacts:
