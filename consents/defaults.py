@@ -1,8 +1,8 @@
 """The default consent documents the project ships (``consents/documents/``): templates a
 practice must review with its own counsel, loaded as documents with a first version.
 
-Each document ships in English and in translation (``translations`` in the index, the text
-under ``documents/<language>/``), marked for counsel's review like the English. A
+Each document ships in English and in translation (``documents/<language>/``, with its own
+index of titles and summaries), marked for counsel's review like the English. A
 translation is its own version of the document, in its language (``ConsentVersion``): a
 client who reads that language signs it.
 """
@@ -25,20 +25,24 @@ from portal.models import PracticeSettings, User
 DOCUMENTS_DIR = Path(__file__).resolve().parent / "documents"
 
 
-def shipped_documents(directory: Path = DOCUMENTS_DIR) -> list[dict[str, Any]]:
-    """The index with each document's full text read in (``body``), and each translation
-    (``translations``: language code to ``title``, ``summary`` and ``body``)."""
+def _read_index(directory: Path) -> list[dict[str, Any]]:
+    """An index's documents, each with its full text read in (``body``)."""
     index = json.loads((directory / "index.json").read_text(encoding="utf-8"))
-    documents = []
-    for entry in index["documents"]:
-        body = (directory / entry["file"]).read_text(encoding="utf-8")
-        translations = {
-            language: {**translated,
-                       "body": (directory / translated["file"]).read_text(encoding="utf-8")}
-            for language, translated in entry.get("translations", {}).items()
-        }
-        documents.append({**entry, "body": body, "translations": translations})
-    return documents
+    return [{**entry, "body": (directory / entry["file"]).read_text(encoding="utf-8")}
+            for entry in index["documents"]]
+
+
+def shipped_documents(directory: Path = DOCUMENTS_DIR) -> list[dict[str, Any]]:
+    """The index with each document's full text read in (``body``), and its translations
+    (``translations``: language code to ``title``, ``summary`` and ``body``), read from
+    ``<directory>/<language>/index.json`` for each language the portal offers."""
+    translated: dict[str, dict[str, dict[str, Any]]] = {}
+    for code, _name in settings.LANGUAGES:
+        if (directory / code / "index.json").is_file():
+            for entry in _read_index(directory / code):
+                translated.setdefault(entry["kind"], {})[code] = entry
+    return [{**entry, "translations": translated.get(entry["kind"], {})}
+            for entry in _read_index(directory)]
 
 
 def shipped_languages() -> list[str]:
