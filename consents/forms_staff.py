@@ -10,6 +10,8 @@ import uuid
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from consents.models import ConsentDocument, ConsentVersion, Requirement
 from consents.placeholders import fill_placeholders
@@ -18,7 +20,7 @@ from portal.input_checks import SingleValueFieldsMixin
 from portal.models import PracticeSettings
 from portal.text import TypedTextField
 
-NOT_IN_LIST = "Choose from the list."
+NOT_IN_LIST = _("Choose from the list.")
 
 
 class DateInput(forms.DateInput):
@@ -29,19 +31,19 @@ class OutstandingFilterForm(SingleValueFieldsMixin, forms.Form):
     """Narrow the outstanding list to one document and/or one state."""
 
     document = forms.ChoiceField(
-        label="Document", required=False, error_messages={"invalid_choice": NOT_IN_LIST},
-        help_text="Without a choice, the documents clients are required to sign.",
+        label=_("Document"), required=False, error_messages={"invalid_choice": NOT_IN_LIST},
+        help_text=_("Without a choice, the documents clients are required to sign."),
     )
     state = forms.ChoiceField(
-        label="State", required=False, error_messages={"invalid_choice": NOT_IN_LIST},
-        choices=[("", "Never signed or must sign again"),
+        label=_("State"), required=False, error_messages={"invalid_choice": NOT_IN_LIST},
+        choices=[("", _("Never signed or must sign again")),
                  *((state, STATE_LABELS[state]) for state in ATTENTION_STATES)],
     )
 
     def __init__(self, *args: Any, documents: list[ConsentDocument], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["document"]).choices = [
-            ("", "Every required document"),
+            ("", _("Every required document")),
             *((str(document.id), document.title) for document in documents),
         ]
 
@@ -57,27 +59,41 @@ class OutstandingFilterForm(SingleValueFieldsMixin, forms.Form):
 
 
 class VersionForm(SingleValueFieldsMixin, forms.ModelForm):
-    """A draft's wording. Numbers, hashes and publication are set by ``version_publish``.
-    The texts are typed (or pasted): control characters are removed (``portal.text``), and
-    each placeholder whose practice setting is filled in is replaced by its value
-    (``consents.placeholders``), so the preview shows what clients will read."""
+    """A draft's language and wording. Numbers, hashes and publication are set by
+    ``version_publish``. The texts are typed (or pasted): control characters are removed
+    (``portal.text``), and each placeholder whose practice setting is filled in is replaced
+    by its value (``consents.placeholders``), so the preview shows what clients will read.
+    The language is one the portal offers: each language's text is its own version."""
+
+    language = forms.ChoiceField(
+        label=_("Language of this text"), choices=settings.LANGUAGES, required=False,
+        error_messages={"invalid_choice": NOT_IN_LIST},
+        help_text=_("Clients who read this language sign this version. A material change "
+                    "asks again only the clients who signed a version in this language."),
+    )
 
     class Meta:
         model = ConsentVersion
-        fields = ("summary", "body", "effective_date", "change_note", "material_change")
-        field_classes = dict.fromkeys(("summary", "body", "change_note"), TypedTextField)
+        fields = ("language", "title", "summary", "body", "effective_date", "change_note",
+                  "material_change")
+        field_classes = dict.fromkeys(("title", "summary", "body", "change_note"),
+                                      TypedTextField)
         labels = {
-            "summary": "Summary (what the client reads first)",
-            "body": "Full text",
-            "effective_date": "Effective date",
-            "change_note": "What changed (for the practice's records)",
-            "material_change": "This is a material change: clients who signed an earlier "
-                               "version must sign again",
+            "title": _("Title, in this language"),
+            "summary": _("Summary (what the client reads first)"),
+            "body": _("Full text"),
+            "effective_date": _("Effective date"),
+            "change_note": _("What changed (for the practice's records)"),
+            "material_change": _("This is a material change: clients who signed an earlier "
+                                 "version must sign again"),
         }
         help_texts = {
-            "body": "Markdown: # headings, **bold**, lists with - . Placeholders such as "
-                    "[session fee] are replaced by the practice settings when you save; a "
-                    "draft that still has one cannot be published.",
+            "title": _("Left empty, the document's title is used."),
+            "body": _("Markdown: # headings, **bold**, lists with - . Placeholders such as "
+                      "[session fee] are replaced by the practice settings when you save; a "
+                      "draft that still has one cannot be published."),
+            "material_change": _("Only clients who signed an earlier version in the same "
+                                 "language are asked again."),
         }
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -85,6 +101,12 @@ class VersionForm(SingleValueFieldsMixin, forms.ModelForm):
             "change_note": forms.Textarea(attrs={"rows": 3}),
             "effective_date": DateInput(format="%Y-%m-%d"),
         }
+
+    def clean_language(self) -> str:
+        """The language chosen; none sent keeps the draft's (a new draft's: the one it was
+        started in)."""
+        return str(self.cleaned_data.get("language") or self.instance.language
+                   or settings.LANGUAGE_CODE)
 
     def _filled(self, name: str) -> str:
         return fill_placeholders(self.cleaned_data[name], PracticeSettings.load())
@@ -100,9 +122,9 @@ class RequirementForm(SingleValueFieldsMixin, forms.Form):
     """When clients need a document, and whether a clinician countersigns it."""
 
     requirement = forms.ChoiceField(
-        label="When clients need it", choices=Requirement.choices, widget=forms.RadioSelect,
-        error_messages={"invalid_choice": NOT_IN_LIST, "required": "Choose one."},
+        label=_("When clients need it"), choices=Requirement.choices, widget=forms.RadioSelect,
+        error_messages={"invalid_choice": NOT_IN_LIST, "required": _("Choose one.")},
     )
     countersign_required = forms.BooleanField(
-        required=False, label="A clinician on the care team countersigns each signature",
+        required=False, label=_("A clinician on the care team countersigns each signature"),
     )

@@ -23,30 +23,52 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.crypto.fields import EncryptedCharField, EncryptedTextField
 from portal.crypto.models import EncryptedModel
+from portal.i18n.languages import current_language
+
+# A language's name inside a sentence of the page ("not yet available in Spanish"), in the
+# reader's language ("en español"); ``settings.LANGUAGES`` names each in its own language,
+# for a column or a list ("Español").
+LANGUAGE_NAMES_IN_SENTENCE = {
+    "en": pgettext_lazy("a language, inside a sentence", "English"),
+    "es": pgettext_lazy("a language, inside a sentence", "Spanish"),
+}
+
+
+def language_in_sentence(code: str) -> str:
+    """The name of the language ``code`` as it reads inside a sentence of the page."""
+    named = LANGUAGE_NAMES_IN_SENTENCE.get(code)
+    return str(named) if named is not None else str(dict(settings.LANGUAGES).get(code, code))
+
+
+def active_language_code() -> str:
+    """The base code of the language of the page ("es-mx" reads "es")."""
+    return current_language().lower().split("-")[0]
 
 
 class DocumentKind(models.TextChoices):
-    ELECTRONIC_SIGNATURES = "electronic_signatures", "Electronic records and signatures"
-    TREATMENT = "treatment", "Informed consent to treatment"
-    PRIVACY_NOTICE = "privacy_notice", "Notice of privacy practices"
-    TELEHEALTH = "telehealth", "Telehealth"
-    COMMUNICATION = "communication", "Communication"
-    FEES = "fees", "Fees and cancellation"
-    RELEASE_AUTHORIZATION = "release_authorization", "Authorization to release information"
+    ELECTRONIC_SIGNATURES = "electronic_signatures", _("Electronic records and signatures")
+    TREATMENT = "treatment", _("Informed consent to treatment")
+    PRIVACY_NOTICE = "privacy_notice", _("Notice of privacy practices")
+    TELEHEALTH = "telehealth", _("Telehealth")
+    COMMUNICATION = "communication", _("Communication")
+    FEES = "fees", _("Fees and cancellation")
+    RELEASE_AUTHORIZATION = "release_authorization", _("Authorization to release information")
     # Couples and families (``consents.audience`` says who each applies to).
-    SECRETS_NO_SECRETS = "secrets_no_secrets", "No-secrets policy for couples and families"
+    SECRETS_NO_SECRETS = "secrets_no_secrets", _("No-secrets policy for couples and families")
     SECRETS_LIMITED_SECRETS = ("secrets_limited_secrets",
-                               "Limited-secrets policy for couples and families")
-    ADOLESCENT_ASSENT = "adolescent_assent", "Assent to counselling for young people"
+                               _("Limited-secrets policy for couples and families"))
+    ADOLESCENT_ASSENT = "adolescent_assent", _("Assent to counselling for young people")
 
 
 class Requirement(models.TextChoices):
-    BEFORE_INTAKE = "before_intake", "Required before the intake"
-    BEFORE_FIRST_SESSION = "before_first_session", "Required before the first session"
-    OPTIONAL = "optional", "Optional"
+    BEFORE_INTAKE = "before_intake", _("Required before the intake")
+    BEFORE_FIRST_SESSION = "before_first_session", _("Required before the first session")
+    OPTIONAL = "optional", _("Optional")
 
 
 class ConsentDocument(models.Model):
@@ -61,7 +83,7 @@ class ConsentDocument(models.Model):
     # A clinician of the client's care team countersigns each signature; it counts only
     # then (``consents.countersign``).
     countersign_required = models.BooleanField(
-        default=False, help_text="A clinician on the care team countersigns each signature.",
+        default=False, help_text=_("A clinician on the care team countersigns each signature."),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -73,32 +95,68 @@ class ConsentDocument(models.Model):
 
 
 class VersionStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    PUBLISHED = "published", "Published"
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 class PublishedVersionError(Exception):
     """A published consent version was about to change."""
 
 
+# The recipes of a version's canonical text (``consents.services.canonical_text``): 1, the
+# first (kind, the document's title, number, effective date, summary, text); 2, the same
+# with the version's own title and its language. A version keeps the recipe it was hashed
+# with, so a version published before languages existed still recomputes its SHA-256.
+CANONICAL_FORM_FIRST = 1
+CANONICAL_FORM_WITH_LANGUAGE = 2
+CURRENT_CANONICAL_FORM = CANONICAL_FORM_WITH_LANGUAGE
+
+
 class ConsentVersion(models.Model):
-    """One wording of a document. Editable while a draft; frozen, numbered and hashed when
-    published (``consents.services.version_publish``)."""
+    """One wording of a document, in one language. Editable while a draft; frozen,
+    numbered and hashed when published (``consents.services.version_publish``).
+
+    A document's text in another language is its own version: an admin drafts and
+    publishes it after review, and a client signs the version in the language they read
+    (``consents.services.current_version``). What is signed is the exact text in that
+    language: the language (``language``, a code of ``settings.LANGUAGES``) and the title
+    as read (``title``) are inside the hash (canonical form 2). Versions published before
+    languages existed are English, hashed with form 1 (``canonical_form``), and still
+    verify exactly as before.
+
+    Decision: versions are numbered per document across languages (English 1, 2, then a
+    Spanish 3 beside them), not per language. A number then names one text wherever it
+    appears alone: an audit event's detail, the register's CSV, the FHIR canonical URL
+    ``<kind>|<number>`` and a conversation with the practice; the unique constraint
+    (document, number) stays as it was, and every number already given keeps its
+    meaning. Within a language, a higher number is still a later version, which is all
+    re-consent needs (``consents.register.consent_state`` compares versions of one
+    language only). The pages always show the language beside the number.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT,
                                  related_name="versions")
     number = models.PositiveIntegerField(null=True, blank=True)
+    # The language of the text (a code of ``settings.LANGUAGES``); rows from before
+    # languages existed are English. Checked by the form and by ``version_publish``, not
+    # by choices, so offering a new language needs no migration.
+    language = models.CharField(max_length=8, default="en")
+    # The title as the client reads it, in the version's language; blank (versions from
+    # before languages existed, or a draft not yet published): the document's title.
+    title = models.CharField(max_length=200, blank=True)
     summary = models.TextField(max_length=2000)
-    body = models.TextField(max_length=100_000, help_text="Markdown.")
+    body = models.TextField(max_length=100_000, help_text=_("Markdown."))
     effective_date = models.DateField(default=timezone.localdate)
     change_note = models.TextField(max_length=2000, blank=True)
     material_change = models.BooleanField(
-        default=False, help_text="Clients who signed an earlier version must sign again."
+        default=False, help_text=_("Clients who signed an earlier version must sign again.")
     )
     status = models.CharField(max_length=16, choices=VersionStatus.choices,
                               default=VersionStatus.DRAFT)
     sha256 = models.CharField(max_length=64, blank=True)
+    # Which recipe ``sha256`` was taken with (``CANONICAL_FORM_*`` above).
+    canonical_form = models.PositiveSmallIntegerField(default=CURRENT_CANONICAL_FORM)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
@@ -137,6 +195,32 @@ class ConsentVersion(models.Model):
     def is_published(self) -> bool:
         return self.status == VersionStatus.PUBLISHED
 
+    @property
+    def display_title(self) -> str:
+        """The title as the client reads it: the version's own, else the document's."""
+        return self.title or self.document.title
+
+    @property
+    def language_name(self) -> str:
+        """The name of the version's language, in that language ("Español")."""
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
+
+    @property
+    def language_in_sentence(self) -> str:
+        """The name of the version's language inside a sentence of the page."""
+        return language_in_sentence(self.language)
+
+    @property
+    def not_in_reader_language(self) -> bool:
+        """The version is in another language than the page's: offered because none is
+        published in the reader's yet (``consents.services.current_version``)."""
+        return self.language != active_language_code()
+
+    @property
+    def reader_language_in_sentence(self) -> str:
+        """The name of the page's language inside a sentence of the page."""
+        return language_in_sentence(active_language_code())
+
 
 def _verification_reference() -> str:
     return secrets.token_hex(8).upper()
@@ -152,8 +236,8 @@ class ConsentSignature(EncryptedModel):
                                related_name="consent_signatures")
     version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT,
                                 related_name="signatures")
-    sha256 = models.CharField(max_length=64, help_text="The version's hash when signed.")
-    statement = models.TextField(help_text="The statement the client ticked, word for word.")
+    sha256 = models.CharField(max_length=64, help_text=_("The version's hash when signed."))
+    statement = models.TextField(help_text=_("The statement the client ticked, word for word."))
     signed_at = models.DateTimeField(default=timezone.now)
     reference = models.CharField(max_length=16, unique=True, default=_verification_reference)
     typed_name = EncryptedCharField(max_length=200)
@@ -165,7 +249,7 @@ class ConsentSignature(EncryptedModel):
     withdrawal_reason = EncryptedTextField(max_length=1000, null=True, blank=True)
     expires_on = models.DateField(
         null=True, blank=True,
-        help_text="The last day the agreement holds (authorizations); none: until withdrawn.",
+        help_text=_("The last day the agreement holds (authorizations); none: until withdrawn."),
     )
     # When the client was emailed that this signature is about to end
     # (``consents.expiry_reminders``): once per signature.
@@ -224,7 +308,7 @@ class ReleaseAuthorization(EncryptedModel):
     signature = models.OneToOneField(ConsentSignature, on_delete=models.CASCADE,
                                      related_name="authorization")
     submission = models.UUIDField(
-        help_text="The form's one-time id: submitting the same form twice signs once.",
+        help_text=_("The form's one-time id: submitting the same form twice signs once."),
     )
     information = EncryptedTextField(max_length=2000)
     includes_substance_use = models.BooleanField(default=False)
@@ -234,7 +318,7 @@ class ReleaseAuthorization(EncryptedModel):
     purpose = EncryptedTextField(max_length=1000)
     expiry_event = EncryptedTextField(max_length=500, null=True, blank=True)
     required_statements = models.TextField(
-        help_text="The statements shown above the signature, word for word.",
+        help_text=_("The statements shown above the signature, word for word."),
     )
 
     class Meta:
@@ -251,18 +335,18 @@ class ReleaseAuthorization(EncryptedModel):
 
 
 class SignerRole(models.TextChoices):
-    GUARDIAN = "guardian", "Guardian"
-    PARTNER = "partner", "Partner"
-    CLINICIAN = "clinician", "Clinician"
-    CLIENT = "client", "Client"
+    GUARDIAN = "guardian", _("Guardian")
+    PARTNER = "partner", _("Partner")
+    CLINICIAN = "clinician", _("Clinician")
+    CLIENT = "client", _("Client")
 
 
 class SignerSetPurpose(models.TextChoices):
     """Why a consent has several signers: what the people waiting are told."""
 
-    GUARDIANS = "guardians", "Every guardian the practice requires"
-    JOINT = "joint", "Both partners of a couple"
-    COUNTERSIGN = "countersign", "The client, then a clinician's countersignature"
+    GUARDIANS = "guardians", _("Every guardian the practice requires")
+    JOINT = "joint", _("Both partners of a couple")
+    COUNTERSIGN = "countersign", _("The client, then a clinician's countersignature")
 
 
 class SignerSet(models.Model):

@@ -8,6 +8,11 @@ published versions, signatures and client accounts as values (four queries in al
 nothing decrypted: typed names and the like are never needed to know who signed what) and
 applies the rule in Python.
 
+Languages: a document's text in each language is its own version. A client's standing
+rests on the language of the version they signed (a material change in English asks again
+only those whose signature is of an English version, and the same for Spanish), and a
+reader is offered the version in their own language, else the practice's (``reading_order``).
+
 Reminders live here too: they chase exactly what the register says is missing.
 """
 
@@ -20,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from consents.audience import INDIVIDUAL, Audience, audiences
 from consents.models import (
@@ -37,6 +44,7 @@ from consents.models import (
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
 from portal.audit.service import record_event
+from portal.i18n.languages import current_language, is_offered
 from portal.mail import notify
 from portal.mail.outbox import UNDELIVERABLE_DOMAIN_SUFFIX
 from portal.models import Guardianship, PracticeSettings, User
@@ -52,22 +60,22 @@ WAITING, NOT_NEEDED = "waiting", "not_needed"
 # The client signed a document the practice has countersigned by a clinician; not yet.
 COUNTERSIGN = "countersign"
 STATE_LABELS = {
-    SIGNED: "Signed",
-    UPDATED: "Signed (since updated without a material change)",
-    RESIGN: "Must sign again (material change)",
-    OUTSTANDING: "Never signed",
-    WITHDRAWN: "Withdrawn",
-    EXPIRED: "Expired",
-    UNAVAILABLE: "No published version",
-    WAITING: "Waiting for another guardian",
-    COUNTERSIGN: "Waiting for the clinician's countersignature",
-    NOT_NEEDED: "Not needed for this person",
+    SIGNED: _("Signed"),
+    UPDATED: _("Signed (since updated without a material change)"),
+    RESIGN: _("Must sign again (material change)"),
+    OUTSTANDING: _("Never signed"),
+    WITHDRAWN: _("Withdrawn"),
+    EXPIRED: _("Expired"),
+    UNAVAILABLE: _("No published version"),
+    WAITING: _("Waiting for another guardian"),
+    COUNTERSIGN: _("Waiting for the clinician's countersignature"),
+    NOT_NEEDED: _("Not needed for this person"),
 }
 # When clients need a document, short enough for a table column.
-NEEDED_LABELS: dict[str, str] = {
-    Requirement.BEFORE_INTAKE: "Before the intake",
-    Requirement.BEFORE_FIRST_SESSION: "Before the first session",
-    Requirement.OPTIONAL: "Optional",
+NEEDED_LABELS: dict[str, Any] = {
+    Requirement.BEFORE_INTAKE: _("Before the intake"),
+    Requirement.BEFORE_FIRST_SESSION: _("Before the first session"),
+    Requirement.OPTIONAL: _("Optional"),
 }
 # What the admin chases: never signed, must sign again, or past its end date. A withdrawal
 # is the client's own decision and is listed, but never answered with an automatic reminder.
@@ -86,6 +94,12 @@ class VersionFacts:
     effective_date: date
     published_at: datetime
     sha256: str
+    language: str = "en"
+
+    @property
+    def language_name(self) -> str:
+        """The name of the version's language, in that language ("Español")."""
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,45 @@ class SignatureFacts:
         return self.withdrawn_at is None and (self.expires_on is None or self.expires_on >= today)
 
 
+def reading_language(language: str | None = None) -> str:
+    """An offered language code for ``language`` (default: the active language), reduced
+    to its base ("es-mx" reads "es"); the practice's default when it is not offered."""
+    code = (language or current_language() or "").lower()
+    for candidate in (code, code.split("-")[0]):
+        if is_offered(candidate):
+            return candidate
+    return str(settings.LANGUAGE_CODE)
+
+
+def reading_order(language: str | None = None) -> list[str]:
+    """Which language's version a reader of ``language`` is offered, first choice first:
+    their own, then the practice's default, then any other the portal offers (a document
+    published in one language only is still readable by everyone)."""
+    first = reading_language(language)
+    order = [first, settings.LANGUAGE_CODE, *(code for code, _name in settings.LANGUAGES)]
+    return list(dict.fromkeys(order))
+
+
+def newest_by_language(versions: Iterable[Any]) -> dict[str, Any]:
+    """The newest (highest-numbered) of published ``versions`` in each language: model
+    rows or ``VersionFacts``, returned as given."""
+    newest: dict[str, Any] = {}
+    for version in versions:
+        if (version.language not in newest
+                or version.number > newest[version.language].number):
+            newest[version.language] = version
+    return newest
+
+
+def choose_for_reader(newest: dict[str, Any], language: str | None = None) -> Any:
+    """Of each language's newest version (``newest_by_language``), the one a reader of
+    ``language`` (default: the active language) is offered (``reading_order``), if any."""
+    for code in reading_order(language):
+        if code in newest:
+            return newest[code]
+    return None
+
+
 def consent_state(
     published: Sequence[VersionFacts],
     signatures: Sequence[SignatureFacts],
@@ -118,26 +171,35 @@ def consent_state(
 ) -> tuple[str, SignatureFacts | None]:
     """Where one client stands with one document, and their latest signature in force.
 
-    ``published`` are the document's published versions (any order), ``signatures`` the
-    client's signatures of that document (any order), ``today`` the practice-local date
-    (default: now). The current version is the highest number. The client has signed it
-    ("signed"); or signed an earlier version and every version published since is a
-    non-material change ("updated", nothing to do); or some later version is a material
-    change ("resign"); or never signed ("outstanding"); or every signature not withdrawn is
-    past its last day ("expired", an authorization's end date needs no job to take effect);
-    or withdrew every signature they gave ("withdrawn"). No published version: "unavailable".
+    ``published`` are the document's published versions (any order, every language),
+    ``signatures`` the client's signatures of that document (any order), ``today`` the
+    practice-local date (default: now). The client's standing rests on the language of
+    the version they signed, and only versions in that language count: the current
+    version is the highest number in it. The client has signed it ("signed"); or signed
+    an earlier version and every version published since in that language is a
+    non-material change ("updated", nothing to do); or some later version in that language
+    is a material change ("resign"); or never signed ("outstanding"); or every signature
+    not withdrawn is past its last day ("expired", an authorization's end date needs no
+    job to take effect); or withdrew every signature they gave ("withdrawn"). No published
+    version: "unavailable".
+
+    Decision: a client who signed the English text and later chose Spanish keeps their
+    English signature ("signed") until a material change in English: what they agreed to
+    has not changed, and a Spanish text published meanwhile is a translation of it, not a
+    new agreement. A material change in Spanish never asks an English signer again, and
+    the other way round.
 
     ``waiting_versions``: versions of a consent several people sign that some have signed
     and others not yet (``signer_set_facts``), each with what it waits for ("waiting" for
-    another guardian or partner, "countersign" for a clinician). When the current version
-    is one of them, anything short of "signed" or "updated" reads so: the consent is on
-    its way, and still does not count.
+    another guardian or partner, "countersign" for a clinician). When one of them is still
+    the current version of its language, anything short of "signed" or "updated" reads
+    so: the consent is on its way, and still does not count.
     """
     state, active = _state(published, signatures, today)
     if state not in (SIGNED, UPDATED, UNAVAILABLE) and waiting_versions:
-        current = max(published, key=lambda version: version.number)
-        if current.id in waiting_versions:
-            return waiting_versions[current.id], active
+        for current in newest_by_language(published).values():
+            if current.id in waiting_versions:
+                return waiting_versions[current.id], active
     return state, active
 
 
@@ -149,19 +211,19 @@ def _state(
     if not published:
         return UNAVAILABLE, None
     today = today or timezone.localdate()
-    current = max(published, key=lambda version: version.number)
     active = max((s for s in signatures if s.in_force(today)), key=lambda s: s.signed_at,
                  default=None)
     if active is None:
         if any(s.is_active for s in signatures):
             return EXPIRED, None
         return (WITHDRAWN if signatures else OUTSTANDING), None
+    signed = next(version for version in published if version.id == active.version_id)
+    same_language = [version for version in published if version.language == signed.language]
+    current = max(same_language, key=lambda version: version.number)
     if active.version_id == current.id:
         return SIGNED, active
-    numbers = {version.id: version.number for version in published}
-    signed_number = numbers[active.version_id]
-    newer_material = any(version.material_change and version.number > signed_number
-                         for version in published)
+    newer_material = any(version.material_change and version.number > signed.number
+                         for version in same_language)
     return (RESIGN if newer_material else UPDATED), active
 
 
@@ -179,7 +241,7 @@ class RegisterEntry:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+        return str(STATE_LABELS[self.state])
 
     @property
     def required(self) -> bool:
@@ -196,13 +258,15 @@ class RegisterEntry:
 @dataclass(frozen=True)
 class DocumentSummary:
     document: ConsentDocument
-    current: VersionFacts | None
+    current: VersionFacts | None  # in the practice's default language (else another)
     signed: int  # the current version, or an earlier one with only non-material changes
     outstanding: int  # a required document never signed, or to sign again
     not_signed: int  # an optional document never signed, or not since a material change
     withdrawn: int
     expired: int
     clients: int
+    # The version in force in each language, in the order the portal offers them.
+    by_language: tuple[VersionFacts, ...] = ()
 
     @property
     def optional(self) -> bool:
@@ -211,15 +275,26 @@ class DocumentSummary:
     @property
     def needed_label(self) -> str:
         """When clients need the document, in a few words (a dashboard column)."""
-        return NEEDED_LABELS[self.document.requirement]
+        return str(NEEDED_LABELS[self.document.requirement])
+
+
+def in_offered_order(newest: dict[str, VersionFacts]) -> tuple[VersionFacts, ...]:
+    """Each language's version, in the order of ``settings.LANGUAGES`` (others last)."""
+    order = {code: position for position, (code, _name) in enumerate(settings.LANGUAGES)}
+    return tuple(sorted(newest.values(),
+                        key=lambda version: (order.get(version.language, len(order)),
+                                             version.language)))
 
 
 @dataclass
 class Register:
     documents: list[ConsentDocument]
+    # Per document: the version in force in the practice's default language (else in
+    # another); ``currents``: the version in force in each language.
     current: dict[uuid.UUID, VersionFacts | None]
     emails: dict[uuid.UUID, str]  # the active client accounts, in email order
     entries: dict[tuple[uuid.UUID, uuid.UUID], RegisterEntry] = field(default_factory=dict)
+    currents: dict[uuid.UUID, dict[str, VersionFacts]] = field(default_factory=dict)
 
     def entry(self, client_id: uuid.UUID, document: ConsentDocument) -> RegisterEntry:
         return self.entries[(client_id, document.id)]
@@ -246,6 +321,7 @@ class Register:
                 withdrawn=states.count(WITHDRAWN),
                 expired=states.count(EXPIRED),
                 clients=len(states),
+                by_language=in_offered_order(self.currents.get(document.id, {})),
             ))
         return summaries
 
@@ -267,7 +343,7 @@ def published_versions() -> dict[uuid.UUID, list[VersionFacts]]:
     by_document: dict[uuid.UUID, list[VersionFacts]] = defaultdict(list)
     for row in ConsentVersion.objects.filter(status=VersionStatus.PUBLISHED).values(
         "id", "document_id", "number", "material_change", "effective_date", "published_at",
-        "sha256",
+        "sha256", "language",
     ):
         # Published versions always have their number and publication time.
         by_document[row["document_id"]].append(VersionFacts(**cast(dict[str, Any], row)))
@@ -365,11 +441,13 @@ def build_register(*, client_ids: Iterable[uuid.UUID] | None = None) -> Register
     )
     for_them, waiting = signer_set_facts(clients.values("pk"), versions)
     audience_of = audiences(clients.values("pk"))
+    currents = {d.id: newest_by_language(published_by_document[d.id]) for d in documents}
     register = Register(
         documents=documents,
-        current={d.id: max(published_by_document[d.id], key=lambda v: v.number, default=None)
+        current={d.id: choose_for_reader(currents[d.id], settings.LANGUAGE_CODE)
                  for d in documents},
         emails=emails,
+        currents=currents,
     )
     today = timezone.localdate()
     for document in documents:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from consents.audience import INDIVIDUAL, audience_of, audiences
 from consents.models import (
@@ -20,7 +23,7 @@ from consents.models import (
     SignerSet,
     VersionStatus,
 )
-from consents.services import ConsentStatus, consent_statuses, current_version
+from consents.services import ConsentStatus, consent_statuses, current_version, is_current
 from portal.access import visible_or_404
 from portal.models import Case, Guardianship, User
 from portal.seams import Prerequisite
@@ -119,14 +122,13 @@ def intake_prerequisites(client: User, case: Case | None = None) -> list[Prerequ
     """The answer to the ``before_intake`` hook: each document in ``blocking_before_intake``
     (for the client's individual intake, or their intake in ``case``) as something to do
     on the consents page, titles only; one their guardians sign says so."""
-    return [
-        Prerequisite(
-            title=(f"{status.document.title} (signed by your parent or guardian)"
-                   if status.signed_by_guardians else status.document.title),
-            url_name="consent_list",
-        )
-        for status in blocking_before_intake(client, case)
-    ]
+    prerequisites = []
+    for status in blocking_before_intake(client, case):
+        title = status.current.display_title if status.current else status.document.title
+        if status.signed_by_guardians:
+            title = gettext("%(title)s (signed by your parent or guardian)") % {"title": title}
+        prerequisites.append(Prerequisite(title=title, url_name="consent_list"))
+    return prerequisites
 
 
 def published_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
@@ -140,18 +142,21 @@ def published_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
 
 
 def signable_version_or_404(version_id: uuid.UUID) -> ConsentVersion:
-    """The version, if it is the current published version of its document; 404 for a
-    draft, a superseded version or an unknown id (only what is in force can be signed)."""
+    """The version, if it is the current published version of its document in its
+    language; 404 for a draft, a superseded version or an unknown id (only what is in
+    force can be signed). The version in force in another language than the reader's
+    can be signed too: the reader is offered their own (``current_version``), and a
+    signature records the language of what was read."""
     version = published_version_or_404(version_id)
-    current = current_version(version.document)
-    if current is None or current.pk != version.pk:
+    if not is_current(version):
         raise Http404
     return version
 
 
 def newest_or_404(version: ConsentVersion) -> ConsentVersion:
-    """The current published version of ``version``'s document (what a client who read an
-    older one must read instead); 404 if the document has none."""
+    """The version of ``version``'s document the reader is offered now (in their language,
+    else the practice's: what a client who read an older one must read instead); 404 if
+    the document has none."""
     newest = current_version(version.document)
     if newest is None:
         raise Http404
@@ -166,15 +171,15 @@ def authorization_of(signature: ConsentSignature) -> ReleaseAuthorization | None
 
 # --- Guardians: what they sign for their children ---------------------------------------
 
-WARD_WORDS: dict[str, str] = {
-    "signed": "Signed",
-    "updated": "Signed",
-    "waiting_for_me": "Waiting for your signature",
-    "waiting": "Waiting for another guardian",
-    "withdrawn": "Withdrawn",
-    "resign": "Please sign the new version",
-    "expired": "Ended",
-    "outstanding": "Not signed",
+WARD_WORDS: dict[str, Any] = {
+    "signed": _("Signed"),
+    "updated": _("Signed"),
+    "waiting_for_me": _("Waiting for your signature"),
+    "waiting": _("Waiting for another guardian"),
+    "withdrawn": _("Withdrawn"),
+    "resign": _("Please sign the new version"),
+    "expired": _("Ended"),
+    "outstanding": _("Not signed"),
 }
 
 
@@ -199,7 +204,7 @@ class WardDocument:
 
     @property
     def words(self) -> str:
-        return WARD_WORDS.get(self.state, "Not signed")
+        return str(WARD_WORDS.get(self.state, WARD_WORDS["outstanding"]))
 
     @property
     def can_sign(self) -> bool:
@@ -249,7 +254,9 @@ def ward_consents(guardian: User) -> list[WardConsents]:
                 signer_set__withdrawn_at__isnull=True,
             )
         }
-        label = f"Your child{f' ({number})' if several else ''}, family case {link.case.reference}"
+        label = (gettext("Your child (%(number)s), family case %(reference)s") if several
+                 else gettext("Your child, family case %(reference)s")) % {
+            "number": number, "reference": link.case.reference}
         wards.append(WardConsents(link, label, tuple(
             WardDocument(status, mine.get(status.current.pk) if status.current else None)
             for status in statuses
@@ -278,12 +285,12 @@ class JointRequest:
     @property
     def words(self) -> str:
         if self.signer_set.withdrawn_at is not None:
-            return "Withdrawn"
+            return gettext("Withdrawn")
         if self.signer_set.completed_at is not None:
-            return "Signed by both of you"
+            return gettext("Signed by both of you")
         if self.mine is None:
-            return "Waiting for your signature"
-        return "Waiting for your partner"
+            return gettext("Waiting for your signature")
+        return gettext("Waiting for your partner")
 
     @property
     def can_sign(self) -> bool:

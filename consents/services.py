@@ -2,7 +2,9 @@
 consent status. Every write is audited in its own transaction.
 
 The hash a signature carries is the SHA-256 of the version's canonical text (below), so
-anyone holding the text can recompute it and show it is the text that was signed.
+anyone holding the text can recompute it and show it is the text that was signed. A version
+is one language's text (``ConsentVersion.language``, inside the hash); a client is offered
+the version in the language they read (``current_version``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from consents.audience import audience_of
 from consents.models import (
+    CANONICAL_FORM_FIRST,
+    CURRENT_CANONICAL_FORM,
     ConsentDocument,
     ConsentSignature,
     ConsentVersion,
@@ -35,9 +40,12 @@ from consents.placeholders import PlaceholderError, find_placeholders
 from consents.register import (
     COUNTERSIGN,
     WAITING,
+    choose_for_reader,
     consent_state,
     facts_for,
+    newest_by_language,
     published_versions,
+    reading_language,
     signature_facts,
     signer_set_facts,
 )
@@ -46,13 +54,22 @@ from portal.audit.actions import Action
 from portal.audit.context import current_origin
 from portal.audit.service import record_event
 from portal.crypto.blind_index import normalise_name
+from portal.i18n.languages import is_offered
 from portal.models import ClientProfile, User
 from portal.text import has_letter, without_control_characters
 
-AGREEMENT_STATEMENT = (
+# The statement a client ticks, in English (the message id); ``agreement_statement`` gives
+# it in the language of the page, which is what the signing pages show and what a
+# signature stores, word for word.
+AGREEMENT_STATEMENT = gettext_noop(
     "I have read this document, I understand it, and I agree to it. I am signing "
     "electronically by typing my name."
 )
+
+
+def agreement_statement() -> str:
+    """The statement the client ticks, in the active language (the page's)."""
+    return gettext(AGREEMENT_STATEMENT)
 
 
 class SigningError(ValueError):
@@ -70,19 +87,27 @@ def _normalise_text(text: str) -> str:
 
 
 def canonical_text(version: ConsentVersion) -> str:
-    """What a version's hash covers: kind, title, number, effective date, summary and full
-    text, normalised, as compact JSON with sorted keys."""
-    return json.dumps(
-        {
-            "kind": version.document.kind,
-            "title": version.document.title,
-            "version": version.number,
-            "effective_date": version.effective_date.isoformat(),
-            "summary": _normalise_text(version.summary),
-            "body": _normalise_text(version.body),
-        },
-        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-    )
+    """What a version's hash covers, as compact JSON with sorted keys: kind, title, number,
+    effective date, summary and full text (normalised), and, from canonical form 2 on, the
+    version's language: the same words in another language are another text, and a
+    signature says which one was read.
+
+    Each version keeps the form it was hashed with (``ConsentVersion.canonical_form``):
+    form 1, for versions published before languages existed, is exactly the first recipe
+    (the document's title, no language), so their stored SHA-256 still recomputes; form 2
+    takes the version's own title (in its language) and adds ``"language"``."""
+    content: dict[str, Any] = {
+        "kind": version.document.kind,
+        "title": version.document.title,
+        "version": version.number,
+        "effective_date": version.effective_date.isoformat(),
+        "summary": _normalise_text(version.summary),
+        "body": _normalise_text(version.body),
+    }
+    if version.canonical_form != CANONICAL_FORM_FIRST:
+        content["title"] = version.display_title
+        content["language"] = version.language
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def canonical_bytes(version: ConsentVersion) -> bytes:
@@ -96,15 +121,43 @@ def version_hash(version: ConsentVersion) -> str:
     return hashlib.sha256(canonical_bytes(version)).hexdigest()
 
 
-def current_version(document: ConsentDocument) -> ConsentVersion | None:
-    return (document.versions.filter(status=VersionStatus.PUBLISHED)
-            .order_by("-number").first())
+def current_versions(document: ConsentDocument) -> dict[str, ConsentVersion]:
+    """The version in force in each language the document is published in (one query)."""
+    return newest_by_language(
+        document.versions.filter(status=VersionStatus.PUBLISHED).select_related("document")
+    )
+
+
+def current_version(
+    document: ConsentDocument, language: str | None = None, *, fallback: bool = True
+) -> ConsentVersion | None:
+    """The version a reader of ``language`` (default: the active language, the reader's
+    own on their pages) is offered: the newest published in that language; else, unless
+    ``fallback`` is False, the newest in the practice's default language (the page then
+    says the document is not yet available in theirs), else in any other. None when
+    nothing is published (in that language, without ``fallback``)."""
+    newest = current_versions(document)
+    if not fallback:
+        return newest.get(reading_language(language))
+    return choose_for_reader(newest, language)
+
+
+def is_current(version: ConsentVersion) -> bool:
+    """Whether ``version`` is the version in force in its language (published and not
+    followed by a newer one in the same language): only such a version can be signed."""
+    if not version.is_published:
+        return False
+    newest = current_version(version.document, version.language, fallback=False)
+    return newest is not None and newest.pk == version.pk
 
 
 @transaction.atomic
 def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVersion:
-    """Publish a draft: it gets the next number for its document, its hash and the time,
-    and never changes again. Audited as ``document.published``.
+    """Publish a draft: it gets the next number for its document (numbers run across
+    languages: ``ConsentVersion``), its title frozen (the document's when left blank), its
+    hash (canonical form 2, with its language) and the time, and never changes again.
+    Audited as ``document.published``. A version in a language the portal does not offer
+    is refused (``ValueError``): no client could read it.
 
     A draft whose summary or text still holds a template placeholder (``[session fee]``,
     ``consents.placeholders``) is refused with ``PlaceholderError`` naming each one: a
@@ -115,12 +168,16 @@ def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVe
     )
     if version.is_published:
         return version
+    if not is_offered(version.language):
+        raise ValueError(f"Consent version {version.pk} is in a language not offered.")
     left = find_placeholders(version.summary, version.body)
     if left:
         raise PlaceholderError(left)
     ConsentDocument.objects.select_for_update().filter(pk=version.document_id).get()
     latest = version.document.versions.aggregate(latest=Max("number"))["latest"] or 0
     version.number = latest + 1
+    version.title = version.title.strip() or version.document.title
+    version.canonical_form = CURRENT_CANONICAL_FORM
     version.sha256 = version_hash(version)
     version.status = VersionStatus.PUBLISHED
     version.published_at = timezone.now()
@@ -181,14 +238,14 @@ def _check_name(client: User, typed_name: str) -> str:
     legal name on record, if there is one."""
     typed = " ".join(without_control_characters(typed_name).split())
     if len(typed) < 2 or len(typed) > 200 or not has_letter(typed):
-        raise SigningError("Please type your full name to sign.")
+        raise SigningError(gettext("Please type your full name to sign."))
     on_record = _name_on_record(client)
     if on_record is not None and normalise_name(typed) != normalise_name(on_record):
-        raise SigningError(
+        raise SigningError(gettext(
             "The name you typed does not match the legal name in your record. Please type "
             "your full legal name (capital letters and spaces do not matter). If your name "
             "has changed, correct it on your details page first."
-        )
+        ))
     return typed
 
 
@@ -217,26 +274,26 @@ def check_signing(
     superseded meanwhile (``VersionChanged``), a missing tick, a name that does not match
     their record, a representative without their authority (``SigningError``)."""
     version = ConsentVersion.objects.select_related("document").get(pk=version_id)
-    current = current_version(version.document)
-    if current is None or current.pk != version.pk or version.sha256 != expected_sha256:
-        raise VersionChanged(
+    if not is_current(version) or version.sha256 != expected_sha256:
+        raise VersionChanged(gettext(
             "This document was updated while you were reading it. Please read the new "
             "version before signing."
-        )
+        ))
     if not agreed:
-        raise SigningError("Please tick the box to show that you agree.")
+        raise SigningError(gettext("Please tick the box to show that you agree."))
     name = _check_name(client, typed_name)
     representative_name = " ".join(without_control_characters(representative_name).split())
     representative_authority = " ".join(
         without_control_characters(representative_authority).split()
     )
     if representative_name and not has_letter(representative_name):
-        raise SigningError("Please type your own full name, as the person signing for them.")
-    if representative_name and not representative_authority:
         raise SigningError(
+            gettext("Please type your own full name, as the person signing for them."))
+    if representative_name and not representative_authority:
+        raise SigningError(gettext(
             "Please say what gives you the authority to sign for this person (for example, "
             "parent or legal guardian)."
-        )
+        ))
     return CheckedSigning(version, name, representative_name, representative_authority)
 
 
@@ -255,7 +312,7 @@ def store_signature(
         client=client,
         version=checked.version,
         sha256=checked.version.sha256,
-        statement=AGREEMENT_STATEMENT,
+        statement=agreement_statement(),
         typed_name=checked.typed_name,
         representative_name=checked.representative_name or None,
         representative_authority=checked.representative_authority or None,
@@ -293,15 +350,15 @@ def consent_sign(
         representative_authority=representative_authority,
     )
     if checked.version.document.kind == DocumentKind.RELEASE_AUTHORIZATION:
-        raise SigningError(
+        raise SigningError(gettext(
             "An authorization to release information needs its details (what, to whom, "
             "why and until when). Please fill in the authorization form."
-        )
+        ))
     if audience_of(client).signed_by_guardians(checked.version.document.kind):
-        raise SigningError(
+        raise SigningError(gettext(
             "Your parent or guardian signs this document for you. You don't need to sign "
             "it yourself."
-        )
+        ))
     existing = ConsentSignature.objects.filter(
         Q(signer_set__isnull=True)
         | Q(signer_set__on_behalf_of=client, signer_set__withdrawn_at__isnull=True),
@@ -347,7 +404,7 @@ def consent_withdraw(*, client: User, signature_id: Any, reason: str = "") -> Co
         return signature
     reason = without_control_characters(reason).strip()
     if len(reason) > 1000:
-        raise SigningError("Please keep the reason to 1,000 characters.")
+        raise SigningError(gettext("Please keep the reason to 1,000 characters."))
     signature.withdrawn_at = timezone.now()
     signature.withdrawal_reason = reason or None
     signature.save(update_fields=["withdrawn_at", "withdrawal_reason"])
@@ -378,12 +435,16 @@ class ConsentStatus:
                                    COUNTERSIGN))
 
 
-def consent_statuses(client: User) -> list[ConsentStatus]:
+def consent_statuses(client: User, language: str | None = None) -> list[ConsentStatus]:
     """Each document and where the client stands with it, by the register's one rule
     (``consents.register.consent_state``): signed the current version; signed an earlier
     one with only non-material changes since ("updated", not blocking); must sign again
     after a material change ("resign"); never signed ("outstanding"); or withdrew
-    ("withdrawn").
+    ("withdrawn"). A signature's standing rests on versions in its own language.
+
+    ``current`` is the version the reader is offered: in ``language`` (default: the
+    active language, the reader's own on their pages; a guardian reads their child's
+    documents in theirs), else in the practice's (``consents.register.reading_order``).
 
     Only the documents that are for the client (``consents.audience``): a couple's secrets
     policy, an adolescent's assent. A minor's other documents count only as signed by
@@ -405,16 +466,17 @@ def consent_statuses(client: User) -> list[ConsentStatus]:
             waiting.get((client.pk, document.id)))
         for document in documents
     }
-    current_ids = [max(published[d.id], key=lambda v: v.number).id
-                   for d in documents if published[d.id]]
-    current = ConsentVersion.objects.select_related("document").in_bulk(current_ids)
+    offered = {d.id: choose_for_reader(newest_by_language(published[d.id]), language)
+               for d in documents}
+    current = ConsentVersion.objects.select_related("document").in_bulk(
+        [facts.id for facts in offered.values() if facts is not None])
     active = ConsentSignature.objects.select_related("version").in_bulk(
         [signature.id for _, signature in states.values() if signature is not None]
     )
     statuses = []
     for document in documents:
         state, signature = states[document.id]
-        newest = max(published[document.id], key=lambda v: v.number, default=None)
+        newest = offered[document.id]
         statuses.append(ConsentStatus(
             document,
             current[newest.id] if newest else None,

@@ -19,9 +19,12 @@ R4B model (R4B keeps R4's Consent unchanged). Mapping:
   too: R4 ``Consent`` has no element for why a consent ended (no ``statusReason``; the end
   shows as ``status`` and ``provision.period.end``), and the reason is the client's own
   words, not evidence (it is in neither export; see ``consents.exports.pdf``);
+* ``sourceAttachment.language``: the language of the text signed (the version's, a BCP 47
+  code such as ``es``), and ``sourceAttachment.title`` its title as read, in that language;
 * ``policy[0].uri`` and ``sourceAttachment.url``: the version's canonical URL
   ``https://portal.invalid/ConsentDocument/<kind>|<number>`` (".invalid" never resolves,
-  RFC 2606: it is an identifier, not an address).
+  RFC 2606: it is an identifier, not an address). Version numbers run across languages
+  (``consents.models.ConsentVersion``), so the URL names one text in one language.
 
 A consent several people signed (``SignerSet``: a child's guardians) is exported from any
 one of its signatures as the one consent it is: ``patient`` is the person it is for (the
@@ -43,6 +46,9 @@ from __future__ import annotations
 
 from datetime import UTC
 from typing import Any
+
+from django.utils import translation
+from django.utils.translation import gettext
 
 from consents.models import (
     ConsentSignature,
@@ -91,6 +97,9 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
     in_force = signature.withdrawn_at is None and not signature.is_expired()
     status = "active" if in_force else "inactive"
     canonical = canonical_reference(version)
+    with translation.override(version.language):
+        title = gettext("%(title)s (version %(number)s)") % {
+            "title": version.display_title, "number": version.number}
     extra: dict[str, Any] = {}
     if signature.signer_set_id is not None:
         patient, status, period, extra = _several_signers(signature)
@@ -112,9 +121,9 @@ def consent_resource(signature: ConsentSignature) -> dict[str, Any]:
         "sourceAttachment": {
             "extension": [{"url": SHA256_EXTENSION, "valueString": signature.sha256}],
             "contentType": "text/markdown; charset=utf-8",
-            "language": "en",
+            "language": version.language,
             "url": canonical,
-            "title": f"{document.title} (version {version.number})",
+            "title": title,
             "creation": (version.published_at or signature.signed_at).astimezone(
                 UTC).isoformat(),
         },

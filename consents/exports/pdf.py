@@ -20,6 +20,10 @@ The page, fonts, text safety (any script, emoji, right-to-left names) and the fo
 from the platform (``portal.pdf``), so this copy and the intake's draw text the same way.
 Building the copy decrypts the typed name: the views that serve it audit every download.
 
+Languages: the copy is written in the signer's language (``portal.i18n.languages.language_of``:
+its fixed words, dates and times), and shows the document's title, summary and text exactly
+as signed, in the version's own language, which it names ("Language: Español").
+
 A consent several people sign (``SignerSet``: a child's guardians) adds a list of every
 signature it needs, each with its own evidence as far as the signers share it: the role,
 the name that signer typed, when and the reference, or "not signed yet"; and whether the
@@ -36,6 +40,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
 from consents.models import (
     ConsentSignature,
     DocumentKind,
@@ -44,15 +51,18 @@ from consents.models import (
     SignerSet,
 )
 from portal.formatting import format_day, format_when, format_zone
+from portal.i18n.languages import language_of
 from portal.models import PracticeSettings
 from portal.pdf import CopyPDF, FontFiles, TextStyle, find_unicode_font, new_copy_pdf
 
 BULLET = "\u2022"
-REPLACED_NOTE = (
+# English message ids, translated when the copy is written (``gettext`` under the signer's
+# language).
+REPLACED_NOTE = gettext_noop(
     "Some characters cannot be shown in this PDF and appear as {mark}. What was signed is "
     "stored exactly as written."
 )
-HASH_NOTE = (
+HASH_NOTE = gettext_noop(
     "The SHA-256 is a fingerprint of this version's exact wording. To check it, download "
     "the signed text from this consent's \"What you signed\" page in the portal (under My "
     "consents) and run sha256sum on the file; the result must match. The practice can also "
@@ -210,57 +220,66 @@ def _moment(value: datetime) -> str:
 
 
 def signature_lines(signature: ConsentSignature, practice_name: str) -> list[Line]:
-    """Everything the copy says, in order (decrypts the typed name and representative)."""
+    """Everything the copy says, in order (decrypts the typed name and representative), in
+    the active language (``signature_pdf`` makes it the signer's)."""
     version = signature.version
     document = version.document
-    kind_label = DocumentKind(document.kind).label if document.kind in DocumentKind.values \
-        else document.kind
+    kind_label = str(DocumentKind(document.kind).label) if document.kind in \
+        DocumentKind.values else document.kind
     lines = [
         Line("title", practice_name),
-        Line("subtitle", document.title),
-        Line("meta", f"Version {version.number}, effective "
-                     f"{format_day(version.effective_date)}"),
-        Line("meta", f"Document type: {kind_label}"),
-        Line("notice", "This is your copy of a consent you signed. Please keep it somewhere "
-                       "private."),
-        Line("heading", "Summary"),
+        Line("subtitle", version.display_title),
+        Line("meta", gettext("Version %(number)s, effective %(day)s") % {
+            "number": version.number, "day": format_day(version.effective_date)}),
+        Line("meta", gettext("Language: %(language)s") % {"language": version.language_name}),
+        Line("meta", gettext("Document type: %(kind)s") % {"kind": kind_label}),
+        Line("notice", gettext("This is your copy of a consent you signed. Please keep it "
+                               "somewhere private.")),
+        Line("heading", gettext("Summary")),
         *(Line("summary", inline_text(text)) for text in _paragraphs(
             version.summary.replace("\r\n", "\n").split("\n"))),
-        Line("heading", "Full text"),
+        Line("heading", gettext("Full text")),
         *markdown_lines(version.body),
     ]
     authorization = ReleaseAuthorization.objects.filter(signature=signature).first()
     if authorization is not None:
         lines += authorization_lines(signature, authorization)
-    box = [Line("box_title", "Signature record"),
-           Line("box", f"Signed by {signature.typed_name}")]
+    box = [Line("box_title", gettext("Signature record")),
+           Line("box", gettext("Signed by %(name)s") % {"name": signature.typed_name})]
     if signature.representative_name:
-        authority = signature.representative_authority or "authority not stated"
-        box.append(Line("box", f"Signed on the client's behalf by "
-                               f"{signature.representative_name} ({authority})"))
+        authority = signature.representative_authority or gettext("authority not stated")
+        box.append(Line("box", gettext(
+            "Signed on the client's behalf by %(name)s (%(authority)s)") % {
+                "name": signature.representative_name, "authority": authority}))
     box += [
-        Line("box_label", "Statement agreed to"),
+        Line("box_label", gettext("Statement agreed to")),
         Line("box", signature.statement),
-        Line("box_label", "Signed at"),
+        Line("box_label", gettext("Language of the text signed")),
+        Line("box", version.language_name),
+        Line("box_label", gettext("Signed at")),
         Line("box", _moment(signature.signed_at)),
-        Line("box_label", "SHA-256 of the version signed"),
+        Line("box_label", gettext("SHA-256 of the version signed")),
         Line("box_mono", signature.sha256),
-        Line("box_label", "Verification reference"),
+        Line("box_label", gettext("Verification reference")),
         Line("box", signature.reference),
     ]
     if signature.withdrawn_at is not None:
-        box.append(Line("withdrawn", f"Withdrawn on {_moment(signature.withdrawn_at)}. "
-                                     "This consent no longer applies from that time."))
+        box.append(Line("withdrawn", gettext(
+            "Withdrawn on %(moment)s. This consent no longer applies from that time.") % {
+                "moment": _moment(signature.withdrawn_at)}))
     elif signature.is_expired():
-        box.append(Line("withdrawn", f"Expired: it applied until the end of "
-                                     f"{_day(signature.expires_on)}."))
+        box.append(Line("withdrawn", gettext(
+            "Expired: it applied until the end of %(day)s.") % {
+                "day": _day(signature.expires_on)}))
     if signature.signer_set_id is not None:
         box += signer_set_lines(signature)
-    return lines + box + [Line("note", HASH_NOTE)]
+    return lines + box + [Line("note", gettext(HASH_NOTE))]
 
 
-SIGNER_ROLE_WORDS: dict[str, str] = {SignerRole.GUARDIAN: "Guardian", SignerRole.PARTNER: "Partner",
-                     SignerRole.CLINICIAN: "Clinician"}
+SIGNER_ROLE_WORDS: dict[str, str] = {
+    SignerRole.GUARDIAN: gettext_noop("Guardian"), SignerRole.PARTNER: gettext_noop("Partner"),
+    SignerRole.CLINICIAN: gettext_noop("Clinician"),
+}
 
 
 def signer_set_lines(signature: ConsentSignature) -> list[Line]:
@@ -268,25 +287,31 @@ def signer_set_lines(signature: ConsentSignature) -> list[Line]:
     (decrypts each signer's typed name, under that signer's own key)."""
     signer_set = SignerSet.objects.get(signatures=signature)
     if signer_set.withdrawn_at is not None:
-        standing = (f"Withdrawn by one of its signers on {_moment(signer_set.withdrawn_at)}: "
-                    "it no longer counts.")
+        standing = gettext("Withdrawn by one of its signers on %(moment)s: it no longer "
+                           "counts.") % {"moment": _moment(signer_set.withdrawn_at)}
     elif signer_set.completed_at is not None:
-        standing = f"Signed by everyone needed; it counts from {_moment(signer_set.completed_at)}."
+        standing = gettext("Signed by everyone needed; it counts from %(moment)s.") % {
+            "moment": _moment(signer_set.completed_at)}
     else:
-        standing = "Waiting for another signature: it counts once everyone needed has signed."
-    lines = [Line("box_label", "This consent needs more than one signature"),
+        standing = gettext("Waiting for another signature: it counts once everyone needed "
+                           "has signed.")
+    lines = [Line("box_label", gettext("This consent needs more than one signature")),
              Line("box", standing)]
     for number, required in enumerate(
         signer_set.required_signers.select_related("signature").order_by("role", "id"),
         start=1,
     ):
-        role = SIGNER_ROLE_WORDS.get(required.role, required.role)
+        role = gettext(SIGNER_ROLE_WORDS[required.role]) if required.role in \
+            SIGNER_ROLE_WORDS else required.role
         theirs = required.signature
         if theirs is None:
-            lines.append(Line("box", f"{number}. {role}: not signed yet"))
+            lines.append(Line("box", gettext("%(number)s. %(role)s: not signed yet") % {
+                "number": number, "role": role}))
             continue
-        lines.append(Line("box", f"{number}. {role}: signed by {theirs.typed_name}, "
-                                 f"{_moment(theirs.signed_at)}, reference {theirs.reference}"))
+        lines.append(Line("box", gettext(
+            "%(number)s. %(role)s: signed by %(name)s, %(moment)s, reference %(reference)s") % {
+                "number": number, "role": role, "name": theirs.typed_name,
+                "moment": _moment(theirs.signed_at), "reference": theirs.reference}))
     return lines
 
 
@@ -299,24 +324,26 @@ def authorization_lines(
 ) -> list[Line]:
     """What an authorization to release information allows, as filled in, and the
     statements shown above the signature (decrypts the details)."""
-    ends = " or ".join(part for part in (
-        _day(signature.expires_on), authorization.expiry_event or "") if part)
-    if signature.expires_on and authorization.expiry_event:
-        ends += " (whichever comes first)"
-    pairs = [("What may be shared", authorization.information)]
+    day, event = _day(signature.expires_on), authorization.expiry_event or ""
+    if day and event:
+        ends = gettext("%(day)s or %(event)s (whichever comes first)") % {
+            "day": day, "event": event}
+    else:
+        ends = day or event
+    pairs = [(gettext("What may be shared"), authorization.information)]
     if authorization.includes_substance_use:
-        pairs.append(("Substance use disorder records (42 CFR Part 2)",
+        pairs.append((gettext("Substance use disorder records (42 CFR Part 2)"),
                       authorization.substance_use_information or ""))
     pairs += [
-        ("Who may share it", authorization.discloser),
-        ("Who may receive it", authorization.recipient),
-        ("Purpose", authorization.purpose),
-        ("Ends", ends),
+        (gettext("Who may share it"), authorization.discloser),
+        (gettext("Who may receive it"), authorization.recipient),
+        (gettext("Purpose"), authorization.purpose),
+        (gettext("Ends"), ends),
     ]
-    lines = [Line("heading", "What this authorization allows")]
+    lines = [Line("heading", gettext("What this authorization allows"))]
     for label, value in pairs:
         lines += [Line("label", label), Line("paragraph", value)]
-    lines.append(Line("heading", "Statements shown above the signature"))
+    lines.append(Line("heading", gettext("Statements shown above the signature")))
     lines += [Line("bullet", f"{BULLET} {text}")
               for text in authorization.required_statements.split("\n\n") if text]
     return lines
@@ -364,7 +391,8 @@ def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
     """Lay the copy out on A4 pages; the signature record is drawn in a box, kept on one
     page. ``fonts`` None means Helvetica."""
     pdf = new_copy_pdf(footer=footer, title=title, author=author,
-                       subject="Copy of a signed consent", fonts=fonts, compress=compress)
+                       subject=gettext("Copy of a signed consent"), fonts=fonts,
+                       compress=compress)
     pdf.add_page()
     body = [line for line in lines if line.kind not in _BOX_KINDS]
     box = [line for line in lines if line.kind in _BOX_KINDS]
@@ -395,7 +423,7 @@ def render_lines(lines: Sequence[Line], *, title: str, author: str, footer: str,
         pdf.ln(4)
     for line in trailing:
         _draw(pdf, line)
-    return pdf.finish(REPLACED_NOTE, _REPLACED_NOTE_STYLE)
+    return pdf.finish(gettext(REPLACED_NOTE), _REPLACED_NOTE_STYLE)
 
 
 def signature_filename(signature: ConsentSignature, extension: str) -> str:
@@ -406,16 +434,21 @@ def signature_filename(signature: ConsentSignature, extension: str) -> str:
 def signature_pdf(signature: ConsentSignature, *, fonts: FontFiles | bool | None = True,
                   compress: bool = True) -> bytes:
     """The PDF copy of one signature (decrypts the typed name: the caller audits the
-    export). ``fonts`` is found automatically (``True``); tests may pass ``None`` for the
-    Helvetica fallback, or ``compress=False`` to read the page content. The metadata names
-    the document and the reference, never the signer."""
+    export), written in the signer's language whoever downloads it. ``fonts`` is found
+    automatically (``True``); tests may pass ``None`` for the Helvetica fallback, or
+    ``compress=False`` to read the page content. The metadata names the document and the
+    reference, never the signer."""
     practice = PracticeSettings.load().name
     version = signature.version
-    return render_lines(
-        signature_lines(signature, practice),
-        title=f"{version.document.title} v{version.number}: consent {signature.reference}",
-        author=practice,
-        footer=f"{practice} · consent {signature.reference}",
-        fonts=find_unicode_font() if fonts is True else fonts or None,
-        compress=compress,
-    )
+    with translation.override(language_of(signature.client)):
+        return render_lines(
+            signature_lines(signature, practice),
+            title=gettext("%(title)s v%(number)s: consent %(reference)s") % {
+                "title": version.display_title, "number": version.number,
+                "reference": signature.reference},
+            author=practice,
+            footer=gettext("%(practice)s · consent %(reference)s") % {
+                "practice": practice, "reference": signature.reference},
+            fonts=find_unicode_font() if fonts is True else fonts or None,
+            compress=compress,
+        )

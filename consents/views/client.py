@@ -10,10 +10,13 @@ reason the client typed. POST data is hidden from error reports.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -36,9 +39,9 @@ from consents.selectors import (
     ward_consents,
 )
 from consents.services import (
-    AGREEMENT_STATEMENT,
     SigningError,
     VersionChanged,
+    agreement_statement,
     consent_sign,
     consent_withdraw,
 )
@@ -46,30 +49,32 @@ from consents.views.authorize import authorization_form_view, authorization_subm
 from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
 
-SIGNED_MESSAGE = "Thank you. Your signature is saved. You can download a copy below."
-WITHDRAWN_MESSAGE = "You have withdrawn your consent. You can sign again at any time."
-ALREADY_WITHDRAWN_MESSAGE = "You had already withdrawn this consent. Nothing has changed."
-REVOKED_MESSAGE = "You have revoked this authorization. Nothing more will be shared under it."
+SIGNED_MESSAGE = _("Thank you. Your signature is saved. You can download a copy below.")
+WITHDRAWN_MESSAGE = _("You have withdrawn your consent. You can sign again at any time.")
+ALREADY_WITHDRAWN_MESSAGE = _("You had already withdrawn this consent. Nothing has changed.")
+REVOKED_MESSAGE = _(
+    "You have revoked this authorization. Nothing more will be shared under it.")
 
-WITHDRAW_EFFECTS: dict[str, str] = {
-    Requirement.BEFORE_INTAKE: (
+WITHDRAW_EFFECTS: dict[str, Any] = {
+    Requirement.BEFORE_INTAKE: _(
         "This document is needed before your intake, so you won't be able to start or carry "
         "on with your intake questionnaire until you sign it again. Nothing you have already "
         "saved will be lost."
     ),
-    Requirement.BEFORE_FIRST_SESSION: (
+    Requirement.BEFORE_FIRST_SESSION: _(
         "This document is needed before your first session, so the practice will ask you to "
         "sign it again before you meet."
     ),
-    Requirement.OPTIONAL: "This document is optional, so nothing else about your care changes.",
+    Requirement.OPTIONAL: _(
+        "This document is optional, so nothing else about your care changes."),
 }
-SET_WITHDRAW_EFFECT = (
+SET_WITHDRAW_EFFECT = _(
     "You signed this together with someone else (for example, your child's other "
     "guardian). Withdrawing your signature withdraws the whole consent: it stops counting "
     "for everyone, and the others who signed are told by email that something changed "
     "(the email does not say what). To put it back in place, everyone signs again."
 )
-REVOKE_EFFECT = (
+REVOKE_EFFECT = _(
     "The practice will stop sharing your information under this authorization from now. "
     "Information already shared while it was in force cannot be taken back."
 )
@@ -92,7 +97,7 @@ def _render_sign(
         "document": version.document,
         "body_html": render_markdown(version.body),
         "form": form,
-        "statement": AGREEMENT_STATEMENT,
+        "statement": agreement_statement(),
         "sha256": version.sha256,
         "error": error,
         "changed": changed,
@@ -148,8 +153,8 @@ def consent_sign_view(request: AuthenticatedHttpRequest, version_id: uuid.UUID) 
         return authorization_submit_view(request, version)
     form = SignForm(data=request.POST)
     if not form.is_valid():
-        return _render_sign(request, version, form, error="Please check the form below.",
-                            status=400)
+        return _render_sign(request, version, form,
+                            error=gettext("Please check the form below."), status=400)
     representative_name, representative_authority = form.representative()
     try:
         signature = consent_sign(
@@ -211,7 +216,7 @@ def consent_withdraw_view(
             messages.success(request, ALREADY_WITHDRAWN_MESSAGE if already else done)
             return redirect("consent_list")
     elif request.method == "POST":
-        error = "Please keep the reason to 1,000 characters."
+        error = gettext("Please keep the reason to 1,000 characters.")
     return render(request, "consents/client/withdraw.html", {
         "signature": signature,
         "document": document,

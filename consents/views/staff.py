@@ -21,13 +21,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from consents.audience import CASE_KINDS
@@ -48,10 +49,12 @@ from consents.register import (
     build_register,
     consent_reminders_send,
     last_reminded,
+    reading_language,
 )
 from consents.rendering import render_markdown
 from consents.services import (
     current_version,
+    current_versions,
     document_countersign_set,
     document_requirement_set,
     version_publish,
@@ -71,6 +74,7 @@ CSV_COLUMNS = (
     "client_email",
     "document_kind",
     "version_number",
+    "version_language",
     "state",
     "signed_at",
     "withdrawn_at",
@@ -104,12 +108,17 @@ def consent_dashboard(request: HttpRequest) -> HttpResponse:
         "rows": [row for row in rows if row[0].document.kind not in CASE_KINDS],
         "case_rows": [row for row in rows if row[0].document.kind in CASE_KINDS],
         "clients": clients,
-        "caption": (
-            f"Where the practice's {clients} active client "
-            f"{'account stands' if clients == 1 else 'accounts stand'} with each document. "
-            '"Signed" includes clients who signed an earlier version when every change since '
-            "was not material. Only an authorization to release information can expire."
-        ),
+        "caption": ngettext(
+            "Where the practice's %(count)s active client account stands with each "
+            "document. \"Signed\" includes clients who signed an earlier version when every "
+            "change since was not material (in the language they signed). Only an "
+            "authorization to release information can expire.",
+            "Where the practice's %(count)s active client accounts stand with each "
+            "document. \"Signed\" includes clients who signed an earlier version when every "
+            "change since was not material (in the language they signed). Only an "
+            "authorization to release information can expire.",
+            clients,
+        ) % {"count": clients},
     })
 
 
@@ -194,17 +203,24 @@ def consent_remind(request: AuthenticatedHttpRequest) -> HttpResponse:
     only = request.POST.get("only")
     chosen = _client_ids([only] if only else request.POST.getlist("client"))
     if not chosen:
-        messages.error(request, "Choose at least one client to remind.")
+        messages.error(request, gettext("Choose at least one client to remind."))
     else:
         result = consent_reminders_send(client_ids=chosen, actor=request.user)
-        text = f"Reminder sent to {result.sent} client{pluralize(result.sent)}."
+        # Whole sentences, each with its own number, shown one after the other.
+        sentences = [ngettext("Reminder sent to %(count)s client.",
+                              "Reminder sent to %(count)s clients.",
+                              result.sent) % {"count": result.sent}]
         if result.recently_reminded:
-            text += (f" {result.recently_reminded} had a reminder less than a day ago and "
-                     f"{pluralize(result.recently_reminded, 'was,were')} not reminded again.")
+            sentences.append(ngettext(
+                "%(count)s had a reminder less than a day ago and was not reminded again.",
+                "%(count)s had a reminder less than a day ago and were not reminded again.",
+                result.recently_reminded) % {"count": result.recently_reminded})
         if result.nothing_to_sign:
-            text += (f" {result.nothing_to_sign} had nothing left to sign and "
-                     f"{pluralize(result.nothing_to_sign, 'was,were')} not reminded.")
-        messages.success(request, text)
+            sentences.append(ngettext(
+                "%(count)s had nothing left to sign and was not reminded.",
+                "%(count)s had nothing left to sign and were not reminded.",
+                result.nothing_to_sign) % {"count": result.nothing_to_sign})
+        messages.success(request, " ".join(sentences))
     url = reverse("consent_outstanding")
     return redirect(f"{url}?{urlencode(back)}" if back else url)
 
@@ -224,6 +240,17 @@ class TimelineEntry:
     # On "Withdrew"/"Revoked" rows: the client's reason, decrypted ("" when they gave none),
     # or None when it can no longer be read (the client was erased).
     reason: str | None = ""
+    # What happened, as a code: signed, signed_again, withdrew, revoked, expired, staff.
+    kind: str = "staff"
+    language: str = ""  # the language of the version signed (signature rows)
+
+    @property
+    def is_withdrawal(self) -> bool:
+        return self.kind in ("withdrew", "revoked")
+
+    @property
+    def language_name(self) -> str:
+        return str(dict(settings.LANGUAGES).get(self.language, self.language))
 
 
 @dataclass(frozen=True)
@@ -258,6 +285,7 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
     signatures = ConsentSignature.objects.filter(client=client).order_by("signed_at").values(
         "id", "signed_at", "withdrawn_at", "reference", "version__number", "expires_on",
         "version__document_id", "version__document__title", "version__document__kind",
+        "version__language",
     )
     today = timezone.localdate()
     for row in signatures:
@@ -265,21 +293,25 @@ def _timeline(client: User, reasons: WithdrawalReasons) -> list[TimelineEntry]:
         again = document_id in signed_before
         signed_before.add(document_id)
         common = {"document": row["version__document__title"],
-                  "version": row["version__number"], "by": "The client",
-                  "reference": row["reference"]}
+                  "version": row["version__number"], "by": gettext("The client"),
+                  "reference": row["reference"], "language": row["version__language"]}
         entries.append(TimelineEntry(at=row["signed_at"],
-                                     what="Signed again" if again else "Signed",
+                                     what=gettext("Signed again") if again
+                                     else pgettext("a timeline event", "Signed"),
+                                     kind="signed_again" if again else "signed",
                                      signature_id=row["id"], **common))
         authorization = row["version__document__kind"] == DocumentKind.RELEASE_AUTHORIZATION
         if row["withdrawn_at"] is not None:
             reason = None if reasons.erased else reasons.by_signature.get(row["id"], "")
-            entries.append(TimelineEntry(at=row["withdrawn_at"],
-                                         what="Revoked" if authorization else "Withdrew",
-                                         reason=reason, **common))
+            entries.append(TimelineEntry(
+                at=row["withdrawn_at"],
+                what=gettext("Revoked") if authorization else gettext("Withdrew"),
+                kind="revoked" if authorization else "withdrew", reason=reason, **common))
         elif row["expires_on"] is not None and row["expires_on"] < today:
             ended = datetime.combine(row["expires_on"] + timedelta(days=1), time.min,
                                      tzinfo=timezone.get_current_timezone())
-            entries.append(TimelineEntry(at=ended, what="Expired", **common))
+            entries.append(TimelineEntry(at=ended, what=gettext("Expired"), kind="expired",
+                                         **common))
     events = list(AuditEvent.objects.filter(subject_id=client.pk, action__in=TIMELINE_ACTIONS)
                   .only("occurred_at", "action", "actor_id", "actor_role", "detail_json"))
     actor_ids = {event.actor_id for event in events if event.actor_id}
@@ -297,8 +329,8 @@ def _timeline_label(event: AuditEvent) -> str:
     """What an event on the timeline was: its action's label, and for the scheduled
     reminder that a signature ends soon, that."""
     if event.action == Action.CONSENT_REMINDED and event.detail.get("kind") == EXPIRY_KIND:
-        return "Reminder sent: a signature ends soon"
-    return spec_for(event.action).label
+        return gettext("Reminder sent: a signature ends soon")
+    return str(spec_for(event.action).label)
 
 
 def _reasons_and_timeline(client: User) -> tuple[WithdrawalReasons, list[TimelineEntry]]:
@@ -352,6 +384,7 @@ def _csv_rows(register: Register) -> Iterator[list[str]]:
             register.emails[entry.client_id],
             entry.document.kind,
             entry.signed_version.number if entry.signed_version else "",
+            entry.signed_version.language if entry.signed_version else "",
             entry.state,
             _iso(shown.signed_at) if shown else "",
             _iso(shown.withdrawn_at) if shown else "",
@@ -405,31 +438,68 @@ def consent_document_requirement(
         changed = document_countersign_set(
             document=document, actor=request.user,
             required=form.cleaned_data["countersign_required"]) or changed
-        messages.success(request, f"{document.title}: saved." if changed
-                         else f"{document.title}: nothing changed.")
+        messages.success(request, (gettext("%(title)s: saved.") if changed
+                                   else gettext("%(title)s: nothing changed."))
+                         % {"title": document.title})
         return redirect("consent_dashboard")
     return render(request, "consents/staff/document_requirement.html",
-                  {"form": form, "document": document}, status=400 if form.errors else 200)
+                  {"form": form, "document": document, "versions": _version_rows(document)},
+                  status=400 if form.errors else 200)
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One published version of a document, for its page: whether it is the one in force
+    in its language, and how many active clients' standing rests on it (their signature
+    in force is of it)."""
+
+    version: ConsentVersion
+    current: bool
+    signed_by: int
+
+
+def _version_rows(document: ConsentDocument) -> list[VersionRow]:
+    """Every published version of ``document``, newest first, with who signed which
+    version in which language (counts from the register: nothing decrypted)."""
+    register = build_register()
+    signed: dict[uuid.UUID, int] = {}
+    for client_id in register.emails:
+        entry = register.entry(client_id, document)
+        if entry.signature is not None:
+            signed[entry.signature.version_id] = signed.get(entry.signature.version_id, 0) + 1
+    in_force = {version.pk for version in current_versions(document).values()}
+    return [
+        VersionRow(version, version.pk in in_force, signed.get(version.pk, 0))
+        for version in document.versions.filter(status=VersionStatus.PUBLISHED)
+        .select_related("document").order_by("-number")
+    ]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_consent_documents")
 def consent_version_new(request: HttpRequest, document_id: uuid.UUID) -> HttpResponse:
-    """Start a draft of a new version, prefilled from the current one. A draft is seen by
-    no client until it is published."""
+    """Start a draft of a new version in a language (``?language=``, default the
+    practice's), prefilled from the current version in that language, or, when there is
+    none yet, from the practice's (a starting point to translate). A draft is seen by no
+    client until it is published."""
     document = get_object_or_404(ConsentDocument, pk=document_id)
-    current = current_version(document)
-    initial: dict[str, Any] = {"effective_date": timezone.localdate()}
-    if current is not None:
-        initial |= {"summary": current.summary, "body": current.body}
+    language = reading_language(request.GET.get("language") or settings.LANGUAGE_CODE)
+    current = current_version(document, language, fallback=False)
+    start = current or current_version(document, settings.LANGUAGE_CODE)
+    initial: dict[str, Any] = {"effective_date": timezone.localdate(), "language": language}
+    if start is not None:
+        initial |= {"summary": start.summary, "body": start.body}
+        if start.language == language:
+            initial["title"] = start.display_title
     form = VersionForm(request.POST or None, initial=initial,
-                       instance=ConsentVersion(document=document))
+                       instance=ConsentVersion(document=document, language=language))
     if request.method == "POST" and form.is_valid():
         draft = form.save()
-        messages.success(request, "Draft saved. Check the preview before publishing.")
+        messages.success(request, gettext("Draft saved. Check the preview before publishing."))
         return redirect("consent_version_preview", version_id=draft.pk)
     return render(request, "consents/staff/version_form.html",
-                  {"form": form, "document": document, "current": current, "version": None})
+                  {"form": form, "document": document, "current": current, "start": start,
+                   "version": None})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -439,16 +509,18 @@ def consent_version_edit(request: HttpRequest, version_id: uuid.UUID) -> HttpRes
     told to start a new version instead (nothing is saved)."""
     version = _version_or_404(version_id)
     if version.is_published:
-        messages.error(request, "A published version never changes. To change the wording, "
-                                "start a new version.")
+        messages.error(request, gettext("A published version never changes. To change the "
+                                        "wording, start a new version."))
         return redirect("consent_version_preview", version_id=version.pk)
     form = VersionForm(request.POST or None, instance=version)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Draft saved.")
+        messages.success(request, gettext("Draft saved."))
         return redirect("consent_version_preview", version_id=version.pk)
     context = {"form": form, "document": version.document,
-               "current": current_version(version.document), "version": version}
+               "current": current_version(version.document, version.language,
+                                          fallback=False),
+               "version": version}
     return render(request, "consents/staff/version_form.html", context)
 
 
@@ -506,18 +578,21 @@ def _mark_words(diff: list[DiffLine]) -> list[DiffLine]:
 
 
 def _diff_source(version: ConsentVersion) -> list[str]:
-    return ["Summary:", *version.summary.splitlines(), "", "Full text:",
+    return [gettext("Title:"), version.display_title, "", gettext("Summary:"),
+            *version.summary.splitlines(), "", gettext("Full text:"),
             *version.body.splitlines()]
 
 
 def _diff(base: ConsentVersion | None, version: ConsentVersion) -> list[DiffLine]:
-    """A unified line diff of summary and text against ``base``; the template escapes it."""
+    """A unified line diff of title, summary and text against ``base``; the template
+    escapes it."""
     if base is None:
         return []
     lines = difflib.unified_diff(
         _diff_source(base), _diff_source(version),
-        fromfile=f"Version {base.number} (published)",
-        tofile=f"Version {version.number}" if version.number else "This draft",
+        fromfile=gettext("Version %(number)s (published)") % {"number": base.number},
+        tofile=(gettext("Version %(number)s") % {"number": version.number} if version.number
+                else gettext("This draft")),
         lineterm="",
     )
     diff = []
@@ -537,13 +612,15 @@ def _diff(base: ConsentVersion | None, version: ConsentVersion) -> list[DiffLine
 
 
 def _base_for(version: ConsentVersion) -> ConsentVersion | None:
-    """What to compare with: the current published version for a draft, the previous
-    version for a published one."""
+    """What to compare with, in the same language: the current published version for a
+    draft, the one before for a published version (numbers run across languages, so the
+    one before in this language is the highest lower number in it)."""
     if not version.is_published:
-        return current_version(version.document)
+        return current_version(version.document, version.language, fallback=False)
     return version.document.versions.filter(
-        status=VersionStatus.PUBLISHED, number=(version.number or 0) - 1
-    ).first()
+        status=VersionStatus.PUBLISHED, language=version.language,
+        number__lt=version.number or 0,
+    ).order_by("-number").first()
 
 
 @require_safe
@@ -568,9 +645,12 @@ def _publish_page(request: HttpRequest, version: ConsentVersion, problems: list[
                   status: int = 200) -> HttpResponse:
     """The confirmation page; with ``problems`` (one per placeholder left in the draft) it
     says what to fill in instead of offering to publish."""
+    latest = max((v.number or 0 for v in version.document.versions.all()), default=0)
     return render(request, "consents/staff/version_publish.html",
                   {"version": version, "document": version.document,
-                   "base": current_version(version.document), "problems": problems},
+                   "base": current_version(version.document, version.language,
+                                           fallback=False),
+                   "next_number": latest + 1, "problems": problems},
                   status=status)
 
 
@@ -599,6 +679,8 @@ def consent_version_publish(
         published = version_publish(version=version, actor=request.user)
     except PlaceholderError as refused:
         return _publish_page(request, version, refused.problems, status=400)
-    messages.success(request, f"{published.document.title}: version {published.number} "
-                              f"is published.")
+    messages.success(request, gettext("%(title)s: version %(number)s (%(language)s) is "
+                                      "published.") % {
+        "title": published.document.title, "number": published.number,
+        "language": published.language_name})
     return redirect("consent_dashboard")
