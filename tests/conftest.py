@@ -6,10 +6,12 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django.test import Client
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from portal.i18n.catalogs import compile_catalogs
@@ -52,6 +54,16 @@ def _flush_past_the_audit_truncate_trigger() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(PostgresOperations, "execute_sql_flush", execute_sql_flush)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the practice's default language: a request in Spanish leaves
+    Spanish active in the thread (as it does in a server, where the next request chooses
+    again), and code a test then runs outside a request must not inherit it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -23,5 +23,5 @@ class PersonLanguageMiddleware:
         chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
         if is_offered(chosen) and chosen != translation.get_language():
             translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen  # type: ignore[attr-defined]
+            request.LANGUAGE_CODE = chosen
         return self.get_response(request)

@@ -35,10 +35,10 @@ def choose_language(request: HttpRequest) -> HttpResponseRedirect:
         settings.LANGUAGE_COOKIE_NAME, code,
         max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        samesite="Lax",
     )
     user = request.user
     if user.is_authenticated and getattr(user, "language", None) != code:
-        user.language = code  # type: ignore[union-attr]
-        user.save(update_fields=["language"])  # type: ignore[union-attr]
+        user.language = code
+        user.save(update_fields=["language"])
     return response

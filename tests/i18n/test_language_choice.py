@@ -4,6 +4,7 @@ person's language follows them to any device and into their emails."""
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
@@ -14,10 +15,13 @@ from portal.mail import language_for
 from portal.models import User
 from tests.helpers import sign_in
 
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
+
 pytestmark = pytest.mark.django_db
 
 
-def _choose(http: Client, code: str, next_url: str = "/accounts/login/") -> object:
+def _choose(http: Client, code: str, next_url: str = "/accounts/login/") -> TestResponse:
     return http.post(reverse("choose_language"), {"language": code, "next": next_url})
 
 
