@@ -5,9 +5,12 @@ Dates are left to the date filters' own tests; these look at the words."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from measures.models import CheckIn
 from measures.queue import send_check_in_reminders
@@ -17,6 +20,15 @@ from tests.helpers import delivered_mail, mail_body, pdf_page_texts, signed_in
 from tests.measures.points import check_in_point
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english_afterwards() -> Iterator[None]:
+    """A request leaves its language active in the thread (Django's ``LocaleMiddleware``
+    does not reset it): back to the default after each test, so the tests that follow do
+    not run in Spanish."""
+    yield
+    translation.activate("en")
 
 
 def _main(html: str) -> str:
