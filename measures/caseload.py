@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from intake.api import UnknownInstrument, current_instrument
 from measures.change import Change, assess
@@ -30,12 +32,12 @@ from portal.models import CareAssignment, PracticeSettings, User
 CASELOAD_INSTRUMENTS = ("phq9", "gad7")
 # More clients than this are not listed at once (a practice admin sees every client).
 CASELOAD_LIMIT = 500
-SORTS = {
-    "attention": "Needs attention first",
-    "name": "Name",
-    "phq9": "Latest PHQ-9, highest first",
-    "gad7": "Latest GAD-7, highest first",
-    "change": "Most worsened first",
+SORTS: dict[str, Promise] = {
+    "attention": _("Needs attention first"),
+    "name": _("Name"),
+    "phq9": _("Latest PHQ-9, highest first"),
+    "gad7": _("Latest GAD-7, highest first"),
+    "change": _("Most worsened first"),
 }
 DEFAULT_SORT = "attention"
 
@@ -55,6 +57,11 @@ class CaseloadCell:
     @property
     def difference(self) -> int | None:
         return self.change.difference
+
+    @property
+    def fall(self) -> int:
+        """How many points the latest score is below the first (the page says "down 3")."""
+        return -(self.change.difference or 0)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from measures.scales import Point, Scale, in_order, plain_number
+from django.utils.translation import gettext, ngettext
+
+from measures.scales import Point, Scale, in_order, spoken_number
 from portal.formatting import format_day
 
 RESPONSE = "response"
@@ -55,7 +57,7 @@ class Outcome:
     def text(self) -> str:
         """The line for the screen: ``Response: PHQ-9 down by at least 50% from the first
         score (from 16 to 7)``."""
-        return f"{self.name}: {self.rule}"
+        return gettext("%(name)s: %(rule)s") % {"name": self.name, "rule": self.rule}
 
 
 @dataclass(frozen=True)
@@ -86,88 +88,141 @@ class Change:
         return self.difference is not None
 
 
-def _points(count: int) -> str:
-    return "1 point" if count == 1 else f"{count} points"
-
-
-def _way(scale: Scale, *, better: bool) -> str:
-    """The word for a move in the better or the worse direction on this scale."""
-    return "up" if better == scale.higher_is_better else "down"
+def _reliable_rule(scale: Scale, *, better: bool) -> str:
+    """The reliable improvement (``better``) or deterioration rule of the scale, in words:
+    one sentence per direction, so each language words "up" and "down" its own way."""
+    count = scale.reliable_change or 0
+    up = better == scale.higher_is_better
+    values = {"count": count}
+    if better and up:
+        return ngettext("Reliable improvement: up by at least %(count)s point from the "
+                        "first score",
+                        "Reliable improvement: up by at least %(count)s points from the "
+                        "first score", count) % values
+    if better:
+        return ngettext("Reliable improvement: down by at least %(count)s point from the "
+                        "first score",
+                        "Reliable improvement: down by at least %(count)s points from the "
+                        "first score", count) % values
+    if up:
+        return ngettext("Reliable deterioration: up by at least %(count)s point from the "
+                        "first score",
+                        "Reliable deterioration: up by at least %(count)s points from the "
+                        "first score", count) % values
+    return ngettext("Reliable deterioration: down by at least %(count)s point from the "
+                    "first score",
+                    "Reliable deterioration: down by at least %(count)s points from the "
+                    "first score", count) % values
 
 
 def rules_in_words(scale: Scale) -> tuple[str, ...]:
     """Every rule the scale is judged by, for the note beside the chart."""
     rules: list[str] = []
     if scale.response_drop_percent is not None:
-        rules.append(f"Response: down by at least {scale.response_drop_percent}% from the "
-                     f"first score")
+        rules.append(gettext("Response: down by at least %(percent)s%% from the first score")
+                     % {"percent": scale.response_drop_percent})
     if scale.remission_below is not None:
-        rules.append(f"Remission: below {scale.remission_below}, having started at "
-                     f"{scale.remission_below} or above")
+        rules.append(gettext("Remission: below %(threshold)s, having started at "
+                             "%(threshold)s or above") % {"threshold": scale.remission_below})
     if scale.reliable_change is not None:
-        points = _points(scale.reliable_change)
-        rules.append(f"Reliable improvement: {_way(scale, better=True)} by at least {points} "
-                     f"from the first score")
-        rules.append(f"Reliable deterioration: {_way(scale, better=False)} by at least "
-                     f"{points} from the first score")
+        rules.append(_reliable_rule(scale, better=True))
+        rules.append(_reliable_rule(scale, better=False))
     if scale.cutoff is not None:
-        side = "below it" if scale.higher_is_better else "at or above it"
-        meaning = f" ({side} {scale.cutoff_label})" if scale.cutoff_label else ""
-        rules.append(f"Cut-off: {plain_number(scale.cutoff)}{meaning}")
+        values = {"cutoff": spoken_number(scale.cutoff), "meaning": scale.cutoff_label}
+        if not scale.cutoff_label:
+            rules.append(gettext("Cut-off: %(cutoff)s") % values)
+        elif scale.higher_is_better:
+            rules.append(gettext("Cut-off: %(cutoff)s (below it %(meaning)s)") % values)
+        else:
+            rules.append(gettext("Cut-off: %(cutoff)s (at or above it %(meaning)s)") % values)
     return tuple(rules)
+
+
+def _reliable_outcome(scale: Scale, baseline: int, latest: int, *,
+                      better: bool) -> Outcome:
+    """Reliable improvement (``better``) or deterioration, met, with its rule in words."""
+    count = scale.reliable_change or 0
+    up = better == scale.higher_is_better
+    values = {"title": scale.title, "count": count, "first": baseline, "latest": latest}
+    if up:
+        rule = ngettext("%(title)s up by at least %(count)s point from the first score "
+                        "(from %(first)s to %(latest)s)",
+                        "%(title)s up by at least %(count)s points from the first score "
+                        "(from %(first)s to %(latest)s)", count) % values
+    else:
+        rule = ngettext("%(title)s down by at least %(count)s point from the first score "
+                        "(from %(first)s to %(latest)s)",
+                        "%(title)s down by at least %(count)s points from the first score "
+                        "(from %(first)s to %(latest)s)", count) % values
+    if better:
+        return Outcome(RELIABLE_IMPROVEMENT, gettext("Reliable improvement"), rule)
+    return Outcome(RELIABLE_DETERIORATION, gettext("Reliable deterioration"), rule)
 
 
 def _change_outcomes(scale: Scale, baseline: int, latest: int) -> list[Outcome]:
     outcomes: list[Outcome] = []
-    title, journey = scale.title, f"(from {baseline} to {latest})"
+    journey = {"title": scale.title, "first": baseline, "latest": latest}
     percent = scale.response_drop_percent
     if percent is not None and baseline > 0 and latest * 100 <= baseline * (100 - percent):
-        outcomes.append(Outcome(RESPONSE, "Response",
-                                f"{title} down by at least {percent}% from the first score "
-                                f"{journey}"))
+        outcomes.append(Outcome(
+            RESPONSE, gettext("Response"),
+            gettext("%(title)s down by at least %(percent)s%% from the first score "
+                    "(from %(first)s to %(latest)s)") % {**journey, "percent": percent}))
     below = scale.remission_below
     if below is not None and latest < below <= baseline:
-        outcomes.append(Outcome(REMISSION, "Remission", f"{title} below {below} {journey}"))
+        outcomes.append(Outcome(
+            REMISSION, gettext("Remission"),
+            gettext("%(title)s below %(threshold)s (from %(first)s to %(latest)s)")
+            % {**journey, "threshold": below}))
     if scale.reliable_change is not None:
         gain = latest - baseline if scale.higher_is_better else baseline - latest
-        points = _points(scale.reliable_change)
         if gain >= scale.reliable_change:
-            outcomes.append(Outcome(
-                RELIABLE_IMPROVEMENT, "Reliable improvement",
-                f"{title} {_way(scale, better=True)} by at least {points} from the first "
-                f"score {journey}"))
+            outcomes.append(_reliable_outcome(scale, baseline, latest, better=True))
         elif -gain >= scale.reliable_change:
-            outcomes.append(Outcome(
-                RELIABLE_DETERIORATION, "Reliable deterioration",
-                f"{title} {_way(scale, better=False)} by at least {points} from the first "
-                f"score {journey}"))
+            outcomes.append(_reliable_outcome(scale, baseline, latest, better=False))
     return outcomes
 
 
 def _cutoff_outcome(scale: Scale, latest: int) -> Outcome | None:
     if scale.cutoff is None:
         return None
-    cutoff = plain_number(scale.cutoff)
-    meaning = f": {scale.cutoff_label}" if scale.cutoff_label and \
-        scale.on_clinical_side(latest) else ""
+    values = {"title": scale.title, "cutoff": spoken_number(scale.cutoff),
+              "meaning": scale.cutoff_label, "latest": latest}
+    meaningful = bool(scale.cutoff_label) and scale.on_clinical_side(latest)
     if latest < scale.cutoff:
-        return Outcome(BELOW_CUTOFF, "Below the cut-off",
-                       f"{scale.title} below {cutoff}{meaning} (latest {latest})")
-    return Outcome(AT_OR_ABOVE_CUTOFF, "At or above the cut-off",
-                   f"{scale.title} at or above {cutoff}{meaning} (latest {latest})")
+        rule = (gettext("%(title)s below %(cutoff)s: %(meaning)s (latest %(latest)s)")
+                if meaningful else
+                gettext("%(title)s below %(cutoff)s (latest %(latest)s)")) % values
+        return Outcome(BELOW_CUTOFF, gettext("Below the cut-off"), rule)
+    rule = (gettext("%(title)s at or above %(cutoff)s: %(meaning)s (latest %(latest)s)")
+            if meaningful else
+            gettext("%(title)s at or above %(cutoff)s (latest %(latest)s)")) % values
+    return Outcome(AT_OR_ABOVE_CUTOFF, gettext("At or above the cut-off"), rule)
 
 
 def _summary(scale: Scale, baseline: Point, latest: Point, count: int) -> str:
-    first = f"{baseline.total} on {format_day(baseline.taken_at)}"
+    values = {"title": scale.title, "first": baseline.total,
+              "first_day": format_day(baseline.taken_at)}
     if count == 1:
-        return f"No change yet: one {scale.title} score so far ({first})."
-    last = f"{latest.total} on {format_day(latest.taken_at)}"
+        return gettext("No change yet: one %(title)s score so far (%(first)s on "
+                       "%(first_day)s).") % values
+    values |= {"latest": latest.total, "latest_day": format_day(latest.taken_at)}
     difference = latest.total - baseline.total
     if difference == 0:
-        return f"{scale.title} the same as the first score: {first}, {last}."
-    way = "up" if difference > 0 else "down"
-    return (f"{scale.title} {way} {_points(abs(difference))} from the first score "
-            f"({first}) to {last}.")
+        return gettext("%(title)s the same as the first score: %(first)s on %(first_day)s, "
+                       "%(latest)s on %(latest_day)s.") % values
+    values["count"] = abs(difference)
+    if difference > 0:
+        return ngettext("%(title)s up %(count)s point from the first score (%(first)s on "
+                        "%(first_day)s) to %(latest)s on %(latest_day)s.",
+                        "%(title)s up %(count)s points from the first score (%(first)s on "
+                        "%(first_day)s) to %(latest)s on %(latest_day)s.",
+                        abs(difference)) % values
+    return ngettext("%(title)s down %(count)s point from the first score (%(first)s on "
+                    "%(first_day)s) to %(latest)s on %(latest_day)s.",
+                    "%(title)s down %(count)s points from the first score (%(first)s on "
+                    "%(first_day)s) to %(latest)s on %(latest_day)s.",
+                    abs(difference)) % values
 
 
 def assess(scale: Scale, points: Iterable[Point]) -> Change:
@@ -182,7 +237,8 @@ def assess(scale: Scale, points: Iterable[Point]) -> Change:
     rules = rules_in_words(scale)
     if not series:
         return Change(slug=scale.slug, count=0, baseline=None, latest=None, difference=None,
-                      outcomes=(), rules=rules, summary=f"No {scale.title} scores yet.",
+                      outcomes=(), rules=rules,
+                      summary=gettext("No %(title)s scores yet.") % {"title": scale.title},
                       deteriorated=False)
     baseline, latest = series[0], series[-1]
     outcomes: list[Outcome] = []

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext, pgettext
 
-from measures.scales import Point, Scale, in_order, plain_number
+from measures.scales import Point, Scale, in_order, plain_number, spoken_number
 from portal.formatting import format_day, format_iso, in_practice_zone
 
 TREND_WIDTH, TREND_HEIGHT = 640, 260
@@ -192,8 +193,12 @@ def _x_positions(series: Sequence[Point], start: float, end: float) -> list[floa
 
 def _month(value: datetime) -> str:
     """``Dec 2026`` in the practice's zone, for the axis of a long series (the month name
-    through Django's catalogue, as ``portal.formatting`` does for days)."""
-    return date_format(in_practice_zone(value), "M Y")
+    through Django's catalogue, as ``portal.formatting`` does for days; the layout is the
+    language's own: Spanish writes ``dic 2026``)."""
+    # Translators: a Django date format (https://docs.djangoproject.com/en/5.2/ref/templates/builtins/#date)
+    # for a month under a chart's time axis: "M Y" is "Dec 2026"; "b Y" is "dic 2026".
+    layout = pgettext("date format of a month on a chart axis", "M Y")
+    return date_format(in_practice_zone(value), layout)
 
 
 def _dates(series: Sequence[Point], start: float, end: float,
@@ -220,26 +225,40 @@ def _dates(series: Sequence[Point], start: float, end: float,
 
 
 def _description(scale: Scale, series: Sequence[Point]) -> str:
+    """The chart in words: the series in one sentence, then the cut-off line's, if any."""
     first, last = series[0], series[-1]
-    cutoff = (f" Cut-off line at {plain_number(scale.cutoff)}."
-              if scale.cutoff is not None else "")
     if len(series) == 1:
-        band = f" ({first.band})" if first.band else ""
-        return (f"{scale.title}: one score, {first.total} on {format_day(first.taken_at)}"
-                f"{band}.{cutoff}")
-    totals = [point.total for point in series]
-    return (f"{scale.title} from {first.total} on {format_day(first.taken_at)} to "
-            f"{last.total} on {format_day(last.taken_at)}, {len(series)} scores "
-            f"(lowest {min(totals)}, highest {max(totals)}).{cutoff}")
+        values = {"title": scale.title, "total": first.total,
+                  "day": format_day(first.taken_at), "band": first.band}
+        text = (gettext("%(title)s: one score, %(total)s on %(day)s (%(band)s).") % values
+                if first.band else
+                gettext("%(title)s: one score, %(total)s on %(day)s.") % values)
+    else:
+        totals = [point.total for point in series]
+        text = ngettext(
+            "%(title)s from %(first)s on %(first_day)s to %(last)s on %(last_day)s, "
+            "%(count)s score (lowest %(lowest)s, highest %(highest)s).",
+            "%(title)s from %(first)s on %(first_day)s to %(last)s on %(last_day)s, "
+            "%(count)s scores (lowest %(lowest)s, highest %(highest)s).",
+            len(series),
+        ) % {"title": scale.title, "first": first.total,
+             "first_day": format_day(first.taken_at), "last": last.total,
+             "last_day": format_day(last.taken_at), "count": len(series),
+             "lowest": min(totals), "highest": max(totals)}
+    if scale.cutoff is None:
+        return text
+    cutoff = gettext("Cut-off line at %(cutoff)s.") % {"cutoff": spoken_number(scale.cutoff)}
+    return f"{text} {cutoff}"
 
 
 def _chart_point(point: Point, *, x: float, y: float, latest: bool) -> ChartPoint:
     day = format_day(point.taken_at)  # once: formatting a day is the chart's main cost
+    values = {"total": point.total, "day": day, "band": point.band}
+    label = (gettext("%(total)s on %(day)s, %(band)s") % values if point.band
+             else gettext("%(total)s on %(day)s") % values)
     return ChartPoint(
         x=plain_number(round(x, 2)), y=plain_number(round(y, 2)), total=point.total,
-        band=point.band, day=day,
-        label=f"{point.total} on {day}" + (f", {point.band}" if point.band else ""),
-        latest=latest,
+        band=point.band, day=day, label=label, latest=latest,
     )
 
 
@@ -276,7 +295,8 @@ def trend_chart(scale: Scale, points: Iterable[Point], *, width: int = TREND_WID
     if scale.cutoff is not None:
         cutoff_y = y_of(scale.cutoff)
         cutoff = Cutoff(y=plain_number(round(cutoff_y, 2)),
-                        label=f"Cut-off {plain_number(scale.cutoff)}",
+                        label=gettext("Cut-off %(cutoff)s")
+                        % {"cutoff": spoken_number(scale.cutoff)},
                         label_x=plain_number(left + 4),
                         label_y=plain_number(round(cutoff_y - 4, 2)))
     start, end = left + _POINT_INSET, right - _POINT_INSET
@@ -287,7 +307,7 @@ def trend_chart(scale: Scale, points: Iterable[Point], *, width: int = TREND_WID
     )
     return TrendChart(
         dom_id=dom_id or f"trend-{scale.slug}",
-        title=f"{scale.title} scores over time",
+        title=gettext("%(title)s scores over time") % {"title": scale.title},
         description=_description(scale, series),
         view_box=f"0 0 {width} {height}",
         plot_left=plain_number(left), plot_right=plain_number(right),
@@ -318,16 +338,8 @@ def sparkline(scale: Scale, points: Iterable[Point], *, width: int = SPARK_WIDTH
     xs = _x_positions(series, _SPARK_PAD, width - _SPARK_PAD)
     coordinates = [(plain_number(round(x, 2)), plain_number(y_of(point.total)))
                    for x, point in zip(xs, series, strict=True)]
-    first, last = series[0], series[-1]
-    band = f" ({last.band})" if last.band else ""
-    if len(series) == 1:
-        label = f"{scale.title}: one score, {last.total}{band} on {format_day(last.taken_at)}"
-    else:
-        label = (f"{scale.title}, {len(series)} scores: {first.total} on "
-                 f"{format_day(first.taken_at)} to {last.total}{band} on "
-                 f"{format_day(last.taken_at)}")
     return Sparkline(
-        aria_label=label,
+        aria_label=_sparkline_label(scale, series),
         view_box=f"0 0 {width} {height}",
         width=str(width),
         polyline=" ".join(f"{x},{y}" for x, y in coordinates),
@@ -337,10 +349,36 @@ def sparkline(scale: Scale, points: Iterable[Point], *, width: int = SPARK_WIDTH
     )
 
 
+def _sparkline_label(scale: Scale, series: Sequence[Point]) -> str:
+    """A sparkline's accessible name: what it shows, in one phrase."""
+    first, last = series[0], series[-1]
+    values = {"title": scale.title, "count": len(series), "first": first.total,
+              "first_day": format_day(first.taken_at), "total": last.total,
+              "band": last.band, "day": format_day(last.taken_at)}
+    if len(series) == 1:
+        if last.band:
+            return gettext("%(title)s: one score, %(total)s (%(band)s) on %(day)s") % values
+        return gettext("%(title)s: one score, %(total)s on %(day)s") % values
+    if last.band:
+        return ngettext(
+            "%(title)s, %(count)s score: %(first)s on %(first_day)s to %(total)s (%(band)s) "
+            "on %(day)s",
+            "%(title)s, %(count)s scores: %(first)s on %(first_day)s to %(total)s (%(band)s) "
+            "on %(day)s",
+            len(series)) % values
+    return ngettext(
+        "%(title)s, %(count)s score: %(first)s on %(first_day)s to %(total)s on %(day)s",
+        "%(title)s, %(count)s scores: %(first)s on %(first_day)s to %(total)s on %(day)s",
+        len(series)) % values
+
+
 def _change_words(difference: int) -> str:
+    """A row's change from the first score: "No change", "Up 3", "Down 9"."""
     if difference == 0:
-        return "No change"
-    return f"{'Up' if difference > 0 else 'Down'} {abs(difference)}"
+        return gettext("No change")
+    if difference > 0:
+        return gettext("Up %(points)s") % {"points": difference}
+    return gettext("Down %(points)s") % {"points": -difference}
 
 
 def trend_table(scale: Scale, points: Iterable[Point], *,
@@ -355,8 +393,10 @@ def trend_table(scale: Scale, points: Iterable[Point], *,
     baseline = series[0].total
     rows = tuple(
         TrendRow(taken_at=point.taken_at, total=point.total, band=point.band,
-                 change="First score" if index == 0 else _change_words(point.total - baseline))
+                 change=(gettext("First score") if index == 0
+                         else _change_words(point.total - baseline)))
         for index, point in enumerate(series)
     )
     return TrendTable(dom_id=dom_id or f"trend-{scale.slug}-table",
-                      caption=f"{scale.title} scores, oldest first", rows=rows)
+                      caption=gettext("%(title)s scores, oldest first") % {"title": scale.title},
+                      rows=rows)

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from intake.api import AnswerError, current_instrument, question_type, raise_check_in_alert
 from measures.models import CheckIn, CheckInState
@@ -34,9 +35,9 @@ from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import PracticeSettings, User
 
-REQUIRED_MESSAGE = "Please choose an answer."
-DECLINE_REFUSED = ("Your practice asks for every check-in question to be answered. "
-                   "Please choose an answer for each.")
+REQUIRED_MESSAGE = _("Please choose an answer.")
+DECLINE_REFUSED = _("Your practice asks for every check-in question to be answered. "
+                    "Please choose an answer for each.")
 
 
 class CheckInClosed(Exception):

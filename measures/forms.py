@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from intake.api import current_instrument
 from measures.instruments import allowed_instruments
@@ -19,12 +20,12 @@ class ScheduleForm(SingleValueFieldsMixin, forms.Form):
     service's (``schedule_set``); the form offers only what the record may be asked."""
 
     instruments = forms.MultipleChoiceField(
-        label="Questionnaires", widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Please choose at least one questionnaire."})
+        label=_("Questionnaires"), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Please choose at least one questionnaire.")})
     frequency = forms.ChoiceField(
-        label="How often", choices=Frequency.choices, widget=forms.RadioSelect,
-        error_messages={"required": "Please choose how often.",
-                        "invalid_choice": "Please choose how often."})
+        label=_("How often"), choices=Frequency.choices, widget=forms.RadioSelect,
+        error_messages={"required": _("Please choose how often."),
+                        "invalid_choice": _("Please choose how often.")})
 
     def __init__(self, *args: Any, case: Case | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -33,5 +34,5 @@ class ScheduleForm(SingleValueFieldsMixin, forms.Form):
             raise TypeError("instruments is a multiple choice")
         field.choices = [(slug, current_instrument(slug).title)
                          for slug in allowed_instruments(case)]
-        field.error_messages["invalid_choice"] = "Please choose from the questionnaires listed."
+        field.error_messages["invalid_choice"] = _("Please choose from the questionnaires listed.")
         self.take_out_repeated_fields()

@@ -16,6 +16,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.crypto.fields import EncryptedCharField, EncryptedIntegerField, EncryptedJSONField
 from portal.crypto.models import EncryptedModel
@@ -27,10 +29,10 @@ INSTRUMENT_VERSION_LENGTH = 16
 
 
 class Frequency(models.TextChoices):
-    ONCE = "once", "Once, now"
-    WEEKLY = "weekly", "Every week"
-    FORTNIGHTLY = "fortnightly", "Every 2 weeks"
-    FOUR_WEEKLY = "four_weekly", "Every 4 weeks"
+    ONCE = "once", _("Once, now")
+    WEEKLY = "weekly", _("Every week")
+    FORTNIGHTLY = "fortnightly", _("Every 2 weeks")
+    FOUR_WEEKLY = "four_weekly", _("Every 4 weeks")
 
 
 # Days between two check-ins of a repeating schedule.
@@ -77,9 +79,9 @@ class CheckInSchedule(models.Model):
 
 
 class CheckInState(models.TextChoices):
-    OPEN = "open", "Waiting"
-    COMPLETED = "completed", "Completed"
-    MISSED = "missed", "Missed"
+    OPEN = "open", pgettext_lazy("check-in state", "Waiting")
+    COMPLETED = "completed", pgettext_lazy("check-in state", "Completed")
+    MISSED = "missed", pgettext_lazy("check-in state", "Missed")
 
 
 class CheckIn(EncryptedModel):
@@ -136,8 +138,8 @@ class CheckIn(EncryptedModel):
 
 
 class ResponseSource(models.TextChoices):
-    INTAKE = "intake", "Intake"
-    CHECK_IN = "check_in", "Check-in"
+    INTAKE = "intake", pgettext_lazy("where a score came from", "Intake")
+    CHECK_IN = "check_in", pgettext_lazy("where a score came from", "Check-in")
 
 
 class MeasureResponse(EncryptedModel):

@@ -21,6 +21,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+
+from django.utils.formats import number_format
 
 HIGHER_IS_WORSE = "higher_is_worse"
 HIGHER_IS_BETTER = "higher_is_better"
@@ -167,5 +170,13 @@ def in_order(points: Iterable[Point]) -> tuple[Point, ...]:
 
 
 def plain_number(value: float) -> str:
-    """A number as people write it: ``13.5``, ``10`` (never ``10.0``), ``2.25``."""
+    """A number as people write it: ``13.5``, ``10`` (never ``10.0``), ``2.25``. The same
+    in every language, so it also places things (SVG coordinates); a number a person
+    reads in a sentence goes through ``spoken_number``."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def spoken_number(value: float) -> str:
+    """``plain_number`` as the active language writes it: ``13.5`` in English, ``13,5`` in
+    Spanish (Django's localisation of a decimal)."""
+    return number_format(Decimal(plain_number(value)))

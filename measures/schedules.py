@@ -18,6 +18,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from measures.instruments import allowed_instruments, in_check_in_order
 from measures.models import CheckInSchedule, Frequency
@@ -35,12 +36,13 @@ def _clean_instruments(instruments: list[str], case: Case | None) -> list[str]:
     unknown = [slug for slug in instruments if slug not in allowed]
     if unknown:
         if "csi4" in unknown:
-            raise ValidationError("The CSI-4 is about a relationship: it can be asked only in "
-                                  "a couple's case.", code="couple_only")
-        raise ValidationError("Please choose from the questionnaires listed.", code="unknown")
+            raise ValidationError(_("The CSI-4 is about a relationship: it can be asked only "
+                                    "in a couple's case."), code="couple_only")
+        raise ValidationError(_("Please choose from the questionnaires listed."),
+                              code="unknown")
     cleaned = in_check_in_order(instruments)
     if not cleaned:
-        raise ValidationError("Please choose at least one questionnaire.", code="required")
+        raise ValidationError(_("Please choose at least one questionnaire."), code="required")
     return cleaned
 
 
@@ -54,7 +56,7 @@ def schedule_set(*, client: User, case: Case | None, instruments: list[str],
     (``may_open_record``). Bad instruments or frequency raise ``ValidationError``
     and change nothing. Records ``measures.schedule_set`` (frequency and instrument slugs)."""
     if frequency not in Frequency.values:
-        raise ValidationError("Please choose how often.", code="frequency")
+        raise ValidationError(_("Please choose how often."), code="frequency")
     cleaned = _clean_instruments(list(instruments), case)
     now = timezone.now()
     current = (CheckInSchedule.objects.select_for_update()

@@ -21,43 +21,49 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from measures.exports.instrument_info import HIGHER_IS_BETTER, BandInfo, InstrumentInfo
 from measures.series import SeriesPoint
 from portal.formatting import format_day
 from portal.pdf import CopyPDF, FontFiles, TextStyle, find_unicode_font, new_copy_pdf
 
-TITLE = "Your progress on questionnaires"
-SUBJECT = "Questionnaire scores over time"
-NOT_A_DIAGNOSIS = "This is not a diagnosis."
-NO_POINTS = "There are no scores here yet."
-TALK_IT_THROUGH = ("Scores often go up and down from one week to the next. Your clinician "
-                   "can talk them through with you.")
-REPLACED_NOTE = "Some characters cannot be shown in this PDF and appear as {mark}."
+# The copy's words, in English; each is translated where it is written into the copy
+# (``gettext``), so the copy is in the language of the page that asked for it: the client's
+# own (``portal.i18n``), since a client downloads their own progress.
+TITLE = gettext_noop("Your progress on questionnaires")
+SUBJECT = gettext_noop("Questionnaire scores over time")
+NOT_A_DIAGNOSIS = gettext_noop("This is not a diagnosis.")
+NO_POINTS = gettext_noop("There are no scores here yet.")
+TALK_IT_THROUGH = gettext_noop("Scores often go up and down from one week to the next. Your "
+                               "clinician can talk them through with you.")
+REPLACED_NOTE = gettext_noop("Some characters cannot be shown in this PDF and appear as "
+                             "{mark}.")
 # What a score means, in the client's words, by instrument; then by direction.
 MEANINGS = {
-    "phq9": "Lower scores mean fewer symptoms.",
-    "gad7": "Lower scores mean fewer symptoms.",
-    "csi4": "Higher scores mean more satisfaction in your relationship.",
+    "phq9": gettext_noop("Lower scores mean fewer symptoms."),
+    "gad7": gettext_noop("Lower scores mean fewer symptoms."),
+    "csi4": gettext_noop("Higher scores mean more satisfaction in your relationship."),
 }
 MEANING_BY_DIRECTION = {
-    HIGHER_IS_BETTER: "Higher scores mean things are going better.",
+    HIGHER_IS_BETTER: gettext_noop("Higher scores mean things are going better."),
 }
-LOWER_IS_BETTER = "Lower scores mean fewer symptoms."
+LOWER_IS_BETTER = gettext_noop("Lower scores mean fewer symptoms.")
 
 # One instrument and its points, oldest first (``measures.series.series``).
 Trend = tuple[InstrumentInfo, Sequence[SeriesPoint]]
 
 
 def meaning(instrument: InstrumentInfo) -> str:
-    """Which way is better on ``instrument``, in one plain sentence."""
-    return MEANINGS.get(instrument.slug) or MEANING_BY_DIRECTION.get(
-        instrument.direction, LOWER_IS_BETTER)
+    """Which way is better on ``instrument``, in one plain sentence, in the active language."""
+    return gettext(MEANINGS.get(instrument.slug) or MEANING_BY_DIRECTION.get(
+        instrument.direction, LOWER_IS_BETTER))
 
 
 def score_words(point: SeriesPoint, instrument: InstrumentInfo) -> str:
     """A score as the table says it: ``17 out of 27``."""
-    return f"{point.total} out of {instrument.max_total}"
+    return gettext("%(total)s out of %(max_total)s") % {"total": point.total,
+                                                         "max_total": instrument.max_total}
 
 
 # --- Text -------------------------------------------------------------------------------
@@ -79,22 +85,27 @@ _REPLACED_NOTE_STYLE = TextStyle(bold=False, size=9, line_height=4.5, space_afte
 
 def _cover(pdf: CopyPDF, practice_name: str, client_label: str, made_on: date) -> None:
     pdf.styled_paragraph(practice_name, _STYLES["title"])
-    pdf.styled_paragraph(f"Prepared for {client_label}", _STYLES["meta"])
-    pdf.styled_paragraph(f"Made on {format_day(made_on)}", _STYLES["meta"])
-    pdf.styled_paragraph("Confidential: this copy holds health information. Please keep it "
-                         "somewhere private.", _STYLES["notice"])
+    pdf.styled_paragraph(gettext("Prepared for %(name)s") % {"name": client_label},
+                         _STYLES["meta"])
+    pdf.styled_paragraph(gettext("Made on %(day)s") % {"day": format_day(made_on)},
+                         _STYLES["meta"])
+    pdf.styled_paragraph(gettext("Confidential: this copy holds health information. Please "
+                                 "keep it somewhere private."), _STYLES["notice"])
 
 
 def _introduction(pdf: CopyPDF, instrument: InstrumentInfo) -> None:
-    pdf.styled_paragraph(f"Your progress: {instrument.title}", _STYLES["heading"])
-    pdf.styled_paragraph(f"{meaning(instrument)} Scores run from {instrument.min_total} to "
-                         f"{instrument.max_total}.", _STYLES["meaning"])
-    pdf.styled_paragraph(f"{NOT_A_DIAGNOSIS} {TALK_IT_THROUGH}", _STYLES["note"])
+    pdf.styled_paragraph(gettext("Your progress: %(title)s") % {"title": instrument.title},
+                         _STYLES["heading"])
+    scores_run = gettext("Scores run from %(lowest)s to %(highest)s.") % {
+        "lowest": instrument.min_total, "highest": instrument.max_total}
+    pdf.styled_paragraph(f"{meaning(instrument)} {scores_run}", _STYLES["meaning"])
+    pdf.styled_paragraph(f"{gettext(NOT_A_DIAGNOSIS)} {gettext(TALK_IT_THROUGH)}",
+                         _STYLES["note"])
 
 
 def _about(pdf: CopyPDF, instruments: Sequence[InstrumentInfo]) -> None:
     pdf.ln(4)
-    pdf.styled_paragraph("About these questionnaires", _STYLES["heading"])
+    pdf.styled_paragraph(gettext("About these questionnaires"), _STYLES["heading"])
     for instrument in instruments:
         pdf.styled_paragraph(instrument.title, _STYLES["label"])
         pdf.styled_paragraph(instrument.attribution, _STYLES["answer"])
@@ -237,7 +248,9 @@ def _draw_chart(pdf: CopyPDF, instrument: InstrumentInfo,
 # --- Table ------------------------------------------------------------------------------
 
 _ROW = 6.0
-_COLUMNS = (("Date", 0.18), ("Score", 0.17), ("Band", 0.65))  # share of the width
+_COLUMNS = ((pgettext_lazy("column of scores", "Date"), 0.18),  # and its share of the width
+            (pgettext_lazy("column of scores", "Score"), 0.17),
+            (pgettext_lazy("column of scores", "Band"), 0.65))
 
 
 def _cell(pdf: CopyPDF, width: float, text: str, *, bold: bool = False,
@@ -254,8 +267,8 @@ def _cell(pdf: CopyPDF, width: float, text: str, *, bold: bool = False,
 
 def _table_header(pdf: CopyPDF, widths: Sequence[float]) -> None:
     pdf.set_fill_color(225)
-    for (name, _), width in zip(_COLUMNS, widths, strict=True):
-        _cell(pdf, width, name, bold=True, fill=True)
+    for (name, _share), width in zip(_COLUMNS, widths, strict=True):
+        _cell(pdf, width, str(name), bold=True, fill=True)
     pdf.ln(_ROW)
 
 
@@ -263,7 +276,7 @@ def _draw_table(pdf: CopyPDF, instrument: InstrumentInfo,
                 points: Sequence[SeriesPoint]) -> None:
     """Every point, oldest first; the header row again at the top of each new page."""
     usable = pdf.w - pdf.l_margin - pdf.r_margin
-    widths = [usable * share for _, share in _COLUMNS]
+    widths = [usable * share for _name, share in _COLUMNS]
     pdf.set_draw_color(170)
     if pdf.will_page_break(2 * _ROW):
         pdf.add_page()
@@ -292,8 +305,9 @@ def trend_pdf(trends: Sequence[Trend], *, practice_name: str, client_label: str,
     ``client_label`` (the name the client goes by) is printed on the first page, never put
     in the document information. ``fonts`` is found automatically (``True``); tests may pass
     ``None`` for the Helvetica fallback, or ``compress=False`` to read the page content."""
-    pdf = new_copy_pdf(footer=f"{practice_name} · {TITLE}", title=TITLE,
-                       author=practice_name, subject=SUBJECT,
+    title = gettext(TITLE)
+    pdf = new_copy_pdf(footer=f"{practice_name} · {title}", title=title,
+                       author=practice_name, subject=gettext(SUBJECT),
                        fonts=find_unicode_font() if fonts is True else fonts or None,
                        compress=compress)
     pdf.add_page()
@@ -305,9 +319,9 @@ def trend_pdf(trends: Sequence[Trend], *, practice_name: str, client_label: str,
             pdf.ln(3)
         _introduction(pdf, instrument)
         if not points:
-            pdf.styled_paragraph(NO_POINTS, _STYLES["meaning"])
+            pdf.styled_paragraph(gettext(NO_POINTS), _STYLES["meaning"])
             continue
         _draw_chart(pdf, instrument, points)
         _draw_table(pdf, instrument, points)
     _about(pdf, [instrument for instrument, _ in trends])
-    return pdf.finish(REPLACED_NOTE, _REPLACED_NOTE_STYLE)
+    return pdf.finish(gettext(REPLACED_NOTE), _REPLACED_NOTE_STYLE)

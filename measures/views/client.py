@@ -19,6 +19,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -46,13 +48,13 @@ from portal.models import PracticeSettings
 # Session flag: a safety answer was just saved, so the next page shows the crisis text.
 # Server-side (sessions live in the database), never a cookie message.
 SAFETY_SESSION_KEY = "check_in_show_crisis_support"
-STALE_MESSAGE = ("You changed this check-in in another window or device. Here is what is "
-                 "saved now; please check this page and save it again.")
-STALE_AUTOSAVE_MESSAGE = ("You changed this check-in in another window or device, so this "
-                          "page was not saved. Reload the page to see what is saved now.")
-CLOSED_MESSAGE = "This check-in is closed, so nothing more can be saved on it."
-AUTOSAVE_PAUSED_MESSAGE = ("Nothing is lost: your answers stay on this page, and they will "
-                           "be saved in a moment.")
+STALE_MESSAGE = _("You changed this check-in in another window or device. Here is what "
+                  "is saved now; please check this page and save it again.")
+STALE_AUTOSAVE_MESSAGE = _("You changed this check-in in another window or device, so this "
+                           "page was not saved. Reload the page to see what is saved now.")
+CLOSED_MESSAGE = _("This check-in is closed, so nothing more can be saved on it.")
+AUTOSAVE_PAUSED_MESSAGE = _("Nothing is lost: your answers stay on this page, and they will "
+                            "be saved in a moment.")
 
 
 def _revision(request: HttpRequest) -> int:
@@ -186,12 +188,13 @@ def check_in_reminders(request: AuthenticatedHttpRequest, schedule_id: str) -> H
     action = request.POST.get("action")
     if action == "pause":
         reminders_pause(schedule=schedule, by_client=request.user)
-        messages.success(request, "Reminders are paused. Your check-ins still appear here.")
+        messages.success(request, gettext("Reminders are paused. Your check-ins still appear "
+                                          "here."))
     elif action == "resume":
         reminders_resume(schedule=schedule, by_client=request.user)
-        messages.success(request, "Reminders are on again.")
+        messages.success(request, gettext("Reminders are on again."))
     else:
-        messages.info(request, "Nothing was changed.")
+        messages.info(request, gettext("Nothing was changed."))
     return redirect("measures_check_ins")
 
 
@@ -213,7 +216,8 @@ def check_in_start(request: AuthenticatedHttpRequest, check_in_id: str) -> HttpR
 def _closed(request: HttpRequest, check_in: CheckIn) -> HttpResponse:
     if check_in.state == CheckInState.COMPLETED:
         return redirect("measures_check_in_thanks", check_in_id=check_in.pk)
-    messages.info(request, "This check-in has closed. There is nothing to do for it now.")
+    messages.info(request, gettext("This check-in has closed. There is nothing to do for it "
+                                   "now."))
     return redirect("measures_check_ins")
 
 
@@ -238,7 +242,8 @@ def check_in_page(request: AuthenticatedHttpRequest, check_in_id: str,
     if request.method != "POST":
         return _render_page(request, check_in, slug)
     if _repeated(request):
-        return _render_page(request, check_in, slug, notice=REPEATED_FIELD_MESSAGE, status=400)
+        return _render_page(request, check_in, slug, notice=str(REPEATED_FIELD_MESSAGE),
+                            status=400)
     action = request.POST.get("action", "next")
     try:
         outcome = check_in_save_page(check_in_id=check_in.pk, client=request.user,
@@ -247,9 +252,9 @@ def check_in_page(request: AuthenticatedHttpRequest, check_in_id: str,
                                      revision=_revision(request))
     except StaleCheckIn:
         check_in.refresh_from_db()
-        return _render_page(request, check_in, slug, notice=STALE_MESSAGE, status=409)
+        return _render_page(request, check_in, slug, notice=str(STALE_MESSAGE), status=409)
     except DeclineRefused:
-        return _render_page(request, check_in, slug, notice=DECLINE_REFUSED, status=400)
+        return _render_page(request, check_in, slug, notice=str(DECLINE_REFUSED), status=400)
     except CheckInClosed:
         check_in.refresh_from_db()
         return _closed(request, check_in)
@@ -271,8 +276,8 @@ def check_in_page(request: AuthenticatedHttpRequest, check_in_id: str,
                                                        {})
                       if row.required and not any(c.checked for c in row.choices)]
         if unanswered:
-            errors = dict.fromkeys(unanswered, "Please choose an answer, or tell us you'd "
-                                   "rather not answer today.")
+            errors = dict.fromkeys(unanswered, gettext("Please choose an answer, or tell us "
+                                                       "you'd rather not answer today."))
             return _render_page(request, check_in, slug, errors=errors,
                                 safety_now=outcome.safety_now, status=400)
     return _next_page(check_in, slug)
@@ -288,24 +293,25 @@ def check_in_autosave(request: AuthenticatedHttpRequest, check_in_id: str) -> Js
     limit, 429 before anything is read."""
     retry_after = rate_limits.retry_after("intake_autosave", user=request.user)
     if retry_after is not None:
-        refused = JsonResponse({"message": AUTOSAVE_PAUSED_MESSAGE,
+        refused = JsonResponse({"message": str(AUTOSAVE_PAUSED_MESSAGE),
                                 "retry_after": retry_after}, status=429)
         refused["Retry-After"] = str(retry_after)
         return refused
     check_in = get_own_check_in(request.user, check_in_id)
     if _repeated(request):
-        return JsonResponse({"message": REPEATED_FIELD_MESSAGE}, status=400)
+        return JsonResponse({"message": str(REPEATED_FIELD_MESSAGE)}, status=400)
     slug = request.POST.get("instrument", "")
     if slug not in check_in.instruments:
-        return JsonResponse({"message": "This page could not be saved."}, status=400)
+        return JsonResponse({"message": gettext("This page could not be saved.")}, status=400)
     try:
         outcome = check_in_save_page(check_in_id=check_in.pk, client=request.user,
                                      instrument=slug, posted=request.POST, declined=False,
                                      revision=_revision(request))
     except StaleCheckIn:
-        return JsonResponse({"message": STALE_AUTOSAVE_MESSAGE, "stale": True}, status=409)
+        return JsonResponse({"message": str(STALE_AUTOSAVE_MESSAGE), "stale": True},
+                            status=409)
     except CheckInClosed:
-        return JsonResponse({"message": CLOSED_MESSAGE, "closed": True}, status=409)
+        return JsonResponse({"message": str(CLOSED_MESSAGE), "closed": True}, status=409)
     return JsonResponse({
         "revision": outcome.check_in.revision,
         "errors": outcome.errors,
@@ -330,7 +336,8 @@ def _review_rows(check_in: CheckIn) -> list[ReviewRow]:
         saved = answers.get(slug, {})
         rows.append(ReviewRow(
             slug, definition.title, slug in check_in.declined,
-            [(q.label, question_type(q.type).display(q, saved.get(q.id)) or "Not answered")
+            [(q.label, question_type(q.type).display(q, saved.get(q.id))
+              or gettext("Not answered"))
              for q in definition.questions],
         ))
     return rows
@@ -368,12 +375,13 @@ def check_in_send(request: AuthenticatedHttpRequest, check_in_id: str) -> HttpRe
         check_in.refresh_from_db()
         return _closed(request, check_in)
     except StaleCheckIn:
-        messages.warning(request, "Your answers changed in another window or device. Please "
-                         "check them below, then send them again.")
+        messages.warning(request, gettext("Your answers changed in another window or device. "
+                                          "Please check them below, then send them again."))
         return redirect("measures_check_in_review", check_in_id=check_in.pk)
     except IncompleteCheckIn:
-        messages.warning(request, "A few questions still need an answer (or tell us you'd "
-                         "rather not answer today) before you can send this.")
+        messages.warning(request, gettext("A few questions still need an answer (or tell us "
+                                          "you'd rather not answer today) before you can send "
+                                          "this."))
         return redirect("measures_check_in_review", check_in_id=check_in.pk)
     return redirect("measures_check_in_thanks", check_in_id=check_in.pk)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from measures.exports.pdf import trend_pdf
@@ -29,10 +31,10 @@ from portal.models import Case, CaseKind, PracticeSettings, User
 from portal.services.profiles import profile_of
 
 PDF = "application/pdf"
-RECORD_TITLES: dict[str | None, str] = {
-    None: "Your check-ins",
-    CaseKind.COUPLE.value: "Your check-ins for couple sessions",
-    CaseKind.FAMILY.value: "Your check-ins for family sessions",
+RECORD_TITLES: dict[str | None, Promise] = {
+    None: _("Your check-ins"),
+    CaseKind.COUPLE.value: _("Your check-ins for couple sessions"),
+    CaseKind.FAMILY.value: _("Your check-ins for family sessions"),
 }
 
 
@@ -58,7 +60,7 @@ def own_progress(client: User) -> list[RecordProgress]:
     """Every record of the client's with scores, each with its trends (decrypted: the
     client reads their own)."""
     return [
-        RecordProgress(RECORD_TITLES.get(case.kind if case else None, "Your check-ins"),
+        RecordProgress(str(RECORD_TITLES.get(case.kind if case else None, RECORD_TITLES[None])),
                        case, record_trends(client.pk, case.pk if case else None,
                                            dom_prefix=f"progress-{case.pk.hex[:8]}"
                                            if case else "progress"))

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from intake.api import current_instrument
@@ -77,8 +78,9 @@ def staff_schedule(request: AuthenticatedHttpRequest, client_id: str) -> HttpRes
         current = CheckInSchedule.objects.filter(client=client, case=case, active=True).first()
         if current is not None:
             schedule_end(schedule=current, by=request.user)
-            messages.success(request, "The check-ins have stopped. A check-in already "
-                             "waiting stays open until it is sent or closes.")
+            messages.success(request, gettext("The check-ins have stopped. A check-in already "
+                                              "waiting stays open until it is sent or "
+                                              "closes."))
         return redirect(_page_url(client, case))
     form = ScheduleForm(request.POST, case=case)
     if not form.is_valid():
@@ -89,6 +91,6 @@ def staff_schedule(request: AuthenticatedHttpRequest, client_id: str) -> HttpRes
     except ValidationError as error:
         form.add_error(None, error)
         return _render(request, client, case, form, status=400)
-    messages.success(request, "The check-ins are set. The first is waiting for the client "
-                     "now, and they will get a reminder email.")
+    messages.success(request, gettext("The check-ins are set. The first is waiting for the "
+                                      "client now, and they will get a reminder email."))
     return redirect(_page_url(client, case))

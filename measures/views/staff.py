@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from measures.access import open_flag_of_record_or_404, staff_record_or_404
@@ -33,6 +34,12 @@ from portal.audit.reads import audited_read, audited_read_of_each
 from portal.downloads import attachment
 from portal.http import AuthenticatedHttpRequest
 from portal.models import Case, User
+
+
+def schedule_location(client: User, case: Case | None) -> str:
+    """The check-in schedule page of the client's individual record, or of ``case``."""
+    url = reverse("measures_staff_schedule", args=[client.pk])
+    return f"{url}?case={case.pk}" if case is not None else url
 
 
 def trend_location(client: User, case: Case | None) -> str:
@@ -59,7 +66,7 @@ def staff_caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
                                 if any(cell is not None for cell in row.cells)],
     )
     return render(request, "measures/staff/caseload.html", {
-        "caseload": listed, "sort": sort, "sorts": SORTS,
+        "caseload": listed, "sort": sort, "sorts": SORTS, "sort_label": SORTS[sort],
     })
 
 
@@ -74,6 +81,7 @@ def _render_trend(request: AuthenticatedHttpRequest, client: User,
     return render(request, "measures/staff/trend.html", {
         "client": client, "client_label": client.display_name or client.email,
         "case": case, "trends": trends, "here": trend_location(client, case),
+        "schedule_url": schedule_location(client, case),
     })
 
 
@@ -112,11 +120,11 @@ def staff_flag_reviewed(request: AuthenticatedHttpRequest, client_id: uuid.UUID,
     except Http404:
         if ReviewFlag.objects.filter(pk=flag_id, client=client,
                                      reviewed_at__isnull=False).exists():
-            messages.info(request, "This was already marked reviewed.")
+            messages.info(request, gettext("This was already marked reviewed."))
             return redirect(trend_location(client, case))
         raise
     review_flag_clear(flag=flag, by=request.user)
-    messages.success(request, "Marked reviewed. Thank you.")
+    messages.success(request, gettext("Marked reviewed. Thank you."))
     return redirect(trend_location(client, case))
 
 
