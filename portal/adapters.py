@@ -116,14 +116,19 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         The worker renders allauth's templates from the context allauth gives them, minus
         the request (it cannot cross the queue; links in the context are already absolute)
         and with the site as plain text. allauth's subject prefix is off
-        (``ACCOUNT_EMAIL_SUBJECT_PREFIX = ""``), so the subject is the template's."""
+        (``ACCOUNT_EMAIL_SUBJECT_PREFIX = ""``), so the subject is the template's.
+
+        allauth writes only in answer to the person's own request (a code, a reset, a
+        confirmation), so an address with no language of its own (no account yet, or an
+        account that never chose) gets the email in the language of the page they used."""
         request = allauth_context.request
         site = get_current_site(request)
         queued = {key: value for key, value in context.items()
                   if not isinstance(value, HttpRequest)}
         notify(email, template=template_prefix,
                context={"email": email, **queued,
-                        "current_site": {"name": site.name, "domain": site.domain}})
+                        "current_site": {"name": site.name, "domain": site.domain}},
+               language=translation.get_language())
 
     def get_reauthentication_methods(self, user: Any) -> list[dict[str, Any]]:
         """allauth's ways to confirm it's you, unchanged but for their labels (which the
