@@ -242,7 +242,7 @@ def check_in_page(request: AuthenticatedHttpRequest, check_in_id: str,
     if request.method != "POST":
         return _render_page(request, check_in, slug)
     if _repeated(request):
-        return _render_page(request, check_in, slug, notice=str(REPEATED_FIELD_MESSAGE),
+        return _render_page(request, check_in, slug, notice=gettext(REPEATED_FIELD_MESSAGE),
                             status=400)
     action = request.POST.get("action", "next")
     try:
@@ -299,7 +299,7 @@ def check_in_autosave(request: AuthenticatedHttpRequest, check_in_id: str) -> Js
         return refused
     check_in = get_own_check_in(request.user, check_in_id)
     if _repeated(request):
-        return JsonResponse({"message": str(REPEATED_FIELD_MESSAGE)}, status=400)
+        return JsonResponse({"message": gettext(REPEATED_FIELD_MESSAGE)}, status=400)
     slug = request.POST.get("instrument", "")
     if slug not in check_in.instruments:
         return JsonResponse({"message": gettext("This page could not be saved.")}, status=400)
