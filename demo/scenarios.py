@@ -347,6 +347,7 @@ class DemoClient:
     clinician: str | None = RIVERA
     verified: bool = True
     totp: bool = False
+    language: str = ""  # the language they chose for the portal ("" = the practice's)
 
 
 DEMO_CLIENTS = (
@@ -354,6 +355,13 @@ DEMO_CLIENTS = (
                "client with nothing done yet: sign the consents and do the intake yourself",
                {"legal_name": "Maya Okafor", "preferred_name": "Maya", "pronouns": "she/her",
                 "date_of_birth": date(1991, 4, 12), "phone": "(555) 010-0142"}),
+    DemoClient(f"cliente.es@{DEMO_DOMAIN}",
+               "client who reads Spanish, nothing done yet: the portal, the consents and the "
+               "intake in Spanish",
+               {"legal_name": "Lucía Mendoza Ruiz", "preferred_name": "Lucía",
+                "pronouns": "ella", "date_of_birth": date(1985, 5, 14),
+                "phone": "(555) 010-0151"},
+               language="es"),
     DemoClient(f"client.mfa@{DEMO_DOMAIN}",
                "client with two-step sign-in, intake half done (page 2 of 7)",
                {"legal_name": "Daniel Reyes", "preferred_name": "Dani", "pronouns": "they/them",

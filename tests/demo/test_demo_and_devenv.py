@@ -47,9 +47,9 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     call_command("seed_demo", stdout=second)
     assert (User.objects.count(), Invitation.objects.count(),
             Authenticator.objects.count()) == counts
-    # The admin, two clinicians, ten clients, the couple, two parents, their teenager,
-    # and their young son's record (no login).
-    assert counts[0] == 19
+    # The admin, two clinicians, eleven clients (one reads Spanish), the couple, two
+    # parents, their teenager, and their young son's record (no login).
+    assert counts[0] == 20
     output = second.getvalue()
     assert "Demo-password-for-tests-1" in output
     assert "TOTP secret" in output and "recovery code" in output
@@ -57,7 +57,8 @@ def test_seed_demo_is_idempotent_and_prints_logins(monkeypatch: pytest.MonkeyPat
     admin = User.objects.get(email="admin@demo.example.org")
     assert roles_of(admin) == {Role.PRACTICE_ADMIN}
     clients = [u for u in User.objects.all() if roles_of(u) == {Role.CLIENT}]
-    assert len(clients) == 16
+    assert len(clients) == 17
+    assert User.objects.get(email="cliente.es@demo.example.org").language == "es"
     assert not EmailAddress.objects.get(email="client.unverified@demo.example.org").verified
     clinicians = [u for u in User.objects.all() if roles_of(u) == {Role.CLINICIAN}]
     assert len(clinicians) == 2
@@ -77,15 +78,18 @@ def test_seed_demo_publishes_every_document_with_no_placeholder_left(
     assert len(versions) == first_run
     # Ten documents (the seven for everyone, the two secrets policies and the assent of
     # couples and families), each published once; the fees policy once more, with a
-    # material change (the demo client who signed version 1 must sign again).
+    # material change (the demo client who signed version 1 must sign again); then each
+    # document's Spanish text as a version of its own.
     assert ConsentDocument.objects.count() == 10
-    assert sorted(v.document.kind for v in versions).count("fees") == 2
-    assert len(versions) == 11
+    assert sorted(v.document.kind for v in versions).count("fees") == 3
+    assert len(versions) == 21
+    assert sorted(v.document.kind for v in versions if v.language == "es") == sorted(
+        ConsentDocument.objects.values_list("kind", flat=True))
     for version in versions:
         assert version.status == VersionStatus.PUBLISHED, version.document.kind
         assert find_placeholders(version.summary, version.body) == [], version.document.kind
         assert not re.search(r"\[[^\]\n]*\](?!\()", version.body), version.document.kind
-    fees = [v for v in versions if v.document.kind == "fees"][-1].body
+    fees = [v for v in versions if v.document.kind == "fees" and v.language == "en"][-1].body
     assert "**Therapy session of about 50 minutes:** $150" in fees
     assert "Willow Street Counseling (demo) is not in network with any insurance plans." in fees
 

@@ -133,8 +133,8 @@ def test_admin_pages_show_every_story(demo: str, client: Client) -> None:
     telehealth_row = dashboard.split(f'id="doc-{telehealth.pk}"')[1].split("</tr>")[0]
     assert "Version 2<" in fees_row
     withdrawn_cell = re.findall(r"<td>(.*?)</td>", telehealth_row, re.S)[1]
-    # Every client record counts: the ten clients and the six people of the two cases.
-    assert "count-withdrawn" in withdrawn_cell and "1 of 16" in withdrawn_cell
+    # Every client record counts: the eleven clients and the six people of the two cases.
+    assert "count-withdrawn" in withdrawn_cell and "1 of 17" in withdrawn_cell
 
     renew = _page(admin, reverse("consent_outstanding") + "?state=resign")
     assert f"client.outdated@{DOMAIN}" in renew

@@ -35,7 +35,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from clients.services import client_assign
-from consents.defaults import install_default_documents
+from consents.defaults import install_default_documents, install_shipped_translations
 from demo.case_stories import CASE_PEOPLE, play_cases
 from demo.scenarios import (
     ADMIN,
@@ -59,6 +59,7 @@ class DemoAccount:
     description: str
     verified: bool = True
     totp: bool = False
+    language: str = ""
 
 
 DEMO_ACCOUNTS = (
@@ -72,7 +73,7 @@ DEMO_ACCOUNTS = (
     DemoAccount(CHEN, Role.CLINICIAN, "Jordan Chen, LCSW",
                 "clinician (MFA): two clients, one intake reviewed", totp=True),
     *(DemoAccount(demo.email, Role.CLIENT, "", demo.shows, verified=demo.verified,
-                  totp=demo.totp) for demo in DEMO_CLIENTS),
+                  totp=demo.totp, language=demo.language) for demo in DEMO_CLIENTS),
     *(DemoAccount(person.email, Role.CLIENT, "", person.shows) for person in CASE_PEOPLE),
 )
 PENDING_INVITATION_EMAIL = f"invited.client@{DEMO_DOMAIN}"
@@ -142,13 +143,17 @@ class Command(BaseCommand):
             install_default_documents(publish=True)
             play_stories()
             play_cases()
+            # Then each document's Spanish text as its own version (after the stories, so
+            # their version numbers read as the stories tell them).
+            install_shipped_translations(publish=True)
         self._print(rows, password, generated)
 
     def _ensure_account(self, account: DemoAccount, password: str) -> tuple[DemoAccount, str]:
         user = User.objects.filter(email=account.email).first()
         if user is None:
             user = User.objects.create_user(
-                account.email, password, display_name=account.display_name
+                account.email, password, display_name=account.display_name,
+                language=account.language,
             )
         elif not user.check_password(password):
             user.set_password(password)
