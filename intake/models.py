@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from intake.instrument_schema import (
@@ -69,6 +70,14 @@ class QuestionnaireVersion(models.Model):
 
 # What a staff member did or will do about a safety alert, in a few sentences.
 ACKNOWLEDGEMENT_NOTE_MAX_LENGTH = 1000
+
+
+# The mark a reader sees beside answers given in another language than theirs, by the
+# language answered in (``Intake.answered_in_mark``).
+ANSWERED_IN = {
+    "en": _("Answered in English"),
+    "es": _("Answered in Spanish"),
+}
 
 
 class IntakeState(models.TextChoices):
@@ -148,6 +157,18 @@ class Intake(EncryptedModel):
     @property
     def is_submitted(self) -> bool:
         return self.state == IntakeState.SUBMITTED
+
+    @property
+    def answered_in_mark(self) -> str:
+        """"Answered in Spanish" (in the reader's language) when the client answered in
+        another language than the page being written; "" when it is the same, or unknown
+        (saved before the language was recorded)."""
+        if not self.language or self.language == active_language():
+            return ""
+        mark = ANSWERED_IN.get(self.language)
+        if mark is None:
+            return gettext("Answered in another language (%(code)s)") % {"code": self.language}
+        return str(mark)
 
     @property
     def raised_safety_alert(self) -> SafetyAlert | None:
