@@ -34,7 +34,7 @@ typed, and coded answers are the same codes whatever the language.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.utils import translation
@@ -249,10 +249,11 @@ def questionnaire_response(intake: Intake) -> dict[str, Any]:
         raise ValueError("Only a submitted intake can be exported.")
     language = intake.language or DEFAULT_LANGUAGE
     with translation.override(language):
-        return _questionnaire_response(intake, language)
+        return _questionnaire_response(intake, language, intake.submitted_at)
 
 
-def _questionnaire_response(intake: Intake, language: str) -> dict[str, Any]:
+def _questionnaire_response(intake: Intake, language: str,
+                            authored: datetime) -> dict[str, Any]:
     version = intake.questionnaire
     patient = {"reference": f"Patient/{intake.client_id}"}
     return {
@@ -265,6 +266,6 @@ def _questionnaire_response(intake: Intake, language: str) -> dict[str, Any]:
         "subject": patient,
         "author": dict(patient),
         "source": dict(patient),
-        "authored": intake.submitted_at.astimezone(UTC).isoformat(),
+        "authored": authored.astimezone(UTC).isoformat(),
         "item": _response_items(version.questionnaire_in(language), intake.answers),
     }
