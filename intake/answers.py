@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+
 from intake.question_types import AnswerError, question_type
 from intake.question_types.base import is_unanswered
 from intake.schema import Question, Questionnaire, Section
@@ -66,7 +68,7 @@ def clean_section(
     result = SectionResult()
     own = {question.id for question in section.questions}
     if set(posted) - own:
-        result.errors[UNKNOWN_QUESTION] = (
+        result.errors[UNKNOWN_QUESTION] = gettext(
             "Some answers did not belong to this page and were not saved."
         )
     merged = {key: value for key, value in saved.items() if key not in own}

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 
 from intake.events import IntakeSent, ScoredInstrument, intake_sent, submitted_intakes
 from intake.instrument_schema import (
@@ -124,11 +125,11 @@ def _intake_summary(intakes: list[dict[str, Any]]) -> IntakeSummary:
                        key=lambda i: i["submitted_at"], reverse=True)
     drafts = [i for i in intakes if i["state"] == IntakeState.DRAFT]
     if submitted:
-        badge, latest = Badge("Submitted", "success"), submitted[0]
+        badge, latest = Badge(gettext("Submitted"), "success"), submitted[0]
     elif drafts:
-        badge, latest = Badge("Draft in progress", "secondary"), drafts[0]
+        badge, latest = Badge(gettext("Draft in progress"), "secondary"), drafts[0]
     else:
-        badge, latest = Badge("Not started", "light"), None
+        badge, latest = Badge(gettext("Not started"), "light"), None
     shown = flagged[0] if flagged else latest
     return IntakeSummary(
         badge=badge,

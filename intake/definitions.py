@@ -16,9 +16,12 @@ from django.db import transaction
 from intake.canonical import canonical_sha256
 from intake.instrument_references import expand_instrument_references
 from intake.models import QuestionnaireVersion
-from intake.schema import DefinitionError, parse_definition
+from intake.schema import DEFAULT_LANGUAGE, DefinitionError, parse_definition
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "questionnaires"
+# Earlier versions of the shipped questionnaires, exactly as they shipped (their
+# references name the instrument versions they were written with): ``<name>-v<n>.json``.
+HISTORY_DIR = SHIPPED_DIR / "history"
 DEFAULT_FILE = SHIPPED_DIR / "default.json"
 # The couple's intake (audience "couple"): each partner fills in their own, with pages
 # shared with the partner or private to them and their care team.
@@ -37,6 +40,7 @@ __all__ = [
     "COUPLE_FILE",
     "DEFAULT_FILE",
     "FAMILY_FILE",
+    "HISTORY_DIR",
     "SHIPPED_DIR",
     "canonical_sha256",
     "install_definition",
@@ -64,10 +68,12 @@ def install_definition(path: Path = DEFAULT_FILE) -> QuestionnaireVersion:
     slug and version are already stored with other content is refused."""
     data = read_definition(path)
     digest = canonical_sha256(data)
+    # The title column names the version for lists and the admin: the default language's.
+    title = parse_definition(data, DEFAULT_LANGUAGE).title
     version, created = QuestionnaireVersion.objects.get_or_create(
         slug=data["slug"],
         version=data["version"],
-        defaults={"title": data["title"], "definition": data, "sha256": digest},
+        defaults={"title": title, "definition": data, "sha256": digest},
     )
     if not created and version.sha256 != digest:
         raise DefinitionError(

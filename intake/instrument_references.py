@@ -11,7 +11,15 @@ Three places of a source file name an instrument by its slug:
 
 ``expand_instrument_references`` replaces them, so what is stored and hashed as a
 questionnaire version is the self-contained definition, as if written out by hand (the
-shipped questionnaires expand to exactly what version 1 stored). A reference is to the
+shipped questionnaires' version 1, kept in ``intake/questionnaires/history/``, expand to
+exactly what version 1 stored).
+
+A reference may name an earlier version of the instrument (``{"instrument": "phq9",
+"version": "1"}``, ``{"ref": "phq9", "version": "1"}``; both the same version), kept in
+``intake/instruments/history/``: so an earlier questionnaire version still expands exactly
+as it did. A scale expanded from any version but 1 says its version (``"version": "2"``),
+so a score names the instrument version it was given to; version 1 was stored without
+it, and a scale without one is version 1. A reference is to the
 shipped instrument file: changing an instrument changes every questionnaire that asks it,
 and installing such a questionnaire under its old version number is refused (its digest
 changed), which is the reminder to give it a new one.
@@ -37,13 +45,18 @@ def _require(condition: object, where: str, message: str) -> None:
 
 
 def _referenced(data: Any, key: str, where: str) -> InstrumentDefinition:
-    _require(isinstance(data, dict) and set(data) == {key}, where,
-             f"a reference to an instrument is {{\"{key}\": slug}} and nothing else")
+    _require(isinstance(data, dict) and set(data) in ({key}, {key, "version"}), where,
+             f"a reference to an instrument is {{\"{key}\": slug}}, with perhaps its "
+             "\"version\", and nothing else")
+    version = data.get("version")
+    _require(version is None or isinstance(version, str), where, "'version' is text")
     try:
-        return shipped_instrument(data[key])
+        return shipped_instrument(data[key], version)
     except UnknownInstrument:
         raise DefinitionError(
-            f"{where}: no instrument {data[key]!r} ships (intake/instruments/)") from None
+            f"{where}: no instrument {data[key]!r}"
+            f"{f' version {version}' if version else ''} ships (intake/instruments/)"
+        ) from None
 
 
 def _scale_entry(instrument: InstrumentDefinition) -> dict[str, Any]:
@@ -54,6 +67,8 @@ def _scale_entry(instrument: InstrumentDefinition) -> dict[str, Any]:
         entry["interpretation"] = source["interpretation"]
     entry["items"] = [question["id"] for question in source["items"]]
     entry["bands"] = copy.deepcopy(source["bands"])
+    if instrument.version != "1":
+        entry["version"] = instrument.version
     return entry
 
 
@@ -76,6 +91,7 @@ def expand_instrument_references(data: Any) -> Any:
         return data
     expanded = copy.deepcopy(data)
     asked: dict[str, str] = {}  # slug -> where its questions are asked
+    versions: dict[str, str] = {}  # slug -> the version asked
     for number, section in enumerate(expanded.get("sections") or []):
         if not isinstance(section, dict) or not isinstance(section.get("questions"), list):
             continue
@@ -90,6 +106,7 @@ def expand_instrument_references(data: Any) -> Any:
                      f"instrument {instrument.slug!r} is already asked at "
                      f"{asked.get(instrument.slug)}")
             asked[instrument.slug] = where
+            versions[instrument.slug] = instrument.version
             source = instrument.source
             questions += copy.deepcopy([*source["items"], *source.get("extras", [])])
         section["questions"] = questions
@@ -107,6 +124,10 @@ def expand_instrument_references(data: Any) -> Any:
                          "questions")
                 _require(all(other.slug != instrument.slug for other in scored), where,
                          f"instrument {instrument.slug!r} is listed twice")
+                _require(instrument.version == versions[instrument.slug], where,
+                         f"instrument {instrument.slug!r} is asked in version "
+                         f"{versions[instrument.slug]} but scored in version "
+                         f"{instrument.version}")
                 scored.append(instrument)
                 entries.append(_scale_entry(instrument))
                 continue

@@ -15,7 +15,16 @@ place of the problem (``DefinitionError``, as for questionnaires). The format::
      "items": [ ...scored questions, exactly as a questionnaire writes them... ],
      "extras": [ ...questions of the published form that are not scored... ],
      "bands": [{"min": 0, "max": 4, "label": "Minimal"}, ...],
-     "safety": [{"question": "phq9_9", "in": [1, 2, 3]}]}
+     "safety": [{"question": "phq9_9", "in": [1, 2, 3]}],
+     "provenance": {"es": "where the Spanish text comes from"}}      (optional)
+
+Texts (title, attribution, interpretation, prompt, the cut-off's label, and the questions'
+and bands' texts) may be written per language as a questionnaire writes them
+(``{"en": "...", "es": "..."}``, see ``intake.schema``), and a parsed instrument is resolved
+for one reader's language (the active one unless told). A translation of a published
+instrument is only ever the publisher's official one, word for word; ``provenance`` says,
+per language, which document it was taken from and what it was checked against (for the
+people who maintain the file; no page shows it).
 
 Items follow the questionnaire's rules for a scale (required, not sensitive, whole-number
 answers; bands covering every total once). Every question of an instrument is asked: none
@@ -50,8 +59,17 @@ from intake.schema import (
     parse_condition,
     parse_question,
     parse_scale,
+    reader_language,
+    written_texts,
 )
-from intake.schema_classes import IDENTIFIER
+from intake.schema_classes import (
+    DEFAULT_LANGUAGE,
+    IDENTIFIER,
+    LANGUAGE_TAG,
+    Localized,
+    Texts,
+    resolved,
+)
 from intake.scoring import any_safety_rule_holds, score
 
 HIGHER_IS_WORSE = "higher_is_worse"
@@ -63,7 +81,7 @@ VERSION_MAX_LENGTH = 16
 # A LOINC code: up to seven digits, a hyphen, a check digit.
 _LOINC_CODE = re.compile(r"^[0-9]{1,7}-[0-9]$")
 _KEYS = {"slug", "version", "title", "attribution", "interpretation", "prompt", "direction",
-         "loinc", "cutoff", "change", "items", "extras", "bands", "safety"}
+         "loinc", "cutoff", "change", "items", "extras", "bands", "safety", "provenance"}
 _CHANGE_KEYS = {"response_drop_percent", "remission_below", "reliable_change"}
 
 
@@ -76,12 +94,14 @@ class LoincCodes:
 
 
 @dataclass(frozen=True)
-class Cutoff:
+class Cutoff(Localized):
     """A published clinical cut-off: a total on the wrong side of ``value`` suggests
     ``label`` (on the CSI-4, below 13.5 suggests notable relationship distress)."""
 
     value: float
     label: str
+    texts: Texts = field(default_factory=dict, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -99,7 +119,7 @@ class InstrumentScore(NamedTuple):
 
 
 @dataclass(frozen=True)
-class InstrumentDefinition:
+class InstrumentDefinition(Localized):
     """One version of an instrument, parsed. Immutable: the same slug and version always
     mean the same questions, bands and rules (a stored version never changes)."""
 
@@ -122,6 +142,26 @@ class InstrumentDefinition:
     # The file's JSON, for expanding a questionnaire's references; never mutated.
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False,
                                       repr=False)
+    # The prompt in every language written, and the language the texts were resolved for.
+    texts: Texts = field(default_factory=dict, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """The languages the whole instrument is written in (the default at least): its
+        items', extras' and bands' texts, its title and prompt."""
+        every = [obj.languages_of(name)
+                 for obj in (self, self.scale, *self.bands, *self.questions,
+                             *(option for question in self.questions
+                               for option in question.options))
+                 for name in obj.texts if obj.languages_of(name)]
+        found = frozenset.intersection(*every) if every else frozenset()
+        return found | {DEFAULT_LANGUAGE}
+
+    def is_written_in(self, language: str) -> bool:
+        """Whether the instrument can be asked in ``language`` (its official translation
+        is in the file); otherwise a reader of it is asked in the default language."""
+        return language in self.languages
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -142,6 +182,13 @@ class InstrumentDefinition:
         result = score(self.scale, answers)
         return None if result is None else InstrumentScore(result.total, result.band)
 
+    def band_label(self, total: int) -> str:
+        """The name of the band ``total`` falls in, in the reader's language ("" outside
+        the scale): for showing a stored score, whose band is kept in the default
+        language."""
+        band = self.scale.band_for(total)
+        return band.label if band is not None else ""
+
     def needs_prompt_review(self, answers: Mapping[str, Any]) -> bool:
         """True when one of the instrument's safety rules matches (on the PHQ-9, item 9
         answered above "Not at all"): show the crisis text now and flag for staff."""
@@ -160,7 +207,15 @@ def _text(data: Mapping[str, Any], key: str, *, required: bool = False) -> str:
     return str(value)
 
 
-def _questions(raw: Any, key: str, slug: str, *, required: bool) -> tuple[Question, ...]:
+def _provenance(raw: Any) -> None:
+    _require(raw is None or (isinstance(raw, dict) and all(
+        isinstance(language, str) and LANGUAGE_TAG.match(language) and isinstance(text, str)
+        and text.strip() for language, text in raw.items())), "provenance",
+        "'provenance' maps language tags to where each language's text comes from")
+
+
+def _questions(raw: Any, key: str, slug: str, *, required: bool,
+               language: str = DEFAULT_LANGUAGE) -> tuple[Question, ...]:
     _require(isinstance(raw, list) and (bool(raw) or not required), "instrument",
              f"'{key}' is a {'non-empty ' if required else ''}list of questions")
     questions = []
@@ -172,7 +227,7 @@ def _questions(raw: Any, key: str, slug: str, *, required: bool) -> tuple[Questi
         _require("visibility" not in data, where,
                  "a questionnaire's page says who sees an instrument's answers, not the "
                  "instrument ('visibility')")
-        question = parse_question(data, where)
+        question = parse_question(data, where, language)
         _require(question.id.startswith(f"{slug}_"), where,
                  f"question id {question.id!r} must start with '{slug}_'")
         questions.append(question)
@@ -190,7 +245,7 @@ def _loinc(raw: Any) -> LoincCodes | None:
     return LoincCodes(total=raw["total"], panel=raw["panel"])
 
 
-def _cutoff(raw: Any, scale: Instrument) -> Cutoff | None:
+def _cutoff(raw: Any, scale: Instrument, language: str) -> Cutoff | None:
     if raw is None:
         return None
     _require(isinstance(raw, dict) and set(raw) == {"value", "label"}, "cutoff",
@@ -198,9 +253,11 @@ def _cutoff(raw: Any, scale: Instrument) -> Cutoff | None:
     value = raw["value"]
     _require(type(value) in (int, float) and scale.min_total < value < scale.max_total,
              "cutoff", f"'value' is a number between {scale.min_total} and {scale.max_total}")
-    _require(isinstance(raw["label"], str) and bool(raw["label"].strip()), "cutoff",
+    _require(not isinstance(raw["label"], str) or bool(raw["label"].strip()), "cutoff",
              "'label' says what the cut-off suggests")
-    return Cutoff(value=float(value), label=raw["label"])
+    texts = written_texts(raw, "label", "cutoff", required=True)
+    return Cutoff(value=float(value), label=resolved(texts, language),
+                  texts={"label": texts}, language=language)
 
 
 def _change(raw: Any, scale: Instrument, direction: str) -> ChangeRules:
@@ -224,10 +281,12 @@ def _change(raw: Any, scale: Instrument, direction: str) -> ChangeRules:
                        reliable_change=reliable)
 
 
-def parse_instrument(data: Any) -> InstrumentDefinition:
+def parse_instrument(data: Any, language: str | None = None) -> InstrumentDefinition:
     """Read an instrument definition, refusing anything malformed (``DefinitionError``,
-    naming where). The scale is checked by the questionnaire's own rules (``parse_scale``),
+    naming where), its texts resolved for a reader of ``language`` (the active language
+    when None). The scale is checked by the questionnaire's own rules (``parse_scale``),
     so an instrument scores in a check-in exactly as it does in an intake."""
+    language = reader_language(language)
     _require(isinstance(data, dict), "instrument", "the file holds one object")
     unknown = set(data) - _KEYS
     _require(not unknown, "instrument", f"unknown keys {sorted(unknown)}")
@@ -238,8 +297,10 @@ def parse_instrument(data: Any) -> InstrumentDefinition:
     version = _text(data, "version", required=True)
     _require(len(version) <= VERSION_MAX_LENGTH, "instrument",
              f"'version' is at most {VERSION_MAX_LENGTH} characters")
-    items = _questions(data.get("items"), "items", slug, required=True)
-    extras = _questions(data.get("extras", []), "extras", slug, required=False)
+    items = _questions(data.get("items"), "items", slug, required=True, language=language)
+    extras = _questions(data.get("extras", []), "extras", slug, required=False,
+                        language=language)
+    _provenance(data.get("provenance"))
     by_id: dict[str, Question] = {}
     for question in items + extras:
         _require(question.id not in by_id, "instrument",
@@ -249,8 +310,9 @@ def parse_instrument(data: Any) -> InstrumentDefinition:
         "id": slug, "title": data.get("title"), "attribution": data.get("attribution"),
         "interpretation": data.get("interpretation", ""),
         "items": [question.id for question in items], "bands": data.get("bands"),
+        "version": version,
     }
-    scale = parse_scale(scale_data, "instrument", {q.id: q for q in items})
+    scale = parse_scale(scale_data, "instrument", {q.id: q for q in items}, language)
     direction = data.get("direction")
     _require(direction in DIRECTIONS, "instrument",
              f"'direction' is one of {', '.join(DIRECTIONS)}, not {direction!r}")
@@ -262,21 +324,24 @@ def parse_instrument(data: Any) -> InstrumentDefinition:
         rule = parse_condition(raw, f"safety[{number}]", by_id)
         if rule is not None:
             safety.append(rule)
+    prompt = written_texts(data, "prompt", "instrument")
     return InstrumentDefinition(
         slug=slug,
         version=version,
         title=scale.title,
         attribution=scale.attribution,
         interpretation=scale.interpretation,
-        prompt=_text(data, "prompt"),
+        prompt=resolved(prompt, language),
         items=items,
         extras=extras,
         bands=scale.bands,
         direction=str(direction),
         loinc=_loinc(data.get("loinc")),
-        cutoff=_cutoff(data.get("cutoff"), scale),
+        cutoff=_cutoff(data.get("cutoff"), scale, language),
         change=_change(data.get("change"), scale, str(direction)),
         safety=tuple(safety),
         scale=scale,
         source=data,
+        texts={"prompt": prompt, **scale.texts},
+        language=language,
     )

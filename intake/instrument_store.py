@@ -21,6 +21,7 @@ from django.db import transaction
 from intake.instrument_schema import InstrumentDefinition
 from intake.instrument_sources import (
     UnknownInstrument,
+    historic_data,
     parsed_instrument,
     read_instrument,
     shipped_instrument,
@@ -66,8 +67,9 @@ def current_instrument(slug: str) -> InstrumentDefinition:
 
 def instrument_version(slug: str, version: str) -> InstrumentDefinition:
     """The stored ``version`` of ``slug`` (for reading an old answer against the items and
-    bands it was answered with). The shipped version is stored now if it is not yet;
-    ``UnknownInstrument`` when neither the database nor the shipped file has it."""
+    bands it was answered with), its texts in the active language. A version that ships
+    (the current file, or an earlier one kept in ``history/``) is stored now if it is not
+    yet; ``UnknownInstrument`` when neither the database nor the shipped files have it."""
     stored = InstrumentVersion.objects.filter(slug=slug, version=version).first()
     if stored is not None:
         return parsed_instrument(stored.definition)[0]
@@ -75,6 +77,16 @@ def instrument_version(slug: str, version: str) -> InstrumentDefinition:
         shipped = shipped_instrument(slug)
     except UnknownInstrument:
         shipped = None
-    if shipped is None or shipped.version != version:
+    if shipped is None:
         raise UnknownInstrument(f"no version {version!r} of instrument {slug!r} is stored")
-    return current_instrument(slug)
+    if shipped.version == version:
+        return current_instrument(slug)
+    try:
+        data = historic_data(slug, version)
+    except UnknownInstrument:
+        raise UnknownInstrument(
+            f"no version {version!r} of instrument {slug!r} is stored") from None
+    with transaction.atomic():
+        definition, digest = parsed_instrument(data)
+        _store(definition, digest, f"{slug}-v{version}.json")
+    return definition

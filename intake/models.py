@@ -4,13 +4,14 @@ once stored; a client's intake holds their answers, encrypted under their data k
 from __future__ import annotations
 
 import uuid
-from functools import cached_property
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from intake.instrument_schema import (
     SLUG_MAX_LENGTH,
@@ -18,7 +19,7 @@ from intake.instrument_schema import (
     InstrumentDefinition,
     parse_instrument,
 )
-from intake.schema import Questionnaire, parse_definition
+from intake.schema import Questionnaire, active_language, parse_definition
 from portal.crypto.fields import EncryptedJSONField, EncryptedTextField
 from portal.crypto.models import EncryptedModel
 
@@ -51,18 +52,37 @@ class QuestionnaireVersion(models.Model):
             raise ImmutableVersionError("A stored questionnaire version never changes.")
         super().save(*args, **kwargs)
 
-    @cached_property
+    @property
     def questionnaire(self) -> Questionnaire:
-        return parse_definition(self.definition)
+        """The definition, parsed, its texts in the language of the page being written
+        (the reader's: a client reads their own language, a clinician theirs). Parsed once
+        per language on this instance."""
+        return self.questionnaire_in(active_language())
+
+    def questionnaire_in(self, language: str) -> Questionnaire:
+        """The definition, parsed, its texts for a reader of ``language``."""
+        parsed = self.__dict__.setdefault("_parsed_by_language", {})
+        if language not in parsed:
+            parsed[language] = parse_definition(self.definition, language)
+        questionnaire: Questionnaire = parsed[language]
+        return questionnaire
 
 
 # What a staff member did or will do about a safety alert, in a few sentences.
 ACKNOWLEDGEMENT_NOTE_MAX_LENGTH = 1000
 
 
+# The mark a reader sees beside answers given in another language than theirs, by the
+# language answered in (``Intake.answered_in_mark``).
+ANSWERED_IN = {
+    "en": _("Answered in English"),
+    "es": _("Answered in Spanish"),
+}
+
+
 class IntakeState(models.TextChoices):
-    DRAFT = "draft", "In progress"
-    SUBMITTED = "submitted", "Submitted"
+    DRAFT = "draft", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
 
 
 class Intake(EncryptedModel):
@@ -99,6 +119,12 @@ class Intake(EncryptedModel):
     # the first copy.
     details_on_file = EncryptedJSONField(null=True, blank=True)
     last_section = models.CharField(max_length=64, blank=True)
+    # The language the client answered in (a language code, "en", "es"), set from the page's
+    # language each time they save or send; "" before the first save. Plaintext by design:
+    # it says which words they read, nothing of what they wrote. Their answers are kept
+    # exactly as typed: a clinician reads the questions in their own language beside them,
+    # marked with this language when it is not the clinician's.
+    language = models.CharField(max_length=16, blank=True)
     # A staff member has read the submitted intake (separate from the safety alert).
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
@@ -131,6 +157,18 @@ class Intake(EncryptedModel):
     @property
     def is_submitted(self) -> bool:
         return self.state == IntakeState.SUBMITTED
+
+    @property
+    def answered_in_mark(self) -> str:
+        """"Answered in Spanish" (in the reader's language) when the client answered in
+        another language than the page being written; "" when it is the same, or unknown
+        (saved before the language was recorded)."""
+        if not self.language or self.language == active_language():
+            return ""
+        mark = ANSWERED_IN.get(self.language)
+        if mark is None:
+            return gettext("Answered in another language (%(code)s)") % {"code": self.language}
+        return str(mark)
 
     @property
     def raised_safety_alert(self) -> SafetyAlert | None:
@@ -353,6 +391,13 @@ class InstrumentVersion(models.Model):
             raise ImmutableVersionError("A stored instrument version never changes.")
         super().save(*args, **kwargs)
 
-    @cached_property
+    @property
     def instrument(self) -> InstrumentDefinition:
-        return parse_instrument(self.definition)
+        """The definition, parsed, its texts in the language of the page being written.
+        Parsed once per language on this instance."""
+        language = active_language()
+        parsed = self.__dict__.setdefault("_parsed_by_language", {})
+        if language not in parsed:
+            parsed[language] = parse_instrument(self.definition, language)
+        instrument: InstrumentDefinition = parsed[language]
+        return instrument

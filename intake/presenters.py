@@ -18,12 +18,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 from intake.answers import visible
 from intake.question_types import question_type
-from intake.schema import SHARED, Question, Questionnaire, Section
+from intake.schema import IN_PERSON, SHARED, Question, Questionnaire, Section
 from intake.visibility import VisibilityWords, shared_summary, visibility_words
 
-NOT_ANSWERED = "Not answered"
+# The English words, marked for translation: read them through ``not_answered()``.
+NOT_ANSWERED = gettext_noop("Not answered")
+
+
+def not_answered() -> str:
+    """"Not answered", in the language being written now."""
+    return gettext(NOT_ANSWERED)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,9 @@ class AnswerRow:
     entries: tuple[tuple[tuple[str, str], ...], ...] = ()
     # Who else will see this answer; None on an individual questionnaire.
     visibility: VisibilityWords | None = None
+    # Typed by the client (free text, shown exactly as typed, in the language they wrote
+    # it in), rather than words the questionnaire gives (a choice, a date, a number).
+    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,13 +84,15 @@ def _row(
     value = answers.get(question.id)
     if question_type(question.type).holds_questions:
         entries = tuple(
-            tuple((child.label, answer_text(child, entry.get(child.id)) or NOT_ANSWERED)
+            tuple((child.label, answer_text(child, entry.get(child.id)) or not_answered())
                   for child in question.questions)
             for entry in (value or [])
         )
         return AnswerRow(question.id, question.label, "", bool(entries), entries, visibility)
     text = answer_text(question, value)
-    return AnswerRow(question.id, question.label, text, bool(text), visibility=visibility)
+    typed = question_type(question.type).free_text and value != IN_PERSON
+    return AnswerRow(question.id, question.label, text, bool(text), visibility=visibility,
+                     typed=typed)
 
 
 def _words(questionnaire: Questionnaire, visibility: str) -> VisibilityWords | None:
@@ -149,6 +162,7 @@ def posted_in_words(section: Section, posted: Mapping[str, Any]) -> list[tuple[s
             continue
         for number, entry in enumerate(value or [], start=1):
             for child in question.questions:
-                rows += _posted_rows(child, f"{question.label}, entry {number}: {child.label}",
-                                     entry.get(child.id))
+                label = gettext("%(group)s, entry %(number)s: %(question)s") % {
+                    "group": question.label, "number": number, "question": child.label}
+                rows += _posted_rows(child, label, entry.get(child.id))
     return rows

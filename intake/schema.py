@@ -54,6 +54,19 @@ the items' lowest values to the sum of their highest (``min_total``, ``max_total
 bands cover every total in between exactly once. ``interpretation`` is an optional sentence
 for staff saying what a score means.
 
+Languages: every text (a title, intro, content note, label, help, why, option label, band
+label, attribution, interpretation) is either a string, in the default language (English),
+or an object giving it per language, ``{"en": "...", "es": "..."}``, which must include the
+default language (refused otherwise: a text nobody can fall back to). A language left out
+of a text is shown in the default language instead, never as a blank; so a translation is
+added text by text, and a builder edits each text where it stands. ``parse_definition``
+resolves the questionnaire for one reader's language (the active one unless told), and the
+objects keep every language's text besides (``intake.schema_classes.Localized``). Adding or
+changing a translation changes the definition's digest, so it is a new version, like any
+other change; version 1 of each shipped questionnaire is English only, as it always was.
+The texts of a published instrument (PHQ-9, GAD-7, CSI-4) are only ever the publisher's
+official translation; an instrument without one stays in English, and the page says why.
+
 This is the self-contained form, as stored and hashed. The shipped source files do not
 repeat the PHQ-9, GAD-7 or CSI-4: they refer to the instruments' own files
 (``intake/instruments``), and ``intake.instrument_references`` writes those references out
@@ -63,6 +76,7 @@ before this parser sees them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from intake.question_types import (
@@ -73,12 +87,16 @@ from intake.question_types import (
 )
 from intake.schema_classes import (
     AUDIENCES,
+    DEFAULT_LANGUAGE,
     IDENTIFIER,
     IN_PERSON,
     IN_PERSON_LABEL,
     INDIVIDUAL,
+    LANGUAGE_TAG,
     PRIVATE,
     SHARED,
+    UNTRANSLATED_INSTRUMENT,
+    UNTRANSLATED_QUESTIONS,
     VISIBILITIES,
     Band,
     Condition,
@@ -88,10 +106,14 @@ from intake.schema_classes import (
     Question,
     Questionnaire,
     Section,
+    active_language,
+    in_person_label,
+    resolved,
 )
 
 __all__ = [
     "AUDIENCES",
+    "DEFAULT_LANGUAGE",
     "INDIVIDUAL",
     "IN_PERSON",
     "IN_PERSON_LABEL",
@@ -107,6 +129,8 @@ __all__ = [
     "Question",
     "Questionnaire",
     "Section",
+    "active_language",
+    "in_person_label",
     "parse_condition",
     "parse_definition",
     "parse_question",
@@ -127,10 +151,58 @@ def _require(condition: object, where: str, message: str) -> None:
 
 
 def _text(data: Mapping[str, Any], key: str, where: str, *, required: bool = False) -> str:
+    """A text that is never translated (an id-like value: the slug, the version)."""
     value = data.get(key, "")
     _require(isinstance(value, str), where, f"'{key}' must be text")
     _require(bool(value.strip()) or not required, where, f"'{key}' is required")
     return value
+
+
+def written_texts(data: Mapping[str, Any], key: str, where: str, *,
+                  required: bool = False) -> dict[str, str]:
+    """Every language's version of the text ``key``: a string is the default language's;
+    an object maps language tags to texts, and must hold the default language (and, when
+    the text is ``required``, a non-blank one). A translation is never blank: leave the
+    language out instead, and the default language's text is shown."""
+    value = data.get(key, "")
+    if isinstance(value, str):
+        _require(bool(value.strip()) or not required, where, f"'{key}' is required")
+        return {DEFAULT_LANGUAGE: value}
+    _require(isinstance(value, dict), where,
+             f"'{key}' must be text, or an object of texts by language "
+             "({\"en\": \"...\", \"es\": \"...\"})")
+    for language, text in value.items():
+        _require(isinstance(language, str) and bool(LANGUAGE_TAG.match(language)), where,
+                 f"'{key}': {language!r} is not a language tag (like \"en\" or \"es\")")
+        _require(isinstance(text, str), where, f"'{key}': the {language!r} text must be text")
+    _require(DEFAULT_LANGUAGE in value, where,
+             f"'{key}' has no {DEFAULT_LANGUAGE!r} text: every text is written in the "
+             f"default language ({DEFAULT_LANGUAGE!r}) first, then translated")
+    _require(bool(value[DEFAULT_LANGUAGE].strip()) or not required, where,
+             f"'{key}' is required")
+    for language, text in value.items():
+        _require(language == DEFAULT_LANGUAGE or bool(text.strip())
+                 or not value[DEFAULT_LANGUAGE].strip(), where,
+                 f"'{key}': the {language!r} text is blank (leave the language out instead)")
+    return dict(value)
+
+
+class _Reader:
+    """Reads the texts of one object for one language, keeping every language's."""
+
+    def __init__(self, data: Mapping[str, Any], where: str, language: str) -> None:
+        self.data, self.where, self.language = data, where, language
+        self.texts: dict[str, dict[str, str]] = {}
+
+    def __call__(self, key: str, *, required: bool = False) -> str:
+        written = written_texts(self.data, key, self.where, required=required)
+        self.texts[key] = written
+        return resolved(written, self.language)
+
+
+def reader_language(language: str | None) -> str:
+    """The language to resolve texts for: ``language``, else the active one."""
+    return (language or active_language()).lower()
 
 
 def _known_keys(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -167,10 +239,11 @@ def _condition(data: Any, where: str, earlier: Mapping[str, Question]) -> Condit
     return Condition(target, equals=values[0])
 
 
-def _options(data: Mapping[str, Any], kind: QuestionType, where: str) -> tuple[Option, ...]:
+def _options(data: Mapping[str, Any], kind: QuestionType, where: str,
+             language: str) -> tuple[Option, ...]:
     if kind.fixed_options:
         _require("options" not in data, where, f"{kind.name} questions have fixed options")
-        return kind.fixed_options
+        return kind.options_for(language)
     if not kind.takes_options:
         _require("options" not in data, where, f"{kind.name} questions take no options")
         return ()
@@ -184,7 +257,9 @@ def _options(data: Mapping[str, Any], kind: QuestionType, where: str) -> tuple[O
         value = item.get("value")
         problem = kind.option_value_problem(value, number)
         _require(problem is None, spot, str(problem))
-        options.append(Option(value, _text(item, "label", spot, required=True)))
+        text = _Reader(item, spot, language)
+        label = text("label", required=True)
+        options.append(Option(value, label, texts=text.texts, language=language))
     problem = kind.options_problem(options)
     _require(problem is None, where, str(problem))
     values = [option.value for option in options]
@@ -221,7 +296,7 @@ def _visibility(data: Mapping[str, Any], where: str, audience: str, *,
 
 def _question(
     data: Any, where: str, earlier: Mapping[str, Question], *, in_group: bool = False,
-    audience: str = INDIVIDUAL,
+    audience: str = INDIVIDUAL, language: str = DEFAULT_LANGUAGE,
 ) -> Question:
     _require(isinstance(data, dict), where, "a question is an object")
     question_id = data.get("id")
@@ -267,7 +342,8 @@ def _question(
         _require(isinstance(raw_children, list) and raw_children, where,
                  "a group lists its questions")
         children = tuple(
-            _question(child, f"{where}.questions[{number}]", {}, in_group=True)
+            _question(child, f"{where}.questions[{number}]", {}, in_group=True,
+                      language=language)
             for number, child in enumerate(raw_children)
         )
         ids = [child.id for child in children]
@@ -277,15 +353,16 @@ def _question(
     else:
         _require("questions" not in data and max_items is None, where,
                  "only groups have 'questions' and 'max_items'")
+    text = _Reader(data, where, language)
     return Question(
         id=question_id,
         type=kind.name,
-        label=_text(data, "label", where, required=True),
-        help=_text(data, "help", where),
-        why=_text(data, "why", where),
+        label=text("label", required=True),
+        help=text("help"),
+        why=text("why"),
         required=required,
         sensitive=sensitive,
-        options=_options(data, kind, where),
+        options=_options(data, kind, where, language),
         max_length=max_length,
         min_value=min_value,
         max_value=max_value,
@@ -294,17 +371,20 @@ def _question(
         condition=None if in_group else _condition(data.get("condition"), where, earlier),
         questions=children,
         visibility=visibility,
+        texts=text.texts,
+        language=language,
     )
 
 
-def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Instrument:
+def _instrument(data: Any, where: str, top_level: Mapping[str, Question],
+                language: str = DEFAULT_LANGUAGE) -> Instrument:
     """A scored scale: each item a required, non-sensitive, top-level question whose
     answers are whole numbers (a ``frequency``, or a ``single_choice`` with whole-number
     options), listed once; bands that cover every possible total, from the sum of the
     items' lowest values to the sum of their highest, exactly once."""
     _require(isinstance(data, dict), where, "an instrument is an object")
-    _known_keys(data, {"id", "title", "attribution", "interpretation", "items", "bands"},
-                where)
+    _known_keys(data, {"id", "title", "attribution", "interpretation", "items", "bands",
+                       "version"}, where)
     instrument_id = data.get("id")
     _require(isinstance(instrument_id, str) and bool(IDENTIFIER.match(instrument_id)), where,
              "'id' is a lower-case identifier")
@@ -334,30 +414,37 @@ def _instrument(data: Any, where: str, top_level: Mapping[str, Question]) -> Ins
         low, high = band.get("min"), band.get("max")
         _require(type(low) is int and low == expected_min and type(high) is int
                  and high >= low, spot, f"bands must run on from {expected_min}")
-        bands.append(Band(low, high, _text(band, "label", spot, required=True)))
+        band_text = _Reader(band, spot, language)
+        label = band_text("label", required=True)
+        bands.append(Band(low, high, label, texts=band_text.texts, language=language))
         expected_min = high + 1
     _require(expected_min == highest + 1, where,
              f"bands must cover {lowest} to {highest} exactly")
+    text = _Reader(data, where, language)
     return Instrument(
         id=instrument_id,
-        title=_text(data, "title", where, required=True),
-        attribution=_text(data, "attribution", where, required=True),
+        title=text("title", required=True),
+        attribution=text("attribution", required=True),
         items=tuple(items),
         bands=tuple(bands),
-        interpretation=_text(data, "interpretation", where),
+        interpretation=text("interpretation"),
         item_ranges=tuple(ranges),
+        version=_text(data, "version", where),
+        texts=text.texts,
+        language=language,
     )
 
 
-def parse_question(data: Any, where: str) -> Question:
+def parse_question(data: Any, where: str, language: str = DEFAULT_LANGUAGE) -> Question:
     """One top-level question standing alone (an instrument's item), checked as a
     questionnaire checks its questions; it may have no condition (nothing comes before it)."""
-    return _question(data, where, {})
+    return _question(data, where, {}, language=language)
 
 
-def parse_scale(data: Any, where: str, questions: Mapping[str, Question]) -> Instrument:
+def parse_scale(data: Any, where: str, questions: Mapping[str, Question],
+                language: str = DEFAULT_LANGUAGE) -> Instrument:
     """An ``instruments`` entry scoring some of ``questions`` (see ``_instrument``)."""
-    return _instrument(data, where, questions)
+    return _instrument(data, where, questions, language)
 
 
 def parse_condition(data: Any, where: str,
@@ -378,8 +465,52 @@ def _no_shared_clue_to_a_private_answer(
         )
 
 
-def parse_definition(data: Any) -> Questionnaire:
-    """Read a questionnaire definition, refusing anything malformed (``DefinitionError``).
+def _written_in(data: Any, language: str) -> bool:
+    """Whether any text of ``data`` (raw JSON) is written in ``language``."""
+    if isinstance(data, dict):
+        if DEFAULT_LANGUAGE in data and language in data:
+            return True
+        return any(_written_in(value, language) for value in data.values())
+    if isinstance(data, list):
+        return any(_written_in(value, language) for value in data)
+    return False
+
+
+def _with_language_notes(questions: list[Question], language: str,
+                         instrument_ids: set[str]) -> list[Question]:
+    """``questions`` (one section's), the first of each run shown in the default language
+    to a reader of ``language`` marked with why (``Question.language_note``). In a version
+    translated into ``language``, an instrument's question left in the default language has
+    no official translation; anything else is a version written before ``language`` was
+    (``instrument_ids`` is empty then: every question gets the plain note)."""
+    if language == DEFAULT_LANGUAGE:
+        return questions
+    marked, previous_translated = [], True
+    for question in questions:
+        translated = question.label_language == language
+        if not translated and previous_translated:
+            instrument = any(question.id.startswith(f"{slug}_") for slug in instrument_ids)
+            note = UNTRANSLATED_INSTRUMENT if instrument else UNTRANSLATED_QUESTIONS
+            question = replace(question, language_note=note)
+        marked.append(question)
+        previous_translated = translated
+    return marked
+
+
+def _every_text(questionnaire: Questionnaire) -> list[frozenset[str]]:
+    """The languages of every non-blank text in ``questionnaire``."""
+    objects: list[Any] = [questionnaire, *questionnaire.sections, *questionnaire.instruments]
+    for instrument in questionnaire.instruments:
+        objects += instrument.bands
+    for question in questionnaire._questions.values():
+        objects += [question, *question.options]
+    return [obj.languages_of(name) for obj in objects for name in obj.texts
+            if obj.languages_of(name)]
+
+
+def parse_definition(data: Any, language: str | None = None) -> Questionnaire:
+    """Read a questionnaire definition, refusing anything malformed (``DefinitionError``),
+    its texts resolved for a reader of ``language`` (the active language when None).
 
     Ids are unique across the whole questionnaire; conditions refer only to earlier
     top-level questions; instruments sum whole-number answers and their bands cover every
@@ -390,6 +521,11 @@ def parse_definition(data: Any) -> Questionnaire:
     _require(isinstance(data, dict), "questionnaire", "the file holds one object")
     _known_keys(data, {"slug", "version", "title", "intro", "audience", "sections",
                        "instruments", "safety"}, "questionnaire")
+    language = reader_language(language)
+    raw_instruments = data.get("instruments", [])
+    instrument_ids: set[str] = set()
+    if isinstance(raw_instruments, list) and _written_in(data, language):
+        instrument_ids = {str(raw.get("id")) for raw in raw_instruments if isinstance(raw, dict)}
     slug = _text(data, "slug", "questionnaire", required=True)
     version = _text(data, "version", "questionnaire", required=True)
     audience = data.get("audience", INDIVIDUAL)
@@ -423,7 +559,8 @@ def parse_definition(data: Any) -> Questionnaire:
                  "a section lists its questions")
         for index, raw_question in enumerate(raw_questions):
             spot = f"{where}.questions[{index}]"
-            question = _question(raw_question, spot, top_level, audience=audience)
+            question = _question(raw_question, spot, top_level, audience=audience,
+                                 language=language)
             visibility = question.visibility or section_visibility
             if visibility == SHARED:
                 spot = f"{spot} ({question.id})"
@@ -438,21 +575,26 @@ def parse_definition(data: Any) -> Questionnaire:
             for child in question.questions:
                 questions[child.id] = child
             section_questions.append(question)
+        section_questions = _with_language_notes(section_questions, language, instrument_ids)
+        for question in section_questions:
+            questions[question.id] = top_level[question.id] = question
+        text = _Reader(raw, where, language)
         sections.append(Section(
             id=section_id,
-            title=_text(raw, "title", where, required=True),
-            intro=_text(raw, "intro", where),
-            content_note=_text(raw, "content_note", where),
+            title=text("title", required=True),
+            intro=text("intro"),
+            content_note=text("content_note"),
             condition=condition,
             questions=tuple(section_questions),
             visibility=section_visibility,
+            texts=text.texts,
+            language=language,
         ))
-    raw_instruments = data.get("instruments", [])
     raw_safety = data.get("safety", [])
     _require(isinstance(raw_instruments, list) and isinstance(raw_safety, list),
              "questionnaire", "'instruments' and 'safety' are lists")
     instruments = tuple(
-        _instrument(raw, f"instruments[{number}]", top_level)
+        _instrument(raw, f"instruments[{number}]", top_level, language)
         for number, raw in enumerate(raw_instruments)
     )
     ids = [instrument.id for instrument in instruments]
@@ -461,17 +603,23 @@ def parse_definition(data: Any) -> Questionnaire:
     for number, raw in enumerate(raw_safety):
         _require(raw is not None, f"safety[{number}]", "a safety rule is a condition")
         safety.append(_condition(raw, f"safety[{number}]", top_level))
-    return Questionnaire(
+    text = _Reader(data, "questionnaire", language)
+    questionnaire = Questionnaire(
         slug=slug,
         version=version,
-        title=_text(data, "title", "questionnaire", required=True),
-        intro=_text(data, "intro", "questionnaire"),
+        title=text("title", required=True),
+        intro=text("intro"),
         sections=tuple(sections),
         instruments=instruments,
         safety=tuple(rule for rule in safety if rule is not None),
         audience=audience,
         _questions=questions,
+        texts=text.texts,
+        language=language,
     )
+    every = _every_text(questionnaire)
+    languages = frozenset.intersection(*every) if every else frozenset({DEFAULT_LANGUAGE})
+    return replace(questionnaire, languages=languages | {DEFAULT_LANGUAGE})
 
 
 def top_level_questions(questionnaire: Questionnaire) -> Sequence[Question]:

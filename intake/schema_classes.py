@@ -3,6 +3,16 @@
 They sit below both the parser (``intake.schema``, which builds them) and the question types
 (``intake.question_types``, which read them), so neither imports the other in a circle.
 Everyone else imports them from ``intake.schema``, as before.
+
+Languages: a definition may write any text in several languages (``intake.schema``). A
+parsed questionnaire is *resolved* for one reader's language: each text attribute
+(``question.label``, ``option.label``, ``section.title``, ...) holds that language's text,
+or the default language's where that text has no translation, never a blank. Every object
+that holds texts also keeps all of them (``texts``: field name -> language -> text) and the
+language it was resolved for (``language``), so that ``text_in`` can read a text in another
+language (the FHIR export's translations, scores stored in the default language) and
+``language_of`` can say which language a shown text is really in (a page marks English
+text in a Spanish page, and says why).
 """
 
 from __future__ import annotations
@@ -12,8 +22,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext, gettext_noop
+
 IN_PERSON = "in_person"
-IN_PERSON_LABEL = "I'd rather talk about this in person"
+# The English words, marked for translation: read them through ``gettext`` when writing a
+# page, an answer or an export (``in_person_label``), in the reader's language.
+IN_PERSON_LABEL = gettext_noop("I'd rather talk about this in person")
+# The language every definition is written in first: every text has it, and a text with
+# no translation into the reader's language is shown in it.
+DEFAULT_LANGUAGE = "en"
+# A language tag as a definition writes it: "en", "es", "es-419", "pt-br".
+LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 # What an id (of a question, section, instrument or option value) looks like.
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -32,10 +51,69 @@ class DefinitionError(ValueError):
     """The questionnaire file is malformed; the message names where."""
 
 
+def in_person_label() -> str:
+    """"I'd rather talk about this in person", in the language being written now."""
+    return gettext(IN_PERSON_LABEL)
+
+
+def active_language() -> str:
+    """The language of the page, email or export being written now (Django's active
+    language), else the default; the default too where Django is not set up (a script)."""
+    try:
+        from django.utils import translation
+
+        language = translation.get_language()
+    except Exception:  # settings not configured: a process that reads definitions only
+        language = None
+    return (language or DEFAULT_LANGUAGE).lower()
+
+
+def resolved(texts: Mapping[str, str], language: str) -> str:
+    """The text for a reader of ``language``: theirs when written, else the default's."""
+    if language in texts:
+        return texts[language]
+    return texts[DEFAULT_LANGUAGE]
+
+
+# Field name -> language -> text: every text an object holds, in every language written.
+Texts = Mapping[str, Mapping[str, str]]
+
+
+def _no_texts() -> dict[str, dict[str, str]]:
+    return {}
+
+
+class Localized:
+    """What every object holding texts answers about their languages (see the module's
+    docstring). ``texts`` is empty for an object built by hand: its texts are then taken
+    to be in the default language."""
+
+    texts: Texts
+    language: str
+
+    def text_in(self, name: str, language: str) -> str | None:
+        """The text ``name`` (``"label"``, ``"title"``...) as written in ``language``, or
+        None when the definition has no text for it in that language."""
+        return (self.texts.get(name) or {}).get(language)
+
+    def language_of(self, name: str) -> str:
+        """The language the shown text ``name`` is in: the reader's when written in it,
+        else the default."""
+        written = self.texts.get(name) or {}
+        return self.language if self.language in written else DEFAULT_LANGUAGE
+
+    def languages_of(self, name: str) -> frozenset[str]:
+        """Every language the text ``name`` is written in (empty for a blank text)."""
+        return frozenset(language for language, text in (self.texts.get(name) or {}).items()
+                         if text.strip())
+
+
 @dataclass(frozen=True)
-class Option:
+class Option(Localized):
     value: str | int
     label: str
+    texts: Texts = field(default_factory=_no_texts, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -60,8 +138,17 @@ class Condition:
         return value == self.equals
 
 
+# Why a question is shown in the default language to a reader of another one (the first
+# question of each such run on a page says so, ``Question.language_note``):
+# our own questions, not (yet) written in the reader's language (a version written before
+# it was offered);
+UNTRANSLATED_QUESTIONS = "questions"
+# a published instrument with no official translation into it (never a home-made one).
+UNTRANSLATED_INSTRUMENT = "instrument"
+
+
 @dataclass(frozen=True)
-class Question:
+class Question(Localized):
     id: str
     type: str  # the name of its type in the registry (intake.question_types)
     label: str
@@ -80,13 +167,23 @@ class Question:
     # Only where a top-level question differs from its section ("private" inside a shared
     # section, or the reverse); None takes the section's.
     visibility: str | None = None
+    texts: Texts = field(default_factory=_no_texts, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
+    # "" or, on the first of a run of questions shown in the default language to a reader
+    # of another one, why: ``UNTRANSLATED_QUESTIONS`` or ``UNTRANSLATED_INSTRUMENT``.
+    language_note: str = field(default="", compare=False)
+
+    @property
+    def label_language(self) -> str:
+        """The language the question's label (and so the question) is shown in."""
+        return self.language_of("label")
 
     def option_values(self) -> tuple[str | int, ...]:
         return tuple(option.value for option in self.options)
 
 
 @dataclass(frozen=True)
-class Section:
+class Section(Localized):
     id: str
     title: str
     questions: tuple[Question, ...]
@@ -96,17 +193,27 @@ class Section:
     # Who besides the person and their care team reads this section's answers: "private"
     # (no one) or "shared" (the other people of the case). Always private for individuals.
     visibility: str = PRIVATE
+    texts: Texts = field(default_factory=_no_texts, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
-class Band:
+class Band(Localized):
     minimum: int
     maximum: int
     label: str
+    texts: Texts = field(default_factory=_no_texts, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
+
+    @property
+    def default_label(self) -> str:
+        """The band's name in the default language: what a stored score keeps, so that
+        what is stored does not depend on the language of whoever answered."""
+        return self.text_in("label", DEFAULT_LANGUAGE) or self.label
 
 
 @dataclass(frozen=True)
-class Instrument:
+class Instrument(Localized):
     """A scored scale (PHQ-9, GAD-7, CSI-4): the sum of its items' whole-number answers,
     and its bands, which cover ``min_total`` to ``max_total`` exactly once. The parser
     works the range out from the items' options (the lowest and highest value of each);
@@ -120,6 +227,15 @@ class Instrument:
     # What the score means, in a sentence for staff, shown beside it ("" when none).
     interpretation: str = ""
     item_ranges: tuple[tuple[int, int], ...] = ()
+    # The instrument file's version these items and bands come from ("" when written out
+    # in the questionnaire: version 1 of each instrument, as every version 1 carried).
+    version: str = ""
+    texts: Texts = field(default_factory=_no_texts, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
+
+    def band_for(self, total: int) -> Band | None:
+        """The band ``total`` falls in, or None outside the scale."""
+        return next((b for b in self.bands if b.minimum <= total <= b.maximum), None)
 
     def ranges(self) -> tuple[tuple[int, int], ...]:
         """Each item's lowest and highest score, in item order."""
@@ -135,7 +251,7 @@ class Instrument:
 
 
 @dataclass(frozen=True)
-class Questionnaire:
+class Questionnaire(Localized):
     slug: str
     version: str
     title: str
@@ -145,6 +261,14 @@ class Questionnaire:
     safety: tuple[Condition, ...] = ()
     audience: str = INDIVIDUAL
     _questions: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+    texts: Texts = field(default_factory=_no_texts, compare=False, repr=False)
+    language: str = field(default=DEFAULT_LANGUAGE, compare=False, repr=False)
+    # The languages every text of the questionnaire is written in (the default at least).
+    languages: frozenset[str] = field(default=frozenset({DEFAULT_LANGUAGE}), compare=False)
+
+    def is_written_in(self, language: str) -> bool:
+        """Whether every text (ours and every instrument's) is written in ``language``."""
+        return language in self.languages
 
     def question(self, question_id: str) -> Question:
         return self._questions[question_id]

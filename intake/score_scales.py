@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from intake.schema import Instrument
 
 # The SVG's coordinate system; it scales to its container's width (``viewBox``).
@@ -48,6 +50,9 @@ class ScaleTick:
 @dataclass(frozen=True)
 class ScoreScale:
     aria_label: str
+    # The name of the band the total falls in, in the reader's language (a stored score
+    # keeps its band in the definition's default language).
+    band_label: str
     bands: tuple[ScaleBand, ...]
     ticks: tuple[ScaleTick, ...]
     marker_x: str
@@ -74,7 +79,8 @@ def _tone(index: int, count: int) -> int:
 def score_scale(instrument: Instrument, total: int, band_label: str) -> ScoreScale | None:
     """The picture of ``total`` on ``instrument``'s bands, or None when the numbers do not
     fit the scale (a total outside min..max, bands that leave the scale): better no picture
-    than a wrong one, and the table still says it all."""
+    than a wrong one, and the table still says it all. The band's name is the
+    definition's, in the reader's language (``band_label`` as stored otherwise)."""
     min_total, max_total = instrument.min_total, instrument.max_total
     if not instrument.bands or not min_total <= total <= max_total:
         return None
@@ -105,8 +111,13 @@ def score_scale(instrument: Instrument, total: int, band_label: str) -> ScoreSca
     ticks = tuple(ScaleTick(value, _number(centre(value))) for value in tick_values)
     marker = centre(total)
     label_x = min(max(marker, _LABEL_MARGIN), VIEW_WIDTH - _LABEL_MARGIN)
+    current = instrument.band_for(total)
+    band_label = current.label if current is not None else band_label
     return ScoreScale(
-        aria_label=f"{instrument.title}: {total} out of {max_total}, {band_label}",
+        aria_label=gettext("%(scale)s: %(total)s out of %(max_total)s, %(band)s") % {
+            "scale": instrument.title, "total": total, "max_total": max_total,
+            "band": band_label},
+        band_label=band_label,
         bands=bands,
         ticks=ticks,
         marker_x=_number(marker),

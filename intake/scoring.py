@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from intake.schema import Condition, Instrument, Questionnaire
+from intake.schema import DEFAULT_LANGUAGE, Condition, Instrument, Questionnaire
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,13 @@ class Score:
 def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score | None:
     """The instrument's total and band, or None until every item is answered (a partial
     sum would understate the score), or when an answer is not a whole number its item can
-    score (never a band for a total the scale cannot have)."""
+    score (never a band for a total the scale cannot have).
+
+    The title and band are the definition's default-language words, whatever language the
+    instrument was read in: a score is stored as it was worked out, so it must not depend
+    on who answered in which language (the same answers, the same stored score). Pages
+    show the band in their reader's language from the definition
+    (``InstrumentDefinition.band_label``, ``Instrument.band_for``)."""
     values = [answers.get(item) for item in instrument.items]
     numbers = [value for value in values if type(value) is int]  # never a bool or float
     if len(numbers) != len(values):
@@ -37,8 +43,9 @@ def score(instrument: Instrument, answers: Mapping[str, Any]) -> Score | None:
            for number, (low, high) in zip(numbers, instrument.ranges(), strict=True)):
         return None
     total = sum(numbers)
-    band = next(b.label for b in instrument.bands if b.minimum <= total <= b.maximum)
-    return Score(instrument.id, instrument.title, total, instrument.max_total, band)
+    band = next(b for b in instrument.bands if b.minimum <= total <= b.maximum)
+    title = instrument.text_in("title", DEFAULT_LANGUAGE) or instrument.title
+    return Score(instrument.id, title, total, instrument.max_total, band.default_label)
 
 
 def scores(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Score]:

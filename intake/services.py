@@ -28,6 +28,7 @@ from intake.schema import Questionnaire, parse_definition
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
+from portal.i18n.languages import current_language
 from portal.models import Case, ParticipantRole, User
 from portal.services.profiles import PROFILE_FIELDS, SOURCE_INTAKE, profile_of, profile_update
 
@@ -196,6 +197,7 @@ def intake_save_section(
     intake.answers = answers
     intake.revision += 1
     intake.last_section = section_id
+    intake.language = current_language()  # the language the client answered in
     _raise_flag(intake, safety_now)
     intake.save()
     return SaveOutcome(intake, result.errors, safety_now)
@@ -227,6 +229,7 @@ def intake_submit(*, intake_id: Any, client: User, revision: int) -> Intake:
     intake.state = IntakeState.SUBMITTED
     intake.submitted_at = timezone.now()
     intake.revision += 1
+    intake.language = current_language()  # the language the client answered in
     intake.save()
     record_event(Action.INTAKE_SUBMITTED, actor=client, subject=client, target=intake)
     intake_sent.send(sender=Intake, event=IntakeSent(

@@ -20,6 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
 from intake.answers import prune_hidden
 from intake.schema import INDIVIDUAL, PRIVATE, SHARED, Questionnaire
 
@@ -38,38 +42,64 @@ class VisibilityWords:
 
 @dataclass(frozen=True)
 class _Audience:
-    others: str  # who the others are, as in "shared with ..."
-    shared_badge: str
-    shared_notice: str
-    shared_mark: str
-    not_them: str  # the end of the private notice: who will not see it
+    """Each a whole sentence or phrase (translated whole: never assembled from pieces)."""
+
+    shared_badge: Promise
+    shared_notice: Promise
+    shared_mark: Promise
+    private_notice: Promise  # "Private: only you and your care team will see ..."
+    private_explanation: Promise  # the same without "Private: " (after the badge)
+    none_shared: Promise  # the review page's count when nothing is shared
+    some_shared: Promise  # its count otherwise (a plural, by "count")
 
 
-_PRIVATE_BADGE = "Private"
-_PRIVATE_MARK = "Private"
-_ONLY_YOU = "only you and your care team will see these answers."
+_PRIVATE_BADGE = _("Private")
+_PRIVATE_MARK = _("Private")
 
 _AUDIENCES: dict[str, _Audience] = {
     "couple": _Audience(
-        others="your partner",
-        shared_badge="Shared with your partner",
-        shared_notice="Your partner will see these answers.",
-        shared_mark="Your partner will see this",
-        not_them="Your partner will not.",
+        shared_badge=_("Shared with your partner"),
+        shared_notice=_("Your partner will see these answers."),
+        shared_mark=_("Your partner will see this"),
+        private_notice=_("Private: only you and your care team will see these answers. "
+                         "Your partner will not."),
+        private_explanation=_("Only you and your care team will see these answers. Your "
+                              "partner will not."),
+        none_shared=_("None of your answers will be shared with your partner."),
+        some_shared=ngettext_lazy(
+            "%(count)s of your answers will be shared with your partner.",
+            "%(count)s of your answers will be shared with your partner.", "count"),
     ),
     "family": _Audience(
-        others="the other adults in your family's case",
-        shared_badge="Shared with the other adults",
-        shared_notice="The other adults in your family's case will see these answers.",
-        shared_mark="The other adults in your family's case will see this",
-        not_them="The other people in your family's case will not.",
+        shared_badge=_("Shared with the other adults"),
+        shared_notice=_("The other adults in your family's case will see these answers."),
+        shared_mark=_("The other adults in your family's case will see this"),
+        private_notice=_("Private: only you and your care team will see these answers. "
+                         "The other people in your family's case will not."),
+        private_explanation=_("Only you and your care team will see these answers. The "
+                              "other people in your family's case will not."),
+        none_shared=_("None of your answers will be shared with the other adults in your "
+                      "family's case."),
+        some_shared=ngettext_lazy(
+            "%(count)s of your answers will be shared with the other adults in your "
+            "family's case.",
+            "%(count)s of your answers will be shared with the other adults in your "
+            "family's case.", "count"),
     ),
     "adolescent": _Audience(
-        others="your parents or guardians",
-        shared_badge="Shared with your parents or guardians",
-        shared_notice="Your parents or guardians will see these answers.",
-        shared_mark="Your parents or guardians will see this",
-        not_them="Your parents or guardians will not.",
+        shared_badge=_("Shared with your parents or guardians"),
+        shared_notice=_("Your parents or guardians will see these answers."),
+        shared_mark=_("Your parents or guardians will see this"),
+        private_notice=_("Private: only you and your care team will see these answers. "
+                         "Your parents or guardians will not."),
+        private_explanation=_("Only you and your care team will see these answers. Your "
+                              "parents or guardians will not."),
+        none_shared=_("None of your answers will be shared with your parents or "
+                      "guardians."),
+        some_shared=ngettext_lazy(
+            "%(count)s of your answers will be shared with your parents or guardians.",
+            "%(count)s of your answers will be shared with your parents or guardians.",
+            "count"),
     ),
 }
 
@@ -81,24 +111,24 @@ def visibility_words(audience: str, visibility: str) -> VisibilityWords | None:
         return None
     words = _AUDIENCES[audience]
     if visibility == SHARED:
-        return VisibilityWords(SHARED, words.shared_badge, words.shared_notice,
-                               words.shared_notice, words.shared_mark)
+        return VisibilityWords(SHARED, str(words.shared_badge), str(words.shared_notice),
+                               str(words.shared_notice), str(words.shared_mark))
     if visibility == PRIVATE:
         return VisibilityWords(
-            PRIVATE, _PRIVATE_BADGE,
-            notice=f"{_PRIVATE_BADGE}: {_ONLY_YOU} {words.not_them}",
-            explanation=f"{_ONLY_YOU[0].upper()}{_ONLY_YOU[1:]} {words.not_them}",
-            answer_mark=_PRIVATE_MARK,
+            PRIVATE, str(_PRIVATE_BADGE),
+            notice=str(words.private_notice),
+            explanation=str(words.private_explanation),
+            answer_mark=str(_PRIVATE_MARK),
         )
     raise ValueError(f"unknown visibility {visibility!r}")
 
 
 def shared_summary(audience: str, count: int) -> str:
     """The line at the top of the review page: how many answers the others will see."""
-    others = _AUDIENCES[audience].others
+    words = _AUDIENCES[audience]
     if count == 0:
-        return f"None of your answers will be shared with {others}."
-    return f"{count} of your answers will be shared with {others}."
+        return str(words.none_shared)
+    return str(words.some_shared % {"count": count})
 
 
 def _shared_group_entries(questionnaire: Questionnaire, group_id: str, value: Any) -> Any:

@@ -21,25 +21,40 @@ Mapping, in short:
   text as ``valueString``, or the ``in_person`` coding), because a ``string``/``text`` item may
   only be answered with ``valueString``;
 * conditions become ``enableWhen`` (``in`` as several, with ``enableBehavior`` ``any``).
+
+Languages: the ``Questionnaire`` is written in the definition's default language
+(``language`` "en"), and each item whose text the definition also gives in another language
+carries it in the standard translation extension on ``_text``
+(``http://hl7.org/fhir/StructureDefinition/translation``: ``lang`` and ``content``). The
+``QuestionnaireResponse`` says the language the client answered in (``language``) and
+gives each item's text as the client read it, in that language; answers are exactly as
+typed, and coded answers are the same codes whatever the language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
+
+from django.utils import translation
 
 from intake.models import Intake, QuestionnaireVersion
 from intake.question_types import question_type
 from intake.question_types.base import FHIR_EXTENSION, Coder
 from intake.schema import (
+    DEFAULT_LANGUAGE,
     IN_PERSON,
-    IN_PERSON_LABEL,
     Condition,
     Question,
     Questionnaire,
     Section,
+    in_person_label,
 )
+from intake.schema_classes import Localized
+
+# The standard extension giving an element's text in another language.
+TRANSLATION_EXTENSION = f"{FHIR_EXTENSION}translation"
 
 # Canonical URLs are identifiers, not addresses: ".invalid" never resolves (RFC 2606), so
 # no system will try to fetch a questionnaire from a host we do not run.
@@ -79,7 +94,7 @@ def _coder(slug: str, question: Question) -> Coder:
 
 
 def _in_person(slug: str, question: Question) -> dict[str, str]:
-    return _coding(slug, question, IN_PERSON, IN_PERSON_LABEL)
+    return _coding(slug, question, IN_PERSON, in_person_label())
 
 
 def _typed_value(slug: str, question: Question, value: Any) -> list[tuple[str, Any]]:
@@ -121,10 +136,25 @@ def _with_condition(
     return item
 
 
+def _translations(source: Localized, name: str) -> dict[str, Any]:
+    """``{"_text": ...}``: the translation extension for each language, other than the
+    default, in which the definition gives the text ``name``; empty when none."""
+    written = source.texts.get(name) or {}
+    extensions = [
+        {"url": TRANSLATION_EXTENSION,
+         "extension": [{"url": "lang", "valueCode": language},
+                       {"url": "content", "valueString": text}]}
+        for language, text in sorted(written.items())
+        if language != DEFAULT_LANGUAGE and text.strip()
+    ]
+    return {"_text": {"extension": extensions}} if extensions else {}
+
+
 def _question_item(question: Question, questionnaire: Questionnaire) -> dict[str, Any]:
     slug = questionnaire.slug
     kind = question_type(question.type)
     item: dict[str, Any] = {"linkId": question.id, "text": question.label,
+                            **_translations(question, "label"),
                             "type": kind.fhir_item_type(question)}
     if question.required:
         item["required"] = True
@@ -149,6 +179,7 @@ def _section_item(section: Section, questionnaire: Questionnaire) -> dict[str, A
     item: dict[str, Any] = {
         "linkId": section.id,
         "text": section.title,
+        **_translations(section, "title"),
         "type": "group",
         "item": [_question_item(question, questionnaire) for question in section.questions],
     }
@@ -156,11 +187,18 @@ def _section_item(section: Section, questionnaire: Questionnaire) -> dict[str, A
 
 
 def questionnaire_resource(version: QuestionnaireVersion) -> dict[str, Any]:
-    """The FHIR R4 ``Questionnaire`` for one stored questionnaire version."""
-    questionnaire = version.questionnaire
+    """The FHIR R4 ``Questionnaire`` for one stored questionnaire version, in the default
+    language with each text's translations (see the module's docstring)."""
+    with translation.override(DEFAULT_LANGUAGE):
+        return _questionnaire_resource(version)
+
+
+def _questionnaire_resource(version: QuestionnaireVersion) -> dict[str, Any]:
+    questionnaire = version.questionnaire_in(DEFAULT_LANGUAGE)
     return {
         "resourceType": "Questionnaire",
         "id": str(version.id),
+        "language": DEFAULT_LANGUAGE,
         "url": canonical_url(version.slug),
         "identifier": [{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{version.id}"}],
         "version": version.version,
@@ -209,17 +247,25 @@ def questionnaire_response(intake: Intake) -> dict[str, Any]:
     client by id only, never by name. A draft is refused with ``ValueError``."""
     if not intake.is_submitted or intake.submitted_at is None:
         raise ValueError("Only a submitted intake can be exported.")
+    language = intake.language or DEFAULT_LANGUAGE
+    with translation.override(language):
+        return _questionnaire_response(intake, language, intake.submitted_at)
+
+
+def _questionnaire_response(intake: Intake, language: str,
+                            authored: datetime) -> dict[str, Any]:
     version = intake.questionnaire
     patient = {"reference": f"Patient/{intake.client_id}"}
     return {
         "resourceType": "QuestionnaireResponse",
         "id": str(intake.id),
+        "language": language,
         "identifier": {"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{intake.id}"},
         "questionnaire": canonical_reference(version),
         "status": "completed",
         "subject": patient,
         "author": dict(patient),
         "source": dict(patient),
-        "authored": intake.submitted_at.astimezone(UTC).isoformat(),
-        "item": _response_items(version.questionnaire, intake.answers),
+        "authored": authored.astimezone(UTC).isoformat(),
+        "item": _response_items(version.questionnaire_in(language), intake.answers),
     }

@@ -5,7 +5,9 @@ PDF says exactly what the review page says. Building the copy decrypts the answe
 views that serve it audit every download.
 
 The page, the fonts and what happens to characters no font can draw are the platform's
-(``portal.pdf``): this module says what the copy says and in which style.
+(``portal.pdf``): this module says what the copy says and in which style. It is written in
+the active language (the reader's: the client's own, or the staff member's), the
+questionnaire's texts included; the answers are as the client typed them.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from intake.models import Intake
-from intake.presenters import NOT_ANSWERED, answer_sections
+from intake.presenters import answer_sections, not_answered
 from portal.formatting import format_when
 from portal.models import PracticeSettings
 from portal.pdf import FontFiles, TextStyle, find_unicode_font, new_copy_pdf
 
-DISCLAIMER = "Scores describe symptoms; they are not a diagnosis."
-REPLACED_NOTE = (
+# The English words, marked for translation; the copy says them through ``gettext``.
+DISCLAIMER = gettext_noop("Scores describe symptoms; they are not a diagnosis.")
+REPLACED_NOTE = gettext_noop(
     "Some characters in these answers cannot be shown in this PDF and appear as {mark}. "
     "The answers themselves are stored exactly as written."
 )
@@ -45,34 +50,48 @@ def intake_blocks(intake: Intake, practice_name: str) -> list[Block]:
     questionnaire = version.questionnaire
     blocks = [
         Block("title", practice_name),
-        Block("subtitle", f"{questionnaire.title} (version {version.version})"),
-        Block("meta", f"Submitted on {format_when(intake.submitted_at)}"),
-        Block("meta", f"Reference {short_reference(intake)}"),
-        Block("notice", "Confidential: this copy holds health information. Please keep it "
-                        "somewhere private."),
+        Block("subtitle", gettext("%(title)s (version %(version)s)") % {
+            "title": questionnaire.title, "version": version.version}),
+        Block("meta", gettext("Submitted on %(when)s") % {
+            "when": format_when(intake.submitted_at)}),
+        Block("meta", gettext("Reference %(reference)s") % {
+            "reference": short_reference(intake)}),
+        Block("notice", gettext("Confidential: this copy holds health information. Please "
+                                "keep it somewhere private.")),
     ]
+    if not questionnaire.is_written_in(questionnaire.language):
+        blocks.append(Block("notice", gettext(
+            "Some of these questions are only available in English, and are shown in "
+            "English.")))
     for section in answer_sections(questionnaire, intake.answers):
         blocks.append(Block("heading", section.title))
         for row in section.rows:
             blocks.append(Block("label", row.label))
             if row.entries:
                 for number, entry in enumerate(row.entries, start=1):
-                    blocks.append(Block("entry", f"Entry {number}", indent=True))
-                    blocks.extend(Block("item", f"{label}: {text}", indent=True)
-                                  for label, text in entry)
+                    blocks.append(Block("entry", gettext("Entry %(number)s") % {
+                        "number": number}, indent=True))
+                    blocks.extend(Block("item", gettext("%(question)s: %(answer)s") % {
+                        "question": label, "answer": text}, indent=True)
+                        for label, text in entry)
             else:
-                blocks.append(Block("answer", row.text if row.answered else NOT_ANSWERED))
+                blocks.append(Block("answer", row.text if row.answered else not_answered()))
     if questionnaire.instruments:
-        blocks.append(Block("heading", "Scores"))
+        blocks.append(Block("heading", gettext("Scores")))
         scores = intake.scores or []
+        instruments = {instrument.id: instrument for instrument in questionnaire.instruments}
         for score in scores:
             blocks.append(Block("label", str(score.get("title", score.get("instrument", "")))))
-            blocks.append(Block("answer", f"{score.get('total')} out of "
-                                          f"{score.get('max_total')}: {score.get('band')}"))
+            instrument = instruments.get(str(score.get("instrument")))
+            band = instrument.band_for(score["total"]) if instrument and isinstance(
+                score.get("total"), int) else None
+            blocks.append(Block("answer", gettext("%(total)s out of %(max_total)s: %(band)s") % {
+                "total": score.get("total"), "max_total": score.get("max_total"),
+                "band": band.label if band is not None else score.get("band")}))
         if not scores:
-            blocks.append(Block("answer", "No scores were calculated."))
-        blocks.append(Block("note", DISCLAIMER))
-        blocks.append(Block("heading", "About these questionnaires"))
+            blocks.append(Block("answer", gettext("No scores were calculated.")))
+        blocks.append(Block("note", gettext(DISCLAIMER)))
+        blocks.append(Block("heading", gettext("About these questionnaires")))
         for instrument in questionnaire.instruments:
             blocks.append(Block("label", instrument.title))
             blocks.append(Block("answer", instrument.attribution))
@@ -109,13 +128,13 @@ def render_pdf(
 ) -> bytes:
     """Lay ``blocks`` out on A4 pages and return the PDF. ``fonts`` None means Helvetica."""
     pdf = new_copy_pdf(footer=footer, title=title, author=author,
-                       subject="Copy of a submitted intake questionnaire", fonts=fonts,
-                       compress=compress)
+                       subject=gettext("Copy of a submitted intake questionnaire"),
+                       fonts=fonts, compress=compress)
     pdf.add_page()
     for block in blocks:
         pdf.styled_paragraph(block.text, _STYLES[block.kind],
                              indent=_INDENT if block.indent else 0.0)
-    return pdf.finish(REPLACED_NOTE, _REPLACED_NOTE_STYLE)
+    return pdf.finish(gettext(REPLACED_NOTE), _REPLACED_NOTE_STYLE)
 
 
 def intake_pdf(intake: Intake, *, fonts: FontFiles | bool | None = True,
@@ -133,9 +152,11 @@ def intake_pdf(intake: Intake, *, fonts: FontFiles | bool | None = True,
     title = intake.questionnaire.questionnaire.title
     return render_pdf(
         intake_blocks(intake, practice),
-        title=f"{title}: intake {reference}",
+        title=gettext("%(title)s: intake %(reference)s") % {
+            "title": title, "reference": reference},
         author=practice,
-        footer=f"{practice} · intake {reference}",
+        footer=gettext("%(practice)s · intake %(reference)s") % {
+            "practice": practice, "reference": reference},
         fonts=find_unicode_font() if fonts is True else fonts or None,
         compress=compress,
     )

@@ -14,8 +14,16 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext
 
-from intake.schema_classes import IN_PERSON, IN_PERSON_LABEL, Option, Question
+from intake.schema_classes import (
+    DEFAULT_LANGUAGE,
+    IN_PERSON,
+    Option,
+    Question,
+    in_person_label,
+    resolved,
+)
 from portal.text import visible_length
 
 # Where FHIR's standard extensions live (minValue, maxValue, ordinalValue, maxOccurs).
@@ -51,7 +59,7 @@ def single_value(raw: Any) -> Any:
     """A single value: the only item of a one-item list (how forms post), else as given."""
     if isinstance(raw, list | tuple):
         if len(raw) != 1:
-            raise AnswerError("Please choose one answer.")
+            raise AnswerError(gettext("Please choose one answer."))
         return raw[0]
     return raw
 
@@ -125,9 +133,21 @@ class QuestionType:
     default_max_length: ClassVar[int | None] = None
     takes_options: ClassVar[bool] = False  # "options" listed in the definition
     fixed_options: ClassVar[tuple[Option, ...]] = ()  # options no definition may change
+    # The fixed options' labels by language (value -> language -> label), as a definition
+    # would write them; a language left out shows the default's.
+    fixed_texts: ClassVar[Mapping[Any, Mapping[str, str]]] = {}
     has_range: ClassVar[bool] = False  # "min_value" and "max_value"
     may_be_not_future: ClassVar[bool] = False  # "not_future"
     holds_questions: ClassVar[bool] = False  # a repeating group: "questions", "max_items"
+
+    def options_for(self, language: str) -> tuple[Option, ...]:
+        """The fixed options, their labels for a reader of ``language``."""
+        options = []
+        for option in self.fixed_options:
+            texts = dict(self.fixed_texts.get(option.value) or {DEFAULT_LANGUAGE: option.label})
+            options.append(Option(option.value, resolved(texts, language),
+                                  texts={"label": texts}, language=language))
+        return tuple(options)
 
     def scale_range(self, question: Question) -> tuple[int, int] | None:
         """The lowest and highest whole number an answer to ``question`` scores, when an
@@ -178,7 +198,7 @@ class QuestionType:
         if value is None or value == "" or value == []:
             return ""
         if value == IN_PERSON and question.sensitive:
-            return IN_PERSON_LABEL
+            return in_person_label()
         return self.words(question, value)
 
     def words(self, question: Question, value: Any) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 
 from intake.question_types.base import (
     FHIR_EXTENSION,
@@ -26,7 +27,7 @@ from intake.question_types.base import (
     single_value,
 )
 from intake.question_types.registry import register
-from intake.schema_classes import IDENTIFIER, IN_PERSON, IN_PERSON_LABEL, Option, Question
+from intake.schema_classes import IDENTIFIER, IN_PERSON, Option, Question, in_person_label
 
 # The four values the page posts for a frequency: ``str.isdigit`` would also let "²" or a
 # 5,000-digit string through to ``int()``, which then raises (a server error).
@@ -36,7 +37,7 @@ FREQUENCY_TEXT = frozenset({"0", "1", "2", "3"})
 def _choices(question: Question) -> list[tuple[str, str]]:
     choices = [(str(option.value), option.label) for option in question.options]
     if question.sensitive:
-        choices.append((IN_PERSON, IN_PERSON_LABEL))
+        choices.append((IN_PERSON, in_person_label()))
     return choices
 
 
@@ -80,7 +81,7 @@ class ChoiceType(QuestionType):
             return IN_PERSON
         chosen = _chosen_option_value(question, value)
         if chosen is None:
-            raise AnswerError("Please choose one of the options.")
+            raise AnswerError(gettext("Please choose one of the options."))
         return chosen
 
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:
@@ -138,6 +139,8 @@ class YesNo(ChoiceType):
     name = "yes_no"
     takes_options = False
     fixed_options = (Option("yes", "Yes"), Option("no", "No"))
+    # Part of every yes/no question's definition, so written like one: by language.
+    fixed_texts = {"yes": {"en": "Yes", "es": "Sí"}, "no": {"en": "No", "es": "No"}}
 
 
 @register
@@ -153,7 +156,7 @@ class MultipleChoice(ChoiceType):
             return IN_PERSON
         allowed = question.option_values()
         if any(value not in allowed for value in values) or len(set(values)) != len(values):
-            raise AnswerError("Please choose from the options.")
+            raise AnswerError(gettext("Please choose from the options."))
         return [value for value in allowed if value in values]  # in the questionnaire's order
 
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:
@@ -210,9 +213,9 @@ class Frequency(ChoiceType):
             value = int(value)
         # Whole numbers only: 1.0 == 1 in Python, and a float must not be stored as a score.
         if type(value) is not int or value not in (0, 1, 2, 3):
-            raise AnswerError(
+            raise AnswerError(gettext(
                 "Please choose how often, from 'Not at all' to 'Nearly every day'."
-            )
+            ))
         return value
 
     def posted_words(self, question: Question, value: Any) -> list[str]:

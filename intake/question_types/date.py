@@ -7,6 +7,7 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 
 from intake.question_types.base import (
     AnswerError,
@@ -36,11 +37,11 @@ class DateType(QuestionType):
         except ValueError:
             day = None
         if day is None:
-            raise AnswerError("Please enter a date, for example 1990-04-21.")
+            raise AnswerError(gettext("Please enter a date, for example 1990-04-21."))
         if day < EARLIEST_DATE:
-            raise AnswerError("Please check the year.")
+            raise AnswerError(gettext("Please check the year."))
         if question.not_future and day > datetime.date.today():  # noqa: DTZ011 - a calendar day
-            raise AnswerError("This date can't be in the future.")
+            raise AnswerError(gettext("This date can't be in the future."))
         return day.isoformat()
 
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:

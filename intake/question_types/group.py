@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, ngettext
 
 from intake.question_types.base import (
     AnswerError,
@@ -32,14 +33,17 @@ class GroupType(QuestionType):
 
     def clean_answer(self, question: Question, raw: Any) -> list[dict[str, Any]]:
         if not isinstance(raw, list | tuple) or not all(isinstance(item, Mapping) for item in raw):
-            raise AnswerError("These answers could not be read. Please try again.")
+            raise AnswerError(gettext("These answers could not be read. Please try again."))
         if len(raw) > (question.max_items or 0):
-            raise AnswerError(f"You can add up to {question.max_items} here.")
+            most = question.max_items or 0
+            raise AnswerError(ngettext("You can add up to %(count)d here.",
+                                       "You can add up to %(count)d here.", most)
+                              % {"count": most})
         items = []
         for number, item in enumerate(raw, start=1):
             unknown = set(item) - {child.id for child in question.questions}
             if unknown:
-                raise AnswerError("These answers could not be read. Please try again.")
+                raise AnswerError(gettext("These answers could not be read. Please try again."))
             clean = {}
             for child in question.questions:
                 if is_unanswered(item.get(child.id)):
@@ -47,7 +51,10 @@ class GroupType(QuestionType):
                 try:
                     clean[child.id] = question_type(child.type).clean_answer(child, item[child.id])
                 except AnswerError as error:
-                    raise AnswerError(f"Entry {number}, {child.label}: {error}") from None
+                    raise AnswerError(
+                        gettext("Entry %(number)s, %(question)s: %(problem)s")
+                        % {"number": number, "question": child.label, "problem": error}
+                    ) from None
             if clean:
                 items.append(clean)
         return items

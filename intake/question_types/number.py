@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 
 from intake.question_types.base import (
     FHIR_EXTENSION,
@@ -36,7 +37,8 @@ class NumberType(QuestionType):
             number = None
         low, high = question.min_value, question.max_value
         if number is None or not low <= number <= high:  # type: ignore[operator]
-            raise AnswerError(f"Please enter a whole number from {low} to {high}.")
+            raise AnswerError(gettext("Please enter a whole number from %(low)s to %(high)s.")
+                              % {"low": low, "high": high})
         return number
 
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from intake.question_types.base import (
     AnswerError,
@@ -21,7 +23,7 @@ from intake.question_types.base import (
     single_value,
 )
 from intake.question_types.registry import register
-from intake.schema_classes import IN_PERSON, IN_PERSON_LABEL, Question
+from intake.schema_classes import IN_PERSON, Question, in_person_label
 from portal.text import without_control_characters
 
 
@@ -34,14 +36,16 @@ class TextType(QuestionType):
             return IN_PERSON
         value = single_value(raw)
         if not isinstance(value, str):
-            raise AnswerError("Please type your answer as text.")
+            raise AnswerError(gettext("Please type your answer as text."))
         value = without_control_characters(value.replace("\r\n", "\n")).strip()
         if self.one_line:
             value = value.replace("\n", " ")
         limit = question.max_length or 0
         if len(value) > limit:
             raise AnswerError(
-                f"Please keep this to {limit:,} characters (it is {len(value):,} now)."
+                gettext("Please keep this to %(limit)s characters (it is %(length)s now).")
+                % {"limit": number_format(limit, force_grouping=True),
+                   "length": number_format(len(value), force_grouping=True)}
             )
         return value
 
@@ -51,7 +55,7 @@ class TextType(QuestionType):
         fields = super().form_fields(question, name, invalid=invalid)
         if question.sensitive:
             fields[in_person_name(name)] = forms.BooleanField(
-                required=False, label=IN_PERSON_LABEL,
+                required=False, label=in_person_label(),
                 widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
             )
         return fields

@@ -82,7 +82,7 @@ def individual() -> Questionnaire:
 
 
 def test_the_couple_questionnaire_is_for_couples(couple: Questionnaire) -> None:
-    assert (couple.slug, couple.version, couple.audience) == ("couple-intake", "1", "couple")
+    assert (couple.slug, couple.version, couple.audience) == ("couple-intake", "2", "couple")
 
 
 def test_its_pages_come_in_order_each_saying_who_sees_it(couple: Questionnaire) -> None:
@@ -230,7 +230,7 @@ def test_the_partner_sees_the_shared_answers_and_nothing_private(
 def test_the_couple_questionnaire_installs_once(raw: dict[str, Any]) -> None:
     version = install_definition(COUPLE_FILE)
     assert (version.slug, version.version, version.title) == (
-        "couple-intake", "1", "Getting to know you both")
+        "couple-intake", "2", "Getting to know you both")
     assert install_definition(COUPLE_FILE).pk == version.pk
     assert version.questionnaire == parse_definition(raw)
     assert version.questionnaire.audience == "couple"

@@ -27,6 +27,7 @@ from intake.definitions import (
     COUPLE_FILE,
     DEFAULT_FILE,
     FAMILY_FILE,
+    HISTORY_DIR,
     canonical_sha256,
     install_definition,
     read_definition,
@@ -42,12 +43,18 @@ from intake.scoring import needs_prompt_review
 # The SHA-256 (canonical JSON) of version 1 of each questionnaire as shipped, before the
 # instruments moved into their own files (computed from commit cfef36f). Expanding the
 # references must give exactly these: no new questionnaire version, no intake touched.
+# Version 1's source files are kept in history/ since version 2 added Spanish.
 VERSION_1_DIGESTS = {
-    DEFAULT_FILE: "7abd25a0a9285d6b36df0cca67d14d7825e5a87fabac54c133e7fe893e220c5e",
-    COUPLE_FILE: "94b3e1f92c2d85c098830081ea97eac7cc9508ccfca8c5817303a012173ed3a8",
-    FAMILY_FILE: "d799cb45e52c0fbc22307231d078f957acd1f82aed38e662e02b9f9d75cee66a",
-    ADOLESCENT_FILE: "9e301b9de784894f87c8eafe89e10094364c81322cb098e103e560d960c90e91",
+    HISTORY_DIR / "default-v1.json":
+        "7abd25a0a9285d6b36df0cca67d14d7825e5a87fabac54c133e7fe893e220c5e",
+    HISTORY_DIR / "couple-v1.json":
+        "94b3e1f92c2d85c098830081ea97eac7cc9508ccfca8c5817303a012173ed3a8",
+    HISTORY_DIR / "family-v1.json":
+        "d799cb45e52c0fbc22307231d078f957acd1f82aed38e662e02b9f9d75cee66a",
+    HISTORY_DIR / "adolescent-v1.json":
+        "9e301b9de784894f87c8eafe89e10094364c81322cb098e103e560d960c90e91",
 }
+SHIPPED_FILES = [DEFAULT_FILE, COUPLE_FILE, FAMILY_FILE, ADOLESCENT_FILE]
 
 
 def _source(slug: str) -> dict[str, Any]:
@@ -83,7 +90,7 @@ def test_each_shipped_instrument_parses(
     slug: str, items: int, extras: list[str], totals: tuple[int, int], direction: str
 ) -> None:
     instrument = parse_instrument(read_instrument(INSTRUMENTS_DIR / f"{slug}.json"))
-    assert (instrument.slug, instrument.version) == (slug, "1")
+    assert (instrument.slug, instrument.version) == (slug, _source(slug)["version"])
     assert len(instrument.items) == items
     assert [question.id for question in instrument.extras] == extras
     assert (instrument.min_total, instrument.max_total) == totals
@@ -245,7 +252,7 @@ def test_installing_the_questionnaires_adds_no_version() -> None:
         assert (stored.version, stored.sha256) == ("1", digest)
 
 
-@pytest.mark.parametrize("path", list(VERSION_1_DIGESTS), ids=lambda path: path.name)
+@pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda path: path.name)
 def test_the_source_files_no_longer_repeat_the_instruments(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     assert '"instrument": "phq9"' in source and '{"ref": "phq9"}' in source
@@ -365,14 +372,14 @@ def test_a_changed_instrument_under_the_same_version_is_refused(tmp_path: Path) 
     changed["bands"][0]["label"] = "Quietly renamed"
     path = tmp_path / "phq9.json"
     path.write_text(json.dumps(changed), encoding="utf-8")
-    with pytest.raises(DefinitionError, match="phq9 version 1 is already in use"):
+    with pytest.raises(DefinitionError, match="phq9 version 2 is already in use"):
         install_instrument(path)
-    changed["version"] = "2"
+    changed["version"] = "3"
     path.write_text(json.dumps(changed), encoding="utf-8")
-    assert install_instrument(path).version == "2"
+    assert install_instrument(path).version == "3"
     # An answer given to version 1 still reads against version 1's bands, and the reverse.
-    assert instrument_version("phq9", "1").bands[0].label == "Minimal"
-    assert instrument_version("phq9", "2").bands[0].label == "Quietly renamed"
+    assert instrument_version("phq9", "2").bands[0].label == "Minimal"
+    assert instrument_version("phq9", "3").bands[0].label == "Quietly renamed"
 
 
 @pytest.mark.django_db
@@ -381,9 +388,10 @@ def test_the_current_instrument_is_stored_on_first_use(slug: str) -> None:
     assert not InstrumentVersion.objects.filter(slug=slug).exists()
     instrument = current_instrument(slug)
     stored = InstrumentVersion.objects.get(slug=slug)
-    assert (stored.version, stored.sha256) == ("1", canonical_sha256(_source(slug)))
+    assert (stored.version, stored.sha256) == (_source(slug)["version"],
+                                               canonical_sha256(_source(slug)))
     assert current_instrument(slug) is instrument
-    assert instrument_version(slug, "1") == instrument
+    assert instrument_version(slug, instrument.version) == instrument
 
 
 @pytest.mark.django_db

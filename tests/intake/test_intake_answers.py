@@ -260,6 +260,6 @@ def test_a_changed_file_under_the_same_version_is_refused(tmp_path: Path) -> Non
     path.write_text(json.dumps(changed), encoding="utf-8")
     with pytest.raises(DefinitionError, match="new version number"):
         install_definition(path)
-    changed["version"] = "2"
+    changed["version"] = "3"
     path.write_text(json.dumps(changed), encoding="utf-8")
-    assert install_definition(path).version == "2"
+    assert install_definition(path).version == "3"

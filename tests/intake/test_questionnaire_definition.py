@@ -144,7 +144,7 @@ def every_question(questionnaire: Questionnaire) -> Iterator[Question]:
 
 def test_the_shipped_questionnaire_parses(questionnaire: Questionnaire) -> None:
     assert questionnaire.slug == "default-intake"
-    assert questionnaire.version == "1"
+    assert questionnaire.version == "2"
     assert questionnaire.title.strip()
     assert questionnaire.intro.strip()
 
