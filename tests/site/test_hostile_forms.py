@@ -262,6 +262,11 @@ def _always(fields: dict[str, list[str]]) -> Callable[[World], dict[str, list[st
 
 
 CLIENT_FORMS = [
+    # The language buttons: any code, any return address (only a spoken code and a path
+    # of this site are taken).
+    Endpoint("choose_language", "client", fields=lambda w: {
+        "language": ["es", "en", "xx", ""],
+        "next": ["/", "/intake/", "https://evil.example.org/", "//evil.example.org"]}),
     Endpoint("intake_home", "client"),
     *(Endpoint("intake_section", "client", label=section_id,
                args=_draft_section_args(section_id), fields=_draft_section_fields(section_id))
