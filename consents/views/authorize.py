@@ -29,7 +29,7 @@ from consents.forms import AuthorizationForm
 from consents.models import ConsentVersion
 from consents.rendering import render_markdown
 from consents.selectors import newest_or_404
-from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged
+from consents.services import SigningError, VersionChanged, agreement_statement
 from portal.http import AuthenticatedHttpRequest
 from portal.models import PracticeSettings
 
@@ -56,7 +56,7 @@ def _render(
         "document": version.document,
         "body_html": render_markdown(version.body),
         "form": form,
-        "statement": AGREEMENT_STATEMENT,
+        "statement": agreement_statement(),
         "required_statements": statements_for(includes_substance_use=False),
         "substance_use_statement": gettext(STATEMENT_SUBSTANCE_USE),
         "sha256": version.sha256,

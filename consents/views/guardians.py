@@ -31,7 +31,7 @@ from consents.selectors import (
     published_version_or_404,
     signable_version_or_404,
 )
-from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged
+from consents.services import SigningError, VersionChanged, agreement_statement
 from consents.signer_sets import consent_sign_for_child
 from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
@@ -58,7 +58,7 @@ def _render(request: AuthenticatedHttpRequest, link: Guardianship, version: Cons
         "document": version.document,
         "body_html": render_markdown(version.body),
         "form": form,
-        "statement": AGREEMENT_STATEMENT,
+        "statement": agreement_statement(),
         "sha256": version.sha256,
         "error": error,
         "changed": changed,

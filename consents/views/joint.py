@@ -37,7 +37,7 @@ from consents.joint_release import (
 from consents.models import SignerSet
 from consents.rendering import render_markdown
 from consents.selectors import joint_releases_of
-from consents.services import AGREEMENT_STATEMENT, SigningError, VersionChanged
+from consents.services import SigningError, VersionChanged, agreement_statement
 from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
 from portal.models import PracticeSettings
@@ -83,7 +83,7 @@ def _render_sign(request: AuthenticatedHttpRequest, signer_set: SignerSet,
         "document": version.document,
         "body_html": render_markdown(version.body),
         "form": form,
-        "statement": AGREEMENT_STATEMENT,
+        "statement": agreement_statement(),
         "required_statements": statements_for(includes_substance_use=False),
         "substance_use_statement": gettext(STATEMENT_SUBSTANCE_USE),
         "sha256": version.sha256,
