@@ -27,7 +27,8 @@ def choose_language(request: HttpRequest) -> HttpResponseRedirect:
     """Remember the chosen language: in the cookie for this browser, and on the account of
     a signed-in person, so their emails, reminders and PDFs follow it. A code the portal
     does not speak changes nothing."""
-    response = HttpResponseRedirect(_safe_next(request))
+    back = _safe_next(request)
+    response = HttpResponseRedirect(back)
     code = request.POST.get("language", "")
     if not is_offered(code):
         return response

@@ -120,6 +120,7 @@ def visible_text(html: str, page_language: str = CODE) -> str:
 
 
 _BRACKETED = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+_IDENTIFIER = re.compile(r"[\w.=:/-]*[\d._=][\w.=:/-]*")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*[A-Za-z]")
 
 
@@ -141,6 +142,8 @@ def untranslated(text: str, allowed: Iterable[str] = ()) -> list[str]:
     # A translated sentence may hold an element (a <span> for a countdown): its brackets
     # span lines, so they come off the whole text first.
     for line in _unbracketed(text).splitlines():
+        if _IDENTIFIER.fullmatch(line.strip()):
+            continue  # a hash, a code or a record's type: nobody's words
         rest = line
         for value in data:
             rest = rest.replace(value, " ")
