@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from allauth.account.forms import SignupForm
 from allauth.core import context
+from allauth.mfa.webauthn import forms as allauth_webauthn_forms
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
@@ -183,3 +184,12 @@ class StaffNameForm(SingleValueFieldsMixin, forms.Form):
             raise forms.ValidationError(_("Please enter a name of at least two characters, "
                                           "with letters."), code="too_short")
         return name
+
+
+class AddWebAuthnForm(allauth_webauthn_forms.AddWebAuthnForm):
+    """allauth's form for adding a security key; Django would label its field "Name" from
+    the field's own name, which no translation reaches."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Name")

@@ -274,6 +274,8 @@ ACCOUNT_RATE_LIMITS = rate_limits.ACCOUNT_RATE_LIMITS
 MFA_ADAPTER = "portal.crypto.mfa.EncryptingMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
+# allauth's form for adding a security key, with its one field's label translatable.
+MFA_FORMS = {"add_webauthn": "portal.forms.AddWebAuthnForm"}
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not IS_PRODUCTION
 MFA_TOTP_ISSUER = envstr("MFA_TOTP_ISSUER", "Intake portal")
 

@@ -132,21 +132,35 @@ def _unbracketed(text: str) -> str:
         text = stripped
 
 
+def _data_pattern(allowed: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern matching any of the ``allowed`` values as whole words (a value "no" must
+    not eat the "no" of "notice")."""
+    values = sorted({value.strip() for value in allowed if value and value.strip()},
+                    key=len, reverse=True)
+    if not values:
+        return None
+    return re.compile("|".join(rf"(?<!\w){re.escape(value)}(?!\w)" for value in values))
+
+
+def _is_code(line: str) -> bool:
+    """A run made only of identifiers and ``key=value`` pairs (an audit event's details, a
+    hash, a record's type): nobody's words."""
+    return all(_IDENTIFIER.fullmatch(token) or "=" in token for token in line.split())
+
+
 def untranslated(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """Each run of ``text`` (one per line) that still has a word outside every bracket once
     the ``allowed`` data (names, addresses, typed answers) is taken out: what went past
     gettext. Acronyms and codes in capitals (PDF, PHQ-9, a case's reference) are not words
     to translate."""
-    data = sorted((value for value in allowed if value), key=len, reverse=True)
+    data = _data_pattern(allowed)
     found = []
     # A translated sentence may hold an element (a <span> for a countdown): its brackets
     # span lines, so they come off the whole text first.
     for line in _unbracketed(text).splitlines():
-        if _IDENTIFIER.fullmatch(line.strip()):
-            continue  # a hash, a code or a record's type: nobody's words
-        rest = line
-        for value in data:
-            rest = rest.replace(value, " ")
+        if _is_code(line):
+            continue
+        rest = data.sub(" ", line) if data else line
         if any(not word.isupper() for word in _WORD.findall(rest)):
             found.append(" ".join(rest.split()))
     return found
