@@ -36,7 +36,7 @@ def choose_language(request: HttpRequest) -> HttpResponseRedirect:
         settings.LANGUAGE_COOKIE_NAME, code,
         max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
         secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite="Lax",
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
     )
     user = request.user
     if user.is_authenticated and getattr(user, "language", None) != code:
