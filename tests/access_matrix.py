@@ -51,6 +51,9 @@ MATRIX: dict[str, Row] = {
     "home": Row("get", {"anonymous": OK, "client": REDIRECT, "other_client": REDIRECT,
                         "clinician": REDIRECT, "admin": REDIRECT}),
     "healthz": Row("get", _everyone(OK)),
+    # The language buttons (before sign-in too) and the words of the scripts: everyone's.
+    "choose_language": Row("post", _everyone(REDIRECT)),
+    "javascript_catalog": Row("get", _everyone(OK)),
     # The queue's health (issue 16): public, an age and a state only. In the matrix's world
     # the scheduler is not started, so it answers 503 "behind" to everyone alike.
     "healthz_queue": Row("get", _everyone("503")),
