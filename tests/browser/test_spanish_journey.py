@@ -59,7 +59,8 @@ def _option(question_id: str, value: object, language: str) -> str:
 
 
 def _next(page: Page) -> None:
-    page.get_by_role("button", name=re.compile(rf"^{re.escape(es('Next', 'go to the next page'))}")).click()
+    label = es("Next", "go to the next page")
+    page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}")).click()
 
 
 def test_a_client_who_reads_spanish_goes_from_invitation_to_sent_intake_in_spanish(
