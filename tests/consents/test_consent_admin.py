@@ -368,10 +368,11 @@ def test_a_new_version_is_drafted_previewed_with_its_changes_and_published(
     assert "We meet weekly." in html  # rendered as the client will read it
     assert "<b>rise</b>" not in html  # raw HTML never reaches the page
     # Line by line, and within a replaced line the words that changed stand out.
-    assert 'diff-removed"><span class="visually-hidden">Removed: </span>-Fees ' \
-           '<del class="diff-word">are due.</del></span>' in html
-    assert 'diff-added"><span class="visually-hidden">Added: </span>+Fees ' \
-           '<ins class="diff-word">&lt;b&gt;rise&lt;/b&gt;.</ins></span>' in html
+    # The compared text is marked with its language, so it is read out in it.
+    assert 'diff-removed"><span class="visually-hidden">Removed: </span><span lang="en">' \
+           '-Fees <del class="diff-word">are due.</del></span></span>' in html
+    assert 'diff-added"><span class="visually-hidden">Added: </span><span lang="en">' \
+           '+Fees <ins class="diff-word">&lt;b&gt;rise&lt;/b&gt;.</ins></span></span>' in html
 
     publish_url = reverse("consent_version_publish", args=[draft.pk])
     assert as_admin.post(publish_url)["Location"].startswith(reverse("account_reauthenticate"))

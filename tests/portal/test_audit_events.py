@@ -361,10 +361,11 @@ def test_seed_demo_puts_the_demo_clients_on_their_care_teams_once(
         *((rivera, f"client.{name}@demo.example.org")
           for name in ("ready", "mfa", "moderate", "alert", "acknowledged", "improving",
                        "worsening")),
+        (rivera, "cliente.es@demo.example.org"),
         *((chen, f"client.{name}@demo.example.org") for name in ("withdrew", "outdated")),
     }
     events = _events(Action.CLIENT_ASSIGNED)
-    assert len(events) == 9
+    assert len(events) == 10
     assert all(event.actor_role == "system" for event in events)
 
 
