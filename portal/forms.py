@@ -186,7 +186,7 @@ class StaffNameForm(SingleValueFieldsMixin, forms.Form):
         return name
 
 
-class AddWebAuthnForm(allauth_webauthn_forms.AddWebAuthnForm):
+class AddWebAuthnForm(SingleValueFieldsMixin, allauth_webauthn_forms.AddWebAuthnForm):
     """allauth's form for adding a security key; Django would label its field "Name" from
     the field's own name, which no translation reaches."""
 

@@ -44,8 +44,8 @@ def test_demo_client_details_are_stored_encrypted(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("DEMO_PASSWORD", "Demo-password-for-tests-1")
     call_command("seed_demo", stdout=StringIO())
     call_command("seed_demo", stdout=StringIO())
-    # Ten clients, the couple, two parents, their teenager and their young son.
-    assert ClientProfile.objects.count() == 16
+    # Eleven clients, the couple, two parents, their teenager and their young son.
+    assert ClientProfile.objects.count() == 17
     with connection.cursor() as cursor:
         cursor.execute("SELECT legal_name, phone FROM portal_clientprofile")
         rows = cursor.fetchall()
