@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.crypto.fields import EncryptedCharField
@@ -72,7 +73,10 @@ class Case(models.Model):
         ordering = ("-created_at",)
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} case {self.reference}"
+        """"Couple case K7QM-3XTP", a whole phrase in the reader's language."""
+        if self.kind == CaseKind.COUPLE:
+            return gettext("Couple case %(reference)s") % {"reference": self.reference}
+        return gettext("Family case %(reference)s") % {"reference": self.reference}
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.kind}>"

@@ -36,9 +36,11 @@ def _same_site(href: str) -> str | None:
     return url
 
 
-def pages(http: Client, start: str, *, limit: int = 120) -> Iterator[tuple[str, str, bytes]]:
+def pages(http: Client, start: str, *, limit: int = 600) -> Iterator[tuple[str, str, bytes]]:
     """Each page reachable from ``start`` by GET through links, once: (url, content type,
-    body). Redirects are followed as a browser would; at most ``limit`` pages."""
+    body). Redirects are followed as a browser would. Every page is visited: a crawl that
+    would pass ``limit`` fails instead of silently leaving pages out (which pages fit under
+    a limit would depend on the order of random ids)."""
     queue, seen = deque([start]), {start}
     while queue and len(seen) <= limit:
         url = queue.popleft()
@@ -57,3 +59,4 @@ def pages(http: Client, start: str, *, limit: int = 120) -> Iterator[tuple[str, 
             if target and target not in seen:
                 seen.add(target)
                 queue.append(target)
+    assert not queue, f"more than {limit} pages: raise the crawl's limit"
