@@ -6,7 +6,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.i18n import JavaScriptCatalog
 
 from portal.i18n.views import choose_language
@@ -32,7 +32,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("language/", choose_language, name="choose_language"),
     # The words of our scripts, in the page's language: served from here under the CSP.
-    path("jsi18n/", login_not_required(require_GET(JavaScriptCatalog.as_view())),
+    path("jsi18n/", login_not_required(require_safe(JavaScriptCatalog.as_view())),
          name="javascript_catalog"),
     path("healthz/queue", health.healthz_queue, name="healthz_queue"),
     path("me/record-access/", record_access.record_access, name="record_access"),
