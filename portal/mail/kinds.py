@@ -13,15 +13,11 @@ Template names are plain strings: the platform imports no feature app to know th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
-
 # Translatable (lazy): read in the language of the admin's page.
-KIND_LABELS: dict[str, StrOrPromise] = {
+KIND_LABELS: dict[str, str | Promise] = {
     # The platform's own.
     "portal/email/invitation": _("Invitation to the portal"),
     # Cases.
