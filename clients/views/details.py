@@ -3,9 +3,8 @@ language the portal speaks to them in."""
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Literal
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -15,7 +14,7 @@ from django.utils.translation import gettext
 from clients.forms import ClientDetailsForm, LanguageForm
 from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
-from portal.i18n.languages import language_of
+from portal.i18n.languages import language_of, remember_language
 from portal.services.profiles import (
     PROFILE_FIELDS,
     SOURCE_CLIENT,
@@ -76,10 +75,5 @@ def _save_language(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, gettext("Your language is saved. The portal, your emails, "
                                           "reminders and PDFs are now in this language."))
     response = redirect("client_details")
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, code,
-        max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
-        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=cast(SameSite, settings.LANGUAGE_COOKIE_SAMESITE),
-    )
+    remember_language(response, code)
     return response

@@ -8,6 +8,7 @@ an empty choice means the practice's default, ``settings.LANGUAGE_CODE``.
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponseBase
 from django.utils import translation
 
 
@@ -30,3 +31,14 @@ def language_of(person: object | None) -> str:
 def current_language() -> str:
     """The language of the page or email being written now."""
     return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def remember_language(response: HttpResponseBase, code: str) -> None:
+    """Set the language cookie on ``response``, so this browser reads the portal in ``code``
+    (the cookie settings of ``settings.LANGUAGE_COOKIE_*``)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, code,
+        max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
+    )

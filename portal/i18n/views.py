@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from portal.i18n.languages import is_offered
+from portal.i18n.languages import is_offered, remember_language
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -32,12 +31,7 @@ def choose_language(request: HttpRequest) -> HttpResponseRedirect:
     code = request.POST.get("language", "")
     if not is_offered(code):
         return response
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME, code,
-        max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
-        secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
-    )
+    remember_language(response, code)
     user = request.user
     if user.is_authenticated and getattr(user, "language", None) != code:
         user.language = code

@@ -18,7 +18,7 @@ from portal.access import get_invitation_for_user, permission_or_404
 from portal.adapters import SESSION_INVITATION_KEY
 from portal.forms import InvitationForm
 from portal.http import AuthenticatedHttpRequest
-from portal.i18n.languages import is_offered
+from portal.i18n.languages import is_offered, remember_language
 from portal.models import Invitation
 from portal.services.invitations import (
     InvitationProblem,
@@ -114,10 +114,5 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     language = check.invitation.language
     if (is_offered(language) and language != settings.LANGUAGE_CODE
             and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language,
-            max_age=settings.LANGUAGE_COOKIE_AGE, path=settings.LANGUAGE_COOKIE_PATH,
-            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # "Lax"
-        )
+        remember_language(response, language)
     return response
