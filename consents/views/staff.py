@@ -44,8 +44,10 @@ from consents.models import (
 from consents.placeholders import PlaceholderError, find_placeholders, placeholder_problems
 from consents.register import (
     REMIND_STATES,
+    DocumentSummary,
     Register,
     RegisterEntry,
+    VersionFacts,
     build_register,
     consent_reminders_send,
     last_reminded,
@@ -89,18 +91,42 @@ TIMELINE_ACTIONS = (Action.CONSENT_REMINDED, Action.CONSENT_VIEWED, Action.CONSE
 # Dashboard ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class LanguageLine:
+    """One line of a dashboard row's version cell: a language, its version in force (if
+    any), its drafts, and where to start a new version in it."""
+
+    code: str
+    name: str
+    current: VersionFacts | None
+    drafts: list[Any]
+
+
+def _language_lines(summary: DocumentSummary,
+                    drafts: dict[tuple[uuid.UUID, str], list[Any]]) -> list[LanguageLine]:
+    """A line per offered language, in the portal's order, then any other language a
+    version was published in."""
+    currents = {version.language: version for version in summary.by_language}
+    codes = [code for code, _name in settings.LANGUAGES]
+    codes += [code for code in currents if code not in codes]
+    names = dict(settings.LANGUAGES)
+    return [LanguageLine(code=code, name=str(names.get(code, code)), current=currents.get(code),
+                         drafts=drafts.get((summary.document.id, code), []))
+            for code in codes]
+
+
 @require_safe
 @permission_or_404("manage_consent_documents")
 def consent_dashboard(request: HttpRequest) -> HttpResponse:
     """Per document: its current version, and how many active clients signed it, still have
     to (or must again), or withdrew. A fixed number of queries however many clients."""
     register = build_register()
-    drafts: dict[uuid.UUID, list[Any]] = {}
+    drafts: dict[tuple[uuid.UUID, str], list[Any]] = {}
     for draft in ConsentVersion.objects.filter(status=VersionStatus.DRAFT).order_by(
         "created_at"
-    ).values("id", "document_id", "created_at"):
-        drafts.setdefault(draft["document_id"], []).append(draft)
-    rows = [(summary, drafts.get(summary.document.id, [])) for summary in register.summaries()]
+    ).values("id", "document_id", "language", "created_at"):
+        drafts.setdefault((draft["document_id"], draft["language"]), []).append(draft)
+    rows = [(summary, _language_lines(summary, drafts)) for summary in register.summaries()]
     clients = len(register.emails)
     # The documents only some people sign (couples and families) get their own table: a
     # column "of N clients" means something else for them.
@@ -108,6 +134,7 @@ def consent_dashboard(request: HttpRequest) -> HttpResponse:
         "rows": [row for row in rows if row[0].document.kind not in CASE_KINDS],
         "case_rows": [row for row in rows if row[0].document.kind in CASE_KINDS],
         "clients": clients,
+        "today": timezone.localdate(),
         "caption": ngettext(
             "Where the practice's %(count)s active client account stands with each "
             "document. \"Signed\" includes clients who signed an earlier version when every "

@@ -115,7 +115,7 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     assert_accessible(page, context="the consent dashboard")
 
     # A new version, starting from the current wording.
-    page.get_by_role("link", name=f"New version of {title}").click()
+    page.get_by_role("link", name=f"New version of {title} in English").click()
     expect(page.get_by_role("heading", name=re.compile(r"^New version"))).to_be_visible()
     summary = page.get_by_role("textbox", name=re.compile(r"^Summary \(what the client reads"))
     body = page.get_by_role("textbox", name=re.compile(r"^Full text"))
@@ -151,13 +151,15 @@ def test_an_admin_publishes_a_material_change_and_reminds_everyone_who_must_sign
     page.get_by_role("button", name=re.compile(r"^\s*confirm\s*$", re.IGNORECASE)).click()
     expect(page.get_by_role("heading", name="Publish this draft?")).to_be_visible()
     expect(page.get_by_text(f"{title} will become version 2.")).to_be_visible()
-    expect(page.get_by_text("every client who signed an earlier version will be asked to sign "
-                            "again")).to_be_visible()
+    expect(page.get_by_text("It is in English and replaces version 1 for the clients who read "
+                            "English.")).to_be_visible()
+    expect(page.get_by_text("every client who signed an earlier version in English will be asked "
+                            "to sign again")).to_be_visible()
     assert_accessible(page, context="the publish confirmation")
     page.get_by_role("button", name="Publish", exact=True).click()
 
     # Everyone who had signed must sign again; nobody has signed version 2.
-    expect(page.get_by_text(f"{title}: version 2 is published.")).to_be_visible()
+    expect(page.get_by_text(f"{title}: version 2 (English) is published.")).to_be_visible()
     expect(page.get_by_role("heading", name="Consents", level=1)).to_be_visible()
     expect(_document_row(page, title)).to_contain_text("Version 2")
     _expect_counts(page, title, signed=0, outstanding=5, withdrawn=0, of=5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
@@ -177,3 +178,40 @@ def test_the_shipped_translations_are_added_once_with_placeholders_kept() -> Non
     fees = ConsentVersion.objects.get(document__kind="fees", language="es")
     assert fees.title == "Política de tarifas y cancelaciones"
     assert "[" not in fees.body and "Plantilla" in fees.body
+
+
+def test_the_dashboard_gives_each_language_its_line_and_its_new_version_link(
+    as_admin: Client,
+) -> None:
+    """An admin sees, per document, the version in force in each language (or that there is
+    none yet), a draft in the language it is written in, a date only while a version is
+    still to come, and a "New" link that starts a draft in that language."""
+    fill_practice_settings()
+    install_default_documents(publish=True)
+    treatment = ConsentDocument.objects.get(kind="treatment")
+    communication = ConsentDocument.objects.get(kind="communication")
+    later = timezone.localdate() + timedelta(days=10)
+    spanish = ConsentVersion.objects.create(document=treatment, language="es", summary="Resumen",
+                                            body="Texto", effective_date=later)
+    version_publish(version=spanish, actor=None)
+    draft = ConsentVersion.objects.create(document=communication, language="es",
+                                          summary="Resumen", body="Texto")
+
+    page = as_admin.get(reverse("consent_dashboard"))
+    assert page.status_code == HTTPStatus.OK
+    html = page.content.decode()
+
+    def line(document: ConsentDocument, language: str) -> str:
+        start = html.index(f'id="doc-{document.pk}"')
+        start = html.index(f'data-language="{language}"', start)
+        return html[start:html.index("</span>\n", html.index('?language=', start))]
+
+    spanish_treatment = line(treatment, "es")
+    assert reverse("consent_version_preview", args=[spanish.pk]) in spanish_treatment
+    assert f'datetime="{later.isoformat()}"' in spanish_treatment
+    assert "?language=es" in spanish_treatment
+    assert "datetime=" not in line(treatment, "en")  # in force already: no date
+    assert reverse("consent_version_preview", args=[draft.pk]) in line(communication, "es")
+    assert reverse("consent_version_preview", args=[draft.pk]) not in line(communication, "en")
+    assert "none yet" in line(communication, "es")
+    assert "none yet" not in line(communication, "en")
