@@ -60,8 +60,8 @@ def _add_version(document: ConsentDocument, text: dict[str, Any], *, language: s
         document=document,
         language=language,
         title=title,
-        summary=fill_placeholders(text["summary"], practice),
-        body=fill_placeholders(text["body"], practice),
+        summary=fill_placeholders(text["summary"], practice, language),
+        body=fill_placeholders(text["body"], practice, language),
         change_note=change_note,
     )
     if publish:

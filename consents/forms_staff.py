@@ -109,7 +109,8 @@ class VersionForm(SingleValueFieldsMixin, forms.ModelForm):
                    or settings.LANGUAGE_CODE)
 
     def _filled(self, name: str) -> str:
-        return fill_placeholders(self.cleaned_data[name], PracticeSettings.load())
+        return fill_placeholders(self.cleaned_data[name], PracticeSettings.load(),
+                                 self.cleaned_data.get("language"))
 
     def clean_summary(self) -> str:
         return self._filled("summary")

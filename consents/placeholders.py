@@ -19,10 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
 from portal.models import PracticeSettings
+from portal.models.practice import WORDED_SETTINGS
 
 if TYPE_CHECKING:
     from django.db.models import Field
@@ -74,25 +76,32 @@ def placeholder_for(name: str) -> Placeholder | None:
     return _BY_NAME.get(_key(name))
 
 
-def setting_value(practice: PracticeSettings, setting: str) -> str:
-    """The practice's value for ``setting`` as it reads in a sentence ("" when blank): a
-    multi-line postal address on one line, separated by commas."""
-    value = getattr(practice, setting)
+def setting_value(practice: PracticeSettings, setting: str,
+                  language: str | None = None) -> str:
+    """The practice's value for ``setting`` as it reads in a sentence of a text in
+    ``language`` (default: the portal's) ("" when blank): a setting written in words
+    (``WORDED_SETTINGS``) in that language's wording, so a Spanish document never quotes
+    English; a multi-line postal address on one line, separated by commas."""
+    language = language or settings.LANGUAGE_CODE
+    value: object = (practice.worded(setting, language) if setting in WORDED_SETTINGS
+                     else getattr(practice, setting))
     if value is None:
         return ""
     lines = [" ".join(line.split()) for line in str(value).splitlines()]
     return ", ".join(line for line in lines if line)
 
 
-def fill_placeholders(text: str, practice: PracticeSettings) -> str:
-    """``text`` with each known placeholder replaced by the practice's value. A value that
-    is blank leaves its placeholder where it is, as does an unknown placeholder."""
+def fill_placeholders(text: str, practice: PracticeSettings,
+                      language: str | None = None) -> str:
+    """``text``, written in ``language`` (default: the portal's), with each known
+    placeholder replaced by the practice's value in that language. A value that is blank
+    leaves its placeholder where it is, as does an unknown placeholder."""
 
     def replace(match: re.Match[str]) -> str:
         placeholder = placeholder_for(match.group(1))
         if placeholder is None:
             return match.group(0)
-        return setting_value(practice, placeholder.setting) or match.group(0)
+        return setting_value(practice, placeholder.setting, language) or match.group(0)
 
     return _PLACEHOLDER.sub(replace, text)
 
@@ -113,9 +122,12 @@ def setting_label(setting: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def placeholder_problems(placeholders: Iterable[str]) -> list[str]:
-    """One plain sentence per placeholder, in the active language: what to do so it is
-    filled in."""
+def placeholder_problems(placeholders: Iterable[str],
+                         language: str | None = None) -> list[str]:
+    """One plain sentence per placeholder of a text in ``language``, in the active
+    language: what to do so it is filled in."""
+    language = language or settings.LANGUAGE_CODE
+    language_name = str(dict(settings.LANGUAGES).get(language, language))
     problems = []
     for shown in placeholders:
         placeholder = placeholder_for(shown[1:-1])
@@ -123,6 +135,12 @@ def placeholder_problems(placeholders: Iterable[str]) -> list[str]:
             problems.append(gettext(
                 "%(placeholder)s: replace it with the right words in the draft."
             ) % {"placeholder": shown})
+        elif placeholder.setting in WORDED_SETTINGS and language != settings.LANGUAGE_CODE:
+            problems.append(gettext(
+                "%(placeholder)s: fill in “%(setting)s” in %(language)s in practice "
+                "settings, then open the draft and save it again."
+            ) % {"placeholder": shown, "setting": setting_label(placeholder.setting),
+                 "language": language_name})
         else:
             problems.append(gettext(
                 "%(placeholder)s: fill in “%(setting)s” in practice settings, then "
@@ -136,11 +154,11 @@ class PlaceholderError(ValueError):
     lists them; ``problems`` says, for each, how to fill it (in the active language, for
     the page); the exception's own message, for developers, is in English."""
 
-    def __init__(self, placeholders: list[str]) -> None:
+    def __init__(self, placeholders: list[str], language: str | None = None) -> None:
         self.placeholders = placeholders
-        self.problems = placeholder_problems(placeholders)
+        self.problems = placeholder_problems(placeholders, language)
         with translation.override(None):  # the source language: English
-            english = placeholder_problems(placeholders)
+            english = placeholder_problems(placeholders, language)
         super().__init__(
             "This version still has placeholders that clients must never see: "
             f"{', '.join(placeholders)}. " + " ".join(english)

@@ -172,7 +172,7 @@ def version_publish(*, version: ConsentVersion, actor: User | None) -> ConsentVe
         raise ValueError(f"Consent version {version.pk} is in a language not offered.")
     left = find_placeholders(version.summary, version.body)
     if left:
-        raise PlaceholderError(left)
+        raise PlaceholderError(left, version.language)
     ConsentDocument.objects.select_for_update().filter(pk=version.document_id).get()
     latest = version.document.versions.aggregate(latest=Max("number"))["latest"] or 0
     version.number = latest + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from allauth.account.forms import SignupForm
 from allauth.core import context
@@ -10,15 +10,18 @@ from allauth.mfa.webauthn import forms as allauth_webauthn_forms
 from django import forms
 from django.conf import settings
 from django.http import QueryDict
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.adapters import invited_email
 from portal.i18n.languages import offered_languages
 from portal.input_checks import SingleValueFieldsMixin
 from portal.models import PracticeSettings, User
+from portal.models.practice import WORDED_SETTINGS
 from portal.text import TypedTextField, has_letter
 
 if TYPE_CHECKING:
+    from django.db.models import Field
     from django_stubs_ext import StrOrPromise
 
 
@@ -147,13 +150,43 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
             for name in missing:
                 data[name] = str(getattr(self.instance, name))
             self.data = data
+        self._add_other_language_fields()
+
+    def _add_other_language_fields(self) -> None:
+        """A field per setting written in words (``WORDED_SETTINGS``) and per offered
+        language other than the default, holding the practice's wording for its readers."""
+        names = dict(settings.LANGUAGES)
+        for setting in WORDED_SETTINGS:
+            model_field = cast("Field[Any, Any]", PracticeSettings._meta.get_field(setting))
+            base = self.fields[setting]
+            for code in other_languages():
+                field = TypedTextField(
+                    required=False, strip=True, max_length=model_field.max_length,
+                    label=format_lazy(_("{setting}, in {language}"), setting=base.label,
+                                      language=names[code]),
+                    help_text=(_("What clients who read this language see. Left blank, "
+                                 "they see the text above (or, while it is the portal's "
+                                 "own, its translation).") if setting == "crisis_text"
+                               else _("How it reads in documents in this language. Left "
+                                      "blank, a version in this language that quotes it "
+                                      "cannot be published.")),
+                    widget=(forms.Textarea(attrs={"rows": 4, "lang": code})
+                            if setting == "crisis_text" else forms.TextInput(attrs={"lang": code})),
+                    initial=self.instance.worded(setting, code),
+                )
+                self.fields[other_language_field(setting, code)] = field
 
     def clean(self) -> dict[str, Any]:
         """A value quoted in a sentence of a consent document stays on one line and holds
-        no square bracket (brackets mark the placeholders still to fill)."""
+        no square bracket (brackets mark the placeholders still to fill), in every
+        language. The other languages' wordings are gathered into ``in_other_languages``
+        (a language the portal no longer offers keeps what it had)."""
         super().clean()
         cleaned = self.cleaned_data  # what clean() returns; the stubs allow it None
-        for name in DOCUMENT_TEXT_SETTINGS:
+        quoted = list(DOCUMENT_TEXT_SETTINGS) + [
+            other_language_field(setting, code) for setting in WORDED_SETTINGS
+            if setting in DOCUMENT_TEXT_SETTINGS for code in other_languages()]
+        for name in quoted:
             value = cleaned.get(name) or ""
             if "[" in value or "]" in value:
                 self.add_error(name, _("Please leave out square brackets: the consent "
@@ -161,12 +194,43 @@ class PracticeSettingsForm(SingleValueFieldsMixin, forms.ModelForm):
                                        "in."))
             elif "\n" in value or "\r" in value:
                 self.add_error(name, _("Please keep this to one line."))
+        wordings = {code: dict(values) for code, values
+                    in (self.instance.in_other_languages or {}).items()
+                    if isinstance(values, dict)}
+        for code in other_languages():
+            language = wordings.setdefault(code, {})
+            for setting in WORDED_SETTINGS:
+                name = other_language_field(setting, code)
+                value = cleaned.pop(name, None) or ""
+                if name not in self.data:  # a post from before this language: kept
+                    continue
+                if value:
+                    language[setting] = value
+                else:
+                    language.pop(setting, None)
+            if not language:
+                del wordings[code]
+        cleaned["in_other_languages"] = wordings
         return cleaned
 
     def groups(self) -> list[tuple[StrOrPromise, list[forms.BoundField]]]:
-        """The page's sections, each with its fields, in order."""
-        return [(legend, [self[name] for name in names])
+        """The page's sections, each with its fields, in order; a setting written in words
+        is followed by its wording in each other language."""
+        return [(legend, [self[field] for name in names
+                          for field in (name, *(other_language_field(name, code)
+                                                for code in other_languages()
+                                                if name in WORDED_SETTINGS))])
                 for legend, names in PRACTICE_SETTINGS_GROUPS]
+
+
+def other_languages() -> list[str]:
+    """The offered languages other than the portal's default, in the order offered."""
+    return [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def other_language_field(setting: str, language: str) -> str:
+    """The form field holding ``setting``'s wording in ``language``."""
+    return f"{setting}__{language}"
 
 
 class StaffNameForm(SingleValueFieldsMixin, forms.Form):

@@ -701,7 +701,8 @@ def consent_version_publish(
         if version.is_published:
             raise Http404
         placeholders = find_placeholders(version.summary, version.body)
-        return _publish_page(request, version, placeholder_problems(placeholders))
+        return _publish_page(request, version, placeholder_problems(placeholders,
+                                                                   version.language))
     try:
         published = version_publish(version=version, actor=request.user)
     except PlaceholderError as refused:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings as django_settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,15 @@ def _document_number(verbose_name: StrOrPromise, low: int, high: int,
                               DOCUMENT_SETTING_HELP),
     )
 
+
+# The settings whose wording depends on the reader's language. Each model field holds the
+# wording in the portal's default language (``settings.LANGUAGE_CODE``); the practice writes
+# the others in ``in_other_languages``. Amounts, numbers, names and addresses read the same
+# in every language and have one value.
+WORDED_SETTINGS = (
+    "crisis_text", "paper_copy_fee", "longer_session_fee", "letters_fee",
+    "late_cancellation_fee", "payment_due", "payment_methods", "insurance_networks",
+)
 
 # Marked for translation but stored in English: a practice that keeps the default shows it
 # in each reader's language (``crisis_text_for_reader``).
@@ -229,6 +240,9 @@ class PracticeSettings(models.Model):
         _("years records are kept"), 1, 100,
         _("How many years records are kept after the last session, for example 7."),
     )
+    # {"es": {"payment_methods": "efectivo o tarjeta", ...}}: the WORDED_SETTINGS in each
+    # offered language other than the default one (``worded``).
+    in_other_languages = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -270,13 +284,39 @@ class PracticeSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def worded(self, setting: str, language: str) -> str:
+        """The practice's wording of one of the WORDED_SETTINGS for readers of
+        ``language``: the field itself in the default language, else what the practice
+        wrote for that language ("" while it has written nothing)."""
+        if setting not in WORDED_SETTINGS:
+            raise ValueError(f"{setting} reads the same in every language")
+        if language == django_settings.LANGUAGE_CODE:
+            return str(getattr(self, setting) or "")
+        wordings = self.in_other_languages.get(language)
+        value = wordings.get(setting) if isinstance(wordings, dict) else None
+        return value if isinstance(value, str) else ""
+
     @property
     def crisis_text_for_reader(self) -> str:
-        """The crisis text in the reader's language: the shipped default is translated; a
-        practice's own wording is shown as the practice wrote it."""
+        """The crisis text in the reader's language: the practice's own wording for that
+        language when it wrote one; else the shipped default, translated; else the
+        practice's wording in the default language (``crisis_text_language`` says which)."""
+        return self._crisis_text_and_language()[0]
+
+    @property
+    def crisis_text_language(self) -> str:
+        """The language ``crisis_text_for_reader`` is written in, for a ``lang`` mark."""
+        return self._crisis_text_and_language()[1]
+
+    def _crisis_text_and_language(self) -> tuple[str, str]:
+        reader = translation.get_language() or django_settings.LANGUAGE_CODE
+        own = self.worded("crisis_text", reader) if reader != django_settings.LANGUAGE_CODE \
+            else ""
+        if own:
+            return own, reader
         if self.crisis_text == DEFAULT_CRISIS_TEXT:
-            return gettext(DEFAULT_CRISIS_TEXT)
-        return self.crisis_text
+            return gettext(DEFAULT_CRISIS_TEXT), reader
+        return self.crisis_text, django_settings.LANGUAGE_CODE
 
     @classmethod
     def load(cls) -> PracticeSettings:

@@ -103,6 +103,16 @@ DEMO_PRACTICE_SETTINGS: dict[str, Any] = {
     "paper_copy_fee": "free of charge",
     "insurance_networks": "not in network with any insurance plans",
     "unpaid_balance_days": 60,
+    # The settings written in words, as the Spanish documents quote them.
+    "in_other_languages": {"es": {
+        "longer_session_fee": "$75 por cada 25 minutos adicionales",
+        "letters_fee": "$50 por carta o formulario",
+        "late_cancellation_fee": "$75",
+        "payment_due": "al momento de cada sesión",
+        "payment_methods": "tarjeta de crédito o débito, o tarjeta HSA o FSA",
+        "paper_copy_fee": "sin costo",
+        "insurance_networks": "un proveedor fuera de la red de todos los planes de seguro",
+    }},
 }
 
 
@@ -113,7 +123,7 @@ def _ensure_practice_settings() -> None:
     practice = PracticeSettings.load()
     default_name = PracticeSettings._meta.get_field("name").default
     changed = [name for name in DEMO_PRACTICE_SETTINGS
-               if getattr(practice, name) in ("", None)
+               if getattr(practice, name) in ("", None, {})
                or (name == "name" and practice.name == default_name)]
     for name in changed:
         setattr(practice, name, DEMO_PRACTICE_SETTINGS[name])
