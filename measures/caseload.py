@@ -24,7 +24,7 @@ from measures.instrument_scales import scale_for
 from measures.models import CheckInSchedule, MeasureResponse
 from measures.review_flags import open_flags
 from measures.scales import Point, Scale
-from measures.series import CaseloadSeries, SeriesPoint, caseload_series
+from measures.series import CaseloadSeries, SeriesPoint, caseload_series, named_bands
 from portal.access import client_accounts
 from portal.models import CareAssignment, PracticeSettings, User
 
@@ -53,6 +53,7 @@ class CaseloadCell:
     change: Change
     sparkline: Sparkline | None
     worsened_by: int  # points worse than the first score (negative: better)
+    band_lang: str = ""  # the latest band's language where it is not the reader's
 
     @property
     def difference(self) -> int | None:
@@ -105,17 +106,21 @@ def caseload_clients(viewer: User) -> QuerySet[User]:
 
 
 def _cell(scale: Scale, found: CaseloadSeries | None) -> CaseloadCell | None:
+    """One instrument of one client, its bands named in the reader's language."""
     if found is None:
         return None
-    recent = [Point(p.taken_at, p.total, p.band) for p in found.recent]
-    baseline = Point(found.baseline.taken_at, found.baseline.total, found.baseline.band)
+    named = named_bands(scale, found.recent)
+    first = named_bands(scale, [found.baseline])[0]
+    recent = [Point(p.taken_at, p.total, p.band) for p in named]
+    baseline = Point(first.taken_at, first.total, first.band)
     alone = found.recent[-1].id == found.baseline.id  # one score so far
     change = assess(scale, [baseline] if alone else [baseline, recent[-1]])
     difference = change.difference or 0
     return CaseloadCell(
-        title=scale.title, latest=found.recent[-1], baseline=found.baseline, change=change,
+        title=scale.title, latest=named[-1], baseline=first, change=change,
         sparkline=sparkline(scale, recent),
         worsened_by=-difference if scale.higher_is_better else difference,
+        band_lang=scale.band_lang(named[-1].total),
     )
 
 

@@ -56,6 +56,7 @@ class TrendBand:
     y: str
     height: str
     tone: int
+    lang: str = ""  # the label's language where it is not the reader's (``ScaleBand.lang``)
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class TrendRow:
     total: int
     band: str
     change: str  # "First score", "Down 9", "Up 3", "No change"
+    band_lang: str = ""  # the band's language where it is not the reader's
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,7 @@ def trend_chart(scale: Scale, points: Iterable[Point], *, width: int = TREND_WID
         TrendBand(label=band.label, minimum=band.minimum, maximum=band.maximum,
                   y=plain_number(edge(band.maximum + 1)),
                   height=plain_number(round(edge(band.minimum) - edge(band.maximum + 1), 2)),
-                  tone=tones[index])
+                  tone=tones[index], lang=band.lang)
         for index, band in enumerate(scale.bands)
     )
     tick_values = sorted({band.minimum for band in scale.bands} | {scale.max_total})
@@ -394,7 +396,8 @@ def trend_table(scale: Scale, points: Iterable[Point], *,
     rows = tuple(
         TrendRow(taken_at=point.taken_at, total=point.total, band=point.band,
                  change=(gettext("First score") if index == 0
-                         else _change_words(point.total - baseline)))
+                         else _change_words(point.total - baseline)),
+                 band_lang=scale.band_lang(point.total))
         for index, point in enumerate(series)
     )
     return TrendTable(dom_id=dom_id or f"trend-{scale.slug}-table",

@@ -41,11 +41,15 @@ class ScaleError(ValueError):
 
 @dataclass(frozen=True)
 class ScaleBand:
-    """A band of totals, both ends included: ``ScaleBand(5, 9, "Mild")``."""
+    """A band of totals, both ends included: ``ScaleBand(5, 9, "Mild")``. ``lang`` is the
+    language of ``label`` when it is not the reader's (an instrument with no official
+    translation into it: the CSI-4's English to a Spanish reader), for the page to mark;
+    "" when it is theirs."""
 
     minimum: int
     maximum: int
     label: str
+    lang: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,16 @@ class Scale:
                 return band
         raise ScaleError(f"{self.title}: {total} is outside {self.min_total} to "
                          f"{self.max_total}.")
+
+    def band_label(self, total: int, recorded: str = "") -> str:
+        """The name of the band ``total`` falls in, in the scale's words (the reader's
+        language, where a stored score keeps its band in the default language:
+        ``intake.scoring``); ``recorded`` for a total outside the scale."""
+        return self.band_for(total).label if self.contains(total) else recorded
+
+    def band_lang(self, total: int) -> str:
+        """The language to mark on ``band_label(total)``: its band's ``lang``."""
+        return self.band_for(total).lang if self.contains(total) else ""
 
     def contains(self, total: int) -> bool:
         return self.min_total <= total <= self.max_total

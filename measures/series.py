@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
 from measures.models import MeasureResponse
+from measures.scales import Scale
 
 # Points of each client a caseload row shows in its sparkline (the latest ones).
 SPARKLINE_POINTS = 12
@@ -32,6 +33,14 @@ class SeriesPoint:
     total: int
     band: str
     source: str
+
+
+def named_bands(scale: Scale, points: Iterable[SeriesPoint]) -> tuple[SeriesPoint, ...]:
+    """``points`` with each band named as ``scale`` names it, in the reader's language: a
+    stored point keeps its band in the default language (``intake.scoring``), which is
+    for the record, not for a page."""
+    return tuple(replace(point, band=scale.band_label(point.total, point.band))
+                 for point in points)
 
 
 def _point(response: MeasureResponse) -> SeriesPoint:

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.html import format_html
 
 from intake.api import InstrumentDefinition, UnknownInstrument, current_instrument
 from measures.change import Change, assess
@@ -19,7 +20,7 @@ from measures.instrument_scales import scale_for
 from measures.models import ReviewFlag
 from measures.review_flags import open_flags
 from measures.scales import Point, Scale
-from measures.series import SeriesPoint, instruments_with_points, series
+from measures.series import SeriesPoint, instruments_with_points, named_bands, series
 from portal.models import PracticeSettings
 
 # The order instruments are shown in; any other comes after, by slug.
@@ -43,6 +44,21 @@ class InstrumentTrend:
     def latest(self) -> SeriesPoint:
         return self.points[-1]
 
+    @property
+    def latest_band_words(self) -> str:
+        """The latest score's band for the middle of a sentence ("(mild)"): lower-case, in
+        its own ``lang`` where the instrument has no translation into the reader's."""
+        label = self.latest.band.lower()
+        lang = self.scale.band_lang(self.latest.total)
+        return format_html('<span lang="{}">{}</span>', lang, label) if lang else label
+
+    @property
+    def untranslated(self) -> bool:
+        """Whether the instrument's own words are shown in the default language, having
+        no official translation into the reader's (the CSI-4 to a Spanish reader): the
+        page says so."""
+        return not self.definition.is_written_in(self.definition.language)
+
 
 def shown_in_order(slugs: list[str]) -> list[str]:
     known = [slug for slug in INSTRUMENT_ORDER if slug in slugs]
@@ -54,7 +70,7 @@ def record_trends(client_id: uuid.UUID, case_id: uuid.UUID | None = None, *,
     """Every instrument's trend in the client's individual record (``case_id`` None) or
     in one couple or family case: decrypts each series (one query and one key fetch per
     instrument). An instrument the portal no longer knows is left out rather than drawn on
-    a guessed scale."""
+    a guessed scale. Bands are named in the reader's language (``named_bands``)."""
     practice = PracticeSettings.load()
     record = Q(case__isnull=True) if case_id is None else Q(case_id=case_id)
     flags = {flag.response.instrument: flag for flag in open_flags().filter(
@@ -67,7 +83,7 @@ def record_trends(client_id: uuid.UUID, case_id: uuid.UUID | None = None, *,
         except UnknownInstrument:
             continue
         scale = scale_for(definition, practice)
-        points = tuple(series(client_id, slug, case_id))
+        points = named_bands(scale, series(client_id, slug, case_id))
         drawn = [Point(p.taken_at, p.total, p.band) for p in points]
         dom_id = f"{dom_prefix}-{slug}"
         trends.append(InstrumentTrend(

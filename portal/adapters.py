@@ -10,16 +10,17 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.core.exceptions import ImmediateHttpResponse
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit.auth_events import record_login_rate_limited
-from portal.i18n.languages import is_offered
+from portal.i18n.languages import adopt_account_language, is_offered
 from portal.mail import notify
 from portal.models import PracticeSettings, User
 from portal.rate_limits import spent_allowances
@@ -107,6 +108,21 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                     limits=spent_allowances(request, _LOGIN_FAILED_LIMIT, key=key),
                 )
             raise
+
+    def pre_login(self, request: HttpRequest, user: AbstractBaseUser,
+                  **kwargs: Any) -> HttpResponse | None:
+        """allauth's check before a sign-in goes on (an inactive account is refused), then
+        the account's language for the rest of the way (``adopt_account_language``).
+
+        allauth calls this once the password was accepted (or an emailed link followed),
+        before the steps still due (the authenticator code, confirming the address): so the
+        code page is already in the person's language, though they are not signed in yet
+        and ``PersonLanguageMiddleware`` cannot know them. A wrong password never gets here,
+        so it reveals nothing of the account."""
+        refused = super().pre_login(request, user, **kwargs)
+        if refused is None:
+            adopt_account_language(request, user)
+        return refused
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         """allauth's account mail (codes, password resets, address confirmations, security

@@ -68,11 +68,11 @@ def refusal(request: HttpRequest, message: str) -> HttpResponse:
     400 page (rendered without a request context, like Django's own, so it cannot fail
     here).
 
-    In the request's language: the one chosen for it already, or, for a refusal made
-    before the language middleware ran, the cookie's or the browser's."""
-    language = (getattr(request, "LANGUAGE_CODE", None)
-                or translation.get_language_from_request(request))
-    with translation.override(language):
+    In the request's language: ``LocaleMiddleware`` runs before ``InputChecksMiddleware``
+    (the cookie's or the browser's), and a signed-in person's own is chosen before a view
+    reads a repeated value."""
+    with translation.override(getattr(request, "LANGUAGE_CODE", None)
+                              or translation.get_language()):
         words = gettext(message)
         if request.get_preferred_type(["text/html", "application/json"]) == "application/json":
             return JsonResponse({"message": words, "refused": True}, status=400)

@@ -135,9 +135,11 @@ MIDDLEWARE = [
     "portal.audit.context.AuditContextMiddleware",
     "portal.crypto.datakeys.KeyScopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The language of the cookie or the browser (no session needed), before anything can
+    # answer in words: InputChecksMiddleware's refusals are in the reader's language.
+    "django.middleware.locale.LocaleMiddleware",
     "portal.middleware.InputChecksMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from intake.api import current_instrument, question_type
+from intake.api import InstrumentDefinition, Question, current_instrument, question_type
 from measures.access import get_own_check_in, get_own_schedule
 from measures.check_ins import (
     DECLINE_REFUSED,
@@ -36,6 +36,7 @@ from measures.check_ins import (
     check_in_save_page,
     missing_instruments,
 )
+from measures.instruments import language_to_mark
 from measures.models import CheckIn, CheckInSchedule, CheckInState
 from measures.schedules import reminders_pause, reminders_resume
 from portal import rate_limits
@@ -96,6 +97,7 @@ class ChoiceRow:
     label: str
     checked: bool
     dom_id: str
+    lang: str = ""  # the label's language, where it is not the page's
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class QuestionRow:
     required: bool
     choices: list[ChoiceRow]
     error: str
+    lang: str = ""  # the label's language, where it is not the page's
 
 
 def _question_rows(slug: str, saved: dict[str, Any], errors: dict[str, str]
@@ -117,9 +120,11 @@ def _question_rows(slug: str, saved: dict[str, Any], errors: dict[str, str]
             id=question.id, label=question.label, required=question.required,
             choices=[ChoiceRow(str(option.value), option.label,
                                value is not None and str(value) == str(option.value),
-                               f"{question.id}-{number}")
+                               f"{question.id}-{number}",
+                               language_to_mark(option.language_of("label"), definition))
                      for number, option in enumerate(question.options)],
             error=errors.get(question.id, ""),
+            lang=language_to_mark(question.label_language, definition),
         ))
     return rows
 
@@ -137,6 +142,11 @@ def _render_page(request: HttpRequest, check_in: CheckIn, slug: str, *,
     context = {
         "check_in": check_in,
         "instrument": definition,
+        # No official translation into the reader's language: asked in English, and the
+        # page says why (the intake's note).
+        "untranslated": not definition.is_written_in(definition.language),
+        "prompt_lang": language_to_mark(definition.language_of("prompt"), definition),
+        "attribution_lang": language_to_mark(definition.language_of("attribution"), definition),
         "questions": _question_rows(slug, answers, errors or {}),
         "declined": slug in check_in.declined,
         "may_decline": not practice.check_in_answers_required,
@@ -321,11 +331,32 @@ def check_in_autosave(request: AuthenticatedHttpRequest, check_in_id: str) -> Js
 
 
 @dataclass(frozen=True)
+class AnswerRow:
+    question: str
+    answer: str  # in words: the option's label, or "Not answered" in the page's language
+    question_lang: str = ""  # each one's language, where it is not the page's
+    answer_lang: str = ""
+
+
+@dataclass(frozen=True)
 class ReviewRow:
     slug: str
     title: str
     declined: bool
-    answers: list[tuple[str, str]]  # (question, answer in words)
+    answers: list[AnswerRow]
+
+
+def _answer_row(question: Question, value: Any, definition: InstrumentDefinition) -> AnswerRow:
+    """One question and its answer in words, each marked with its language where it is
+    not the reader's."""
+    words = question_type(question.type).display(question, value)
+    chosen = next((option for option in question.options
+                   if str(option.value) == str(value)), None)
+    return AnswerRow(
+        question.label, words or gettext("Not answered"),
+        language_to_mark(question.label_language, definition),
+        language_to_mark(chosen.language_of("label"), definition) if words and chosen else "",
+    )
 
 
 def _review_rows(check_in: CheckIn) -> list[ReviewRow]:
@@ -336,9 +367,7 @@ def _review_rows(check_in: CheckIn) -> list[ReviewRow]:
         saved = answers.get(slug, {})
         rows.append(ReviewRow(
             slug, definition.title, slug in check_in.declined,
-            [(q.label, question_type(q.type).display(q, saved.get(q.id))
-              or gettext("Not answered"))
-             for q in definition.questions],
+            [_answer_row(q, saved.get(q.id), definition) for q in definition.questions],
         ))
     return rows
 
