@@ -71,6 +71,7 @@ from intake.schema_classes import (
     resolved,
 )
 from intake.scoring import any_safety_rule_holds, score
+from portal.i18n.texts import LangText
 
 HIGHER_IS_WORSE = "higher_is_worse"
 HIGHER_IS_BETTER = "higher_is_better"
@@ -182,12 +183,14 @@ class InstrumentDefinition(Localized):
         result = score(self.scale, answers)
         return None if result is None else InstrumentScore(result.total, result.band)
 
-    def band_label(self, total: int) -> str:
-        """The name of the band ``total`` falls in, in the reader's language ("" outside
-        the scale): for showing a stored score, whose band is kept in the default
-        language."""
+    def band_label(self, total: int, stored: str) -> str:
+        """The band of a stored score (``total``, its band ``stored`` in the default
+        language) in the reader's language, when this version bands ``total`` as stored;
+        otherwise the stored words, marked as the default language's (a ``LangText``)."""
         band = self.scale.band_for(total)
-        return band.label if band is not None else ""
+        if band is not None and band.default_label == stored:
+            return band.label
+        return LangText(stored, DEFAULT_LANGUAGE) if stored else stored
 
     def needs_prompt_review(self, answers: Mapping[str, Any]) -> bool:
         """True when one of the instrument's safety rules matches (on the PHQ-9, item 9

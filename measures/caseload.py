@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from intake.api import UnknownInstrument, current_instrument
+from intake.api import InstrumentDefinition, UnknownInstrument, current_instrument
 from measures.change import Change, assess
 from measures.charts import Sparkline, sparkline
 from measures.instrument_scales import scale_for
@@ -53,6 +53,8 @@ class CaseloadCell:
     change: Change
     sparkline: Sparkline | None
     worsened_by: int  # points worse than the first score (negative: better)
+    # The latest score's band in the reader's language (stored in the default one).
+    latest_band: str = ""
 
     @property
     def difference(self) -> int | None:
@@ -104,7 +106,8 @@ def caseload_clients(viewer: User) -> QuerySet[User]:
     return clients.filter(measured, is_active=True)
 
 
-def _cell(scale: Scale, found: CaseloadSeries | None) -> CaseloadCell | None:
+def _cell(scale: Scale, definition: InstrumentDefinition,
+          found: CaseloadSeries | None) -> CaseloadCell | None:
     if found is None:
         return None
     recent = [Point(p.taken_at, p.total, p.band) for p in found.recent]
@@ -116,6 +119,7 @@ def _cell(scale: Scale, found: CaseloadSeries | None) -> CaseloadCell | None:
         title=scale.title, latest=found.recent[-1], baseline=found.baseline, change=change,
         sparkline=sparkline(scale, recent),
         worsened_by=-difference if scale.higher_is_better else difference,
+        latest_band=definition.band_label(found.recent[-1].total, found.recent[-1].band),
     )
 
 
@@ -143,12 +147,13 @@ def caseload(viewer: User, *, sort: str = DEFAULT_SORT) -> Caseload:
     the most recently measured). Decrypts each listed client's first and latest points;
     the caller records the opening for each client (``audited_read_of_each``)."""
     practice = PracticeSettings.load()
-    scales = {}
+    scales, definitions = {}, {}
     for slug in CASELOAD_INSTRUMENTS:
         try:
-            scales[slug] = scale_for(current_instrument(slug), practice)
+            definitions[slug] = current_instrument(slug)
         except UnknownInstrument:
             continue
+        scales[slug] = scale_for(definitions[slug], practice)
     clients = list(caseload_clients(viewer).only("id", "email", "display_name")
                    .order_by("email")[:CASELOAD_LIMIT + 1])
     more = 0
@@ -167,7 +172,8 @@ def caseload(viewer: User, *, sort: str = DEFAULT_SORT) -> Caseload:
         schedule = schedules.get(client.pk)
         rows.append(CaseloadRow(
             client_id=client.pk, label=client.display_name or client.email,
-            cells=tuple(_cell(scales[slug], found.get((client.pk, slug))) if slug in scales
+            cells=tuple(_cell(scales[slug], definitions[slug], found.get((client.pk, slug)))
+                        if slug in scales
                         else None for slug in CASELOAD_INSTRUMENTS),
             flagged=client.pk in flagged,
             next_due_at=schedule.next_due_at if schedule else None,

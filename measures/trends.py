@@ -20,6 +20,7 @@ from measures.models import ReviewFlag
 from measures.review_flags import open_flags
 from measures.scales import Point, Scale
 from measures.series import SeriesPoint, instruments_with_points, series
+from portal.i18n.texts import lowered
 from portal.models import PracticeSettings
 
 # The order instruments are shown in; any other comes after, by slug.
@@ -42,6 +43,13 @@ class InstrumentTrend:
     @property
     def latest(self) -> SeriesPoint:
         return self.points[-1]
+
+    @property
+    def latest_band(self) -> str:
+        """The latest score's band for the middle of a sentence: lower-cased, in the
+        reader's language where the definition has it (stored in the default one), and
+        knowing its language (``portal.i18n.texts``)."""
+        return lowered(self.definition.band_label(self.latest.total, self.latest.band))
 
 
 def shown_in_order(slugs: list[str]) -> list[str]:
@@ -68,7 +76,9 @@ def record_trends(client_id: uuid.UUID, case_id: uuid.UUID | None = None, *,
             continue
         scale = scale_for(definition, practice)
         points = tuple(series(client_id, slug, case_id))
-        drawn = [Point(p.taken_at, p.total, p.band) for p in points]
+        # Each band in the reader's language (stored in the definition's default one).
+        drawn = [Point(p.taken_at, p.total, definition.band_label(p.total, p.band))
+                 for p in points]
         dom_id = f"{dom_prefix}-{slug}"
         trends.append(InstrumentTrend(
             slug=slug, title=scale.title, meaning=meaning(definition), scale=scale,
