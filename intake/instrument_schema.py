@@ -182,13 +182,6 @@ class InstrumentDefinition(Localized):
         result = score(self.scale, answers)
         return None if result is None else InstrumentScore(result.total, result.band)
 
-    def band_label(self, total: int) -> str:
-        """The name of the band ``total`` falls in, in the reader's language ("" outside
-        the scale): for showing a stored score, whose band is kept in the default
-        language."""
-        band = self.scale.band_for(total)
-        return band.label if band is not None else ""
-
     def needs_prompt_review(self, answers: Mapping[str, Any]) -> bool:
         """True when one of the instrument's safety rules matches (on the PHQ-9, item 9
         answered above "Not at all"): show the crisis text now and flag for staff."""

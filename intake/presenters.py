@@ -24,6 +24,7 @@ from intake.answers import visible
 from intake.question_types import question_type
 from intake.schema import IN_PERSON, SHARED, Question, Questionnaire, Section
 from intake.visibility import VisibilityWords, shared_summary, visibility_words
+from portal.i18n.texts import LangText
 
 # The English words, marked for translation: read them through ``not_answered()``.
 NOT_ANSWERED = gettext_noop("Not answered")
@@ -38,15 +39,14 @@ def not_answered() -> str:
 class AnswerRow:
     question_id: str
     label: str
-    text: str  # what the client answered, in words ("" when not answered)
+    # What the client answered, in words ("" when not answered): an option's label, or
+    # what they typed, exactly as typed (a ``LangText`` in the language they answered in).
+    text: str
     answered: bool
     # For repeating groups: one list of (label, text) pairs per entry.
     entries: tuple[tuple[tuple[str, str], ...], ...] = ()
     # Who else will see this answer; None on an individual questionnaire.
     visibility: VisibilityWords | None = None
-    # Typed by the client (free text, shown exactly as typed, in the language they wrote
-    # it in), rather than words the questionnaire gives (a choice, a date, a number).
-    typed: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,36 +78,52 @@ def answer_text(question: Question, value: Any) -> str:
     return question_type(question.type).display(question, value)
 
 
+def _is_typed(question: Question, value: Any) -> bool:
+    return question_type(question.type).free_text and value != IN_PERSON
+
+
+def _in_words(question: Question, value: Any, typed_in: str) -> str:
+    """``answer_text``; what the client typed knows the language they wrote in
+    (``typed_in``, when known), so a page in another language marks it."""
+    text = answer_text(question, value)
+    return LangText(text, typed_in) if text and typed_in and _is_typed(question, value) \
+        else text
+
+
 def _row(
-    question: Question, answers: Mapping[str, Any], visibility: VisibilityWords | None = None
+    question: Question, answers: Mapping[str, Any], visibility: VisibilityWords | None = None,
+    typed_in: str = "",
 ) -> AnswerRow:
     value = answers.get(question.id)
     if question_type(question.type).holds_questions:
         entries = tuple(
-            tuple((child.label, answer_text(child, entry.get(child.id)) or not_answered())
+            tuple((child.label, _in_words(child, entry.get(child.id), typed_in)
+                   or not_answered())
                   for child in question.questions)
             for entry in (value or [])
         )
         return AnswerRow(question.id, question.label, "", bool(entries), entries, visibility)
-    text = answer_text(question, value)
-    typed = question_type(question.type).free_text and value != IN_PERSON
-    return AnswerRow(question.id, question.label, text, bool(text), visibility=visibility,
-                     typed=typed)
+    text = _in_words(question, value, typed_in)
+    return AnswerRow(question.id, question.label, text, bool(text), visibility=visibility)
 
 
 def _words(questionnaire: Questionnaire, visibility: str) -> VisibilityWords | None:
     return visibility_words(questionnaire.audience, visibility)
 
 
-def answer_sections(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[SectionRows]:
+def answer_sections(questionnaire: Questionnaire, answers: Mapping[str, Any], *,
+                    typed_in: str = "") -> list[SectionRows]:
     """Every shown section with every shown question, answered or not, in order; on a
-    questionnaire shared between people, each says who else will see it."""
+    questionnaire shared between people, each says who else will see it. ``typed_in``:
+    the language the answers were given in (``Intake.language``), which what the client
+    typed is then marked with (a ``LangText``); "" when unknown."""
     sections = []
     for section in questionnaire.sections:
         if not visible(section, answers):
             continue
         rows = tuple(
-            _row(question, answers, _words(questionnaire, questionnaire.visibility_of(question.id)))
+            _row(question, answers, _words(questionnaire, questionnaire.visibility_of(question.id)),
+                 typed_in)
             for question in section.questions if visible(question, answers)
         )
         sections.append(SectionRows(section.id, section.title, rows,

@@ -12,7 +12,9 @@ that holds texts also keeps all of them (``texts``: field name -> language -> te
 language it was resolved for (``language``), so that ``text_in`` can read a text in another
 language (the FHIR export's translations, scores stored in the default language) and
 ``language_of`` can say which language a shown text is really in (a page marks English
-text in a Spanish page, and says why).
+text in a Spanish page, and says why). Each resolved text is itself a
+``portal.i18n.texts.LangText``: a ``str`` carrying its language (``.lang``), which the
+``portal_lang`` template filters turn into a ``lang`` attribute wherever it is shown.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
+
+from portal.i18n.texts import LangText
 
 IN_PERSON = "in_person"
 # The English words, marked for translation: read them through ``gettext`` when writing a
@@ -68,11 +72,13 @@ def active_language() -> str:
     return (language or DEFAULT_LANGUAGE).lower()
 
 
-def resolved(texts: Mapping[str, str], language: str) -> str:
-    """The text for a reader of ``language``: theirs when written, else the default's."""
+def resolved(texts: Mapping[str, str], language: str) -> LangText:
+    """The text for a reader of ``language``: theirs when written, else the default's,
+    knowing which it is (``LangText.lang``), so a page marks English shown to a Spanish
+    reader with ``lang="en"``."""
     if language in texts:
-        return texts[language]
-    return texts[DEFAULT_LANGUAGE]
+        return LangText(texts[language], language)
+    return LangText(texts[DEFAULT_LANGUAGE], DEFAULT_LANGUAGE)
 
 
 # Field name -> language -> text: every text an object holds, in every language written.

@@ -13,7 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.http import QueryDict
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 from intake.schema_classes import (
@@ -35,6 +38,17 @@ WIDGETS = frozenset({"text", "textarea", "radio", "checkbox", "date", "number", 
 # Builds the FHIR ``Coding`` of one answer value and its words (the system names the
 # questionnaire and the question, which only the exporter knows).
 Coder = Callable[[Any, str], dict[str, str]]
+
+
+def _translations(words: str | Promise, language: str) -> dict[str, str]:
+    """``words`` (marked for translation) in the default language, in each language the
+    portal offers and in ``language`` (a reader's): language -> text."""
+    codes = [DEFAULT_LANGUAGE, *(code for code, _ in settings.LANGUAGES), language]
+    texts = {}
+    for code in dict.fromkeys(code.lower() for code in codes):
+        with translation.override(code):
+            texts[code] = str(words)
+    return texts
 
 
 class AnswerError(ValueError):
@@ -132,22 +146,23 @@ class QuestionType:
     free_text: ClassVar[bool] = False
     default_max_length: ClassVar[int | None] = None
     takes_options: ClassVar[bool] = False  # "options" listed in the definition
-    fixed_options: ClassVar[tuple[Option, ...]] = ()  # options no definition may change
-    # The fixed options' labels by language (value -> language -> label), as a definition
-    # would write them; a language left out shows the default's.
-    fixed_texts: ClassVar[Mapping[Any, Mapping[str, str]]] = {}
+    # Options no definition may change, value -> label: interface words, written in English
+    # and marked for translation (``pgettext_lazy``), so a reader of any language the
+    # portal speaks reads them in it, like the page around them.
+    fixed_options: ClassVar[Mapping[Any, str | Promise]] = {}
     has_range: ClassVar[bool] = False  # "min_value" and "max_value"
     may_be_not_future: ClassVar[bool] = False  # "not_future"
     holds_questions: ClassVar[bool] = False  # a repeating group: "questions", "max_items"
 
     def options_for(self, language: str) -> tuple[Option, ...]:
-        """The fixed options, their labels for a reader of ``language``."""
-        options = []
-        for option in self.fixed_options:
-            texts = dict(self.fixed_texts.get(option.value) or {DEFAULT_LANGUAGE: option.label})
-            options.append(Option(option.value, resolved(texts, language),
-                                  texts={"label": texts}, language=language))
-        return tuple(options)
+        """The fixed options, their labels for a reader of ``language``; each keeps its
+        label in every language the portal speaks, as a definition's option would."""
+        return tuple(
+            Option(value, resolved(texts, language), texts={"label": texts},
+                   language=language)
+            for value, label in self.fixed_options.items()
+            for texts in [_translations(label, language)]
+        )
 
     def scale_range(self, question: Question) -> tuple[int, int] | None:
         """The lowest and highest whole number an answer to ``question`` scores, when an

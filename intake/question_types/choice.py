@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 
 from intake.question_types.base import (
     FHIR_EXTENSION,
@@ -28,6 +28,7 @@ from intake.question_types.base import (
 )
 from intake.question_types.registry import register
 from intake.schema_classes import IDENTIFIER, IN_PERSON, Option, Question, in_person_label
+from portal.i18n.texts import joined
 
 # The four values the page posts for a frequency: ``str.isdigit`` would also let "²" or a
 # 5,000-digit string through to ``int()``, which then raises (a server error).
@@ -138,9 +139,8 @@ class SingleChoice(ChoiceType):
 class YesNo(ChoiceType):
     name = "yes_no"
     takes_options = False
-    fixed_options = (Option("yes", "Yes"), Option("no", "No"))
-    # Part of every yes/no question's definition, so written like one: by language.
-    fixed_texts = {"yes": {"en": "Yes", "es": "Sí"}, "no": {"en": "No", "es": "No"}}
+    fixed_options = {"yes": pgettext_lazy("an answer to a yes-or-no question", "Yes"),
+                     "no": pgettext_lazy("an answer to a yes-or-no question", "No")}
 
 
 @register
@@ -175,7 +175,8 @@ class MultipleChoice(ChoiceType):
 
     def words(self, question: Question, value: Any) -> str:
         labels = _labels(question)
-        return "; ".join(labels.get(item, str(item)) for item in value)
+        # Each label keeps its language (``joined``): a page marks the English ones.
+        return joined("; ", (labels.get(item, str(item)) for item in value))
 
     def posted_words(self, question: Question, value: Any) -> list[str]:
         # The boxes ticked arrive as one list: said in one line, as on the review page.

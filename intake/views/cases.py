@@ -65,13 +65,15 @@ def _latest(intakes: list[Intake]) -> dict[Any, Intake]:
     return latest
 
 
-def _shared_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> list[SectionRows]:
+def _shared_sections(questionnaire: Questionnaire, answers: dict[str, Any],
+                     typed_in: str = "") -> list[SectionRows]:
     """The author's shared answers in words: the sections and questions they were told are
-    shared, filled from ``shared_answers`` only (a private answer never reaches here)."""
+    shared, filled from ``shared_answers`` only (a private answer never reaches here); what
+    they typed marked with the language they answered in (``typed_in``)."""
     shared = shared_answers(questionnaire, answers)
     shared_ids = questionnaire.shared_question_ids()
     sections = []
-    for section in answer_sections(questionnaire, shared):
+    for section in answer_sections(questionnaire, shared, typed_in=typed_in):
         rows = tuple(row for row in section.rows if row.question_id in shared_ids)
         if rows:
             sections.append(SectionRows(section.section_id, section.title, rows))
@@ -80,7 +82,8 @@ def _shared_sections(questionnaire: Questionnaire, answers: dict[str, Any]) -> l
 
 def _shared_sections_of(intake: Intake) -> list[SectionRows]:
     """Decrypt ``intake``'s answers and keep its shared sections only."""
-    return _shared_sections(intake.questionnaire.questionnaire, intake.answers)
+    return _shared_sections(intake.questionnaire.questionnaire, intake.answers,
+                            intake.language)
 
 
 @dataclass(frozen=True)

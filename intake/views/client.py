@@ -455,7 +455,7 @@ def intake_review(request: AuthenticatedHttpRequest, intake_id: str) -> HttpResp
     record_client_visit(intake)
     intake = intake_fill_details(intake_id=intake.pk, client=request.user)
     questionnaire = _questionnaire(intake)
-    sections = answer_sections(questionnaire, intake.answers)
+    sections = answer_sections(questionnaire, intake.answers, typed_in=intake.language)
     context = {
         "intake": intake,
         "questionnaire": questionnaire,
@@ -499,7 +499,7 @@ def intake_submitted(request: AuthenticatedHttpRequest, intake_id: str) -> HttpR
     context = {
         "intake": intake,
         "questionnaire": questionnaire,
-        "sections": answer_sections(questionnaire, intake.answers),
+        "sections": answer_sections(questionnaire, intake.answers, typed_in=intake.language),
         "pdf_url": _pdf_url(intake),
         "fhir_url": reverse("intake_fhir", args=[intake.id]),
     }

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_POST, require_safe
 from intake.access import get_intake_for_staff
 from intake.forms_staff import AcknowledgementForm
 from intake.models import Intake, QuestionnaireVersion, SafetyAlert, SafetyAlertAcknowledgement
-from intake.presenters import NOT_ANSWERED, SectionRows, answer_sections, answer_text
+from intake.presenters import SectionRows, answer_sections, answer_text, not_answered
 from intake.safety_alerts import close_alert
-from intake.schema import Questionnaire
+from intake.schema import DEFAULT_LANGUAGE, Questionnaire
 from intake.score_scales import ScoreScale, score_scale
 from intake.scoring import scores as compute_scores
 from intake.selectors import open_alerts_of_caseload, person_label, visible_intakes
@@ -40,6 +40,7 @@ from portal.audit.reads import audited_read
 from portal.crypto.errors import KeyDestroyedError
 from portal.formatting import format_when
 from portal.http import AuthenticatedHttpRequest
+from portal.i18n.texts import LangText
 
 INTAKES_PER_PAGE = 50
 
@@ -120,7 +121,7 @@ def _safety_triggers(questionnaire: Questionnaire,
     for rule in questionnaire.safety:
         if rule.holds(answers) and questionnaire.has_question(rule.question):
             question = questionnaire.question(rule.question)
-            text = answer_text(question, answers.get(rule.question)) or NOT_ANSWERED
+            text = answer_text(question, answers.get(rule.question)) or not_answered()
             triggers.append(SafetyTrigger(question.label, text))
     return triggers
 
@@ -148,10 +149,14 @@ def _score_rows(intake: Intake, questionnaire: Questionnaire,
     rows = []
     for score in stored or []:
         instrument = instruments.get(score["instrument"])
+        # Stored in the definition's default language (``intake.scoring.score``): the
+        # title is the definition's in the reader's language where there is one.
+        title = instrument.title if instrument else LangText(score["title"], DEFAULT_LANGUAGE)
+        band = LangText(score["band"], DEFAULT_LANGUAGE)
         rows.append(ScoreRow(
-            score["title"], score["total"], score["max_total"], score["band"],
+            title, score["total"], score["max_total"], band,
             instrument.attribution if instrument else "",
-            score_scale(instrument, score["total"], score["band"]) if instrument else None,
+            score_scale(instrument, score["total"], band) if instrument else None,
             instrument.interpretation if instrument else "",
         ))
     return rows
@@ -192,7 +197,7 @@ def read_intake(intake: Intake, alert: SafetyAlert | None) -> IntakeReading:
     questionnaire = intake.questionnaire.questionnaire
     answers = intake.answers
     return IntakeReading(
-        sections=answer_sections(questionnaire, answers),
+        sections=answer_sections(questionnaire, answers, typed_in=intake.language),
         scores=_score_rows(intake, questionnaire, answers),
         triggers=_safety_triggers(questionnaire, answers),
         acknowledgements=acknowledgement_rows(alert) if alert is not None else [],

@@ -71,29 +71,34 @@ def build_catalogs(directory: Path) -> Path:
 
 class _Reader(HTMLParser):
     """The text a person reads or hears on a page: text nodes and the attributes read aloud,
-    leaving out scripts, styles and every element whose ``lang`` names another language."""
+    leaving out scripts, styles and whatever is in another language than the page's (by
+    the nearest ``lang`` around it: text marked back into the page's language inside a
+    marked element is read again)."""
 
     def __init__(self, page_language: str) -> None:
         super().__init__(convert_charrefs=True)
         self.page_language = page_language
-        self.stack: list[tuple[str, bool]] = []  # (tag, skipped)
+        self.stack: list[tuple[str, bool, str | None]] = []  # (tag, never read, its lang)
         self.parts: list[str] = []
 
     @property
     def _skipping(self) -> bool:
-        return any(skipped for _, skipped in self.stack)
+        if any(hidden for _, hidden, _ in self.stack):
+            return True
+        lang = next((lang for _, _, lang in reversed(self.stack) if lang is not None), None)
+        return lang is not None and lang != self.page_language
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        other_language = "lang" in values and tag != "html" and (
-            values["lang"] != self.page_language)
-        skipped = tag in ("script", "style", "template") or other_language
-        if not self._skipping and not skipped:
+        lang = values.get("lang") if tag != "html" else None
+        entry = (tag, tag in ("script", "style", "template"), lang)
+        self.stack.append(entry)
+        if not self._skipping:
             self.parts.extend(values[name] for name in _READ_ATTRIBUTES if name in values)
             if tag == "input" and values.get("type") in ("submit", "button"):
                 self.parts.append(values.get("value", ""))
-        if tag not in _VOID:
-            self.stack.append((tag, skipped))
+        if tag in _VOID:
+            self.stack.pop()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)

@@ -1,6 +1,7 @@
 """No English left: every page of the client's, the clinician's and the admin's journeys,
 rendered in a pseudo-language that brackets every translated string (``tests.i18n.pseudo``),
-shows no word outside the brackets but the data the test itself put there."""
+shows no word outside the brackets but the data the test itself put there, or text marked
+with its own language (a questionnaire's English on a page in another language)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from consents.models import (
     ConsentVersion,
     ReleaseAuthorization,
 )
-from intake.models import InstrumentVersion, Intake, QuestionnaireVersion
+from intake.models import Intake
 from portal.models import ClientProfile, Invitation, PracticeSettings, User
 from tests.helpers import reauthenticate, sign_in
 from tests.hostile import build_world
@@ -37,7 +38,7 @@ def pseudo_language(tmp_path: Path) -> Iterator[str]:
 
 
 def _texts_of(value: Any) -> Iterator[str]:
-    """Every string inside a JSON definition (each language's text of a multilingual one)."""
+    """Every string inside a JSON value (a client's answers)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
@@ -51,16 +52,20 @@ def _texts_of(value: Any) -> Iterator[str]:
 def _data() -> list[str]:
     """What the test put on pages that is nobody's words to translate: the practice's name,
     the accounts' addresses and names, the clients' names and answers, the consent
-    documents' titles and summaries, and the questionnaires' own texts (each in the
-    languages it is written in: a pseudo-language has none, so they fall back to English;
-    their Spanish is tested in test_questionnaires_spanish)."""
+    documents' titles and summaries.
+
+    Not the questionnaires' and instruments' texts: a pseudo-language has none, so they
+    fall back to English, and each says so with its ``lang="en"`` (``LangText``, marked by
+    the ``portal_lang`` filters): a text of a definition shown without its mark fails here.
+    Their Spanish is tested in test_questionnaires_spanish, the marks in
+    test_language_of_parts. Nor the answers "Yes" and "No": they are the portal's words,
+    translated like any other."""
     practice = PracticeSettings.objects.first()
     values = [] if practice is None else [
         practice.name, practice.contact_email, practice.contact_phone, practice.crisis_text,
         *practice.address.splitlines()]
     values += list(Invitation.objects.values_list("email", flat=True))
     # A yes-or-no question's fixed answers come with the questionnaire's languages too.
-    values += ["Yes", "No"]
     for person in User.objects.all():
         values += [person.email, person.display_name]
     for profile in ClientProfile.objects.all():
@@ -77,9 +82,6 @@ def _data() -> list[str]:
         values += [details.information, details.discloser, details.recipient,
                    details.purpose, details.expiry_event or "",
                    *details.required_statements.splitlines()]
-    for definition in [*QuestionnaireVersion.objects.values_list("definition", flat=True),
-                       *InstrumentVersion.objects.values_list("definition", flat=True)]:
-        values += list(_texts_of(definition))
     for intake in Intake.objects.all():
         values += list(_texts_of(intake.answers))
     return values
