@@ -230,8 +230,10 @@ CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "portal.views.errors.csrf_failure"
 
 # --- Passwords and accounts -------------------------------------------------------------
+# Argon2id at OWASP's minimum (portal/passwords.py); a hash made with Django's defaults
+# verifies under it and is re-hashed at the next sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "portal.passwords.OwaspArgon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]

@@ -6,7 +6,7 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth.hashers import identify_hasher
+from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, identify_hasher
 from django.test import Client
 from django.urls import reverse
 
@@ -75,6 +75,32 @@ def test_new_passwords_are_hashed_with_argon2(client: Client) -> None:
     )
     user = User.objects.get(email="hash@example.com")
     assert identify_hasher(user.password).algorithm == "argon2"
+
+
+@pytest.mark.django_db
+def test_a_hash_made_with_djangos_argon2_defaults_is_renewed_at_the_next_sign_in(
+    client: Client,
+) -> None:
+    """Hashes made before the OWASP parameters (Django's 100 MiB, 8 lanes) still sign the
+    person in, and are re-hashed with the portal's parameters as they do."""
+    older = Argon2PasswordHasher()  # Django's defaults: memory_cost 102400, parallelism 8
+    user = UserFactory(email="older@example.com")
+    user.password = older.encode(PASSWORD, older.salt())
+    user.save(update_fields=["password"])
+    assert "m=102400,t=2,p=8" in user.password
+
+    wrong = client.post(reverse("account_login"),
+                        {"login": "older@example.com", "password": PASSWORD + "x"})
+    assert wrong.status_code == HTTPStatus.OK
+    user.refresh_from_db()
+    assert "m=102400,t=2,p=8" in user.password  # a wrong password changes nothing
+
+    response = client.post(reverse("account_login"),
+                           {"login": "older@example.com", "password": PASSWORD})
+    assert response.status_code == HTTPStatus.FOUND
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert check_password(PASSWORD, user.password)
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher, get_hashers
 from django.core.exceptions import ImproperlyConfigured
 
 from portal import env
@@ -75,8 +76,16 @@ def test_debug_is_off_unless_asked_for() -> None:
     assert settings.DEBUG is False
 
 
-def test_argon2_is_the_first_password_hasher() -> None:
-    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+def test_passwords_are_hashed_with_argon2id_at_owasps_minimum_or_above() -> None:
+    """OWASP's minimum Argon2id: 19 MiB of memory, 2 iterations, 1 lane."""
+    hasher = get_hashers()[0]
+    assert isinstance(hasher, Argon2PasswordHasher)
+    assert hasher.memory_cost >= 19 * 1024
+    assert hasher.time_cost >= 2
+    assert hasher.parallelism >= 1
+    encoded = hasher.encode("a passphrase of words", hasher.salt())
+    assert encoded.startswith("argon2$argon2id$")
+    assert f"m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}" in encoded
 
 
 def test_production_starts_with_a_complete_environment() -> None:
