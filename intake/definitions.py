@@ -11,12 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
 from intake.canonical import canonical_sha256
 from intake.instrument_references import expand_instrument_references
-from intake.models import QuestionnaireVersion
-from intake.schema import DEFAULT_LANGUAGE, DefinitionError, parse_definition
+from intake.models import QuestionnaireVersion, VersionOrigin
+from intake.publishing import publish_version
+from intake.schema import DefinitionError, parse_definition
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "questionnaires"
 # Earlier versions of the shipped questionnaires, exactly as they shipped (their
@@ -45,6 +44,8 @@ __all__ = [
     "canonical_sha256",
     "install_definition",
     "read_definition",
+    "read_source",
+    "shipped_source",
 ]
 
 
@@ -53,31 +54,50 @@ def read_definition(path: Path = DEFAULT_FILE) -> dict[str, Any]:
     (``{"instrument": "phq9"}``, ``{"ref": "phq9"}``) replaced by the shipped instruments'
     questions, scales and safety rules (``intake.instrument_references``), then checked.
     This is what is stored and hashed as a version."""
-    try:
-        source = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise DefinitionError(f"{path.name}: cannot be read as JSON ({error})") from None
-    data = expand_instrument_references(source)
+    data = expand_instrument_references(read_source(path))
     parse_definition(data)  # refuses a malformed file before anything is stored
     return data
 
 
-@transaction.atomic
 def install_definition(path: Path = DEFAULT_FILE) -> QuestionnaireVersion:
-    """The stored version for the file at ``path``, created the first time. A file whose
-    slug and version are already stored with other content is refused."""
-    data = read_definition(path)
-    digest = canonical_sha256(data)
-    # The title column names the version for lists and the admin: the default language's.
-    title = parse_definition(data, DEFAULT_LANGUAGE).title
-    version, created = QuestionnaireVersion.objects.get_or_create(
-        slug=data["slug"],
-        version=data["version"],
-        defaults={"title": title, "definition": data, "sha256": digest},
-    )
-    if not created and version.sha256 != digest:
-        raise DefinitionError(
-            f"{path.name}: {data['slug']} version {data['version']} is already in use with "
-            "different questions. Give the changed file a new version number."
-        )
-    return version
+    """The stored version for the shipped file at ``path``, published the first time
+    through the same path as a practice's drafts (``intake.publishing.publish_version``).
+    A file whose slug and version are already stored with other content is refused."""
+    existing = _stored_as_shipped(path)
+    if existing is not None:
+        return existing
+    return publish_version(source=read_source(path), origin=VersionOrigin.SHIPPED,
+                           actor=None, where=path.name)
+
+
+def _stored_as_shipped(path: Path) -> QuestionnaireVersion | None:
+    """The stored version of the file at ``path`` when its content is the file's (the
+    common case, answered without publishing anything)."""
+    source = read_source(path)
+    if not isinstance(source, dict):
+        return None
+    stored = QuestionnaireVersion.objects.filter(slug=source.get("slug"),
+                                                 version=source.get("version")).first()
+    if stored is None or stored.sha256 != canonical_sha256(read_definition(path)):
+        return None
+    return stored
+
+
+def read_source(path: Path) -> Any:
+    """The questionnaire file at ``path`` as written (instrument blocks as references)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise DefinitionError(f"{path.name}: cannot be read as JSON ({error})") from None
+
+
+def shipped_source(slug: str, version: str) -> dict[str, Any] | None:
+    """The source of a shipped questionnaire version (its file, current or in
+    ``history/``), for a version stored before versions kept their source; None when no
+    shipped file is that slug and version."""
+    for path in [*sorted(SHIPPED_DIR.glob("*.json")), *sorted(HISTORY_DIR.glob("*.json"))]:
+        source = read_source(path)
+        if isinstance(source, dict) and (source.get("slug"), source.get("version")) == (
+                slug, version):
+            return source
+    return None

@@ -28,8 +28,20 @@ class ImmutableVersionError(Exception):
     """A stored questionnaire or instrument version was about to change."""
 
 
+class VersionOrigin(models.TextChoices):
+    SHIPPED = "shipped", _("Shipped with the portal")
+    PRACTICE = "practice", _("Written by the practice")
+
+
 class QuestionnaireVersion(models.Model):
-    """One version of a questionnaire definition, exactly as clients saw it."""
+    """One version of a questionnaire definition, exactly as clients saw it.
+
+    ``definition`` is what clients answered, self-contained (instrument references
+    expanded) and hashed (``sha256``); ``source`` is what it was written as, instrument
+    blocks as references, which a new draft starts from (null for a shipped version stored
+    before the builder: ``intake.builder.sources`` finds its file). Shipped versions keep
+    their file's slug; a practice's own questionnaires have slugs of their own, so a
+    shipped update never collides with, or replaces, what the practice wrote."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=64)
@@ -37,6 +49,13 @@ class QuestionnaireVersion(models.Model):
     title = models.CharField(max_length=200)
     definition = models.JSONField()
     sha256 = models.CharField(max_length=64)
+    source = models.JSONField(null=True, blank=True)
+    origin = models.CharField(max_length=16, choices=VersionOrigin.choices,
+                              default=VersionOrigin.SHIPPED)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -66,6 +85,53 @@ class QuestionnaireVersion(models.Model):
             parsed[language] = parse_definition(self.definition, language)
         questionnaire: Questionnaire = parsed[language]
         return questionnaire
+
+
+class QuestionnaireDraft(models.Model):
+    """A practice admin's next version of a questionnaire, being written in the builder:
+    practice data (no client's words), changed freely until it is published as a
+    ``QuestionnaireVersion`` and deleted. One draft per questionnaire (``slug``); each save
+    bumps ``revision``, and a save based on an older one (a second tab, a second admin) is
+    refused instead of overwriting (``intake.builder.drafts.draft_save``)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200)  # the default language's, for lists
+    based_on = models.ForeignKey(QuestionnaireVersion, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="drafts")
+    source = models.JSONField()
+    revision = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.slug} (draft)"
+
+
+class IntakeKind(models.TextChoices):
+    """Who starts an intake, which decides the questionnaire they answer."""
+
+    INDIVIDUAL = "individual", _("An adult client, individually")
+    PARTNER = "partner", _("A partner in a couple")
+    ADULT = "adult", _("An adult or guardian in a family")
+    ADOLESCENT = "adolescent", _("A young person with their own account")
+
+
+class QuestionnaireAssignment(models.Model):
+    """The questionnaire (``slug``) new intakes of a kind start on: its newest version.
+    No row: the shipped one (``intake.builder.assignments``). An intake already started
+    keeps the version it started on."""
+
+    kind = models.CharField(max_length=16, choices=IntakeKind.choices, primary_key=True)
+    slug = models.SlugField(max_length=64)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.slug}"
 
 
 # What a staff member did or will do about a safety alert, in a few sentences.

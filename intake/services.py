@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from intake.answers import clean_section, missing_answers, prune_hidden
-from intake.definitions import SHIPPED_DIR, install_definition, read_definition
+from intake.builder.assignments import version_for
 from intake.events import IntakeSent, intake_sent, scored_instruments
-from intake.models import Intake, IntakeState
+from intake.models import Intake, IntakeKind, IntakeState
 from intake.notifications import notify_submission
 from intake.profile_details import profile_answers, profile_changes_from_intake
 from intake.safety_alerts import raise_alert
-from intake.schema import Questionnaire, parse_definition
+from intake.schema import Questionnaire
 from intake.scoring import needs_prompt_review, scores
 from portal.audit.actions import Action
 from portal.audit.service import record_event
@@ -65,13 +64,13 @@ class SaveOutcome:
     safety_now: bool = False
 
 
-# The questionnaire each person in a case answers, by their part in it (files in
-# ``intake/questionnaires``). A child without an account answers none: their guardians
-# tell the practice about them in their own intakes.
-CASE_QUESTIONNAIRES: dict[str, str] = {
-    ParticipantRole.PARTNER: "couple.json",
-    ParticipantRole.ADULT: "family.json",
-    ParticipantRole.ADOLESCENT: "adolescent.json",
+# The kind of intake each person in a case starts, by their part in it: it decides the
+# questionnaire (``intake.builder.assignments``). A child without an account answers none:
+# their guardians tell the practice about them in their own intakes.
+CASE_KINDS: dict[str, str] = {
+    ParticipantRole.PARTNER: IntakeKind.PARTNER,
+    ParticipantRole.ADULT: IntakeKind.ADULT,
+    ParticipantRole.ADOLESCENT: IntakeKind.ADOLESCENT,
 }
 
 
@@ -79,33 +78,31 @@ class NoIntakeForThisRole(Exception):
     """This person's part in the case has no intake of its own (a child without an account)."""
 
 
-def _case_questionnaire_file(client: User, case: Case) -> Path:
+def _case_kind(client: User, case: Case) -> str:
     role = case.participants.filter(person=client).values_list("role", flat=True).first()
-    if role not in CASE_QUESTIONNAIRES:
+    if role not in CASE_KINDS:
         raise NoIntakeForThisRole
-    return SHIPPED_DIR / CASE_QUESTIONNAIRES[role]
+    return CASE_KINDS[role]
 
 
 def case_questionnaire(client: User, case: Case) -> Questionnaire:
-    """The questionnaire ``client`` answers in ``case`` (for the overview before they
+    """The questionnaire ``client`` would answer in ``case`` (for the overview before they
     start); ``NoIntakeForThisRole`` for a part that has none."""
-    return parse_definition(read_definition(_case_questionnaire_file(client, case)))
+    return version_for(_case_kind(client, case)).questionnaire
 
 
 def intake_start(*, client: User, case: Case | None = None) -> Intake:
     """The client's draft in their individual record (``case`` None) or in ``case``,
-    created on first use against the questionnaire for it: the individual one, or the one
-    for their part in the case (``CASE_QUESTIONNAIRES``). A second draft for the same
-    record can never exist (conditional unique constraints), even from two tabs. The
-    caller has checked that ``client`` is in ``case`` (``own_case_or_404``)."""
+    created on first use against the questionnaire the practice chose for that kind of
+    intake (``intake.builder.assignments.version_for``): a draft keeps the version it
+    started on, whatever is published later. A second draft for the same record can never
+    exist (conditional unique constraints), even from two tabs. The caller has checked that
+    ``client`` is in ``case`` (``own_case_or_404``)."""
     drafts = Intake.objects.filter(client=client, case=case, state=IntakeState.DRAFT)
     draft = drafts.first()
     if draft is not None:
         return draft
-    if case is None:
-        version = install_definition()
-    else:
-        version = install_definition(_case_questionnaire_file(client, case))
+    version = version_for(IntakeKind.INDIVIDUAL if case is None else _case_kind(client, case))
     try:
         with transaction.atomic():
             return Intake.objects.create(client=client, case=case, questionnaire=version)

@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "manage_practice_settings",
         "view_audit_log",
         "manage_outgoing_messages",
+        "manage_questionnaires",
     ),
 }
 

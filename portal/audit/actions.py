@@ -51,6 +51,10 @@ class Action(StrEnum):
     CONSENT_REMINDED = "consent.reminded"
     DOCUMENT_PUBLISHED = "document.published"
     DOCUMENT_REQUIREMENT_CHANGED = "document.requirement_changed"
+    QUESTIONNAIRE_DRAFT_STARTED = "questionnaire.draft_started"
+    QUESTIONNAIRE_DRAFT_DISCARDED = "questionnaire.draft_discarded"
+    QUESTIONNAIRE_PUBLISHED = "questionnaire.published"
+    QUESTIONNAIRE_ASSIGNED = "questionnaire.assigned"
     INVITATION_SENT = "invitation.sent"
     INVITATION_RESENT = "invitation.resent"
     INVITATION_REVOKED = "invitation.revoked"
@@ -190,6 +194,16 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.DOCUMENT_PUBLISHED: _spec(_("Consent document published"), "version"),
     Action.DOCUMENT_REQUIREMENT_CHANGED: _spec(_("When a consent is needed changed"),
                                                "requirement", "previous"),
+    # The questionnaire builder: which questionnaire and version, never its words.
+    Action.QUESTIONNAIRE_DRAFT_STARTED: _spec(_("Questionnaire draft started"), "slug",
+                                              "based_on"),
+    Action.QUESTIONNAIRE_DRAFT_DISCARDED: _spec(_("Questionnaire draft discarded"), "slug"),
+    Action.QUESTIONNAIRE_PUBLISHED: _spec(_("Questionnaire published"), "slug", "version",
+                                          "origin"),
+    # Which questionnaire new intakes of a kind start on ("kind": individual, partner,
+    # adult, adolescent), and the one before.
+    Action.QUESTIONNAIRE_ASSIGNED: _spec(_("Questionnaire chosen for new intakes"), "kind",
+                                         "slug", "previous"),
     Action.INVITATION_SENT: _spec(_("Invitation sent")),
     Action.INVITATION_RESENT: _spec(_("Invitation re-sent")),
     Action.INVITATION_REVOKED: _spec(_("Invitation withdrawn")),

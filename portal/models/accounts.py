@@ -84,6 +84,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             ("view_audit_log", "Can search and export the whole audit trail"),
             ("manage_outgoing_messages",
              "Can see emails the portal could not send, and send them again"),
+            ("manage_questionnaires",
+             "Can draft and publish the intake questionnaires and choose who answers which"),
         ]
 
     def __str__(self) -> str:
