@@ -66,6 +66,7 @@ urlpatterns = [
     path("staff/check-ins/", include("measures.urls_schedule")),
     path("consents/", include("consents.urls_client")),
     path("staff/consents/", include("consents.urls_staff")),
+    path("staff/questionnaires/", include("intake.urls_builder")),
     path("", include("consents.urls_exports")),
     path("staff/measures/", include("measures.urls_staff")),
     path("progress/", include("measures.urls_progress")),

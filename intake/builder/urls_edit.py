@@ -1,0 +1,5 @@
+"""Builder URLs (edit)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

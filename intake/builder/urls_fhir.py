@@ -1,0 +1,5 @@
+"""Builder URLs (fhir)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

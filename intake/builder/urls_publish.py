@@ -1,0 +1,5 @@
+"""Builder URLs (publish)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
