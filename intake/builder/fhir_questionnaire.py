@@ -62,6 +62,8 @@ MAX_OCCURS = f"{FHIR_EXTENSION}questionnaire-maxOccurs"
 MIN_VALUE = f"{FHIR_EXTENSION}minValue"
 MAX_VALUE = f"{FHIR_EXTENSION}maxValue"
 
+# A Questionnaire's status (R4's publication-status value set).
+STATUSES = ("draft", "active", "retired", "unknown")
 # The deepest item nesting a portal questionnaire has: section, group, question.
 MAX_DEPTH = 3
 
@@ -324,6 +326,10 @@ def validate(resource: Any) -> None:
         raise FhirImportError(
             f"The resource is a {str(resource.get('resourceType'))[:40]!r}, not a "
             "Questionnaire.")
+    if resource.get("status") not in STATUSES:
+        raise FhirImportError(
+            "This is not a valid FHIR R4 Questionnaire: its status must be one of "
+            f"{', '.join(STATUSES)}.")
     _check_items(resource.get("item"), "", 1, set())
     try:
         FhirQuestionnaire.model_validate(resource)
