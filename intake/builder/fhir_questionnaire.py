@@ -199,11 +199,11 @@ def _option(option: Mapping[str, Any], slug: str, question_id: str) -> dict[str,
 def _question_item(question: Mapping[str, Any], questions: Mapping[str, Mapping[str, Any]],
                    slug: str) -> dict[str, Any]:
     if "instrument" in question:
-        extensions = [_extension(INSTRUMENT, valueString=question["instrument"])]
+        block = [_extension(INSTRUMENT, valueString=question["instrument"])]
         if "version" in question:
-            extensions.append(_extension(INSTRUMENT_VERSION, valueString=question["version"]))
+            block.append(_extension(INSTRUMENT_VERSION, valueString=question["version"]))
         return {"linkId": f"instrument:{question['instrument']}", "type": "display",
-                "text": question["instrument"], "extension": extensions}
+                "text": question["instrument"], "extension": block}
     kind = question["type"]
     extensions: list[dict[str, Any]] = [_keys(question)]
     if kind == "frequency":

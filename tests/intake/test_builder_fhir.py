@@ -183,6 +183,7 @@ def test_a_published_version_exported_imported_and_published_is_the_same_questio
     assert published.title == original.title
     same = {"slug": original.slug, "version": original.version}
     assert {**published.definition, **same} == original.definition
+    assert isinstance(published.source, dict)
     assert {**published.source, **same} == original.source
 
 
