@@ -668,7 +668,7 @@ def from_fhir(resource: Any) -> dict[str, Any]:
     try:
         source["instruments"] = [json.loads(str(scale.get("valueString"))) for scale in scales]
         source["safety"] = [json.loads(str(rule.get("valueString"))) for rule in rules]
-    except ValueError:
+    except (ValueError, RecursionError):
         raise FhirImportError("An instrument or safety extension is not valid JSON.") from None
     ordered = _ordered(source, extensions)
     if _portal(extensions, KEYS) is None:

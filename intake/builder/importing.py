@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from intake.builder.drafts import next_version, title_of
@@ -83,9 +83,16 @@ def draft_import(*, resource: Any, actor: User) -> QuestionnaireDraft:
     slug = import_slug(resource.get("name"), source.get("title"))
     source["slug"] = slug
     source["version"] = next_version(slug)
-    draft = QuestionnaireDraft.objects.create(slug=slug, title=title_of(source),
-                                              based_on=None, source=source,
-                                              created_by=actor)
+    while True:
+        try:
+            with transaction.atomic():
+                draft = QuestionnaireDraft.objects.create(
+                    slug=slug, title=title_of(source), based_on=None, source=source,
+                    created_by=actor)
+            break
+        except IntegrityError:  # the same name imported at the same moment: the next slug
+            slug = import_slug(f"{slug}-2", None)
+            source["slug"] = slug
     record_event(Action.QUESTIONNAIRE_DRAFT_STARTED, actor=actor, target=draft,
                  detail={"slug": slug, "based_on": IMPORTED_FROM})
     return draft

@@ -316,3 +316,20 @@ def test_an_export_holds_no_personal_data_and_is_never_cached(as_admin: Client) 
     resource = json.loads(response.content)
     assert "subject" not in resource and "contained" not in resource
     assert copy.deepcopy(resource) == resource
+
+
+def test_deeply_nested_extensions_are_refused_or_read_never_a_failure(
+    as_admin: Client,
+) -> None:
+    depth = 900
+    extension = ('{"url": "http://example.org/x", "extension": [' * depth
+                 + '{"url": "http://example.org/x", "valueString": "a"}' + "]}" * depth)
+    resource = ('{"resourceType": "Questionnaire", "status": "active", "name": "Deep", '
+                f'"title": "Deep", "extension": [{extension}]}}')
+    upload = SimpleUploadedFile("deep.json", resource.encode())
+    response = as_admin.post(IMPORT_URL, {"file": upload})
+    assert response.status_code in (302, 400)
+    scale = {"resourceType": "Questionnaire", "status": "active", "extension": [
+        {"url": f"{EXTENSION_BASE}scale", "valueString": "[" * 50_000}]}
+    with pytest.raises(FhirImportError, match="not valid JSON"):
+        from_fhir(scale)
