@@ -379,6 +379,10 @@ STAFF_FORMS = [
     Endpoint("consent_version_edit", "admin", lambda w: [w.objects["draft_version"].id],
              _version_fields),
     Endpoint("consent_version_publish", "admin", lambda w: [w.objects["draft_version"].id]),
+    # A FHIR import: fields that are not files (the uploads themselves are hostile in
+    # tests/intake/test_builder_fhir.py): the form says to choose a file, nothing stored.
+    Endpoint("questionnaire_fhir_import", "admin",
+             fields=_always({"file": ['{"resourceType": "Questionnaire"}', ""]})),
     Endpoint("staff_intake_acknowledge", "clinician",
              lambda w: [w.objects["submitted_intake"].id],
              lambda w: {"note": ["Called the client, safety plan agreed."]}),
