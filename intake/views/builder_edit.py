@@ -268,7 +268,7 @@ def _question_add(source: dict[str, Any], post: QueryDict) -> dict[str, Any]:
 def _revision(post: QueryDict) -> int:
     value = _one(post, "revision")
     if not value.isdigit() or len(value) > 9:
-        raise StaleDraft
+        raise EditError(gettext("This page is out of date: please reload it and try again."))
     return int(value)
 
 
