@@ -117,7 +117,7 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
     that start on it, and its open draft."""
     using: dict[str, list[str]] = {}
     for kind in SHIPPED_FOR_KIND:
-        using.setdefault(version_for(kind).slug, []).append(IntakeKind(kind).label)
+        using.setdefault(version_for(kind).slug, []).append(str(IntakeKind(kind).label))
     drafts = {draft.slug: draft for draft in QuestionnaireDraft.objects.all()}
     rows = []
     for slug in sorted(set(QuestionnaireVersion.objects.values_list("slug", flat=True))):
@@ -176,7 +176,7 @@ def _entry_rows(source: dict[str, Any], entries: list[Any]) -> list[dict[str, An
 
 def _draft_context(draft: QuestionnaireDraft) -> dict[str, Any]:
     source = draft.source
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in source.get("sections") or []:
         if not isinstance(section, dict):
             continue
