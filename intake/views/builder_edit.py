@@ -42,6 +42,7 @@ from intake.question_types import UnknownQuestionType, question_type
 from intake.schema_classes import DEFAULT_LANGUAGE, INDIVIDUAL
 from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
+from portal.input_checks import RepeatedValue
 
 PERMISSION = "manage_questionnaires"
 # Where the strict parser says a problem is: "sections[2].questions[3] (some_id): ...".
@@ -265,7 +266,20 @@ def _question_add(source: dict[str, Any], post: QueryDict) -> dict[str, Any]:
         label=_texts(post, "label"))
 
 
+# The one field of the editor's forms that takes several values (the condition's answers).
+LIST_FIELDS = frozenset({"condition"})
+
+
+def _refuse_repeated(post: QueryDict) -> None:
+    """Every field but a list, sent more than once, refuses the whole post (400), even one
+    this change would not read: nothing is guessed."""
+    for name, values in post.lists():
+        if len(values) > 1 and name not in LIST_FIELDS:
+            raise RepeatedValue(f"The field {name!r} was sent more than once.")
+
+
 def _revision(post: QueryDict) -> int:
+    _refuse_repeated(post)
     value = _one(post, "revision")
     if not value.isdigit() or len(value) > 9:
         raise EditError(gettext("This page is out of date: please reload it and try again."))
