@@ -92,16 +92,23 @@ def described_problem(source: dict[str, Any], problem: str) -> str:
     found = _WHERE.match(problem)
     if not found:
         return problem
-    section_number, question_number, _, message = found.groups()
+    section_number, question_number, question_id, message = found.groups()
     sections = source.get("sections") or []
     section = sections[int(section_number)] if int(section_number) < len(sections) else {}
     section = section if isinstance(section, dict) else {}
     words = gettext("Section “%(title)s”") % {
         "title": _default_text(section.get("title")) or section.get("id", "")}
     if question_number is not None:
+        # By id when the parser gives one: an instrument block before it in the section is
+        # several questions in the parser's numbering, one entry in the source's.
         entries = section.get("questions") or []
         number = int(question_number)
         entry = entries[number] if number < len(entries) else {}
+        if question_id:
+            try:
+                entry = edits.find_question(source, question_id)
+            except EditError:
+                entry = {"id": question_id}
         entry = entry if isinstance(entry, dict) else {}
         words += gettext(", question “%(label)s” (%(id)s)") % {
             "label": _default_text(entry.get("label")), "id": entry.get("id", "")}

@@ -235,3 +235,19 @@ def test_nobody_but_an_admin_finds_the_builder(
             assert response.status_code == 404
     draft.refresh_from_db()
     assert "health" in [section["id"] for section in draft.source["sections"]]
+
+
+def test_the_parsers_place_is_said_in_words(admin_user: User) -> None:
+    from intake.views.builder_edit import described_problem
+
+    source = _draft(admin_user).source
+    assert described_problem(source, "sections[0].questions[1] (preferred_name): bad") == (
+        "Section “About you”, question “What would you like us to call you?” "
+        "(preferred_name): bad")
+    # After an instrument block the parser counts the block's questions; the id decides.
+    assert described_problem(source, "sections[3]: 'id' is a new lower-case identifier") == (
+        "Section “Your safety”: 'id' is a new lower-case identifier")
+    assert described_problem(
+        source, "sections[4].questions[2] (important_people).questions[0] (name): x"
+    ).startswith("Section “Your relationships”, question “")
+    assert described_problem(source, "instruments[0]: bands") == "instruments[0]: bands"
