@@ -262,6 +262,7 @@ MATRIX: dict[str, Row] = {
     "builder_draft_start": Row("post", ADMIN_ONLY_ACTION,
                                lambda o: [o["builder_draft"].based_on_id]),
     "builder_draft": Row("get", ADMIN_ONLY, lambda o: [o["builder_draft"].id]),
+    "builder_draft_texts": Row("get", ADMIN_ONLY, lambda o: [o["builder_draft"].id]),
     "builder_draft_change": Row("post", {**ADMIN_ONLY, "admin": "400"},
                                 lambda o: [o["builder_draft"].id]),
     "builder_section_edit": Row("get", ADMIN_ONLY, lambda o: [o["builder_draft"].id, "health"]),

@@ -48,6 +48,7 @@ _NEW_QUESTION: dict[str, dict[str, Any]] = {
     "group": {"max_items": 5, "questions": []},
 }
 # The texts of each kind of object, and which of them must be written.
+QUESTIONNAIRE_TEXTS = ("title", "intro")
 SECTION_TEXTS = ("title", "intro", "content_note")
 QUESTION_TEXTS = ("label", "help", "why")
 REQUIRED_TEXTS = frozenset({"title", "label"})
@@ -696,6 +697,40 @@ def condition_set(source: Mapping[str, Any], question_id: str, *, on: str, kind:
         raise EditError(gettext("A question in a group can't have a condition."))
     if on == question_id:
         raise EditError(gettext("A question can't depend on its own answer."))
+    holder[index]["condition"] = _condition(changed, on, kind, values)
+    return changed
+
+
+def section_condition_set(source: Mapping[str, Any], section_id: str, *, on: str, kind: str,
+                          values: list[str] | None = None) -> Source:
+    """Show a whole section only when an earlier question was answered (as
+    ``condition_set``). Refused while the section holds a locked question: hiding it would
+    hide the client's details or the safety question."""
+    changed = _copy(source)
+    section = changed["sections"][_section_index(changed, section_id)]
+    _refuse_hiding_locked(changed, section)
+    section["condition"] = _condition(changed, on, kind, values)
+    return changed
+
+
+def section_condition_clear(source: Mapping[str, Any], section_id: str) -> Source:
+    changed = _copy(source)
+    changed["sections"][_section_index(changed, section_id)].pop("condition", None)
+    return changed
+
+
+def _refuse_hiding_locked(source: Source, section: dict[str, Any]) -> None:
+    for entry in _questions_of(section):
+        if isinstance(entry, dict) and not is_block(entry):
+            reason = locked_reason(source, str(entry.get("id")))
+            if reason:
+                raise EditError(gettext(
+                    "This section holds “%(id)s”, which is always asked: it can't be shown "
+                    "only sometimes.") % {"id": entry.get("id")})
+
+
+def _condition(changed: Source, on: str, kind: str,
+               values: list[str] | None) -> dict[str, Any]:
     if not _is_top_level(changed, on):
         raise EditError(gettext("A condition depends on a question of a section (not of a "
                                 "group)."))
@@ -719,7 +754,17 @@ def condition_set(source: Mapping[str, Any], question_id: str, *, on: str, kind:
             condition["in"] = chosen
     else:
         raise EditError(gettext("Choose when the question is shown."))
-    holder[index]["condition"] = condition
+    return condition
+
+
+def questionnaire_update(source: Mapping[str, Any], *,
+                         texts: Mapping[str, Mapping[str, str]]) -> Source:
+    """The questionnaire's own title and introduction, in each language."""
+    changed = _copy(source)
+    for key, words in texts.items():
+        if key not in QUESTIONNAIRE_TEXTS:
+            raise EditError(gettext("A questionnaire has no text “%(key)s”.") % {"key": key})
+        _set_texts(changed, key, words)
     return changed
 
 

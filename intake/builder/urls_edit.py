@@ -9,6 +9,8 @@ urlpatterns: list[URLPattern] = [
     path("versions/<uuid:version_id>/draft/", builder_edit.builder_draft_start,
          name="builder_draft_start"),
     path("drafts/<uuid:draft_id>/", builder_edit.builder_draft, name="builder_draft"),
+    path("drafts/<uuid:draft_id>/texts/", builder_edit.builder_draft_texts,
+         name="builder_draft_texts"),
     path("drafts/<uuid:draft_id>/change/", builder_edit.builder_draft_change,
          name="builder_draft_change"),
     path("drafts/<uuid:draft_id>/sections/<slug:section_id>/",

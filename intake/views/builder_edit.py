@@ -359,8 +359,10 @@ def builder_section_edit(request: AuthenticatedHttpRequest, draft_id: uuid.UUID,
         posted = request.POST
         try:
             revision = _revision(posted)
+            changed = _apply_condition(draft.source, section_id,
+                                       posted.getlist("condition"), section=True)
             changed = edits.section_update(
-                draft.source, section_id, new_id=_one(posted, "id"),
+                changed, section_id, new_id=_one(posted, "id"),
                 texts={key: _texts(posted, key) for key in edits.SECTION_TEXTS},
                 visibility=(_one(posted, "visibility") or None) if draft.source.get(
                     "audience", INDIVIDUAL) != INDIVIDUAL else None)
@@ -382,6 +384,37 @@ def builder_section_edit(request: AuthenticatedHttpRequest, draft_id: uuid.UUID,
         "shared": draft.source.get("audience", INDIVIDUAL) != INDIVIDUAL,
         "visibility": (posted.get("visibility", "") if posted is not None
                        else section.get("visibility", "")),
+        "condition_choices": _condition_choices(draft.source, ""),
+        "condition_chosen": (posted.getlist("condition") if posted is not None
+                             else _condition_chosen(section.get("condition"))),
+    }, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@permission_or_404(PERMISSION)
+def builder_draft_texts(request: AuthenticatedHttpRequest, draft_id: uuid.UUID) -> HttpResponse:
+    """The questionnaire's own title and introduction, in every language."""
+    draft = draft_or_404(request.user, draft_id)
+    error, posted, status = None, None, 200
+    if request.method == "POST":
+        posted = request.POST
+        try:
+            revision = _revision(posted)
+            changed = edits.questionnaire_update(
+                draft.source,
+                texts={key: _texts(posted, key) for key in edits.QUESTIONNAIRE_TEXTS})
+            draft = draft_save(draft=draft, source=changed, revision=revision)
+        except StaleDraft:
+            draft.refresh_from_db()
+            error, status = stale_message(), 409
+        except EditError as refused:
+            error, status = str(refused), 400
+        else:
+            messages.success(request, gettext("Title and introduction saved."))
+            return redirect("builder_draft", draft.id)
+    return render(request, "intake/builder/edit_texts.html", {
+        "draft": draft, "error": error,
+        "texts": _language_rows(draft.source, edits.QUESTIONNAIRE_TEXTS, posted),
     }, status=status)
 
 
@@ -446,13 +479,19 @@ def _condition_chosen(condition: Any) -> list[str]:
     return [f"{target}|={value}" for value in values or []]
 
 
-def _apply_condition(source: dict[str, Any], question_id: str,
-                     chosen: list[str]) -> dict[str, Any]:
-    current = _condition_chosen(edits.find_question(source, question_id).get("condition"))
+def _apply_condition(source: dict[str, Any], question_id: str, chosen: list[str], *,
+                     section: bool = False) -> dict[str, Any]:
+    """The condition chosen in the form (``_condition_choices`` values) set on a question,
+    or a section when ``section``; nothing changes when it is as it was."""
+    target_of = (lambda s: _section_of(s, question_id)) if section else (
+        lambda s: edits.find_question(s, question_id))
+    current = _condition_chosen(target_of(source).get("condition"))
     if sorted(chosen) == sorted(current):
         return source
     if not chosen:
-        return edits.condition_clear(source, question_id)
+        return (edits.section_condition_clear if section else edits.condition_clear)(
+            source, question_id)
+    setter = edits.section_condition_set if section else edits.condition_set
     targets = {choice.partition("|")[0] for choice in chosen}
     if len(targets) != 1:
         raise EditError(gettext("A condition depends on one question: choose answers of one "
@@ -462,11 +501,18 @@ def _apply_condition(source: dict[str, Any], question_id: str,
     if "answered" in rest:
         if len(rest) > 1:
             raise EditError(gettext("Choose “is answered” or some answers, not both."))
-        return edits.condition_set(source, question_id, on=target, kind="answered")
+        return setter(source, question_id, on=target, kind="answered")
     if not all(value.startswith("=") for value in rest):
         raise EditError(gettext("Choose when the question is shown."))
-    return edits.condition_set(source, question_id, on=target, kind="in",
-                               values=[value[1:] for value in rest])
+    return setter(source, question_id, on=target, kind="in",
+                  values=[value[1:] for value in rest])
+
+
+def _section_of(source: dict[str, Any], section_id: str) -> dict[str, Any]:
+    for section in source.get("sections") or []:
+        if isinstance(section, dict) and section.get("id") == section_id:
+            return section
+    raise EditError(gettext("There is no section “%(id)s” in this draft.") % {"id": section_id})
 
 
 def _question_update(source: dict[str, Any], question_id: str, post: QueryDict) -> dict[str, Any]:

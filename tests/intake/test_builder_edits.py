@@ -393,3 +393,30 @@ def test_instrument_refusals(source: dict[str, Any]) -> None:
         edits.question_remove(source, "phq9_1")
     with pytest.raises(EditError, match="no question"):
         edits.question_update(source, "gad7_1", texts={"label": {"en": "x"}})
+
+
+def test_a_section_is_shown_on_a_condition(source: dict[str, Any]) -> None:
+    changed = edits.section_condition_set(source, "health", on="earlier_therapy",
+                                          kind="equals", values=["yes"])
+    assert changed["sections"][5]["condition"] == {"question": "earlier_therapy",
+                                                   "equals": "yes"}
+    assert _problem(changed) is None
+    assert "condition" not in edits.section_condition_clear(changed, "health")["sections"][5]
+    with pytest.raises(EditError, match="always asked"):
+        edits.section_condition_set(source, "safety", on="in_your_own_words",
+                                    kind="answered")
+    with pytest.raises(EditError, match="always asked"):
+        edits.section_condition_set(source, "about_you", on="in_your_own_words",
+                                    kind="answered")
+
+
+def test_the_questionnaires_own_words_change(source: dict[str, Any]) -> None:
+    changed = edits.questionnaire_update(source, texts={
+        "title": {"en": "Welcome", "es": "Bienvenida"}, "intro": {"en": "", "es": ""}})
+    assert changed["title"] == {"en": "Welcome", "es": "Bienvenida"}
+    assert "intro" not in changed
+    assert _problem(changed) is None
+    with pytest.raises(EditError, match="English text is required"):
+        edits.questionnaire_update(source, texts={"title": {"en": "", "es": "Hola"}})
+    with pytest.raises(EditError, match="no text"):
+        edits.questionnaire_update(source, texts={"label": {"en": "x"}})

@@ -251,3 +251,29 @@ def test_the_parsers_place_is_said_in_words(admin_user: User) -> None:
         source, "sections[4].questions[2] (important_people).questions[0] (name): x"
     ).startswith("Section “Your relationships”, question “")
     assert described_problem(source, "instruments[0]: bands") == "instruments[0]: bands"
+
+
+def test_the_title_and_a_sections_condition_are_edited(
+    as_admin: Client, admin_user: User,
+) -> None:
+    draft = _draft(admin_user)
+    url = reverse("builder_draft_texts", args=[draft.id])
+    assert 'lang="es"' in as_admin.get(url).content.decode()
+    response = as_admin.post(url, {"revision": draft.revision, "title-en": "Welcome",
+                                   "title-es": "Bienvenida", "intro-en": "Hello."})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.source["title"] == {"en": "Welcome", "es": "Bienvenida"}
+    assert draft.title == "Welcome"
+
+    url = reverse("builder_section_edit", args=[draft.id, "health"])
+    fields = {"revision": draft.revision, "id": "health", "title-en": "Your health"}
+    response = as_admin.post(url, {**fields, "condition": ["earlier_therapy|=yes"]})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.source["sections"][5]["condition"] == {"question": "earlier_therapy",
+                                                        "equals": "yes"}
+    response = as_admin.post(reverse("builder_section_edit", args=[draft.id, "safety"]), {
+        **fields, "revision": draft.revision, "id": "safety", "title-en": "Your safety",
+        "condition": ["in_your_own_words|answered"]})
+    assert response.status_code == 400 and "always asked" in response.content.decode()

@@ -422,9 +422,15 @@ STAFF_FORMS = [
                         "instrument": ["csi4", "phq9", "../x"],
                         "label-en": ["A label", ""], "label-es": ["Una etiqueta", ""],
                         "title-en": ["A title", ""], "title-es": ["Un título", ""]}),
+    Endpoint("builder_draft_texts", "admin", lambda w: [w.objects["builder_draft"].id],
+             lambda w: {"revision": _builder_revisions(w), "title-en": ["Welcome", ""],
+                        "title-es": ["Bienvenida", ""], "intro-en": ["Hello", ""],
+                        "intro-es": ["Hola", ""]}),
     Endpoint("builder_section_edit", "admin",
              lambda w: [w.objects["builder_draft"].id, "health"],
              lambda w: {"revision": _builder_revisions(w), "id": ["health", "x", "Bad Id"],
+                        "condition": ["earlier_therapy|=yes", "earlier_therapy|answered",
+                                      "legal_name|=x", ""],
                         "title-en": ["Your health", ""], "title-es": ["Su salud", ""],
                         "intro-en": ["Intro", ""], "content_note-en": ["Note", ""]}),
     Endpoint("builder_question_edit", "admin",
@@ -993,7 +999,7 @@ def test_an_unreadable_autosave_keeps_the_answer_saved_before(world: World) -> N
 def _list_fields(world: World) -> set[str]:
     """Fields that are lists by design (ticked boxes): sent several times they are read as
     several values, which is what they mean."""
-    names = {LISTED_FIELD, "client"}
+    names = {LISTED_FIELD, "client", "condition"}  # condition: the builder's chosen answers
     for section in _sections(world):
         for question in section.questions:
             if question.type == "multiple_choice":
