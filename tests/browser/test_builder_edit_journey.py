@@ -43,6 +43,7 @@ def test_the_editor_pages_are_accessible_and_reflow(
         ("the questionnaire list", "/staff/questionnaires/"),
         ("the draft page", f"/staff/questionnaires/drafts/{draft.pk}/"),
         ("a section's form", f"/staff/questionnaires/drafts/{draft.pk}/sections/health/"),
+        ("the title's form", f"/staff/questionnaires/drafts/{draft.pk}/texts/"),
         ("a choice question's form",
          f"/staff/questionnaires/drafts/{draft.pk}/questions/heard_about_us/"),
         ("a locked question's form",
