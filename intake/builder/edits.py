@@ -560,7 +560,12 @@ def question_move(source: Mapping[str, Any], key: str, direction: str) -> Source
 def question_move_to_section(source: Mapping[str, Any], key: str, section_id: str) -> Source:
     """Move a top-level question or an instrument block to the end of another section."""
     changed = _copy(source)
-    target = _questions_of(changed["sections"][_section_index(changed, section_id)])
+    target_section = changed["sections"][_section_index(changed, section_id)]
+    target = _questions_of(target_section)
+    if target_section.get("condition") is not None and locked_reason(changed, key):
+        raise EditError(gettext(
+            "That section is shown only sometimes, and “%(id)s” is always asked: choose "
+            "another section.") % {"id": key})
     for section in _sections(changed):
         index = _entry_index(section, key)
         if index >= 0:

@@ -420,3 +420,13 @@ def test_the_questionnaires_own_words_change(source: dict[str, Any]) -> None:
         edits.questionnaire_update(source, texts={"title": {"en": "", "es": "Hola"}})
     with pytest.raises(EditError, match="no text"):
         edits.questionnaire_update(source, texts={"label": {"en": "x"}})
+
+
+def test_a_locked_question_is_not_moved_into_a_section_shown_only_sometimes(
+    source: dict[str, Any],
+) -> None:
+    changed = edits.section_condition_set(source, "health", on="earlier_therapy",
+                                          kind="answered")
+    with pytest.raises(EditError, match="always asked"):
+        edits.question_move_to_section(changed, "thoughts_of_ending_life_now", "health")
+    assert edits.question_move_to_section(changed, "keeps_you_safe", "health")

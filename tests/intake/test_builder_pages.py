@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from intake.builder.assignments import version_for
 from intake.builder.drafts import draft_start
+from intake.builder import edits
 from intake.builder.edits import find_question
 from intake.models import IntakeKind, QuestionnaireDraft
 from portal.models import User
@@ -277,3 +278,25 @@ def test_the_title_and_a_sections_condition_are_edited(
         **fields, "revision": draft.revision, "id": "safety", "title-en": "Your safety",
         "condition": ["in_your_own_words|answered"]})
     assert response.status_code == 400 and "always asked" in response.content.decode()
+
+
+def test_a_couple_questionnaires_question_is_made_private(
+    as_admin: Client, admin_user: User,
+) -> None:
+    listing = as_admin.get(reverse("questionnaire_list")).content.decode()
+    assert "A partner in a couple" in listing and "An adult client, individually" in listing
+    draft = draft_start(version=version_for(IntakeKind.PARTNER), actor=admin_user)
+    question = find_question(draft.source, "hoped_changes")  # on a shared page
+    assert edits.locked_reason(draft.source, "hoped_changes") is None
+    url = reverse("builder_question_edit", args=[draft.id, question["id"]])
+    assert "Who reads the answer" in as_admin.get(url).content.decode()
+    label = question["label"] if isinstance(question["label"], dict) else {
+        "en": question["label"]}
+    response = as_admin.post(url, {
+        "revision": draft.revision, "id": question["id"],
+        **{f"label-{language}": words for language, words in label.items()},
+        "max_length": str(question.get("max_length", 2000)), "visibility": "private"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert find_question(draft.source, question["id"])["visibility"] == "private"
+    assert as_admin.get(reverse("builder_draft", args=[draft.id])).context["problem"] is None
