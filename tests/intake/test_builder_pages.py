@@ -11,9 +11,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from intake.builder import edits
 from intake.builder.assignments import version_for
 from intake.builder.drafts import draft_start
-from intake.builder import edits
 from intake.builder.edits import find_question
 from intake.models import IntakeKind, QuestionnaireDraft
 from portal.models import User
