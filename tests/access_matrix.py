@@ -261,6 +261,19 @@ MATRIX: dict[str, Row] = {
     "questionnaire_fhir_download": Row("get", ADMIN_ONLY,
                                        lambda o: [o["questionnaire_version"].id]),
     "questionnaire_fhir_import": Row("post", {**ADMIN_ONLY, "admin": "400"}),
+    # The questionnaire builder's editor (issue 20): admins only. objects["builder_draft"]
+    # is the practice's draft of the individual questionnaire. A change posted without the
+    # draft's revision is refused (400), nothing saved.
+    "questionnaire_list": Row("get", ADMIN_ONLY),
+    "builder_draft_start": Row("post", ADMIN_ONLY_ACTION,
+                               lambda o: [o["builder_draft"].based_on_id]),
+    "builder_draft": Row("get", ADMIN_ONLY, lambda o: [o["builder_draft"].id]),
+    "builder_draft_texts": Row("get", ADMIN_ONLY, lambda o: [o["builder_draft"].id]),
+    "builder_draft_change": Row("post", {**ADMIN_ONLY, "admin": "400"},
+                                lambda o: [o["builder_draft"].id]),
+    "builder_section_edit": Row("get", ADMIN_ONLY, lambda o: [o["builder_draft"].id, "health"]),
+    "builder_question_edit": Row("get", ADMIN_ONLY,
+                                 lambda o: [o["builder_draft"].id, "tried_so_far"]),
     "consent_countersign_list": Row("get", STAFF_ONLY),
     "consent_countersign": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                         "admin": REDIRECT},
@@ -307,7 +320,18 @@ def consent_objects(client: User) -> dict[str, object]:
             "consent_version": telehealth, "draft_version": draft,
             "ward": _ward_of(client), **_joint_release_of(client),
             "guardianship": Guardianship.objects.get(guardian__person=client),
-            **_measure_objects(client)}
+            **_measure_objects(client), **_builder_objects(client)}
+
+
+def _builder_objects(client: User) -> dict[str, object]:
+    """The practice's draft of the individual questionnaire (started in ``client``'s name:
+    the services leave permission checks to their callers)."""
+    from intake.builder.assignments import version_for
+    from intake.builder.drafts import draft_start
+    from intake.models import IntakeKind
+
+    return {"builder_draft": draft_start(version=version_for(IntakeKind.INDIVIDUAL),
+                                         actor=client)}
 
 
 def _measure_objects(client: User) -> dict[str, object]:

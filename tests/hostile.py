@@ -394,6 +394,13 @@ def build_world(*, signed_in: Sequence[str] = ("client", "other_client", "clinic
     )
     # An email to client A that the worker gave up on (the "Outgoing messages" page).
     objects["given_up_message"] = given_up_message(client)
+    # The practice's draft of the individual questionnaire (the builder, issue 20).
+    from intake.builder.assignments import version_for
+    from intake.builder.drafts import draft_start
+    from intake.models import IntakeKind
+
+    objects["builder_draft"] = draft_start(version=version_for(IntakeKind.INDIVIDUAL),
+                                           actor=admin)
     http = {"anonymous": Client()}
     for name in signed_in:
         http[name] = Client()

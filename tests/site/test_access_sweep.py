@@ -110,6 +110,22 @@ SWEEPS = [
     Sweep("consent_version_publish", _a("draft_version"), ADMIN_PAGE),
     # A published questionnaire as FHIR (issue 20): practice admins only.
     Sweep("questionnaire_fhir_download", _a("questionnaire_version"), ADMIN_PAGE),
+    # The questionnaire builder's editor (issue 20): the practice's draft, for admins.
+    Sweep("builder_draft_start", lambda w: [w.objects["builder_draft"].based_on_id],
+          ADMIN_PAGE),
+    Sweep("builder_draft", _a("builder_draft"), ADMIN_PAGE),
+    Sweep("builder_draft_texts", _a("builder_draft"), ADMIN_PAGE,
+          lambda w: {"revision": str(w.objects["builder_draft"].revision),
+                     "title-en": "Taken over"}),
+    Sweep("builder_draft_change", _a("builder_draft"), ADMIN_PAGE,
+          lambda w: {"revision": str(w.objects["builder_draft"].revision),
+                     "op": "section_remove", "section": "health"}),
+    Sweep("builder_section_edit", lambda w: [w.objects["builder_draft"].id, "health"],
+          ADMIN_PAGE, lambda w: {"revision": str(w.objects["builder_draft"].revision),
+                                 "id": "taken", "title-en": "Taken over"}),
+    Sweep("builder_question_edit", lambda w: [w.objects["builder_draft"].id, "tried_so_far"],
+          ADMIN_PAGE, lambda w: {"revision": str(w.objects["builder_draft"].revision),
+                                 "id": "taken", "label-en": "Taken over"}),
     # An email to client A the worker gave up on: only practice admins send it again.
     Sweep("outgoing_message_retry", _a("given_up_message"), ADMIN_PAGE),
     # Client A's intake: their own pages (the draft) and the copies.

@@ -410,7 +410,61 @@ STAFF_FORMS = [
     Endpoint("outgoing_messages", "admin", fields=lambda w: {"page": ["1", "2", "x", "0"]},
              method="get"),
     Endpoint("outgoing_message_retry", "admin", lambda w: [w.objects["given_up_message"].id]),
+    # The questionnaire builder's editor (issue 20): nothing but a checked edit is saved.
+    Endpoint("builder_draft_start", "admin", lambda w: [w.objects["builder_draft"].based_on_id]),
+    Endpoint("builder_draft_change", "admin", lambda w: [w.objects["builder_draft"].id],
+             lambda w: {"revision": _builder_revisions(w),
+                        "op": ["section_add", "section_move", "section_remove", "question_add",
+                               "question_move", "question_move_to", "question_remove",
+                               "instrument_insert", "x"],
+                        "section": ["health", "about_you", "nowhere"],
+                        "key": ["tried_so_far", "legal_name", "instrument:phq9", "phq9_1"],
+                        "direction": ["up", "down", "sideways"],
+                        "where": ["section:health", "group:important_people", "x"],
+                        "type": ["short_text", "single_choice", "group", "frequency"],
+                        "new_id": ["new_one", "legal_name", "Not A Slug"],
+                        "instrument": ["csi4", "phq9", "../x"],
+                        "label-en": ["A label", ""], "label-es": ["Una etiqueta", ""],
+                        "title-en": ["A title", ""], "title-es": ["Un título", ""]}),
+    Endpoint("builder_draft_texts", "admin", lambda w: [w.objects["builder_draft"].id],
+             lambda w: {"revision": _builder_revisions(w), "title-en": ["Welcome", ""],
+                        "title-es": ["Bienvenida", ""], "intro-en": ["Hello", ""],
+                        "intro-es": ["Hola", ""]}),
+    Endpoint("builder_section_edit", "admin",
+             lambda w: [w.objects["builder_draft"].id, "health"],
+             lambda w: {"revision": _builder_revisions(w), "id": ["health", "x", "Bad Id"],
+                        "condition": ["earlier_therapy|=yes", "earlier_therapy|answered",
+                                      "legal_name|=x", ""],
+                        "title-en": ["Your health", ""], "title-es": ["Su salud", ""],
+                        "intro-en": ["Intro", ""], "content_note-en": ["Note", ""]}),
+    Endpoint("builder_question_edit", "admin",
+             lambda w: [w.objects["builder_draft"].id, "heard_about_us"],
+             lambda w: {"revision": _builder_revisions(w),
+                        "id": ["heard_about_us", "legal_name", "Bad Id"],
+                        "label-en": ["How did you hear?", ""], "label-es": ["¿Cómo?", ""],
+                        "help-en": ["Help", ""], "required": ["on", ""],
+                        "sensitive": ["on", ""], "new_option_value": ["podcast", "1", ""],
+                        "new_option-label-en": ["A podcast", ""],
+                        "option-0-label-en": ["Doctor", ""],
+                        "condition": ["in_your_own_words|answered", "legal_name|answered",
+                                      "since_when|=x", "nowhere|answered"],
+                        "option_op": ["", "up", "down", "remove"],
+                        "option": ["health_professional", "nothing"]}),
+    Endpoint("builder_question_edit", "admin",
+             lambda w: [w.objects["builder_draft"].id, "date_of_birth"],
+             lambda w: {"revision": _builder_revisions(w), "id": ["birthday"],
+                        "label-en": ["Date of birth", ""], "label-es": ["Fecha", ""],
+                        "required": ["", "on"], "option_op": ["", "remove"]},
+             label="locked"),
 ]
+
+
+def _builder_revisions(world: World) -> list[str]:
+    """The draft's revision as it stands (so a post gets past the staleness check), a stale
+    one and nonsense."""
+    world.objects["builder_draft"].refresh_from_db()
+    revision = world.objects["builder_draft"].revision
+    return [str(revision), str(max(revision - 1, 0)), "x", "-1"]
 
 FORMS = CLIENT_FORMS + STAFF_FORMS
 
@@ -949,7 +1003,7 @@ def test_an_unreadable_autosave_keeps_the_answer_saved_before(world: World) -> N
 def _list_fields(world: World) -> set[str]:
     """Fields that are lists by design (ticked boxes): sent several times they are read as
     several values, which is what they mean."""
-    names = {LISTED_FIELD, "client"}
+    names = {LISTED_FIELD, "client", "condition"}  # condition: the builder's chosen answers
     for section in _sections(world):
         for question in section.questions:
             if question.type == "multiple_choice":
