@@ -17,7 +17,7 @@ from intake.builder.drafts import draft_start
 from intake.builder.edits import find_question
 from intake.models import IntakeKind, QuestionnaireDraft
 from portal.models import User
-from tests.helpers import sign_in
+from tests.helpers import sign_in, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -300,3 +300,13 @@ def test_a_couple_questionnaires_question_is_made_private(
     draft.refresh_from_db()
     assert find_question(draft.source, question["id"])["visibility"] == "private"
     assert as_admin.get(reverse("builder_draft", args=[draft.id])).context["problem"] is None
+
+
+def test_the_staff_home_leads_admins_and_only_them_to_the_questionnaires(
+    admin_user: User, clinician_user: User,
+) -> None:
+    builder = reverse("questionnaire_list")
+    admin_home = signed_in(admin_user).get(reverse("staff_home")).content.decode()
+    assert f'href="{builder}"' in admin_home
+    clinician_home = signed_in(clinician_user).get(reverse("staff_home")).content.decode()
+    assert f'href="{builder}"' not in clinician_home
