@@ -255,6 +255,18 @@ MATRIX: dict[str, Row] = {
                                lambda o: [o["assigned_client"].id]),
     "measures_progress": Row("get", CLIENT_ONLY),
     "measures_progress_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND}),
+    # The questionnaire builder (issue 20): practice admins only (manage_questionnaires).
+    # objects["questionnaire_draft"] is a draft of the individual questionnaire,
+    # objects["questionnaire_version"] the shipped version it is based on.
+    "questionnaire_draft_preview": Row("get", ADMIN_ONLY,
+                                       lambda o: [o["questionnaire_draft"].id]),
+    "questionnaire_draft_diff": Row("get", ADMIN_ONLY, lambda o: [o["questionnaire_draft"].id]),
+    # Publishing cannot be undone: the password is asked for again first.
+    "questionnaire_draft_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
+                                       lambda o: [o["questionnaire_draft"].id]),
+    "questionnaire_version_preview": Row("get", ADMIN_ONLY,
+                                         lambda o: [o["questionnaire_version"].id]),
+    "questionnaire_use": Row("get", ADMIN_ONLY),
     "consent_countersign_list": Row("get", STAFF_ONLY),
     "consent_countersign": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                         "admin": REDIRECT},
@@ -297,7 +309,19 @@ def consent_objects(client: User) -> dict[str, object]:
             "consent_version": telehealth, "draft_version": draft,
             "ward": _ward_of(client), **_joint_release_of(client),
             "guardianship": Guardianship.objects.get(guardian__person=client),
-            **_measure_objects(client)}
+            **_measure_objects(client), **_questionnaire_objects(client)}
+
+
+def _questionnaire_objects(actor: User) -> dict[str, object]:
+    """A draft of the individual questionnaire and the version it is based on (started in
+    ``actor``'s name: the services leave permission checks to their callers)."""
+    from intake.builder.assignments import version_for
+    from intake.builder.drafts import draft_start
+    from intake.models import IntakeKind
+
+    version = version_for(IntakeKind.INDIVIDUAL)
+    return {"questionnaire_version": version,
+            "questionnaire_draft": draft_start(version=version, actor=actor)}
 
 
 def _measure_objects(client: User) -> dict[str, object]:

@@ -355,7 +355,10 @@ class ChooseForm(SingleValueFieldsMixin, forms.Form):
 
     def __init__(self, *args: Any, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        kind = kind or str(self.data.get("kind", "")) if self.is_bound else kind
+        if kind is None and self.is_bound:
+            kind = str(self.data.get("kind", ""))
+        # One form per kind on the page: each its own ids.
+        self.auto_id = f"id_%s-{kind if kind in SHIPPED_FOR_KIND else 'other'}"
         field = self.fields["slug"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 (for the type)
         if kind in SHIPPED_FOR_KIND:
