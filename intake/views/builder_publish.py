@@ -220,26 +220,32 @@ def _base_source(draft: QuestionnaireDraft) -> dict[str, Any]:
         return {}
 
 
+def _listed(items: Any) -> list[dict[str, Any]]:
+    """The objects of a list in a source (a draft may hold anything)."""
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
 def _condition_words(condition: Any, source: Mapping[str, Any]) -> str:
     """A condition in a sentence, naming its question by label."""
     if not isinstance(condition, dict):
         return gettext("Always shown")
     target = str(condition.get("question", ""))
     question: dict[str, Any] = {}
-    for section in source.get("sections") or []:
-        for candidate in (section.get("questions") or []) if isinstance(section, dict) else []:
-            if isinstance(candidate, dict) and candidate.get("id") == target:
+    for section in _listed(source.get("sections")):
+        for candidate in _listed(section.get("questions")):
+            if candidate.get("id") == target:
                 question = candidate
     label = text_in(question.get("label")) or target
     if condition.get("answered"):
         return gettext("Shown only when “%(question)s” is answered") % {"question": label}
     values = condition.get("in") if "in" in condition else [condition.get("equals")]
+    values = values if isinstance(values, list) else [values]
     names = {str(o.get("value")): text_in(o.get("label"))
-             for o in question.get("options") or [] if isinstance(o, dict)}
+             for o in _listed(question.get("options"))}
     if question.get("type") == "yes_no":
         names = {"yes": pgettext("an answer to a yes-or-no question", "Yes"),
                  "no": pgettext("an answer to a yes-or-no question", "No")}
-    words = [names.get(str(value)) or str(value) for value in (values or [])]
+    words = [names.get(str(value)) or str(value) for value in values]
     return gettext("Shown only when “%(question)s” is: %(answers)s") % {
         "question": label, "answers": ", ".join(words)}
 
@@ -258,7 +264,10 @@ def _diff_context(draft: QuestionnaireDraft) -> dict[str, Any]:
                                    _condition_words(item.new_condition, new))
             settings_named[key] = [str(SETTING_NAMES.get(name, name))
                                    for name in item.settings]
-    return {"diff": diff, "diff_conditions": conditions, "diff_settings": settings_named,
+    page_titles = {str(section.get("id", "")): text_in(section.get("title"))
+                   for section in _listed(old.get("sections"))}
+    return {"diff": diff, "diff_conditions": conditions, "diff_page_titles": page_titles,
+            "diff_settings": settings_named,
             "diff_top_settings": [str(SETTING_NAMES.get(name, name)) for name in diff.settings],
             "language_names": LANGUAGE_NAMES, "based_on": draft.based_on}
 

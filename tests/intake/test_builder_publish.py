@@ -260,3 +260,34 @@ def test_staff_pages_and_exports_name_each_intakes_version(
         subtitle = next(b.text for b in intake_blocks(intake, "Practice")
                         if b.kind == "subtitle")
         assert subtitle == f"{title} (version {version.version})"
+
+
+def test_a_draft_holding_anything_never_breaks_the_pages(
+    as_admin: Client, admin_user: User,
+) -> None:
+    draft = draft_start(version=version_for(IntakeKind.INDIVIDUAL), actor=admin_user)
+    junk = {"title": [1], "audience": {"x": 1},
+            "sections": [5, {"id": "s", "questions": [{"id": "q", "label": None,
+                                                     "condition": {"question": "q",
+                                                                   "in": 7}}]}]}
+    draft = draft_save(draft=draft, source=junk, revision=draft.revision)
+    reauthenticate(as_admin)
+    for name in ("questionnaire_draft_preview", "questionnaire_draft_diff",
+                 "questionnaire_draft_publish"):
+        assert as_admin.get(reverse(name, args=[draft.id])).status_code == 200, name
+    response = as_admin.post(reverse("questionnaire_draft_publish", args=[draft.id]))
+    assert response.status_code == 400
+    assert not QuestionnaireVersion.objects.filter(slug=draft.slug).exists()
+
+
+def test_a_question_moved_to_another_page_names_the_page_it_came_from(
+    as_admin: Client, admin_user: User,
+) -> None:
+    def move(source: dict[str, Any]) -> None:
+        moved = source["sections"][0]["questions"].pop(0)
+        source["sections"][1]["questions"].append(moved)
+    draft = _draft(admin_user, move)
+    assert draft.based_on is not None
+    first_title = draft.based_on.questionnaire_in("en").sections[0].title
+    page = _page(as_admin, reverse("questionnaire_draft_diff", args=[draft.id]))
+    assert f"Moved here from page “{first_title}”" in page
