@@ -34,12 +34,14 @@ from intake.builder.assignments import (
     SHIPPED_FOR_KIND,
     AssignmentError,
     audience_of,
+    chosen_slug,
     newest_version,
     questionnaire_assign,
     version_for,
 )
 from intake.builder.diff import QuestionnaireDiff, questionnaire_diff, text_in
 from intake.builder.drafts import NoSource, draft_problem, draft_publish, source_of
+from intake.definitions import read_source
 from intake.forms import SectionForm
 from intake.instrument_references import expand_instrument_references
 from intake.models import IntakeKind, QuestionnaireDraft, QuestionnaireVersion
@@ -375,6 +377,19 @@ class ChooseForm(SingleValueFieldsMixin, forms.Form):
                 "title": v.title, "version": v.version}) for v in _published_for(kind)]
 
 
+def _current_stored(kind: str) -> QuestionnaireVersion | None:
+    """The version new intakes of ``kind`` start on, if it is stored already (without
+    storing the shipped one, as ``version_for`` would)."""
+    slug = chosen_slug(kind)
+    if slug is not None and (chosen := newest_version(slug)) is not None:
+        return chosen
+    source = read_source(SHIPPED_FOR_KIND[kind])
+    if not isinstance(source, dict):
+        return None
+    return QuestionnaireVersion.objects.filter(slug=source.get("slug"),
+                                               version=source.get("version")).first()
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @permission_or_404("manage_questionnaires")
 def questionnaire_use(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -401,9 +416,12 @@ def questionnaire_use(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = 400
     rows = []
     for kind in SHIPPED_FOR_KIND:
-        current = version_for(kind)
+        # A refused choice changes nothing, not even by storing a shipped questionnaire
+        # the first time it is needed (the page opened without a post does).
+        current = version_for(kind) if posted is None else _current_stored(kind)
+        slug = current.slug if current is not None else ""
         form = (posted if posted is not None and posted.data.get("kind") == kind
-                else ChooseForm(kind=kind, initial={"kind": kind, "slug": current.slug}))
+                else ChooseForm(kind=kind, initial={"kind": kind, "slug": slug}))
         rows.append({"kind": IntakeKind(kind), "current": current, "form": form})
     top_error = ""
     if posted is not None and posted.data.get("kind") not in SHIPPED_FOR_KIND:
