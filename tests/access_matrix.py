@@ -267,6 +267,12 @@ MATRIX: dict[str, Row] = {
     "questionnaire_version_preview": Row("get", ADMIN_ONLY,
                                          lambda o: [o["questionnaire_version"].id]),
     "questionnaire_use": Row("get", ADMIN_ONLY),
+    # The questionnaire builder's FHIR pages (issue 20): objects["questionnaire_version"] is
+    # the shipped individual questionnaire, published. Importing posted with no file: the
+    # form comes back with its message, nothing stored.
+    "questionnaire_fhir_download": Row("get", ADMIN_ONLY,
+                                       lambda o: [o["questionnaire_version"].id]),
+    "questionnaire_fhir_import": Row("post", {**ADMIN_ONLY, "admin": "400"}),
     "consent_countersign_list": Row("get", STAFF_ONLY),
     "consent_countersign": Row("post", {**STAFF_ONLY, "clinician": REDIRECT,
                                         "admin": REDIRECT},
@@ -304,7 +310,11 @@ def consent_objects(client: User) -> dict[str, object]:
     fees = ConsentDocument.objects.get(kind="fees")
     draft = ConsentVersion.objects.create(document=fees, summary="New fees.", body="Fees.")
     telehealth = published_version(ConsentDocument.objects.get(kind="telehealth"))
+    from intake.builder.assignments import version_for
+    from intake.models import IntakeKind
+
     return {"signature": signatures["electronic_signatures"],
+            "questionnaire_version": version_for(IntakeKind.INDIVIDUAL),
             "consent_document": ConsentDocument.objects.get(kind="treatment"),
             "consent_version": telehealth, "draft_version": draft,
             "ward": _ward_of(client), **_joint_release_of(client),

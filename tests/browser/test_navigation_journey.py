@@ -55,6 +55,8 @@ def test_a_clinician_on_a_phone_finds_their_sections_with_the_keyboard(
 
     page.get_by_role("link", name="Intakes", exact=True).click()
     expect(page).to_have_url(f"{page.url.split('/staff/')[0]}/staff/intakes/")
+    # The new page has loaded (its heading shows) before its own menu is opened.
+    expect(page.get_by_role("heading", name="Intakes", level=1)).to_be_visible()
     page.get_by_role("button", name="Menu").click()
     current = page.get_by_role("link", name="Intakes", exact=True)
     expect(current).to_have_attribute("aria-current", "page")

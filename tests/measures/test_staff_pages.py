@@ -109,8 +109,8 @@ def test_the_caseload_lists_only_the_clinicians_own_clients(caseload: User,
     assert not AuditEvent.objects.filter(action="measures.caseload_viewed").exists()
 
 
-@pytest.mark.parametrize("clients", [10, 200])
-def test_the_caseload_takes_the_same_queries_for_10_and_200_clients(
+@pytest.mark.parametrize("clients", [10, 60])
+def test_the_caseload_takes_the_same_queries_for_10_and_60_clients(
         clinician_user: User, clients: int, django_assert_max_num_queries: object) -> None:
     people = [UserFactory(role=Role.CLIENT, email=f"c{n:03}@example.com")
               for n in range(clients)]

@@ -114,6 +114,8 @@ SWEEPS = [
     Sweep("questionnaire_draft_publish", _a("questionnaire_draft"), ADMIN_PAGE,
           lambda w: {"use_for": "individual"}),
     Sweep("questionnaire_version_preview", _a("questionnaire_version"), ADMIN_PAGE),
+    # A published questionnaire as FHIR (issue 20): practice admins only.
+    Sweep("questionnaire_fhir_download", _a("questionnaire_version"), ADMIN_PAGE),
     # An email to client A the worker gave up on: only practice admins send it again.
     Sweep("outgoing_message_retry", _a("given_up_message"), ADMIN_PAGE),
     # Client A's intake: their own pages (the draft) and the copies.

@@ -392,6 +392,10 @@ STAFF_FORMS = [
              fields=lambda w: {"lang": ["en", "es", "fr"],
                                "a-heard_about_us": ["other", "friend_or_family", "x"],
                                "a-earlier_therapy": ["yes", "no"]}),
+    # A FHIR import: fields that are not files (the uploads themselves are hostile in
+    # tests/intake/test_builder_fhir.py): the form says to choose a file, nothing stored.
+    Endpoint("questionnaire_fhir_import", "admin",
+             fields=_always({"file": ['{"resourceType": "Questionnaire"}', ""]})),
     Endpoint("staff_intake_acknowledge", "clinician",
              lambda w: [w.objects["submitted_intake"].id],
              lambda w: {"note": ["Called the client, safety plan agreed."]}),
