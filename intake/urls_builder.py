@@ -4,7 +4,7 @@
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("intake.builder.urls_edit")),
-    path("", include("intake.builder.urls_publish")),
-    path("", include("intake.builder.urls_fhir")),
+    path("", include("intake.urls_builder_edit")),
+    path("", include("intake.urls_builder_publish")),
+    path("", include("intake.urls_builder_fhir")),
 ]

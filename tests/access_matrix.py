@@ -255,6 +255,18 @@ MATRIX: dict[str, Row] = {
                                lambda o: [o["assigned_client"].id]),
     "measures_progress": Row("get", CLIENT_ONLY),
     "measures_progress_pdf": Row("get", {**CLIENT_ONLY, "other_client": NOT_FOUND}),
+    # The questionnaire builder (issue 20): practice admins only (manage_questionnaires).
+    # objects["questionnaire_draft"] is a draft of the individual questionnaire,
+    # objects["questionnaire_version"] the shipped version it is based on.
+    "questionnaire_draft_preview": Row("get", ADMIN_ONLY,
+                                       lambda o: [o["questionnaire_draft"].id]),
+    "questionnaire_draft_diff": Row("get", ADMIN_ONLY, lambda o: [o["questionnaire_draft"].id]),
+    # Publishing cannot be undone: the password is asked for again first.
+    "questionnaire_draft_publish": Row("post", {**ADMIN_ONLY, "admin": REAUTH},
+                                       lambda o: [o["questionnaire_draft"].id]),
+    "questionnaire_version_preview": Row("get", ADMIN_ONLY,
+                                         lambda o: [o["questionnaire_version"].id]),
+    "questionnaire_use": Row("get", ADMIN_ONLY),
     # The questionnaire builder's FHIR pages (issue 20): objects["questionnaire_version"] is
     # the shipped individual questionnaire, published. Importing posted with no file: the
     # form comes back with its message, nothing stored.
@@ -323,15 +335,17 @@ def consent_objects(client: User) -> dict[str, object]:
             **_measure_objects(client), **_builder_objects(client)}
 
 
-def _builder_objects(client: User) -> dict[str, object]:
-    """The practice's draft of the individual questionnaire (started in ``client``'s name:
-    the services leave permission checks to their callers)."""
+def _builder_objects(actor: User) -> dict[str, object]:
+    """The individual questionnaire's published version and the practice's draft of it
+    (started in ``actor``'s name: the services leave permission checks to their callers)."""
     from intake.builder.assignments import version_for
     from intake.builder.drafts import draft_start
     from intake.models import IntakeKind
 
-    return {"builder_draft": draft_start(version=version_for(IntakeKind.INDIVIDUAL),
-                                         actor=client)}
+    version = version_for(IntakeKind.INDIVIDUAL)
+    draft = draft_start(version=version, actor=actor)
+    return {"questionnaire_version": version, "questionnaire_draft": draft,
+            "builder_draft": draft}
 
 
 def _measure_objects(client: User) -> dict[str, object]:

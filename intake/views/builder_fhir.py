@@ -71,6 +71,6 @@ def questionnaire_fhir_import(request: AuthenticatedHttpRequest) -> HttpResponse
                 form.add_error("file", gettext("This questionnaire cannot be imported: "
                                                "%(reason)s") % {"reason": error})
             else:
-                return redirect(f"/staff/questionnaires/drafts/{draft.pk}/")
+                return redirect("builder_draft", draft.pk)
         status = 400
     return render(request, "intake/builder/fhir_import.html", {"form": form}, status=status)

@@ -108,6 +108,12 @@ SWEEPS = [
     Sweep("consent_version_edit", _a("draft_version"), ADMIN_PAGE,
           lambda w: {"summary": "Changed", "body": "Changed", "effective_date": "2030-01-01"}),
     Sweep("consent_version_publish", _a("draft_version"), ADMIN_PAGE),
+    # The questionnaire builder's drafts and versions (issue 20): practice admins only.
+    Sweep("questionnaire_draft_preview", _a("questionnaire_draft"), ADMIN_PAGE),
+    Sweep("questionnaire_draft_diff", _a("questionnaire_draft"), ADMIN_PAGE),
+    Sweep("questionnaire_draft_publish", _a("questionnaire_draft"), ADMIN_PAGE,
+          lambda w: {"use_for": "individual"}),
+    Sweep("questionnaire_version_preview", _a("questionnaire_version"), ADMIN_PAGE),
     # A published questionnaire as FHIR (issue 20): practice admins only.
     Sweep("questionnaire_fhir_download", _a("questionnaire_version"), ADMIN_PAGE),
     # The questionnaire builder's editor (issue 20): the practice's draft, for admins.

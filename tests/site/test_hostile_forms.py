@@ -379,6 +379,19 @@ STAFF_FORMS = [
     Endpoint("consent_version_edit", "admin", lambda w: [w.objects["draft_version"].id],
              _version_fields),
     Endpoint("consent_version_publish", "admin", lambda w: [w.objects["draft_version"].id]),
+    # The questionnaire builder (issue 20): publishing a draft, choosing per kind, and the
+    # preview's choices (a GET: language and answers, nothing stored).
+    Endpoint("questionnaire_draft_publish", "admin",
+             lambda w: [w.objects["questionnaire_draft"].id],
+             lambda w: {"use_for": ["individual", "partner", "adult", "adolescent", ""]}),
+    Endpoint("questionnaire_use", "admin", fields=lambda w: {
+        "kind": ["individual", "partner", "adult", "adolescent"],
+        "slug": ["default-intake", "couple-intake", "family-intake", "nowhere"]}),
+    Endpoint("questionnaire_draft_preview", "admin",
+             lambda w: [w.objects["questionnaire_draft"].id], method="get",
+             fields=lambda w: {"lang": ["en", "es", "fr"],
+                               "a-heard_about_us": ["other", "friend_or_family", "x"],
+                               "a-earlier_therapy": ["yes", "no"]}),
     # A FHIR import: fields that are not files (the uploads themselves are hostile in
     # tests/intake/test_builder_fhir.py): the form says to choose a file, nothing stored.
     Endpoint("questionnaire_fhir_import", "admin",

@@ -1,5 +1,0 @@
-"""Builder URLs (publish)."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []
