@@ -11,6 +11,7 @@ is never published.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from intake.forms import SectionForm
 from intake.instrument_references import expand_instrument_references
 from intake.models import IntakeKind, QuestionnaireDraft, QuestionnaireVersion
 from intake.presenters import page_visibility
+from intake.question_types import AnswerError, question_type
 from intake.schema import INDIVIDUAL, DefinitionError, Question, Questionnaire, parse_definition
 from portal.access import permission_or_404
 from portal.http import AuthenticatedHttpRequest
@@ -123,10 +125,12 @@ def _chosen_answers(questionnaire: Questionnaire,
         raw = str(query.get(name, ""))[:200]
         if question.options:
             choices = [(str(option.value), option.label) for option in question.options]
-            for option in question.options:
-                if str(option.value) == raw:
-                    answers[question.id] = ([option.value] if question.type == "multiple_choice"
-                                            else option.value)
+            if raw in {value for value, _label in choices}:
+                # Stored as the client's page would store that one choice (a list for a
+                # multiple choice, a number for numbered options): the type decides.
+                with contextlib.suppress(AnswerError):
+                    answers[question.id] = question_type(question.type).clean_answer(
+                        question, raw)
         else:
             choices = [(ANSWERED, gettext("Answered"))]
             if raw == ANSWERED:
