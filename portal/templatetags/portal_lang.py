@@ -19,10 +19,11 @@ Apply them to the text itself, before ``linebreaksbr`` (which returns a plain st
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from portal.i18n.texts import LangParts, foreign_language
+from portal.i18n.texts import LangParts, LangText, foreign_language
 
 register = template.Library()
 
@@ -46,3 +47,24 @@ def lang_attr(value: object) -> SafeString:
     language than the page's; "" otherwise."""
     lang = foreign_language(value)
     return format_html(' lang="{}"', lang) if lang is not None else mark_safe("")
+
+
+def _in_default_language(value: object) -> object:
+    """``value`` as written in the portal's default language, unless it already knows its
+    own (a draft's texts, a version's stored title: data written in English first)."""
+    if isinstance(value, LangText | LangParts) or value is None:
+        return value
+    return LangText(str(value), settings.LANGUAGE_CODE)
+
+
+@register.filter(is_safe=True)
+def default_lang_marked(value: object) -> SafeString:
+    """``lang_marked`` for a text written in the default language (a questionnaire's own
+    words shown to an admin reading the builder in another language)."""
+    return lang_marked(_in_default_language(value))
+
+
+@register.filter(is_safe=True)
+def default_lang_attr(value: object) -> SafeString:
+    """``lang_attr`` for a text written in the default language."""
+    return lang_attr(_in_default_language(value))

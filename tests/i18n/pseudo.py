@@ -91,7 +91,10 @@ class _Reader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         lang = values.get("lang") if tag != "html" else None
-        entry = (tag, tag in ("script", "style", "template"), lang)
+        # ``translate="no"`` marks an identifier (a slug, a question's id, a request id):
+        # nobody's words, never translated.
+        entry = (tag, tag in ("script", "style", "template") or values.get("translate") == "no",
+                 lang)
         self.stack.append(entry)
         if not self._skipping:
             self.parts.extend(values[name] for name in _READ_ATTRIBUTES if name in values)
