@@ -21,7 +21,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.utils.html import conditional_escape, format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from portal.i18n.texts import LangParts, LangText, foreign_language
 
@@ -46,7 +46,7 @@ def lang_attr(value: object) -> SafeString:
     """`` lang="xx"`` for an element holding only ``value``, when ``value`` is in another
     language than the page's; "" otherwise."""
     lang = foreign_language(value)
-    return format_html(' lang="{}"', lang) if lang is not None else mark_safe("")
+    return format_html(' lang="{}"', lang) if lang is not None else SafeString("")
 
 
 def _in_default_language(value: object) -> object:
