@@ -6,17 +6,15 @@ trend pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from measures.models import CheckIn
 from measures.schedules import schedule_set
 from portal.models import Case, User
 from tests.helpers import couple_case, pdf_page_texts, signed_in
+from tests.i18n.readers import main_of, reads_spanish
 from tests.measures.points import check_in_point
 
 pytestmark = pytest.mark.django_db
@@ -28,22 +26,7 @@ CSI4_QUESTION = ("Please indicate the degree of happiness, all things considered
                  "relationship.")
 
 
-@pytest.fixture(autouse=True)
-def _english_afterwards() -> Iterator[None]:
-    """A request leaves its language active in the thread: back to English after each."""
-    yield
-    translation.activate("en")
 
-
-def _main(html: str) -> str:
-    """The page's own content, without the menu and footer."""
-    return html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
-
-
-def _reads_spanish(person: User) -> User:
-    person.language = "es"
-    person.save(update_fields=["language"])
-    return person
 
 
 @pytest.fixture
@@ -61,12 +44,12 @@ def _csi4_check_in(client: User, case: Case, clinician: User) -> CheckIn:
 
 def test_a_spanish_reader_is_told_why_the_csi4_is_in_english(
         caseload: User, couple: Case, clinician_user: User, as_client: Client) -> None:
-    _reads_spanish(caseload)
+    reads_spanish(caseload)
     check_in = _csi4_check_in(caseload, couple, clinician_user)
 
-    csi4 = _main(as_client.get(reverse("measures_check_in_page",
+    csi4 = main_of(as_client.get(reverse("measures_check_in_page",
                                        args=[check_in.pk, "csi4"])).content.decode())
-    phq9 = _main(as_client.get(reverse("measures_check_in_page",
+    phq9 = main_of(as_client.get(reverse("measures_check_in_page",
                                        args=[check_in.pk, "phq9"])).content.decode())
 
     assert NOTE_ES in csi4 and NOTE_EN not in csi4
@@ -81,12 +64,12 @@ def test_a_spanish_reader_is_told_why_the_csi4_is_in_english(
 
 def test_the_review_marks_the_csi4_answers_english(
         caseload: User, couple: Case, clinician_user: User, as_client: Client) -> None:
-    _reads_spanish(caseload)
+    reads_spanish(caseload)
     check_in = _csi4_check_in(caseload, couple, clinician_user)
     page = reverse("measures_check_in_page", args=[check_in.pk, "csi4"])
     as_client.post(page, {"revision": check_in.revision, "action": "next", "csi4_1": "3"})
 
-    review = _main(as_client.get(reverse("measures_check_in_review", args=[check_in.pk])
+    review = main_of(as_client.get(reverse("measures_check_in_review", args=[check_in.pk])
                                  ).content.decode())
 
     assert f'<dt lang="en">{CSI4_QUESTION}</dt>' in review
@@ -97,19 +80,19 @@ def test_the_review_marks_the_csi4_answers_english(
 def test_an_english_reader_gets_no_note(
         caseload: User, couple: Case, clinician_user: User, as_client: Client) -> None:
     check_in = _csi4_check_in(caseload, couple, clinician_user)
-    page = _main(as_client.get(reverse("measures_check_in_page", args=[check_in.pk, "csi4"])
+    page = main_of(as_client.get(reverse("measures_check_in_page", args=[check_in.pk, "csi4"])
                                ).content.decode())
     assert NOTE_EN not in page and 'lang="en"' not in page
 
 
 def test_a_spanish_readers_progress_names_bands_in_spanish(
         caseload: User, couple: Case, as_client: Client) -> None:
-    _reads_spanish(caseload)
+    reads_spanish(caseload)
     for days_ago, total in ((28, 15), (0, 6)):
         check_in_point(caseload, "phq9", total, days_ago=days_ago)
     check_in_point(caseload, "csi4", 10, days_ago=1, case=couple)
 
-    page = _main(as_client.get(reverse("measures_progress")).content.decode())
+    page = main_of(as_client.get(reverse("measures_progress")).content.decode())
 
     assert "Su puntuación más reciente es 6 de 27 (leve)" in page
     assert "<td>Moderadamente grave</td>" in page and "<td>Leve</td>" in page
@@ -131,10 +114,10 @@ def test_a_spanish_reading_clinician_sees_bands_in_spanish(
         caseload: User, clinician_user: User) -> None:
     for days_ago, total in ((28, 15), (0, 6)):
         check_in_point(caseload, "phq9", total, days_ago=days_ago)
-    http = signed_in(_reads_spanish(clinician_user))
+    http = signed_in(reads_spanish(clinician_user))
 
-    listing = _main(http.get(reverse("measures_caseload")).content.decode())
-    trend = _main(http.get(reverse("measures_staff_trend", args=[caseload.pk])
+    listing = main_of(http.get(reverse("measures_caseload")).content.decode())
+    trend = main_of(http.get(reverse("measures_staff_trend", args=[caseload.pk])
                            ).content.decode())
 
     assert "<strong>6</strong> Leve" in listing
@@ -146,6 +129,6 @@ def test_a_spanish_reading_clinician_sees_bands_in_spanish(
 def test_an_english_reader_keeps_the_english_bands(
         caseload: User, as_client: Client) -> None:
     check_in_point(caseload, "phq9", 6)
-    page = _main(as_client.get(reverse("measures_progress")).content.decode())
+    page = main_of(as_client.get(reverse("measures_progress")).content.decode())
     assert "Your latest score is 6 out of 27 (mild)" in page
     assert "<td>Mild</td>" in page and 'lang="en"' not in page

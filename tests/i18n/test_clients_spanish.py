@@ -13,12 +13,7 @@ from django.urls import reverse
 from clients.cases import case_create, case_participant_invite
 from portal.models import User
 from tests.helpers import client_account, delivered_mail, mail_body, sign_in
-
-
-def _reads_spanish(user: User) -> User:
-    user.language = "es"
-    user.save(update_fields=["language"])
-    return user
+from tests.i18n.readers import reads_spanish
 
 
 def _page(client: Client, name: str, *args: object) -> str:
@@ -31,7 +26,7 @@ def _page(client: Client, name: str, *args: object) -> str:
 def test_a_spanish_reader_gets_their_home_and_details_in_spanish(
     client: Client, client_user: User,
 ) -> None:
-    sign_in(client, _reads_spanish(client_user))
+    sign_in(client, reads_spanish(client_user))
     home = _page(client, "client_home")
     assert '<html lang="es"' in home
     assert "Le damos la bienvenida. Avance a su propio ritmo." in home
@@ -76,8 +71,8 @@ def test_choosing_spanish_on_the_details_page_saves_it_and_the_next_page_is_span
 def test_a_spanish_reading_admin_gets_the_client_list_in_spanish_and_sees_each_clients_language(
     client: Client, admin_user: User, client_user: User,
 ) -> None:
-    _reads_spanish(client_user)
-    sign_in(client, _reads_spanish(admin_user))  # with the second factor, as staff must
+    reads_spanish(client_user)
+    sign_in(client, reads_spanish(admin_user))  # with the second factor, as staff must
     listing = _page(client, "client_list")
     assert '<html lang="es"' in listing
     assert "Buscar un cliente" in listing and "Lista de clientes" in listing
@@ -91,7 +86,7 @@ def test_a_spanish_reading_admin_gets_the_client_list_in_spanish_and_sees_each_c
 
 @pytest.mark.django_db
 def test_the_added_to_case_email_is_in_the_clients_language(admin_user: User) -> None:
-    existing = _reads_spanish(client_account("en.terapia@example.com"))
+    existing = reads_spanish(client_account("en.terapia@example.com"))
     case = case_create(kind="couple", created_by=admin_user)
     case_participant_invite(case=case, email=existing.email, role="partner", actor=admin_user)
     [message] = delivered_mail()

@@ -29,16 +29,12 @@ from tests.helpers import (
     published_version,
     sign_in,
 )
+from tests.i18n.readers import reads_spanish
 
 pytestmark = pytest.mark.django_db
 
 SUBMISSION = re.compile(r'name="submission" value="([0-9a-f-]{36})"')
 
-
-def _reads_spanish(person: User) -> User:
-    person.language = "es"
-    person.save(update_fields=["language"])
-    return person
 
 
 @pytest.fixture
@@ -49,7 +45,7 @@ def documents() -> None:
 
 @pytest.fixture
 def en_espanol(client: Client, client_user: User, documents: None) -> Client:
-    sign_in(client, _reads_spanish(client_user))
+    sign_in(client, reads_spanish(client_user))
     return client
 
 
@@ -123,8 +119,8 @@ def test_a_spanish_reading_admin_chases_unsigned_documents_and_the_reminder_is_s
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
     PracticeSettings.objects.filter(pk=1).update(name="Consultorio Bahía")
-    waiting = _reads_spanish(UserFactory(role=Role.CLIENT, email="lucia@example.com"))
-    sign_in(client, _reads_spanish(admin_user))
+    waiting = reads_spanish(UserFactory(role=Role.CLIENT, email="lucia@example.com"))
+    sign_in(client, reads_spanish(admin_user))
     page = _page(client.get(reverse("consent_outstanding")))
     for spanish in ("Clientes con documentos por firmar", "Volver a consentimientos",
                     "Enviar recordatorio a los clientes elegidos", "Último recordatorio"):

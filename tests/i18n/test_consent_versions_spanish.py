@@ -36,6 +36,7 @@ from consents.services import (
 )
 from portal.models import User
 from tests.factories import fill_practice_settings
+from tests.i18n.readers import reads_spanish
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +58,6 @@ def _state(client: User, kind: str, language: str) -> str:
     return next(status.state for status in consent_statuses(client, language)
                 if status.document.kind == kind)
 
-
-def _spanish(user: User) -> User:
-    user.language = "es"
-    user.save(update_fields=["language"])
-    return user
 
 
 def test_a_version_hashed_before_languages_still_verifies_exactly() -> None:
@@ -101,7 +97,7 @@ def test_a_spanish_reader_signs_the_spanish_version_and_the_evidence_says_so(
 ) -> None:
     fill_practice_settings()
     install_default_documents(publish=True, languages=["en", "es"])
-    _spanish(client_user)
+    reads_spanish(client_user)
     listing = as_client.get(reverse("consent_list")).content.decode()
     assert 'lang="es"' in listing and "Mis consentimientos" in listing
     assert "Consentimiento informado para la psicoterapia" in listing
@@ -138,7 +134,7 @@ def test_with_no_spanish_text_a_spanish_reader_signs_english_and_is_told(
 ) -> None:
     document = ConsentDocument.objects.create(kind="treatment", title="Consent to therapy")
     english = _publish(document, "en", "We agree to work together.\n")
-    _spanish(client_user)
+    reads_spanish(client_user)
     assert current_version(document, "es") == english
     page = as_client.get(reverse("consent_sign", args=[english.id])).content.decode()
     assert "Este documento aún no está disponible en español" in page

@@ -16,15 +16,11 @@ from intake.models import Intake
 from intake.services import intake_start
 from portal.models import User
 from tests.helpers import delivered_mail, mail_body, sign_in
+from tests.i18n.readers import reads_spanish
 from tests.intake_data import filled_draft
 
 pytestmark = pytest.mark.django_db
 
-
-def _reads_spanish(user: User) -> User:
-    user.language = "es"
-    user.save(update_fields=["language"])
-    return user
 
 
 def _page(http: Client, url: str) -> str:
@@ -37,7 +33,7 @@ def _page(http: Client, url: str) -> str:
 
 def test_a_spanish_reading_client_sees_their_intake_in_spanish(client: Client,
                                                                client_user: User) -> None:
-    sign_in(client, _reads_spanish(client_user))
+    sign_in(client, reads_spanish(client_user))
 
     home = _page(client, reverse("intake_home"))
     assert "Antes de empezar" in home
@@ -69,7 +65,7 @@ def test_a_spanish_reading_client_sees_their_intake_in_spanish(client: Client,
 
 def test_the_confirmation_email_follows_the_client_and_the_practice_email_its_reader(
         client: Client, client_user: User, clinician_user: User, caseload: User) -> None:
-    sign_in(client, _reads_spanish(client_user))
+    sign_in(client, reads_spanish(client_user))
     intake = filled_draft(client_user)
 
     response = client.post(reverse("intake_submit", args=[intake.id]),
@@ -92,7 +88,7 @@ def test_the_confirmation_email_follows_the_client_and_the_practice_email_its_re
 def test_a_spanish_reading_clinician_sees_the_intake_list_in_spanish(
         client: Client, clinician_user: User, caseload: User) -> None:
     intake_start(client=caseload)
-    sign_in(client, _reads_spanish(clinician_user))
+    sign_in(client, reads_spanish(clinician_user))
 
     page = _page(client, reverse("staff_intake_list"))
     assert "<h1>Formularios de admisión</h1>" in page

@@ -5,51 +5,32 @@ Dates are left to the date filters' own tests; these look at the words."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from measures.models import CheckIn
 from measures.queue import send_check_in_reminders
 from measures.schedules import schedule_set
 from portal.models import User
 from tests.helpers import delivered_mail, mail_body, pdf_page_texts, signed_in
+from tests.i18n.readers import main_of, reads_spanish
 from tests.measures.points import check_in_point
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _english_afterwards() -> Iterator[None]:
-    """A request leaves its language active in the thread (Django's ``LocaleMiddleware``
-    does not reset it): back to the default after each test, so the tests that follow do
-    not run in Spanish."""
-    yield
-    translation.activate("en")
 
-
-def _main(html: str) -> str:
-    """The page's own content: the menu and footer around it are other areas' words."""
-    return html.split('<main id="main"', 1)[1].split("</main>", 1)[0]
-
-
-def _reads_spanish(person: User) -> User:
-    person.language = "es"
-    person.save(update_fields=["language"])
-    return person
 
 
 def test_a_spanish_reader_sees_their_progress_and_its_pdf_in_spanish(
         client_user: User, as_client: Client) -> None:
-    _reads_spanish(client_user)
+    reads_spanish(client_user)
     for days_ago, total in ((28, 15), (0, 6)):
         check_in_point(client_user, "phq9", total, days_ago=days_ago)
 
     html = as_client.get(reverse("measures_progress")).content.decode()
-    page = _main(html)
+    page = main_of(html)
 
     assert '<html lang="es">' in html
     for words in ("Mi progreso", "Una puntuación más baja significa menos síntomas.",
@@ -73,14 +54,14 @@ def test_a_spanish_reader_sees_their_progress_and_its_pdf_in_spanish(
 
 def test_a_spanish_reader_checks_in_in_spanish_and_is_reminded_in_spanish(
         caseload: User, clinician_user: User, as_client: Client) -> None:
-    _reads_spanish(caseload)
+    reads_spanish(caseload)
     schedule_set(client=caseload, case=None, instruments=["phq9", "gad7"], frequency="weekly",
                  by=clinician_user)
     check_in = CheckIn.objects.get(client=caseload)
 
     html = as_client.get(reverse("measures_check_ins")).content.decode()
-    listing = _main(html)
-    page = _main(as_client.get(reverse("measures_check_in_page", args=[check_in.pk, "phq9"])
+    listing = main_of(html)
+    page = main_of(as_client.get(reverse("measures_check_in_page", args=[check_in.pk, "phq9"])
                                ).content.decode())
 
     assert '<html lang="es">' in html
@@ -110,11 +91,11 @@ def test_a_spanish_reading_clinician_sees_the_caseload_and_a_trend_in_spanish(
         caseload: User, clinician_user: User) -> None:
     for days_ago, total in ((28, 15), (0, 6)):
         check_in_point(caseload, "phq9", total, days_ago=days_ago)
-    http = signed_in(_reads_spanish(clinician_user))
+    http = signed_in(reads_spanish(clinician_user))
 
     html = http.get(reverse("measures_caseload")).content.decode()
-    listing = _main(html)
-    trend = _main(http.get(reverse("measures_staff_trend", args=[caseload.pk])
+    listing = main_of(html)
+    trend = main_of(http.get(reverse("measures_staff_trend", args=[caseload.pk])
                            ).content.decode())
 
     assert '<html lang="es">' in html

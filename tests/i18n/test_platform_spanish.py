@@ -23,6 +23,7 @@ from portal.formatting import format_when
 from portal.models import Invitation, User
 from portal.models.outbox import OutgoingMessage
 from tests.helpers import delivered_mail, mail_body, signed_in
+from tests.i18n.readers import reads_spanish
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +36,6 @@ PASSWORD = "Quiet-meadow-river-7"
 def _practice_in_new_york(settings: Settings) -> None:
     settings.TIME_ZONE = "America/New_York"
 
-
-def _spanish(user: User) -> User:
-    user.language = "es"
-    user.save(update_fields=["language"])
-    return user
 
 
 def test_dates_and_numbers_follow_the_language() -> None:
@@ -107,7 +103,7 @@ def test_who_has_opened_my_record_speaks_spanish(caseload: User, clinician_user:
     record_event(Action.MEASURES_EXPORTED, actor=clinician_user, subject=caseload,
                  detail={"format": "pdf"})
 
-    page = signed_in(_spanish(caseload)).get(reverse("record_access")).content.decode()
+    page = signed_in(reads_spanish(caseload)).get(reverse("record_access")).content.decode()
 
     assert 'lang="es"' in page
     assert "Dr. Lee (Profesional clínico) abrió su formulario de admisión" in page
@@ -117,7 +113,7 @@ def test_who_has_opened_my_record_speaks_spanish(caseload: User, clinician_user:
 
 def test_a_form_error_and_the_menu_in_spanish(admin_user: User, client_user: User) -> None:
     mail.outbox.clear()
-    admin = signed_in(_spanish(admin_user))
+    admin = signed_in(reads_spanish(admin_user))
     response = admin.post(reverse("invitation_list"), {"email": client_user.email})
 
     page = response.content.decode()

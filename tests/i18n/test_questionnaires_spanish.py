@@ -31,6 +31,7 @@ from intake.schema import DefinitionError, parse_definition
 from intake.services import intake_submit
 from portal.models import User
 from tests.helpers import signed_in
+from tests.i18n.readers import reads_spanish
 from tests.intake_data import couple_draft, filled_draft, save_page
 
 HISTORY = SHIPPED_DIR / "history"
@@ -48,11 +49,6 @@ PHQ9_OPTIONS = ("Ningún día", "Varios días", "Más de la mitad de los días",
                 "Casi todos los días")
 TYPED = "Discuto mucho con mi hermana y no duermo bien."
 
-
-def _spanish(user: User) -> User:
-    user.language = "es"
-    user.save(update_fields=["language"])
-    return user
 
 
 def _page(http: Client, intake: Intake, section: str) -> str:
@@ -94,7 +90,7 @@ def test_a_text_without_its_default_language_is_refused() -> None:
 
 @pytest.mark.django_db
 def test_a_spanish_reader_reads_the_official_spanish_phq9(client_user: User) -> None:
-    http = signed_in(_spanish(client_user))
+    http = signed_in(reads_spanish(client_user))
     with translation.override("es"):
         intake = filled_draft(client_user)
     page = _page(http, intake, "feelings")
@@ -122,7 +118,7 @@ def test_a_version_1_intake_reads_in_english_with_a_note_in_spanish(
 ) -> None:
     intake = Intake.objects.create(client=client_user,
                                    questionnaire=install_definition(HISTORY / "default-v1.json"))
-    page = _page(signed_in(_spanish(client_user)), intake, "feelings")
+    page = _page(signed_in(reads_spanish(client_user)), intake, "feelings")
     assert "Estas preguntas solo están disponibles en inglés." in page
     assert "Little interest or pleasure in doing things" in page
     assert PHQ9_ITEM_1 not in page
@@ -131,7 +127,7 @@ def test_a_version_1_intake_reads_in_english_with_a_note_in_spanish(
 @pytest.mark.django_db
 def test_the_csi4_has_no_official_spanish_and_says_so_in_spanish(client_user: User) -> None:
     intake = couple_draft(client_user)
-    page = _page(signed_in(_spanish(client_user)), intake, "csi4")
+    page = _page(signed_in(reads_spanish(client_user)), intake, "csi4")
     assert "Este cuestionario solo está disponible en inglés" in page
     assert "Please indicate the degree of happiness" in page
     assert re.search(r'<span lang="en">Please indicate the degree of happiness', page)
