@@ -9,6 +9,7 @@ questionnaire for partners, and so on). An intake keeps the version it started o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -48,16 +49,30 @@ def audience_of(version: QuestionnaireVersion) -> str:
     return str(version.definition.get("audience") or INDIVIDUAL)
 
 
-def version_key(version: QuestionnaireVersion) -> tuple[int, str]:
-    """Versions in publishing order: numbered ones by number (so "10" follows "9")."""
-    number = version.version
+def _number_key(number: str) -> tuple[int, str]:
+    """Version numbers in publishing order: numbered ones by number (so "10" follows "9")."""
     return (int(number), "") if number.isdigit() else (-1, number)
 
 
 def newest_version(slug: str) -> QuestionnaireVersion | None:
-    """The newest published version of the questionnaire ``slug``."""
-    versions = list(QuestionnaireVersion.objects.filter(slug=slug))
-    return max(versions, key=version_key) if versions else None
+    """The newest published version of the questionnaire ``slug`` (only its definition is
+    read, not every version's)."""
+    numbers = list(QuestionnaireVersion.objects.filter(slug=slug).values_list("pk", "version"))
+    if not numbers:
+        return None
+    newest_pk = max(numbers, key=lambda row: _number_key(row[1]))[0]
+    return QuestionnaireVersion.objects.get(pk=newest_pk)
+
+
+def newest_versions() -> list[QuestionnaireVersion]:
+    """The newest published version of every questionnaire, by slug: two queries however
+    many questionnaires and versions there are."""
+    newest: dict[str, tuple[tuple[int, str], Any]] = {}
+    for pk, slug, number in QuestionnaireVersion.objects.values_list("pk", "slug", "version"):
+        if slug not in newest or _number_key(number) > newest[slug][0]:
+            newest[slug] = (_number_key(number), pk)
+    found = QuestionnaireVersion.objects.in_bulk([pk for _key, pk in newest.values()])
+    return [found[pk] for _slug, (_key, pk) in sorted(newest.items())]
 
 
 def chosen_slug(kind: str) -> str | None:

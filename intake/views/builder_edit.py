@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from intake.builder import edits
 from intake.builder.access import draft_or_404, version_or_404
-from intake.builder.assignments import SHIPPED_FOR_KIND, newest_version, version_for
+from intake.builder.assignments import SHIPPED_FOR_KIND, newest_versions, version_for
 from intake.builder.drafts import (
     NoSource,
     StaleDraft,
@@ -37,7 +37,7 @@ from intake.builder.drafts import (
     practice_slug,
 )
 from intake.builder.edits import EditError
-from intake.models import IntakeKind, QuestionnaireDraft, QuestionnaireVersion
+from intake.models import IntakeKind, QuestionnaireDraft
 from intake.question_types import UnknownQuestionType, question_type
 from intake.schema_classes import DEFAULT_LANGUAGE, INDIVIDUAL
 from portal.access import permission_or_404
@@ -128,11 +128,8 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
         using.setdefault(version_for(kind).slug, []).append(str(IntakeKind(kind).label))
     drafts = {draft.slug: draft for draft in QuestionnaireDraft.objects.all()}
     rows = []
-    for slug in sorted(set(QuestionnaireVersion.objects.values_list("slug", flat=True))):
-        version = newest_version(slug)
-        if version is None:
-            continue
-        rows.append({"version": version, "kinds": using.get(slug, []),
+    for version in newest_versions():
+        rows.append({"version": version, "kinds": using.get(version.slug, []),
                      "draft": drafts.get(practice_slug(version))})
     return render(request, "intake/builder/edit_list.html", {"rows": rows})
 

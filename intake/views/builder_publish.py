@@ -37,6 +37,7 @@ from intake.builder.assignments import (
     audience_of,
     chosen_slug,
     newest_version,
+    newest_versions,
     questionnaire_assign,
     version_for,
 )
@@ -353,13 +354,8 @@ def draft_publish_view(request: AuthenticatedHttpRequest, draft_id: uuid.UUID) -
 
 def _published_for(kind: str) -> list[QuestionnaireVersion]:
     """The newest version of each published questionnaire whose audience fits ``kind``."""
-    slugs = sorted(set(QuestionnaireVersion.objects.values_list("slug", flat=True)))
-    fitting = []
-    for slug in slugs:
-        newest = newest_version(slug)
-        if newest is not None and audience_of(newest) == AUDIENCE_FOR_KIND[kind]:
-            fitting.append(newest)
-    return fitting
+    return [newest for newest in newest_versions()
+            if audience_of(newest) == AUDIENCE_FOR_KIND[kind]]
 
 
 class ChooseForm(SingleValueFieldsMixin, forms.Form):

@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from intake.builder.assignments import AssignmentError, questionnaire_assign, version_for
+from intake.builder.assignments import (
+    AssignmentError,
+    newest_version,
+    newest_versions,
+    questionnaire_assign,
+    version_for,
+)
 from intake.builder.drafts import (
     StaleDraft,
     draft_discard,
@@ -192,3 +198,17 @@ def test_only_practice_admins_may_manage_questionnaires(
     assert admin_user.has_perm("portal.manage_questionnaires")
     assert not clinician_user.has_perm("portal.manage_questionnaires")
     assert not client_user.has_perm("portal.manage_questionnaires")
+
+
+def test_the_newest_version_of_each_questionnaire_is_found_by_number(admin_user: User) -> None:
+    shipped = version_for(IntakeKind.INDIVIDUAL)
+    version_for(IntakeKind.PARTNER)
+    for _ in range(2):
+        draft = draft_start(version=newest_version("default-intake-practice") or shipped,
+                            actor=admin_user)
+        draft_publish(draft=draft, actor=admin_user)
+    newest = {version.slug: version.version for version in newest_versions()}
+    assert newest == {"default-intake": shipped.version, "couple-intake": "2",
+                      "default-intake-practice": "2"}
+    practice = newest_version("default-intake-practice")
+    assert practice is not None and practice.version == "2"
