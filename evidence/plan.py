@@ -11,8 +11,10 @@ the portal. Answers are kept in two shapes:
   questionnaire's order); the database is compared with this shape;
 - *posted* (``form_fields``): what a browser sends for one page, built from the stored shape.
 
-Pure Python (the questionnaire parser ``intake.schema`` and the instruments' files,
-``intake.instrument_sources``, need no Django), so the Locust process can import it too.
+The questionnaire parser (``intake.schema``) reads fixed options' labels through Django's
+translation machinery; where no settings are configured (the Locust process, the runner)
+``load_questionnaire`` configures the least it needs (no translations: the load generator
+sends values, never labels), so those processes can use it too.
 """
 
 from __future__ import annotations
@@ -61,8 +63,18 @@ _FRAGMENTS = (
 def load_questionnaire() -> Questionnaire:
     """The shipped questionnaire, parsed as the portal parses it (its instruments'
     questions written out from ``intake/instruments/``)."""
+    _settings_for_parsing()
     source = json.loads(DEFINITION.read_text(encoding="utf-8"))
     return parse_definition(expand_instrument_references(source))
+
+
+def _settings_for_parsing() -> None:
+    """Outside the portal's processes, the settings the parser touches: English and
+    Spanish, translations off."""
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(USE_I18N=False, LANGUAGES=[("en", "English"), ("es", "Spanish")])
 
 
 def _syllables(rng: random.Random, count: int) -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import uuid
 
-from intake.models import Intake, SafetyAlert
+from intake.models import Intake, SafetyAlert, with_questionnaire
 from portal.access import case_record_or_404, own_record_or_404
 from portal.models import User
 
 
 def get_own_intake(user: User, intake_id: uuid.UUID | str) -> Intake:
     """The signed-in client's own intake; 404 for anyone else's, or a malformed id."""
-    return own_record_or_404(Intake.objects.select_related("questionnaire"), user, intake_id)
+    return own_record_or_404(with_questionnaire(Intake.objects.all()), user, intake_id)
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:
@@ -25,7 +25,7 @@ def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:
     ``see_all_clients`` (``portal.access.case_record_filter``); 404 otherwise. Decrypting it
     goes through ``portal.audit.reads.audited_read``, which records the opening."""
     return case_record_or_404(
-        Intake.objects.select_related("questionnaire", "client"), user, intake_id,
+        with_questionnaire(Intake.objects.select_related("client")), user, intake_id,
     )
 
 

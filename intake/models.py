@@ -3,12 +3,15 @@ once stored; a client's intake holds their answers, encrypted under their data k
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -79,12 +82,48 @@ class QuestionnaireVersion(models.Model):
         return self.questionnaire_in(active_language())
 
     def questionnaire_in(self, language: str) -> Questionnaire:
-        """The definition, parsed, its texts for a reader of ``language``."""
-        parsed = self.__dict__.setdefault("_parsed_by_language", {})
-        if language not in parsed:
-            parsed[language] = parse_definition(self.definition, language)
-        questionnaire: Questionnaire = parsed[language]
-        return questionnaire
+        """The definition, parsed, its texts for a reader of ``language``. A stored version
+        never changes, so the parse is kept for the process (``_parsed_versions``): a
+        request reads it without decoding or parsing the definition again. The definition
+        itself is read only on a miss (views may defer it)."""
+        return _parsed_versions.get(self, language)
+
+
+class _ParsedVersions:
+    """The process's parsed questionnaires, by (version, its hash, language); the newest
+    ``size`` kept. Versions are immutable (``QuestionnaireVersion.save`` refuses changes)
+    and parsed questionnaires frozen, so one parse serves every request of the process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._parsed: OrderedDict[tuple[uuid.UUID, str, str], Questionnaire] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, version: QuestionnaireVersion, language: str) -> Questionnaire:
+        key = (version.pk, version.sha256, language)
+        with self._lock:
+            found = self._parsed.get(key)
+            if found is not None:
+                self._parsed.move_to_end(key)
+                return found
+        parsed = parse_definition(version.definition, language)
+        with self._lock:
+            self._parsed[key] = parsed
+            while len(self._parsed) > self.size:
+                self._parsed.popitem(last=False)
+        return parsed
+
+
+_parsed_versions = _ParsedVersions(size=64)
+
+
+def with_questionnaire(intakes: QuerySet[Intake]) -> QuerySet[Intake]:
+    """``intakes`` with their questionnaire version joined, but not its definition or
+    source (two JSON documents decoded on every row otherwise): pages read the parsed
+    questionnaire from the process's cache (``_parsed_versions``), and the definition
+    is fetched only when a process parses that version for the first time."""
+    return intakes.select_related("questionnaire").defer(
+        "questionnaire__definition", "questionnaire__source")
 
 
 class QuestionnaireDraft(models.Model):

@@ -24,11 +24,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from portal.i18n.texts import LangText
 
 IN_PERSON = "in_person"
+
+
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` for translation (``makemessages`` finds the name) without touching
+    Django's settings: this module is imported before settings exist (the load generator,
+    ``evidence.plan``), where Django's own ``gettext_noop`` raises."""
+    return message
+
+
 # The English words, marked for translation: read them through ``gettext`` when writing a
 # page, an answer or an export (``in_person_label``), in the reader's language.
 IN_PERSON_LABEL = gettext_noop("I'd rather talk about this in person")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from intake.answers import clean_section, missing_answers, prune_hidden
 from intake.builder.assignments import version_for
 from intake.events import IntakeSent, intake_sent, scored_instruments
-from intake.models import Intake, IntakeKind, IntakeState
+from intake.models import Intake, IntakeKind, IntakeState, with_questionnaire
 from intake.notifications import notify_submission
 from intake.profile_details import profile_answers, profile_changes_from_intake
 from intake.safety_alerts import raise_alert
@@ -165,7 +165,10 @@ def _raise_flag(intake: Intake, safety_answer: bool) -> None:
 
 
 def _locked(intake_id: Any, client: User) -> Intake:
-    return Intake.objects.select_for_update().get(pk=intake_id, client=client)
+    """The client's own intake, its row locked for this transaction (its questionnaire
+    version joined, not locked: every draft shares it)."""
+    return (with_questionnaire(Intake.objects.all()).select_for_update(of=("self",))
+            .get(pk=intake_id, client=client))
 
 
 @transaction.atomic

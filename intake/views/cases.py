@@ -26,7 +26,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_safe
 
-from intake.models import Intake, IntakeState
+from intake.models import Intake, IntakeState, with_questionnaire
 from intake.presenters import SectionRows, answer_sections
 from intake.schema import SHARED, Questionnaire
 from intake.selectors import person_label
@@ -99,9 +99,8 @@ def intake_shared(request: AuthenticatedHttpRequest, case_id: str) -> HttpRespon
     """What the others of the client's case shared with them, from their sent intakes.
     Drafts are never shown: an answer is shared once its author sends it."""
     case = own_case_or_404(request.user, case_id)
-    intakes = list(Intake.objects.filter(authors_sharing_with(request.user), case=case,
-                                         state=IntakeState.SUBMITTED)
-                   .select_related("questionnaire"))
+    intakes = list(with_questionnaire(Intake.objects.filter(
+        authors_sharing_with(request.user), case=case, state=IntakeState.SUBMITTED)))
     roles = dict(CaseParticipant.objects.filter(case=case, person__isnull=False)
                  .values_list("person_id", "role"))
     readings = []

@@ -29,7 +29,7 @@ from intake.access import get_own_intake
 from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
 from intake.definitions import read_definition
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
-from intake.models import Intake, IntakeState
+from intake.models import Intake, IntakeState, with_questionnaire
 from intake.presenters import answer_sections, page_visibility, posted_in_words, review_summary
 from intake.reminders import record_client_visit
 from intake.schema import Questionnaire, Section, parse_definition
@@ -257,7 +257,7 @@ def _overview(request: AuthenticatedHttpRequest, case: Case | None) -> HttpRespo
     the intake is unsigned, both go to the consents first."""
     if (gate := _consents_gate(request, case)) is not None:
         return gate
-    own = Intake.objects.filter(client=request.user, case=case).select_related("questionnaire")
+    own = with_questionnaire(Intake.objects.filter(client=request.user, case=case))
     draft = own.filter(state=IntakeState.DRAFT).first()
     submitted = own.filter(state=IntakeState.SUBMITTED).order_by("-submitted_at").first()
     if request.method == "POST":

@@ -25,7 +25,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from intake.access import get_intake_for_staff
 from intake.forms_staff import AcknowledgementForm
-from intake.models import Intake, QuestionnaireVersion, SafetyAlert, SafetyAlertAcknowledgement
+from intake.models import (
+    Intake,
+    QuestionnaireVersion,
+    SafetyAlert,
+    SafetyAlertAcknowledgement,
+    with_questionnaire,
+)
 from intake.presenters import SectionRows, answer_sections, answer_text, not_answered
 from intake.safety_alerts import close_alert
 from intake.schema import DEFAULT_LANGUAGE, Questionnaire
@@ -96,7 +102,7 @@ def staff_intake_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     Only plaintext workflow columns are shown; answers and scores are neither loaded nor
     decrypted, so listing records no audit event and needs no client's data key.
     """
-    intakes = visible_intakes(request.user).select_related("questionnaire")
+    intakes = with_questionnaire(visible_intakes(request.user))
     page = Paginator(intakes, INTAKES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -5,6 +5,9 @@ encrypted column; the load report's figures are computed as documented."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +108,18 @@ def test_peak_clients_counts_overlapping_journeys() -> None:
     # At t=10 one journey ends as another starts: the end counts first.
     assert peak_clients(outcomes) == 2
     assert peak_clients([]) == 0
+
+
+def test_the_load_generator_builds_its_plan_without_the_portals_settings() -> None:
+    """The Locust process imports ``evidence.plan`` with no Django settings at all; the
+    questionnaire parser must still read the shipped questionnaire there."""
+    environ = {name: value for name, value in os.environ.items()
+               if name not in {"DJANGO_SETTINGS_MODULE", "PORTAL_ENV"}}
+    script = ("from evidence.plan import build_plan\n"
+              "plan = build_plan(clients=2, clinicians=1, seed=5)\n"
+              "print(len(plan['clients']), sorted(plan['clients'][0]['answers'])[0])\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2],
+                          env=environ, capture_output=True, text=True, timeout=120, check=False)
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[0] == "2"
