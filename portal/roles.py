@@ -12,6 +12,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser, Group
 from django.utils.translation import gettext_lazy as _
 
+from portal.auth_backends import forget_permissions, group_names
 from portal.models import User
 
 
@@ -53,10 +54,11 @@ def roles_of(user: User | AnonymousUser) -> set[Role]:
     """The roles a signed-in user holds (empty for anonymous users)."""
     if not user.is_authenticated:
         return set()
-    # Asked several times per request (middleware, context, views): one query per user object.
+    # Asked several times per request (middleware, context, views): the group names are read
+    # with the user's permissions, in one query per user object (portal.auth_backends).
     cached = getattr(user, "_portal_roles", None)
     if cached is None:
-        names = {group.name for group in user.groups.all()}
+        names = group_names(user)
         cached = frozenset(role for role in Role if role.value in names)
         user._portal_roles = cached  # type: ignore[attr-defined]  # a cache, not a field
     return set(cached)
@@ -79,6 +81,7 @@ def grant_role(user: User, role: Role) -> None:
     """Put ``user`` in the role's group (created by migration; never created here)."""
     user.groups.add(Group.objects.get(name=role.value))
     user.__dict__.pop("_portal_roles", None)
+    forget_permissions(user)
 
 
 def primary_role(user: User | AnonymousUser) -> Role | None:

@@ -121,7 +121,8 @@ def _remember(key_id: str, cipher: AESGCM) -> AESGCM:
 
 
 def cipher_for(key_id: str) -> AESGCM:
-    """The data key named ``key_id`` (hex UUID from a ciphertext), unwrapped once per scope."""
+    """The data key named ``key_id`` (hex UUID from a ciphertext), unwrapped once per scope.
+    A live key is remembered, for the scope, as its owner's active key too."""
     cache = _scope.get()
     if cache is not None and key_id in cache.ciphers:
         return cache.ciphers[key_id]
@@ -131,7 +132,12 @@ def cipher_for(key_id: str) -> AESGCM:
         raise MalformedCiphertextError("Encrypted value names an invalid data key.") from None
     except DataKey.DoesNotExist:
         raise UnknownKeyError("Encrypted value names a data key that does not exist.") from None
-    return _remember(key_id, _unwrap(key))
+    cipher = _remember(key_id, _unwrap(key))
+    if cache is not None and key.retired_at is None and key.destroyed_at is None:
+        # A live key is its owner's only active one (portal_datakey_one_active_per_owner):
+        # writing this owner's values later in the scope needs no second lookup.
+        cache.active.setdefault((key.owner_kind, key.owner_id), key_id)
+    return cipher
 
 
 def active_key_for(owner: Owner) -> tuple[str, AESGCM]:
