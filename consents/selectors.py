@@ -112,7 +112,7 @@ def blocking_before_intake(client: User, case: Case | None = None) -> list[Conse
     means nothing to wait for)."""
     audience = audience_of(client)
     return [
-        status for status in consent_statuses(client)
+        status for status in consent_statuses(client, audience=audience)
         if status.document.requirement == Requirement.BEFORE_INTAKE and status.blocks
         and audience.needed_in(status.document.kind, case)
     ]

@@ -21,7 +21,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from consents.audience import audience_of
+from consents.audience import Audience, audience_of
 from consents.models import (
     CANONICAL_FORM_FIRST,
     CURRENT_CANONICAL_FORM,
@@ -435,7 +435,8 @@ class ConsentStatus:
                                    COUNTERSIGN))
 
 
-def consent_statuses(client: User, language: str | None = None) -> list[ConsentStatus]:
+def consent_statuses(client: User, language: str | None = None, *,
+                     audience: Audience | None = None) -> list[ConsentStatus]:
     """Each document and where the client stands with it, by the register's one rule
     (``consents.register.consent_state``): signed the current version; signed an earlier
     one with only non-material changes since ("updated", not blocking); must sign again
@@ -449,8 +450,9 @@ def consent_statuses(client: User, language: str | None = None) -> list[ConsentS
     Only the documents that are for the client (``consents.audience``): a couple's secrets
     policy, an adolescent's assent. A minor's other documents count only as signed by
     every guardian the practice requires ("waiting" while some have not yet). A fixed
-    number of queries however many documents."""
-    audience = audience_of(client)
+    number of queries however many documents. ``audience``: the client's
+    (``audience_of``), when the caller has read it already."""
+    audience = audience_of(client) if audience is None else audience
     documents = [document for document in ConsentDocument.objects.all()
                  if audience.applies(document.kind)]
     published = published_versions()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from evidence import faults, load, mail_outage, restore, worker_crash
+from evidence import faults, journey_cpu, load, mail_outage, restore, worker_crash
 from evidence.context import ROOT, Context, PartResult, fresh_keys
 from evidence.mailsink import MailSink
 from evidence.report import machine, render
@@ -39,8 +39,10 @@ class Part:
 
 # In order: the restore drill restores what the load wrote; the fault drills use a private
 # PostgreSQL server of their own; the mail outage and worker crash drills (issue 16) each a
-# database of their own.
+# database of their own. The CPU walk (issue 21) runs first, on a quiet machine and a
+# database of its own.
 PARTS = [
+    Part("cpu", journey_cpu.TITLE, journey_cpu.run),
     Part("load", load.TITLE, load.run),
     Part("restore", restore.TITLE, restore.run),
     Part("faults", faults.TITLE, faults.run),

@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from evidence.context import PYTHON, Context, fresh_keys
+from evidence.context import PYTHON, Context, PartResult, Target, fresh_keys
 from evidence.mailsink import MailSink
 from evidence.plan import build_plan
 from evidence.web import Page, label
@@ -284,10 +285,71 @@ def _passed_on() -> dict[str, str]:
             if name in os.environ}
 
 
+TITLE = "CPU per request over the client journey"
+WALKED = 11  # clients walked in `make evidence` (the first of each walk only warms up)
+WANTED_ALL_MS = 12.0
+WANTED_AUTOSAVE_MS = 5.0
+AUTOSAVE = "POST /intake/<id>/autosave/"
+
+
+def measure(ctx: Context, clients: int, profile: bool) -> dict[str, Any]:
+    """Fresh database, the load run's practice and ``clients`` clients (twice as many with
+    ``profile``), the walk in a child process: ``{"summary", "profile"}``."""
+    walked = clients * (2 if profile else 1)
+    ctx.own_redis()
+    ctx.create_database(DATABASE)
+    ctx.manage(DATABASE, "migrate", "--noinput", record=False)
+    ctx.collect_static(DATABASE)
+    plan = build_plan(clients=walked, clinicians=2, seed=SEED)
+    plan_path = ctx.workdir / "journey-cpu-plan.json"
+    plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    ctx.django_task(DATABASE, "seed", str(plan_path))
+    completed = ctx.run([str(PYTHON), "-m", "evidence.journey_cpu", "--child",
+                         str(plan_path), "1" if profile else "0"],
+                        env={**ctx.portal_env(DATABASE), **_passed_on()}, timeout=1800,
+                        record=f"python -m evidence.journey_cpu --clients {clients}"
+                               f"{' --profile' if profile else ''}   # in-process walk")
+    ctx.drop_database(DATABASE)
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    return {"summary": summarise(result["samples"]), "profile": result["profile"]}
+
+
+def targets(summary: dict[str, Any]) -> list[Target]:
+    """Issue 21's CPU targets (goals, reported): the journey's mean and an autosave's."""
+    overall = summary["all"]["total_ms"]
+    autosave = summary["by_request"].get(AUTOSAVE, {}).get("total_ms", float("nan"))
+    return [
+        Target("CPU per request, whole client journey (portal + PostgreSQL)",
+               f"<= {WANTED_ALL_MS:g} ms", f"{overall:.1f} ms", overall <= WANTED_ALL_MS,
+               fatal=False),
+        Target("CPU per autosave (portal + PostgreSQL)", f"<= {WANTED_AUTOSAVE_MS:g} ms",
+               f"{autosave:.1f} ms", autosave <= WANTED_AUTOSAVE_MS, fatal=False),
+    ]
+
+
+def run(ctx: Context) -> PartResult:
+    """The ``cpu`` part of ``make evidence``: the walk and the profiled walk, its section of
+    docs/evidence.md and its targets."""
+    measured = measure(ctx, WALKED, profile=True)
+    summary = measured["summary"]
+    lines = [
+        f"## {TITLE}", "",
+        f"{WALKED - 1} clients (after one that warms the process up) walked one at a time "
+        "through the load run's journey inside one production-settings process "
+        "(`evidence/journey_cpu.py`, Django's handler and every middleware, CSRF checked): "
+        "the portal's CPU is the process's own CPU time around each request, PostgreSQL's "
+        "the CPU time of the connection's server process. The profile is of a second walk "
+        "of as many clients under cProfile (own time, grouped by source file); "
+        "docs/performance.md reads it.", "",
+        render(summary, measured["profile"]), "",
+    ]
+    return PartResult(TITLE, "\n".join(lines), targets(summary))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evidence.journey_cpu",
                                      description=__doc__)
-    parser.add_argument("--clients", type=int, default=11,
+    parser.add_argument("--clients", type=int, default=WALKED,
                         help="clients walked (the first of each walk only warms up)")
     parser.add_argument("--profile", action="store_true",
                         help="walk as many clients again under cProfile, grouped")
@@ -298,27 +360,15 @@ def main(argv: list[str] | None = None) -> int:
         result = child(args.child[0], args.child[1] == "1")
         print(json.dumps(result))
         return 0
-    clients = args.clients * (2 if args.profile else 1)
     workdir = Path(tempfile.mkdtemp(prefix="portal-journey-cpu-"))
     with contextlib.ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         mail = cleanup.enter_context(MailSink())
-        ctx = Context(workdir=workdir, keys=fresh_keys(), mail=mail, clients=clients,
+        ctx = Context(workdir=workdir, keys=fresh_keys(), mail=mail, clients=args.clients,
                       cleanup=cleanup, conn_max_age=60)
-        ctx.own_redis()
-        ctx.create_database(DATABASE)
-        ctx.manage(DATABASE, "migrate", "--noinput", record=False)
-        ctx.collect_static(DATABASE)
-        plan = build_plan(clients=clients, clinicians=2, seed=SEED)
-        plan_path = workdir / "plan.json"
-        plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
-        ctx.django_task(DATABASE, "seed", str(plan_path))
-        completed = ctx.run([str(PYTHON), "-m", "evidence.journey_cpu", "--child",
-                             str(plan_path), "1" if args.profile else "0"],
-                            env={**ctx.portal_env(DATABASE), **_passed_on()}, timeout=1800)
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    summary = summarise(result["samples"])
-    print(render(summary, result["profile"]))
-    print(json.dumps({"summary": summary, "profile": result["profile"]}))
+        measured = measure(ctx, args.clients, args.profile)
+    print(render(measured["summary"], measured["profile"]))
+    print(json.dumps(measured))
     return 0
 
 

@@ -68,10 +68,18 @@ def record_client_visit(intake: Intake) -> None:
     """The client opened a page of their own unsent ``intake``: the inactivity clock starts
     again (no reminder until ``intake_reminder_after_days`` more days pass). The caller has
     checked that the signed-in client owns the intake. Touches neither the intake's row nor
-    its ``updated_at``."""
+    its ``updated_at``.
+
+    Writes nothing when the draft was saved earlier the same practice-local day: activity
+    is counted in local days, so that day is already the last one active, and no reminder
+    can have gone after that save (a draft active today is not due before tomorrow, every
+    wait being at least a day). Most pages are opened straight after the page before was
+    saved, so most visits cost no write."""
     if intake.state != IntakeState.DRAFT:
         return
     now = timezone.now()
+    if timezone.localdate(intake.updated_at) == timezone.localdate(now):
+        return
     if not IntakeReminderState.objects.filter(intake_id=intake.pk).update(last_visit_at=now):
         IntakeReminderState.objects.update_or_create(intake_id=intake.pk,
                                                      defaults={"last_visit_at": now})

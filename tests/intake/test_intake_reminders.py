@@ -146,6 +146,23 @@ def test_the_client_opening_the_intake_stops_reminders_until_they_stay_away_agai
     assert len(_reminders()) == 2
 
 
+def test_a_visit_on_the_day_of_a_save_writes_nothing_and_changes_no_reminder(
+    client_user: User, reminders_on: PracticeSettings,
+) -> None:
+    intake = filled_draft(client_user)  # saved today
+    http = signed_in(client_user)
+    _visit(http, intake)
+    assert not IntakeReminderState.objects.filter(intake=intake).exists()
+    _days_pass(intake, 2)
+    _visit(http, intake)  # two days after the save: the visit is recorded
+    state = IntakeReminderState.objects.get(intake=intake)
+    assert timezone.localdate(state.last_visit_at) == timezone.localdate()
+    _days_pass(intake, 2)
+    assert _reminders() == []  # two quiet days since the visit, not four since the save
+    _days_pass(intake, 1)
+    assert _reminders() == [client_user.email]
+
+
 def test_another_client_opening_the_page_is_refused_and_stops_nothing(
     client_user: User, other_client_user: User, reminders_on: PracticeSettings,
 ) -> None:
