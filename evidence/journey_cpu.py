@@ -46,7 +46,8 @@ from evidence.web import location as redirect_target
 
 DATABASE = "portal_journey_cpu"
 # Which requests the profiled walk profiles: those whose label starts with this (all by
-# default; e.g. ``JOURNEY_PROFILED="POST /intake/<id>/autosave/"``).
+# default; e.g. ``JOURNEY_PROFILED="POST /intake/<id>/autosave/"``; a final ``$`` asks for
+# exactly that label, e.g. ``"GET /$"``).
 PROFILED = os.environ.get("JOURNEY_PROFILED", "")
 SEED = 20240603
 
@@ -105,7 +106,9 @@ class Walker:
         if json_reply:
             headers.update(HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=self.csrf)
         body = urlencode(data or [])
-        profiling = self.profiler is not None and label(method, path).startswith(PROFILED)
+        name = label(method, path)
+        profiling = self.profiler is not None and (
+            name == PROFILED[:-1] if PROFILED.endswith("$") else name.startswith(PROFILED))
         database_before = self._database_ns()
         cpu_before = time.process_time()
         if profiling:

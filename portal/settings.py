@@ -216,7 +216,8 @@ if IS_PRODUCTION and not _redis_url:
     )
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        # Django's Redis backend, without a new client object per call (portal/cache.py).
+        {"BACKEND": "portal.cache.RedisCache", "LOCATION": _redis_url}
         if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -1,4 +1,4 @@
-"""The practice's settings: one row, read once per request."""
+"""The practice's settings: one row, read once per request (``portal.practice``)."""
 
 from __future__ import annotations
 
@@ -60,8 +60,31 @@ DEFAULT_CRISIS_TEXT = gettext_noop(
 )
 
 
+def _forget_shared_copy() -> None:
+    from portal.practice import forget_shared_practice  # the copy's keeper imports models
+
+    forget_shared_practice()
+
+
+class PracticeSettingsQuerySet(models.QuerySet["PracticeSettings"]):
+    """Writes in bulk, like ``save``, drop the copy every app server reads
+    (``portal.practice``)."""
+
+    def update(self, **kwargs: Any) -> int:
+        changed = super().update(**kwargs)
+        _forget_shared_copy()
+        return changed
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
+        _forget_shared_copy()
+        return deleted
+
+
 class PracticeSettings(models.Model):
-    """The one row of settings for the practice this deployment serves."""
+    """The one row of settings for the practice this deployment serves. Pages read it
+    through ``portal.practice.practice_for`` (a copy shared by the app servers, dropped on
+    every write: ``save``, ``delete`` and the queryset's ``update`` and ``delete``)."""
 
     SINGLETON_ID = 1
 
@@ -245,6 +268,8 @@ class PracticeSettings(models.Model):
     in_other_languages = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PracticeSettingsQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("practice settings")
         verbose_name_plural = _("practice settings")
@@ -283,6 +308,15 @@ class PracticeSettings(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _forget_shared_copy()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        deleted = super().delete(*args, **kwargs)
+        _forget_shared_copy()
+        return deleted
 
     def worded(self, setting: str, language: str) -> str:
         """The practice's wording of one of the WORDED_SETTINGS for readers of

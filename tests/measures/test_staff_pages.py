@@ -132,10 +132,10 @@ def test_the_caseload_takes_the_same_queries_for_10_and_60_clients(
     assert viewed.count() == 2 * clients  # one per client, each of the two openings
 
 
-# The caseload's queries, the same for any number of clients (session, user, permissions,
-# the practice, the instruments, the clients, their points and data keys, the flags, the
-# schedules, the audit batch).
-CASELOAD_QUERIES = 25
+# The caseload's queries, the same for any number of clients (session, user, permissions
+# and roles in one, the practice, the instruments, the clients, their points and data keys,
+# the flags, the schedules, the audit batch).
+CASELOAD_QUERIES = 23
 
 
 def test_the_fhir_download_asks_for_the_password_and_validates(

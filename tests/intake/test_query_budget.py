@@ -1,0 +1,100 @@
+"""The intake's busiest requests ask the database a fixed, small number of questions.
+
+Issue 21 counts CPU per request; most of it went to queries. These budgets hold what was
+won (docs/performance.md): permissions and roles in one query, the practice's settings from
+the shared copy, one data-key lookup however the draft is written, no visit written on the
+day of a save, the questionnaire's definition never read again once parsed. A change that
+adds a query to every autosave fails here, with the queries listed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from intake.models import Intake
+from portal.practice import SHARED_KEY
+from tests.intake.test_intake_pages import _open, _section_url, _start
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, permissions and roles, the draft (its access check), then in the save's
+# transaction: savepoint, the draft locked, its data key, the update, release.
+AUTOSAVE_QUERIES = 9
+# Session, user, permissions and roles, the draft, the consents gate (the client's cases,
+# documents, versions, signatures, guardians' signer sets), the data key, the safety alert.
+SECTION_PAGE_QUERIES = 11
+POST_SECTION_QUERIES = 9
+PAGE = "what_brings_you"
+
+
+def _queries(call: Callable[[], Any]) -> list[str]:
+    cache.delete(SHARED_KEY)  # setting up wrote the practice's row; its tombstone expires
+    call()  # publishes the shared copy of the practice's settings
+    with CaptureQueriesContext(connection) as seen:
+        response = call()
+    assert response.status_code in (200, 302), response.status_code
+    return [query["sql"] for query in seen.captured_queries]
+
+
+def _tables_read(queries: list[str], table: str) -> int:
+    return sum(f'FROM "{table}"' in sql for sql in queries)
+
+
+@pytest.fixture
+def draft(as_client: Client) -> tuple[Intake, int]:
+    intake = _start(as_client)
+    _page, revision = _open(as_client, intake, PAGE)
+    return intake, revision
+
+
+def _common(queries: list[str]) -> None:
+    listing = "\n".join(sql[:160] for sql in queries)
+    assert _tables_read(queries, "portal_practicesettings") == 0, listing
+    assert sum('"auth_permission"' in sql or '"auth_group"' in sql for sql in queries) == 1, \
+        listing
+    assert _tables_read(queries, "portal_datakey") <= 1, listing
+    assert not any('"definition"' in sql for sql in queries), listing
+    assert _tables_read(queries, "intake_intakereminderstate") == 0, listing
+
+
+def test_an_autosave(as_client: Client, draft: tuple[Intake, int]) -> None:
+    intake, revision = draft
+    url = reverse("intake_autosave", args=[intake.id])
+    sent = iter(range(revision, revision + 10))
+
+    def save() -> Any:
+        return as_client.post(url, {"section": PAGE, "revision": next(sent),
+                                    "questions": ["main_concern"], "main_concern": "Sleep"})
+
+    queries = _queries(save)
+    _common(queries)
+    assert len(queries) == AUTOSAVE_QUERIES, "\n".join(sql[:160] for sql in queries)
+
+
+def test_a_page_of_the_intake(as_client: Client, draft: tuple[Intake, int]) -> None:
+    intake, _revision = draft
+    queries = _queries(lambda: as_client.get(_section_url(intake, PAGE)))
+    _common(queries)
+    assert len(queries) == SECTION_PAGE_QUERIES, "\n".join(sql[:160] for sql in queries)
+
+
+def test_a_page_sent(as_client: Client, draft: tuple[Intake, int]) -> None:
+    intake, revision = draft
+    sent = iter(range(revision, revision + 10))
+
+    def send() -> Any:
+        return as_client.post(_section_url(intake, PAGE), {
+            "revision": next(sent), "questions": ["main_concern"],
+            "main_concern": "Sleep", "action": "later"})
+
+    queries = _queries(send)
+    _common(queries)
+    assert len(queries) == POST_SECTION_QUERIES, "\n".join(sql[:160] for sql in queries)
