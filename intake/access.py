@@ -14,9 +14,16 @@ from portal.access import case_record_or_404, own_record_or_404
 from portal.models import User
 
 
-def get_own_intake(user: User, intake_id: uuid.UUID | str) -> Intake:
-    """The signed-in client's own intake; 404 for anyone else's, or a malformed id."""
-    return own_record_or_404(with_questionnaire(Intake.objects.all()), user, intake_id)
+def get_own_intake(user: User, intake_id: uuid.UUID | str, *,
+                   for_update: bool = False) -> Intake:
+    """The signed-in client's own intake; 404 for anyone else's, or a malformed id. With
+    ``for_update`` its row is locked for the caller's transaction (its questionnaire
+    version joined, not locked: every draft shares it), ready for
+    ``intake.services.save_locked_section``."""
+    intakes = with_questionnaire(Intake.objects.all())
+    if for_update:
+        intakes = intakes.select_for_update(of=("self",))
+    return own_record_or_404(intakes, user, intake_id)
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:

@@ -182,7 +182,22 @@ def intake_save_section(
     are stored (encrypted), refused ones reported in ``errors`` with the old value kept. A
     safety answer raises the intake's safety alert, which stays raised.
     """
-    intake = _locked(intake_id, client)
+    return save_locked_section(intake=_locked(intake_id, client), client=client,
+                               section_id=section_id, posted=posted, revision=revision)
+
+
+def save_locked_section(
+    *, intake: Intake, client: User, section_id: str, posted: Mapping[str, Any], revision: int
+) -> SaveOutcome:
+    """``intake_save_section`` for a draft the caller has already fetched with its row
+    locked, in the transaction it still holds (``intake.access.get_own_intake(...,
+    for_update=True)`` inside ``transaction.atomic``): the page's own view, which needs the
+    draft before saving anyway, so the row is read once. Refuses to run outside a
+    transaction, or on another client's draft."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("save_locked_section needs the caller's transaction and row lock.")
+    if intake.client_id != client.pk:
+        raise PermissionError("Not this client's intake.")
     if intake.is_submitted:
         raise AlreadySubmitted
     if revision != intake.revision:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import (
     Http404,
     HttpRequest,
@@ -40,8 +41,8 @@ from intake.services import (
     StaleRevision,
     case_questionnaire,
     intake_fill_details,
-    intake_save_section,
     intake_start,
+    save_locked_section,
 )
 from intake.services import intake_submit as submit_intake
 from portal import rate_limits
@@ -321,44 +322,56 @@ def intake_section(
 ) -> HttpResponse:
     """One page of the client's own draft (404 for anyone else's, or an unknown page).
 
-    POST saves the page (``intake_save_section``, checked against the page's revision) and
-    moves on. A save from an older page is never applied: the page comes back (409) with
-    what is saved now in the fields and what this page sent listed beneath.
+    POST saves the page (``_save_page``, checked against the page's revision) and moves
+    on. A save from an older page is never applied: the page comes back (409) with what is
+    saved now in the fields and what this page sent listed beneath.
     """
+    if request.method == "POST":
+        return _save_page(request, intake_id, section_id)
     intake = get_own_intake(request.user, intake_id)
     questionnaire = _questionnaire(intake)
     section = _section_or_404(questionnaire, section_id)
     if intake.is_submitted:
         return redirect("intake_submitted", intake.id)
-    if request.method in ("GET", "HEAD"):
-        record_client_visit(intake)
-        if (gate := _consents_gate(request)) is not None:
-            return gate
-        if not visible(section, intake.answers):
-            later = _next_visible(questionnaire, intake.answers, section.id, 1)
-            if later is None:
-                return redirect("intake_review", intake.id)
-            return HttpResponseRedirect(_section_url(intake, later))
-        if _asks_for_details(section):
-            intake = intake_fill_details(intake_id=intake.pk, client=request.user)
-        form = SectionForm(questionnaire, section, answers=intake.answers)
-        return _render_section(request, intake, section, form, revision=intake.revision)
+    record_client_visit(intake)
+    if (gate := _consents_gate(request)) is not None:
+        return gate
+    if not visible(section, intake.answers):
+        later = _next_visible(questionnaire, intake.answers, section.id, 1)
+        if later is None:
+            return redirect("intake_review", intake.id)
+        return HttpResponseRedirect(_section_url(intake, later))
+    if _asks_for_details(section):
+        intake = intake_fill_details(intake_id=intake.pk, client=request.user)
+    form = SectionForm(questionnaire, section, answers=intake.answers)
+    return _render_section(request, intake, section, form, revision=intake.revision)
 
-    posted = posted_answers(section, request.POST)
+
+def _save_page(request: AuthenticatedHttpRequest, intake_id: str,
+               section_id: str) -> HttpResponse:
+    """The POST of ``intake_section``: the draft read once, with its row locked, and saved
+    (``save_locked_section``); then the next page, or this one again with what needs a
+    change, or (409) with what is saved now when the page was older than the draft."""
+    with transaction.atomic():
+        intake = get_own_intake(request.user, intake_id, for_update=True)
+        questionnaire = _questionnaire(intake)
+        section = _section_or_404(questionnaire, section_id)
+        if intake.is_submitted:
+            return redirect("intake_submitted", intake.id)
+        posted = posted_answers(section, request.POST)
+        try:
+            outcome = save_locked_section(intake=intake, client=request.user,
+                                          section_id=section.id, posted=posted,
+                                          revision=_revision(request))
+        except StaleRevision:
+            outcome = None  # ``intake`` is the newer draft, as saved now
+    if outcome is None:
+        form = SectionForm(questionnaire, section, answers=intake.answers)
+        return _render_section(request, intake, section, form, revision=intake.revision,
+                               status=409, stale_rows=posted_in_words(section, posted))
     action = request.POST.get("action", "next")
     if action not in ACTIONS:
         action = "next"
-    try:
-        outcome = intake_save_section(intake_id=intake.pk, client=request.user,
-                                      section_id=section.id, posted=posted,
-                                      revision=_revision(request))
-    except AlreadySubmitted:
-        return redirect("intake_submitted", intake.id)
-    except StaleRevision as stale:
-        newer = stale.intake
-        form = SectionForm(questionnaire, section, answers=newer.answers)
-        return _render_section(request, newer, section, form, revision=newer.revision,
-                               status=409, stale_rows=posted_in_words(section, posted))
     intake = outcome.intake
     if outcome.errors:
         form = SectionForm(questionnaire, section, answers=intake.answers, data=request.POST,
@@ -401,23 +414,24 @@ def intake_autosave(request: AuthenticatedHttpRequest, intake_id: str) -> JsonRe
         )
         refused["Retry-After"] = str(retry_after)
         return refused
-    intake = get_own_intake(request.user, intake_id)
-    questionnaire = _questionnaire(intake)
-    try:
-        section = questionnaire.section(request.POST.get("section", ""))
-    except KeyError:
-        return JsonResponse({"message": gettext(UNREADABLE_AUTOSAVE_MESSAGE)}, status=400)
-    try:
-        outcome = intake_save_section(intake_id=intake.pk, client=request.user,
-                                      section_id=section.id,
-                                      posted=posted_answers(section, request.POST),
-                                      revision=_revision(request))
-    except StaleRevision:
-        return JsonResponse({"message": gettext(STALE_AUTOSAVE_MESSAGE), "stale": True},
-                            status=409)
-    except AlreadySubmitted:
-        return JsonResponse({"message": gettext(SUBMITTED_AUTOSAVE_MESSAGE), "submitted": True},
-                            status=409)
+    with transaction.atomic():  # the draft read once, locked, and saved
+        intake = get_own_intake(request.user, intake_id, for_update=True)
+        questionnaire = _questionnaire(intake)
+        try:
+            section = questionnaire.section(request.POST.get("section", ""))
+        except KeyError:
+            return JsonResponse({"message": gettext(UNREADABLE_AUTOSAVE_MESSAGE)}, status=400)
+        try:
+            outcome = save_locked_section(intake=intake, client=request.user,
+                                          section_id=section.id,
+                                          posted=posted_answers(section, request.POST),
+                                          revision=_revision(request))
+        except StaleRevision:
+            return JsonResponse({"message": gettext(STALE_AUTOSAVE_MESSAGE), "stale": True},
+                                status=409)
+        except AlreadySubmitted:
+            return JsonResponse({"message": gettext(SUBMITTED_AUTOSAVE_MESSAGE),
+                                 "submitted": True}, status=409)
     return JsonResponse({
         "revision": outcome.intake.revision,
         "errors": outcome.errors,

@@ -4,7 +4,7 @@ flag, encryption at rest, and intakes only for their client and care team."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
@@ -18,6 +18,7 @@ from intake.services import (
     intake_save_section,
     intake_start,
     intake_submit,
+    save_locked_section,
 )
 from portal.audit.actions import Action
 from portal.audit.models import AuditEvent
@@ -193,3 +194,26 @@ def test_only_the_care_team_and_admins_open_an_intake(
         get_intake_for_staff(stranger, intake.pk)
     with pytest.raises(Http404):
         get_intake_for_staff(client_user, intake.pk)
+
+
+@pytest.mark.django_db
+def test_a_locked_save_refuses_another_clients_draft(client_user: User,
+                                                     other_client_user: User) -> None:
+    theirs = intake_start(client=other_client_user)
+    with transaction.atomic():
+        locked = Intake.objects.select_for_update().get(pk=theirs.pk)
+        with pytest.raises(PermissionError):
+            save_locked_section(intake=locked, client=client_user, section_id="feelings",
+                                posted={"main_concern": "not mine"}, revision=locked.revision)
+    assert Intake.objects.get(pk=theirs.pk).revision == theirs.revision
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_save_refuses_to_run_without_the_callers_transaction(
+        client_user: User) -> None:
+    mine = intake_start(client=client_user)
+    with pytest.raises(RuntimeError, match="transaction"):
+        save_locked_section(intake=Intake.objects.get(pk=mine.pk), client=client_user,
+                            section_id="feelings", posted={"main_concern": "unlocked"},
+                            revision=mine.revision)
+    assert Intake.objects.get(pk=mine.pk).revision == mine.revision

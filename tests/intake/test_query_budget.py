@@ -25,13 +25,13 @@ from tests.intake.test_intake_pages import _open, _section_url, _start
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, permissions and roles, the draft (its access check), then in the save's
-# transaction: savepoint, the draft locked, its data key, the update, release.
-AUTOSAVE_QUERIES = 9
+# Session, user, permissions and roles, then in the save's transaction (a savepoint here,
+# inside the test's own): the draft read once with its row locked, its data key, the update.
+AUTOSAVE_QUERIES = 8
 # Session, user, permissions and roles, the draft, the consents gate (the client's cases,
 # documents, versions, signatures, guardians' signer sets), the data key, the safety alert.
 SECTION_PAGE_QUERIES = 11
-POST_SECTION_QUERIES = 9
+POST_SECTION_QUERIES = 8
 PAGE = "what_brings_you"
 
 
@@ -45,6 +45,7 @@ def _queries(call: Callable[[], Any]) -> list[str]:
 
 
 def _tables_read(queries: list[str], table: str) -> int:
+    """How many of ``queries`` read ``table`` (as its main table)."""
     return sum(f'FROM "{table}"' in sql for sql in queries)
 
 
@@ -63,6 +64,7 @@ def _common(queries: list[str]) -> None:
     assert _tables_read(queries, "portal_datakey") <= 1, listing
     assert not any('"definition"' in sql for sql in queries), listing
     assert _tables_read(queries, "intake_intakereminderstate") == 0, listing
+    assert _tables_read(queries, "intake_intake") == 1, listing  # the draft, read once
 
 
 def test_an_autosave(as_client: Client, draft: tuple[Intake, int]) -> None:
