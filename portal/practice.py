@@ -16,22 +16,17 @@ When the cache cannot be reached the row is read from the database, as before.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest
 
 from portal.models import PracticeSettings
+from portal.models.practice import SHARED_KEY, SHARED_SECONDS
 
 logger = logging.getLogger(__name__)
 
 _REQUEST_ATTR = "_portal_practice_settings"
-# Names no one: the practice's settings, the same for every visitor.
-SHARED_KEY = "portal:practice-settings:v1"
-SHARED_SECONDS = 60
-TOMBSTONE = "written"
-TOMBSTONE_SECONDS = 5
+__all__ = ["SHARED_KEY", "practice_for", "shared_practice"]
 
 
 def practice_for(request: HttpRequest) -> PracticeSettings:
@@ -60,19 +55,3 @@ def shared_practice() -> PracticeSettings:
         except Exception:
             logger.warning("Practice settings not shared: the cache did not answer.")
     return row
-
-
-def _bury() -> None:
-    try:
-        cache.set(SHARED_KEY, TOMBSTONE, TOMBSTONE_SECONDS)
-    except Exception:
-        logger.warning("Practice settings written; the cache did not answer, so app servers "
-                       "may read the old settings for up to %s s.", SHARED_SECONDS)
-
-
-def forget_shared_practice(**_: Any) -> None:
-    """After any write to the settings row: the shared copy is replaced by a tombstone now
-    and again when the write commits (``PracticeSettings`` calls this on save, delete and
-    queryset update)."""
-    _bury()
-    transaction.on_commit(_bury)

@@ -28,12 +28,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from intake.access import get_own_intake
 from intake.answers import UNKNOWN_QUESTION, missing_answers, prune_hidden, visible
-from intake.definitions import read_definition
+from intake.builder.assignments import version_for
 from intake.forms import LISTED_FIELD, SectionForm, posted_answers
-from intake.models import Intake, IntakeState, with_questionnaire
+from intake.models import Intake, IntakeKind, IntakeState, with_questionnaire
 from intake.presenters import answer_sections, page_visibility, posted_in_words, review_summary
 from intake.reminders import record_client_visit
-from intake.schema import Questionnaire, Section, parse_definition
+from intake.schema import Questionnaire, Section
 from intake.services import (
     AlreadySubmitted,
     IncompleteIntake,
@@ -279,8 +279,8 @@ def _overview(request: AuthenticatedHttpRequest, case: Case | None) -> HttpRespo
             questionnaire = case_questionnaire(request.user, case)
         except NoIntakeForThisRole:
             raise Http404 from None
-    else:
-        questionnaire = parse_definition(read_definition())
+    else:  # what a new individual draft starts on (parsed once per process and language)
+        questionnaire = version_for(IntakeKind.INDIVIDUAL).questionnaire
     context = {
         "questionnaire": questionnaire,
         "case": case,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_noop
@@ -16,6 +18,8 @@ from portal.models.cases import SecretsPolicy
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+logger = logging.getLogger(__name__)
 
 DOCUMENT_SETTING_HELP = _("Used in the consent documents.")
 
@@ -60,10 +64,27 @@ DEFAULT_CRISIS_TEXT = gettext_noop(
 )
 
 
-def _forget_shared_copy() -> None:
-    from portal.practice import forget_shared_practice  # the copy's keeper imports models
+# The copy of the settings row every app server reads (``portal.practice``), and what a
+# write leaves in its place for a few seconds.
+SHARED_KEY = "portal:practice-settings:v1"  # names no one: the same for every visitor
+SHARED_SECONDS = 60
+TOMBSTONE = "written"
+TOMBSTONE_SECONDS = 5
 
-    forget_shared_practice()
+
+def _bury() -> None:
+    try:
+        cache.set(SHARED_KEY, TOMBSTONE, TOMBSTONE_SECONDS)
+    except Exception:
+        logger.warning("Practice settings written; the cache did not answer, so app servers "
+                       "may read the old settings for up to %s s.", SHARED_SECONDS)
+
+
+def _forget_shared_copy() -> None:
+    """After any write to the settings row: the shared copy is replaced by a tombstone now
+    and again when the write commits (``portal.practice`` says why)."""
+    _bury()
+    transaction.on_commit(_bury)
 
 
 class PracticeSettingsQuerySet(models.QuerySet["PracticeSettings"]):
