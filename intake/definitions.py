@@ -8,6 +8,7 @@ without a new version number is refused rather than silently rewriting history.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,40 @@ def install_definition(path: Path = DEFAULT_FILE) -> QuestionnaireVersion:
 
 def _stored_as_shipped(path: Path) -> QuestionnaireVersion | None:
     """The stored version of the file at ``path`` when its content is the file's (the
-    common case, answered without publishing anything)."""
-    source = read_source(path)
-    if not isinstance(source, dict):
+    common case, answered without publishing anything). Every new draft asks, so what the
+    file says is worked out once per process for each state of the file
+    (``_shipped_identity``, keyed by its size and modification time)."""
+    stat = path.stat() if path.exists() else None
+    if stat is None:
+        read_source(path)  # says why it cannot be read
         return None
-    stored = QuestionnaireVersion.objects.filter(slug=source.get("slug"),
-                                                 version=source.get("version")).first()
-    if stored is None or stored.sha256 != canonical_sha256(read_definition(path)):
+    identity = _shipped_identity(str(path), stat.st_mtime_ns, stat.st_size)
+    if identity is None:
+        return None
+    slug, version = identity
+    stored = QuestionnaireVersion.objects.filter(slug=slug, version=version).first()
+    if stored is None or stored.sha256 != _shipped_sha256(str(path), stat.st_mtime_ns,
+                                                          stat.st_size):
         return None
     return stored
+
+
+@lru_cache(maxsize=32)
+def _shipped_identity(path: str, mtime_ns: int, size: int) -> tuple[Any, Any] | None:
+    """(slug, version) the file at ``path`` names, in this state of the file; None when it
+    is not a questionnaire object."""
+    source = read_source(Path(path))
+    if not isinstance(source, dict):
+        return None
+    return source.get("slug"), source.get("version")
+
+
+@lru_cache(maxsize=32)
+def _shipped_sha256(path: str, mtime_ns: int, size: int) -> str:
+    """The canonical hash of the file's self-contained definition (``read_definition``), in
+    this state of the file (a deployment that changes a shipped instrument restarts the
+    process, which forgets it)."""
+    return canonical_sha256(read_definition(Path(path)))
 
 
 def read_source(path: Path) -> Any:

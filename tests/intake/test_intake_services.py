@@ -207,13 +207,3 @@ def test_a_locked_save_refuses_another_clients_draft(client_user: User,
                                 posted={"main_concern": "not mine"}, revision=locked.revision)
     assert Intake.objects.get(pk=theirs.pk).revision == theirs.revision
 
-
-@pytest.mark.django_db(transaction=True)
-def test_a_locked_save_refuses_to_run_without_the_callers_transaction(
-        client_user: User) -> None:
-    mine = intake_start(client=client_user)
-    with pytest.raises(RuntimeError, match="transaction"):
-        save_locked_section(intake=Intake.objects.get(pk=mine.pk), client=client_user,
-                            section_id="feelings", posted={"main_concern": "unlocked"},
-                            revision=mine.revision)
-    assert Intake.objects.get(pk=mine.pk).revision == mine.revision
