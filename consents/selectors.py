@@ -23,7 +23,13 @@ from consents.models import (
     SignerSet,
     VersionStatus,
 )
-from consents.services import ConsentStatus, consent_statuses, current_version, is_current
+from consents.services import (
+    ConsentStatus,
+    consent_statuses,
+    current_version,
+    is_current,
+    state_blocks,
+)
 from portal.access import visible_or_404
 from portal.models import Case, Guardianship, User
 from portal.seams import Prerequisite
@@ -111,11 +117,12 @@ def blocking_before_intake(client: User, case: Case | None = None) -> list[Conse
     the practice has published no document required before the intake (nothing to sign
     means nothing to wait for)."""
     audience = audience_of(client)
-    return [
-        status for status in consent_statuses(client, audience=audience)
-        if status.document.requirement == Requirement.BEFORE_INTAKE and status.blocks
-        and audience.needed_in(status.document.kind, case)
-    ]
+
+    def blocking(document: ConsentDocument, state: str) -> bool:
+        return (document.requirement == Requirement.BEFORE_INTAKE
+                and state_blocks(document, state) and audience.needed_in(document.kind, case))
+
+    return consent_statuses(client, audience=audience, keep=blocking)
 
 
 def intake_prerequisites(client: User, case: Case | None = None) -> list[Prerequisite]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -430,13 +431,20 @@ class ConsentStatus:
     def blocks(self) -> bool:
         """Must be signed before going on (required, and not signed, materially changed,
         expired or withdrawn)."""
-        return (self.document.requirement != Requirement.OPTIONAL
-                and self.state in ("outstanding", "resign", "expired", "withdrawn", WAITING,
-                                   COUNTERSIGN))
+        return state_blocks(self.document, self.state)
+
+
+def state_blocks(document: ConsentDocument, state: str) -> bool:
+    """Whether a document in ``state`` must be signed before going on (``ConsentStatus``'s
+    ``blocks``)."""
+    return (document.requirement != Requirement.OPTIONAL
+            and state in ("outstanding", "resign", "expired", "withdrawn", WAITING, COUNTERSIGN))
 
 
 def consent_statuses(client: User, language: str | None = None, *,
-                     audience: Audience | None = None) -> list[ConsentStatus]:
+                     audience: Audience | None = None,
+                     keep: Callable[[ConsentDocument, str], bool] | None = None,
+                     ) -> list[ConsentStatus]:
     """Each document and where the client stands with it, by the register's one rule
     (``consents.register.consent_state``): signed the current version; signed an earlier
     one with only non-material changes since ("updated", not blocking); must sign again
@@ -451,7 +459,9 @@ def consent_statuses(client: User, language: str | None = None, *,
     policy, an adolescent's assent. A minor's other documents count only as signed by
     every guardian the practice requires ("waiting" while some have not yet). A fixed
     number of queries however many documents. ``audience``: the client's
-    (``audience_of``), when the caller has read it already."""
+    (``audience_of``), when the caller has read it already. ``keep``: only the documents
+    it accepts (given each document and its state) are returned, and only theirs are read
+    in full (a gate that finds nothing to sign reads no version or signature rows)."""
     audience = audience_of(client) if audience is None else audience
     documents = [document for document in ConsentDocument.objects.all()
                  if audience.applies(document.kind)]
@@ -468,12 +478,15 @@ def consent_statuses(client: User, language: str | None = None, *,
             waiting.get((client.pk, document.id)))
         for document in documents
     }
+    if keep is not None:
+        documents = [d for d in documents if keep(d, states[d.id][0])]
     offered = {d.id: choose_for_reader(newest_by_language(published[d.id]), language)
                for d in documents}
     current = ConsentVersion.objects.select_related("document").in_bulk(
         [facts.id for facts in offered.values() if facts is not None])
     active = ConsentSignature.objects.select_related("version").in_bulk(
-        [signature.id for _, signature in states.values() if signature is not None]
+        [signature.id for document in documents
+         if (signature := states[document.id][1]) is not None]
     )
     statuses = []
     for document in documents:

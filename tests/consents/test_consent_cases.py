@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from consents.defaults import install_default_documents
 from consents.exports.pdf import signature_pdf
@@ -386,3 +387,24 @@ def test_the_staff_badge_says_a_childs_consent_waits_rather_than_all_signed(
     for kind in ("treatment", "privacy_notice", "telehealth", "fees"):
         _sign_for(two, child, kind)
     assert [b.text for b in consent_badges_for([child.pk])[child.pk]] == ["All required signed"]
+
+
+def test_the_intake_gate_with_everything_signed_reads_no_version_or_signature_in_full(
+    documents: None, client_user: User
+) -> None:
+    """Every page of the intake asks the gate: with nothing left to sign it answers from
+    the documents' facts alone (cases, documents, versions' and signatures' facts, guardians'
+    signer sets), never loading a version's text or a signature row; with something left,
+    that document comes back whole."""
+    assert [s.document.kind for s in blocking_before_intake(client_user)] == list(
+        GENERAL_BEFORE_INTAKE)
+    _sign_general(client_user)
+    with CaptureQueriesContext(connection) as seen:
+        assert blocking_before_intake(client_user) == []
+    assert len(seen.captured_queries) == 5
+    assert not any('"body"' in query["sql"] for query in seen.captured_queries)
+    consent_withdraw(client=client_user, signature_id=ConsentSignature.objects.filter(
+        client=client_user, version__document__kind="treatment").get().pk)
+    [left] = blocking_before_intake(client_user)
+    assert left.document.kind == "treatment" and left.state == "withdrawn"
+    assert left.current is not None and left.current.body
