@@ -28,6 +28,7 @@ from intake.question_types.base import (
 )
 from intake.question_types.registry import register
 from intake.schema_classes import IDENTIFIER, IN_PERSON, Option, Question, in_person_label
+from intake.widgets import CheckboxOptions, RadioOptions
 from portal.i18n.texts import joined
 
 # The four values the page posts for a frequency: ``str.isdigit`` would also let "²" or a
@@ -88,7 +89,7 @@ class ChoiceType(QuestionType):
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:
         # The fieldset carries the description; each button only needs its class.
         return forms.ChoiceField(required=False, choices=_choices(question),
-                                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
+                                 widget=RadioOptions(attrs={"class": "form-check-input"}))
 
     def words(self, question: Question, value: Any) -> str:
         chosen = _chosen_option_value(question, value)
@@ -162,7 +163,7 @@ class MultipleChoice(ChoiceType):
     def form_field(self, question: Question, *, describedby: str, invalid: bool) -> forms.Field:
         return forms.MultipleChoiceField(
             required=False, choices=_choices(question),
-            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+            widget=CheckboxOptions(attrs={"class": "form-check-input"}),
         )
 
     def posted_value(self, question: Question, name: str, data: Mapping[str, Any]) -> Any:

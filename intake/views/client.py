@@ -351,7 +351,13 @@ def _save_page(request: AuthenticatedHttpRequest, intake_id: str,
                section_id: str) -> HttpResponse:
     """The POST of ``intake_section``: the draft read once, with its row locked, and saved
     (``save_locked_section``); then the next page, or this one again with what needs a
-    change, or (409) with what is saved now when the page was older than the draft."""
+    change, or (409) with what is saved now when the page was older than the draft.
+    Every single value is read before anything is written: one sent twice is refused
+    (``portal.input_checks``) with nothing saved."""
+    action = request.POST.get("action", "next")
+    if action not in ACTIONS:
+        action = "next"
+    revision = _revision(request)
     with transaction.atomic():
         intake = get_own_intake(request.user, intake_id, for_update=True)
         questionnaire = _questionnaire(intake)
@@ -362,16 +368,13 @@ def _save_page(request: AuthenticatedHttpRequest, intake_id: str,
         try:
             outcome = save_locked_section(intake=intake, client=request.user,
                                           section_id=section.id, posted=posted,
-                                          revision=_revision(request))
+                                          revision=revision)
         except StaleRevision:
             outcome = None  # ``intake`` is the newer draft, as saved now
     if outcome is None:
         form = SectionForm(questionnaire, section, answers=intake.answers)
         return _render_section(request, intake, section, form, revision=intake.revision,
                                status=409, stale_rows=posted_in_words(section, posted))
-    action = request.POST.get("action", "next")
-    if action not in ACTIONS:
-        action = "next"
     intake = outcome.intake
     if outcome.errors:
         form = SectionForm(questionnaire, section, answers=intake.answers, data=request.POST,
