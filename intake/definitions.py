@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
 from intake.canonical import canonical_sha256
 from intake.instrument_references import expand_instrument_references
 from intake.models import QuestionnaireVersion, VersionOrigin
@@ -63,12 +65,23 @@ def read_definition(path: Path = DEFAULT_FILE) -> dict[str, Any]:
 def install_definition(path: Path = DEFAULT_FILE) -> QuestionnaireVersion:
     """The stored version for the shipped file at ``path``, published the first time
     through the same path as a practice's drafts (``intake.publishing.publish_version``).
-    A file whose slug and version are already stored with other content is refused."""
+    A file whose slug and version are already stored with other content is refused.
+
+    The first clients of a new database can all get here at once: one publishes, and the
+    others, whose insert then loses to it (the unique slug and version), return what it
+    stored instead of failing."""
     existing = _stored_as_shipped(path)
     if existing is not None:
         return existing
-    return publish_version(source=read_source(path), origin=VersionOrigin.SHIPPED,
-                           actor=None, where=path.name)
+    try:
+        with transaction.atomic():
+            return publish_version(source=read_source(path), origin=VersionOrigin.SHIPPED,
+                                   actor=None, where=path.name)
+    except IntegrityError:
+        stored = _stored_as_shipped(path)
+        if stored is None:
+            raise
+        return stored
 
 
 def _stored_as_shipped(path: Path) -> QuestionnaireVersion | None:

@@ -4,13 +4,15 @@ show an intake do not read the version's definition again once it is parsed."""
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from intake import definitions
 from intake.models import Intake, QuestionnaireVersion
 from intake.schema import parse_definition
 
@@ -60,3 +62,24 @@ def test_a_new_version_is_parsed_on_its_own(as_client: Client) -> None:
 
     assert newer.questionnaire_in("en").title == "A different title"
     assert version.questionnaire_in("en").title != "A different title"
+
+
+def test_clients_racing_to_publish_the_shipped_questionnaire_all_get_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first clients of a new database open their intake at once: another request
+    publishes the shipped version between this one's look and its insert, which then
+    loses on the unique slug and version. This one returns the stored version, no 500."""
+    theirs = definitions.install_definition(definitions.DEFAULT_FILE)  # the other request
+    looks = iter([None])  # this request looked before the other one's insert committed
+    real_look = definitions._stored_as_shipped
+
+    def look(path: Any) -> QuestionnaireVersion | None:
+        return next(looks, real_look(path))
+
+    def insert_loses(**_: Any) -> QuestionnaireVersion:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(definitions, "_stored_as_shipped", look)
+    monkeypatch.setattr(definitions, "publish_version", insert_loses)
+    assert definitions.install_definition(definitions.DEFAULT_FILE) == theirs
+    assert QuestionnaireVersion.objects.get() == theirs
