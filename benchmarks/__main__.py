@@ -28,6 +28,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
         help="only the task queue's throughput (benchmarks/queue.py), well under a minute",
     )
     parser.add_argument(
+        "--fields-only", action="store_true",
+        help="only the encrypted fields against plain, the floor and the peer (fields.py)",
+    )
+    parser.add_argument(
         "--caseload-only", action="store_true",
         help="only the caseload of scores (benchmarks/caseload.py), about a minute",
     )
@@ -57,12 +61,14 @@ def main(argv: list[str]) -> int:
         say("migrating the throwaway database")
         call_command("migrate", verbosity=0, interactive=False)
 
-        from benchmarks.runner import FULL, QUICK, run, run_caseload, run_queue
+        from benchmarks.runner import FULL, QUICK, run, run_caseload, run_fields, run_queue
 
         sizes = QUICK if options.quick else FULL
         try:
             if options.queue_only:
                 report = run_queue(sizes)
+            elif options.fields_only:
+                report = run_fields(sizes)
             elif options.caseload_only:
                 report = run_caseload(sizes)
             else:

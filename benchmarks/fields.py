@@ -11,6 +11,11 @@ machine hits all three alike, and the median counts. Between write rounds the ta
 emptied (untimed); the last round's rows are the ones read, and every read is checked
 against what was written.
 
+The floor (issue 21), measured in the same rounds: the plain read plus one bare AES-256-GCM
+decryption of each value ours stores (its envelope split, its data key unwrapped and its
+associated data built beforehand, untimed). No encrypted read can cost less than that; ours
+is judged against it.
+
 Warm-up, outside the timings and reported separately: ours creates the owners' data keys (a
 client's key is made once, at their first save, not on every write); the peer derives its
 Fernet keys (PBKDF2 with 100,000 iterations, once per field per process).
@@ -23,18 +28,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, models
 
-from benchmarks.common import check, median, say, stopwatch
+from benchmarks.common import BenchmarkError, check, median, say, stopwatch
 from benchmarks.fixtures import text_rows
-from benchmarks.models import BENCH_MODELS, TEXT_FIELDS, BenchPeer
-from portal.crypto.datakeys import active_key_for, key_scope
+from benchmarks.models import BENCH_MODELS, TEXT_FIELDS, BenchOurs, BenchPeer, BenchPlain
+from portal.crypto import envelope, serialization
+from portal.crypto.datakeys import active_key_for, cipher_for, key_scope
 from portal.crypto.envelope import is_envelope
+from portal.crypto.fields import associated_data, stored_envelope
 from portal.crypto.owners import client_owner
 
 BATCH_SIZE = 500
 SEED = 20260101
 Expected = dict[uuid.UUID, tuple[uuid.UUID, tuple[str, ...]]]
+# What the floor decrypts: a stored value's cipher, nonce, ciphertext+tag and associated data.
+SealedValue = tuple[AESGCM, bytes, bytes, bytes]
 
 
 @dataclass
@@ -47,6 +57,7 @@ class FieldResults:
     read_samples: dict[str, list[float]] = field(
         default_factory=lambda: {kind: [] for kind in BENCH_MODELS}
     )
+    floor_samples: list[float] = field(default_factory=list)
     ours_key_setup_seconds: float = 0.0
     peer_key_derivation_seconds: float = 0.0
 
@@ -55,6 +66,9 @@ class FieldResults:
 
     def read_seconds(self, kind: str) -> float:
         return median(self.read_samples[kind])
+
+    def floor_seconds(self) -> float:
+        return median(self.floor_samples)
 
 
 def run(
@@ -77,6 +91,7 @@ def run(
             say(f"write {rows:,} rows x {len(TEXT_FIELDS)} fields, {kind:>5}, "
                 f"run {attempt}/{write_repeats}: {seconds:7.3f} s")
     _check_columns(expected)
+    sealed = _sealed_values(expected["ours"])
 
     for attempt in range(1, read_repeats + 1):
         for kind, model in BENCH_MODELS.items():
@@ -84,6 +99,10 @@ def run(
             _check_rows(kind, loaded, expected[kind])
             results.read_samples[kind].append(seconds)
             say(f"read {rows:,} rows, {kind:>5}, run {attempt}/{read_repeats}: {seconds:7.3f} s")
+        seconds = _read_floor(sealed, expected_rows=rows)
+        results.floor_samples.append(seconds)
+        say(f"floor: plain read + {len(sealed):,} bare decryptions, run "
+            f"{attempt}/{read_repeats}: {seconds:7.3f} s")
     for model in BENCH_MODELS.values():
         model._default_manager.all().delete()
     return results
@@ -136,6 +155,44 @@ def _read(model: type[models.Model]) -> tuple[float, list[models.Model]]:
     return watch.seconds, loaded
 
 
+def _sealed_values(expected: Expected) -> list[SealedValue]:
+    """Every value ours stores, ready for a bare decryption: the envelope split, the data
+    key it names unwrapped, the associated data (model, field, row) built. Untimed: this is
+    the work the floor leaves out. Each is opened once here, so a floor that decrypted
+    nothing (or the wrong thing) fails the run instead of flattering it."""
+    sealed: list[SealedValue] = []
+    fields_of_ours = [BenchOurs._meta.get_field(name) for name in TEXT_FIELDS]
+    with key_scope():
+        for row in BenchOurs.objects.all():
+            pk, texts = row.pk, expected[row.pk][1]
+            # The stored envelopes themselves, as loaded (reading the attribute would decrypt).
+            stored = [stored_envelope(row, name) for name in TEXT_FIELDS]
+            for text_field, data, text in zip(fields_of_ours, stored, texts, strict=True):
+                if data is None:
+                    raise BenchmarkError("floor: a value was opened before the floor read it")
+                raw_key_id, nonce, ciphertext = envelope.split(data)
+                cipher = cipher_for(envelope.key_id_text(raw_key_id))
+                aad = associated_data(text_field, pk)  # type: ignore[arg-type]
+                check(serialization.loads(cipher.decrypt(nonce, ciphertext, aad)) == text,
+                      "floor: a bare decryption does not give back what was written")
+                sealed.append((cipher, nonce, ciphertext, aad))
+    return sealed
+
+
+def _read_floor(sealed: list[SealedValue], *, expected_rows: int) -> float:
+    """The plain read (every row, every field) and one bare decryption of each stored value:
+    what no encrypted read can beat."""
+    with stopwatch() as watch:
+        loaded = list(BenchPlain._default_manager.all())
+        for row in loaded:
+            for name in TEXT_FIELDS:
+                getattr(row, name)
+        for cipher, nonce, ciphertext, aad in sealed:
+            cipher.decrypt(nonce, ciphertext, aad)
+    check(len(loaded) == expected_rows, "floor: the plain read missed rows")
+    return watch.seconds
+
+
 def _check_rows(kind: str, loaded: list[models.Model], expected: Expected) -> None:
     """Every row written is read back, with its owner and exactly its ten answers."""
     check(len(loaded) == len(expected), lambda: f"{kind}: read {len(loaded)} rows, "
@@ -181,12 +238,18 @@ def _check_raw(kind: str, raw: object, plaintext: str) -> None:
 
 
 def ratios(results: FieldResults) -> dict[str, float]:
-    """Ours against plain (lower is better) and the peer against ours (how many times
-    faster we are), from the same run."""
+    """Ours against plain and against the floor (lower is better) and the peer against ours
+    (how many times faster we are), from the same run."""
     write, read = results.write_seconds, results.read_seconds
     return {
         "write_ratio_vs_plain": write("ours") / write("plain"),
         "read_ratio_vs_plain": read("ours") / read("plain"),
+        "read_ratio_vs_floor": read("ours") / results.floor_seconds(),
+        "floor_ratio_vs_plain": results.floor_seconds() / read("plain"),
+        # The most any field could be ahead of the peer: at the floor on read, at plain
+        # text's cost on write (no field can write for less than the plain one).
+        "peer_read_ratio_vs_floor": read("peer") / results.floor_seconds(),
+        "peer_write_ratio_vs_plain": write("peer") / write("plain"),
         "write_ratio_vs_peer": write("peer") / write("ours"),
         "read_ratio_vs_peer": read("peer") / read("ours"),
     }

@@ -1,9 +1,10 @@
 """One benchmark run: set up the peer's settings and the tables, measure, collect the results.
 
-Targets (from the issue), reported as booleans and never enforced by the exit status:
-ours within 1.5x of plain text on write and read, at least 3x faster than the peer on both,
-and re-encryption of 100,000 rows in under 60 seconds; ``verify_audit_log`` walking a million
-events in well under a minute (judged as under 30 seconds).
+Targets (from the issues), reported as booleans and never enforced by the exit status:
+ours within 1.5x of plain text on write and of the floor on read (a plain read plus one bare
+AES-256-GCM decryption per value, issue 21), the peer at least 4x slower than ours on read
+and 3x on write, and re-encryption of 100,000 rows in under 60 seconds; ``verify_audit_log``
+walking a million events in well under a minute (judged as under 30 seconds).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from benchmarks.common import say
 from benchmarks.fixtures import bench_tables, create_owners
 from benchmarks.models import BENCH_MODELS, ROTATION_FIELDS, TEXT_FIELDS, BenchRotation
 
-MAX_RATIO_VS_PLAIN = 1.5
-MIN_RATIO_VS_PEER = 3.0
+MAX_WRITE_RATIO_VS_PLAIN = 1.5
+MAX_READ_RATIO_VS_FLOOR = 1.5
+MIN_READ_RATIO_VS_PEER = 4.0
+MIN_WRITE_RATIO_VS_PEER = 3.0
 REENCRYPT_TARGET_ROWS, REENCRYPT_TARGET_SECONDS = 100_000, 60.0
 AUDIT_TARGET_EVENTS, AUDIT_TARGET_SECONDS = 1_000_000, 30.0
 
@@ -103,16 +106,25 @@ def run_queue(sizes: Sizes) -> dict[str, Any]:
     return {"database": connection.vendor, **queue.report(results)}
 
 
-def _report(
-    database: str,
-    field_results: fields.FieldResults,
-    rotation_results: rotation.RotationResults,
-    audit_results: audit.AuditResults,
-) -> dict[str, Any]:
+def run_fields(sizes: Sizes) -> dict[str, Any]:
+    """The encrypted-field benchmark alone (``--fields-only``), a minute or two."""
+    configure_peer()
+    say(f"database: {connection.vendor}; {sizes.rows:,} rows x {len(TEXT_FIELDS)} text "
+        f"fields, {sizes.owners} owners")
+    owner_ids = create_owners(sizes.owners)
+    with bench_tables(list(BENCH_MODELS.values())):
+        field_results = fields.run(owner_ids=owner_ids, rows=sizes.rows,
+                                   write_repeats=sizes.write_repeats,
+                                   read_repeats=sizes.read_repeats)
+    report = {"database": connection.vendor, **_fields_report(field_results)}
+    _summarise_fields(report)
+    return report
+
+
+def _fields_report(field_results: fields.FieldResults) -> dict[str, Any]:
+    """The field benchmark's figures, ratios and targets."""
     ratios = fields.ratios(field_results)
-    rate = rotation_results.reencrypt_rows_per_second
     report: dict[str, Any] = {
-        "database": database,
         "rows": field_results.rows,
         "owners": field_results.owners,
         "text_fields": len(TEXT_FIELDS),
@@ -123,12 +135,38 @@ def _report(
         report[f"{kind}_write_seconds"] = round(field_results.write_seconds(kind), 4)
     for kind in BENCH_MODELS:
         report[f"{kind}_read_seconds"] = round(field_results.read_seconds(kind), 4)
+    report["floor_read_seconds"] = round(field_results.floor_seconds(), 4)
     report.update({name: round(value, 3) for name, value in ratios.items()})
     report.update({
         "write_samples_seconds": _rounded(field_results.write_samples),
         "read_samples_seconds": _rounded(field_results.read_samples),
+        "floor_samples_seconds": [round(seconds, 4) for seconds in field_results.floor_samples],
         "ours_key_setup_seconds": round(field_results.ours_key_setup_seconds, 4),
         "peer_key_derivation_seconds": round(field_results.peer_key_derivation_seconds, 4),
+        "meets_write_ratio_vs_plain": ratios["write_ratio_vs_plain"] <= MAX_WRITE_RATIO_VS_PLAIN,
+        "meets_read_ratio_vs_floor": ratios["read_ratio_vs_floor"] <= MAX_READ_RATIO_VS_FLOOR,
+        "meets_ratio_vs_peer": (
+            ratios["write_ratio_vs_peer"] >= MIN_WRITE_RATIO_VS_PEER
+            and ratios["read_ratio_vs_peer"] >= MIN_READ_RATIO_VS_PEER
+        ),
+        "versions": {
+            "django": version("django"),
+            "cryptography": version("cryptography"),
+            "django-fernet-encrypted-fields": version("django-fernet-encrypted-fields"),
+        },
+    })
+    return report
+
+
+def _report(
+    database: str,
+    field_results: fields.FieldResults,
+    rotation_results: rotation.RotationResults,
+    audit_results: audit.AuditResults,
+) -> dict[str, Any]:
+    rate = rotation_results.reencrypt_rows_per_second
+    report: dict[str, Any] = {"database": database, **_fields_report(field_results)}
+    report.update({
         "rotation_rows": rotation_results.rows,
         "rotation_owners": rotation_results.owners,
         "rotation_data_keys": rotation_results.data_keys,
@@ -138,14 +176,6 @@ def _report(
         "reencrypt_seconds_100k": round(rotation_results.reencrypt_seconds, 3),
         "reencrypt_rows_per_second": round(rate, 1),
         "reencrypt_values_per_second": round(rate * len(ROTATION_FIELDS), 1),
-        "meets_ratio_vs_plain": (
-            ratios["write_ratio_vs_plain"] <= MAX_RATIO_VS_PLAIN
-            and ratios["read_ratio_vs_plain"] <= MAX_RATIO_VS_PLAIN
-        ),
-        "meets_ratio_vs_peer": (
-            ratios["write_ratio_vs_peer"] >= MIN_RATIO_VS_PEER
-            and ratios["read_ratio_vs_peer"] >= MIN_RATIO_VS_PEER
-        ),
         # As a rate, so a smaller run (--quick) is judged on the same scale.
         "meets_reencrypt_target": rate * REENCRYPT_TARGET_SECONDS > REENCRYPT_TARGET_ROWS,
         "audit_events": audit_results.events,
@@ -159,11 +189,6 @@ def _report(
         "meets_audit_verify_target": (
             audit_results.events_per_second * AUDIT_TARGET_SECONDS > AUDIT_TARGET_EVENTS
         ),
-        "versions": {
-            "django": version("django"),
-            "cryptography": version("cryptography"),
-            "django-fernet-encrypted-fields": version("django-fernet-encrypted-fields"),
-        },
     })
     _summarise(report)
     return report
@@ -179,12 +204,7 @@ def _verdict(met: bool) -> str:
 
 def _summarise(report: dict[str, Any]) -> None:
     """The figures a person reads, on stderr."""
-    say(f"write ours/plain {report['write_ratio_vs_plain']:.2f}x, "
-        f"read ours/plain {report['read_ratio_vs_plain']:.2f}x "
-        f"(target ≤ {MAX_RATIO_VS_PLAIN}x): {_verdict(report['meets_ratio_vs_plain'])}")
-    say(f"peer/ours write {report['write_ratio_vs_peer']:.2f}x, "
-        f"read {report['read_ratio_vs_peer']:.2f}x (target ≥ {MIN_RATIO_VS_PEER}x): "
-        f"{_verdict(report['meets_ratio_vs_peer'])}")
+    _summarise_fields(report)
     say(f"re-encryption {report['reencrypt_rows_per_second']:,.0f} rows/s "
         f"(target {REENCRYPT_TARGET_ROWS:,} rows < {REENCRYPT_TARGET_SECONDS:.0f} s): "
         f"{_verdict(report['meets_reencrypt_target'])}")
@@ -192,3 +212,19 @@ def _summarise(report: dict[str, Any]) -> None:
         f"{report['audit_verify_ratio_vs_read']:.2f}x a plain walk (target "
         f"{AUDIT_TARGET_EVENTS:,} events < {AUDIT_TARGET_SECONDS:.0f} s): "
         f"{_verdict(report['meets_audit_verify_target'])}")
+
+
+def _summarise_fields(report: dict[str, Any]) -> None:
+    """The field benchmark's figures and targets, on stderr."""
+    say(f"write ours/plain {report['write_ratio_vs_plain']:.2f}x (target ≤ "
+        f"{MAX_WRITE_RATIO_VS_PLAIN}x): {_verdict(report['meets_write_ratio_vs_plain'])}")
+    say(f"read ours/floor {report['read_ratio_vs_floor']:.2f}x (target ≤ "
+        f"{MAX_READ_RATIO_VS_FLOOR}x): {_verdict(report['meets_read_ratio_vs_floor'])}; "
+        f"ours/plain {report['read_ratio_vs_plain']:.2f}x, floor/plain "
+        f"{report['floor_ratio_vs_plain']:.2f}x")
+    say(f"peer/ours write {report['write_ratio_vs_peer']:.2f}x (target ≥ "
+        f"{MIN_WRITE_RATIO_VS_PEER}x), read {report['read_ratio_vs_peer']:.2f}x (target ≥ "
+        f"{MIN_READ_RATIO_VS_PEER}x): {_verdict(report['meets_ratio_vs_peer'])}; the most "
+        f"any field could reach: read {report['peer_read_ratio_vs_floor']:.2f}x (the peer "
+        f"against the floor), write {report['peer_write_ratio_vs_plain']:.2f}x (against "
+        f"plain)")

@@ -4,7 +4,12 @@ Each field subclasses the plain Django field (so forms, validation and ``max_len
 the plaintext) but stores a binary envelope column. The value is encrypted in ``pre_save``,
 when the row (its UUID primary key and its key owner) is known, and decrypted lazily by the
 attribute descriptor the first time it is read: a row whose encrypted fields are never
-touched is never decrypted.
+touched is never decrypted; the first read of one field opens the row's other values too.
+
+A loaded row keeps its envelopes beside its values (``SEALED_VALUES_ATTR``, one dict a row)
+and ``SEALED`` in each encrypted attribute until it is read: no object per value, so a list
+of ten thousand rows gives the garbage collector ten thousand dicts to track, not a hundred
+thousand.
 
 Associated data binds every value to ``app_label.model.field`` and the row's primary key, so a
 value copied to another row or another field does not decrypt.
@@ -27,17 +32,39 @@ from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
 from portal.crypto.owners import Owner
 
 BOUND_PK_ATTR = "_encryption_bound_pk"
+# attname -> the envelope as loaded, for a row's values still sealed. Never changed once
+# set (copies of an instance may share it); an instance drops it when all are open.
+SEALED_VALUES_ATTR = "_encryption_sealed_values"
 _PK_BYTES_ATTR = "_encryption_pk_bytes"
 _SEALING_KEY_ATTR = "_encryption_sealing_key"
 # Per-instance lookups that must never leave the process (a pickle, a cache).
 TRANSIENT_ATTRS = (_PK_BYTES_ATTR, _SEALING_KEY_ATTR)
 
 
+class _Sealed:
+    """The value of an encrypted attribute whose envelope is loaded but not yet opened.
+    One object for every such value; it prints as ``<encrypted>``, and a pickle or copy of
+    a row gets this same object back (identity is how it is recognised)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<encrypted>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str:
+        return "SEALED"
+
+
+SEALED = _Sealed()
+
+
 class StoredCiphertext(bytes):
-    """An envelope as read from the database, not yet decrypted. Its repr never shows the
-    bytes. The row's instance remembers (``BOUND_PK_ATTR``) the primary key it was loaded
-    for, so a copied instance (new pk) re-encrypts instead of writing a value bound to the
-    old row."""
+    """An envelope loaded into a model that does not seal its rows' values away (a
+    migration's historical model, whose base is plain ``models.Model``): wrapped a value at
+    a time by the field's converter and opened alone on first read. Its repr never shows
+    the bytes."""
 
     def __repr__(self) -> str:
         return "<encrypted>"
@@ -52,6 +79,33 @@ class EncryptedValue(bytes):
         return "<encrypted>"
 
     __str__ = __repr__
+
+
+def seal_loaded_values(instance: models.Model) -> None:
+    """Move the envelopes a row was loaded with out of its attributes (``from_db``):
+    each non-null encrypted attribute becomes ``SEALED``, its envelope kept in the row's
+    ``SEALED_VALUES_ATTR`` dict, and the row remembers (``BOUND_PK_ATTR``) the primary key
+    it was loaded for, so a copied instance (new pk) re-encrypts instead of writing a value
+    bound to the old row."""
+    values = instance.__dict__
+    values[BOUND_PK_ATTR] = instance.pk
+    sealed: dict[str, bytes] | None = None
+    for attname, _prefix, _field in _row_fields(type(instance)):
+        data = values.get(attname)
+        if data is None or data is SEALED:
+            continue
+        if sealed is None:
+            sealed = values[SEALED_VALUES_ATTR] = {}
+        sealed[attname] = data
+        values[attname] = SEALED
+
+
+def stored_envelope(instance: models.Model, attname: str) -> bytes | None:
+    """The envelope ``attname`` was loaded with while it is still unread (else None):
+    for checks that must see ciphertext without opening it (key prefetch, benchmarks)."""
+    if instance.__dict__.get(attname) is not SEALED:
+        return None
+    return instance.__dict__[SEALED_VALUES_ATTR][attname]
 
 
 def _aad_prefix(field: EncryptedMixin) -> bytes:
@@ -132,8 +186,8 @@ def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> En
 
 
 def decrypt_for(field: EncryptedMixin, pk_bytes: bytes, data: bytes) -> Any:
-    """Open a stored value of ``field`` in the row whose pk is ``pk_bytes`` (or raise, never
-    guess). The key is found by the id in the envelope, never by trying keys."""
+    """Open one stored value of ``field`` in the row whose pk is ``pk_bytes`` (or raise,
+    never guess). The key is found by the id in the envelope, never by trying keys."""
     raw_key_id, nonce, sealed = envelope.split(data)
     cipher = cipher_for(envelope.key_id_text(raw_key_id))
     return serialization.loads(
@@ -141,8 +195,59 @@ def decrypt_for(field: EncryptedMixin, pk_bytes: bytes, data: bytes) -> Any:
     )
 
 
+_ROW_FIELDS: dict[type[models.Model], tuple[tuple[str, bytes, EncryptedMixin], ...]] = {}
+
+
+def _row_fields(model: type[models.Model]) -> tuple[tuple[str, bytes, EncryptedMixin], ...]:
+    """A model's encrypted fields as (attname, associated-data prefix, field), once per
+    model."""
+    found = _ROW_FIELDS.get(model)
+    if found is None:
+        found = _ROW_FIELDS[model] = tuple(
+            (field.attname, _aad_prefix(field), field)
+            for field in model._meta.concrete_fields if isinstance(field, EncryptedMixin)
+        )
+    return found
+
+
+def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
+    """Decrypt every still-sealed value of ``instance`` in one pass, the first time any of
+    them is read: the row's pk bytes are built once and its data key looked up once (a row's
+    values share their owner's key), not once a field.
+
+    Each value is opened on its own: its own envelope, the key its envelope names (found
+    by that id, never by trying keys), associated data of model, field and row. A value
+    that fails is left sealed and fails again, with its own field's name, when it is read;
+    only a failure of ``wanted`` (the field being read) is raised here. Rows never read
+    stay sealed.
+    """
+    values = instance.__dict__
+    stored = values[SEALED_VALUES_ATTR]
+    pk_bytes = _pk_bytes(instance, values.get(BOUND_PK_ATTR) or instance.pk)
+    last_key_id: bytes | None = None
+    cipher: AESGCM | None = None
+    still_sealed = False
+    for attname, aad_prefix, field in _row_fields(type(instance)):
+        if values.get(attname) is not SEALED:
+            continue
+        try:
+            raw_key_id, nonce, sealed = envelope.split(stored[attname])
+            if cipher is None or raw_key_id != last_key_id:
+                cipher = cipher_for(envelope.key_id_text(raw_key_id))
+                last_key_id = raw_key_id
+            plaintext = envelope.open_raw(cipher, nonce, sealed, aad_prefix + pk_bytes)
+            values[attname] = serialization.loads(plaintext)
+        except DecryptionError as error:
+            if field is wanted:
+                raise type(error)(f"{type(instance).__name__}.{field.name}: {error}") from None
+            still_sealed = True
+    if not still_sealed:
+        del values[SEALED_VALUES_ATTR]
+
+
 class EncryptedAttribute(DeferredAttribute):
-    """Descriptor: decrypts on first read and keeps the plaintext on the instance.
+    """Descriptor: decrypts on first read (the whole row, ``open_row``) and keeps the
+    plaintext on the instance.
 
     A data descriptor (it defines ``__set__``), so reads always pass through ``__get__``
     even though the value lives in the instance ``__dict__``.
@@ -154,18 +259,27 @@ class EncryptedAttribute(DeferredAttribute):
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
-        value = super().__get__(instance, cls)
-        if isinstance(value, StoredCiphertext):
-            pk = instance.__dict__.get(BOUND_PK_ATTR) or instance.pk
-            try:
-                # Only encrypted fields install this descriptor (their descriptor_class).
-                field = cast("EncryptedMixin", self.field)
-                value = decrypt_for(field, _pk_bytes(instance, pk), value)
-            except DecryptionError as error:
-                raise type(error)(
-                    f"{type(instance).__name__}.{self.field.name}: {error}"
-                ) from None
-            instance.__dict__[self.field.attname] = value
+        try:
+            value = instance.__dict__[self.field.attname]
+        except KeyError:  # deferred (``only()``, ``defer()``): Django loads it
+            value = super().__get__(instance, cls)
+        if value is SEALED:
+            # Only encrypted fields install this descriptor (their descriptor_class).
+            open_row(instance, cast("EncryptedMixin", self.field))
+            value = instance.__dict__[self.field.attname]
+        elif type(value) is StoredCiphertext:
+            value = self._open_one(instance, value)
+        return value
+
+    def _open_one(self, instance: models.Model, data: StoredCiphertext) -> Any:
+        """A value loaded into a model that does not seal its rows (``StoredCiphertext``)."""
+        field = cast("EncryptedMixin", self.field)
+        pk = instance.__dict__.get(BOUND_PK_ATTR) or instance.pk
+        try:
+            value = decrypt_for(field, _pk_bytes(instance, pk), data)
+        except DecryptionError as error:
+            raise type(error)(f"{type(instance).__name__}.{field.name}: {error}") from None
+        instance.__dict__[field.attname] = value
         return value
 
 
@@ -213,13 +327,22 @@ class EncryptedMixin:
     def rel_db_type(self, connection: Any) -> str | None:  # pragma: no cover - never a FK
         return self.db_type(connection)
 
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        """None for an ``EncryptedModel``: the envelope is loaded as the driver gives it
+        (``bytes``) and its ``from_db`` seals it away for the row (``seal_loaded_values``),
+        not a converter call a value. Any other model (a migration's historical one) gets
+        each value wrapped as ``StoredCiphertext``."""
+        if getattr(self.model, "seals_loaded_values", False):
+            return []
+        return [self.from_db_value]
+
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         if value is None:
             return None
         return StoredCiphertext(value)
 
     def to_python(self, value: Any) -> Any:
-        if isinstance(value, StoredCiphertext | EncryptedValue):
+        if value is SEALED or isinstance(value, StoredCiphertext | EncryptedValue):
             return value
         return super().to_python(value)  # type: ignore[misc]
 
@@ -232,13 +355,17 @@ class EncryptedMixin:
         value = model_instance.__dict__.get(self.attname)
         if value is None:
             return None
-        if isinstance(value, StoredCiphertext):
+        if value is SEALED or type(value) is StoredCiphertext:
             if model_instance.__dict__.get(BOUND_PK_ATTR) in (None, model_instance.pk):
-                return EncryptedValue(value)
+                stored: bytes = (model_instance.__dict__[SEALED_VALUES_ATTR][self.attname]
+                                 if value is SEALED else cast(bytes, value))
+                return EncryptedValue(stored)
             value = getattr(model_instance, self.attname)
         # Coerce as the plain field would ("1991-04-12" -> date); bad input is a clear
-        # ValidationError here, never a crash in the serialiser.
-        value = self.to_python(value)
+        # ValidationError here, never a crash in the serialiser. A text field's str is
+        # already what its to_python() would return.
+        if type(value) is not str or self.serial_kind != "str":
+            value = self.to_python(value)
         return encrypt_for(model_instance, self, value)
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
@@ -336,9 +463,6 @@ class EncryptedDecimalField(EncryptedMixin, models.DecimalField):
 
 class EncryptedJSONField(EncryptedMixin, models.JSONField):
     serial_kind = "json"
-
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        return EncryptedMixin.from_db_value(self, value, expression, connection)
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         return EncryptedMixin.get_db_prep_value(self, value, connection, prepared)

@@ -12,10 +12,10 @@ from portal.crypto.datakeys import prefetch_keys
 from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
 from portal.crypto.errors import EncryptedFieldUsageError
 from portal.crypto.fields import (
-    BOUND_PK_ATTR,
+    SEALED_VALUES_ATTR,
     TRANSIENT_ATTRS,
     EncryptedMixin,
-    StoredCiphertext,
+    seal_loaded_values,
 )
 from portal.crypto.owners import PRACTICE_OWNER, Owner, client_owner
 
@@ -94,8 +94,8 @@ def _data_key_ids(rows: list[Any] | None) -> set[str]:
     decryption: the key id is plaintext by design)."""
     ids: set[str] = set()
     for row in rows or ():
-        for value in getattr(row, "__dict__", {}).values():
-            if isinstance(value, StoredCiphertext) and len(value) > 2 and value[0] == VERSION:
+        for value in getattr(row, "__dict__", {}).get(SEALED_VALUES_ATTR, {}).values():
+            if len(value) > 2 and value[0] == VERSION:
                 length = value[1]
                 if 0 < length <= MAX_KEY_ID_BYTES:
                     ids.add(value[2:2 + length].decode("ascii", "replace"))
@@ -111,6 +111,9 @@ class EncryptedModel(models.Model):
     """
 
     encryption_owner_field: str | None = None
+    # Its ``from_db`` keeps a row's envelopes aside (its encrypted fields then need no
+    # converter: ``EncryptedMixin.get_db_converters``).
+    seals_loaded_values = True
 
     objects = EncryptedQuerySet.as_manager()
 
@@ -128,8 +131,9 @@ class EncryptedModel(models.Model):
     def from_db(  # type: ignore[override]  # django-stubs 6 adds Django 6's fetch_mode
         cls, db: str | None, field_names: Any, values: Any
     ) -> EncryptedModel:
+        """A row as loaded: its envelopes kept aside, unopened (``seal_loaded_values``)."""
         instance = super().from_db(db, field_names, values)
-        instance.__dict__[BOUND_PK_ATTR] = instance.pk
+        seal_loaded_values(instance)
         return instance
 
     @classmethod
@@ -145,9 +149,14 @@ class EncryptedModel(models.Model):
 
     def get_encryption_owner(self) -> Owner:
         """Whose data key protects this row (see the class docstring)."""
-        if self.encryption_owner_field is None:
+        name = self.encryption_owner_field
+        if name is None:
             return PRACTICE_OWNER
-        owner_id = getattr(self, f"{self.encryption_owner_field}_id")
+        attname = f"{name}_id"
+        # Read from the row itself; getattr only when it was deferred (Django loads it).
+        owner_id = self.__dict__.get(attname)
+        if owner_id is None:
+            owner_id = getattr(self, attname)
         if owner_id is None:
             raise EncryptedFieldUsageError(
                 f"{type(self).__name__} needs its {self.encryption_owner_field} before saving."

@@ -274,7 +274,7 @@ def test_the_home_lists_alerts_longest_waiting_first_decrypting_nothing_in_fixed
 
     with (
         CaptureQueriesContext(connection) as three,
-        mock.patch("portal.crypto.fields.decrypt_for",
+        mock.patch("portal.crypto.fields.open_row",
                    side_effect=AssertionError("decrypted")) as decrypt,
     ):
         html = http.get(HOME_URL).content.decode()

@@ -131,7 +131,7 @@ def test_the_list_decrypts_nothing(caseload: User, clinician_user: User) -> None
     http = signed_in(clinician_user)
     events_before = AuditEvent.objects.count()
 
-    with mock.patch("portal.crypto.fields.decrypt_for",
+    with mock.patch("portal.crypto.fields.open_row",
                     side_effect=AssertionError("decrypted")) as decrypt:
         response = http.get(LIST_URL)
 

@@ -30,7 +30,7 @@ from portal.crypto.errors import (
     MalformedCiphertextError,
     UnknownKeyError,
 )
-from portal.crypto.fields import EncryptedTextField
+from portal.crypto.fields import SEALED, EncryptedTextField
 from portal.crypto.owners import client_owner
 from portal.models import DataKey, User
 from portal.roles import Role
@@ -217,6 +217,24 @@ def test_reading_is_lazy_and_keys_are_unwrapped_once_per_scope(owner: User) -> N
         assert sorted_values(row.number for row in rows) == [0, 1, 2, 3, 4]
         assert {row.text for row in rows} == {f"row {i}" for i in range(5)}
         assert cache.unwraps == 1
+
+
+@pytest.mark.django_db
+def test_the_first_read_opens_its_own_row_whole_and_no_other_row(owner: User) -> None:
+    """Reading one field decrypts the rest of that row with it (one key lookup a row);
+    rows nobody reads stay ciphertext in memory."""
+    read = Specimen.objects.create(owner=owner, text="read me", number=1, data={"a": 1})
+    Specimen.objects.create(owner=owner, text="never read", number=2)
+    with key_scope():
+        rows = list(Specimen.objects.all())
+        opened = next(row for row in rows if row.pk == read.pk)
+        untouched = next(row for row in rows if row.pk != read.pk)
+        assert opened.number == 1
+        assert opened.__dict__["text"] == "read me"
+        assert opened.__dict__["data"] == {"a": 1}
+        assert untouched.__dict__["text"] is SEALED
+        assert untouched.__dict__["number"] is SEALED
+    assert "never read" not in repr(untouched.__dict__)
 
 
 @pytest.mark.django_db
