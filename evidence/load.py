@@ -43,6 +43,10 @@ TASK_WORKERS = 2
 DRAIN_TIMEOUT = 180
 RUN_TIME_CAP = 360
 P95_TARGET_MS = 300.0
+# Issue 21 ("Four times the clients"): everything but signing in, and the sign-in post.
+P95_AFTER_SIGN_IN_TARGET_MS = 150.0
+P95_SIGN_IN_TARGET_MS = 100.0
+SIGN_IN_POST = "POST /accounts/login/"
 SEED = 20240603
 
 
@@ -266,6 +270,11 @@ def run(ctx: Context) -> PartResult:
     queued: Outbox = driven["outbox"]
     clients = len(plan["clients"])
     slow = [row["name"] for row in rows[:-2] if row["p95"] >= P95_TARGET_MS]
+    sign_in = next((row for row in rows if row["name"] == SIGN_IN_POST),
+                   {"p95": math.nan})
+    usage = driven["cpu"]
+    left_over = (100 * (1 - usage["busy"] / usage["capacity"]) if usage["capacity"]
+                 else math.nan)
 
     targets = [
         Target("No errors under load", "0 failed requests, 0 server errors, every journey "
@@ -277,6 +286,16 @@ def run(ctx: Context) -> PartResult:
         Target("p95 latency, all requests", f"< {P95_TARGET_MS:.0f} ms",
                f"{overall['p95']:.0f} ms (all but signing in: {after_sign_in['p95']:.0f} ms)",
                overall["p95"] < P95_TARGET_MS, fatal=False),
+        Target("Issue 21: p95, everything but signing in", f"< "
+               f"{P95_AFTER_SIGN_IN_TARGET_MS:.0f} ms with {clients} clients arriving "
+               f"{ctx.spawn_rate:g} a second", f"{after_sign_in['p95']:.0f} ms",
+               after_sign_in["p95"] < P95_AFTER_SIGN_IN_TARGET_MS, fatal=False),
+        Target("Issue 21: sign-in p95 (the password post, Argon2id)",
+               f"< {P95_SIGN_IN_TARGET_MS:.0f} ms", f"{sign_in['p95']:.0f} ms",
+               sign_in["p95"] < P95_SIGN_IN_TARGET_MS, fatal=False),
+        Target("Issue 21: CPU left over during the load", "reported (some left)",
+               f"{left_over:.0f}% of {driven['cpu']['capacity']:.0f} CPU-seconds idle",
+               left_over > 0, fatal=False),
         Target("Stored answers equal what clients sent", "0 differences, 0 decryption "
                "failures", f"{differences} differences, {checked.get('decrypt_failures', 0)} "
                f"decryption failures over {checked.get('intakes', 0)} intakes",
