@@ -43,7 +43,7 @@ def test_a_clinician_on_a_phone_finds_their_sections_with_the_keyboard(
     menu_button = page.get_by_role("button", name="Menu")
     expect(page.get_by_role("link", name="Intakes", exact=True)).to_be_hidden()
 
-    # Open the menu with the keyboard: the collapse is Bootstrap's own script, no inline one.
+    # Open the menu with the keyboard: static/portal/js/menu.js, no inline script.
     menu_button.focus()
     assert_focus_visible(page, context="the menu button")
     page.keyboard.press("Enter")
