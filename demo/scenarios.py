@@ -47,6 +47,45 @@ ADMIN = f"admin@{DEMO_DOMAIN}"
 RIVERA = f"clinician.rivera@{DEMO_DOMAIN}"
 CHEN = f"clinician.chen@{DEMO_DOMAIN}"
 
+# What the demo practice says about itself: every setting the shipped consent documents
+# quote (``consents.placeholders``), so each demo version is published with none left.
+DEMO_PRACTICE_SETTINGS: dict[str, Any] = {
+    "name": "Willow Street Counseling (demo)",
+    "contact_email": f"hello@{DEMO_DOMAIN}",
+    "contact_phone": "(555) 010-0199",
+    "address": "120 Willow Street, Suite 4\nPortland, OR 97205",
+    "practice_state": "Oregon",
+    "session_minutes": 50,
+    "video_platform": "Doxy.me",
+    "reconnect_minutes": 10,
+    "records_retention_years": 7,
+    "intake_fee": "$180",
+    "session_fee": "$150",
+    "longer_session_fee": "$75 for each additional 25 minutes",
+    "letters_fee": "$50 per letter or form",
+    "legal_hourly_fee": "$250",
+    "cancellation_notice_hours": 24,
+    "late_cancellation_fee": "$75",
+    "fee_change_notice_days": 30,
+    "payment_due": "at the time of each session",
+    "payment_methods": "credit or debit card, HSA or FSA card",
+    "returned_check_fee": "$25",
+    "paper_copy_fee": "free of charge",
+    "insurance_networks": "not in network with any insurance plans",
+    "unpaid_balance_days": 60,
+    # The settings written in words, as the Spanish documents quote them.
+    "in_other_languages": {"es": {
+        "longer_session_fee": "$75 por cada 25 minutos adicionales",
+        "letters_fee": "$50 por carta o formulario",
+        "late_cancellation_fee": "$75",
+        "payment_due": "al momento de cada sesión",
+        "payment_methods": "tarjeta de crédito o débito, o tarjeta HSA o FSA",
+        "paper_copy_fee": "sin costo",
+        "insurance_networks": "un proveedor fuera de la red de todos los planes de seguro",
+    }},
+}
+
+
 # The documents a client signs before their intake, as the intake pages ask.
 BEFORE_INTAKE = (DocumentKind.ELECTRONIC_SIGNATURES, DocumentKind.TREATMENT,
                  DocumentKind.PRIVACY_NOTICE)

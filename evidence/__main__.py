@@ -24,7 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
-from evidence import faults, journey_cpu, load, mail_outage, restore, worker_crash
+from evidence import (
+    faults,
+    journey_cpu,
+    load,
+    mail_outage,
+    page_weight,
+    restore,
+    scale,
+    worker_crash,
+)
 from evidence.context import ROOT, Context, PartResult, fresh_keys
 from evidence.mailsink import MailSink
 from evidence.report import machine, render
@@ -40,7 +49,9 @@ class Part:
 # In order: the restore drill restores what the load wrote; the fault drills use a private
 # PostgreSQL server of their own; the mail outage and worker crash drills (issue 16) each a
 # database of their own. The CPU walk (issue 21) runs first, on a quiet machine and a
-# database of its own.
+# database of its own. The page weight (issue 21) needs none of the others: one client in a
+# database of its own, and the run's collected static files. The scale part (issue 21)
+# seeds 10,000 clients and 1,000,000 audit events in a throwaway database of its own.
 PARTS = [
     Part("cpu", journey_cpu.TITLE, journey_cpu.run),
     Part("load", load.TITLE, load.run),
@@ -48,6 +59,8 @@ PARTS = [
     Part("faults", faults.TITLE, faults.run),
     Part("mail_outage", mail_outage.TITLE, mail_outage.run),
     Part("worker_crash", worker_crash.TITLE, worker_crash.run),
+    Part("page_weight", page_weight.TITLE, page_weight.run),
+    Part("scale", scale.TITLE, scale.run),
 ]
 
 

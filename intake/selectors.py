@@ -12,7 +12,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from intake.models import Intake, IntakeState, SafetyAlert
+from intake.models import Intake, IntakeState, SafetyAlert, with_questionnaire
 from portal.access import case_record_filter
 from portal.models import User
 
@@ -121,6 +121,18 @@ def visible_intakes(user: User) -> QuerySet[Intake]:
         .annotate(review_group=group, last_activity=Coalesce("submitted_at", "updated_at"))
         .order_by("review_group", "-last_activity", "-created_at", "id")
     )
+
+
+def intakes_in_order(user: User, ids: list[Any]) -> list[Intake]:
+    """The intakes ``ids`` (one page of ``visible_intakes(user).values_list("pk")``), in
+    that order, each with what the list shows joined: the second of a page's two queries.
+
+    A page is found by sorting narrow rows (ids and sort keys) and loaded by id, so the
+    database never sorts thousands of wide joined rows to keep fifty (issue 21, "Scale":
+    at 10,000 clients its sorting query went from 47 ms to 9). Still narrowed by
+    ``visible_intakes``: an id the user may not open is never loaded."""
+    loaded = with_questionnaire(visible_intakes(user)).in_bulk(ids)
+    return [loaded[pk] for pk in ids if pk in loaded]
 
 
 @dataclass(frozen=True)

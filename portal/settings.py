@@ -207,6 +207,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": envint("SQLITE_BUSY_TIMEOUT_SECONDS", 20, minimum=1, maximum=300),
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation of queries. PostgreSQL compiles a query whose estimated cost passes
+    # jit_above_cost, which the staff lists' correlated EXISTS pass once a practice has some
+    # thousands of clients: compiling took 470 ms for a query that runs in 30 (the client
+    # list's page 100 at 10,000 clients; docs/performance.md, "Scale"). Short OLTP queries
+    # never repay it. Sent as a connection option, so it needs no extra query.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(filter(None, [_options.get("options", ""), "-c jit=off"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = envsecret("REDIS_URL")
