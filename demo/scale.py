@@ -57,9 +57,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from consents.defaults import install_default_documents
-from demo.scenarios import DEMO_PRACTICE_SETTINGS, MILD, SAFETY_ITEM_9, answers
+from demo.scenarios import DEMO_PRACTICE_SETTINGS, MILD, SAFETY_ITEM_9, answers, save_pages
 from intake.models import Intake, IntakeState, SafetyAlert
-from intake.services import intake_save_section, intake_start, intake_submit
+from intake.services import intake_submit
 from portal.audit.actions import Action
 from portal.audit.models import AuditChainHead
 from portal.audit.service import record_event, record_events
@@ -175,13 +175,7 @@ def _sent_through_services(client: User, values: dict[str, Any], feelings: Any) 
     """One intake made the way a client makes it: each page saved, then sent (scored,
     flagged, audited, the care team emailed). Its stored answers become a template."""
     pages = answers(values, words="Trouble sleeping since the move.", feelings=feelings)
-    intake = intake_start(client=client)
-    for section, posted in pages.items():
-        outcome = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
-                                      posted=posted, revision=intake.revision)
-        if outcome.errors:
-            raise RuntimeError(f"A seeded answer on {section} was refused.")
-        intake = outcome.intake
+    intake = save_pages(client, pages)
     sent = intake_submit(intake_id=intake.pk, client=client, revision=intake.revision)
     return _Template(answers=dict(sent.answers), scores=sent.scores)
 

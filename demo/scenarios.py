@@ -219,13 +219,16 @@ def authorize_release(client: User, details: AuthorizationDetails) -> None:
     )
 
 
-def _save_pages(client: User, pages: dict[str, dict[str, Any]]) -> Intake:
+def save_pages(client: User, pages: dict[str, dict[str, Any]]) -> Intake:
+    """A new intake with each of ``pages`` saved through the services, as a client saves
+    them (refused answers raise: seeded data is never half-stored)."""
     intake = intake_start(client=client)
     for section, posted in pages.items():
         outcome = intake_save_section(intake_id=intake.pk, client=client, section_id=section,
                                       posted=posted, revision=intake.revision)
         if outcome.errors:
-            raise RuntimeError(f"A demo answer on {section} was refused: {sorted(outcome.errors)}")
+            raise RuntimeError(f"A seeded answer on {section} was refused: "
+                               f"{sorted(outcome.errors)}")
         intake = outcome.intake
     return intake
 
@@ -233,7 +236,7 @@ def _save_pages(client: User, pages: dict[str, dict[str, Any]]) -> Intake:
 def intake_in_progress(client: User, pages: dict[str, dict[str, Any]]) -> Intake:
     """The client's draft with ``pages`` saved, once (a client with any intake keeps it)."""
     existing = Intake.objects.filter(client=client).order_by("created_at").first()
-    return existing if existing is not None else _save_pages(client, pages)
+    return existing if existing is not None else save_pages(client, pages)
 
 
 def intake_sent(client: User, pages: dict[str, dict[str, Any]]) -> Intake:
@@ -242,7 +245,7 @@ def intake_sent(client: User, pages: dict[str, dict[str, Any]]) -> Intake:
     sent = Intake.objects.filter(client=client, state=IntakeState.SUBMITTED).first()
     if sent is not None:
         return sent
-    draft = _save_pages(client, pages)
+    draft = save_pages(client, pages)
     return intake_submit(intake_id=draft.pk, client=client, revision=draft.revision)
 
 
