@@ -99,13 +99,12 @@ def _kind(content_type: str) -> str:
 
 
 def _body(response: Any) -> bytes:
-    """The body's bytes exactly as the handler sends them (a file response streams)."""
-    try:
-        if getattr(response, "streaming", False):
-            return b"".join(response.streaming_content)
-        return bytes(response.content)
-    finally:
-        response.close()
+    """The body's bytes exactly as the handler sends them (a file response streams). The
+    test client closes the response itself; closing it again here would send
+    ``request_finished`` once more, which closes the database connection."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return bytes(response.content)
 
 
 def fetch(http: Any, path: str, *, in_noscript: bool = False) -> tuple[Resource, bytes]:
