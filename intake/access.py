@@ -9,9 +9,26 @@ from __future__ import annotations
 
 import uuid
 
+from django.db.models import QuerySet
+
 from intake.models import Intake, SafetyAlert, with_questionnaire
-from portal.access import case_record_or_404, own_record_or_404
+from portal.access import case_record_or_404, own_compiled_or_404
+from portal.compiled import CompiledQuery
 from portal.models import User
+
+
+def _own_intakes(client: uuid.UUID, pk: uuid.UUID) -> QuerySet[Intake]:
+    return with_questionnaire(Intake.objects.filter(client=client, pk=pk))
+
+
+# A client's own intake by id, with and without its row locked: on every page of the
+# intake and every autosave, so compiled once per process (portal.compiled).
+_OWN_INTAKE_VALUES = [("uuid", lambda: Intake._meta.get_field("client").target_field),
+                      ("uuid", lambda: Intake._meta.pk)]
+OWN_INTAKE = CompiledQuery(_own_intakes, _OWN_INTAKE_VALUES)
+OWN_INTAKE_LOCKED = CompiledQuery(
+    lambda client, pk: _own_intakes(client, pk).select_for_update(of=("self",)),
+    _OWN_INTAKE_VALUES)
 
 
 def get_own_intake(user: User, intake_id: uuid.UUID | str, *,
@@ -20,10 +37,8 @@ def get_own_intake(user: User, intake_id: uuid.UUID | str, *,
     ``for_update`` its row is locked for the caller's transaction (its questionnaire
     version joined, not locked: every draft shares it), ready for
     ``intake.services.save_locked_section``."""
-    intakes = with_questionnaire(Intake.objects.all())
-    if for_update:
-        intakes = intakes.select_for_update(of=("self",))
-    return own_record_or_404(intakes, user, intake_id)
+    return own_compiled_or_404(OWN_INTAKE_LOCKED if for_update else OWN_INTAKE, user,
+                               intake_id)
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:

@@ -19,6 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
+from portal.compiled import CompiledQuery
 from portal.models import (
     CareAssignment,
     Case,
@@ -85,6 +86,23 @@ def own_record_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: obj
     if not user.has_perm("portal.access_client_pages"):
         raise Http404
     return owned_or_404(queryset, user, pk)
+
+
+def own_compiled_or_404(compiled: CompiledQuery[M], user: User | AnonymousUser,
+                        pk: object) -> M:
+    """``own_record_or_404`` for a hot path: the row ``pk`` names among ``user``'s own,
+    read by ``compiled`` (a ``CompiledQuery`` built from ``client`` and ``pk``, in that
+    order, that narrows by both); ``Http404`` for anyone else's, a non-client, or a
+    malformed id, exactly as ``own_record_or_404``."""
+    if not user.has_perm("portal.access_client_pages") or not user.is_authenticated:
+        raise Http404
+    try:
+        found = compiled.objects(user.pk, pk)
+    except (ValueError, TypeError, AttributeError, ValidationError):
+        raise Http404 from None
+    if len(found) != 1:
+        raise Http404
+    return found[0]
 
 
 def client_record_or_404(queryset: QuerySet[M], user: User | AnonymousUser, pk: object) -> M:

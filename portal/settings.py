@@ -234,7 +234,7 @@ CACHES = {
 # Sessions live in the database: any app server can continue any session, and logout deletes
 # the row. The idle timeout (practice setting) is enforced by IdleTimeoutMiddleware; this is
 # the absolute cap on a session's life.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "portal.sessions"  # Django's database store, its lookup compiled once
 SESSION_COOKIE_AGE = envint("SESSION_MAX_AGE_SECONDS", 12 * 3600, minimum=300, maximum=86400)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

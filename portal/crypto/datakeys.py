@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
+from portal.compiled import CompiledQuery
 from portal.crypto.errors import KeyDestroyedError, MalformedCiphertextError, UnknownKeyError
 from portal.crypto.keystore import DataKey
 from portal.crypto.owners import (
@@ -35,6 +36,11 @@ class KeyCache:
     # this scope (an instance's sealing key) are then stale.
     generation: int = 0
 
+
+# The data key a ciphertext names, by id: on every request that decrypts, so compiled once
+# per process (portal.compiled).
+DATA_KEY_BY_ID = CompiledQuery(lambda key_id: DataKey.objects.filter(pk=key_id),
+                               [("uuid", lambda: DataKey._meta.pk)])
 
 _scope: ContextVar[KeyCache | None] = ContextVar("portal_key_scope", default=None)
 
@@ -127,11 +133,12 @@ def cipher_for(key_id: str) -> AESGCM:
     if cache is not None and key_id in cache.ciphers:
         return cache.ciphers[key_id]
     try:
-        key = DataKey.objects.get(pk=uuid.UUID(hex=key_id))
+        found = DATA_KEY_BY_ID.objects(uuid.UUID(hex=key_id))
     except ValueError:
         raise MalformedCiphertextError("Encrypted value names an invalid data key.") from None
-    except DataKey.DoesNotExist:
-        raise UnknownKeyError("Encrypted value names a data key that does not exist.") from None
+    if not found:
+        raise UnknownKeyError("Encrypted value names a data key that does not exist.")
+    key = found[0]
     cipher = _remember(key_id, _unwrap(key))
     if cache is not None and key.retired_at is None and key.destroyed_at is None:
         # A live key is its owner's only active one (portal_datakey_one_active_per_owner):
