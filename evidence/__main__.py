@@ -91,12 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evidence", description=__doc__)
     parser.add_argument("--parts", default=",".join(part.name for part in PARTS),
                         help="comma-separated parts to run (default: all, in order)")
-    parser.add_argument("--clients", type=int, default=50, help="simulated clients")
+    # Issue 21's load: 200 clients mid-journey, arriving 2 a second.
+    parser.add_argument("--clients", type=int, default=200, help="simulated clients")
     parser.add_argument("--think", default="2,6", metavar="MIN,MAX",
                         help="seconds a simulated person pauses between actions")
-    parser.add_argument("--spawn-rate", type=float, default=1.0, metavar="PER_SECOND",
-                        help="clients arriving per second (default 1; 10 makes every "
-                             "sign-in land at once)")
+    parser.add_argument("--spawn-rate", type=float, default=2.0, metavar="PER_SECOND",
+                        help="clients arriving per second (default 2; 20 makes the "
+                             "sign-ins land nearly at once)")
     parser.add_argument("--conn-max-age", type=int, default=60, metavar="SECONDS",
                         help="DATABASE_CONN_MAX_AGE for the servers (default: 60, as shipped)")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "evidence.md")

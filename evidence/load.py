@@ -1,4 +1,4 @@
-"""Part "load" (issue item 3): 50 clients doing their intake at once while staff read.
+"""Part "load" (issue item 3, issue 21): 200 clients doing their intake at once while staff read.
 
 A fresh PostgreSQL database (migrated, seeded through the portal's own services), gunicorn as
 production runs it, and Locust (``evidence/locustfile.py``) with one simulated person per

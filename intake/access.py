@@ -14,11 +14,12 @@ from django.db.models import QuerySet
 from intake.models import Intake, SafetyAlert, with_questionnaire
 from portal.access import case_record_or_404, own_compiled_or_404
 from portal.compiled import CompiledQuery
+from portal.crypto.datakeys import offer_client_key, with_client_key
 from portal.models import User
 
 
 def _own_intakes(client: uuid.UUID, pk: uuid.UUID) -> QuerySet[Intake]:
-    return with_questionnaire(Intake.objects.filter(client=client, pk=pk))
+    return with_client_key(with_questionnaire(Intake.objects.filter(client=client, pk=pk)))
 
 
 # A client's own intake by id, with and without its row locked: on every page of the
@@ -37,8 +38,10 @@ def get_own_intake(user: User, intake_id: uuid.UUID | str, *,
     ``for_update`` its row is locked for the caller's transaction (its questionnaire
     version joined, not locked: every draft shares it), ready for
     ``intake.services.save_locked_section``."""
-    return own_compiled_or_404(OWN_INTAKE_LOCKED if for_update else OWN_INTAKE, user,
-                               intake_id)
+    intake = own_compiled_or_404(OWN_INTAKE_LOCKED if for_update else OWN_INTAKE, user,
+                                 intake_id)
+    offer_client_key(intake, intake.client_id)  # its answers open without a key lookup
+    return intake
 
 
 def get_intake_for_staff(user: User, intake_id: uuid.UUID | str) -> Intake:

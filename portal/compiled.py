@@ -8,10 +8,13 @@ queryset is built once, with stand-in values, and compiled by the database's own
 compiler; later calls run that SQL with their own values, prepared by the same fields the
 ORM would use. No SQL is written by hand, and each database gets its own text.
 
-A stand-in value must come out of compilation unchanged (prepared by its field, compared
-for equality) in exactly as many parameter positions as it was used; anything else (a
-queryset that adds or folds parameters) is refused when first compiled, so a change to
-one of these querysets fails loudly in the tests instead of running other SQL.
+The queryset is compiled twice, with two sets of stand-ins. A parameter that is a stand-in
+(prepared by its field, compared for equality) takes that value on every call; a parameter
+that is the same in both compilations is a constant of the queryset (a literal in a
+filter) and stays as it is; anything else (a value derived from a stand-in, a clock read
+while building) is refused when first compiled, as is a value that never reaches the SQL,
+so a change to one of these querysets fails loudly in the tests instead of running other
+SQL.
 """
 
 from __future__ import annotations
@@ -47,7 +50,8 @@ class _Compiled:
     position, and the compiler that knows the columns (to convert rows and build objects)."""
 
     sql: str
-    positions: tuple[int, ...]
+    positions: tuple[int | None, ...]  # None: a constant, kept in ``constants``
+    constants: tuple[Any, ...]
     compiler: SQLCompiler
     locks: bool
     populators: list[Any]
@@ -80,29 +84,42 @@ class CompiledQuery(Generic[M]):
     def _compile(self, connection: BaseDatabaseWrapper) -> _Compiled:
         """Compile the queryset, built with stand-ins, for ``connection``, and find where
         each stand-in went among the parameters (see the module docstring)."""
-        stand_ins = [_STAND_INS[kind](number) for number, (kind, _field) in
-                     enumerate(self._param_specs)]
-        queryset = self._build(*stand_ins)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        prepared = [field.get_db_prep_value(value, connection)
-                    for value, field in zip(stand_ins, self._fields(), strict=True)]
-        positions = []
-        for param in params:
+        fields = self._fields()
+        compilations = []
+        for offset in (0, len(fields)):
+            stand_ins = [_STAND_INS[kind](offset + number) for number, (kind, _field) in
+                         enumerate(self._param_specs)]
+            queryset = self._build(*stand_ins)
+            compiler = queryset.query.get_compiler(connection=connection)
+            sql, params = compiler.as_sql()
+            prepared = [field.get_db_prep_value(value, connection)
+                        for value, field in zip(stand_ins, fields, strict=True)]
+            compilations.append((sql, list(params), prepared))
+        (sql, params, prepared), (other_sql, other_params, _other) = compilations
+        if other_sql != sql or len(other_params) != len(params):
+            raise ValueError("CompiledQuery: the SQL depends on the values given; run this "
+                             "queryset with the ORM instead.")
+        positions: list[int | None] = []
+        for param, other in zip(params, other_params, strict=True):
             matches = [index for index, value in enumerate(prepared) if value == param]
-            if len(matches) != 1:
-                raise ValueError(f"CompiledQuery: the parameter {param!r} is not one of the "
-                                 "values given; run this queryset with the ORM instead.")
-            positions.append(matches[0])
-        if sorted(set(positions)) != list(range(len(prepared))):
+            if len(matches) == 1:
+                positions.append(matches[0])
+            elif not matches and param == other:
+                positions.append(None)  # the same in both: a constant of the queryset
+            else:
+                raise ValueError(f"CompiledQuery: the parameter {param!r} is neither one of "
+                                 "the values given nor a constant; run this queryset with "
+                                 "the ORM instead.")
+        if {index for index in positions if index is not None} != set(range(len(prepared))):
             raise ValueError("CompiledQuery: a value given does not reach the SQL.")
         populators = (get_related_populators(  # type: ignore[call-arg]  # stubs: Django 6
                           compiler.klass_info, compiler.select, connection.alias)
                       if compiler.klass_info else [])
         columns = [column[0] for column in compiler.select[:compiler.col_count]]
-        return _Compiled(sql, tuple(positions), compiler, bool(queryset.query.select_for_update)
-                         and connection.features.has_select_for_update,
-                         populators, compiler.get_converters(columns))
+        locks = bool(queryset.query.select_for_update) and \
+            connection.features.has_select_for_update
+        return _Compiled(sql, tuple(positions), tuple(params), compiler, locks, populators,
+                         compiler.get_converters(columns))
 
     def _run(self, values: Sequence[Any], using: str) -> tuple[_Compiled, list[Any]]:
         """Run the compiled SQL with ``values``; the compilation and the converted rows."""
@@ -118,7 +135,9 @@ class CompiledQuery(Generic[M]):
         prepared = [field.get_db_prep_value(value, connection)
                     for value, field in zip(values, self._fields(), strict=True)]
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, [prepared[index] for index in compiled.positions])
+            cursor.execute(compiled.sql, [
+                constant if index is None else prepared[index]
+                for index, constant in zip(compiled.positions, compiled.constants, strict=True)])
             fetched = cursor.fetchall()
         if not compiled.converters:
             return compiled, fetched
@@ -139,10 +158,13 @@ class CompiledQuery(Generic[M]):
         model_cls = klass_info["model"]
         first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in compiler.select[first:last]]
+        annotations = compiler.annotation_col_map or {}
         found = []
         for row in rows:
             obj = model_cls.from_db(using, init_list, row[first:last])
             for populator in compiled.populators:
                 populator.populate(row, obj)
+            for name, position in annotations.items():
+                setattr(obj, name, row[position])
             found.append(obj)
         return found

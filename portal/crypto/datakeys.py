@@ -13,15 +13,18 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 
 from portal.compiled import CompiledQuery
 from portal.crypto.errors import KeyDestroyedError, MalformedCiphertextError, UnknownKeyError
 from portal.crypto.keystore import DataKey
 from portal.crypto.owners import (
+    OWNER_CLIENT,
     Owner,
 )
 from portal.crypto.providers import get_key_provider
@@ -30,6 +33,8 @@ from portal.crypto.providers import get_key_provider
 @dataclass
 class KeyCache:
     ciphers: dict[str, AESGCM] = field(default_factory=dict)
+    # Key rows read with another query (``with_client_key``), still wrapped, by id.
+    offered: dict[str, DataKey] = field(default_factory=dict)
     active: dict[Owner, str] = field(default_factory=dict)
     unwraps: int = 0
     # Bumped whenever an owner's keys are forgotten: lookups remembered elsewhere against
@@ -41,6 +46,8 @@ class KeyCache:
 # per process (portal.compiled).
 DATA_KEY_BY_ID = CompiledQuery(lambda key_id: DataKey.objects.filter(pk=key_id),
                                [("uuid", lambda: DataKey._meta.pk)])
+
+M = TypeVar("M", bound=models.Model)
 
 _scope: ContextVar[KeyCache | None] = ContextVar("portal_key_scope", default=None)
 
@@ -132,13 +139,17 @@ def cipher_for(key_id: str) -> AESGCM:
     cache = _scope.get()
     if cache is not None and key_id in cache.ciphers:
         return cache.ciphers[key_id]
-    try:
-        found = DATA_KEY_BY_ID.objects(uuid.UUID(hex=key_id))
-    except ValueError:
-        raise MalformedCiphertextError("Encrypted value names an invalid data key.") from None
-    if not found:
-        raise UnknownKeyError("Encrypted value names a data key that does not exist.")
-    key = found[0]
+    offered = cache.offered.pop(key_id, None) if cache is not None else None
+    if offered is not None:
+        key = offered
+    else:
+        try:
+            found = DATA_KEY_BY_ID.objects(uuid.UUID(hex=key_id))
+        except ValueError:
+            raise MalformedCiphertextError("Encrypted value names an invalid data key.") from None
+        if not found:
+            raise UnknownKeyError("Encrypted value names a data key that does not exist.")
+        key = found[0]
     cipher = _remember(key_id, _unwrap(key))
     if cache is not None and key.retired_at is None and key.destroyed_at is None:
         # A live key is its owner's only active one (portal_datakey_one_active_per_owner):
@@ -203,12 +214,44 @@ def prefetch_keys(key_ids: Iterable[str]) -> None:
         cache.ciphers[key.id.hex] = _unwrap(key)
 
 
+_CLIENT_KEY = "_portal_client_key_"
+_CLIENT_KEY_COLUMNS = ("id", "wrapped_key", "master_key_id")
+
+
+def with_client_key(rows: QuerySet[M], client_field: str = "client_id") -> QuerySet[M]:
+    """``rows`` with their client's live data key row (its id, wrapped key and master key
+    id) read in the same query, as three more columns: a page that opens one of the rows
+    needs no second lookup for its key (``offer_client_key``). Nothing is unwrapped here."""
+    live = DataKey.objects.filter(
+        owner_kind=OWNER_CLIENT, owner_id=OuterRef(client_field),
+        retired_at__isnull=True, destroyed_at__isnull=True)
+    return rows.annotate(**{f"{_CLIENT_KEY}{column}": Subquery(live.values(column)[:1])
+                            for column in _CLIENT_KEY_COLUMNS})
+
+
+def offer_client_key(row: Any, client_id: uuid.UUID) -> None:
+    """Keep, for this scope, the key row ``with_client_key`` read with ``row`` (still
+    wrapped): ``cipher_for`` unwraps it when a value names it, instead of reading it again.
+    The wrap's associated data names the key's id and owner, so a row offered for the
+    wrong client cannot be unwrapped: it fails as a tampered key would."""
+    cache = _scope.get()
+    key_id = getattr(row, f"{_CLIENT_KEY}id", None)
+    if cache is None or key_id is None:
+        return
+    cache.offered[key_id.hex] = DataKey(
+        id=key_id, owner_kind=OWNER_CLIENT, owner_id=client_id,
+        wrapped_key=getattr(row, f"{_CLIENT_KEY}wrapped_key"),
+        master_key_id=getattr(row, f"{_CLIENT_KEY}master_key_id"),
+        retired_at=None, destroyed_at=None)
+
+
 def forget_active(owner: Owner) -> None:
     """Forget which key is the owner's active one (it was just retired); keep the ciphers,
     which still open the owner's existing values."""
     cache = _scope.get()
     if cache is not None:
         cache.active.pop(owner, None)
+        cache.offered.clear()
         cache.generation += 1
 
 
@@ -218,6 +261,7 @@ def forget_owner(owner: Owner) -> None:
     if cache is None:
         return
     cache.active.pop(owner, None)
+    cache.offered.clear()
     cache.generation += 1
     kind, owner_id = owner
     for key_id in DataKey.objects.filter(owner_kind=kind, owner_id=owner_id).values_list(

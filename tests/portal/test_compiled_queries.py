@@ -20,18 +20,24 @@ from django.db import connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.http import Http404
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from intake.access import OWN_INTAKE, get_own_intake
 from intake.models import Intake
 from portal.auth_backends import PERMISSION_ROWS, USER_BY_ID, _permission_rows
 from portal.compiled import CompiledQuery
-from portal.crypto.datakeys import DATA_KEY_BY_ID
+from portal.crypto.datakeys import DATA_KEY_BY_ID, active_key_for, key_scope, offer_client_key
+from portal.crypto.errors import DecryptionError
 from portal.crypto.keystore import DataKey
+from portal.crypto.owners import client_owner
 from portal.models import User
 from portal.sessions import SESSION_DATA, SessionStore
 from tests.factories import UserFactory
-from tests.intake.test_intake_pages import _start
+from tests.intake.test_intake_pages import _open, _start
+
+PAGE = "what_brings_you"
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +145,52 @@ def test_a_value_that_does_not_reach_the_sql_is_refused_when_compiled(db: None) 
                                       [("uuid", lambda: User._meta.pk)])
     with pytest.raises(ValueError, match="does not reach the SQL"):
         ignores_its_value.objects(uuid.uuid4())
+
+
+def _saved_draft(as_client: Client) -> Intake:
+    intake = _start(as_client)
+    _page, revision = _open(as_client, intake, PAGE)
+    response = as_client.post(reverse("intake_autosave", args=[intake.id]), {
+        "section": PAGE, "revision": revision, "questions": ["in_your_own_words"],
+        "in_your_own_words": "Sleep, mostly"})
+    assert response.status_code == HTTPStatus.OK, response.content[:300]
+    return intake
+
+
+def test_the_drafts_data_key_comes_with_the_draft_and_opens_its_answers(
+    as_client: Client, client_user: User,
+) -> None:
+    intake = _saved_draft(as_client)
+    with key_scope(), CaptureQueriesContext(connection) as seen:
+        found = get_own_intake(client_user, intake.pk)
+        assert found.answers["in_your_own_words"] == "Sleep, mostly"
+    queries = [query["sql"] for query in seen.captured_queries]
+    assert sum('FROM "intake_intake"' in sql for sql in queries) == 1, queries
+    assert not any(sql.startswith('SELECT "portal_datakey"') for sql in queries), queries
+
+
+def test_a_key_row_offered_for_another_client_does_not_open_the_answers(
+    as_client: Client, client_user: User, other_client_user: User,
+) -> None:
+    """The wrap's associated data names the key's owner: a key row handed over with the
+    wrong owner fails as a tampered key, it never opens someone's answers."""
+    intake = _saved_draft(as_client)
+    with key_scope():
+        (found,) = OWN_INTAKE.objects(client_user.pk, intake.pk)
+        offer_client_key(found, other_client_user.pk)
+        with pytest.raises(DecryptionError):
+            _ = found.answers
+
+
+def test_answers_sealed_under_a_retired_key_still_open_by_their_own_key(
+    as_client: Client, client_user: User,
+) -> None:
+    intake = _saved_draft(as_client)
+    DataKey.objects.filter(owner_id=client_user.pk).update(retired_at=timezone.now())
+    with key_scope():
+        active_key_for(client_owner(client_user.pk))  # a new live key, not the answers' key
+    with key_scope(), CaptureQueriesContext(connection) as seen:
+        found = get_own_intake(client_user, intake.pk)
+        assert found.answers["in_your_own_words"] == "Sleep, mostly"
+    assert sum(query["sql"].startswith('SELECT "portal_datakey"')
+               for query in seen.captured_queries) == 1  # the retired key, read by its id
