@@ -56,9 +56,9 @@ def limits(ctx: Context | None) -> str:
   production hardware; the CPU time per request is the figure that carries over.
 - Simulated people pause {low:g} to {high:g} s between actions, where a person reads and types
   for minutes on a page: each produces the traffic of several real ones. They arrive
-  {rate:g} a second; a sign-in costs about a quarter of a CPU-second (Argon2, by design), so
-  this machine signs in about 7 people a second, and a faster arrival (`--spawn-rate 10`)
-  queues every request behind the sign-ins while it lasts.
+  {rate:g} a second; a sign-in costs one Argon2id hash at OWASP's minimum (its time here is
+  in the load section; docs/threat-model.md gives the parameters), by design, so a much
+  faster arrival queues every request behind the sign-ins while it lasts.
   Browsers would also fetch CSS and JavaScript (cached after the first page); Locust fetches
   only the pages and posts.
 - Percentiles are exact (nearest rank over every request), from Locust's own timings, which

@@ -50,7 +50,13 @@ class DataKey(models.Model):
                 name="portal_datakey_destroyed_means_no_key",
             ),
         ]
-        indexes = [models.Index(fields=["master_key_id"], name="portal_datakey_master_idx")]
+        indexes = [
+            models.Index(fields=["master_key_id"], name="portal_datakey_master_idx"),
+            # Every key an owner had, live, retired or destroyed: "is this client erased"
+            # (a NOT EXISTS per candidate in searches and lists) and a key's history. The
+            # partial unique constraint above covers only the live key.
+            models.Index(fields=["owner_kind", "owner_id"], name="portal_datakey_owner_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"data key {self.id.hex[:8]}"
