@@ -17,12 +17,15 @@ value copied to another row or another field does not decrypt.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import checks
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
+from django.db.models import DEFERRED
 from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 
@@ -81,18 +84,49 @@ class EncryptedValue(bytes):
     __str__ = __repr__
 
 
-def seal_loaded_values(instance: models.Model) -> None:
-    """Move the envelopes a row was loaded with out of its attributes (``from_db``):
-    each non-null encrypted attribute becomes ``SEALED``, its envelope kept in the row's
+def sealed_positions(model: type[models.Model], field_names: Sequence[str],
+                     count: int) -> tuple[tuple[int, str], ...]:
+    """Where a row's encrypted values sit among the ``count`` values ``from_db`` is given:
+    (index, attname) pairs, worked out once per model and column list. As Django's own
+    ``from_db`` reads them: every concrete field in order when ``count`` covers them all,
+    else in ``field_names``' order."""
+    concrete = model._meta.concrete_fields
+    names = None if count == len(concrete) else tuple(field_names)
+    found = _SEALED_POSITIONS.get((model, names))
+    if found is None:
+        order = [field.attname for field in concrete] if names is None else names
+        encrypted = {attname for attname, _prefix, _field in _row_fields(model)}
+        found = _SEALED_POSITIONS[(model, names)] = tuple(
+            (index, name) for index, name in enumerate(order) if name in encrypted)
+    return found
+
+
+def take_envelopes(values: Sequence[Any], positions: tuple[tuple[int, str], ...]
+                   ) -> tuple[list[Any], list[tuple[str, Any]]]:
+    """A loaded row's values with each envelope (at ``positions``) taken out and left
+    ``DEFERRED`` for the model's ``__init__`` to skip, and the (attname, envelope) pairs
+    taken, for ``seal_loaded_values``."""
+    row = list(values)
+    taken = []
+    for index, attname in positions:
+        taken.append((attname, row[index]))
+        row[index] = DEFERRED
+    return row, taken
+
+
+def seal_loaded_values(instance: models.Model, taken: list[tuple[str, Any]]) -> None:
+    """Put a loaded row's envelopes (``take_envelopes``) in place, unopened: each non-null
+    encrypted attribute becomes ``SEALED``, its envelope kept in the row's
     ``SEALED_VALUES_ATTR`` dict, and the row remembers (``BOUND_PK_ATTR``) the primary key
     it was loaded for, so a copied instance (new pk) re-encrypts instead of writing a value
-    bound to the old row."""
+    bound to the old row. Set straight into the instance's ``__dict__`` (the descriptor's
+    ``__set__`` would do the same, one call a value)."""
     values = instance.__dict__
     values[BOUND_PK_ATTR] = instance.pk
     sealed: dict[str, bytes] | None = None
-    for attname, _prefix, _field in _row_fields(type(instance)):
-        data = values.get(attname)
-        if data is None or data is SEALED:
+    for attname, data in taken:
+        if data is None:
+            values[attname] = None
             continue
         if sealed is None:
             sealed = values[SEALED_VALUES_ATTR] = {}
@@ -196,6 +230,8 @@ def decrypt_for(field: EncryptedMixin, pk_bytes: bytes, data: bytes) -> Any:
 
 
 _ROW_FIELDS: dict[type[models.Model], tuple[tuple[str, bytes, EncryptedMixin], ...]] = {}
+_SEALED_POSITIONS: dict[tuple[type[models.Model], tuple[str, ...] | None],
+                        tuple[tuple[int, str], ...]] = {}
 
 
 def _row_fields(model: type[models.Model]) -> tuple[tuple[str, bytes, EncryptedMixin], ...]:
@@ -217,26 +253,47 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
 
     Each value is opened on its own: its own envelope, the key its envelope names (found
     by that id, never by trying keys), associated data of model, field and row. A value
-    that fails is left sealed and fails again, with its own field's name, when it is read;
-    only a failure of ``wanted`` (the field being read) is raised here. Rows never read
-    stay sealed.
+    whose header is byte for byte the previous value's (same version, same key id) and
+    that is long enough for a nonce and a tag is cut where that header ends, without
+    parsing it again; any other value is parsed and checked in full (``envelope.split``).
+    A value that fails is left sealed and fails again, with its own field's name, when it
+    is read; only a failure of ``wanted`` (the field being read) is raised here. Rows never
+    read stay sealed.
     """
     values = instance.__dict__
     stored = values[SEALED_VALUES_ATTR]
     pk_bytes = _pk_bytes(instance, values.get(BOUND_PK_ATTR) or instance.pk)
-    last_key_id: bytes | None = None
-    cipher: AESGCM | None = None
+    # The last parsed value's key: its header, where its nonce ends, the shortest envelope
+    # under it, and its cipher's decrypt.
+    key_header, nonce_start, nonce_end, shortest = b"", 0, 0, 0
+    decrypt: Any = None
     still_sealed = False
     for attname, aad_prefix, field in _row_fields(type(instance)):
         if values.get(attname) is not SEALED:
             continue
+        data = stored[attname]
         try:
-            raw_key_id, nonce, sealed = envelope.split(stored[attname])
-            if cipher is None or raw_key_id != last_key_id:
-                cipher = cipher_for(envelope.key_id_text(raw_key_id))
-                last_key_id = raw_key_id
-            plaintext = envelope.open_raw(cipher, nonce, sealed, aad_prefix + pk_bytes)
-            values[attname] = serialization.loads(plaintext)
+            if (decrypt is not None and type(data) is bytes and len(data) >= shortest
+                    and data.startswith(key_header)):
+                nonce, sealed = data[nonce_start:nonce_end], data[nonce_end:]
+            else:
+                raw_key_id, nonce, sealed = envelope.split(data)
+                decrypt = cipher_for(envelope.key_id_text(raw_key_id)).decrypt
+                nonce_start = 2 + len(raw_key_id)
+                key_header = bytes(data[:nonce_start])
+                nonce_end = nonce_start + envelope.NONCE_BYTES
+                shortest = nonce_end + envelope.TAG_BYTES
+            try:
+                plaintext = decrypt(nonce, sealed, aad_prefix + pk_bytes)
+            except InvalidTag:
+                raise envelope.tag_mismatch() from None
+            if plaintext[:1] == serialization.STR_TAG:  # text, most values: no call
+                try:
+                    values[attname] = plaintext[1:].decode()
+                except UnicodeDecodeError:
+                    values[attname] = serialization.loads(plaintext)  # raises its error
+            else:
+                values[attname] = serialization.loads(plaintext)
         except DecryptionError as error:
             if field is wanted:
                 raise type(error)(f"{type(instance).__name__}.{field.name}: {error}") from None

@@ -16,6 +16,8 @@ from portal.crypto.fields import (
     TRANSIENT_ATTRS,
     EncryptedMixin,
     seal_loaded_values,
+    sealed_positions,
+    take_envelopes,
 )
 from portal.crypto.owners import PRACTICE_OWNER, Owner, client_owner
 
@@ -132,8 +134,10 @@ class EncryptedModel(models.Model):
         cls, db: str | None, field_names: Any, values: Any
     ) -> EncryptedModel:
         """A row as loaded: its envelopes kept aside, unopened (``seal_loaded_values``)."""
+        positions = sealed_positions(cls, field_names, len(values))
+        values, taken = take_envelopes(values, positions)
         instance = super().from_db(db, field_names, values)
-        seal_loaded_values(instance)
+        seal_loaded_values(instance, taken)
         return instance
 
     @classmethod

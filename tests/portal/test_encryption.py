@@ -180,6 +180,38 @@ def test_tampered_or_truncated_ciphertext_fails_with_a_specific_error(owner: Use
 
 
 @pytest.mark.django_db
+def test_a_later_value_of_a_row_is_checked_in_full_though_it_shares_the_first_ones_key(
+    owner: User
+) -> None:
+    """A row opens its values in one pass, cutting each value that starts with the previous
+    one's key header without parsing it again: a value cut short after that header (a nonce
+    of 5 bytes, or nothing after it) still fails as malformed, one from another owner (another
+    key) or another row still fails its tag, and the row's sound values still read."""
+    specimen = Specimen.objects.create(owner=owner, text="first and sound", char="sound too",
+                                       number=7, other_text="last")
+    stranger = Specimen.objects.create(owner=UserFactory(role=Role.CLIENT), char="theirs")
+    stored = _raw(Specimen, "char", specimen.pk)
+    assert stored is not None
+    header = stored[:2 + stored[1]]
+    for truncated in (header + stored[len(header):len(header) + 5], header,
+                      stored[:len(header) + 12 + 15]):
+        _write_raw(Specimen, "char", specimen.pk, truncated)
+        loaded = Specimen.objects.get(pk=specimen.pk)
+        assert loaded.text == "first and sound"  # opens the row; char stays sealed
+        with pytest.raises(MalformedCiphertextError, match=r"Specimen\.char"):
+            _ = loaded.char
+        assert loaded.number == 7 and loaded.other_text == "last"
+    _write_raw(Specimen, "char", specimen.pk, _raw(Specimen, "char", stranger.pk))
+    with pytest.raises(DecryptionError, match=r"Specimen\.char"):
+        _ = Specimen.objects.get(pk=specimen.pk).char
+    _write_raw(Specimen, "number", specimen.pk, stored)  # char's envelope, in number's place
+    loaded = Specimen.objects.get(pk=specimen.pk)
+    with pytest.raises(DecryptionError, match=r"Specimen\.number"):
+        _ = loaded.number
+    assert loaded.text == "first and sound"
+
+
+@pytest.mark.django_db
 def test_wrong_master_key_fails_closed(owner: User) -> None:
     specimen = Specimen.objects.create(owner=owner, text="needs the right key")
     key_id = settings.PORTAL_ACTIVE_MASTER_KEY_ID
