@@ -287,13 +287,7 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
                 plaintext = decrypt(nonce, sealed, aad_prefix + pk_bytes)
             except InvalidTag:
                 raise envelope.tag_mismatch() from None
-            if plaintext[:1] == serialization.STR_TAG:  # text, most values: no call
-                try:
-                    values[attname] = plaintext[1:].decode()
-                except UnicodeDecodeError:
-                    values[attname] = serialization.loads(plaintext)  # raises its error
-            else:
-                values[attname] = serialization.loads(plaintext)
+            values[attname] = serialization.loads(plaintext)
         except DecryptionError as error:
             if field is wanted:
                 raise type(error)(f"{type(instance).__name__}.{field.name}: {error}") from None
