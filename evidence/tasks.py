@@ -272,6 +272,7 @@ def _erased_reads(user: Any, errors: Counter[str]) -> Counter[str]:
     """Try every encrypted value of an erased client: each must refuse."""
     from consents.models import ConsentSignature
     from intake.models import Intake
+    from portal.crypto.fields import holds_value
     from portal.crypto.models import encrypted_fields
     from portal.models import ClientProfile
 
@@ -280,7 +281,7 @@ def _erased_reads(user: Any, errors: Counter[str]) -> Counter[str]:
             *ConsentSignature.objects.filter(client=user)]
     for row in rows:
         for field in encrypted_fields(type(row)):
-            if row.__dict__.get(field.attname) is None:
+            if not holds_value(row, field.attname):
                 continue
             ok, _ = _read(row, field.name, errors)
             counts["erased_readable" if ok else "erased_refused"] += 1
@@ -308,6 +309,7 @@ def probe(plan_path: str) -> dict[str, Any]:
     from clients.search import BY_NAME, client_search
     from portal.crypto.datakeys import key_scope
     from portal.crypto.errors import DecryptionError
+    from portal.crypto.fields import holds_value
     from portal.crypto.models import encrypted_fields, encrypted_models
     from portal.models import User
 
@@ -318,7 +320,7 @@ def probe(plan_path: str) -> dict[str, Any]:
         for model in encrypted_models():
             for row in model.objects.all():
                 for field in encrypted_fields(model):
-                    if row.__dict__.get(field.attname) is None:
+                    if not holds_value(row, field.attname):
                         continue
                     ok, _ = _read(row, field.name, errors)
                     counts["values_read" if ok else "values_refused"] += 1

@@ -214,6 +214,35 @@ def prefetch_keys(key_ids: Iterable[str]) -> None:
         cache.ciphers[key.id.hex] = _unwrap(key)
 
 
+# Owners looked up per query by ``prefetch_active_keys``: well under any backend's limit on
+# query parameters.
+_OWNERS_PER_QUERY = 500
+
+
+def prefetch_active_keys(owners: Iterable[Owner]) -> None:
+    """Look up (and unwrap) the active data keys of many owners with one query per 500, for
+    a bulk write in the current scope: ``active_key_for`` then answers each from the scope.
+    An owner with no live key is left to ``active_key_for``, which creates their key or
+    refuses an erased owner, exactly as it would without this. Outside a scope nothing is
+    kept, so nothing is looked up."""
+    cache = _scope.get()
+    if cache is None:
+        return
+    wanted: dict[str, list[Any]] = {}
+    for kind, owner_id in {owner for owner in owners if owner not in cache.active}:
+        wanted.setdefault(kind, []).append(owner_id)
+    for kind, owner_ids in wanted.items():
+        for start in range(0, len(owner_ids), _OWNERS_PER_QUERY):
+            live = DataKey.objects.filter(
+                owner_kind=kind, owner_id__in=owner_ids[start:start + _OWNERS_PER_QUERY],
+                retired_at__isnull=True, destroyed_at__isnull=True)
+            for key in live:
+                key_id = key.id.hex
+                if key_id not in cache.ciphers:
+                    cache.ciphers[key_id] = _unwrap(key)
+                cache.active[(key.owner_kind, key.owner_id)] = key_id
+
+
 _CLIENT_KEY = "_portal_client_key_"
 _CLIENT_KEY_COLUMNS = ("id", "wrapped_key", "master_key_id")
 

@@ -7,9 +7,12 @@ attribute descriptor the first time it is read: a row whose encrypted fields are
 touched is never decrypted; the first read of one field opens the row's other values too.
 
 A loaded row keeps its envelopes beside its values (``SEALED_VALUES_ATTR``, one dict a row)
-and ``SEALED`` in each encrypted attribute until it is read: no object per value, so a list
-of ten thousand rows gives the garbage collector ten thousand dicts to track, not a hundred
-thousand.
+and leaves each encrypted attribute out of its ``__dict__`` until it is read: no object per
+value, so a list of ten thousand rows gives the garbage collector ten thousand dicts to
+track, not a hundred thousand. The descriptor is a non-data descriptor: it runs only while
+a value is absent (sealed, or deferred), and an opened or assigned value is read from the
+``__dict__`` at a plain attribute's cost. ``EncryptedModel.get_deferred_fields`` counts
+sealed values as loaded, so Django saves and refreshes them as any loaded field.
 
 Associated data binds every value to ``app_label.model.field`` and the row's primary key, so a
 value copied to another row or another field does not decrypt.
@@ -44,25 +47,6 @@ _SEALING_KEY_ATTR = "_encryption_sealing_key"
 TRANSIENT_ATTRS = (_PK_BYTES_ATTR, _SEALING_KEY_ATTR)
 
 
-class _Sealed:
-    """The value of an encrypted attribute whose envelope is loaded but not yet opened.
-    One object for every such value; it prints as ``<encrypted>``, and a pickle or copy of
-    a row gets this same object back (identity is how it is recognised)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "<encrypted>"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> str:
-        return "SEALED"
-
-
-SEALED = _Sealed()
-
-
 class StoredCiphertext(bytes):
     """An envelope loaded into a model that does not seal its rows' values away (a
     migration's historical model, whose base is plain ``models.Model``): wrapped a value at
@@ -95,51 +79,52 @@ def sealed_positions(model: type[models.Model], field_names: Sequence[str],
     found = _SEALED_POSITIONS.get((model, names))
     if found is None:
         order = [field.attname for field in concrete] if names is None else names
-        encrypted = {attname for attname, _prefix, _field in _row_fields(model)}
+        encrypted = _row_fields(model)
         found = _SEALED_POSITIONS[(model, names)] = tuple(
             (index, name) for index, name in enumerate(order) if name in encrypted)
     return found
 
 
 def take_envelopes(values: Sequence[Any], positions: tuple[tuple[int, str], ...]
-                   ) -> tuple[list[Any], list[tuple[str, Any]]]:
+                   ) -> tuple[list[Any], dict[str, bytes]]:
     """A loaded row's values with each envelope (at ``positions``) taken out and left
-    ``DEFERRED`` for the model's ``__init__`` to skip, and the (attname, envelope) pairs
-    taken, for ``seal_loaded_values``."""
+    ``DEFERRED`` for the model's ``__init__`` to skip, and the envelopes taken, by attname,
+    for ``seal_loaded_values``. A NULL stays among the values: ``__init__`` sets it."""
     row = list(values)
-    taken = []
+    taken = {}
     for index, attname in positions:
-        taken.append((attname, row[index]))
-        row[index] = DEFERRED
+        data = row[index]
+        if data is not None:
+            taken[attname] = data
+            row[index] = DEFERRED
     return row, taken
 
 
-def seal_loaded_values(instance: models.Model, taken: list[tuple[str, Any]]) -> None:
-    """Put a loaded row's envelopes (``take_envelopes``) in place, unopened: each non-null
-    encrypted attribute becomes ``SEALED``, its envelope kept in the row's
-    ``SEALED_VALUES_ATTR`` dict, and the row remembers (``BOUND_PK_ATTR``) the primary key
-    it was loaded for, so a copied instance (new pk) re-encrypts instead of writing a value
-    bound to the old row. Set straight into the instance's ``__dict__`` (the descriptor's
-    ``__set__`` would do the same, one call a value)."""
+def seal_loaded_values(instance: models.Model, taken: dict[str, bytes]) -> None:
+    """Keep a loaded row's envelopes (``take_envelopes``) beside it, unopened, in its
+    ``SEALED_VALUES_ATTR`` dict (their attributes stay out of its ``__dict__`` until read),
+    and remember (``BOUND_PK_ATTR``) the primary key the row was loaded for, so a copied
+    instance (new pk) re-encrypts instead of writing a value bound to the old row."""
     values = instance.__dict__
     values[BOUND_PK_ATTR] = instance.pk
-    sealed: dict[str, bytes] | None = None
-    for attname, data in taken:
-        if data is None:
-            values[attname] = None
-            continue
-        if sealed is None:
-            sealed = values[SEALED_VALUES_ATTR] = {}
-        sealed[attname] = data
-        values[attname] = SEALED
+    if taken:
+        values[SEALED_VALUES_ATTR] = taken
 
 
 def stored_envelope(instance: models.Model, attname: str) -> bytes | None:
     """The envelope ``attname`` was loaded with while it is still unread (else None):
     for checks that must see ciphertext without opening it (key prefetch, benchmarks)."""
-    if instance.__dict__.get(attname) is not SEALED:
+    values = instance.__dict__
+    if attname in values:
         return None
-    return instance.__dict__[SEALED_VALUES_ATTR][attname]
+    return values.get(SEALED_VALUES_ATTR, {}).get(attname)
+
+
+def holds_value(instance: models.Model, attname: str) -> bool:
+    """Whether an encrypted attribute is non-null, told without opening the row: a
+    sealed envelope or a value in the ``__dict__``."""
+    value = instance.__dict__.get(attname)
+    return value is not None or stored_envelope(instance, attname) is not None
 
 
 def _aad_prefix(field: EncryptedMixin) -> bytes:
@@ -178,32 +163,35 @@ def owner_of(instance: models.Model) -> Owner:
     return get_owner()
 
 
-def _sealing_key(instance: models.Model) -> tuple[bytes, AESGCM]:
-    """The owner's active data key as (envelope header, cipher).
+def _row_sealer(instance: models.Model, pk: Any) -> tuple[bytes, AESGCM, bytes]:
+    """What sealing a value of ``instance`` (primary key ``pk``) needs: its owner's active
+    data key as (envelope header, cipher), and ``str(pk)`` as bytes for the associated data.
 
-    Inside a key scope the answer is remembered on the instance together with that scope
-    and that owner, so saving a row of ten fields looks the key up once. A new scope (the
-    key may have been rotated since), keys forgotten in this scope (retired, erased) or a
-    changed owner look it up again; outside a scope nothing is remembered. Pickled copies
+    Inside a key scope the answer is remembered on the instance together with that scope,
+    its generation, the owner and the pk, so saving a row of ten fields looks the key up
+    and formats the pk once. A new scope (the key may have been rotated since), keys
+    forgotten in this scope (retired, erased), a changed owner or a changed pk (a copied
+    instance) look them up again; outside a scope nothing is remembered. Pickled copies
     leave it behind (``EncryptedModel.__getstate__``).
     """
     owner = owner_of(instance)
     scope = current_scope()
-    cached = instance.__dict__.get(_SEALING_KEY_ATTR)
+    values = instance.__dict__
+    cached = values.get(_SEALING_KEY_ATTR)
     if (
         cached is not None
         and scope is not None
         and cached[0] is scope
         and cached[1] == scope.generation
         and cached[2] == owner
+        and (cached[3] is pk or cached[3] == pk)
     ):
-        return cached[3], cached[4]
+        return cached[4]
     key_id, cipher = active_key_for(owner)
-    key_header = envelope.header(key_id)
+    sealer = (envelope.header(key_id), cipher, str(pk).encode())
     if scope is not None:
-        instance.__dict__[_SEALING_KEY_ATTR] = (scope, scope.generation, owner, key_header,
-                                                cipher)
-    return key_header, cipher
+        values[_SEALING_KEY_ATTR] = (scope, scope.generation, owner, pk, sealer)
+    return sealer
 
 
 def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> EncryptedValue:
@@ -213,9 +201,9 @@ def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> En
         raise EncryptedFieldUsageError(
             "Encrypted values are bound to the row's primary key; assign it before saving."
         )
-    key_header, cipher = _sealing_key(instance)
+    key_header, cipher, pk_bytes = _row_sealer(instance, pk)
     plaintext = serialization.dumps(value, field.serial_kind)
-    aad = _aad_prefix(field) + _pk_bytes(instance, pk)
+    aad = _aad_prefix(field) + pk_bytes
     return EncryptedValue(envelope.seal_under(cipher, key_header, plaintext, aad))
 
 
@@ -229,20 +217,20 @@ def decrypt_for(field: EncryptedMixin, pk_bytes: bytes, data: bytes) -> Any:
     )
 
 
-_ROW_FIELDS: dict[type[models.Model], tuple[tuple[str, bytes, EncryptedMixin], ...]] = {}
+_ROW_FIELDS: dict[type[models.Model], dict[str, tuple[bytes, EncryptedMixin]]] = {}
 _SEALED_POSITIONS: dict[tuple[type[models.Model], tuple[str, ...] | None],
                         tuple[tuple[int, str], ...]] = {}
 
 
-def _row_fields(model: type[models.Model]) -> tuple[tuple[str, bytes, EncryptedMixin], ...]:
-    """A model's encrypted fields as (attname, associated-data prefix, field), once per
+def _row_fields(model: type[models.Model]) -> dict[str, tuple[bytes, EncryptedMixin]]:
+    """A model's encrypted fields, attname -> (associated-data prefix, field), once per
     model."""
     found = _ROW_FIELDS.get(model)
     if found is None:
-        found = _ROW_FIELDS[model] = tuple(
-            (field.attname, _aad_prefix(field), field)
+        found = _ROW_FIELDS[model] = {
+            field.attname: (_aad_prefix(field), field)
             for field in model._meta.concrete_fields if isinstance(field, EncryptedMixin)
-        )
+        }
     return found
 
 
@@ -256,8 +244,9 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
     whose header is byte for byte the previous value's (same version, same key id) and
     that is long enough for a nonce and a tag is cut where that header ends, without
     parsing it again; any other value is parsed and checked in full (``envelope.split``).
-    A value that fails is left sealed and fails again, with its own field's name, when it
-    is read; only a failure of ``wanted`` (the field being read) is raised here. Rows never
+    A value assigned since the row was loaded is not opened (its envelope is stale). A
+    value that fails is left sealed and fails again, with its own field's name, when it is
+    read; only a failure of ``wanted`` (the field being read) is raised here. Rows never
     read stay sealed.
     """
     values = instance.__dict__
@@ -268,10 +257,11 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
     key_header, nonce_start, nonce_end, shortest = b"", 0, 0, 0
     decrypt: Any = None
     still_sealed = False
-    for attname, aad_prefix, field in _row_fields(type(instance)):
-        if values.get(attname) is not SEALED:
+    fields = _row_fields(type(instance))
+    for attname, data in stored.items():
+        if attname in values:
             continue
-        data = stored[attname]
+        aad_prefix, field = fields[attname]
         try:
             if (decrypt is not None and type(data) is bytes and len(data) >= shortest
                     and data.startswith(key_header)):
@@ -297,12 +287,32 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
 
 
 class EncryptedAttribute(DeferredAttribute):
-    """Descriptor: decrypts on first read (the whole row, ``open_row``) and keeps the
-    plaintext on the instance.
+    """The attribute of an encrypted field of an ``EncryptedModel``: decrypts on first
+    read (the whole row, ``open_row``) and leaves the plaintext in the instance
+    ``__dict__``.
 
-    A data descriptor (it defines ``__set__``), so reads always pass through ``__get__``
-    even though the value lives in the instance ``__dict__``.
+    A non-data descriptor, as Django's own: Python calls it only while the value is absent
+    from the ``__dict__``, that is sealed (open the row) or deferred (Django loads it). An
+    opened or assigned value is then read at a plain attribute's cost.
     """
+
+    def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
+        if instance is None:
+            return self
+        attname = self.field.attname
+        values = instance.__dict__
+        if attname not in values and attname in values.get(SEALED_VALUES_ATTR, ()):
+            # Only encrypted fields install this descriptor (their descriptor_class).
+            open_row(instance, cast("EncryptedMixin", self.field))
+            return values[attname]
+        return super().__get__(instance, cls)
+
+
+class StoredCiphertextAttribute(DeferredAttribute):
+    """The attribute of an encrypted field of a model that does not seal its rows' values
+    (a migration's historical model): each value is loaded as ``StoredCiphertext`` into the
+    ``__dict__`` and opened alone on first read. A data descriptor (it defines ``__set__``),
+    so reads pass through ``__get__`` although the value is in the ``__dict__``."""
 
     def __set__(self, instance: models.Model, value: Any) -> None:
         instance.__dict__[self.field.attname] = value
@@ -310,20 +320,13 @@ class EncryptedAttribute(DeferredAttribute):
     def __get__(self, instance: models.Model | None, cls: type | None = None) -> Any:
         if instance is None:
             return self
-        try:
-            value = instance.__dict__[self.field.attname]
-        except KeyError:  # deferred (``only()``, ``defer()``): Django loads it
-            value = super().__get__(instance, cls)
-        if value is SEALED:
-            # Only encrypted fields install this descriptor (their descriptor_class).
-            open_row(instance, cast("EncryptedMixin", self.field))
-            value = instance.__dict__[self.field.attname]
-        elif type(value) is StoredCiphertext:
+        value = super().__get__(instance, cls)
+        if type(value) is StoredCiphertext:
             value = self._open_one(instance, value)
         return value
 
     def _open_one(self, instance: models.Model, data: StoredCiphertext) -> Any:
-        """A value loaded into a model that does not seal its rows (``StoredCiphertext``)."""
+        """Decrypt one stored value, bound to this field and the row's primary key."""
         field = cast("EncryptedMixin", self.field)
         pk = instance.__dict__.get(BOUND_PK_ATTR) or instance.pk
         try:
@@ -362,6 +365,16 @@ class EncryptedMixin:
         # fields are left out of Django serialisation. Backups use pg_dump (ciphertext).
         self.serialize = False
 
+    def contribute_to_class(self, cls: Any, name: str, *args: Any, **kwargs: Any) -> None:
+        """Install the field's attribute: ``EncryptedAttribute`` on a model that seals its
+        rows' values (``EncryptedModel``), ``StoredCiphertextAttribute`` on any other (a
+        migration's historical model), whose values arrive one by one as
+        ``StoredCiphertext``."""
+        super().contribute_to_class(cls, name, *args, **kwargs)  # type: ignore[misc]
+        if self.column and not getattr(cls, "seals_loaded_values", False):
+            setattr(cls, self.attname,
+                    StoredCiphertextAttribute(cast("models.Field[Any, Any]", self)))
+
     def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
         kwargs.pop("serialize", None)
@@ -393,7 +406,7 @@ class EncryptedMixin:
         return StoredCiphertext(value)
 
     def to_python(self, value: Any) -> Any:
-        if value is SEALED or isinstance(value, StoredCiphertext | EncryptedValue):
+        if isinstance(value, StoredCiphertext | EncryptedValue):
             return value
         return super().to_python(value)  # type: ignore[misc]
 
@@ -401,17 +414,25 @@ class EncryptedMixin:
         """Encrypt the plaintext now that the row's pk and owner are known.
 
         An untouched value loaded from this very row is written back as it was (no decrypt,
-        no re-encrypt); one loaded for another pk (a copied instance) is re-encrypted.
+        no re-encrypt); one loaded for another pk (a copied instance) is opened and
+        re-encrypted. A deferred value is loaded first, as reading it would.
         """
-        value = model_instance.__dict__.get(self.attname)
+        values = model_instance.__dict__
+        attname = self.attname
+        if attname in values:
+            value = values[attname]
+            loaded: bytes | None = value if type(value) is StoredCiphertext else None
+        else:  # sealed (its envelope kept aside) or deferred
+            loaded = stored_envelope(model_instance, attname)
+            value = loaded
+        if loaded is not None:
+            if values.get(BOUND_PK_ATTR) in (None, model_instance.pk):
+                return EncryptedValue(loaded)
+            value = getattr(model_instance, attname)  # opened under the pk it is bound to
+        elif attname not in values:
+            value = getattr(model_instance, attname)  # deferred: loaded, as a read would
         if value is None:
             return None
-        if value is SEALED or type(value) is StoredCiphertext:
-            if model_instance.__dict__.get(BOUND_PK_ATTR) in (None, model_instance.pk):
-                stored: bytes = (model_instance.__dict__[SEALED_VALUES_ATTR][self.attname]
-                                 if value is SEALED else cast(bytes, value))
-                return EncryptedValue(stored)
-            value = getattr(model_instance, self.attname)
         # Coerce as the plain field would ("1991-04-12" -> date); bad input is a clear
         # ValidationError here, never a crash in the serialiser. A text field's str is
         # already what its to_python() would return.
@@ -434,6 +455,10 @@ class EncryptedMixin:
         )
 
     def get_db_prep_save(self, value: Any, connection: Any) -> Any:
+        """``get_db_prep_value``, with what ``pre_save`` returns (a sealed envelope) let
+        through at the cost of one type check."""
+        if type(value) is EncryptedValue:
+            return bytes(value)
         return self.get_db_prep_value(value, connection)
 
     # --- queries -------------------------------------------------------------------------

@@ -6,15 +6,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, router
 
-from portal.crypto.datakeys import prefetch_keys
+from portal.crypto.datakeys import prefetch_active_keys, prefetch_keys
 from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
 from portal.crypto.errors import EncryptedFieldUsageError
 from portal.crypto.fields import (
     SEALED_VALUES_ATTR,
     TRANSIENT_ATTRS,
     EncryptedMixin,
+    owner_of,
     seal_loaded_values,
     sealed_positions,
     take_envelopes,
@@ -63,6 +64,15 @@ class EncryptedQuerySet(models.QuerySet):
         if self._prefetch_data_keys and not already:
             prefetch_keys(_data_key_ids(self._result_cache))
 
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        """Django's ``bulk_create``, with the owners' active data keys looked up together
+        first (``prefetch_active_keys``): sealing each row's values then needs no query of
+        its own. A row whose owner is not set yet is left for ``pre_save`` to refuse, as
+        before."""
+        objs = list(objs)
+        prefetch_active_keys(_owners(objs))
+        return super().bulk_create(objs, *args, **kwargs)
+
     def _refuse(self, names: tuple[Any, ...], what: str) -> None:
         for name in names:
             if isinstance(name, str):
@@ -89,6 +99,15 @@ class EncryptedQuerySet(models.QuerySet):
     def distinct(self, *field_names: Any) -> EncryptedQuerySet:
         self._refuse(field_names, "distinct()")
         return super().distinct(*field_names)
+
+
+def _owners(rows: list[Any]) -> Iterator[Owner]:
+    """The key owner of each row that names one."""
+    for row in rows:
+        try:
+            yield owner_of(row)
+        except EncryptedFieldUsageError:
+            continue
 
 
 def _data_key_ids(rows: list[Any] | None) -> set[str]:
@@ -129,6 +148,27 @@ class EncryptedModel(models.Model):
             state.pop(name, None)
         return state
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Django's ``save``, with unread values saved as the loaded values they are.
+
+        Django takes every attribute absent from ``__dict__`` for a deferred field and then
+        saves only the others, as an UPDATE that must find the row: a copy (``pk = None``)
+        of a row with unread values would fail. So when the caller names no
+        ``update_fields``, forces no insert, and nothing but unread values is absent, the
+        row is saved whole, as Django saves any fully loaded row: an UPDATE, else an
+        INSERT, with each unread value written back as stored (or re-sealed for a new pk
+        by its field's ``pre_save``). Every other call is Django's own."""
+        sealed = self.__dict__.get(SEALED_VALUES_ATTR)
+        if (args or not sealed or kwargs.get("update_fields") is not None
+                or kwargs.get("force_insert") or self.get_deferred_fields()):
+            super().save(*args, **kwargs)
+            return
+        # What Django's save() does before its deferred-field branch, then its save_base().
+        self._prepare_related_fields_for_save(  # type: ignore[attr-defined]  # not in the stubs
+            operation_name="save")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        self.save_base(using=using, force_update=kwargs.get("force_update", False))
+
     @classmethod
     def from_db(  # type: ignore[override]  # django-stubs 6 adds Django 6's fetch_mode
         cls, db: str | None, field_names: Any, values: Any
@@ -139,6 +179,14 @@ class EncryptedModel(models.Model):
         instance = super().from_db(db, field_names, values)
         seal_loaded_values(instance, taken)
         return instance
+
+    def get_deferred_fields(self) -> set[str]:
+        """Django's deferred fields (those absent from ``__dict__``), less the sealed
+        values: they are loaded, only not opened yet, so ``save()`` writes them back and
+        ``refresh_from_db()`` reloads them like any loaded field."""
+        deferred = super().get_deferred_fields()
+        sealed = self.__dict__.get(SEALED_VALUES_ATTR)
+        return deferred.difference(sealed) if sealed else deferred
 
     @classmethod
     def rows_owned_by(cls, owner: Owner) -> models.QuerySet:
