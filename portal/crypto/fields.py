@@ -188,7 +188,7 @@ def _row_sealer(instance: models.Model, pk: Any) -> tuple[bytes, AESGCM, bytes]:
     ):
         return cached[4]
     key_id, cipher = active_key_for(owner)
-    sealer = (envelope.header(key_id), cipher, str(pk).encode())
+    sealer = (envelope.header(key_id), cipher, _pk_bytes(instance, pk))
     if scope is not None:
         values[_SEALING_KEY_ATTR] = (scope, scope.generation, owner, pk, sealer)
     return sealer
