@@ -302,7 +302,7 @@ class EncryptedAttribute(DeferredAttribute):
         attname = self.field.attname
         values = instance.__dict__
         if attname not in values and attname in values.get(SEALED_VALUES_ATTR, ()):
-            # Only encrypted fields install this descriptor (their descriptor_class).
+            # Only encrypted fields of an EncryptedModel install this descriptor.
             open_row(instance, cast("EncryptedMixin", self.field))
             return values[attname]
         return super().__get__(instance, cls)
@@ -370,10 +370,9 @@ class EncryptedMixin:
         rows' values (``EncryptedModel``), ``StoredCiphertextAttribute`` on any other (a
         migration's historical model), whose values arrive one by one as
         ``StoredCiphertext``."""
+        if not getattr(cls, "seals_loaded_values", False):
+            self.descriptor_class = StoredCiphertextAttribute
         super().contribute_to_class(cls, name, *args, **kwargs)  # type: ignore[misc]
-        if self.column and not getattr(cls, "seals_loaded_values", False):
-            setattr(cls, self.attname,
-                    StoredCiphertextAttribute(cast("models.Field[Any, Any]", self)))
 
     def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()  # type: ignore[misc]
