@@ -170,29 +170,48 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _pdf_objects(pdf: bytes) -> dict[bytes, tuple[bytes, bytes]]:
-    """Each object's dictionary and its stream (inflated when compressed). A stream is read
-    by its ``/Length``, never by searching for ``endstream``: compressed bytes may hold
-    ``endobj`` or ``endstream`` by chance."""
-    objects = {}
+def _pdf_object_spans(pdf: bytes) -> Iterator[tuple[bytes, bytes, bytes, slice]]:
+    """Each object's number, dictionary, stream (inflated when compressed) and where its raw
+    stream bytes lie in the file. A stream is read by its ``/Length``, never by searching for
+    ``endstream``: compressed bytes may hold ``endobj`` or ``endstream`` by chance."""
     position = 0
     while match := _OBJECT_START.search(pdf, position):
         start = match.end()
         end = pdf.find(b"endobj", start)
-        head, stream = pdf[start:end], b""
+        head, stream, raw = pdf[start:end], b"", slice(end, end)
         keyword = head.find(b"stream")
         length = re.search(rb"/Length (\d+)(?! \d+ R)", head[:keyword]) if keyword >= 0 else None
         if length is not None:
             head = head[:keyword]
             data = start + keyword + len(b"stream")
             data += 2 if pdf[data:data + 2] == b"\r\n" else 1
-            stream = pdf[data:data + int(length.group(1))]
-            end = pdf.find(b"endobj", data + len(stream))
+            raw = slice(data, data + int(length.group(1)))
+            stream = pdf[raw]
+            end = pdf.find(b"endobj", raw.stop)
             if b"/FlateDecode" in head:
                 stream = zlib.decompress(stream)
-        objects[match.group(1)] = (head, stream)
+        yield match.group(1), head, stream, raw
         position = end + len(b"endobj")
-    return objects
+
+
+def _pdf_objects(pdf: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+    """Each object's dictionary and its stream (inflated when compressed)."""
+    return {number: (head, stream) for number, head, stream, _ in _pdf_object_spans(pdf)}
+
+
+def _pdf_dictionaries(pdf: bytes) -> bytes:
+    """Everything in the file a reader takes as objects, dictionaries and the trailer: the
+    file with its stream data cut out, and the inflated object streams (which hold further
+    objects). Page contents, fonts and images are left out: they cannot hold an action, and
+    their bytes (compressed or binary) hold ``/AA`` or ``/JS`` by chance."""
+    kept, object_streams, position = [], [], 0
+    for _, head, stream, raw in _pdf_object_spans(pdf):
+        kept.append(pdf[position:raw.start])
+        position = raw.stop
+        if b"/ObjStm" in head:
+            object_streams.append(stream)
+    kept.append(pdf[position:])
+    return b"\n".join(kept + object_streams)
 
 
 def _cmap(stream: bytes) -> dict[bytes, str]:
@@ -239,9 +258,8 @@ def pdf_drawn_text(pdf: bytes) -> str:
 
 
 def pdf_problems(pdf: bytes, must_show: tuple[str, ...] = ()) -> list[str]:
-    inflated = b"\n".join(head + stream for head, stream in _pdf_objects(pdf).values())
     problems = [f"a PDF action: {match.decode(errors='replace')}"
-                for match in PDF_ACTIONS.findall(pdf + inflated)]
+                for match in PDF_ACTIONS.findall(_pdf_dictionaries(pdf))]
     text = _squeezed(pdf_drawn_text(pdf))
     problems += [f"not drawn as text: {value[:50]!r}" for value in must_show
                  if _squeezed(value) not in text]
@@ -567,4 +585,11 @@ def test_the_checks_would_see_a_live_payload() -> None:
     assert not csv_problems("a,'=1+1\r\n", must_contain=("'=1+1",))
     assert pdf_problems(b"1 0 obj << /OpenAction << /S /JavaScript >> >> endobj")
     assert not pdf_problems(b"<< /OpenAction [3 0 R /FitH null] >>")
+    # Stream bytes that hold "/AA" by chance (a font, an image) are no action; an object
+    # stream is read as the dictionaries it holds.
+    chance = b"/Aa\x00"
+    assert not pdf_problems(b"1 0 obj << /Length 4 >> stream\n" + chance + b"\nendstream endobj")
+    held = b"<< /AA << /O 3 0 R >> >>"
+    assert pdf_problems(b"2 0 obj << /Type /ObjStm /Length %d >> stream\n" % len(held) + held
+                        + b"\nendstream endobj")
     assert json_problems(b'{"a": 1}', must_show=("x",))
