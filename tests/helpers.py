@@ -11,8 +11,9 @@ import socket
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TypeVar
+from unittest import mock
 
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
@@ -20,12 +21,14 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
@@ -47,6 +50,7 @@ from portal.models import (
     PracticeSettings,
     User,
 )
+from portal.practice import SHARED_KEY
 from portal.roles import Role
 from tests.factories import PASSWORD, UserFactory, totp_secret_of
 
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
 
 
 Sortable = TypeVar("Sortable", int, str)
+Answer = TypeVar("Answer")
 
 
 def sorted_values(values: Iterable[Sortable | None]) -> list[Sortable]:
@@ -368,3 +373,18 @@ def couple_case(admin: User, *partners: User, clinician: User | None = None) -> 
     if clinician is not None:
         case_assign(case=case, clinician=clinician, actor=admin)
     return case
+
+
+def queries_of_a_second_call(call: Callable[[], Answer]) -> tuple[Answer, list[str]]:
+    """``call`` run twice: the second run's answer and the SQL it sent. The first run loads
+    what a first visit loads once (the session, the shared copy of the practice's settings).
+    The two clocks that could add queries to one count and not another are held still: the
+    tombstone a write to the practice's row leaves for a few seconds is cleared (setting up
+    writes it, and a slow machine counted inside it), and the session's last-activity
+    write, due every few seconds, cannot fall between the two runs."""
+    cache.delete(SHARED_KEY)
+    with mock.patch("portal.middleware.ACTIVITY_WRITE_INTERVAL_SECONDS", 10**6):
+        call()
+        with CaptureQueriesContext(connection) as seen:
+            answer = call()
+    return answer, [query["sql"] for query in seen.captured_queries]

@@ -13,14 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from intake.models import Intake
-from portal.practice import SHARED_KEY
+from tests.helpers import queries_of_a_second_call
 from tests.intake.test_intake_pages import _open, _section_url, _start
 
 pytestmark = pytest.mark.django_db
@@ -37,12 +34,9 @@ PAGE = "what_brings_you"
 
 
 def _queries(call: Callable[[], Any]) -> list[str]:
-    cache.delete(SHARED_KEY)  # setting up wrote the practice's row; its tombstone expires
-    call()  # publishes the shared copy of the practice's settings
-    with CaptureQueriesContext(connection) as seen:
-        response = call()
+    response, queries = queries_of_a_second_call(call)
     assert response.status_code in (200, 302), response.status_code
-    return [query["sql"] for query in seen.captured_queries]
+    return queries
 
 
 def _tables_read(queries: list[str], table: str) -> int:
