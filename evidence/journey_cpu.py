@@ -43,6 +43,7 @@ from evidence.mailsink import MailSink
 from evidence.plan import build_plan
 from evidence.web import Page, label
 from evidence.web import location as redirect_target
+from evidence.yardstick import in_yardsticks, yardstick_ms
 
 DATABASE = "portal_journey_cpu"
 # Which requests the profiled walk profiles: those whose label starts with this (all by
@@ -255,11 +256,12 @@ def child(plan_path: str, profile: bool) -> dict[str, Any]:
 
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
     questionnaire = load_questionnaire()
+    yardstick = yardstick_ms()  # before the walk: nothing of the journey in the caches yet
     _outlive_the_seeds_tombstone()
     half = len(plan["clients"]) // 2 if profile else len(plan["clients"])
     samples = _walk(plan["clients"][:half], questionnaire)
     profiled = _profile(plan["clients"][half:], questionnaire) if profile else {}
-    return {"samples": samples, "profile": profiled}
+    return {"samples": samples, "profile": profiled, "yardstick_ms": yardstick}
 
 
 # --- the parent: database, keys, report ----------------------------------------------------
@@ -282,13 +284,19 @@ def summarise(samples: list[dict[str, Any]]) -> dict[str, Any]:
             "by_request": {name: mean(rows) for name, rows in sorted(by_name.items())}}
 
 
-def render(summary: dict[str, Any], profile: dict[str, float]) -> str:
-    lines = ["| request | count | portal CPU ms | PostgreSQL CPU ms | total ms |",
-             "|---|---:|---:|---:|---:|"]
+def render(summary: dict[str, Any], profile: dict[str, float],
+           yardstick: float = float("nan")) -> str:
+    lines = ["| request | count | portal CPU ms | PostgreSQL CPU ms | total ms | "
+             "total in yardsticks |", "|---|---:|---:|---:|---:|---:|"]
     for name, row in [*summary["by_request"].items(), ("**All requests**", summary["all"]),
                       ("**All but signing in**", summary["all_but_sign_in"])]:
         lines.append(f"| {name} | {row['count']} | {row['portal_ms']:.1f} | "
-                     f"{row['database_ms']:.1f} | {row['total_ms']:.1f} |")
+                     f"{row['database_ms']:.1f} | {row['total_ms']:.1f} | "
+                     f"{in_yardsticks(row['total_ms'], yardstick):.1f} |")
+    lines += ["", f"The yardstick (`evidence/yardstick.py`: a fixed piece of Django and "
+              f"AES-GCM work, none of it the portal's code) cost {yardstick:.3f} ms of CPU "
+              "on this machine in this run. A change in the portal's code moves the "
+              "figures in yardsticks; a change of machine moves the yardstick."]
     if profile:
         total = sum(profile.values())
         lines += ["", "| where the portal's CPU went (cProfile, own time) | share |",
@@ -314,7 +322,7 @@ AUTOSAVE = "POST /intake/<id>/autosave/"
 
 def measure(ctx: Context, clients: int, profile: bool) -> dict[str, Any]:
     """Fresh database, the load run's practice and ``clients`` clients (twice as many with
-    ``profile``), the walk in a child process: ``{"summary", "profile"}``."""
+    ``profile``), the walk in a child process: ``{"summary", "profile", "yardstick_ms"}``."""
     walked = clients * (2 if profile else 1)
     ctx.own_redis()
     ctx.create_database(DATABASE)
@@ -331,7 +339,8 @@ def measure(ctx: Context, clients: int, profile: bool) -> dict[str, Any]:
                                f"{' --profile' if profile else ''}   # in-process walk")
     ctx.drop_database(DATABASE)
     result = json.loads(completed.stdout.strip().splitlines()[-1])
-    return {"summary": summarise(result["samples"]), "profile": result["profile"]}
+    return {"summary": summarise(result["samples"]), "profile": result["profile"],
+            "yardstick_ms": result["yardstick_ms"]}
 
 
 def targets(summary: dict[str, Any]) -> list[Target]:
@@ -361,7 +370,7 @@ def run(ctx: Context) -> PartResult:
         "the CPU time of the connection's server process. The profile is of a second walk "
         "of as many clients under cProfile (own time, grouped by source file); "
         "docs/performance.md reads it.", "",
-        render(summary, measured["profile"]), "",
+        render(summary, measured["profile"], measured["yardstick_ms"]), "",
     ]
     return PartResult(TITLE, "\n".join(lines), targets(summary))
 
@@ -387,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(workdir=workdir, keys=fresh_keys(), mail=mail, clients=args.clients,
                       cleanup=cleanup, conn_max_age=60)
         measured = measure(ctx, args.clients, args.profile)
-    print(render(measured["summary"], measured["profile"]))
+    print(render(measured["summary"], measured["profile"], measured["yardstick_ms"]))
     print(json.dumps(measured))
     return 0
 

@@ -4,20 +4,25 @@ encrypted column; the load report's figures are computed as documented."""
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
+import pstats
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client as DjangoClient
 
 from evidence import tasks
-from evidence.journey_cpu import AUTOSAVE, category, grouped, summarise
+from evidence.journey_cpu import AUTOSAVE, category, grouped, render, summarise
 from evidence.journey_cpu import targets as journey_targets
 from evidence.load import peak_clients, percentile
 from evidence.plan import build_plan, expected_answers
+from evidence.yardstick import yardstick_ms
 from intake.models import Intake, IntakeState
 from intake.services import intake_start
 from portal.roles import Role
@@ -144,6 +149,38 @@ def test_journey_cpu_figures_and_targets_are_computed_as_documented() -> None:
     assert (overall.met, overall.measured) == (False, "18.0 ms")
     assert (autosave.met, autosave.measured) == (True, "5.0 ms")
     assert not overall.fatal and not autosave.fatal
+
+
+PORTAL_PACKAGES = ("portal", "intake", "clients", "consents", "measures", "demo", "evidence")
+
+
+def _portal_functions_called(work: Callable[[], object]) -> set[str]:
+    profiler = cProfile.Profile()
+    profiler.runcall(work)
+    root = Path(__file__).resolve().parents[2]
+    called = set()
+    for filename, _line, name in pstats.Stats(profiler).stats:  # type: ignore[attr-defined]
+        path = Path(filename).resolve()
+        if path.is_relative_to(root) and path.relative_to(root).parts[0] in PORTAL_PACKAGES \
+                and path.name != "yardstick.py":
+            called.add(f"{path.relative_to(root)}:{name}")
+    return called
+
+
+def test_the_yardstick_runs_none_of_the_portals_code_and_the_journey_reads_in_it(
+        db: None) -> None:
+    """The yardstick measures the machine: profiled, it calls no function of the portal's
+    packages (so a change to the portal cannot move it), while a request does; the journey's
+    table gives each figure in yardsticks."""
+    yardstick_ms(rounds=1)  # imports (the template engine loads the portal's tag libraries)
+    assert _portal_functions_called(lambda: yardstick_ms(rounds=3)) == set()
+    assert _portal_functions_called(lambda: DjangoClient().get("/healthz"))  # the check sees
+
+    summary = summarise([{"name": AUTOSAVE, "portal": 0.004, "database": 0.002}])
+    table = render(summary, {}, yardstick=1.5)
+    assert f"| {AUTOSAVE} | 1 | 4.0 | 2.0 | 6.0 | 4.0 |" in table
+    assert "cost 1.500 ms of CPU" in table
+    assert yardstick_ms(rounds=5) > 0
 
 
 def test_journey_cpu_profile_gives_a_builtins_time_to_its_callers() -> None:
