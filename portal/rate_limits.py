@@ -20,9 +20,10 @@ Two ways of counting, chosen per limit:
 
 * ``SLIDING`` (``allow``): allauth's limiter, a list of timestamps per key under a short
   cache lock; exact, for actions a person takes by hand (a search).
-* ``FIXED_WINDOW`` (``retry_after``): one ``add`` and one atomic ``incr`` per call, no lock
-  to wait on, so a flood is refused as cheaply as it arrives; it says when the window ends,
-  and when the cache cannot be reached it lets the action through (and logs a warning):
+* ``FIXED_WINDOW`` (``retry_after``): one atomic count per call (``add`` then ``incr``; on
+  Redis one round trip, ``portal.cache.RedisCache.count_in_window``), no lock to wait on,
+  so a flood is refused as cheaply as it arrives; it says when the window ends, and when
+  the cache cannot be reached it lets the action through (and logs a warning):
   for background work a person must never lose (autosave). A fixed window lets a script
   reach at most twice the limit across a window's edge, still far from harmful.
 """
@@ -136,6 +137,9 @@ def _now() -> float:
 
 
 def _count(key: str, timeout: int) -> int:
+    count_in_window = getattr(cache, "count_in_window", None)
+    if count_in_window is not None:  # Redis (portal.cache): one round trip
+        return int(count_in_window(key, timeout))
     cache.add(key, 0, timeout=timeout)
     try:
         return int(cache.incr(key))

@@ -12,8 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+from django.test import override_settings
 
+from portal import rate_limits
 from portal.cache import RedisCache
+from portal.models import User
+from portal.rate_limits import PORTAL_LIMITS, Counting, Limit
 
 LOCATION = "redis://127.0.0.1:6379/13"
 
@@ -65,3 +69,49 @@ def test_one_client_per_pool_however_many_calls(shared: RedisCache,
         shared.set(f"key-{number}", number, 30)
         assert shared.get(f"key-{number}") == number
     assert len(built) <= 1
+
+
+def test_a_window_counter_counts_in_one_round_trip_and_always_expires(
+        shared: RedisCache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``count_in_window``: 1, 2, 3 on one key, readable by ``get`` as Django's counters are;
+    the key carries its expiry from the first count on, and goes when it ends; each count
+    is one exchange with Redis."""
+    shared.get("window")  # the connection opened (its CLIENT SETINFO sent) before counting
+    sent = []
+    real_send = redis.connection.Connection.send_packed_command
+
+    def counting(self: redis.connection.Connection, *args: object, **kwargs: object) -> None:
+        sent.append(args)
+        real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", counting)
+    assert [shared.count_in_window("window", 1) for _ in range(3)] == [1, 2, 3]
+    assert len(sent) == 3  # one exchange a count: Django's add and incr take three
+    assert shared.get("window") == 3
+    raw = redis.Redis.from_url(LOCATION)
+    assert 0 < int(raw.pttl(shared.make_and_validate_key("window"))) <= 1000  # type: ignore[arg-type]
+    time.sleep(1.1)  # the counter's own expiry, not a timing assertion
+    assert shared.get("window") is None
+    assert shared.count_in_window("window", 30) == 1  # a new window starts at one
+
+
+def test_the_fixed_window_limits_count_through_redis_when_it_is_the_cache(
+        shared: RedisCache, client_user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Redis as the cache, an autosave's limit counts there, under the person's id, and
+    refuses past its amount with the seconds left in the window."""
+    prefix = f"test-{uuid.uuid4().hex}"
+    redis_cache = {"default": {"BACKEND": "portal.cache.RedisCache", "LOCATION": LOCATION,
+                               "KEY_PREFIX": prefix}}
+    monkeypatch.setitem(PORTAL_LIMITS, "intake_autosave",
+                        Limit("3/m/user", Counting.FIXED_WINDOW))
+    monkeypatch.setattr(rate_limits, "_now", lambda: 1_800_000_000.0 + 50.5)
+    with override_settings(CACHES=redis_cache):
+        answers = [rate_limits.retry_after("intake_autosave", user=client_user)
+                   for _ in range(4)]
+    raw = redis.Redis.from_url(LOCATION)
+    counters = list(raw.scan_iter(f"{prefix}:*"))
+    assert answers == [None, None, None, 10]  # 9.5 s left in the minute, in whole seconds
+    assert [key.decode().split(":", 2)[2] for key in counters] == \
+        [f"portal:rl:intake_autosave:{client_user.pk}:30000000"]
+    assert raw.get(counters[0]) == b"4"
+    raw.delete(*counters)
