@@ -8,6 +8,10 @@ rendered, a Django queryset compiled to SQL, small values opened with AES-256-GC
 with Django's and ``cryptography``'s code only. Its cost moves with the machine and with
 those libraries' versions, never with the portal's code; the journey's CPU divided by it
 ("in yardsticks") moves with the portal's code, and much less with the machine.
+
+A shared machine's speed also drifts by a tenth or more within minutes, so the journey
+measures rounds before its walk and between its clients, and takes the median of them all:
+the yardstick is then of the same minutes as the requests it divides.
 """
 
 from __future__ import annotations
@@ -45,10 +49,11 @@ def _one_round(template: Any, context_class: Any, aead: Any,
         aead.decrypt(nonce, ciphertext, b"yardstick")
 
 
-def yardstick_ms(rounds: int = ROUNDS) -> float:
-    """The median CPU milliseconds (this process's CPU time, not the wall clock) of one round
-    of the fixed work; Django must be set up. The AES-256-GCM key is made up for the
-    measurement and thrown away; it seals nothing but a run of the letter x."""
+def round_costs(rounds: int = ROUNDS) -> list[float]:
+    """The CPU milliseconds (this process's CPU time, not the wall clock) of each of
+    ``rounds`` rounds of the fixed work, after one that warms up; Django must be set up.
+    The AES-256-GCM key is made up for the measurement and thrown away; it seals nothing
+    but a run of the letter x."""
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from django.template import Context, Template
 
@@ -63,8 +68,13 @@ def yardstick_ms(rounds: int = ROUNDS) -> float:
     for _ in range(rounds):
         before = time.process_time()
         _one_round(template, Context, aead, sealed)
-        costs.append(time.process_time() - before)
-    return statistics.median(costs) * 1000
+        costs.append((time.process_time() - before) * 1000)
+    return costs
+
+
+def yardstick_ms(rounds: int = ROUNDS) -> float:
+    """The yardstick: the median of ``rounds`` rounds' CPU milliseconds (``round_costs``)."""
+    return statistics.median(round_costs(rounds))
 
 
 def in_yardsticks(milliseconds: float, yardstick: float) -> float:
