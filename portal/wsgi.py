@@ -15,3 +15,9 @@ application = get_wsgi_application()
 from portal.crypto.keyring_check import require_working_keyring  # noqa: E402
 
 require_working_keyring()
+
+# Everything the process loads once (URL patterns, catalogues, compiled templates) loaded
+# now and set aside from the garbage collector, before any request (portal/warm.py).
+from portal.warm import warm_and_freeze  # noqa: E402
+
+warm_and_freeze()
