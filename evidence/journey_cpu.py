@@ -251,11 +251,13 @@ def _outlive_the_seeds_tombstone() -> None:
 
 
 def child(plan_path: str, profile: bool) -> dict[str, Any]:
-    """Runs inside the portal's environment: the walk, and the profiled walk."""
-    import django
+    """Runs inside the portal's environment: the walk, and the profiled walk. The process
+    starts as a gunicorn worker does, by loading ``portal.wsgi`` (set up, the keyring
+    checked, warmed and frozen: ``portal.warm``)."""
+    import importlib
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    django.setup()
+    importlib.import_module("portal.wsgi")
     from evidence.plan import load_questionnaire
 
     plan = json.loads(Path(plan_path).read_text(encoding="utf-8"))
