@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -184,7 +185,7 @@ class Walker:
 
 
 def _walk(clients: list[dict[str, Any]], questionnaire: Any, profiler: Any = None,
-          between: Any = None) -> list[dict[str, Any]]:
+          between: Callable[[], object] | None = None) -> list[dict[str, Any]]:
     from django.db import connection
     from django.test import Client
 
