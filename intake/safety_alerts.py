@@ -37,7 +37,7 @@ from intake.notifications import send_check_in_safety_alert
 from portal.audit.actions import Action
 from portal.audit.service import record_event
 from portal.models import Case, User
-from portal.text import visible_length, without_control_characters
+from portal.text import has_visible_text, without_control_characters
 
 # The same person sending the same note again this soon is the same acknowledgement (a
 # double click, a resent form), not a new one.
@@ -106,7 +106,7 @@ def clean_acknowledgement_note(note: str) -> str:
     sentences."""
     plain = without_control_characters(note.replace("\r\n", "\n").replace("\r", "\n"))
     cleaned = plain.strip()
-    if not visible_length(cleaned):
+    if not has_visible_text(cleaned):
         raise ValidationError(gettext("Please write what you did or will do, for example "
                                       "\"Called the client, safety plan agreed\"."),
                               code="required")

@@ -30,6 +30,13 @@ def visible_length(text: str) -> int:
     return sum(unicodedata.category(ch)[0] in _VISIBLE_CATEGORIES for ch in text)
 
 
+def has_visible_text(text: str) -> bool:
+    """Whether a reader can see anything of ``text``: ``visible_length`` above zero, found
+    at the first visible character rather than by counting them all (an autosave asks
+    this of every text answer on the page)."""
+    return any(unicodedata.category(ch)[0] in _VISIBLE_CATEGORIES for ch in text)
+
+
 def has_letter(text: str) -> bool:
     """Whether ``text`` holds a letter (of any script): what a typed name must have."""
     return any(ch.isalpha() for ch in text)
@@ -47,5 +54,5 @@ class TypedTextField(forms.CharField):
 
     def validate(self, value: Any) -> None:
         super().validate(value)
-        if self.required and not visible_length(value):
+        if self.required and not has_visible_text(value):
             raise forms.ValidationError(self.error_messages["required"], code="required")

@@ -27,7 +27,7 @@ from intake.schema_classes import (
     in_person_label,
     resolved,
 )
-from portal.text import visible_length
+from portal.text import has_visible_text
 
 # Where FHIR's standard extensions live (minValue, maxValue, ordinalValue, maxOccurs).
 FHIR_EXTENSION = "http://hl7.org/fhir/StructureDefinition/"
@@ -65,7 +65,7 @@ def is_unanswered(raw: Any) -> bool:
     if isinstance(raw, list | tuple) and len(raw) == 1:
         raw = raw[0]
     return raw is None or raw == "" or raw == [] or (
-        isinstance(raw, str) and not visible_length(raw)
+        isinstance(raw, str) and not has_visible_text(raw)
     )
 
 
