@@ -38,7 +38,11 @@ PG_ARGS = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 REDIS_URL = "redis://127.0.0.1:6379/12"
 # Environment passed through to the portal's processes; nothing else leaks in (a stray
 # DATABASE_URL or key in the caller's shell must not change what is measured).
-PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+# The shell's own variables, and the database tuning an operator may set
+# (docs/deployment.md), so that a run with prepared statements off can be compared with one
+# with them on: `DATABASE_PREPARED_STATEMENTS=false python -m evidence.journey_cpu`.
+PASSED_THROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "DATABASE_PREPARED_STATEMENTS",
+                  "DATABASE_PREPARE_THRESHOLD")
 
 
 @dataclass(frozen=True)
