@@ -248,7 +248,10 @@ def test_the_consent_dashboard_shows_every_document_on_one_laptop_screen(
     rows = table.locator("tbody").get_by_role("row")
     expect(rows).to_have_count(7)
 
-    # All seven rows fit in the laptop's viewport, without scrolling either way.
+    # All seven rows fit in the laptop's viewport, without scrolling either way. Boxes are
+    # measured once the stylesheets apply (the load event): a table laid out unstyled is wider
+    # and taller than the one a person sees.
+    page.wait_for_load_state("load")
     assert page.evaluate("window.scrollY") == 0
     for index in range(7):
         box = rows.nth(index).bounding_box()
