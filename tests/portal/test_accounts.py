@@ -77,29 +77,40 @@ def test_new_passwords_are_hashed_with_argon2(client: Client) -> None:
     assert identify_hasher(user.password).algorithm == "argon2"
 
 
+class _PortalSingleLaneHasher(Argon2PasswordHasher):
+    """The portal's parameters before two lanes (m=19 MiB, t=2, p=1)."""
+
+    memory_cost = 19 * 1024
+    time_cost = 2
+    parallelism = 1
+
+
 @pytest.mark.django_db
-def test_a_hash_made_with_djangos_argon2_defaults_is_renewed_at_the_next_sign_in(
-    client: Client,
+@pytest.mark.parametrize(("older", "parameters"), [
+    (Argon2PasswordHasher(), "m=102400,t=2,p=8"),  # Django's defaults
+    (_PortalSingleLaneHasher(), "m=19456,t=2,p=1"),  # the portal's single lane
+], ids=["djangos-defaults", "portals-single-lane"])
+def test_an_older_argon2_hash_is_renewed_at_the_next_sign_in(
+    client: Client, older: Argon2PasswordHasher, parameters: str,
 ) -> None:
-    """Hashes made before the OWASP parameters (Django's 100 MiB, 8 lanes) still sign the
-    person in, and are re-hashed with the portal's parameters as they do."""
-    older = Argon2PasswordHasher()  # Django's defaults: memory_cost 102400, parallelism 8
+    """Hashes made with other parameters still sign the person in, and are re-hashed with
+    the portal's parameters as they do; a wrong password changes nothing."""
     user = UserFactory(email="older@example.com")
     user.password = older.encode(PASSWORD, older.salt())
     user.save(update_fields=["password"])
-    assert "m=102400,t=2,p=8" in user.password
+    assert f"${parameters}$" in user.password
 
     wrong = client.post(reverse("account_login"),
                         {"login": "older@example.com", "password": PASSWORD + "x"})
     assert wrong.status_code == HTTPStatus.OK
     user.refresh_from_db()
-    assert "m=102400,t=2,p=8" in user.password  # a wrong password changes nothing
+    assert f"${parameters}$" in user.password
 
     response = client.post(reverse("account_login"),
                            {"login": "older@example.com", "password": PASSWORD})
     assert response.status_code == HTTPStatus.FOUND
     user.refresh_from_db()
-    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=2$")
     assert check_password(PASSWORD, user.password)
 
 

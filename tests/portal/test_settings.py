@@ -77,12 +77,13 @@ def test_debug_is_off_unless_asked_for() -> None:
 
 
 def test_passwords_are_hashed_with_argon2id_at_owasps_minimum_or_above() -> None:
-    """OWASP's minimum Argon2id: 19 MiB of memory, 2 iterations, 1 lane."""
+    """OWASP's minimum Argon2id: 19 MiB of memory, 2 iterations, 1 lane; the portal fills
+    the memory in two lanes (two threads), the same work in about half the wait."""
     hasher = get_hashers()[0]
     assert isinstance(hasher, Argon2PasswordHasher)
     assert hasher.memory_cost >= 19 * 1024
     assert hasher.time_cost >= 2
-    assert hasher.parallelism >= 1
+    assert hasher.parallelism == 2
     encoded = hasher.encode("a passphrase of words", hasher.salt())
     assert encoded.startswith("argon2$argon2id$")
     assert f"m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}" in encoded
