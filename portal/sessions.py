@@ -3,7 +3,8 @@
 The same store as ``django.contrib.sessions.backends.db`` (one row a session in the
 database: any app server continues any session, signing out deletes the row, an expired
 row is never read), with the one query every request runs, the session's row, compiled
-once instead of built by the ORM on every request.
+once instead of built by the ORM on every request. A new session's key is drawn without
+first asking whether it is taken (see ``SessionStore._get_new_session_key``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.db.models import Field
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
 from portal.compiled import CompiledQuery
 
@@ -39,3 +42,13 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         return self.model(session_key=str(self.session_key), session_data=rows[0][0])
+
+    def _get_new_session_key(self) -> str:
+        """A fresh random key (32 characters of 36, about 165 bits), not looked up first.
+
+        Django's database store draws a key only in ``create``, which inserts the row with
+        ``must_create`` and draws again when the insert finds the key taken; so the lookup
+        Django's default makes first (one query on every sign-in, whose session gets a new
+        key) cannot change the outcome, and a taken key never reaches another session's row.
+        """
+        return get_random_string(32, VALID_KEY_CHARS)
