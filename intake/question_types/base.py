@@ -32,7 +32,7 @@ from portal.text import has_visible_text
 # Where FHIR's standard extensions live (minValue, maxValue, ordinalValue, maxOccurs).
 FHIR_EXTENSION = "http://hl7.org/fhir/StructureDefinition/"
 IN_PERSON_SUFFIX = "in-person"
-# The ways the page template (``intake/client/_question.html``) draws a question.
+# The ways an intake page (``intake.question_html``) draws a question.
 WIDGETS = frozenset({"text", "textarea", "radio", "checkbox", "date", "number", "group"})
 
 # Builds the FHIR ``Coding`` of one answer value and its words (the system names the
