@@ -10,8 +10,8 @@ so the fields' and options' own safe markup passes as it is), texts of another l
 marked (``lang_marked``, ``lang_attr``), the same translated words (the portal's own, put
 in as they are, as ``{% translate %}`` puts its literals).
 ``tests/intake/test_question_html.py`` holds it equal to the templates it replaced, for
-every question of the default questionnaire in both languages, with errors, visibility
-badges and hostile texts.
+every question of every shipped questionnaire in both languages, with errors, visibility
+badges, language notes and hostile texts.
 """
 
 from __future__ import annotations
