@@ -23,15 +23,15 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from portal.crypto.datakeys import forget_active, key_scope
-from portal.crypto.envelope import parse
+from portal.crypto.datakeys import cipher_for, forget_active, key_scope
+from portal.crypto.envelope import parse, seal
 from portal.crypto.errors import (
     DecryptionError,
     EncryptedFieldUsageError,
     MalformedCiphertextError,
     UnknownKeyError,
 )
-from portal.crypto.fields import EncryptedTextField, stored_envelope
+from portal.crypto.fields import EncryptedTextField, associated_data, stored_envelope
 from portal.crypto.owners import client_owner
 from portal.models import DataKey, User
 from portal.roles import Role
@@ -210,6 +210,111 @@ def test_a_later_value_of_a_row_is_checked_in_full_though_it_shares_the_first_on
     with pytest.raises(DecryptionError, match=r"Specimen\.number"):
         _ = loaded.number
     assert loaded.text == "first and sound"
+
+
+def _reseal(model: type[Model], field: str, pk: Any, plaintext: bytes) -> bytes:
+    """A value sealed with the real key of the row's stored ``field`` and its real associated
+    data, around a ``plaintext`` that ``serialization.dumps`` would never write."""
+    stored = _raw(model, field, pk)
+    assert stored is not None
+    envelope = parse(stored)
+    with key_scope():
+        cipher = cipher_for(envelope.key_id)
+    aad = associated_data(model._meta.get_field(field), pk)  # type: ignore[arg-type]
+    return seal(cipher, envelope.key_id, plaintext, aad)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key_unwrapped", [True, False], ids=["key-in-scope", "key-to-read"])
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+def test_a_row_opened_whole_refuses_any_one_bad_value_and_still_reads_the_rest(
+    owner: User, position: str, key_unwrapped: bool
+) -> None:
+    """A row's first read opens all its values at once when every one is sound and under
+    a key the scope has unwrapped already (else value by value). One bad value anywhere
+    (another version byte, a tag that fails, a plaintext that is not UTF-8 or has a type
+    tag nobody wrote) opens nothing at once: the row is opened value by value, the bad
+    value fails when it is read, naming its field, with the error a value-by-value read
+    gives, and every other value reads."""
+    texts = {"text": "the first", "char": "the middle", "other_text": "the last"}
+    field = {"first": "text", "middle": "char", "last": "other_text"}[position]
+    specimen = Specimen.objects.create(owner=owner, **texts)
+    stored = _raw(Specimen, field, specimen.pk)
+    assert stored is not None
+    other_version = bytes([stored[0] ^ 0x02]) + stored[1:]
+    flipped_tag = stored[:-1] + bytes([stored[-1] ^ 0x01])
+    bad_values = [
+        (other_version, MalformedCiphertextError),
+        (flipped_tag, DecryptionError),
+        (_reseal(Specimen, field, specimen.pk, b"s\xff\xfe not UTF-8"), DecryptionError),
+        (_reseal(Specimen, field, specimen.pk, b"?an unknown type tag"), DecryptionError),
+    ]
+    key_id = parse(stored).key_id
+    for bad, error in bad_values:
+        _write_raw(Specimen, field, specimen.pk, bad)
+        with key_scope():
+            if key_unwrapped:
+                cipher_for(key_id)
+            loaded = Specimen.objects.get(pk=specimen.pk)
+            with pytest.raises(error, match=rf"Specimen\.{field}:"):
+                _ = getattr(loaded, field)
+            for name, text in texts.items():
+                if name != field:
+                    assert getattr(loaded, name) == text
+            # The bad value stays sealed and fails again on the next read.
+            assert stored_envelope(loaded, field) == bad
+            with pytest.raises(error):
+                _ = getattr(loaded, field)
+        _write_raw(Specimen, field, specimen.pk, stored)
+    with key_scope():
+        if key_unwrapped:
+            cipher_for(key_id)
+        loaded = Specimen.objects.get(pk=specimen.pk)
+        assert [getattr(loaded, name) for name in texts] == list(texts.values())
+        assert stored_envelope(loaded, field) is None
+
+
+@pytest.mark.django_db
+def test_a_row_whose_every_value_names_another_format_version_is_refused(owner: User) -> None:
+    """The version byte is not authenticated by the cipher: a row whose values all carry
+    another one, under a key already unwrapped, is still refused value by value."""
+    texts = {"text": "one", "char": "two", "other_text": "three"}
+    specimen = Specimen.objects.create(owner=owner, **texts)
+    key_id = ""
+    for name in texts:
+        stored = _raw(Specimen, name, specimen.pk)
+        assert stored is not None
+        key_id = parse(stored).key_id
+        _write_raw(Specimen, name, specimen.pk, bytes([stored[0] ^ 0x02]) + stored[1:])
+    with key_scope():
+        cipher_for(key_id)
+        loaded = Specimen.objects.get(pk=specimen.pk)
+        for name in texts:
+            with pytest.raises(MalformedCiphertextError, match=rf"Specimen\.{name}:"):
+                _ = getattr(loaded, name)
+
+
+@pytest.mark.django_db
+def test_a_row_with_values_under_two_keys_opens_each_under_its_own(owner: User) -> None:
+    """Values sealed before and after the owner's key was rotated share a row: each opens
+    under the key its own envelope names."""
+    specimen = Specimen.objects.create(owner=owner, text="under the old key", number=1)
+    old_key = DataKey.objects.get(owner_id=owner.pk)
+    with key_scope():
+        DataKey.objects.filter(pk=old_key.pk).update(retired_at=timezone.now())
+        forget_active(client_owner(owner.pk))
+        loaded = Specimen.objects.get(pk=specimen.pk)
+        loaded.other_text, loaded.data = "under the new key", {"n": 2}
+        loaded.save()
+    raw_old, raw_new = (_raw(Specimen, name, specimen.pk) for name in ("text", "other_text"))
+    assert raw_old is not None and raw_new is not None
+    assert parse(raw_old).key_id != parse(raw_new).key_id
+    with key_scope():
+        cipher_for(parse(raw_old).key_id)
+        cipher_for(parse(raw_new).key_id)
+        loaded = Specimen.objects.get(pk=specimen.pk)
+        assert loaded.other_text == "under the new key"
+        assert (loaded.text, loaded.number, loaded.data) == ("under the old key", 1, {"n": 2})
 
 
 @pytest.mark.django_db
