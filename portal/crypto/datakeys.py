@@ -158,14 +158,6 @@ def cipher_for(key_id: str) -> AESGCM:
     return cipher
 
 
-def unwrapped_cipher(key_id: str) -> AESGCM | None:
-    """The data key named ``key_id`` if this scope has already unwrapped it, else None (no
-    query, no unwrap, nothing offered is used): for a fast path that must leave every
-    look-up, and its failures, to ``cipher_for``."""
-    cache = _scope.get()
-    return None if cache is None else cache.ciphers.get(key_id)
-
-
 def active_key_for(owner: Owner) -> tuple[str, AESGCM]:
     """The owner's current data key, created on first use. Refuses an erased owner."""
     cache = _scope.get()

@@ -20,9 +20,7 @@ value copied to another row or another field does not decrypt.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import repeat
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from cryptography.exceptions import InvalidTag
@@ -35,7 +33,7 @@ from django.db.models.query_utils import DeferredAttribute
 from django.utils.functional import cached_property
 
 from portal.crypto import envelope, serialization
-from portal.crypto.datakeys import active_key_for, cipher_for, current_scope, unwrapped_cipher
+from portal.crypto.datakeys import active_key_for, cipher_for, current_scope
 from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
 from portal.crypto.owners import Owner
 
@@ -236,85 +234,6 @@ def _row_fields(model: type[models.Model]) -> dict[str, tuple[bytes, EncryptedMi
     return found
 
 
-_ROW_PREFIXES: dict[type[models.Model], dict[str, bytes]] = {}
-# Two C-level cutters of an envelope, by the length of its key id: its nonce, and its
-# ciphertext+tag.
-_Cutter = Callable[[bytes], bytes]
-_CUTTERS: dict[int, tuple[_Cutter, _Cutter]] = {}
-_TEXT_TAG = serialization.TEXT_TAG
-_AFTER_TAG = itemgetter(slice(1, None))
-
-
-def _cutters(id_length: int) -> tuple[_Cutter, _Cutter]:
-    found = _CUTTERS.get(id_length)
-    if found is None:
-        nonce_start = 2 + id_length
-        nonce_end = nonce_start + envelope.NONCE_BYTES
-        found = _CUTTERS[id_length] = (itemgetter(slice(nonce_start, nonce_end)),
-                                        itemgetter(slice(nonce_end, None)))
-    return found
-
-
-def _row_prefixes(model: type[models.Model]) -> dict[str, bytes]:
-    """A model's encrypted attnames -> their associated-data prefixes, once per model."""
-    found = _ROW_PREFIXES.get(model)
-    if found is None:
-        found = _ROW_PREFIXES[model] = {
-            attname: prefix for attname, (prefix, _field) in _row_fields(model).items()}
-    return found
-
-
-def _open_whole_row(instance: models.Model, values: dict[str, Any],
-                    stored: dict[str, bytes]) -> bool:
-    """Open every sealed value of a row at once, or none of them (False).
-
-    The common case of a first read: no value assigned since the row was loaded, and every
-    value under one key that this key scope has already unwrapped (``unwrapped_cipher``; a
-    key still to be read, offered or missing is left to ``open_row``, whose ``cipher_for``
-    reads it once for the scope). The first envelope's version and key id are checked and
-    its key found by that id; every value must start with that very header, byte for byte.
-    Each is then decrypted on its own, with its own nonce and the associated data of its
-    own field and row, and decoded by its type tag. The steps run as C loops (``map``) over
-    the row's values, not Python steps a value.
-
-    Anything else opens nothing and returns False, and ``open_row`` goes value by value,
-    saying which value failed: a value assigned since, another key or one not unwrapped
-    yet, a value too short for a nonce and a tag (the cipher refuses it), a tag that does
-    not check out, an unknown type tag, bytes that are not UTF-8."""
-    if not values.keys().isdisjoint(stored):
-        return False
-    datas = list(stored.values())
-    first = datas[0]
-    try:
-        if first[0] != envelope.VERSION:
-            return False
-        id_length = first[1]
-        if not 0 < id_length <= envelope.MAX_KEY_ID_BYTES:
-            return False
-        header = first[:2 + id_length]
-        cipher = unwrapped_cipher(envelope.key_id_text(header[2:]))
-        if cipher is None:
-            return False
-        decrypt = cipher.decrypt
-        if not all(map(bytes.startswith, datas, repeat(header))):
-            return False
-        nonce_of, sealed_of = _cutters(id_length)
-        pk_bytes = str(values.get(BOUND_PK_ATTR) or instance.pk).encode()
-        prefixes = _row_prefixes(type(instance))
-        plaintexts = list(map(decrypt, map(nonce_of, datas), map(sealed_of, datas),
-                              map(bytes.__add__, map(prefixes.__getitem__, stored),
-                                  repeat(pk_bytes))))
-        if all(map(bytes.startswith, plaintexts, repeat(_TEXT_TAG))):
-            opened = list(map(bytes.decode, map(_AFTER_TAG, plaintexts)))
-        else:
-            opened = list(map(serialization.loads, plaintexts))
-    except (DecryptionError, InvalidTag, ValueError, TypeError, IndexError):
-        return False
-    values.update(zip(stored, opened, strict=True))
-    del values[SEALED_VALUES_ATTR]
-    return True
-
-
 def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
     """Decrypt every still-sealed value of ``instance`` in one pass, the first time any of
     them is read: the row's pk bytes are built once and its data key looked up once (a row's
@@ -332,8 +251,6 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
     """
     values = instance.__dict__
     stored = values[SEALED_VALUES_ATTR]
-    if _open_whole_row(instance, values, stored):
-        return
     pk_bytes = _pk_bytes(instance, values.get(BOUND_PK_ATTR) or instance.pk)
     # The last parsed value's key: its header, where its nonce ends, the shortest envelope
     # under it, and its cipher's decrypt.

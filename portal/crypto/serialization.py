@@ -14,8 +14,6 @@ from typing import Any
 from portal.crypto.errors import DecryptionError
 
 _STR, _INT, _BOOL, _DATE, _DATETIME, _DECIMAL, _JSON = b"s", b"i", b"b", b"d", b"t", b"n", b"j"
-# The first byte of a serialised string: ``loads`` returns the UTF-8 text after it.
-TEXT_TAG = _STR
 
 
 def dumps(value: Any, kind: str) -> bytes:

@@ -227,15 +227,13 @@ def _reseal(model: type[Model], field: str, pk: Any, plaintext: bytes) -> bytes:
 @pytest.mark.django_db
 @pytest.mark.parametrize("key_unwrapped", [True, False], ids=["key-in-scope", "key-to-read"])
 @pytest.mark.parametrize("position", ["first", "middle", "last"])
-def test_a_row_opened_whole_refuses_any_one_bad_value_and_still_reads_the_rest(
+def test_one_bad_value_of_a_row_fails_alone_and_the_rest_still_read(
     owner: User, position: str, key_unwrapped: bool
 ) -> None:
-    """A row's first read opens all its values at once when every one is sound and under
-    a key the scope has unwrapped already (else value by value). One bad value anywhere
-    (another version byte, a tag that fails, a plaintext that is not UTF-8 or has a type
-    tag nobody wrote) opens nothing at once: the row is opened value by value, the bad
-    value fails when it is read, naming its field, with the error a value-by-value read
-    gives, and every other value reads."""
+    """One bad value anywhere in a row (another version byte, a tag that fails, a plaintext
+    that is not UTF-8 or has a type tag nobody wrote), with the row's key already unwrapped
+    in the scope or still to be read: the bad value fails when it is read, naming its
+    field, and again on the next read; every other value of the row reads."""
     texts = {"text": "the first", "char": "the middle", "other_text": "the last"}
     field = {"first": "text", "middle": "char", "last": "other_text"}[position]
     specimen = Specimen.objects.create(owner=owner, **texts)
@@ -277,7 +275,7 @@ def test_a_row_opened_whole_refuses_any_one_bad_value_and_still_reads_the_rest(
 @pytest.mark.django_db
 def test_a_row_whose_every_value_names_another_format_version_is_refused(owner: User) -> None:
     """The version byte is not authenticated by the cipher: a row whose values all carry
-    another one, under a key already unwrapped, is still refused value by value."""
+    another one, under a key already unwrapped, is refused value by value all the same."""
     texts = {"text": "one", "char": "two", "other_text": "three"}
     specimen = Specimen.objects.create(owner=owner, **texts)
     key_id = ""
