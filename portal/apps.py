@@ -9,9 +9,10 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.core import checks
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from portal import signals  # noqa: F401  (connects receivers)
+        from portal import binary_results, signals  # noqa: F401  (signals connects receivers)
         from portal.audit import auth_events
         from portal.background.jobs import prune_queue
         from portal.background.scheduler import (
@@ -22,6 +23,9 @@ class PortalConfig(AppConfig):
         )
         from portal.crypto.providers import get_key_provider
 
+        # PostgreSQL connections: encrypted rows arrive in binary format.
+        connection_created.connect(binary_results.install,
+                                   dispatch_uid="portal.binary_results.install")
         # allauth's and Django's authentication events: the only signal-driven audit events.
         auth_events.connect()
         # Fail closed at start-up: a keyring or provider that cannot be built stops here.

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router
 
+from portal.binary_results import binary_results
 from portal.crypto.datakeys import prefetch_active_keys, prefetch_keys
 from portal.crypto.envelope import MAX_KEY_ID_BYTES, VERSION
 from portal.crypto.errors import EncryptedFieldUsageError
@@ -59,8 +60,12 @@ class EncryptedQuerySet(models.QuerySet):
         return clone
 
     def _fetch_all(self) -> None:
+        """Django's fetch, with the rows in PostgreSQL's binary format (``binary_results``:
+        the envelopes as their own bytes, not hex), and the data keys read together when
+        ``with_data_keys()`` asked for it."""
         already = self._result_cache is not None
-        super()._fetch_all()
+        with binary_results():
+            super()._fetch_all()
         if self._prefetch_data_keys and not already:
             prefetch_keys(_data_key_ids(self._result_cache))
 
