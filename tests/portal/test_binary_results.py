@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 
 from measures.models import CheckIn
@@ -69,9 +69,9 @@ def test_encrypted_rows_arrive_in_binary_and_every_other_query_in_text() -> None
 
 
 def test_rows_read_the_same_in_binary_as_in_text() -> None:
-    """Each encrypted model's row loaded through the ORM (binary) and through a server-side
-    cursor (``iterator()``, text): the same values, the same envelopes byte for byte, the
-    same time zone, JSON as Django decodes it."""
+    """Each encrypted model's rows loaded by its own queryset (binary) and by Django's plain
+    ``QuerySet`` over the same model (text): the same values, the same envelopes byte for
+    byte, the same time zone, JSON as Django decodes it."""
     owner = UserFactory(role=Role.CLIENT)
     Specimen.objects.create(
         owner=owner, text="ünïcode ✓", char="short", day=datetime.date(2000, 2, 29),
@@ -82,9 +82,11 @@ def test_rows_read_the_same_in_binary_as_in_text() -> None:
     CheckIn.objects.create(client=owner, instruments=["phq9", "gad7"], due_at=now,
                            expires_at=now + datetime.timedelta(days=5))
     for model in (Specimen, CheckIn):
-        manager = model._default_manager
-        binary = {row.pk: _loaded_state(row) for row in manager.all()}
-        text = {row.pk: _loaded_state(row) for row in manager.order_by("pk").iterator()}
+        with result_formats() as seen:
+            binary = {row.pk: _loaded_state(row) for row in model._default_manager.all()}
+            plain: QuerySet[Model] = QuerySet(model=model)
+            text = {row.pk: _loaded_state(row) for row in plain}
+        assert [kind for _sql, kind in seen] == [BINARY, TEXT]
         assert binary == text and binary
         for state in binary.values():
             for value in state.values():
