@@ -101,6 +101,12 @@ def seal_under(cipher: AESGCM, key_header: bytes, plaintext: bytes, associated_d
     return key_header + nonce + cipher.encrypt(nonce, plaintext, associated_data)
 
 
+def fresh_nonces(count: int) -> bytes:
+    """``count`` fresh random 96-bit nonces from the OS in one call, back to back: for
+    sealing a row's values together, each taking its own slice (never one twice)."""
+    return os.urandom(NONCE_BYTES * count)
+
+
 def open_raw(cipher: AESGCM, nonce: bytes, sealed: bytes, associated_data: bytes) -> bytes:
     """Decrypt split envelope parts with ``cipher``; any mismatch is a ``DecryptionError``.
 

@@ -43,8 +43,10 @@ BOUND_PK_ATTR = "_encryption_bound_pk"
 SEALED_VALUES_ATTR = "_encryption_sealed_values"
 _PK_BYTES_ATTR = "_encryption_pk_bytes"
 _SEALING_KEY_ATTR = "_encryption_sealing_key"
+# A row's values sealed ahead of a bulk insert (``seal_rows``), taken by ``pre_save``.
+_PRESEALED_ATTR = "_encryption_presealed"
 # Per-instance lookups that must never leave the process (a pickle, a cache).
-TRANSIENT_ATTRS = (_PK_BYTES_ATTR, _SEALING_KEY_ATTR)
+TRANSIENT_ATTRS = (_PK_BYTES_ATTR, _SEALING_KEY_ATTR, _PRESEALED_ATTR)
 
 
 class StoredCiphertext(bytes):
@@ -60,7 +62,10 @@ class StoredCiphertext(bytes):
 
 
 class EncryptedValue(bytes):
-    """A freshly sealed envelope on its way to the database (the only thing that may be)."""
+    """A freshly sealed envelope on its way to the database (the only thing that may be).
+    No ``__dict__`` (``__slots__``): the garbage collector need not track it."""
+
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "<encrypted>"
@@ -207,6 +212,92 @@ def encrypt_for(instance: models.Model, field: EncryptedMixin, value: Any) -> En
     return EncryptedValue(envelope.seal_under(cipher, key_header, plaintext, aad))
 
 
+def _insert_group(field: EncryptedMixin) -> tuple[EncryptedMixin,
+                                                  list[tuple[str, bytes, EncryptedMixin]]]:
+    """The encrypted fields an INSERT writes together with ``field`` (those of the table
+    that declares it, in the order Django saves them) as (attname, associated-data prefix,
+    field), and the first of them: the one whose ``pre_save`` seals the row. Once per
+    field."""
+    group = field.__dict__.get("_insert_group")
+    if group is None:
+        table_fields = [candidate for candidate in field.model._meta.local_concrete_fields
+                        if isinstance(candidate, EncryptedMixin)]
+        group = field._insert_group = (table_fields[0], [
+            (candidate.attname, _aad_prefix(candidate), candidate)
+            for candidate in table_fields])
+    return group
+
+
+def seal_row_for_insert(instance: models.Model,
+                        fields: list[tuple[str, bytes, EncryptedMixin]]) -> None:
+    """Seal every plaintext value among ``fields`` of a row about to be inserted, in one
+    pass: its owner, data key and pk bytes looked up once and its nonces drawn from the OS
+    together (``envelope.fresh_nonces``), as ``open_row`` opens a row whole on read.
+    Called by the first encrypted field's ``pre_save`` on an INSERT (``save()`` of a new
+    row, or each row of ``bulk_create``), which Django runs field after field for one row
+    with nothing between; each field's ``pre_save`` then takes its envelope
+    (``take_presealed``). Whatever an earlier, interrupted insert of the row left is
+    dropped first.
+
+    A value that is NULL, or an envelope loaded from the database, is left to its own
+    ``pre_save``, as is every value of a row without a pk (which refuses it). What is
+    sealed names the value object it was made from: a field takes it only while the row
+    still holds that very object.
+    """
+    values = instance.__dict__
+    values.pop(_PRESEALED_ATTR, None)
+    pk = instance.pk
+    if pk is None:
+        return
+    found = []
+    for attname, prefix, field in fields:
+        value = values.get(attname)
+        if value is not None and not isinstance(value, StoredCiphertext | EncryptedValue):
+            found.append((attname, prefix, field, value))
+    if not found:
+        return
+    key_header, cipher, pk_bytes = _row_sealer(instance, pk)
+    nonces = envelope.fresh_nonces(len(found))
+    encrypt = cipher.encrypt
+    record = {}
+    start = 0
+    for attname, prefix, field, value in found:
+        if type(value) is str and field.serial_kind == "str":
+            plaintext = serialization.TEXT_TAG + value.encode()
+        else:
+            plaintext = serialization.dumps(_coerced(field, value), field.serial_kind)
+        end = start + envelope.NONCE_BYTES
+        nonce = nonces[start:end]
+        start = end
+        record[attname] = (value, EncryptedValue(
+            key_header + nonce + encrypt(nonce, plaintext, prefix + pk_bytes)))
+    values[_PRESEALED_ATTR] = record
+
+
+def take_presealed(instance: models.Model, attname: str) -> EncryptedValue | None:
+    """The envelope ``seal_row_for_insert`` made for ``attname``, taken once (the last
+    one taken drops the record), if the row still holds the value it was made from."""
+    values = instance.__dict__
+    record = values.get(_PRESEALED_ATTR)
+    if record is None:
+        return None
+    entry = record.pop(attname, None)
+    if not record:
+        del values[_PRESEALED_ATTR]
+    if entry is None or values.get(attname) is not entry[0]:
+        return None
+    return entry[1]
+
+
+def _coerced(field: EncryptedMixin, value: Any) -> Any:
+    """``value`` as the plain field would hold it ("1991-04-12" -> date); bad input is a
+    clear ValidationError here, never a crash in the serialiser. A text field's str is
+    already what its to_python() would return."""
+    if type(value) is not str or field.serial_kind != "str":
+        return field.to_python(value)
+    return value
+
+
 def decrypt_for(field: EncryptedMixin, pk_bytes: bytes, data: bytes) -> Any:
     """Open one stored value of ``field`` in the row whose pk is ``pk_bytes`` (or raise,
     never guess). The key is found by the id in the envelope, never by trying keys."""
@@ -343,6 +434,7 @@ class EncryptedMixin:
     if TYPE_CHECKING:
         # Supplied by the models.Field each encrypted field also subclasses.
         model: type[models.Model]
+        _insert_group: tuple[EncryptedMixin, list[tuple[str, bytes, EncryptedMixin]]]
         name: str
         attname: str
         column: str | None
@@ -418,6 +510,13 @@ class EncryptedMixin:
         """
         values = model_instance.__dict__
         attname = self.attname
+        if add:
+            leader, group = _insert_group(self)
+            if leader is self:
+                seal_row_for_insert(model_instance, group)
+            sealed = take_presealed(model_instance, attname)
+            if sealed is not None:
+                return sealed
         if attname in values:
             value = values[attname]
             loaded: bytes | None = value if type(value) is StoredCiphertext else None
@@ -432,12 +531,7 @@ class EncryptedMixin:
             value = getattr(model_instance, attname)  # deferred: loaded, as a read would
         if value is None:
             return None
-        # Coerce as the plain field would ("1991-04-12" -> date); bad input is a clear
-        # ValidationError here, never a crash in the serialiser. A text field's str is
-        # already what its to_python() would return.
-        if type(value) is not str or self.serial_kind != "str":
-            value = self.to_python(value)
-        return encrypt_for(model_instance, self, value)
+        return encrypt_for(model_instance, self, _coerced(self, value))
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         """Only sealed envelopes reach SQL; plaintext here means a bypass of ``pre_save``."""

@@ -14,6 +14,9 @@ from typing import Any
 from portal.crypto.errors import DecryptionError
 
 _STR, _INT, _BOOL, _DATE, _DATETIME, _DECIMAL, _JSON = b"s", b"i", b"b", b"d", b"t", b"n", b"j"
+# A text's serialisation is this tag and its UTF-8 bytes: ``dumps(text, "str") ==
+# TEXT_TAG + text.encode()`` (what a row's sealing loop writes without the call).
+TEXT_TAG = _STR
 
 
 def dumps(value: Any, kind: str) -> bytes:
