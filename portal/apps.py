@@ -12,7 +12,7 @@ class PortalConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from portal import binary_results, signals  # noqa: F401  (signals connects receivers)
+        from portal import binary_results, bytea_arrays, signals  # noqa: F401  (signals connects receivers)
         from portal.audit import auth_events
         from portal.background.jobs import prune_queue
         from portal.background.scheduler import (
@@ -26,6 +26,9 @@ class PortalConfig(AppConfig):
         # PostgreSQL connections: encrypted rows arrive in binary format.
         connection_created.connect(binary_results.install,
                                    dispatch_uid="portal.binary_results.install")
+        # ... and bulk inserts send their columns of ciphertext as binary arrays.
+        connection_created.connect(bytea_arrays.install,
+                                   dispatch_uid="portal.bytea_arrays.install")
         # allauth's and Django's authentication events: the only signal-driven audit events.
         auth_events.connect()
         # Fail closed at start-up: a keyring or provider that cannot be built stops here.

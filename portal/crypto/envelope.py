@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 
@@ -76,8 +77,11 @@ def parse(data: bytes | memoryview) -> Envelope:
     return Envelope(key_id_text(raw_key_id), nonce, sealed)
 
 
+@functools.lru_cache(maxsize=4096)
 def header(key_id: str) -> bytes:
-    """``version | key id length | key id``: the same for every value under one key."""
+    """``version | key id length | key id``: the same for every value under one key, so
+    remembered for the most recent keys (it holds nothing secret: the key id is stored in
+    plain sight in every envelope)."""
     encoded_id = key_id.encode("ascii")
     if not 0 < len(encoded_id) <= MAX_KEY_ID_BYTES:
         raise ValueError("Key ids are 1 to 36 ASCII characters.")

@@ -63,7 +63,7 @@ class StoredCiphertext(bytes):
 
 class EncryptedValue(bytes):
     """A freshly sealed envelope on its way to the database (the only thing that may be).
-    No ``__dict__`` (``__slots__``): the garbage collector need not track it."""
+    No ``__dict__`` (``__slots__``): nothing can be hung on it."""
 
     __slots__ = ()
 
@@ -249,19 +249,20 @@ def seal_row_for_insert(instance: models.Model,
     pk = instance.pk
     if pk is None:
         return
-    found = []
-    for attname, prefix, field in fields:
-        value = values.get(attname)
-        if value is not None and not isinstance(value, StoredCiphertext | EncryptedValue):
-            found.append((attname, prefix, field, value))
-    if not found:
-        return
-    key_header, cipher, pk_bytes = _row_sealer(instance, pk)
-    nonces = envelope.fresh_nonces(len(found))
-    encrypt = cipher.encrypt
+    # One nonce a field, drawn before knowing which are NULL (an unused one is dropped).
+    nonces = envelope.fresh_nonces(len(fields))
+    encrypt: Any = None
+    key_header = pk_bytes = b""
     record = {}
     start = 0
-    for attname, prefix, field, value in found:
+    for attname, prefix, field in fields:
+        value = values.get(attname)
+        if value is None or isinstance(value, StoredCiphertext | EncryptedValue):
+            continue
+        if encrypt is None:
+            key_id, cipher = active_key_for(owner_of(instance))
+            encrypt, key_header, pk_bytes = cipher.encrypt, envelope.header(key_id), str(
+                pk).encode()
         if type(value) is str and field.serial_kind == "str":
             plaintext = serialization.TEXT_TAG + value.encode()
         else:
@@ -271,7 +272,8 @@ def seal_row_for_insert(instance: models.Model,
         start = end
         record[attname] = (value, EncryptedValue(
             key_header + nonce + encrypt(nonce, plaintext, prefix + pk_bytes)))
-    values[_PRESEALED_ATTR] = record
+    if record:
+        values[_PRESEALED_ATTR] = record
 
 
 def take_presealed(instance: models.Model, attname: str) -> EncryptedValue | None:
