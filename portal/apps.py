@@ -22,6 +22,7 @@ class PortalConfig(AppConfig):
             start_after_migrate,
         )
         from portal.crypto.providers import get_key_provider
+        from portal.crypto.storage import ensure_ciphertext_storage
 
         # PostgreSQL connections: encrypted rows arrive in binary format.
         connection_created.connect(binary_results.install,
@@ -39,3 +40,6 @@ class PortalConfig(AppConfig):
                          "Delete finished tasks and old email records"))
         checks.register(check_schedules)
         post_migrate.connect(start_after_migrate, sender=self)
+        # PostgreSQL: ciphertext columns never compressed, rows kept whole up to a page.
+        post_migrate.connect(ensure_ciphertext_storage, sender=self,
+                             dispatch_uid="portal.crypto.storage.ensure_ciphertext_storage")
