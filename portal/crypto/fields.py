@@ -36,6 +36,7 @@ from portal.crypto import envelope, serialization
 from portal.crypto.datakeys import active_key_for, cipher_for, current_scope
 from portal.crypto.errors import DecryptionError, EncryptedFieldUsageError
 from portal.crypto.owners import Owner
+from portal.crypto.serialization import TEXT_TAG
 
 BOUND_PK_ATTR = "_encryption_bound_pk"
 # attname -> the envelope as loaded, for a row's values still sealed. Never changed once
@@ -370,7 +371,13 @@ def open_row(instance: models.Model, wanted: EncryptedMixin) -> None:
                 plaintext = decrypt(nonce, sealed, aad_prefix + pk_bytes)
             except InvalidTag:
                 raise envelope.tag_mismatch() from None
-            values[attname] = serialization.loads(plaintext)
+            if plaintext[:1] == TEXT_TAG:  # most values are text: decoded here, no call
+                try:
+                    values[attname] = plaintext[1:].decode()
+                except UnicodeDecodeError:
+                    raise serialization.format_error() from None
+            else:
+                values[attname] = serialization.loads(plaintext)
         except DecryptionError as error:
             if field is wanted:
                 raise type(error)(f"{type(instance).__name__}.{field.name}: {error}") from None

@@ -15,7 +15,8 @@ from portal.crypto.errors import DecryptionError
 
 _STR, _INT, _BOOL, _DATE, _DATETIME, _DECIMAL, _JSON = b"s", b"i", b"b", b"d", b"t", b"n", b"j"
 # A text's serialisation is this tag and its UTF-8 bytes: ``dumps(text, "str") ==
-# TEXT_TAG + text.encode()`` (what a row's sealing loop writes without the call).
+# TEXT_TAG + text.encode()`` (what a row's sealing and opening loops write and read
+# without the call).
 TEXT_TAG = _STR
 
 
@@ -60,5 +61,10 @@ def loads(data: bytes) -> Any:
         if tag == _JSON:
             return json.loads(body.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise DecryptionError("Decrypted value is not in the expected format.") from error
+        raise format_error() from error
     raise DecryptionError("Decrypted value has an unknown type tag.")
+
+
+def format_error() -> DecryptionError:
+    """The error for a decrypted value whose body does not parse as its tag says."""
+    return DecryptionError("Decrypted value is not in the expected format.")
