@@ -236,9 +236,8 @@ def seal_row_for_insert(instance: models.Model,
     together (``envelope.fresh_nonces``), as ``open_row`` opens a row whole on read.
     Called by the first encrypted field's ``pre_save`` on an INSERT (``save()`` of a new
     row, or each row of ``bulk_create``), which Django runs field after field for one row
-    with nothing between; each field's ``pre_save`` then takes its envelope
-    (``take_presealed``). Whatever an earlier, interrupted insert of the row left is
-    dropped first.
+    with nothing between; each field's ``pre_save`` then takes its envelope. Whatever an
+    earlier, interrupted insert of the row left is dropped first.
 
     A value that is NULL, or an envelope loaded from the database, is left to its own
     ``pre_save``, as is every value of a row without a pk (which refuses it). What is
@@ -275,21 +274,6 @@ def seal_row_for_insert(instance: models.Model,
             key_header + nonce + encrypt(nonce, plaintext, prefix + pk_bytes)))
     if record:
         values[_PRESEALED_ATTR] = record
-
-
-def take_presealed(instance: models.Model, attname: str) -> EncryptedValue | None:
-    """The envelope ``seal_row_for_insert`` made for ``attname``, taken once (the last
-    one taken drops the record), if the row still holds the value it was made from."""
-    values = instance.__dict__
-    record = values.get(_PRESEALED_ATTR)
-    if record is None:
-        return None
-    entry = record.pop(attname, None)
-    if not record:
-        del values[_PRESEALED_ATTR]
-    if entry is None or values.get(attname) is not entry[0]:
-        return None
-    return entry[1]
 
 
 def _coerced(field: EncryptedMixin, value: Any) -> Any:
@@ -520,12 +504,19 @@ class EncryptedMixin:
         values = model_instance.__dict__
         attname = self.attname
         if add:
-            leader, group = _insert_group(self)
+            # An INSERT: the first encrypted field seals the row (``seal_row_for_insert``);
+            # each field then takes its envelope, once (the last one taken drops the
+            # record), if the row still holds the value it was made from.
+            leader, group = self.__dict__.get("_insert_group") or _insert_group(self)
             if leader is self:
                 seal_row_for_insert(model_instance, group)
-            sealed = take_presealed(model_instance, attname)
-            if sealed is not None:
-                return sealed
+            record = values.get(_PRESEALED_ATTR)
+            if record is not None:
+                entry = record.pop(attname, None)
+                if not record:
+                    del values[_PRESEALED_ATTR]
+                if entry is not None and values.get(attname) is entry[0]:
+                    return entry[1]
         if attname in values:
             value = values[attname]
             loaded: bytes | None = value if type(value) is StoredCiphertext else None
