@@ -6,7 +6,7 @@ inserts ``SELECT * FROM UNNEST(...)``. psycopg dumps a list given through Django
 placeholder as a text-format array literal, whatever its elements: every envelope of an
 encrypted column was hex-escaped and quoted by the driver and parsed back by the server.
 Inserting 10,000 rows of ten encrypted answers cost the server 0.81 CPU-seconds against
-0.35 for the same rows as plain text (docs/performance.md, "Bulk inserts of ciphertext");
+0.35 for the same rows as plain text (docs/performance.md, "2026-12-07, later: writes");
 the same arrays in binary format cost it about a third of that.
 
 ``install`` (a ``connection_created`` receiver) gives each new PostgreSQL connection that
@@ -59,6 +59,7 @@ def _bytes_aware_list_dumper() -> type:
 
 
 def _holds_bytes(dumper: Any, obj: list[Any], format: Any) -> bool:
-    """Whether the list's first non-null element (psycopg's own rule for the element type)
-    is ``bytes``."""
+    """Whether the list's first non-null element is ``bytes``, found as psycopg's own list
+    dumpers find it (their ``_find_list_element``, not public API: a psycopg upgrade that
+    changes it fails tests/portal/test_bytea_arrays.py)."""
     return isinstance(dumper._find_list_element(obj, format), bytes)

@@ -44,7 +44,8 @@ BOUND_PK_ATTR = "_encryption_bound_pk"
 SEALED_VALUES_ATTR = "_encryption_sealed_values"
 _PK_BYTES_ATTR = "_encryption_pk_bytes"
 _SEALING_KEY_ATTR = "_encryption_sealing_key"
-# A row's values sealed ahead of a bulk insert (``seal_rows``), taken by ``pre_save``.
+# A new row's values sealed together on INSERT (``seal_row_for_insert``), each taken once
+# by its field's ``pre_save``.
 _PRESEALED_ATTR = "_encryption_presealed"
 # Per-instance lookups that must never leave the process (a pickle, a cache).
 TRANSIENT_ATTRS = (_PK_BYTES_ATTR, _SEALING_KEY_ATTR, _PRESEALED_ATTR)
@@ -264,7 +265,7 @@ def seal_row_for_insert(instance: models.Model,
             encrypt, key_header, pk_bytes = cipher.encrypt, envelope.header(key_id), str(
                 pk).encode()
         if type(value) is str and field.serial_kind == "str":
-            plaintext = serialization.TEXT_TAG + value.encode()
+            plaintext = TEXT_TAG + value.encode()
         else:
             plaintext = serialization.dumps(_coerced(field, value), field.serial_kind)
         end = start + envelope.NONCE_BYTES
